@@ -1,0 +1,285 @@
+"""The progress store: recording, concurrency, migrations, recovery, export/import."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from trainer import store as store_module
+from trainer.store import DatabaseTooNew, ImportFormatError, Store
+
+from tests.progress_fixtures import FakeClock, make_report
+
+REPO = Path(__file__).resolve().parents[1]
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    directory = tmp_path / "data"
+    monkeypatch.setenv("MLTRAINER_DATA_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def store(data_dir, clock):
+    with Store.open(data_dir / "progress.db", clock=clock) as s:
+        yield s
+
+
+def test_open_creates_directories_and_uses_wal(tmp_path):
+    path = tmp_path / "a" / "b" / "progress.db"
+    with Store.open(path) as s:
+        assert path.exists()
+        assert s.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s.execute("PRAGMA user_version").fetchone()[0] == store_module.schema_version()
+        assert s.recovered_from is None
+
+
+def test_default_path_follows_the_environment(data_dir):
+    pytest.importorskip("trainer.paths")
+    with Store.open() as s:
+        assert s.path == data_dir / "progress.db"
+    assert (data_dir / "progress.db").exists()
+
+
+def test_start_hint_reveal_and_grade_are_recorded(store, clock):
+    store.record_start("kmeans", "guided", "/w/kmeans.py")
+    assert [s.challenge_id for s in store.starts()] == ["kmeans"]
+    assert store.starts()[0].started_at == T0
+
+    assert store.hints_revealed("kmeans") == 0
+    assert store.reveal_next_hint("kmeans", 2) == 0
+    clock.advance(minutes=1)
+    assert store.reveal_next_hint("kmeans", 2) == 1
+    assert store.reveal_next_hint("kmeans", 2) is None
+    assert store.hints_revealed("kmeans") == 2
+    assert store.hints_revealed("softmax") == 0
+
+    assert not store.has_passed("kmeans")
+    failing = make_report("kmeans", passed=False, ratio=None)
+    source = "def kmeans(X, k):\n    raise NotImplementedError\n"
+    grade_id = store.record_grade(failing, source)
+    assert not store.has_passed("kmeans")
+    clock.advance(minutes=5)
+    passing = make_report("kmeans", passed=True, ratio=1.7)
+    second = store.record_grade(passing, "solved", mode="mock", mock_session_id=7)
+    assert store.has_passed("kmeans")
+    assert second > grade_id
+
+    records = store.grades("kmeans")
+    assert [(g.status, g.passed, g.mode) for g in records] == [
+        ("failed", False, "practice"),
+        ("passed", True, "mock"),
+    ]
+    assert records[1].speed_ratio == pytest.approx(1.7)
+    assert records[1].mock_session_id == 7
+    assert records[1].graded_at == T0 + timedelta(minutes=6)
+    assert store.grade_source(grade_id) == source
+    assert store.grade_report(second) == passing.to_dict()
+    tests = store.grade_tests(grade_id)
+    assert [t["outcome"] for t in tests] == ["failed", "passed", "passed"]
+    assert tests[0]["message"] == "expected 3 clusters, got 2"
+    assert store.grade_tests(second)[2]["time_ratio"] == pytest.approx(1.7)
+
+    store.record_reveal("kmeans")
+    assert [r.challenge_id for r in store.reveal_records()] == ["kmeans"]
+
+
+def test_sha256_is_computed_when_the_report_has_none(store):
+    import hashlib
+
+    report = make_report("kmeans", passed=True, ratio=1.0, sha=None)
+    grade_id = store.record_grade(report, "print('x')\n")
+    row = store.execute("SELECT source_sha256 FROM grades WHERE id = ?", (grade_id,)).fetchone()
+    assert row[0] == hashlib.sha256(b"print('x')\n").hexdigest()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from tests.progress_fixtures import make_report
+    from trainer.store import Store
+
+    path, tag, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+    while not go.exists():   # both writers start together
+        pass
+    for i in range(50):
+        with Store.open(path) as store:     # a fresh open each time, as the CLI does
+            store.record_grade(make_report("c-" + tag, passed=i % 2 == 0, ratio=1.0 + i),
+                               f"# {tag} attempt {i}\\n")
+            store.record_start("c-" + tag, "guided", "/w")
+    print("done", tag)
+    """
+)
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "shared" / "progress.db"
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), tag, str(go)],
+            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for tag in ("a", "b")
+    ]
+    go.touch()
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    with Store.open(path) as s:
+        grades = s.grades()
+        assert len(grades) == 100
+        for tag in ("a", "b"):
+            sources = {s.grade_source(g.id) for g in grades if g.challenge_id == "c-" + tag}
+            assert sources == {f"# {tag} attempt {i}\n" for i in range(50)}
+        assert len(s.starts()) == 100
+        assert s.execute("SELECT count(*) FROM grade_tests").fetchone()[0] == 300
+
+
+def _create_version_1(path: Path) -> None:
+    """A database as the first release wrote it: schema version 1, no grade_tests."""
+    db = sqlite3.connect(path)
+    store_module.MIGRATIONS[0](db)
+    report = make_report("kmeans", passed=False, ratio=None)
+    db.execute(
+        "INSERT INTO grades (challenge_id, graded_at, status, passed, source_sha256, source,"
+        " report_json) VALUES ('kmeans', '2026-01-01T10:00:00.000000+00:00', 'failed', 0,"
+        " 'abc', 'src', ?)",
+        (json.dumps(report.to_dict()),),
+    )
+    db.execute("INSERT INTO hints (challenge_id, hint_index, revealed_at) VALUES ('kmeans', 0, 'x')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+
+def test_migration_from_version_1_keeps_data_and_backfills_test_rows(tmp_path):
+    path = tmp_path / "progress.db"
+    _create_version_1(path)
+    with Store.open(path) as s:
+        assert s.execute("PRAGMA user_version").fetchone()[0] == store_module.schema_version()
+        [grade] = s.grades()
+        assert grade.challenge_id == "kmeans" and grade.status == "failed"
+        assert [t["name"] for t in s.grade_tests(grade.id)] == [
+            "Finds the clusters", "Handles k = 1", "Within the time budget"
+        ]
+        assert s.hints_revealed("kmeans") == 1
+        assert s.recovered_from is None
+
+
+def test_a_database_from_a_newer_version_is_refused_not_replaced(tmp_path):
+    path = tmp_path / "progress.db"
+    with Store.open(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {store_module.schema_version() + 5}")
+    db.commit()
+    db.close()
+    with pytest.raises(DatabaseTooNew, match="Upgrade mltrainer"):
+        Store.open(path)
+    assert path.exists() and not list(tmp_path.glob("*.corrupt-*"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage", "truncated"],
+)
+def test_a_corrupt_file_is_moved_aside_and_a_fresh_database_used(tmp_path, clock, damage):
+    path = tmp_path / "progress.db"
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database\n" * 100)
+    else:
+        with Store.open(path) as s:
+            for i in range(30):
+                s.record_grade(make_report("kmeans", passed=True, ratio=1.0), "x" * 5000)
+        data = path.read_bytes()
+        # Keep the header, wipe the pages behind it: SQLite sees a malformed image.
+        path.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
+        for sidecar in tmp_path.glob("progress.db-*"):
+            sidecar.unlink()
+    damaged = path.read_bytes()
+
+    with Store.open(path, clock=clock) as s:
+        assert s.recovered_from == tmp_path / "progress.db.corrupt-20260302T120000Z"
+        assert s.recovered_from.read_bytes() == damaged   # moved, never deleted
+        assert str(s.recovered_from) in s.recovery_message
+        assert s.grades() == []
+        s.record_start("kmeans", "guided", "/w")
+    with Store.open(path) as s:
+        assert s.recovered_from is None
+        assert len(s.starts()) == 1
+
+
+def test_two_recoveries_in_the_same_second_keep_both_files(tmp_path, clock):
+    path = tmp_path / "progress.db"
+    path.write_bytes(b"junk" * 1000)
+    Store.open(path, clock=clock).close()
+    path.write_bytes(b"more junk" * 1000)
+    with Store.open(path, clock=clock) as s:
+        assert s.recovered_from.name.endswith("-2")
+    assert len(list(tmp_path.glob("progress.db.corrupt-*"))) == 2
+
+
+def test_export_then_import_elsewhere_reproduces_history_once(tmp_path, clock):
+    with Store.open(tmp_path / "one.db", clock=clock) as one:
+        one.record_start("kmeans", "guided", "/w/kmeans.py")
+        one.reveal_next_hint("kmeans", 3)
+        clock.advance(hours=1)
+        one.record_grade(make_report("kmeans", passed=True, ratio=2.0), "solution")
+        one.record_reveal("kmeans")
+        doc = one.export_history()
+    text = json.dumps(doc)   # the export is plain JSON
+    doc = json.loads(text)
+    assert doc["format"] == "mltrainer-progress" and doc["version"] == 1
+    assert doc["grades"][0]["report"]["challenge_id"] == "kmeans"
+
+    with Store.open(tmp_path / "two.db", clock=clock) as two:
+        two.record_start("softmax", "interview", "/w/softmax.py")
+        added = two.import_history(doc)
+        assert added == {"starts": 1, "hints": 1, "grades": 1, "reveals": 1}
+        assert two.import_history(doc) == {"starts": 0, "hints": 0, "grades": 0, "reveals": 0}
+        assert sorted(s.challenge_id for s in two.starts()) == ["kmeans", "softmax"]
+        [grade] = two.grades()
+        assert grade.passed and grade.speed_ratio == 2.0
+        assert two.grade_source(grade.id) == "solution"
+        assert len(two.grade_tests(grade.id)) == 3
+        assert two.hints_revealed("kmeans") == 1
+
+
+@pytest.mark.parametrize(
+    "doc, why",
+    [
+        ([], "not an mltrainer progress export"),
+        ({"format": "other"}, "not an mltrainer progress export"),
+        ({"format": "mltrainer-progress", "version": 99}, "newer"),
+        ({"format": "mltrainer-progress", "version": 1, "starts": {}}, "'starts' is not a list"),
+        ({"format": "mltrainer-progress", "version": 1, "grades": [{"challenge_id": "k"}]},
+         "grades\\[0\\] has no report"),
+        ({"format": "mltrainer-progress", "version": 1,
+          "reveals": [{"challenge_id": "k", "revealed_at": "yesterday"}]}, "not a timestamp"),
+    ],
+)
+def test_import_rejects_bad_files_and_changes_nothing(store, doc, why):
+    store.record_start("kmeans", "guided", "/w")
+    with pytest.raises(ImportFormatError, match=why):
+        store.import_history(doc, origin="backup.json")
+    assert len(store.starts()) == 1
