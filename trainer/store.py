@@ -29,8 +29,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
+from trainer.errors import TrainerError
 Clock = Callable[[], datetime]
 
 #: Seconds a writer waits for another process's transaction before giving up.
@@ -40,10 +41,8 @@ BUSY_TIMEOUT_S = 30.0
 EXPORT_FORMAT = 1
 
 
-class StoreError(Exception):
+class StoreError(TrainerError):
     """The progress database cannot be used (the message says why and what to do)."""
-
-    exit_code = 2
 
 
 class DatabaseTooNew(StoreError):
