@@ -1,0 +1,302 @@
+"""The challenge catalog: challenge folders, validated on load.
+
+A challenge is data (see docs/authoring.md): `challenges/<id>/challenge.yaml`,
+a Jinja2 stub template beside it, `graders/<id>.py` and `reference/<id>.py`
+under the same content root. The bundled root comes first, then the roots
+listed in MLTRAINER_CHALLENGE_PATH. Every problem is reported as
+`InvalidChallenge(path, line, why)`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from trainer import paths
+from trainer.errors import ChallengeNotFound, InvalidChallenge
+
+DIFFICULTIES = ("easy", "medium", "hard")
+LEVELS = ("guided", "interview")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Standard-library modules that cannot reach outside the process; always allowed.
+IMPLICIT_IMPORTS = frozenset({
+    "__future__", "abc", "bisect", "collections", "dataclasses", "enum", "functools", "heapq",
+    "itertools", "math", "numbers", "operator", "statistics", "typing",
+})
+FORBIDDEN_IMPORTS = frozenset({"trainer", "graders", "reference"})
+DEFAULT_LIMITS = {"call_timeout": 10.0, "memory_mb": 2048, "output_mb": 8, "cpu_seconds": 600}
+DEFAULT_BUDGETS = {"time": 3.0, "memory": 3.0}
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class ApiName:
+    name: str
+    signature: str
+    bonus: bool = False
+
+
+@dataclass(frozen=True)
+class Challenge:
+    id: str
+    title: str
+    difficulty: str
+    topics: tuple[str, ...]
+    minutes: int
+    summary: str
+    description: str
+    api: tuple[ApiName, ...]
+    allowed_imports: frozenset[str]
+    hints: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    budgets: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)
+    extra_facts: dict = field(default_factory=dict)
+    folder: Path = Path()
+    root: Path = Path()
+
+    @property
+    def yaml_path(self) -> Path:
+        return self.folder / "challenge.yaml"
+
+    @property
+    def stub_path(self) -> Path:
+        return self.folder / "stub.py.j2"
+
+    @property
+    def grader_path(self) -> Path:
+        return self.root / "graders" / f"{self.id}.py"
+
+    @property
+    def reference_path(self) -> Path:
+        return self.root / "reference" / f"{self.id}.py"
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.api if not a.bonus)
+
+    def render_stub(self, level: str = "guided") -> str:
+        """The solution file a user starts from, at `level` ('guided' or 'interview')."""
+        if level not in LEVELS:
+            raise InvalidChallenge(self.stub_path, None, f"unknown level {level!r} (choose {' or '.join(LEVELS)})")
+        import jinja2
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                 trim_blocks=True, lstrip_blocks=True, autoescape=False)
+        try:
+            template = env.from_string(self.stub_path.read_text(encoding="utf-8"))
+            return template.render(level=level, challenge=self)
+        except jinja2.TemplateSyntaxError as exc:
+            raise InvalidChallenge(self.stub_path, exc.lineno, f"template error: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise InvalidChallenge(self.stub_path, None, f"template error: {exc}") from None
+
+
+class _Fields:
+    """Reads a YAML mapping node, reporting problems with the line they are on."""
+
+    def __init__(self, path: Path, node, values) -> None:
+        self.path = path
+        self.node = node
+        if not isinstance(node, yaml.MappingNode) or not isinstance(values, dict):
+            raise InvalidChallenge(path, _line(node), "the file must be a mapping of fields (key: value)")
+        self.values = values
+        self.nodes = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in self.nodes:
+                raise InvalidChallenge(path, _line(key_node), f"field {key!r} is given twice")
+            self.nodes[key] = value_node
+
+    def fail(self, key: str | None, why: str):
+        node = self.nodes.get(key) if key else self.node
+        raise InvalidChallenge(self.path, _line(node if node is not None else self.node), why)
+
+    def required(self, key: str):
+        if key not in self.values or self.values[key] in (None, ""):
+            self.fail(None, f"missing required field {key!r}")
+        return self.values[key]
+
+    def string(self, key: str, default: str | None = None) -> str:
+        value = self.required(key) if default is None else self.values.get(key, default)
+        if not isinstance(value, str):
+            self.fail(key, f"{key!r} must be a string, not {type(value).__name__}")
+        return value.strip() if key != "description" else value
+
+    def strings(self, key: str, *, required: bool = True) -> tuple[str, ...]:
+        value = self.required(key) if required else self.values.get(key, [])
+        if value is None:
+            value = []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(key, f"{key!r} must be a list of non-empty strings")
+        return tuple(v.strip() for v in value)
+
+    def number_map(self, key: str, defaults: dict, *, positive: bool = True) -> dict:
+        value = self.values.get(key) or {}
+        if not isinstance(value, dict):
+            self.fail(key, f"{key!r} must be a mapping of names to numbers")
+        merged = dict(defaults)
+        for name, number in value.items():
+            if not isinstance(number, (int, float)) or isinstance(number, bool) or (positive and number <= 0):
+                self.fail(key, f"{key}.{name} must be a positive number, not {number!r}")
+            merged[str(name)] = number
+        return merged
+
+
+def _line(node) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+_KNOWN_FIELDS = {
+    "id", "title", "difficulty", "topics", "minutes", "summary", "description", "api", "allowed_imports",
+    "hints", "follow_ups", "budgets", "limits", "extra_facts",
+}
+
+
+def load_challenge(folder: Path, root: Path) -> Challenge:
+    """Load and validate one challenge folder."""
+    path = folder / "challenge.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidChallenge(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        values = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InvalidChallenge(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}") from None
+    if node is None:
+        raise InvalidChallenge(path, 1, "the file is empty")
+    fields = _Fields(path, node, values)
+    for key in fields.nodes:
+        if key not in _KNOWN_FIELDS:
+            close = difflib.get_close_matches(key, sorted(_KNOWN_FIELDS), n=1)
+            fields.fail(key, f"unknown field {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+
+    challenge_id = fields.string("id")
+    if not ID_PATTERN.match(challenge_id):
+        fields.fail("id", f"id {challenge_id!r} must be lowercase letters, digits and underscores")
+    if challenge_id != folder.name:
+        fields.fail("id", f"id {challenge_id!r} does not match its folder name {folder.name!r}")
+    difficulty = fields.string("difficulty")
+    if difficulty not in DIFFICULTIES:
+        fields.fail("difficulty", f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
+    minutes = fields.required("minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 240:
+        fields.fail("minutes", "minutes must be a whole number of minutes between 1 and 240")
+
+    api_value = fields.required("api")
+    if not isinstance(api_value, list) or not api_value:
+        fields.fail("api", "api must be a non-empty list of {name, signature} entries")
+    api = []
+    for entry in api_value:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+                or not isinstance(entry.get("signature"), str):
+            fields.fail("api", "each api entry needs a 'name' and a 'signature' (strings)")
+        if not NAME_PATTERN.match(entry["name"]):
+            fields.fail("api", f"{entry['name']!r} is not a Python name")
+        unknown = set(entry) - {"name", "signature", "bonus"}
+        if unknown:
+            fields.fail("api", f"unknown key(s) in api entry {entry['name']!r}: {', '.join(sorted(unknown))}")
+        api.append(ApiName(entry["name"], entry["signature"].strip(), bool(entry.get("bonus", False))))
+    if len({a.name for a in api}) != len(api):
+        fields.fail("api", "api names must be unique")
+
+    allowed = set(fields.strings("allowed_imports", required=False))
+    forbidden = allowed & FORBIDDEN_IMPORTS
+    if forbidden:
+        fields.fail("allowed_imports", f"{', '.join(sorted(forbidden))} can never be imported by a solution")
+
+    limits = fields.number_map("limits", DEFAULT_LIMITS)
+    unknown_limits = set(limits) - set(DEFAULT_LIMITS)
+    if unknown_limits:
+        fields.fail("limits", f"unknown limit(s): {', '.join(sorted(unknown_limits))} "
+                              f"(known: {', '.join(DEFAULT_LIMITS)})")
+    extra = fields.values.get("extra_facts") or {}
+    if not isinstance(extra, dict) or not all(isinstance(v, (str, int, float)) for v in extra.values()):
+        fields.fail("extra_facts", "extra_facts must map labels to text or numbers")
+
+    challenge = Challenge(
+        id=challenge_id,
+        title=fields.string("title"),
+        difficulty=difficulty,
+        topics=fields.strings("topics"),
+        minutes=minutes,
+        summary=fields.string("summary", default=""),
+        description=fields.string("description"),
+        api=tuple(api),
+        allowed_imports=frozenset(allowed),
+        hints=fields.strings("hints"),
+        follow_ups=fields.strings("follow_ups"),
+        budgets=fields.number_map("budgets", DEFAULT_BUDGETS),
+        limits=limits,
+        extra_facts={str(k): v for k, v in extra.items()},
+        folder=folder,
+        root=root,
+    )
+    for what, file in (("stub template", challenge.stub_path), ("grader", challenge.grader_path),
+                       ("reference solution", challenge.reference_path)):
+        if not file.is_file():
+            raise InvalidChallenge(path, None, f"the {what} is missing: expected {file}")
+    return challenge
+
+
+class Catalog:
+    """All challenges from the bundled content root and the extra packs."""
+
+    def __init__(self, challenges: list[Challenge]) -> None:
+        self.challenges = sorted(challenges, key=lambda c: (DIFFICULTIES.index(c.difficulty), c.id))
+        self._by_id = {c.id: c for c in challenges}
+
+    def __iter__(self):
+        return iter(self.challenges)
+
+    def __len__(self) -> int:
+        return len(self.challenges)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.challenges)
+
+    def get(self, challenge_id: str) -> Challenge:
+        try:
+            return self._by_id[challenge_id]
+        except KeyError:
+            key = challenge_id.strip().lower().replace("-", "_")
+            if key in self._by_id:
+                return self._by_id[key]
+            close = difflib.get_close_matches(key, list(self._by_id), n=1, cutoff=0.5)
+            if not close:
+                close = [c for c in self._by_id if c.startswith(key[:3])][:1] if len(key) >= 3 else []
+            raise ChallengeNotFound(challenge_id, close[0] if close else None, self.ids) from None
+
+
+def load_catalog(roots: list[Path] | None = None) -> Catalog:
+    """Load every challenge under the content roots (bundled first, then packs)."""
+    if roots is None:
+        roots = [paths.content_root(), *paths.extra_content_roots()]
+    found: dict[str, Challenge] = {}
+    for root in roots:
+        root = Path(root).resolve()
+        challenges_dir = root / "challenges"
+        if not challenges_dir.is_dir():
+            raise InvalidChallenge(root, None, "not a challenge pack: it has no challenges/ folder "
+                                               f"(check {paths.CHALLENGE_PATH_ENV})")
+        for folder in sorted(p for p in challenges_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+            if not (folder / "challenge.yaml").exists():
+                continue
+            challenge = load_challenge(folder, root)
+            if challenge.id in found:
+                raise InvalidChallenge(challenge.yaml_path, None,
+                                       f"challenge id {challenge.id!r} is already defined in "
+                                       f"{found[challenge.id].yaml_path}")
+            found[challenge.id] = challenge
+    return Catalog(list(found.values()))

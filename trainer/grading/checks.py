@@ -1,0 +1,139 @@
+"""Assertions for graders whose failures teach.
+
+Every failure says what input was used (`given`), what was expected and what
+came back, in the user's terms. They raise `GradeFailure`, an AssertionError
+whose message is shown to the user as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class GradeFailure(AssertionError):
+    """A check failed; the message is written for the user."""
+
+
+def fail(message: str) -> None:
+    raise GradeFailure(message)
+
+
+def that(condition, message: str) -> None:
+    """Fail with `message` unless `condition` holds."""
+    if not bool(condition):
+        raise GradeFailure(message)
+
+
+def _given(given: str | None) -> str:
+    return f" for {given}" if given else ""
+
+
+def show(value, limit: int = 400) -> str:
+    """A compact, readable rendering of a value for messages."""
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=10, threshold=24, edgeitems=3, linewidth=100):
+            text = np.array2string(value, separator=", ")
+        text = f"{text}  ({value.dtype}, shape {value.shape})"
+    elif isinstance(value, np.generic):
+        text = repr(value.item())
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def as_array(value, what: str, given: str | None = None) -> np.ndarray:
+    """`value` as a numeric array, or a failure saying what came back instead."""
+    try:
+        arr = np.asarray(value)
+    except Exception:  # ragged lists and the like
+        fail(f"{what}{_given(given)} should be an array, got {show(value)}")
+    if arr.dtype == object:
+        fail(f"{what}{_given(given)} should be a numeric array, got {show(value)}")
+    return arr
+
+
+def shape(value, expected: tuple, *, what: str, given: str | None = None) -> np.ndarray:
+    arr = as_array(value, what, given)
+    that(arr.shape == tuple(expected),
+         f"{what}{_given(given)} should have shape {tuple(expected)}, got shape {arr.shape}")
+    return arr
+
+
+def dtype(value, expected, *, what: str, given: str | None = None) -> None:
+    arr = as_array(value, what, given)
+    expected = np.dtype(expected)
+    that(arr.dtype == expected, f"{what}{_given(given)} should have dtype {expected}, got {arr.dtype}")
+
+
+def close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what: str, given: str | None = None,
+          equal_nan: bool = True) -> None:
+    """|actual - expected| <= atol + rtol * |expected| elementwise, same shape.
+
+    NaN matches NaN (when `equal_nan`), and infinities must match exactly.
+    """
+    exp = as_array(expected, "the expected value")
+    act = as_array(actual, what, given)
+    that(act.shape == exp.shape,
+         f"{what}{_given(given)} should have shape {exp.shape}, got shape {act.shape}: {show(actual)}")
+    if act.dtype.kind not in "biufc":
+        fail(f"{what}{_given(given)} should be numeric, got dtype {act.dtype}: {show(actual)}")
+    act64 = act.astype(np.complex128 if np.iscomplexobj(act) else np.float64)
+    exp64 = exp.astype(np.complex128 if np.iscomplexobj(exp) else np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        both_nan = np.isnan(act64) & np.isnan(exp64) if equal_nan else np.zeros(act64.shape, bool)
+        same_inf = np.isinf(exp64) & (act64 == exp64)
+        diff = np.abs(act64 - exp64)
+        ok = (diff <= atol + rtol * np.abs(exp64)) | both_nan | same_inf
+    if ok.all():
+        return
+    bad = np.argwhere(~ok) if ok.ndim else np.zeros((1, 0), int)
+    first = tuple(int(i) for i in bad[0])
+    worst_diff = np.where(ok, 0, np.nan_to_num(diff, nan=np.inf))
+    worst = np.unravel_index(int(np.argmax(worst_diff)), ok.shape) if ok.ndim else ()
+    tolerance = " + ".join(p for p in (f"{atol:g}" if atol else "", f"{rtol:g}·|expected|" if rtol else "") if p) or "0"
+    lines = [
+        f"{what}{_given(given)} differ from the expected values in {int((~ok).sum())} of {ok.size} entries "
+        f"(tolerance {tolerance}).",
+        f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}",
+    ]
+    if ok.ndim and worst != first:
+        lines.append(f"  largest difference at index {tuple(int(i) for i in worst)}: "
+                     f"expected {show(exp[worst])}, got {show(act[worst])}")
+    if exp.size <= 40:
+        lines += [f"  expected: {show(exp)}", f"  got:      {show(act)}"]
+    fail("\n".join(lines))
+
+
+def equal(actual, expected, *, what: str, given: str | None = None) -> None:
+    """Exact equality of arrays (same shape) or of plain values."""
+    if isinstance(expected, np.ndarray) or isinstance(actual, np.ndarray):
+        exp = as_array(expected, "the expected value")
+        act = as_array(actual, what, given)
+        that(act.shape == exp.shape,
+             f"{what}{_given(given)} should have shape {exp.shape}, got shape {act.shape}: {show(actual)}")
+        same = act == exp
+        if exp.dtype.kind in "fc" and act.dtype.kind in "fc":
+            same = same | (np.isnan(act) & np.isnan(exp))
+        if np.all(same):
+            return
+        bad = np.argwhere(~np.asarray(same))
+        first = tuple(int(i) for i in bad[0]) if bad.size else ()
+        lines = [f"{what}{_given(given)} differ in {len(bad)} of {exp.size} entries.",
+                 f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}"]
+        if exp.size <= 40:
+            lines += [f"  expected: {show(exp)}", f"  got:      {show(act)}"]
+        fail("\n".join(lines))
+    that(actual == expected, f"{what}{_given(given)}: expected {show(expected)}, got {show(actual)}")
+
+
+def raises(exc_type, func, *args, given: str | None = None, **kwargs) -> BaseException:
+    """Call func(*args, **kwargs) and require it to raise `exc_type`."""
+    name = getattr(func, "__name__", None) or getattr(func, "name", "the function")
+    try:
+        result = func(*args, **kwargs)
+    except exc_type as exc:
+        return exc
+    except Exception as exc:
+        fail(f"{name}(){_given(given)} should raise {exc_type.__name__}, "
+             f"but raised {type(exc).__name__}: {exc}")
+    fail(f"{name}(){_given(given)} should raise {exc_type.__name__}, but returned {show(result)}")

@@ -1,0 +1,235 @@
+"""The pytest plugin that turns a grader module into a grading run.
+
+Loaded with `-p trainer.grading.plugin` by the engine (trainer/engine.py) in
+a trusted pytest process. It provides the `solution`, `reference`, `rng`,
+`budget` and `challenge` fixtures, turns every test outcome into a
+`TestResult` with a message written for the user, streams progress events,
+and writes the results as JSON for the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trainer.grading.budget import Budget
+from trainer.grading.checks import GradeFailure
+from trainer.grading.proxy import SolutionProxy
+from trainer.report import CATEGORIES, Measurement, TestResult
+from trainer.sandbox.client import CandidateFailure, CandidateRaised, Limits, ProtocolError, Worker
+
+_MEASUREMENT_KEY = "mltrainer_measurement"
+
+
+def pytest_addoption(parser) -> None:
+    group = parser.getgroup("mltrainer")
+    group.addoption("--mltrainer-solution", help="solution file to grade")
+    group.addoption("--mltrainer-reference", help="reference solution file")
+    group.addoption("--mltrainer-challenge", help="folder of the challenge (with challenge.yaml)")
+    group.addoption("--mltrainer-root", help="content root the challenge belongs to")
+    group.addoption("--mltrainer-results", help="where to write the results (JSON)")
+    group.addoption("--mltrainer-events-fd", type=int, default=-1, help="file descriptor for progress events")
+
+
+def pytest_configure(config) -> None:
+    for category in CATEGORIES:
+        config.addinivalue_line("markers", f"{category}: test category shown in the grade report")
+    config.addinivalue_line("markers", "bonus: test of a bonus part; failing it does not fail the challenge")
+    if config.getoption("--mltrainer-solution"):
+        config.pluginmanager.register(_Collector(config), "mltrainer-collector")
+
+
+# -- fixtures ------------------------------------------------------------------
+
+class _Workers:
+    def __init__(self, config) -> None:
+        from trainer.catalog import load_challenge
+        folder = Path(config.getoption("--mltrainer-challenge"))
+        self.challenge = load_challenge(folder, Path(config.getoption("--mltrainer-root")))
+        limits = Limits.from_dict(self.challenge.limits)
+        self.solution = Worker(config.getoption("--mltrainer-solution"), limits, label="solution")
+        self.reference = Worker(config.getoption("--mltrainer-reference"), limits, label="reference")
+        self.solution_timeouts: dict = {}
+        self._fresh_for: dict[str, str] = {}
+
+    def fresh(self, worker: Worker, nodeid: str) -> Worker:
+        """Give each test a clean solution module (a fresh worker if the last one died)."""
+        if self._fresh_for.get(worker.label) != nodeid:
+            worker.reset()
+            self._fresh_for[worker.label] = nodeid
+        return worker
+
+    def stop(self) -> None:
+        self.solution.stop()
+        self.reference.stop()
+
+
+@pytest.fixture(scope="session")
+def _mltrainer_workers(pytestconfig):
+    workers = _Workers(pytestconfig)
+    yield workers
+    workers.stop()
+
+
+@pytest.fixture
+def challenge(_mltrainer_workers):
+    return _mltrainer_workers.challenge
+
+
+@pytest.fixture
+def solution(_mltrainer_workers, request) -> SolutionProxy:
+    worker = _mltrainer_workers.fresh(_mltrainer_workers.solution, request.node.nodeid)
+    return SolutionProxy(worker, timeouts=_mltrainer_workers.solution_timeouts)
+
+
+@pytest.fixture
+def reference(_mltrainer_workers, request) -> SolutionProxy:
+    worker = _mltrainer_workers.fresh(_mltrainer_workers.reference, request.node.nodeid)
+    return SolutionProxy(worker)
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    """A generator seeded from the test's name: fixed across runs, different per test."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture
+def budget(_mltrainer_workers, request) -> Budget:
+    workers = _mltrainer_workers
+    solution = workers.fresh(workers.solution, request.node.nodeid)
+    reference = workers.fresh(workers.reference, request.node.nodeid)
+
+    def record(measurement: Measurement) -> None:
+        request.node.user_properties.append((_MEASUREMENT_KEY, asdict(measurement)))
+
+    return Budget(solution, reference, workers.challenge.budgets, record)
+
+
+# -- results -------------------------------------------------------------------
+
+def _test_name(item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None)
+    if doc and doc.strip():
+        return doc.strip().splitlines()[0].strip()
+    name = item.name.split("[")[0].removeprefix("test_").replace("_", " ")
+    return name[:1].upper() + name[1:]
+
+
+def _category(item) -> str:
+    for category in CATEGORIES:
+        if item.get_closest_marker(category) is not None:
+            return category
+    return "correctness"
+
+
+def _user_message(excinfo) -> tuple[str, str]:
+    """(outcome, message) for an exception that ended a test."""
+    exc = excinfo.value
+    if isinstance(exc, CandidateFailure):
+        message = f"Your solution {exc.message}." if not exc.message.startswith("not run") else exc.message + "."
+        if exc.output.strip():
+            message += f"\nIt printed:\n{exc.output.rstrip()}"
+        return "failed", message
+    if isinstance(exc, CandidateRaised):
+        where = f" (line {exc.remote_line} of your file)" if exc.remote_line else ""
+        message = f"{exc.remote_what or 'your code'} raised {exc.remote_type}: {exc}{where}"
+        if exc.remote_traceback:
+            message += "\n" + exc.remote_traceback.rstrip()
+        return "failed", message
+    if isinstance(exc, GradeFailure):
+        return "failed", str(exc)
+    if isinstance(exc, AssertionError):
+        text = str(exc).strip() or "a check failed"
+        return "failed", text
+    if isinstance(exc, ProtocolError):
+        return "error", f"the grading harness failed: {exc} (a bug in mltrainer, not in your solution)"
+    if excinfo.typename in ("Failed", "XFailed"):  # pytest.fail / pytest.raises' "DID NOT RAISE"
+        return "failed", str(exc)
+    # Most often a result of an unexpected type or shape that the grader could not use.
+    return "failed", (f"the result could not be checked: {excinfo.typename}: {exc} "
+                      "(check the types and shapes your functions return)")
+
+
+class _Collector:
+    def __init__(self, config) -> None:
+        self.config = config
+        self.results: dict[str, TestResult] = {}
+        self.order: list[str] = []
+        self.collect_errors: list[str] = []
+        self.results_path = config.getoption("--mltrainer-results")
+        fd = config.getoption("--mltrainer-events-fd")
+        self.events = os.fdopen(fd, "w", buffering=1) if fd is not None and fd >= 0 else None
+
+    def emit(self, **event) -> None:
+        if self.events is not None:
+            try:
+                self.events.write(json.dumps(event) + "\n")
+            except OSError:
+                self.events = None
+
+    def pytest_collection_modifyitems(self, items) -> None:
+        for item in items:
+            self.results[item.nodeid] = TestResult(
+                nodeid=item.nodeid, name=_test_name(item), category=_category(item), outcome="passed",
+                bonus=item.get_closest_marker("bonus") is not None)
+            self.order.append(item.nodeid)
+        self.emit(event="collected", count=len(items),
+                  tests=[{"nodeid": n, "name": self.results[n].name, "category": self.results[n].category}
+                         for n in self.order])
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    def pytest_runtest_logstart(self, nodeid, location) -> None:
+        result = self.results.get(nodeid)
+        self.emit(event="start", nodeid=nodeid, name=result.name if result else nodeid)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        result = self.results.get(item.nodeid)
+        if result is None:
+            return
+        if call.when == "call":
+            result.duration_s = call.duration
+        if report.skipped and result.outcome == "passed":
+            result.outcome = "skipped"
+            result.message = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        elif report.failed and result.outcome in ("passed", "skipped"):
+            kind, message = _user_message(call.excinfo) if call.excinfo else ("error", str(report.longrepr))
+            if call.when != "call" and kind == "failed" and not isinstance(
+                    call.excinfo.value, (CandidateFailure, CandidateRaised)):
+                kind = "error"
+                message = f"the grader could not set up this test: {message}"
+            result.outcome = kind
+            result.message = message
+
+    def pytest_runtest_logreport(self, report) -> None:
+        result = self.results.get(report.nodeid)
+        if result is None or report.when != "teardown":
+            return
+        result.measurements = [Measurement(**value) for key, value in report.user_properties
+                               if key == _MEASUREMENT_KEY]
+        self.emit(event="done", nodeid=report.nodeid, outcome=result.outcome, name=result.name)
+
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        if not self.results_path:
+            return
+        data = {
+            "tests": [asdict(self.results[n]) for n in self.order],
+            "collect_errors": self.collect_errors,
+            "exitstatus": int(exitstatus),
+        }
+        tmp = self.results_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, self.results_path)

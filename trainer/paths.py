@@ -1,0 +1,55 @@
+"""Where mltrainer keeps things: content, the progress database, the workspace.
+
+Every location can be overridden by an environment variable, so tests and CI
+never touch a user's real files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "MLTRAINER_DATA_DIR"
+WORKSPACE_ENV = "MLTRAINER_WORKSPACE"
+CHALLENGE_PATH_ENV = "MLTRAINER_CHALLENGE_PATH"
+
+
+def content_root() -> Path:
+    """The folder holding the bundled challenges/, graders/ and reference/.
+
+    In an installed wheel they live inside the package (`trainer/_content`);
+    in a source checkout they are the repository's top-level folders.
+    """
+    package = Path(__file__).resolve().parent
+    bundled = package / "_content"
+    return bundled if (bundled / "challenges").is_dir() else package.parent
+
+
+def extra_content_roots() -> list[Path]:
+    """Study-group packs listed in MLTRAINER_CHALLENGE_PATH (os.pathsep-separated)."""
+    value = os.environ.get(CHALLENGE_PATH_ENV, "")
+    return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
+
+
+def data_dir() -> Path:
+    """The user data directory (platformdirs), or MLTRAINER_DATA_DIR."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+    return user_data_path("mltrainer", appauthor=False)
+
+
+def database_path() -> Path:
+    """The SQLite progress database."""
+    return data_dir() / "progress.db"
+
+
+def workspace_dir(override: str | os.PathLike | None = None) -> Path:
+    """Where solution files are written: --workspace, MLTRAINER_WORKSPACE, or ~/mltrainer."""
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get(WORKSPACE_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / "mltrainer"

@@ -1,0 +1,183 @@
+"""The one result model of a grading run, shared by every renderer and the store.
+
+The engine builds a `GradeReport`; the CLI, the TUI, the JSON and JUnit
+writers and the progress store only read it. `to_dict()` is the documented
+JSON format (docs/report-format.md); `from_dict()` reads it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+CATEGORIES = ("correctness", "edge_case", "stability", "performance")
+CATEGORY_TITLES = {
+    "correctness": "Correctness",
+    "edge_case": "Edge cases",
+    "stability": "Numerical stability",
+    "performance": "Performance",
+}
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Issue:
+    """A static-check finding, before anything runs."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def location(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        return where
+
+
+@dataclass
+class Measurement:
+    """One budgeted (or informational) measurement of candidate vs reference."""
+
+    kind: str                      # time | memory | growth | count
+    label: str
+    candidate: float | None        # seconds, bytes, exponent, or count
+    reference: float | None
+    unit: str                      # "s", "B", "", "evaluations"
+    ratio: float | None            # candidate / reference (None for growth exponents)
+    budget: float | None           # the allowed ratio (or the allowed exponent / count)
+    within_budget: bool | None     # None when informational
+    note: str = ""
+    informational: bool = False
+    cut_off: bool = False          # the candidate was stopped once clearly over budget
+
+    def summary(self) -> str:
+        """One line, e.g. 'candidate 412 ms vs reference 38 ms: 10.8x (budget 3x)'."""
+        if self.kind == "growth":
+            text = f"fitted exponent {_num(self.candidate)}"
+            if self.budget is not None:
+                text += f" (budget {_num(self.budget)})"
+            return text + (f"; {self.note}" if self.note else "")
+        cand = ("over " if self.cut_off else "") + _quantity(self.candidate, self.unit)
+        text = f"candidate {cand} vs reference {_quantity(self.reference, self.unit)}"
+        if self.ratio is not None:
+            text += f": {'over ' if self.cut_off else ''}{_ratio(self.ratio)}"
+        if self.budget is not None and not self.informational:
+            text += f" (budget {_num(self.budget)}x)"
+        elif self.informational:
+            text += " (for information)"
+        return text + (f"; {self.note}" if self.note else "")
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    name: str                      # what the user sees (the test's docstring)
+    category: str                  # one of CATEGORIES
+    outcome: str                   # passed | failed | error | skipped
+    message: str = ""              # what input, what was expected, what came back
+    bonus: bool = False
+    duration_s: float = 0.0
+    measurements: list[Measurement] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+
+@dataclass
+class GradeReport:
+    challenge_id: str
+    solution_path: str
+    source_sha256: str
+    started_at: str                # ISO 8601, UTC
+    duration_s: float
+    status: str                    # passed | failed | rejected (static checks) | error (grader broke)
+    static_issues: list[Issue] = field(default_factory=list)
+    tests: list[TestResult] = field(default_factory=list)
+    error: str = ""
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def required_tests(self) -> list[TestResult]:
+        return [t for t in self.tests if not t.bonus]
+
+    @property
+    def bonus_tests(self) -> list[TestResult]:
+        return [t for t in self.tests if t.bonus]
+
+    def counts(self) -> dict:
+        required = self.required_tests
+        bonus = self.bonus_tests
+        return {
+            "total": len(required),
+            "passed": sum(t.passed for t in required),
+            "failed": sum(t.outcome in ("failed", "error") for t in required),
+            "skipped": sum(t.outcome == "skipped" for t in required),
+            "bonus_total": len(bonus),
+            "bonus_passed": sum(t.passed for t in bonus),
+        }
+
+    def by_category(self) -> dict[str, list[TestResult]]:
+        groups: dict[str, list[TestResult]] = {c: [] for c in CATEGORIES}
+        for test in self.tests:
+            groups.setdefault(test.category, []).append(test)
+        return {c: tests for c, tests in groups.items() if tests}
+
+    @property
+    def speed_ratio(self) -> float | None:
+        """The headline speed: the largest candidate/reference time ratio among budgeted timings."""
+        ratios = [m.ratio for t in self.tests for m in t.measurements
+                  if m.kind == "time" and not m.informational and m.ratio is not None]
+        return max(ratios) if ratios else None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["passed"] = self.passed
+        data["counts"] = self.counts()
+        data["speed_ratio"] = self.speed_ratio
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GradeReport":
+        tests = [TestResult(**{**t, "measurements": [Measurement(**m) for m in t.get("measurements", [])]})
+                 for t in data.get("tests", [])]
+        issues = [Issue(**i) for i in data.get("static_issues", [])]
+        keep = {k: data[k] for k in ("challenge_id", "solution_path", "source_sha256", "started_at",
+                                     "duration_s", "status", "error", "format_version") if k in data}
+        return cls(**keep, static_issues=issues, tests=tests)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.1f}x" if value >= 0.995 or value < 0.095 else f"{value:.2f}x"
+
+
+def _quantity(value: float | None, unit: str) -> str:
+    if value is None:
+        return "?"
+    if unit == "s":
+        if value >= 1:
+            return f"{value:.2f} s"
+        if value >= 1e-3:
+            return f"{value * 1e3:.3g} ms"
+        return f"{value * 1e6:.3g} µs"
+    if unit == "B":
+        for scale, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+            if value >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value:.0f} B"
+    return f"{_num(value)} {unit}".strip()

@@ -1,0 +1,213 @@
+"""The data-only wire format between the trusted grader and a sandboxed worker.
+
+A message is one frame: an 8-byte little-endian length, then a 4-byte header
+length, a JSON header, and the raw buffers of the numpy arrays the header
+refers to. Only data crosses: arrays of non-object dtypes, numpy scalars,
+Python scalars, strings, bytes, None, and lists / tuples / dicts of those.
+Nothing is ever pickled, so decoding a message cannot run code.
+
+This module is imported by the worker by file path, without the `trainer`
+package on `sys.path`: it must import nothing from `trainer`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+import numpy as np
+
+# dtype kinds that are plain data: bool, ints, floats, complex, str, bytes,
+# datetimes. Object ('O') and structured/void ('V') dtypes are refused: an
+# object array would need pickling, a structured one can hide objects.
+_DATA_KINDS = frozenset("biufcUSMm")
+
+MAX_DEPTH = 64
+
+
+class EncodeError(TypeError):
+    """A value that is not plain data was asked to cross the boundary."""
+
+
+class DecodeError(ValueError):
+    """A frame that does not follow the protocol."""
+
+
+def _describe(value) -> str:
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__qualname__
+
+
+class Encoder:
+    """Turns a value into (header, buffers). Subclasses may add tagged types."""
+
+    def __init__(self) -> None:
+        self.buffers: list[bytes | memoryview] = []
+
+    def encode(self, value, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise EncodeError("value is nested too deeply")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            return value if np.isfinite(value) else {"$f": repr(value)}
+        if isinstance(value, complex):
+            return {"$c": [self.encode(value.real), self.encode(value.imag)]}
+        if isinstance(value, (bytes, bytearray)):
+            self.buffers.append(bytes(value))
+            return {"$b": len(self.buffers) - 1}
+        if isinstance(value, np.ndarray):
+            return {"$a": self._array(value)}
+        if isinstance(value, np.generic):
+            return {"$s": self._array(np.asarray(value))}
+        if isinstance(value, tuple):
+            return {"$t": [self.encode(v, depth + 1) for v in value]}
+        if isinstance(value, list):
+            return [self.encode(v, depth + 1) for v in value]
+        if isinstance(value, dict):
+            return {"$d": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        return self.encode_other(value, depth)
+
+    def encode_other(self, value, depth: int):
+        raise EncodeError(
+            f"a {_describe(value)} cannot be checked: return numpy arrays, numbers, "
+            "strings, None, or lists / tuples / dicts of those"
+        )
+
+    def _array(self, arr: np.ndarray) -> list:
+        if arr.dtype.kind not in _DATA_KINDS:
+            raise EncodeError(f"a numpy array of dtype {arr.dtype} cannot be checked (use a numeric dtype)")
+        arr = np.ascontiguousarray(arr)
+        self.buffers.append(memoryview(arr).cast("B") if arr.size else b"")
+        return [arr.dtype.str, list(arr.shape), len(self.buffers) - 1]
+
+
+class Decoder:
+    """Rebuilds a value from (header, buffers). Subclasses may add tagged types."""
+
+    def __init__(self, buffers: list[memoryview]) -> None:
+        self.buffers = buffers
+
+    def decode(self, node, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise DecodeError("message is nested too deeply")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v, depth + 1) for v in node]
+        if not isinstance(node, dict) or len(node) != 1:
+            raise DecodeError(f"unexpected node {node!r:.80}")
+        (tag, body), = node.items()
+        if tag == "$t":
+            return tuple(self.decode(v, depth + 1) for v in body)
+        if tag == "$d":
+            return {self._key(self.decode(k, depth + 1)): self.decode(v, depth + 1) for k, v in body}
+        if tag == "$a":
+            return self._array(body)
+        if tag == "$s":
+            return self._array(body)[()]
+        if tag == "$f":
+            return float(body)
+        if tag == "$c":
+            return complex(self.decode(body[0]), self.decode(body[1]))
+        if tag == "$b":
+            return bytes(self.buffers[body])
+        return self.decode_other(tag, body, depth)
+
+    @staticmethod
+    def _key(key):
+        return key if not isinstance(key, list) else tuple(key)
+
+    def decode_other(self, tag: str, body, depth: int):
+        raise DecodeError(f"unknown tag {tag!r}")
+
+    def _array(self, body) -> np.ndarray:
+        dtype_str, shape, index = body
+        dtype = np.dtype(dtype_str)
+        if dtype.kind not in _DATA_KINDS:
+            raise DecodeError(f"refused dtype {dtype}")
+        shape = tuple(int(s) for s in shape)
+        buf = self.buffers[index]
+        count = int(np.prod(shape, dtype=np.int64))
+        if count * dtype.itemsize != len(buf):
+            raise DecodeError("array buffer does not match its shape")
+        if count == 0:
+            return np.empty(shape, dtype=dtype)
+        # The buffer is a slice of a bytearray, so the array is writable and no copy is made.
+        return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
+
+
+def pack(message: dict, encoder: Encoder | None = None) -> list:
+    """Encode a message into the list of byte chunks of one frame."""
+    encoder = encoder or Encoder()
+    header = json.dumps(encoder.encode(message), allow_nan=False, separators=(",", ":")).encode()
+    sizes = [len(b) if isinstance(b, bytes) else b.nbytes for b in encoder.buffers]
+    table = json.dumps(sizes).encode()
+    prefix = struct.pack("<II", len(header), len(table))
+    total = len(prefix) + len(header) + len(table) + sum(sizes)
+    return [struct.pack("<Q", total), prefix, header, table, *encoder.buffers]
+
+
+def split(payload: bytearray) -> tuple:
+    """Split the payload of one frame into its (undecoded) header and buffers."""
+    view = memoryview(payload)
+    if len(view) < 8:
+        raise DecodeError("truncated frame")
+    header_len, table_len = struct.unpack_from("<II", view, 0)
+    pos = 8
+    header = json.loads(bytes(view[pos:pos + header_len]))
+    pos += header_len
+    sizes = json.loads(bytes(view[pos:pos + table_len]))
+    pos += table_len
+    buffers = []
+    for size in sizes:
+        buffers.append(view[pos:pos + size])
+        pos += size
+    if pos != len(view):
+        raise DecodeError("frame length does not match its contents")
+    return header, buffers
+
+
+def fields(header) -> dict:
+    """The top-level fields of a message header, each still undecoded."""
+    if not (isinstance(header, dict) and set(header) == {"$d"}):
+        raise DecodeError("a message must be a dict")
+    return {key: node for key, node in header["$d"]}
+
+
+def unpack(payload: bytearray, decoder_cls=Decoder):
+    """Decode the payload of one frame (without its 8-byte length)."""
+    header, buffers = split(payload)
+    return decoder_cls(buffers).decode(header)
+
+
+def write_frame(fd: int, chunks: list) -> None:
+    for chunk in chunks:
+        view = memoryview(chunk).cast("B")
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+
+
+def read_exact(fd: int, size: int) -> bytearray | None:
+    """Read exactly `size` bytes from fd; None on end of file."""
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            return None
+        got += n
+    return buf
+
+
+def read_frame(fd: int) -> bytearray | None:
+    head = read_exact(fd, 8)
+    if head is None:
+        return None
+    (total,) = struct.unpack("<Q", head)
+    return read_exact(fd, total)

@@ -1,0 +1,81 @@
+"""Static checks of a solution file, before any of it runs.
+
+The file must parse, define every required name at module level, and import
+only what its challenge allows. `reference`, `graders` and `trainer` are never
+allowed. Findings carry file:line so editors can jump to them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from trainer.catalog import FORBIDDEN_IMPORTS, IMPLICIT_IMPORTS, Challenge
+from trainer.report import Issue
+
+
+def defined_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def check_source(source: str, path: str, challenge: Challenge) -> list[Issue]:
+    """All static findings for `source` (empty when the file may be run)."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        return [Issue(path, exc.lineno, exc.offset, f"syntax error: {exc.msg}")]
+    except ValueError as exc:  # e.g. null bytes
+        return [Issue(path, None, None, f"cannot parse the file: {exc}")]
+
+    issues: list[Issue] = []
+    allowed = set(challenge.allowed_imports) | IMPLICIT_IMPORTS
+    for node in ast.walk(tree):
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                issues.append(Issue(path, node.lineno, node.col_offset + 1,
+                                    "relative imports are not available: a solution is a single file"))
+                continue
+            modules = [node.module or ""]
+        elif isinstance(node, ast.Name) and node.id == "__import__":
+            issues.append(Issue(path, node.lineno, node.col_offset + 1,
+                                "__import__ is not allowed: use a plain import statement"))
+        for module in modules:
+            top = module.split(".")[0]
+            if top in FORBIDDEN_IMPORTS:
+                issues.append(Issue(path, node.lineno, node.col_offset + 1,
+                                    f"importing {module!r} is never allowed in a solution"))
+            elif top not in allowed:
+                allowed_list = ", ".join(sorted(challenge.allowed_imports)) or "nothing beyond the standard helpers"
+                issues.append(Issue(path, node.lineno, node.col_offset + 1,
+                                    f"importing {module!r} is not allowed in this challenge "
+                                    f"(allowed: {allowed_list})"))
+
+    names = defined_names(tree)
+    for api in challenge.api:
+        if not api.bonus and api.name not in names:
+            issues.append(Issue(path, None, None,
+                                f"missing required name {api.name!r} (expected: {api.signature})"))
+    return sorted(issues, key=lambda i: (i.line or 0, i.column or 0))
+
+
+def check_file(path: Path, challenge: Challenge) -> tuple[str | None, list[Issue]]:
+    """Read and check a file: (source or None if unreadable, findings)."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Issue(str(path), None, None, f"the file is not UTF-8 text ({exc.reason})")]
+    return source, check_source(source, str(path), challenge)
