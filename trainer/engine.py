@@ -38,7 +38,7 @@ def _now() -> str:
 
 
 def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: bool = False,
-          keyword: str | None = None, on_event: EventCallback | None = None,
+          keyword: str | None = None, marker: str | None = None, on_event: EventCallback | None = None,
           run_timeout: float = RUN_TIMEOUT_S) -> GradeReport:
     """Grade the solution file against the challenge's hidden grader."""
     path = Path(solution_path).expanduser()
@@ -82,6 +82,8 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             command.append("-x")
         if keyword:
             command += ["-k", keyword]
+        if marker:
+            command += ["-m", marker]
         env = dict(os.environ)
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"

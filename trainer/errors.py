@@ -52,3 +52,7 @@ class SolutionNotFound(TrainerError):
         self.path = path
         hint = f" (run `mltrainer start {challenge_id}` to create it)" if challenge_id else ""
         super().__init__(f"no solution file at {path}{hint}")
+
+
+class InputError(TrainerError):
+    """Bad input from the user that has no more specific type."""

@@ -117,9 +117,14 @@ def budget(_mltrainer_workers, request) -> Budget:
 def _test_name(item) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None)
     if doc and doc.strip():
-        return doc.strip().splitlines()[0].strip()
-    name = item.name.split("[")[0].removeprefix("test_").replace("_", " ")
-    return name[:1].upper() + name[1:]
+        name = doc.strip().splitlines()[0].strip()
+    else:
+        name = item.name.split("[")[0].removeprefix("test_").replace("_", " ")
+        name = name[:1].upper() + name[1:]
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.id:
+        name += f" [{callspec.id}]"
+    return name
 
 
 def _category(item) -> str:

@@ -1,0 +1,5 @@
+"""`python -m trainer` is the `mltrainer` command."""
+
+from trainer.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""The invariants every challenge keeps, checked by `mltrainer check` and the tests.
+
+The stub renders at every level, parses and defines the required names; the
+reference passes the static checks and its grader; the untouched stub fails
+the grader. (Known-buggy variants live in the repository's tests.)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from trainer.catalog import LEVELS, Challenge
+from trainer.engine import grade
+from trainer.errors import InvalidChallenge
+from trainer.static_checks import check_source
+
+
+def stub_problems(challenge: Challenge, levels=LEVELS) -> list[str]:
+    problems = []
+    for level in levels:
+        try:
+            text = challenge.render_stub(level)
+        except InvalidChallenge as exc:
+            problems.append(str(exc))
+            continue
+        for issue in check_source(text, f"<{level} stub>", challenge):
+            problems.append(f"{level} stub: {issue.location()}: {issue.message}")
+    return problems
+
+
+def check_challenge(challenge: Challenge, levels=LEVELS, *, run_graders: bool = True) -> list[str]:
+    """Every broken invariant of `challenge`, as readable lines (empty when all hold)."""
+    problems = stub_problems(challenge, levels)
+    if problems or not run_graders:
+        return problems
+    reference = grade(challenge, challenge.reference_path)
+    if not reference.passed:
+        failing = [f"{t.name}: {t.message.splitlines()[0] if t.message else t.outcome}"
+                   for t in reference.tests if not t.passed and not t.bonus]
+        problems.append(f"the reference does not pass its grader ({reference.status}"
+                        f"{': ' + reference.error if reference.error else ''})")
+        problems += [f"  {line}" for line in failing + [i.message for i in reference.static_issues]]
+    with tempfile.TemporaryDirectory(prefix="mltrainer-check-") as tmp:
+        for level in levels:
+            stub = Path(tmp) / f"{challenge.id}.py"
+            stub.write_text(challenge.render_stub(level), encoding="utf-8")
+            report = grade(challenge, stub, fail_fast=True)
+            if report.status != "failed":
+                problems.append(f"the untouched {level} stub should fail its grader, but the run ended "
+                                f"{report.status}{': ' + report.error if report.error else ''}")
+    return problems

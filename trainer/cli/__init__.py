@@ -1,0 +1,111 @@
+"""The `mltrainer` command line: a click group whose subcommands load lazily.
+
+Each subcommand lives in its own module and is imported only when it runs
+(or when `--help` lists it), so `mltrainer --help` and `mltrainer list` do
+not import numpy, pytest or textual. Errors a user can cause
+(`TrainerError`) are turned into a one-line message and exit code 2 here,
+at the edge; no traceback reaches the user for them.
+
+Exit codes: 0 success / all passed, 1 graded and failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from trainer import __version__
+from trainer.errors import TrainerError
+
+# command name -> "module:attribute"
+LAZY_COMMANDS = {
+    "list": "trainer.cli.core:list_command",
+    "show": "trainer.cli.core:show",
+    "start": "trainer.cli.core:start",
+    "hint": "trainer.cli.core:hint",
+    "grade": "trainer.cli.grade:grade",
+    "compare": "trainer.cli.grade:compare",
+    "check": "trainer.cli.grade:check",
+    "progress": "trainer.cli.progress:progress",
+    "next": "trainer.cli.progress:next_command",
+    "watch": "trainer.cli.watch:watch",
+    "tui": "trainer.cli.tui:tui",
+    "mock": "trainer.cli.mock:mock",
+}
+
+
+class UserError(click.ClickException):
+    """A TrainerError shown as `Error: message`, with the error's exit code."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = [name for name, spec in LAZY_COMMANDS.items() if self._loadable(spec)]
+        return sorted(set(super().list_commands(ctx)) | set(available))
+
+    @staticmethod
+    def _loadable(spec: str) -> bool:
+        return importlib.util.find_spec(spec.split(":")[0]) is not None
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in LAZY_COMMANDS and self._loadable(LAZY_COMMANDS[name]):
+            module_name, attribute = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            import difflib
+            name = args[0] if args else ""
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise click.UsageError(f"no command {name!r}.{hint} See `mltrainer --help`.", ctx) from None
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrainerError as exc:
+            raise UserError(str(exc), exc.exit_code) from None
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mltrainer")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Practise machine-learning coding interviews: start a challenge, write it,
+    grade it against hidden tests and the reference's speed.
+
+    \b
+    Typical loop:
+      mltrainer list              the challenges
+      mltrainer start kmeans      write the stub into your workspace
+      mltrainer grade kmeans      hidden tests + speed vs the reference
+      mltrainer hint kmeans       the next hint
+      mltrainer compare kmeans    the reference beside your solution
+
+    Run `mltrainer` alone for the full-screen app.
+    """
+    if ctx.invoked_subcommand is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            click.echo(ctx.get_help())
+            return
+        from trainer.cli.tui import run_tui
+        run_tui()
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="mltrainer")
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,90 @@
+"""`mltrainer list`, `show`, `start` and `hint`: the catalog and the workspace."""
+
+from __future__ import annotations
+
+import click
+
+from trainer.cli.common import console, get_challenge, open_store, workspace_option
+
+
+@click.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_command(fmt: str) -> None:
+    """List the challenges: id, title, difficulty, topics."""
+    from trainer.catalog import load_catalog
+    catalog = load_catalog()
+    if fmt == "json":
+        import json
+        click.echo(json.dumps([{"id": c.id, "title": c.title, "difficulty": c.difficulty, "topics": list(c.topics),
+                                "minutes": c.minutes, "summary": c.summary} for c in catalog], indent=2))
+        return
+    from rich.table import Table
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("id", "title", "difficulty", "topics"):
+        table.add_column(column)
+    for c in catalog:
+        table.add_row(c.id, c.title, c.difficulty, ", ".join(c.topics))
+    out = console()
+    out.print(table)
+    out.print(f"\n{len(catalog)} challenges. `mltrainer show ID` for the task, `mltrainer start ID` to begin.")
+
+
+def _print_task(challenge) -> None:
+    from rich.markdown import Markdown
+    out = console()
+    out.print(f"[bold]{challenge.title}[/] ({challenge.id}) · {challenge.difficulty} · "
+              f"{', '.join(challenge.topics)} · about {challenge.minutes} min")
+    out.print()
+    out.print(Markdown(challenge.description))
+    out.print()
+    out.print("[bold]You write[/]")
+    for api in challenge.api:
+        out.print(f"  {api.signature}" + ("  [dim](bonus)[/]" if api.bonus else ""), highlight=False)
+    for label, value in challenge.extra_facts.items():
+        out.print(f"\n[bold]{label}[/]")
+        out.print(Markdown(str(value)))
+
+
+@click.command()
+@click.argument("challenge_id")
+def show(challenge_id: str) -> None:
+    """Show a challenge's task."""
+    _print_task(get_challenge(challenge_id))
+
+
+@click.command()
+@click.argument("challenge_id")
+@click.option("--level", type=click.Choice(["guided", "interview"]), default="guided", show_default=True,
+              help="guided: helper skeletons and TODOs; interview: signatures and docstrings only.")
+@click.option("--force", is_flag=True, help="Overwrite an existing solution (the old file is kept as a .bak).")
+@workspace_option
+def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> None:
+    """Write the challenge's stub into your workspace and show the task."""
+    from trainer.workspace import start_challenge
+    challenge = get_challenge(challenge_id)
+    path = start_challenge(challenge, level=level, force=force, workspace=workspace)
+    with open_store() as store:
+        store.record_start(challenge.id, level, str(path))
+    _print_task(challenge)
+    click.echo(f"\nYour file: {path}")
+    click.echo(f"Edit it, then run: mltrainer grade {challenge.id}")
+
+
+@click.command()
+@click.argument("challenge_id")
+def hint(challenge_id: str) -> None:
+    """Reveal the next hint (remembered between runs)."""
+    from trainer import mock_guard
+    challenge = get_challenge(challenge_id)
+    with open_store() as store:
+        mock_guard.refuse_hints_during_mock(store)
+        index = store.reveal_next_hint(challenge.id, len(challenge.hints))
+    total = len(challenge.hints)
+    if index is None:
+        click.echo(f"No more hints: all {total} are revealed. Here they are again:\n")
+        for i, text in enumerate(challenge.hints, 1):
+            click.echo(f"Hint {i}/{total}: {text}\n")
+        return
+    click.echo(f"Hint {index + 1}/{total}: {challenge.hints[index]}")
+    if index + 1 == total:
+        click.echo("\nThat was the last hint.")
