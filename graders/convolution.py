@@ -1,0 +1,374 @@
+"""Hidden grader for the convolution challenge (conv2d, bonus conv2d_backward).
+
+Oracles live here, in the trusted process: a plain loop over output pixels
+(independent of the reference's im2col) and finite differences for the
+backward pass. Tolerances are rounding-error bounds, not tuned numbers: a sum
+of m floating-point terms, in any order, is within gamma_m * sum(|term|) of
+the exact sum, gamma_m ~= m * u (Higham, "Accuracy and Stability of Numerical
+Algorithms", eq. 3.5), with u the unit roundoff of the dtype.
+"""
+
+import numpy as np
+import pytest
+
+from trainer.grading import checks
+
+
+# -- oracles ------------------------------------------------------------------
+def _pair(value):
+    return (int(value), int(value)) if np.ndim(value) == 0 else (int(value[0]), int(value[1]))
+
+
+def _naive(x, w, b=None, stride=1, padding=0):
+    """conv2d by its definition, one output pixel at a time, in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    n, c, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
+    xp[:, :, ph:ph + h, pw:pw + wd] = x
+    ho = (h + 2 * ph - kh) // sh + 1
+    wo = (wd + 2 * pw - kw) // sw + 1
+    y = np.zeros((n, f, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            y[:, :, i, j] = np.einsum("ncpq,fcpq->nf", window, w)
+    if b is not None:
+        y += np.asarray(b, dtype=np.float64)[None, :, None, None]
+    return y
+
+
+def _tolerance(x, w, b, stride, padding, dtype):
+    """Elementwise bound on the rounding error of conv2d computed in `dtype`.
+
+    Each output is a sum of K = C*KH*KW products plus the bias; with the
+    rounding of the products, of the bias cast and of a final cast, any
+    summation order is within (K + 3) u * S of the exact value, where
+    S = conv(|x|, |w|) + |b|. The float64 oracle adds at most as much again,
+    hence the factor 2.
+    """
+    k = w.shape[1] * w.shape[2] * w.shape[3]
+    u = np.finfo(dtype).eps / 2
+    s = _naive(np.abs(x), np.abs(w), None if b is None else np.abs(b), stride, padding)
+    return 2 * (k + 3) * u * s
+
+
+def _mismatch(got, expected, tol):
+    """Entries where |got - expected| > tol (NaN counts as a mismatch)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(np.asarray(got, dtype=np.float64) - expected)
+        return ~(diff <= tol)
+
+
+def _check_output(got, expected, tol, *, dtype, given, what="conv2d output"):
+    checks.that(isinstance(got, np.ndarray),
+                f"{what} for {given} should be a numpy array, got {checks.show(got)}")
+    checks.that(got.shape == expected.shape,
+                f"{what} for {given} should have shape {expected.shape} "
+                f"(Ho = (H + 2*ph - KH) // sh + 1), got shape {got.shape}")
+    checks.that(got.dtype == np.dtype(dtype),
+                f"{what} for {given} should have dtype {np.dtype(dtype)} (np.result_type(x, w)), "
+                f"got {got.dtype}")
+    bad = _mismatch(got, expected, tol)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        checks.fail(
+            f"{what} for {given} differs from the definition in {int(bad.sum())} of {bad.size} entries.\n"
+            f"  first at index {first}: expected {float(expected[first])!r}, got {float(got[first])!r} "
+            f"(rounding allows {float(tol[first]):.3g})")
+
+
+def _describe(x, w, b, stride, padding):
+    return (f"x {x.shape} {x.dtype}, w {w.shape} {w.dtype}, "
+            f"{'b (%d,)' % len(b) if b is not None else 'b=None'}, stride={stride!r}, padding={padding!r}")
+
+
+# (N, C, H, W, F, KH, KW, stride, padding): small cases that each exercise one rule.
+CASES = {
+    "3x3": (2, 3, 7, 7, 4, 3, 3, 1, 0),
+    "even_kernel_non_square_input": (2, 2, 6, 9, 3, 2, 2, 1, 0),
+    "1x1_kernel": (2, 4, 5, 6, 3, 1, 1, 1, 0),
+    "non_square_kernel_stride_2": (1, 3, 9, 8, 2, 3, 2, 2, 0),
+    "padding_1": (2, 2, 6, 5, 3, 3, 3, 1, 1),
+    "stride_2_padding_2": (1, 2, 7, 8, 3, 3, 3, 2, 2),
+    "stride_and_padding_pairs": (1, 3, 8, 9, 2, 4, 3, (2, 1), (1, 2)),
+    "kernel_as_large_as_input": (3, 2, 5, 4, 2, 5, 4, 1, 0),
+}
+
+
+def _case(rng, n, c, h, wd, f, kh, kw, dtype=np.float64):
+    x = rng.standard_normal((n, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((f, c, kh, kw)).astype(dtype)
+    b = rng.standard_normal(f).astype(dtype)
+    return x, w, b
+
+
+# -- correctness --------------------------------------------------------------
+@pytest.mark.correctness
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_matches_definition_and_reference(solution, reference, rng, case):
+    """Agrees with a plain loop over output pixels and with the reference"""
+    n, c, h, wd, f, kh, kw, stride, padding = CASES[case]
+    x, w, b = _case(rng, n, c, h, wd, f, kh, kw)
+    given = _describe(x, w, b, stride, padding)
+    expected = _naive(x, w, b, stride, padding)
+    tol = _tolerance(x, w, b, stride, padding, np.float64)
+    got = solution.conv2d(x, w, b, stride=stride, padding=padding)
+    _check_output(got, expected, tol, dtype=np.float64, given=given)
+    ref = reference.conv2d(x, w, b, stride=stride, padding=padding)
+    _check_output(got, ref, tol, dtype=np.float64, given=given, what="conv2d output (against the reference)")
+
+
+@pytest.mark.correctness
+def test_kernel_is_not_flipped(solution, rng):
+    """Cross-correlation: the kernel is not flipped"""
+    x = rng.standard_normal((1, 1, 6, 6))
+    w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # no symmetry: a flip changes every output
+    given = "x (1, 1, 6, 6), w = [[1, 2, 3], [4, 5, 6], [7, 8, 9]], no bias"
+    got = solution.conv2d(x, w)
+    expected = _naive(x, w)
+    tol = _tolerance(x, w, None, 1, 0, np.float64)
+    if isinstance(got, np.ndarray) and got.shape == expected.shape:
+        flipped = _naive(x, w[:, :, ::-1, ::-1])
+        checks.that(_mismatch(got, flipped, tol).any(),
+                    f"conv2d for {given} computed a true convolution: the output equals the correlation "
+                    f"with the kernel flipped in both axes. Deep-learning conv2d is a cross-correlation: "
+                    f"y[i, j] = sum w[p, q] * x[i + p, j + q], with no flip.")
+    _check_output(got, expected, tol, dtype=np.float64, given=given)
+
+
+@pytest.mark.correctness
+def test_each_input_channel_has_its_own_kernel(solution, rng):
+    """Each input channel is correlated with its own kernel slice w[f, c]"""
+    x = rng.standard_normal((2, 3, 6, 5))
+    w = rng.standard_normal((2, 3, 3, 3))
+    given = _describe(x, w, None, 1, 0)
+    got = solution.conv2d(x, w)
+    expected = _naive(x, w)
+    tol = _tolerance(x, w, None, 1, 0, np.float64)
+    if isinstance(got, np.ndarray) and got.shape == expected.shape:
+        collapsed = _naive(x.sum(axis=1, keepdims=True), w.sum(axis=1, keepdims=True))
+        checks.that(_mismatch(got, collapsed, tol).any(),
+                    f"conv2d for {given} equals (sum of the input channels) correlated with (sum of the "
+                    f"kernel's channel slices): the kernel was applied without its input-channel axis. "
+                    f"Channel c must be correlated with w[f, c] and only then summed over c.")
+    _check_output(got, expected, tol, dtype=np.float64, given=given)
+
+
+@pytest.mark.correctness
+def test_bias_is_added_per_output_channel(solution, rng):
+    """The bias b[f] is added to output channel f"""
+    # F == Ho == Wo: a bias broadcast on the wrong axis runs without an error here.
+    x = rng.standard_normal((2, 2, 6, 6))
+    w = rng.standard_normal((4, 2, 3, 3))
+    b = np.array([10.0, 20.0, 30.0, 40.0])
+    given = _describe(x, w, b, 1, 0) + ", b = [10, 20, 30, 40]"
+    got = solution.conv2d(x, w, b)
+    expected = _naive(x, w, b)
+    tol = _tolerance(x, w, b, 1, 0, np.float64)
+    _check_output(got, expected, tol, dtype=np.float64, given=given)
+    got_none = solution.conv2d(x, w, None)
+    _check_output(got_none, _naive(x, w), _tolerance(x, w, None, 1, 0, np.float64), dtype=np.float64,
+                  given=_describe(x, w, None, 1, 0))
+
+
+# -- edge cases -----------------------------------------------------------------
+# (H, W, KH, KW, stride, padding) -> (Ho, Wo); the odd and even (H + 2p - K) catch
+# a size formula that rounds up or forgets the + 1.
+SIZES = [
+    (7, 7, 3, 3, 2, 0, (3, 3)),
+    (8, 8, 3, 3, 2, 0, (3, 3)),
+    (8, 9, 3, 3, 2, 1, (4, 5)),
+    (10, 7, 4, 2, 3, 1, (3, 3)),
+    (6, 11, 2, 3, (2, 3), (0, 1), (3, 4)),
+    (4, 4, 5, 5, 1, 1, (2, 2)),  # kernel larger than the input, but not than the padded input
+]
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("h, wd, kh, kw, stride, padding, out", SIZES)
+def test_output_size(solution, rng, h, wd, kh, kw, stride, padding, out):
+    """Output size follows Ho = (H + 2*ph - KH) // sh + 1"""
+    x, w, b = _case(rng, 1, 2, h, wd, 2, kh, kw)
+    given = _describe(x, w, b, stride, padding)
+    got = solution.conv2d(x, w, b, stride=stride, padding=padding)
+    checks.that(isinstance(got, np.ndarray), f"conv2d for {given} should return a numpy array, got {checks.show(got)}")
+    checks.that(got.shape == (1, 2) + out,
+                f"conv2d for {given} should have shape {(1, 2) + out}: Ho = ({h} + 2*ph - {kh}) // sh + 1 "
+                f"and likewise for Wo; got shape {got.shape}")
+    _check_output(got, _naive(x, w, b, stride, padding), _tolerance(x, w, b, stride, padding, np.float64),
+                  dtype=np.float64, given=given)
+
+
+@pytest.mark.edge_case
+def test_zero_padding_on_both_sides(solution):
+    """Zero padding goes on both sides of each spatial axis"""
+    # All-ones input and kernel: each output counts the real (unpadded) pixels
+    # under its window, so every entry is an exact small integer.
+    x = np.ones((1, 2, 4, 5))
+    w = np.ones((1, 2, 3, 3))
+    given = "x = ones (1, 2, 4, 5), w = ones (1, 2, 3, 3), padding=1"
+    rows = np.array([2, 3, 3, 2])
+    cols = np.array([2, 3, 3, 3, 2])
+    expected = (2.0 * rows[:, None] * cols[None, :])[None, None]
+    got = solution.conv2d(x, w, padding=1)
+    checks.that(isinstance(got, np.ndarray), f"conv2d for {given} should return a numpy array, got {checks.show(got)}")
+    checks.equal(got, expected, what="conv2d output", given=given + " (the corners see 2x2 real pixels per channel, "
+                 "the edges 2x3 or 3x2, the inside 3x3)")
+    x2 = np.arange(1.0, 13.0).reshape(1, 1, 3, 4)
+    w2 = np.arange(1.0, 7.0).reshape(1, 1, 2, 3)
+    got2 = solution.conv2d(x2, w2, padding=(2, 1))
+    checks.equal(got2, _naive(x2, w2, padding=(2, 1)), what="conv2d output",
+                 given="x = arange(1, 13) as (1, 1, 3, 4), w = arange(1, 7) as (1, 1, 2, 3), padding=(2, 1)")
+
+
+@pytest.mark.edge_case
+def test_channel_mismatch_raises(solution, rng):
+    """A channel mismatch between x and w raises ValueError"""
+    x = rng.standard_normal((1, 3, 5, 5))
+    w = rng.standard_normal((2, 2, 3, 3))
+    checks.raises(ValueError, solution.conv2d, x, w, given="x with 3 channels and w (2, 2, 3, 3) with 2")
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("h, wd, kh, kw, padding", [(4, 6, 5, 3, 0), (6, 3, 3, 4, 0), (4, 4, 7, 3, 1)])
+def test_kernel_larger_than_padded_input_raises(solution, rng, h, wd, kh, kw, padding):
+    """A kernel larger than the padded input raises ValueError"""
+    x = rng.standard_normal((1, 2, h, wd))
+    w = rng.standard_normal((2, 2, kh, kw))
+    checks.raises(ValueError, solution.conv2d, x, w, padding=padding,
+                  given=f"x (1, 2, {h}, {wd}), w (2, 2, {kh}, {kw}), padding={padding}: "
+                        f"the padded input is {h + 2 * padding}x{wd + 2 * padding}")
+
+
+@pytest.mark.edge_case
+def test_float32_in_float32_out(solution, rng):
+    """float32 input gives a float32 output, as accurate as float32 allows"""
+    x, w, _ = _case(rng, 2, 3, 8, 7, 4, 3, 3, dtype=np.float32)
+    b64 = rng.standard_normal(4)  # a float64 bias is cast to the output dtype
+    for b in (None, b64.astype(np.float32), b64):
+        bias = "no bias" if b is None else f"a {b.dtype} bias"
+        given = f"float32 x {x.shape} and w {w.shape}, {bias}, stride=2, padding=1"
+        got = solution.conv2d(x, w, b, stride=2, padding=1)
+        expected = _naive(x, w, None if b is None else b.astype(np.float32), 2, 1)
+        tol = _tolerance(x, w, b, 2, 1, np.float32)
+        _check_output(got, expected, tol, dtype=np.float32, given=given)
+
+
+@pytest.mark.edge_case
+def test_mixed_dtypes_follow_result_type(solution, rng):
+    """Mixed float32/float64 inputs give np.result_type(x, w)"""
+    x, w, b = _case(rng, 1, 2, 6, 6, 3, 3, 3)
+    for xd, wd in ((np.float32, np.float64), (np.float64, np.float32)):
+        xc, wc = x.astype(xd), w.astype(wd)
+        given = f"x {np.dtype(xd)}, w {np.dtype(wd)}, b float64"
+        got = solution.conv2d(xc, wc, b)
+        _check_output(got, _naive(xc, wc, b), _tolerance(xc, wc, b, 1, 0, np.float64), dtype=np.float64,
+                      given=given)
+
+
+# -- performance ----------------------------------------------------------------
+@pytest.mark.performance
+def test_speed(solution, budget):
+    """N=8, C=16, 64x64, F=32, 3x3 within the time budget"""
+    r = np.random.default_rng(20240611)
+    x = r.standard_normal((8, 16, 64, 64))
+    w = r.standard_normal((32, 16, 3, 3))
+    b = r.standard_normal(32)
+    budget.time("conv2d", x, w, b, stride=1, padding=1,
+                label="conv2d: N=8, C=16, 64x64, F=32, 3x3, padding 1, float64")
+
+
+# -- bonus: backward pass -----------------------------------------------------------
+BACKWARD_CASES = {
+    "3x3": (2, 3, 6, 5, 4, 3, 3, 1, 0),
+    "stride_2_padding_1_leftover_row": (2, 2, 8, 7, 3, 3, 3, 2, 1),
+    "pairs_even_kernel": (1, 3, 7, 6, 2, 2, 3, (2, 1), (0, 1)),
+}
+
+
+def _loss(x, w, b, g, stride, padding):
+    return float(np.sum(g * _naive(x, w, b, stride, padding)))
+
+
+def _finite_differences(x, w, b, g, stride, padding):
+    """Central differences of L = sum(g * conv2d(x, w, b)) with step 1.
+
+    L is linear in each of x, w and b, so the central difference with any
+    step is the exact derivative; only rounding remains (bounded in
+    _backward_tolerance).
+    """
+    grads = []
+    for target in (x, w, b):
+        grad = np.zeros_like(target)
+        for idx in np.ndindex(target.shape):
+            old = target[idx]
+            target[idx] = old + 1.0
+            up = _loss(x, w, b, g, stride, padding)
+            target[idx] = old - 1.0
+            down = _loss(x, w, b, g, stride, padding)
+            target[idx] = old
+            grad[idx] = (up - down) / 2.0
+        grads.append(grad)
+    return grads
+
+
+def _backward_tolerance(x, w, b, g, stride, padding):
+    """Rounding bound for both the finite differences and the candidate's gradient.
+
+    Every loss evaluation is a sum of M = g.size outputs each with K + 1 terms,
+    all bounded by S = sum(|g| * (conv(|x| + 1, |w| + 1) + |b| + 1)) even with
+    one entry moved by the step 1: error <= (M + K + 2) u S for each, so the
+    difference quotient is within that too. A gradient entry is a sum of at
+    most M terms bounded by S. Factor 4 covers both sides and gamma's denominator.
+    """
+    k = w.shape[1] * w.shape[2] * w.shape[3]
+    s = float(np.sum(np.abs(g) * (_naive(np.abs(x) + 1, np.abs(w) + 1, None, stride, padding) + np.abs(b).max() + 1)))
+    return 4 * (g.size + k + 2) * (np.finfo(np.float64).eps / 2) * s
+
+
+def _check_gradients(got, expected, tol, given, against):
+    checks.that(isinstance(got, (tuple, list)) and len(got) == 3,
+                f"conv2d_backward for {given} should return a tuple (dx, dw, db), got {checks.show(got)}")
+    for name, g_arr, e_arr in zip(("dx", "dw", "db"), got, expected):
+        checks.that(isinstance(g_arr, np.ndarray),
+                    f"{name} for {given} should be a numpy array, got {checks.show(g_arr)}")
+        checks.that(g_arr.shape == e_arr.shape,
+                    f"{name} for {given} should have shape {e_arr.shape}, got {g_arr.shape}")
+        bad = _mismatch(g_arr, e_arr, tol)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            checks.fail(f"{name} for {given} differs from {against} in {int(bad.sum())} of {bad.size} entries.\n"
+                        f"  first at index {first}: expected {float(e_arr[first])!r}, got {float(g_arr[first])!r} "
+                        f"(rounding allows {tol:.3g})")
+
+
+@pytest.mark.correctness
+@pytest.mark.bonus
+@pytest.mark.parametrize("case", list(BACKWARD_CASES), ids=list(BACKWARD_CASES))
+def test_backward_matches_finite_differences(solution, rng, case):
+    """Bonus: conv2d_backward agrees with finite differences"""
+    n, c, h, wd, f, kh, kw, stride, padding = BACKWARD_CASES[case]
+    x, w, b = _case(rng, n, c, h, wd, f, kh, kw)
+    g = rng.standard_normal(_naive(x, w, b, stride, padding).shape)
+    given = _describe(x, w, b, stride, padding) + f", dy {g.shape}"
+    got = solution.conv2d_backward(g, x, w, stride=stride, padding=padding)
+    expected = _finite_differences(x, w, b, g, stride, padding)
+    _check_gradients(got, expected, _backward_tolerance(x, w, b, g, stride, padding), given,
+                     "central finite differences of sum(dy * conv2d(x, w, b))")
+
+
+@pytest.mark.correctness
+@pytest.mark.bonus
+def test_backward_matches_reference(solution, reference, rng):
+    """Bonus: conv2d_backward agrees with the reference"""
+    x, w, b = _case(rng, 2, 3, 9, 8, 4, 3, 2)
+    stride, padding = (2, 3), (1, 2)
+    g = rng.standard_normal(_naive(x, w, b, stride, padding).shape)
+    given = _describe(x, w, b, stride, padding) + f", dy {g.shape}"
+    got = solution.conv2d_backward(g, x, w, stride=stride, padding=padding)
+    expected = reference.conv2d_backward(g, x, w, stride=stride, padding=padding)
+    _check_gradients(got, expected, _backward_tolerance(x, w, b, g, stride, padding), given, "the reference")
