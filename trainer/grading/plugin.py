@@ -179,6 +179,7 @@ class _Collector:
             except OSError:
                 self.events = None
 
+    @pytest.hookimpl(trylast=True)  # after -k / -m deselection
     def pytest_collection_modifyitems(self, items) -> None:
         for item in items:
             self.results[item.nodeid] = TestResult(

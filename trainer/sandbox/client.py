@@ -374,7 +374,8 @@ class Worker:
                                                 f"{self.limits.memory_mb} MiB memory limit")
             raise CandidateFailure(failure["kind"], failure["message"], self.output_excerpt())
         if "bad_result" in reply:
-            raise CandidateFailure("bad_result", f"{what} returned a value that cannot be checked: {reply['bad_result']}")
+            raise CandidateFailure("bad_result", f"returned a value that cannot be checked from {what}: "
+                                                 f"{reply['bad_result']}")
         if "protocol_error" in reply:
             raise ProtocolError(reply["protocol_error"])
         raise ProtocolError(f"unexpected reply {reply!r:.200}")

@@ -80,7 +80,8 @@ class Encoder:
     def _array(self, arr: np.ndarray) -> list:
         if arr.dtype.kind not in _DATA_KINDS:
             raise EncodeError(f"a numpy array of dtype {arr.dtype} cannot be checked (use a numeric dtype)")
-        arr = np.ascontiguousarray(arr)
+        if not arr.flags.c_contiguous:  # (np.ascontiguousarray would turn 0-d into 1-d)
+            arr = arr.copy(order="C")
         self.buffers.append(memoryview(arr).cast("B") if arr.size else b"")
         return [arr.dtype.str, list(arr.shape), len(self.buffers) - 1]
 

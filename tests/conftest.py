@@ -1,0 +1,29 @@
+"""Shared fixtures: every test runs with a temporary data dir and workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TOY_PACK = FIXTURES / "pack"
+HOSTILE = FIXTURES / "hostile"
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path, monkeypatch):
+    """Never touch the user's real data dir or workspace, nor inherit a pack path."""
+    data = tmp_path / "data"
+    workspace = tmp_path / "workspace"
+    monkeypatch.setenv("MLTRAINER_DATA_DIR", str(data))
+    monkeypatch.setenv("MLTRAINER_WORKSPACE", str(workspace))
+    monkeypatch.delenv("MLTRAINER_CHALLENGE_PATH", raising=False)
+    return {"data": data, "workspace": workspace}
+
+
+@pytest.fixture
+def toy():
+    from trainer.catalog import load_catalog
+    return load_catalog([TOY_PACK]).get("toy")

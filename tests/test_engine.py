@@ -1,0 +1,180 @@
+"""The grading engine end to end on the toy challenge: real workers, real pytest runs.
+
+Hostile candidates must each get the right verdict, with a plain reason,
+within their timeout plus a few seconds, and the run must complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from trainer.engine import grade
+from trainer.errors import SolutionNotFound
+from trainer import render
+
+from conftest import HOSTILE, TOY_PACK
+
+REFERENCE = TOY_PACK / "reference" / "toy.py"
+SLACK_S = 8  # worker start-up, pytest start-up and a loaded CI machine
+
+
+def failing(report):
+    return {t.name: t.message for t in report.tests if t.outcome != "passed" and not t.bonus}
+
+
+def test_reference_passes_with_a_timing_line(toy):
+    report = grade(toy, REFERENCE)
+    assert report.status == "passed", report.tests
+    perf = [t for t in report.tests if t.category == "performance"]
+    assert perf and perf[0].measurements
+    line = perf[0].measurements[0].summary()
+    assert line.startswith("candidate ") and " vs reference " in line and "(budget 3x)" in line
+    assert report.speed_ratio is not None
+    # The bonus part is reported as a bonus.
+    assert [t.bonus for t in report.tests].count(True) == 1
+
+
+def test_a_failing_bonus_part_does_not_fail_the_challenge(toy, tmp_path):
+    solution = tmp_path / "toy.py"
+    solution.write_text(REFERENCE.read_text().replace("return float(np.sqrt(np.dot(x, x)))",
+                                                      "raise NotImplementedError"))
+    report = grade(toy, solution)
+    assert report.status == "passed"
+    bonus = [t for t in report.tests if t.bonus]
+    assert bonus[0].outcome == "failed" and "NotImplementedError" in bonus[0].message
+
+
+def test_untouched_stub_fails_every_test(toy, tmp_path):
+    stub = tmp_path / "toy.py"
+    stub.write_text(toy.render_stub("interview"))
+    report = grade(toy, stub)
+    assert report.status == "failed"
+    assert all(not t.passed for t in report.tests)
+    assert "NotImplementedError" in report.tests[0].message
+
+
+def test_missing_solution_is_an_input_error(toy, tmp_path):
+    with pytest.raises(SolutionNotFound, match="mltrainer start toy"):
+        grade(toy, tmp_path / "nope.py")
+
+
+def test_slow_solution_is_cut_off_quickly(toy, tmp_path):
+    slow = tmp_path / "toy.py"
+    slow.write_text(REFERENCE.read_text().replace(
+        "return np.asarray(X, dtype=np.float64).sum(axis=1)",
+        "[0 for _ in range(3 * 10**8)]; return np.asarray(X, dtype=np.float64).sum(axis=1)"))
+    start = time.monotonic()
+    report = grade(toy, slow, keyword="speed")
+    assert report.status == "failed", report
+    assert time.monotonic() - start < 1 + SLACK_S + 3  # cut off after ~1 s, not 30 s per call
+    (test,) = report.tests
+    assert test.outcome == "failed" and test.measurements[0].cut_off
+    assert "stopped after" in test.message
+
+
+def test_events_are_streamed(toy):
+    events = []
+    grade(toy, REFERENCE, on_event=events.append)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "collected" and kinds.count("start") == kinds.count("done") == events[0]["count"]
+
+
+def test_fail_fast_stops_at_the_first_failure(toy, tmp_path):
+    stub = tmp_path / "toy.py"
+    stub.write_text(toy.render_stub("guided"))
+    report = grade(toy, stub, fail_fast=True)
+    assert report.status == "failed" and len([t for t in report.tests if t.outcome == "failed"]) == 1
+
+
+def test_a_broken_grader_is_an_error_not_a_pass(toy, tmp_path):
+    import shutil
+    from trainer.catalog import load_catalog
+    pack = tmp_path / "pack"
+    shutil.copytree(TOY_PACK, pack)
+    (pack / "graders" / "toy.py").write_text("def test_x(:\n    pass\n")
+    broken = load_catalog([pack]).get("toy")
+    report = grade(broken, REFERENCE)
+    assert report.status == "error" and "could not be loaded" in report.error
+
+
+# -- hostile candidates ----------------------------------------------------------
+
+HOSTILE_CASES = {
+    # file: (reason expected in the failing tests' messages, longest it may take)
+    "infinite_loop.py": ("timed out after 3 s", 2 * 3 + 1),
+    "huge_allocation.py": ("exceeded the 2048 MiB memory limit", 0),
+    "os_exit.py": ("exited with status 0 while running row_sums", 0),
+    "segfault.py": ("crashed with SIGSEGV", 0),
+    "prints_100mb.py": ("more than 8 MiB of output", 0),
+    "sys_exit.py": ("called sys.exit(3)", 0),
+    "returns_object.py": ("cannot be checked", 0),
+    "dynamic_import_reference.py": ("importing 'trainer' is not allowed", 0),
+    "import_time_crash.py": ("importing the solution raised RuntimeError: broken at import", 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CASES))
+def test_hostile_candidate_gets_a_plain_verdict(toy, name):
+    reason, budget_s = HOSTILE_CASES[name]
+    start = time.monotonic()
+    report = grade(toy, HOSTILE / name)
+    elapsed = time.monotonic() - start
+    assert report.status == "failed", (report.status, report.error)
+    messages = failing(report)
+    assert "Row sums match numpy's" in messages
+    assert reason in messages["Row sums match numpy's"]
+    assert elapsed < budget_s + SLACK_S + 5, elapsed
+    # The run went on after the failure: every test has a verdict.
+    assert len(report.tests) == 5
+
+
+def test_monkeypatching_numpy_in_the_candidate_changes_nothing(toy):
+    report = grade(toy, HOSTILE / "patches_numpy.py")
+    messages = failing(report)
+    assert report.status == "failed"
+    assert "differ from the expected values in 20 of 20 entries" in messages["Row sums match numpy's"]
+
+
+@pytest.mark.parametrize("name, where", [("imports_reference.py", ":2:1"), ("syntax_error.py", ":4:")])
+def test_static_problems_are_reported_with_file_and_line(toy, name, where):
+    report = grade(toy, HOSTILE / name)
+    assert report.status == "rejected" and not report.tests
+    assert where in report.static_issues[0].location()
+
+
+# -- renderers -------------------------------------------------------------------
+
+def test_json_report_has_the_documented_fields(toy):
+    report = grade(toy, HOSTILE / "patches_numpy.py")
+    data = json.loads(render.to_json(report))
+    for key in ("challenge_id", "solution_path", "source_sha256", "started_at", "duration_s", "status", "passed",
+                "counts", "speed_ratio", "static_issues", "tests", "error", "format_version"):
+        assert key in data
+    test = data["tests"][0]
+    for key in ("nodeid", "name", "category", "outcome", "message", "bonus", "duration_s", "measurements"):
+        assert key in test
+    from trainer.report import GradeReport
+    assert GradeReport.from_dict(data).to_dict() == data
+
+
+def test_junit_counts_failures_but_not_failed_bonus_parts(toy):
+    report = grade(toy, HOSTILE / "patches_numpy.py")
+    suite = ET.fromstring(render.to_junit(report)).find("testsuite")
+    assert suite.get("failures") == "2"
+    bonus = [c for c in suite.iter("testcase") if c.get("name").endswith("(bonus)")]
+    assert bonus and bonus[0].find("failure") is None
+
+
+def test_text_report_groups_by_category_and_explains(toy):
+    from rich.console import Console
+    report = grade(toy, HOSTILE / "patches_numpy.py")
+    console = Console(record=True, width=120)
+    render.print_text(report, console)
+    text = console.export_text()
+    assert "FAILED: 2/4 tests passed" in text
+    assert text.index("Correctness") < text.index("Edge cases") < text.index("Performance")
+    assert "expected" in text and "got" in text
