@@ -1,0 +1,1 @@
+"""The Textual interface: dashboard, challenge browser, detail, results, compare, help."""

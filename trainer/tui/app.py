@@ -1,0 +1,157 @@
+"""The mltrainer Textual app: wires the screens to a TrainerContext.
+
+Screens are pushed on top of the dashboard: dashboard → browser → challenge →
+results → compare; escape goes back one, ``d`` returns to the dashboard.
+Behaviour lives in the screens; this class only navigates and owns the context.
+
+Adding a screen (the mock-interview screen, for one): write it in
+``trainer/tui/screens/``, add a binding to :attr:`TrainerApp.BINDINGS` and an
+``action_`` method here that pushes it; it reads everything through
+``self.app.context``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from trainer.errors import TrainerError
+from trainer.tui.context import TrainerContext
+from trainer.tui.screens.dashboard import DashboardScreen
+
+if TYPE_CHECKING:
+    from trainer.catalog import Challenge
+    from trainer.report import GradeReport
+
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+
+
+class TrainerApp(App):
+    CSS_PATH = "styles.tcss"
+    TITLE = "mltrainer"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("d", "dashboard", "Dashboard", show=False),
+        Binding("b", "browse", "Browse", show=False),
+        Binding("t", "toggle_theme", "Light/dark", show=False),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        context: TrainerContext | None = None,
+        *,
+        theme: str = "dark",
+        watch_interval: float | None = None,
+    ) -> None:
+        super().__init__()
+        from trainer.watch import POLL_INTERVAL_S
+
+        self.context = context or TrainerContext()
+        self.theme = THEMES.get(theme, theme)
+        self.watch_interval = POLL_INTERVAL_S if watch_interval is None else watch_interval
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        message = self.context.store.recovery_message
+        if message:
+            self.notify(message, title="Progress database replaced", severity="warning", timeout=15)
+
+    def on_unmount(self) -> None:
+        self.context.close()
+
+    # ---------------------------------------------------------- navigation
+
+    def action_help(self) -> None:
+        from trainer.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES["light"] if self.current_theme.dark else THEMES["dark"]
+
+    def action_dashboard(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_browse(self) -> None:
+        from trainer.tui.screens.browser import BrowserScreen
+
+        self.action_dashboard()
+        self.push_screen(BrowserScreen())
+
+    def challenge(self, challenge_id: str) -> "Challenge | None":
+        try:
+            return self.context.catalog.get(challenge_id)
+        except TrainerError as error:
+            self.notify(str(error), severity="error")
+            return None
+
+    def open_challenge(self, challenge_id: str, *, grade: bool = False) -> None:
+        from trainer.tui.screens.detail import DetailScreen
+
+        challenge = self.challenge(challenge_id)
+        if challenge is None:
+            return
+        screen = DetailScreen(challenge)
+        self.push_screen(screen)
+        if grade:
+            self.call_after_refresh(screen.action_grade)
+
+    def show_report(self, challenge: "Challenge", report: "GradeReport") -> None:
+        """Show a report; replace the one on top if it is for the same challenge."""
+        from trainer.tui.screens.results import ResultsScreen
+
+        top = self.screen
+        if isinstance(top, ResultsScreen) and top.challenge.id == challenge.id:
+            top.show(report)
+        else:
+            self.push_screen(ResultsScreen(challenge, report))
+
+    def open_compare(self, challenge: "Challenge") -> None:
+        """Compare with the reference; ask first if the challenge is not passed yet."""
+        from trainer.tui.screens.confirm import ConfirmScreen
+
+        if self.context.store.has_passed(challenge.id):
+            self._push_compare(challenge)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._push_compare(challenge)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"You have not passed {challenge.id} yet.\n"
+                "Reveal the reference solution? (It is recorded in your progress.)"
+            ),
+            answered,
+        )
+
+    def _push_compare(self, challenge: "Challenge") -> None:
+        from trainer.tui.screens.compare import CompareScreen
+
+        path: Path = self.context.solution_path(challenge)
+        candidate = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+        reference = self.context.reference_source(challenge, record=True)
+        self.push_screen(CompareScreen(challenge, candidate, reference))
+
+    def show_error(self, message: str, title: str = "Grading could not finish") -> None:
+        from trainer.tui.screens.error import ErrorScreen
+
+        self.push_screen(ErrorScreen(message, title))
+
+
+def run(context: TrainerContext | None = None, *, theme: str = "dark") -> None:
+    TrainerApp(context, theme=theme).run()

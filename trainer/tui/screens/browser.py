@@ -1,0 +1,128 @@
+"""The challenge browser: a table of every challenge, filtered as you type."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from trainer.tui.screens.dashboard import STATUS_STYLE
+
+if TYPE_CHECKING:
+    from trainer.progress import ChallengeProgress
+    from trainer.tui.app import TrainerApp
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def matches(query: str, p: "ChallengeProgress") -> bool:
+    """Every word of the query appears in the id, title, difficulty, a topic or the status."""
+    haystack = " ".join([p.challenge_id, p.title, p.difficulty, p.status, *p.topics]).lower()
+    return all(word in haystack for word in query.lower().split())
+
+
+class BrowserScreen(Screen):
+    """Type to filter; up/down to move; enter to open."""
+
+    app: "TrainerApp"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "open", "Open", show=True),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("pagedown", "cursor(10)", "Page down", show=False),
+        Binding("pageup", "cursor(-10)", "Page up", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Type to filter: id, title, topic, difficulty, status", id="filter")
+        yield DataTable(id="challenges", cursor_type="row", zebra_stripes=True)
+        yield Static(id="browser-count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("id", "title", "difficulty", "topics", "status")
+        table.can_focus = False  # the filter keeps the focus; the table follows the keys
+        self.query_one(Input).focus()
+        self.refresh_rows()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        self.progress = self.app.context.overview().challenges
+        self._fill(self.query_one(Input).value)
+
+    def _fill(self, query: str) -> None:
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        shown = [p for p in self.progress if matches(query, p)]
+        for p in shown:
+            table.add_row(
+                p.challenge_id,
+                _clip(p.title, 24),
+                p.difficulty,
+                _clip(", ".join(p.topics), 22),
+                Content.styled(p.status, STATUS_STYLE.get(p.status, "")),
+                key=p.challenge_id,
+            )
+        if shown:
+            table.move_cursor(row=min(max(keep, 0), len(shown) - 1))
+        total = len(self.progress)
+        self.query_one("#browser-count", Static).update(
+            Content.styled(
+                (f"{len(shown)} of {total} challenges" if query else f"{total} challenges")
+                + "  ·  type to filter, ↑↓ move, enter open, esc back",
+                "$text-muted",
+            )
+        )
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+        self.query_one(DataTable).move_cursor(row=0)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.action_open()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_challenge(str(event.row_key.value))
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(max(table.cursor_row + delta, 0), table.row_count - 1))
+
+    def selected_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def action_open(self) -> None:
+        challenge_id = self.selected_id()
+        if challenge_id is None:
+            self.app.bell()
+            return
+        self.app.open_challenge(challenge_id)
+
+    def action_back(self) -> None:
+        field = self.query_one(Input)
+        if field.value:
+            field.value = ""  # first escape clears the filter
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,271 @@
+"""One challenge: its description, hints, and the start / edit / grade / compare loop."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Markdown, Static
+
+from trainer.errors import SolutionExists, TrainerError
+from trainer.tui.screens.confirm import ConfirmScreen
+from trainer.tui.screens.dashboard import STATUS_STYLE
+from trainer.tui.widgets.grading import GradingIndicator
+from trainer.watch import SolutionWatcher
+
+if TYPE_CHECKING:
+    from trainer.catalog import Challenge
+    from trainer.report import GradeReport
+    from trainer.tui.app import TrainerApp
+
+
+class DetailScreen(Screen):
+    """Description as Markdown, hints one at a time, and the keys of the practice loop."""
+
+    app: "TrainerApp"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("s", "start", "Start"),
+        Binding("e", "edit", "Edit"),
+        Binding("g", "grade", "Grade"),
+        Binding("c", "compare", "Compare"),
+        Binding("h", "hint", "Hint"),
+        Binding("w", "toggle_watch", "Watch"),
+        Binding("i", "start('interview')", "Start, interview level", show=False),
+        Binding("r", "results", "Last results", show=False),
+    ]
+
+    class GradeEvent(Message):
+        """A progress event from the engine, posted from the grading thread."""
+
+        def __init__(self, event: dict) -> None:
+            super().__init__()
+            self.event = event
+
+    class Graded(Message):
+        def __init__(self, report: "GradeReport", grade_id: int) -> None:
+            super().__init__()
+            self.report = report
+            self.grade_id = grade_id
+
+    class GradingFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, challenge: "Challenge") -> None:
+        super().__init__()
+        self.challenge = challenge
+        self.grading = False
+        self.watching = False
+        self.last_report: "GradeReport | None" = None
+        self._watcher: SolutionWatcher | None = None
+        self._watch_timer: Timer | None = None
+        self._regrade_after = False
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="detail-heading")
+        yield Static(id="detail-file")
+        with VerticalScroll(id="detail-body"):
+            yield Markdown(self.challenge.description, id="description")
+            yield Static(id="hints")
+        yield GradingIndicator(id="grading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.challenge.id
+        self.refresh_info()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_info()
+
+    def on_unmount(self) -> None:
+        self._stop_watch()
+
+    def refresh_info(self) -> None:
+        c = self.challenge
+        context = self.app.context
+        progress = context.overview().get(c.id)
+        status = progress.status if progress else "new"
+        self.query_one("#detail-heading", Static).update(
+            Content.assemble(
+                (c.title, "b"), "  ",
+                (c.difficulty, "$accent"), " · ", ", ".join(c.topics), " · ",
+                (status, STATUS_STYLE.get(status, "")),
+            )
+        )
+        path = context.solution_path(c)
+        if path.exists():
+            parts: list[Any] = [("Solution ", "$text-muted"), str(path)]
+        else:
+            parts = [("Not started: ", "$text-muted"), "press s to write the stub to ", str(path)]
+        if self.watching:
+            parts += ["  ", ("● watching for saves", "b $warning")]
+        self.query_one("#detail-file", Static).update(Content.assemble(*parts))
+        self._show_hints()
+
+    def _show_hints(self) -> None:
+        hints = self.challenge.hints
+        shown = self.app.context.store.hints_revealed(self.challenge.id)
+        parts: list[Any] = [("Hints", "b"), f"  {min(shown, len(hints))} of {len(hints)} revealed\n"]
+        for i, hint in enumerate(hints[:shown]):
+            parts += [(f"{i + 1}. ", "$accent"), hint, "\n"]
+        if shown < len(hints):
+            parts.append(("Press h to reveal the next hint.", "$text-muted"))
+        self.query_one("#hints", Static).update(Content.assemble(*parts))
+
+    # ------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_hint(self) -> None:
+        index = self.app.context.reveal_hint(self.challenge)
+        if index is None:
+            self.notify("All hints are already revealed.", severity="warning")
+        self._show_hints()
+        if index is not None:
+            self.query_one("#hints").scroll_visible()
+
+    def action_start(self, level: str = "guided") -> None:
+        try:
+            path = self.app.context.start(self.challenge, level=level)
+        except SolutionExists as exists:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._start_over(level)
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"{exists.path} already exists.\nStart over from a fresh {level} stub? "
+                    "Your file is kept as a .bak beside it."
+                ),
+                answered,
+            )
+            return
+        except TrainerError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.notify(f"Wrote {path}", title="Started")
+        self.refresh_info()
+
+    def _start_over(self, level: str) -> None:
+        try:
+            path = self.app.context.start(self.challenge, level=level, force=True)
+        except TrainerError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.notify(f"Wrote a fresh stub to {path}", title="Started over")
+        self.refresh_info()
+
+    def action_edit(self) -> None:
+        from textual.app import SuspendNotSupported
+
+        path = self.app.context.solution_path(self.challenge)
+        if not path.exists():
+            self.notify("No solution file yet: press s to start.", severity="warning")
+            return
+        command = self.app.context.editor_command(path)
+        try:
+            with self.app.suspend():
+                subprocess.call(command)
+        except SuspendNotSupported:
+            self.notify(f"Cannot open an editor here; edit {path} yourself.", severity="warning")
+        except OSError as error:
+            self.notify(f"Could not run {command[0]}: {error.strerror or error}", severity="error")
+        self.refresh_info()
+
+    def action_compare(self) -> None:
+        self.app.open_compare(self.challenge)
+
+    def action_results(self) -> None:
+        if self.last_report is None:
+            self.notify("Not graded in this session yet: press g.", severity="warning")
+            return
+        self.app.show_report(self.challenge, self.last_report)
+
+    # ------------------------------------------------------------ grading
+
+    def action_grade(self) -> None:
+        if self.grading:
+            self._regrade_after = self.watching
+            self.notify("Already grading; results will follow.")
+            return
+        path = self.app.context.solution_path(self.challenge)
+        if not path.exists():
+            self.notify("No solution file yet: press s to start.", severity="warning")
+            return
+        self.grading = True
+        self.query_one(GradingIndicator).begin(self.challenge.id)
+        self._grade_in_thread()
+
+    @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
+    def _grade_in_thread(self) -> None:
+        # Runs off the UI thread; talks back only through messages (thread safe).
+        try:
+            report, grade_id = self.app.context.grade(
+                self.challenge, on_event=lambda event: self.post_message(self.GradeEvent(event))
+            )
+        except TrainerError as error:
+            self.post_message(self.GradingFailed(str(error)))
+        except Exception as error:  # shown to the user, never raised into the UI
+            self.post_message(self.GradingFailed(f"grading failed: {type(error).__name__}: {error}"))
+        else:
+            self.post_message(self.Graded(report, grade_id))
+
+    def on_detail_screen_grade_event(self, message: GradeEvent) -> None:
+        self.query_one(GradingIndicator).handle_event(message.event)
+
+    def on_detail_screen_graded(self, message: Graded) -> None:
+        self._grading_done()
+        self.last_report = message.report
+        self.refresh_info()
+        self.app.show_report(self.challenge, message.report)
+
+    def on_detail_screen_grading_failed(self, message: GradingFailed) -> None:
+        self._grading_done()
+        self.app.show_error(message.error)
+
+    def _grading_done(self) -> None:
+        self.grading = False
+        self.query_one(GradingIndicator).finish()
+        if self._regrade_after:
+            self._regrade_after = False
+            self.call_after_refresh(self.action_grade)
+
+    # ------------------------------------------------------------ watch mode
+
+    def action_toggle_watch(self) -> None:
+        if self.watching:
+            self._stop_watch()
+            self.notify("Stopped watching.")
+        else:
+            path = self.app.context.solution_path(self.challenge)
+            self._watcher = SolutionWatcher(path)
+            self._watch_timer = self.set_interval(self.app.watch_interval, self._poll_watch)
+            self.watching = True
+            self.notify(f"Watching {path.name}: every save is graded.")
+        self.refresh_info()
+
+    def _stop_watch(self) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+        self._watch_timer = None
+        self._watcher = None
+        self.watching = False
+
+    def _poll_watch(self) -> None:
+        if self._watcher is not None and self._watcher.poll():
+            self.action_grade()

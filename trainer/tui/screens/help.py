@@ -1,0 +1,64 @@
+"""Key bindings of every screen, read from the screens themselves so they never drift."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from trainer.tui.app import TrainerApp
+
+
+def binding_sections(app: "TrainerApp") -> list[tuple[str, list[Binding]]]:
+    from trainer.tui.screens.browser import BrowserScreen
+    from trainer.tui.screens.compare import CompareScreen
+    from trainer.tui.screens.dashboard import DashboardScreen
+    from trainer.tui.screens.detail import DetailScreen
+    from trainer.tui.screens.results import ResultsScreen
+
+    def bindings(items: Iterable) -> list[Binding]:
+        return [b for b in items if isinstance(b, Binding) and b.description]
+
+    return [
+        ("Everywhere", bindings(type(app).BINDINGS)),
+        ("Dashboard", bindings(DashboardScreen.BINDINGS)),
+        ("Browser (type to filter)", bindings(BrowserScreen.BINDINGS)),
+        ("Challenge", bindings(DetailScreen.BINDINGS)),
+        ("Results", bindings(ResultsScreen.BINDINGS)),
+        ("Compare", bindings(CompareScreen.BINDINGS)),
+    ]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Static(Content.styled("Keys", "b"), id="help-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(self._keys(), id="help-keys")
+            yield Static(Content.styled("escape: close", "$text-muted"))
+
+    def _keys(self) -> Content:
+        app: "TrainerApp" = self.app  # type: ignore[assignment]
+        lines: list[Content] = []
+        for title, bindings in binding_sections(app):
+            lines.append(Content.styled(title, "b $accent"))
+            seen: set[str] = set()
+            for b in bindings:
+                key = app.get_key_display(b)
+                if (key, b.description) in seen:
+                    continue
+                seen.add((key, b.description))
+                lines.append(Content.assemble(f"  {key:<10}", b.description))
+        return Content("\n").join(lines)
