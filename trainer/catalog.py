@@ -107,11 +107,13 @@ class _Fields:
             raise InvalidChallenge(path, _line(node), "the file must be a mapping of fields (key: value)")
         self.values = values
         self.nodes = {}
+        self.key_nodes = {}
         for key_node, value_node in node.value:
             key = key_node.value
             if key in self.nodes:
                 raise InvalidChallenge(path, _line(key_node), f"field {key!r} is given twice")
             self.nodes[key] = value_node
+            self.key_nodes[key] = key_node
 
     def fail(self, key: str | None, why: str):
         node = self.nodes.get(key) if key else self.node
@@ -172,6 +174,9 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark is not mark:
+            problem += f" ({context.removeprefix('while ')} started on line {context_mark.line + 1})"
         raise InvalidChallenge(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}") from None
     if node is None:
         raise InvalidChallenge(path, 1, "the file is empty")
@@ -179,7 +184,8 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
     for key in fields.nodes:
         if key not in _KNOWN_FIELDS:
             close = difflib.get_close_matches(key, sorted(_KNOWN_FIELDS), n=1)
-            fields.fail(key, f"unknown field {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise InvalidChallenge(path, _line(fields.key_nodes[key]), f"unknown field {key!r}"
+                                   + (f" (did you mean {close[0]!r}?)" if close else ""))
 
     challenge_id = fields.string("id")
     if not ID_PATTERN.match(challenge_id):
