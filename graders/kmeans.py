@@ -1,0 +1,598 @@
+"""Hidden grader for the kmeans challenge.
+
+Tolerances. The centroids are compared with the reference's to an absolute
+1e-8 on data whose coordinates are at most a few tens (uint8 data: at most
+255). When two implementations make the same assignments at every iteration,
+their centroids are means of the same points and differ only by rounding:
+at most about n * eps * max|x| ~ 600 * 2.2e-16 * 30 = 4e-12 here, whatever the
+summation order (pairwise sums, bincount, a one-hot matrix product). When one
+assignment differs anywhere, a centroid moves by about (distance between
+points) / (cluster size) > 1e-3. So 1e-8 sits orders of magnitude away from
+both, and labels must then be identical.
+
+That argument needs every assignment along the way to be decided by a clear
+margin, also for a candidate computing distances as ||x||^2 - 2 x.c + ||c||^2
+(rounding error ~ eps * (||x||^2 + ||c||^2) ~ 1e-13 here). The data sets are
+built from fixed seeds, and tests/references/test_kmeans.py checks on the
+reference's trajectory that the relative gap between the nearest and the
+second nearest centroid never falls below 1e-6 and that no iteration's
+largest move lies within 1e-6 of `tol`. Exact ties exist only on purpose, in
+the tie tests, on small integer (or half-integer) coordinates where every
+distance formula is exact.
+
+Randomness. k-means++ is checked by counting outcomes over thousands of seeds
+(`solution.repeat` with `seeded_rng()`) against exact probabilities computed
+here by enumeration. Every cell of the outcome table must lie within a
+Bernstein bound of its expected count; the bounds are set so that a correct
+solution fails a test with probability below 1e-6 (union bound over cells).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from trainer.grading import checks
+from trainer.grading.harness import seeded_rng
+
+CENTROID_ATOL = 1e-8  # see the module docstring
+FALSE_FAILURE = 1e-6  # probability that a correct k-means++ fails one statistical test
+
+
+# -- data sets (fixed seeds: tests/references/test_kmeans.py checks their margins) --------
+
+def blobs(seed, n=600, d=2, k=4, spread=10.0):
+    """n points around k centres drawn uniformly in [-spread, spread]^d, unit normal noise."""
+    g = np.random.default_rng(seed)
+    centres = g.uniform(-spread, spread, size=(k, d))
+    return centres[g.integers(k, size=n)] + g.normal(size=(n, d))
+
+
+def init_rows(X, k, seed):
+    """k distinct rows of X chosen with a fixed seed."""
+    g = np.random.default_rng(seed)
+    return X[g.choice(len(X), size=k, replace=False)].copy()
+
+
+def uniform_noise(seed, n=500, d=2):
+    return np.random.default_rng(seed).uniform(0.0, 10.0, size=(n, d))
+
+
+def duplicated_points(seed):
+    """60 distinct points, each repeated 1 to 8 times, shuffled; init: 5 distinct of them."""
+    g = np.random.default_rng(seed)
+    base = blobs(seed + 1, n=60, d=2, k=4)
+    X = np.repeat(base, g.integers(1, 9, size=len(base)), axis=0)
+    X = X[g.permutation(len(X))]
+    return X, init_rows(base, 5, seed + 2)
+
+
+def agreement_cases():
+    """(name, X, k, kwargs) of the runs compared with the reference."""
+    Xb = blobs(11)
+    Xu = uniform_noise(12)
+    Xd, Cd = duplicated_points(13)
+    Xb3 = blobs(14, n=400, d=3, k=3)
+    return [
+        ("4 blobs, n=600, d=2, k=4, init = 4 rows of X", Xb, 4,
+         dict(init=init_rows(Xb, 4, 21))),
+        ("4 blobs, n=600, d=2, k=6 (more clusters than blobs)", Xb, 6,
+         dict(init=init_rows(Xb, 6, 22))),
+        ("3 blobs, n=400, d=3, k=3", Xb3, 3, dict(init=init_rows(Xb3, 3, 23))),
+        ("uniform noise in [0, 10]^2, n=500, k=5, tol=0 (run to a fixed point)", Xu, 5,
+         dict(init=init_rows(Xu, 5, 24), tol=0.0, max_iters=1000)),
+        ("uniform noise in [0, 10]^2, n=500, k=5, tol=0.05 (stop on the largest Euclidean move)", Xu, 5,
+         dict(init=init_rows(Xu, 5, 24), tol=0.05)),
+        ("uniform noise in [0, 10]^2, n=500, k=7, tol=0.2", Xu, 7,
+         dict(init=init_rows(Xu, 7, 25), tol=0.2)),
+        (f"duplicated points (60 distinct points repeated 1-8 times, n={len(Xd)}), k=5", Xd, 5,
+         dict(init=Cd)),
+    ]
+
+
+def partial_run_cases():
+    """Runs cut short by max_iters (tol=0): they count iterations."""
+    Xb = blobs(11)
+    Xu = uniform_noise(12)
+    cases = []
+    for m in (1, 2, 3):
+        cases.append((f"4 blobs, n=600, k=6, max_iters={m}, tol=0", Xb, 6,
+                      dict(init=init_rows(Xb, 6, 22), max_iters=m, tol=0.0)))
+    cases.append(("uniform noise, n=500, k=5, max_iters=5, tol=0", Xu, 5,
+                  dict(init=init_rows(Xu, 5, 24), max_iters=5, tol=0.0)))
+    return cases
+
+
+def convergence_cases():
+    """Runs that stop on `tol` well before max_iters (checked in the project's tests)."""
+    Xb = blobs(11)
+    Xu = uniform_noise(12)
+    return [
+        ("4 blobs, n=600, k=4, default tol=1e-4", Xb, 4, dict(init=init_rows(Xb, 4, 21))),
+        ("4 blobs, n=600, k=6, default tol=1e-4", Xb, 6, dict(init=init_rows(Xb, 6, 22))),
+        ("uniform noise, n=500, k=5, tol=1e-3, max_iters=1000", Xu, 5,
+         dict(init=init_rows(Xu, 5, 24), tol=1e-3, max_iters=1000)),
+    ]
+
+
+# -- trusted helpers -----------------------------------------------------------------------
+
+def squared_distances(X, C):
+    """Exact (n, k) squared distances, computed directly (small inputs only)."""
+    diff = np.asarray(X, dtype=np.float64)[:, None, :] - np.asarray(C, dtype=np.float64)[None, :, :]
+    return np.einsum("ijk,ijk->ij", diff, diff)
+
+
+def lloyd_step(X, C):
+    """One Lloyd step from C: (labels, new centroids); empty clusters keep their centroid."""
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.argmin(squared_distances(X, C), axis=1)
+    new = np.array(C, dtype=np.float64)
+    for j in range(len(C)):
+        members = labels == j
+        if members.any():
+            new[j] = X[members].mean(axis=0)
+    return labels, new
+
+
+def fmt_point(p):
+    return "(" + ", ".join(f"{float(v):.6g}" for v in np.asarray(p).ravel()) + ")"
+
+
+def unpack(result, n, k, d, given):
+    """The (centroids, labels) pair of a kmeans() result, with shapes checked."""
+    checks.that(isinstance(result, (tuple, list)) and len(result) == 2,
+                f"kmeans() should return a tuple (centroids, labels); got {checks.show(result)} for {given}")
+    centroids = checks.shape(result[0], (k, d), what="centroids", given=given)
+    labels = checks.shape(result[1], (n,), what="labels", given=given)
+    checks.that(labels.dtype.kind in "iu",
+                f"labels should be integers, got dtype {labels.dtype} for {given}: {checks.show(labels)}")
+    return centroids, labels
+
+
+def check_nearest(X, centroids, labels, given):
+    """labels[i] is a nearest centroid of X[i] (up to the rounding of any distance formula)."""
+    X = np.asarray(X, dtype=np.float64)
+    k = len(centroids)
+    checks.that(np.all((labels >= 0) & (labels < k)),
+                f"labels should lie in 0..{k - 1} for {given}; got values from {labels.min()} to {labels.max()}")
+    checks.that(np.all(np.isfinite(centroids)), f"centroids should be finite for {given}; got {checks.show(centroids)}")
+    D = squared_distances(X, centroids)
+    best = D.min(axis=1)
+    mine = D[np.arange(len(X)), labels]
+    # Any sensible distance formula is exact up to ~1e-15 * (||x||^2 + ||c||^2);
+    # 1e-9 of that scale accepts all of them and no real mistake.
+    scale = (X * X).sum(axis=1) + (centroids * centroids).sum(axis=1).max()
+    wrong = np.flatnonzero(mine - best > 1e-9 * scale)
+    if wrong.size:
+        i = int(wrong[0])
+        j = int(np.argmin(D[i]))
+        checks.fail(
+            f"labels are not the nearest centroid of the returned centroids for {len(wrong)} of {len(X)} points "
+            f"({given}). E.g. point {i} = {fmt_point(X[i])} has label {int(labels[i])} at squared distance "
+            f"{mine[i]:.6g}, but centroid {j} = {fmt_point(centroids[j])} is at {best[i]:.6g}. "
+            "Compute the labels again after the last centroid update.")
+
+
+def compare_runs(solution, reference, X, k, kwargs, given):
+    expected_c, expected_l = reference.kmeans(X, k, **kwargs)
+    centroids, labels = unpack(solution.kmeans(X, k, **kwargs), len(X), k, X.shape[1], given)
+    checks.close(centroids, expected_c, atol=CENTROID_ATOL, what="centroids", given=given)
+    checks.equal(labels, expected_l, what="labels", given=given)
+
+
+# -- k-means++ statistics --------------------------------------------------------------------
+
+def kpp_exact_distribution(X, k):
+    """Exact probabilities of the ordered tuples of distinct-row ids chosen by k-means++.
+
+    Points are identified by value (duplicated rows are indistinguishable in
+    the output), so probabilities of equal rows add up.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = len(X)
+    _, row_id = np.unique(X, axis=0, return_inverse=True)
+    row_id = row_id.ravel()
+    out: dict[tuple, float] = {}
+
+    def visit(chosen, prob):
+        if len(chosen) == k:
+            key = tuple(int(row_id[i]) for i in chosen)
+            out[key] = out.get(key, 0.0) + prob
+            return
+        if not chosen:
+            weights = np.full(n, 1.0 / n)
+        else:
+            d2 = squared_distances(X, X[chosen]).min(axis=1)
+            weights = d2 / d2.sum() if d2.sum() > 0 else np.full(n, 1.0 / n)
+        for i in range(n):
+            if weights[i] > 0:
+                visit(chosen + [i], prob * weights[i])
+
+    visit([], 1.0)
+    return out
+
+
+def bernstein_halfwidth(trials, p, delta):
+    """t with P(|Binomial(trials, p) - trials p| >= t) <= delta (Bernstein's inequality).
+
+    P(|S - Np| >= t) <= 2 exp(-t^2 / (2 (N p (1 - p) + t / 3))); solving for t
+    gives t = L/3 + sqrt(L^2/9 + 2 L N p (1 - p)) with L = log(2 / delta).
+    """
+    L = math.log(2.0 / delta)
+    return L / 3.0 + math.sqrt(L * L / 9.0 + 2.0 * L * trials * p * (1.0 - p))
+
+
+def identify_rows(results, X, k, given):
+    """Map each k-means++ result to the tuple of distinct-row ids of its rows."""
+    X = np.asarray(X, dtype=np.float64)
+    uniq = np.unique(X, axis=0)
+    for seed, res in enumerate(results):
+        if not (isinstance(res, np.ndarray) and res.shape == (k, X.shape[1])):
+            checks.shape(res, (k, X.shape[1]), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
+    C = np.stack([np.asarray(r, dtype=np.float64) for r in results])  # (trials, k, d)
+    match = np.all(C[:, :, None, :] == uniq[None, None, :, :], axis=3)  # (trials, k, distinct)
+    found = match.any(axis=2)
+    if not found.all():
+        seed, row = (int(i) for i in np.argwhere(~found)[0])
+        checks.fail(f"every k-means++ centroid should be a row of X ({given}); with seed {seed}, row {row} is "
+                    f"{fmt_point(C[seed, row])}, which is not a point of X")
+    ids = np.argmax(match, axis=2)
+    return [tuple(int(v) for v in row) for row in ids.tolist()], uniq
+
+
+def check_kpp_frequencies(cases, solution):
+    """cases: list of (X, k, trials, given). Counts of every outcome within their bounds."""
+    exact = [kpp_exact_distribution(X, k) for X, k, _, _ in cases]
+    cells = sum(len(e) for e in exact)
+    delta = FALSE_FAILURE / cells  # union bound over every cell of every case
+    for (X, k, trials, given), probs in zip(cases, exact):
+        results = solution.repeat("kmeans_plus_plus_init", seeds=range(trials), args=(X, k, seeded_rng()))
+        keys, uniq = identify_rows(results, X, k, given)
+        counts: dict[tuple, int] = {}
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+
+        def name(key):
+            return ", ".join(fmt_point(uniq[r]) for r in key)
+
+        impossible = [key for key in counts if key not in probs]
+        if impossible:
+            key = max(impossible, key=counts.get)
+            checks.fail(
+                f"k-means++ on {given}: the centroids [{name(key)}] came {counts[key]} times in {trials} seeds, "
+                "but this outcome has probability 0 (a point already chosen has D = 0 and cannot be chosen again; "
+                "the first centroid is a uniformly drawn row).")
+        worst = None
+        for key, p in probs.items():
+            expected = trials * p
+            half = bernstein_halfwidth(trials, p, delta)
+            excess = abs(counts.get(key, 0) - expected) / half
+            if excess > 1 and (worst is None or excess > worst[0]):
+                worst = (excess, key, p, expected, half)
+        if worst is not None:
+            _, key, p, expected, half = worst
+            lines = [f"k-means++ on {given}, {trials} seeds: the centroids [{name(key)}] (in this order) came "
+                     f"{counts.get(key, 0)} times; expected {expected:.0f} ± {half:.0f} (probability {p:.4f}).",
+                     "  outcome: observed / expected counts"]
+            for other, q in sorted(probs.items(), key=lambda kv: -kv[1])[:8]:
+                lines.append(f"  [{name(other)}]: {counts.get(other, 0)} / {trials * q:.0f}")
+            lines.append("The first centroid is uniform over the rows; each next one is row i with probability "
+                         "D(x_i)^2 / sum D^2, D the distance to the NEAREST centroid chosen so far.")
+            checks.fail("\n".join(lines))
+
+
+# -- correctness ---------------------------------------------------------------------------
+
+@pytest.mark.correctness
+@pytest.mark.parametrize("case", range(7), ids=["blobs_k4", "blobs_k6", "blobs_d3", "noise_tol0", "noise_tol005",
+                                                "noise_k7", "duplicates"])
+def test_agrees_with_reference(solution, reference, case):
+    """Agrees with the reference's Lloyd iterations from a given init (to 1e-8)"""
+    given, X, k, kwargs = agreement_cases()[case]
+    compare_runs(solution, reference, X, k, kwargs, given)
+
+
+@pytest.mark.correctness
+def test_counts_iterations_like_the_reference(solution, reference):
+    """Runs cut short by max_iters agree with the reference: max_iters iterations exactly"""
+    for given, X, k, kwargs in partial_run_cases():
+        compare_runs(solution, reference, X, k, kwargs, given)
+
+
+@pytest.mark.correctness
+def test_labels_are_nearest_centroids(solution, rng):
+    """Labels are the nearest-centroid assignment of the returned centroids"""
+    Xb = blobs(11)
+    Xu = uniform_noise(12)
+    runs = [
+        ("4 blobs, n=600, k=6, max_iters=1 (the last update moved the centroids)", Xb, 6,
+         dict(init=init_rows(Xb, 6, 22), max_iters=1)),
+        ("uniform noise, n=500, k=5, max_iters=2", Xu, 5, dict(init=init_rows(Xu, 5, 24), max_iters=2)),
+        ("4 blobs, n=600, k=4, init=None (k-means++)", Xb, 4, dict(rng=rng)),
+    ]
+    for given, X, k, kwargs in runs:
+        centroids, labels = unpack(solution.kmeans(X, k, **kwargs), len(X), k, X.shape[1], given)
+        check_nearest(X, centroids, labels, given)
+
+
+@pytest.mark.correctness
+def test_result_is_converged(solution):
+    """The result is converged: one more Lloyd step moves no centroid more than tol"""
+    for given, X, k, kwargs in convergence_cases():
+        tol = kwargs.get("tol", 1e-4)
+        centroids, labels = unpack(solution.kmeans(X, k, **kwargs), len(X), k, X.shape[1], given)
+        checks.that(np.all(np.isfinite(centroids)), f"centroids should be finite for {given}: {checks.show(centroids)}")
+        _, after = lloyd_step(X, centroids)
+        moves = np.sqrt(((after - centroids) ** 2).sum(axis=1))
+        j = int(np.argmax(moves))
+        # 1e-9 absorbs the rounding of a mean computed in another order (~1e-13).
+        checks.that(moves[j] <= tol + 1e-9,
+                    f"the result is not converged ({given}): one more Lloyd step from the returned centroids "
+                    f"moves centroid {j} by {moves[j]:.4g} (from {fmt_point(centroids[j])} to {fmt_point(after[j])}), "
+                    f"more than tol = {tol:g}, and max_iters was not reached (the reference converges well before). "
+                    "Does the convergence test compare the new centroids with the old ones, or with an alias of "
+                    "the same array?")
+
+
+@pytest.mark.correctness
+def test_returns_float64_centroids_and_int64_labels(solution, rng):
+    """Returns float64 centroids of shape (k, d) and int64 labels of shape (n,)"""
+    X = blobs(31, n=200, d=3, k=3)
+    given = "3 blobs, n=200, d=3, k=3"
+    centroids, labels = unpack(solution.kmeans(X, 3, init=init_rows(X, 3, 32)), 200, 3, 3, given)
+    checks.dtype(centroids, np.float64, what="centroids", given=given)
+    checks.dtype(labels, np.int64, what="labels", given=given)
+    init = checks.shape(solution.kmeans_plus_plus_init(X, 3, rng), (3, 3), what="kmeans_plus_plus_init(X, 3, rng)",
+                        given=given)
+    checks.dtype(init, np.float64, what="kmeans_plus_plus_init(X, 3, rng)", given=given)
+
+
+@pytest.mark.correctness
+def test_init_none_starts_from_kmeans_plus_plus(solution, rng):
+    """With init=None, kmeans starts from kmeans_plus_plus_init(X, k, rng)"""
+    X = blobs(41, n=500, d=2, k=5)
+    given = "5 blobs, n=500, k=5"
+    # A Generator crosses as its state and the caller's is not advanced, so
+    # all three calls see the same random stream.
+    start = solution.kmeans_plus_plus_init(X, 5, rng)
+    with_rng = unpack(solution.kmeans(X, 5, rng=rng), 500, 5, 2, given + ", init=None, rng=g")
+    from_start = unpack(solution.kmeans(X, 5, init=start), 500, 5, 2,
+                        given + ", init=kmeans_plus_plus_init(X, 5, g)")
+    checks.close(with_rng[0], from_start[0], atol=CENTROID_ATOL,
+                 what="centroids of kmeans(X, 5, rng=g) (expected: those of kmeans(X, 5, "
+                      "init=kmeans_plus_plus_init(X, 5, g)) with g in the same state)",
+                 given=given)
+    checks.equal(with_rng[1], from_start[1], what="labels of kmeans(X, 5, rng=g)", given=given)
+
+
+@pytest.mark.correctness
+def test_kmeans_plus_plus_first_centroid_uniform(solution):
+    """k-means++ draws the first centroid uniformly from the rows of X"""
+    X = np.array([[i % 4, i // 4] for i in range(12)], dtype=np.float64)  # a 4 x 3 grid
+    check_kpp_frequencies([(X, 1, 6000, "a 4x3 grid of 12 points, k=1")], solution)
+
+
+@pytest.mark.correctness
+def test_kmeans_plus_plus_exact_probabilities(solution):
+    """k-means++ picks the next centroid with probability proportional to D^2 (exact probabilities)"""
+    # Five points on a line and one off it, (3, 0) twice: outcomes are told
+    # apart by value, so the two copies of (3, 0) count as one point with twice
+    # the weight. D instead of D^2, the farthest point, or D measured to the
+    # last centroid only change these probabilities by 0.16 to 0.5 in total
+    # variation (D: 0.16 at k=2; D to the last centroid only: 0.47 at k=3),
+    # many times the per-cell tolerance at these numbers of seeds.
+    X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+    check_kpp_frequencies([(X, 2, 20000, "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=2"),
+                           (X, 3, 5000, "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=3")], solution)
+
+
+@pytest.mark.correctness
+def test_kmeans_plus_plus_picks_distinct_rows(solution):
+    """k-means++ returns distinct rows of X (a chosen point has D = 0)"""
+    X = blobs(51, n=300, d=2, k=4)
+    given = "4 blobs, n=300, k=8"
+    results = solution.repeat("kmeans_plus_plus_init", seeds=range(40), args=(X, 8, seeded_rng()))
+    for seed, res in enumerate(results):
+        C = checks.shape(res, (8, 2), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
+        is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
+        checks.that(is_row.all(), f"every k-means++ centroid should be a row of X ({given}); with seed {seed} "
+                                  f"centroid {int(np.argmin(is_row))} = {fmt_point(C[np.argmin(is_row)])} is not")
+        checks.that(len(np.unique(C, axis=0)) == 8,
+                    f"k-means++ chose the same point twice ({given}, seed {seed}): {checks.show(C)}")
+
+
+# -- edge cases ------------------------------------------------------------------------------
+
+@pytest.mark.edge_case
+def test_ties_go_to_lowest_index(solution):
+    """Ties go to the lowest centroid index"""
+    # Small integer coordinates: every distance formula is exact, so the ties are real.
+    X = np.array([[-3, 0], [-1, 0], [0, 0], [1, 0], [3, 0]], dtype=np.float64)
+    given = "X = (-3,0), (-1,0), (0,0), (1,0), (3,0), init = (-2,0), (2,0): (0,0) is tied at first"
+    centroids, labels = unpack(solution.kmeans(X, 2, init=np.array([[-2.0, 0.0], [2.0, 0.0]])), 5, 2, 2, given)
+    # (0,0) joins centroid 0: means -4/3 and 2, then (0,0) is nearer to -4/3: converged.
+    checks.close(centroids, np.array([[-4 / 3, 0.0], [2.0, 0.0]]), atol=1e-12, what="centroids", given=given)
+    checks.equal(labels, np.array([0, 0, 0, 1, 1]), what="labels", given=given)
+
+    X = np.array([[0, 0], [1, 0], [0, 1], [10, 10], [11, 10]], dtype=np.float64)
+    init = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 10.0]])
+    given = "X = (0,0), (1,0), (0,1), (10,10), (11,10), init = (0,0), (0,0), (10,10): two identical centroids"
+    centroids, labels = unpack(solution.kmeans(X, 3, init=init), 5, 3, 2, given)
+    # Iteration 1: the three points near 0 tie between centroids 0 and 1 -> 0,
+    # centroid 1 keeps (0,0). Then (0,0) is nearer to centroid 1, the others to 0.
+    checks.close(centroids, np.array([[0.5, 0.5], [0.0, 0.0], [10.5, 10.0]]), atol=1e-12, what="centroids",
+                 given=given)
+    checks.equal(labels, np.array([1, 0, 0, 2, 2]), what="labels", given=given)
+
+
+@pytest.mark.edge_case
+def test_empty_cluster_keeps_its_centroid(solution):
+    """A cluster that becomes empty keeps its previous centroid"""
+    X = np.array([[0, 0], [1, 0], [0, 1], [10, 0], [11, 0], [10, 1]], dtype=np.float64)
+    init = np.array([[0.0, 0.0], [10.0, 0.0], [100.0, 100.0]])
+    given = "two groups near (0,0) and (10,0), init = (0,0), (10,0), (100,100): centroid 2 never gets a point"
+    centroids, labels = unpack(solution.kmeans(X, 3, init=init), 6, 3, 2, given)
+    checks.close(centroids, np.array([[1 / 3, 1 / 3], [31 / 3, 1 / 3], [100.0, 100.0]]), atol=1e-12,
+                 what="centroids", given=given)
+    checks.equal(labels, np.array([0, 0, 0, 1, 1, 1]), what="labels", given=given)
+
+    X = np.array([[1, 0], [2, 0], [3, 0], [7, 0], [8, 0]], dtype=np.float64)
+    init = np.array([[11.0, 0.0], [4.0, 0.0], [1.0, 0.0]])
+    given = ("X = (1,0), (2,0), (3,0), (7,0), (8,0), init = (11,0), (4,0), (1,0): centroid 1 has points "
+             "after iteration 1 and none after iteration 2")
+    centroids, labels = unpack(solution.kmeans(X, 3, init=init), 5, 3, 2, given)
+    # It. 1: {8}, {3, 7}, {1, 2} -> 8, 5, 1.5. It. 2: {7, 8}, {}, {1, 2, 3} -> 7.5, 5 (kept), 2. Fixed point.
+    checks.close(centroids, np.array([[7.5, 0.0], [5.0, 0.0], [2.0, 0.0]]), atol=1e-12, what="centroids",
+                 given=given)
+    checks.equal(labels, np.array([2, 2, 2, 0, 0]), what="labels", given=given)
+
+
+@pytest.mark.edge_case
+def test_k_equal_one_gives_the_mean(solution, rng):
+    """k = 1 gives the mean of X and all labels 0"""
+    X = blobs(61, n=301, d=3, k=3)
+    for given, kwargs in (("n=301, d=3, k=1, init=None, rng=None", {}),
+                          ("n=301, d=3, k=1, init = a far point (50, 50, 50)", dict(init=np.full((1, 3), 50.0))),
+                          ("n=301, d=3, k=1, init=None, rng=g", dict(rng=rng))):
+        centroids, labels = unpack(solution.kmeans(X, 1, **kwargs), 301, 1, 3, given)
+        # The mean of 301 values of order 10, summed in any order: error < 1e-12.
+        checks.close(centroids, X.mean(axis=0, keepdims=True), atol=1e-10, what="centroids (the mean of X)",
+                     given=given)
+        checks.equal(labels, np.zeros(301, dtype=np.int64), what="labels", given=given)
+
+
+@pytest.mark.edge_case
+def test_k_equal_n_gives_every_point_its_own_cluster(solution, rng):
+    """k = n puts every point in its own cluster"""
+    X = np.array([[0, 0], [4, 1], [1, 5], [7, 7], [2, 2], [9, 0], [5, 3]], dtype=np.float64)
+    perm = np.array([3, 0, 6, 1, 5, 2, 4])
+    given = "7 distinct points, k=7, init = the points in another order"
+    centroids, labels = unpack(solution.kmeans(X, 7, init=X[perm]), 7, 7, 2, given)
+    expected_labels = np.argsort(perm)
+    checks.close(centroids, X[perm], atol=1e-12, what="centroids", given=given)
+    checks.equal(labels, expected_labels, what="labels", given=given)
+
+    given = "7 distinct points, k=7, init=None (k-means++ must pick every point)"
+    centroids, labels = unpack(solution.kmeans(X, 7, rng=rng), 7, 7, 2, given)
+    checks.close(centroids[labels], X, atol=1e-12, what="centroids[labels] (each point is its own centroid)",
+                 given=given)
+    checks.that(len(np.unique(labels)) == 7, f"labels should be a permutation of 0..6 for {given}, got {labels}")
+
+
+@pytest.mark.edge_case
+def test_fewer_distinct_points_than_k(solution, rng):
+    """Fewer distinct points than k: no division by zero, centroids are points of X"""
+    X = np.array([[0, 0]] * 4 + [[1, 1]] * 2 + [[5, 5]], dtype=np.float64)
+    given = "X = 4 x (0,0), 2 x (1,1), 1 x (5,5), k=5 (3 distinct points)"
+    results = solution.repeat("kmeans_plus_plus_init", seeds=range(50), args=(X, 5, seeded_rng()))
+    for seed, res in enumerate(results):
+        C = checks.shape(res, (5, 2), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
+        is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
+        checks.that(is_row.all(),
+                    f"kmeans_plus_plus_init should return rows of X for {given}; seed {seed} gave {checks.show(C)}. "
+                    "Once every point has D = 0, pick any row instead of dividing by zero.")
+    centroids, labels = unpack(solution.kmeans(X, 5, rng=rng), 7, 5, 2, given)
+    is_row = np.all(centroids[:, None, :] == X[None, :, :], axis=2).any(axis=1)
+    checks.that(is_row.all(), f"every centroid should be one of the distinct points for {given} (duplicate "
+                              f"centroids tie, the higher ones stay empty and keep their place); got "
+                              f"{checks.show(centroids)}")
+    # Exact integer data: the nearest centroid, ties to the lowest index, is exact.
+    checks.equal(labels, np.argmin(squared_distances(X, centroids), axis=1), what="labels", given=given)
+
+
+@pytest.mark.edge_case
+def test_integer_input_is_treated_as_float(solution, reference, rng):
+    """Integer input is treated as float: no truncated centroids"""
+    X = np.round(blobs(71, n=400, d=2, k=3) * 3).astype(np.int64)
+    init = init_rows(X, 3, 72)
+    compare_runs(solution, reference, X, 3, dict(init=init),
+                 "int64 X (3 blobs, n=400, coordinates up to ~30) and int64 init")
+    given = "int64 X (3 blobs, n=400), init=None, tol=0"
+    centroids, labels = unpack(solution.kmeans(X, 3, rng=rng, tol=0.0), 400, 3, 2, given)
+    checks.dtype(centroids, np.float64, what="centroids", given=given)
+    # tol=0 runs to a fixed point: every centroid is the exact mean of its points.
+    means = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else centroids[j] for j in range(3)])
+    checks.close(centroids, means, atol=1e-9, what="centroids (each the mean of its points)", given=given)
+
+
+@pytest.mark.edge_case
+def test_input_is_not_modified(solution):
+    """X and init are not modified"""
+    # Arguments reach the worker as copies, so a modification is invisible in
+    # the result: the engine hands back the arguments as they are after the call.
+    checks.that(hasattr(type(solution), "arguments_after"),
+                "this check needs solution.arguments_after(...) from the grading engine, which this version of "
+                "mltrainer does not provide")
+    X = blobs(81, n=300, d=2, k=3)
+    init = init_rows(X, 3, 82)
+    for given, args, kwargs in (("3 blobs, n=300, k=3, init=C0 (float64), max_iters=1", (X, 3),
+                                 dict(init=init, max_iters=1)),
+                                ("3 blobs, n=300, k=3, init=None", (X, 3), dict(rng=np.random.default_rng(83)))):
+        args_after, kwargs_after = solution.arguments_after("kmeans", *args, **kwargs)
+        checks.equal(args_after[0], X, what="X after the call (kmeans must not modify X)", given=given)
+        if "init" in kwargs:
+            checks.equal(kwargs_after["init"], init, what="init after the call (kmeans must not modify init: "
+                                                          "copy it before updating the centroids)", given=given)
+    args_after, _ = solution.arguments_after("kmeans_plus_plus_init", X, 3, np.random.default_rng(84))
+    checks.equal(args_after[0], X, what="X after kmeans_plus_plus_init(X, 3, rng)", given="3 blobs, n=300")
+
+
+@pytest.mark.edge_case
+def test_invalid_k_raises_value_error(solution, rng):
+    """k < 1 or k > n raises ValueError"""
+    X = blobs(91, n=10, d=2, k=2)
+    too_many = np.vstack([X, X[:1] + 1.0])
+    for k, kwargs in ((0, {}), (-1, {}), (11, {}), (11, dict(init=too_many)), (0, dict(init=np.empty((0, 2))))):
+        shown = "init=C0 of shape " + str(kwargs["init"].shape) if kwargs else "init=None"
+        checks.raises(ValueError, solution.kmeans, X, k, given=f"X with n=10 points, k={k}, {shown}", **kwargs)
+    for k in (0, 11):
+        checks.raises(ValueError, solution.kmeans_plus_plus_init, X, k, rng, given=f"X with n=10 points, k={k}")
+
+
+# -- numerical stability -------------------------------------------------------------------
+
+@pytest.mark.stability
+def test_uint8_input_does_not_wrap_around(solution, reference):
+    """uint8 input (pixel values) does not wrap around in differences or squares"""
+    g = np.random.default_rng(101)
+    colours = np.array([[250, 10, 10], [10, 250, 10], [20, 20, 240], [128, 128, 128]], dtype=np.float64)
+    X = np.clip(colours[g.integers(4, size=400)] + g.normal(scale=8, size=(400, 3)), 0, 255).round().astype(np.uint8)
+    compare_runs(solution, reference, X, 4, dict(init=init_rows(X, 4, 102)),
+                 "uint8 pixels (4 colours, n=400, d=3) and uint8 init")
+    tiny = np.array([[0, 0], [10, 0], [200, 0], [250, 10], [250, 10]], dtype=np.uint8)
+    check_kpp_frequencies([(tiny, 2, 5000, "uint8 X = (0,0), (10,0), (200,0), (250,10), (250,10), k=2")],
+                          solution)
+
+
+# -- performance ---------------------------------------------------------------------------
+
+def big_blobs():
+    X = blobs(201, n=200_000, d=16, k=8)
+    return X, init_rows(X, 8, 202)
+
+
+@pytest.mark.performance
+def test_lloyd_time_budget(budget):
+    """n = 200 000, d = 16, k = 8: three Lloyd iterations within the time budget"""
+    X, init = big_blobs()
+    budget.time("kmeans", X, 8, init=init, max_iters=3, tol=0.0,
+                label="kmeans, n=200 000, d=16, k=8, 3 iterations")
+
+
+@pytest.mark.performance
+def test_lloyd_memory_budget(budget):
+    """n = 200 000, d = 16, k = 8: no (n, k, d) temporary (peak memory budget)"""
+    X, init = big_blobs()
+    budget.memory("kmeans", X, 8, init=init, max_iters=2, tol=0.0,
+                  label="kmeans peak memory, n=200 000, d=16, k=8 (an (n, k, d) float64 array is 205 MB)")
+
+
+@pytest.mark.performance
+def test_kmeans_plus_plus_time_budget(budget):
+    """k-means++ with n = 50 000, d = 16, k = 32 within the time budget (O(n·k·d))"""
+    X = blobs(211, n=50_000, d=16, k=32)
+    budget.time("kmeans_plus_plus_init", X, 32, np.random.default_rng(212),
+                label="kmeans_plus_plus_init, n=50 000, d=16, k=32")

@@ -1,0 +1,275 @@
+"""The k-means reference against independent implementations, and the
+assumptions the kmeans grader makes about its own data sets.
+
+Oracles:
+- a plain loop over points and centroids (exact distances, the challenge's
+  tie and empty-cluster rules written out one point at a time);
+- scikit-learn's KMeans(init=C0, n_init=1, algorithm="lloyd") where its rules
+  coincide with the challenge's (no empty cluster along the way, no exact tie);
+- exact k-means++ probabilities by enumeration, checked against
+  scikit-learn's `kmeans_plusplus(..., n_local_trials=1)` (plain k-means++;
+  its default is the greedy variant with 2 + log k local trials).
+
+scikit-learn's `tol` is not the challenge's: it is relative (multiplied by the
+mean per-feature variance of X) and compared with the *total squared* movement
+of all centres, and sklearn also stops as soon as the labels stop changing
+("strict convergence"). With tol=0 both stop exactly at the first fixed point
+of Lloyd's map, and with max_iter=m both perform m assignment+update steps and
+return the labels of the final centres, so the comparisons use tol=0.
+sklearn also relocates empty clusters to far points instead of keeping them,
+so the trajectories compared here are checked to have no empty cluster.
+scikit-learn is a test-only dependency.
+"""
+
+import functools
+import importlib.util
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ref = _load("reference_kmeans", ROOT / "reference" / "kmeans.py")
+grader = _load("grader_kmeans", ROOT / "graders" / "kmeans.py")
+
+
+# -- an independent plain implementation ----------------------------------------------------
+
+def plain_lloyd(X, C0, max_iters=100, tol=1e-4):
+    """Lloyd's algorithm one point at a time; returns (centroids, labels, trace).
+
+    trace holds, per iteration, the smallest relative gap between the nearest
+    and the second nearest centroid over all points, the largest move, and
+    whether a cluster was empty.
+    """
+    X = [list(map(float, row)) for row in np.asarray(X)]
+    C = [list(map(float, row)) for row in np.asarray(C0)]
+    k, d = len(C), len(X[0])
+
+    def nearest(x, C):
+        dists = [sum((x[f] - c[f]) ** 2 for f in range(d)) for c in C]
+        best = min(range(k), key=lambda j: (dists[j], j))  # ties: lowest index
+        others = [dists[j] for j in range(k) if j != best]
+        scale = sum(v * v for v in x) + max(sum(v * v for v in c) for c in C)
+        gap = (min(others) - dists[best]) / scale if others else np.inf
+        return best, gap
+
+    trace = []
+    for _ in range(max_iters):
+        assigned = [nearest(x, C) for x in X]
+        labels = [a for a, _ in assigned]
+        new, empty = [], False
+        for j in range(k):
+            members = [X[i] for i in range(len(X)) if labels[i] == j]
+            if members:
+                new.append([sum(m[f] for m in members) / len(members) for f in range(d)])
+            else:
+                new.append(list(C[j]))
+                empty = True
+        move = max(sum((new[j][f] - C[j][f]) ** 2 for f in range(d)) ** 0.5 for j in range(k))
+        trace.append(dict(gap=min(g for _, g in assigned), move=move, empty=empty))
+        C = new
+        if move <= tol:
+            break
+    labels = [nearest(x, C)[0] for x in X]
+    return np.array(C), np.array(labels), trace
+
+
+def all_grader_runs():
+    for given, X, k, kwargs in grader.agreement_cases() + grader.partial_run_cases() + grader.convergence_cases():
+        yield given, X, k, kwargs
+
+
+RUN_IDS = [given for given, *_ in all_grader_runs()]
+
+
+@functools.lru_cache(maxsize=None)
+def plain_run(case, tol=None):
+    """plain_lloyd on grader run `case` (with its own tol unless one is given), computed once."""
+    given, X, k, kwargs = list(all_grader_runs())[case]
+    return plain_lloyd(X, kwargs["init"], kwargs.get("max_iters", 100), kwargs.get("tol", 1e-4) if tol is None else tol)
+
+
+# -- the reference against the oracles -------------------------------------------------------
+
+@pytest.mark.parametrize("case", range(len(RUN_IDS)), ids=RUN_IDS)
+def test_reference_matches_plain_loops(case):
+    given, X, k, kwargs = list(all_grader_runs())[case]
+    C, L = ref.kmeans(X, k, **kwargs)
+    C_plain, L_plain, _ = plain_run(case)
+    np.testing.assert_allclose(C, C_plain, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(L, L_plain)
+    assert C.dtype == np.float64 and L.dtype == np.int64
+
+
+@pytest.mark.parametrize("case", range(len(RUN_IDS)), ids=RUN_IDS)
+def test_reference_matches_sklearn_lloyd(case):
+    cluster = pytest.importorskip("sklearn.cluster")
+    given, X, k, kwargs = list(all_grader_runs())[case]
+    max_iters = kwargs.get("max_iters", 100)
+    _, _, trace = plain_run(case, 0.0)
+    if any(step["empty"] for step in trace):
+        pytest.skip("an empty cluster: sklearn relocates it, the challenge keeps it")
+    C, L = ref.kmeans(X, k, init=kwargs["init"], max_iters=max_iters, tol=0.0)
+    km = cluster.KMeans(n_clusters=k, init=kwargs["init"], n_init=1, algorithm="lloyd", tol=0.0,
+                        max_iter=max_iters).fit(X)
+    np.testing.assert_allclose(C, km.cluster_centers_, rtol=0, atol=1e-8)
+    np.testing.assert_array_equal(L, km.labels_)
+
+
+def test_sklearn_comparison_is_not_vacuous():
+    """Most grader runs have no empty cluster, so the sklearn comparison runs on them."""
+    empty = sum(any(s["empty"] for s in plain_run(case, 0.0)[2]) for case in range(len(RUN_IDS)))
+    assert empty <= 2, empty
+
+
+def test_edge_case_expectations_match_plain_loops():
+    """The hand-computed expectations of the tie and empty-cluster tests."""
+    cases = [
+        ([[-3, 0], [-1, 0], [0, 0], [1, 0], [3, 0]], [[-2, 0], [2, 0]], [[-4 / 3, 0], [2, 0]], [0, 0, 0, 1, 1]),
+        ([[0, 0], [1, 0], [0, 1], [10, 10], [11, 10]], [[0, 0], [0, 0], [10, 10]],
+         [[0.5, 0.5], [0, 0], [10.5, 10]], [1, 0, 0, 2, 2]),
+        ([[0, 0], [1, 0], [0, 1], [10, 0], [11, 0], [10, 1]], [[0, 0], [10, 0], [100, 100]],
+         [[1 / 3, 1 / 3], [31 / 3, 1 / 3], [100, 100]], [0, 0, 0, 1, 1, 1]),
+        ([[1, 0], [2, 0], [3, 0], [7, 0], [8, 0]], [[11, 0], [4, 0], [1, 0]], [[7.5, 0], [5, 0], [2, 0]],
+         [2, 2, 2, 0, 0]),
+    ]
+    for X, C0, C_expected, L_expected in cases:
+        X, C0 = np.array(X, float), np.array(C0, float)
+        for C, L, *_ in (plain_lloyd(X, C0), ref.kmeans(X, len(C0), init=C0)):
+            np.testing.assert_allclose(C, C_expected, atol=1e-12)
+            np.testing.assert_array_equal(L, L_expected)
+    # The second empty-cluster case really empties a cluster that had points.
+    _, _, trace = plain_lloyd(np.array(cases[3][0], float), np.array(cases[3][1], float))
+    assert not trace[0]["empty"] and trace[1]["empty"]
+
+
+def test_reference_rules():
+    X = grader.blobs(5, n=50, d=3, k=2)
+    C, L = ref.kmeans(X, 1, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(C[0], X.mean(axis=0), atol=1e-12)
+    assert not L.any()
+    for k in (0, -1, 51):
+        with pytest.raises(ValueError):
+            ref.kmeans(X, k)
+        with pytest.raises(ValueError):
+            ref.kmeans_plus_plus_init(X, k, np.random.default_rng(0))
+    Xi = np.round(X * 3).astype(np.int32)
+    init = Xi[:2].copy()
+    C, _ = ref.kmeans(Xi, 2, init=init)
+    Ci, _ = ref.kmeans(Xi.astype(float), 2, init=init.astype(float))
+    np.testing.assert_array_equal(C, Ci)
+    X_before, init_before = X.copy(), X[:3].copy()
+    init = X[:3].copy()
+    ref.kmeans(X, 3, init=init)
+    ref.kmeans_plus_plus_init(X, 3, np.random.default_rng(1))
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(init, init_before)
+
+
+# -- the grader's assumptions ---------------------------------------------------------------
+
+@pytest.mark.parametrize("case", range(len(RUN_IDS)), ids=RUN_IDS)
+def test_grader_runs_have_no_near_ties(case):
+    """Every assignment along the reference's trajectory is decided by a relative
+    margin >= 1e-6, and no iteration's largest move is within 1e-6 of tol: a
+    correct solution with another distance formula or summation order (rounding
+    ~1e-15 relative) makes the same decisions, so 1e-8 on the centroids is fair."""
+    given, X, k, kwargs = list(all_grader_runs())[case]
+    tol = kwargs.get("tol", 1e-4)
+    _, _, trace = plain_run(case)
+    assert min(step["gap"] for step in trace) >= 1e-6, given
+    # A move of exactly 0 (the same assignment twice gives bit-identical means
+    # in any deterministic implementation) is <= any tol >= 0.
+    assert all(step["move"] == 0 or abs(step["move"] - tol) >= 1e-6 for step in trace), given
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_grader_convergence_runs_end_at_a_fixed_point(case):
+    """The converged-result test assumes the reference stops before max_iters at a
+    fixed point, so one more step moves nothing."""
+    given, X, k, kwargs = grader.convergence_cases()[case]
+    max_iters = kwargs.get("max_iters", 100)
+    C, _, trace = plain_lloyd(X, kwargs["init"], max_iters, kwargs.get("tol", 1e-4))
+    assert len(trace) < max_iters, given
+    _, after = grader.lloyd_step(X, C)
+    np.testing.assert_allclose(after, C, atol=1e-12, rtol=0)
+
+
+def _enumerate_kpp(X, k):
+    """Exact k-means++ outcome probabilities by brute-force enumeration of index tuples."""
+    n = len(X)
+    D2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+    _, row_id = np.unique(X, axis=0, return_inverse=True)
+    out = {}
+    for seq in itertools.permutations(range(n), k):
+        p = 1.0 / n
+        for step in range(1, k):
+            w = D2[list(seq[:step])].min(axis=0)
+            p *= w[seq[step]] / w.sum()
+        key = tuple(int(row_id.ravel()[i]) for i in seq)
+        out[key] = out.get(key, 0.0) + p
+    return {key: p for key, p in out.items() if p > 0}
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_grader_kpp_distribution_matches_enumeration(k):
+    X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+    exact = grader.kpp_exact_distribution(X, k)
+    brute = _enumerate_kpp(X, k)
+    assert exact.keys() == brute.keys()
+    for key in exact:
+        assert exact[key] == pytest.approx(brute[key], rel=1e-12)
+    assert sum(exact.values()) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_grader_kpp_distribution_matches_sklearn_kmeans_plusplus():
+    """An independent k-means++ (scikit-learn's, with one local trial) lands within
+    the grader's tolerance, and D instead of D^2 would not (the test has power)."""
+    cluster = pytest.importorskip("sklearn.cluster")
+    X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+    probs = grader.kpp_exact_distribution(X, 2)
+    uniq = np.unique(X, axis=0)
+    trials = 2000
+    counts = {}
+    for seed in range(trials):
+        C, _ = cluster.kmeans_plusplus(X, 2, n_local_trials=1, random_state=seed)
+        key = tuple(int(np.flatnonzero((uniq == c).all(axis=1))[0]) for c in C)
+        counts[key] = counts.get(key, 0) + 1
+    delta = grader.FALSE_FAILURE / len(probs)
+    assert set(counts) <= set(probs)
+    for key, p in probs.items():
+        assert abs(counts.get(key, 0) - trials * p) <= grader.bernstein_halfwidth(trials, p, delta), key
+    # Power: the D (not D^2) distribution is outside the tolerance at 20 000 seeds.
+    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(axis=2))
+    row = np.unique(X, axis=0, return_inverse=True)[1].ravel()
+    wrong = {}
+    for i in range(5):
+        for j in range(5):
+            if D[i, j] > 0:
+                key = (int(row[i]), int(row[j]))
+                wrong[key] = wrong.get(key, 0) + D[i, j] / D[i].sum() / 5
+    worst = max(abs(wrong.get(key, 0) - p) * 20000 / grader.bernstein_halfwidth(20000, p, delta)
+                for key, p in probs.items())
+    assert worst > 2
+
+
+def test_bernstein_halfwidth_is_conservative():
+    """The bound holds for exact binomial tails (checked with scipy)."""
+    stats = pytest.importorskip("scipy.stats")
+    for trials, p in ((20000, 0.1), (5000, 0.003), (6000, 1 / 12)):
+        delta = 1e-6 / 24
+        t = grader.bernstein_halfwidth(trials, p, delta)
+        tail = stats.binom.sf(np.ceil(trials * p + t) - 1, trials, p) + stats.binom.cdf(
+            np.floor(trials * p - t), trials, p)
+        assert tail <= delta
