@@ -11,7 +11,7 @@ from trainer import progress
 from trainer.progress import challenge_progress, overview, recommend, streak
 from trainer.store import Store
 
-from tests.progress_fixtures import FakeClock, make_report
+from progress_fixtures import FakeClock, make_report
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 UTC = timezone.utc
@@ -141,7 +141,7 @@ def test_recommendation_order_new_by_difficulty_then_reviews(store, clock):
     rec = next_id()
     # Two medium ones; neither topic practised; alphabetical tie-break.
     assert (rec.challenge_id, rec.kind) == ("kmeans", "new")
-    assert "clustering, unsupervised not practised yet" in rec.reason
+    assert "topics clustering, unsupervised not practised yet" in rec.reason
 
     grade(store, "kmeans", passed=False)
     rec = next_id()

@@ -16,7 +16,7 @@ import pytest
 from trainer import store as store_module
 from trainer.store import DatabaseTooNew, ImportFormatError, Store
 
-from tests.progress_fixtures import FakeClock, make_report
+from progress_fixtures import FakeClock, make_report
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -112,7 +112,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from tests.progress_fixtures import make_report
+    from progress_fixtures import make_report
     from trainer.store import Store
 
     path, tag, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -132,7 +132,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "shared" / "progress.db"
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        [str(REPO), str(REPO / "tests")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     )}
     writers = [
         subprocess.Popen(

@@ -363,7 +363,8 @@ def recommend(
         }
         unseen = [t for t in pick.topics if t not in practised]
         if unseen:
-            why = f"topic {', '.join(unseen)} not practised yet"
+            noun = "topic" if len(unseen) == 1 else "topics"
+            why = f"{noun} {', '.join(unseen)} not practised yet"
         else:
             weakest = min(pick.topics, key=lambda t: scores.get(t, 0.0), default=None)
             why = f"weakest topic: {weakest}" if weakest else "next by difficulty"

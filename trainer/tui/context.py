@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 GradeFunction = Callable[..., "GradeReport"]
 
 
+def display_path(path: Path) -> str:
+    """The path as the user would type it: under the home folder it starts with ~."""
+    try:
+        return "~/" + str(Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def _engine_grade(challenge: "Challenge", solution_path: Path, **kwargs: Any) -> "GradeReport":
     from trainer.engine import grade
 

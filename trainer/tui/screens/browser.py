@@ -51,7 +51,8 @@ class BrowserScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("id", "title", "difficulty", "topics", "status")
+        table.add_columns("id", "title", "difficulty", "topics")
+        table.add_column("status", width=9)  # styled cells are not measured: fix the width
         table.can_focus = False  # the filter keeps the focus; the table follows the keys
         self.query_one(Input).focus()
         self.refresh_rows()
@@ -71,9 +72,9 @@ class BrowserScreen(Screen):
         for p in shown:
             table.add_row(
                 p.challenge_id,
-                _clip(p.title, 24),
+                _clip(p.title, 19),
                 p.difficulty,
-                _clip(", ".join(p.topics), 22),
+                _clip(", ".join(p.topics), 16),
                 Content.styled(p.status, STATUS_STYLE.get(p.status, "")),
                 key=p.challenge_id,
             )

@@ -85,13 +85,14 @@ class DashboardScreen(Screen):
 
     def _show_summary(self, o: "Overview") -> None:
         streak = f"{o.streak_days} day{'s' if o.streak_days != 1 else ''}"
-        if o.streak_days and not o.practised_today:
-            streak += " (practise today to keep it)"
-        text = Content.assemble(
+        parts = [
             ("Solved   ", "$text-muted"), (f"{o.solved}", "b"), f" of {len(o.challenges)}\n",
             ("Mastered ", "$text-muted"), (f"{o.mastered}", "b"), "\n",
             ("Streak   ", "$text-muted"), (streak, "b"),
-        )
+        ]
+        if o.streak_days and not o.practised_today:
+            parts += ["\n", ("Today    ", "$text-muted"), ("not yet", "$warning")]
+        text = Content.assemble(*parts)
         self.query_one("#summary", Static).update(text)
 
     def _show_next(self, o: "Overview") -> None:

@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Markdown, Static
 
 from trainer.errors import SolutionExists, TrainerError
+from trainer.tui.context import display_path
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.screens.dashboard import STATUS_STYLE
 from trainer.tui.widgets.grading import GradingIndicator
@@ -101,16 +102,16 @@ class DetailScreen(Screen):
         status = progress.status if progress else "new"
         self.query_one("#detail-heading", Static).update(
             Content.assemble(
-                (c.title, "b"), "  ",
-                (c.difficulty, "$accent"), " · ", ", ".join(c.topics), " · ",
-                (status, STATUS_STYLE.get(status, "")),
+                (c.title, "b"), "\n",
+                (status, STATUS_STYLE.get(status, "")), " · ",
+                (c.difficulty, "$accent"), " · ", ", ".join(c.topics),
             )
         )
         path = context.solution_path(c)
         if path.exists():
-            parts: list[Any] = [("Solution ", "$text-muted"), str(path)]
+            parts: list[Any] = [("Solution ", "$text-muted"), display_path(path)]
         else:
-            parts = [("Not started: ", "$text-muted"), "press s to write the stub to ", str(path)]
+            parts = [("Not started: ", "$text-muted"), "s writes the stub to ", display_path(path)]
         if self.watching:
             parts += ["  ", ("● watching for saves", "b $warning")]
         self.query_one("#detail-file", Static).update(Content.assemble(*parts))
@@ -149,7 +150,7 @@ class DetailScreen(Screen):
 
             self.app.push_screen(
                 ConfirmScreen(
-                    f"{exists.path} already exists.\nStart over from a fresh {level} stub? "
+                    f"{display_path(exists.path)} already exists.\nStart over from a fresh {level} stub? "
                     "Your file is kept as a .bak beside it."
                 ),
                 answered,
@@ -158,7 +159,7 @@ class DetailScreen(Screen):
         except TrainerError as error:
             self.notify(str(error), severity="error")
             return
-        self.notify(f"Wrote {path}", title="Started")
+        self.notify(f"Wrote {display_path(path)}", title="Started")
         self.refresh_info()
 
     def _start_over(self, level: str) -> None:
@@ -167,7 +168,7 @@ class DetailScreen(Screen):
         except TrainerError as error:
             self.notify(str(error), severity="error")
             return
-        self.notify(f"Wrote a fresh stub to {path}", title="Started over")
+        self.notify(f"Wrote a fresh stub to {display_path(path)}", title="Started over")
         self.refresh_info()
 
     def action_edit(self) -> None:

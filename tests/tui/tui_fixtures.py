@@ -1,0 +1,81 @@
+"""Fixtures of the TUI tests: a fixed clock, a fixed content pack, a seeded history.
+
+Imported by name into each test module (a second conftest.py would shadow
+tests/conftest.py for `from conftest import ...`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from progress_fixtures import FakeClock, make_report
+
+PACK = Path(__file__).resolve().parent / "pack"
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def days_ago(days: float, hours: float = 0) -> datetime:
+    return NOW - timedelta(days=days, hours=hours)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fake home, so paths shown on screen are the same on every machine (~/...)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def pack_context(tmp_path, home, clock):
+    """A TrainerContext over the fixed pack, with an empty history."""
+    from trainer.catalog import load_catalog
+    from trainer.tui.context import TrainerContext
+
+    context = TrainerContext(
+        store_path=tmp_path / "data" / "progress.db",
+        workspace=home / "mltrainer",
+        clock=clock,
+        tz=timezone.utc,
+        catalog_loader=lambda: load_catalog([PACK]),
+    )
+    yield context
+    context.close()
+
+
+def seed_history(context, clock) -> None:
+    """Weeks of practice: softmax mastered, logreg passed and due, pca failing, beam_search new."""
+    store = context.store
+
+    def at(moment):
+        clock.set(moment)
+
+    def grade(cid, passed, ratio):
+        store.record_grade(make_report(cid, passed=passed, ratio=ratio), f"# {cid}\n")
+
+    at(days_ago(12, 2)); store.record_start("softmax", "guided", "~/mltrainer/softmax.py")
+    at(days_ago(12, 1)); grade("softmax", False, 3.1)
+    at(days_ago(12)); grade("softmax", True, 1.4)
+    at(days_ago(5, 1)); store.record_start("logreg", "guided", "~/mltrainer/logreg.py")
+    at(days_ago(5)); grade("logreg", False, 2.5)
+    at(days_ago(4, 3)); store.reveal_next_hint("logreg", 3)
+    at(days_ago(4)); grade("logreg", True, 1.9)
+    at(days_ago(2)); grade("softmax", True, 1.1)
+    at(days_ago(1, 1)); store.record_start("pca", "interview", "~/mltrainer/pca.py")
+    at(days_ago(1)); grade("pca", False, 4.2)
+    at(NOW)
+
+
+@pytest.fixture
+def seeded_context(pack_context, clock):
+    seed_history(pack_context, clock)
+    return pack_context
