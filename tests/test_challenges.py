@@ -1,0 +1,89 @@
+"""The invariants of every bundled challenge, graded for real.
+
+For each challenge: the stub renders at every level and passes the static
+checks; the reference passes its grader; the untouched stub fails it; and
+every known-buggy variant in tests/variants/<id>/ fails it, in (at least)
+the tests its CAUGHT_BY names.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from trainer.catalog import LEVELS, load_catalog
+from trainer.checking import stub_problems
+from trainer.engine import grade
+from trainer.static_checks import check_file
+
+VARIANTS = Path(__file__).resolve().parent / "variants"
+CATALOG = load_catalog()
+CHALLENGES = {c.id: c for c in CATALOG}
+
+
+def caught_by(path: Path) -> tuple[str, ...]:
+    """The CAUGHT_BY constant of a variant, read without running the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "CAUGHT_BY" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            return (value,) if isinstance(value, str) else tuple(value)
+    raise AssertionError(f"{path} does not declare CAUGHT_BY")
+
+
+def variant_params():
+    params = []
+    for challenge_id in sorted(CHALLENGES):
+        for path in sorted((VARIANTS / challenge_id).glob("*.py")):
+            params.append(pytest.param(challenge_id, path, id=f"{challenge_id}/{path.stem}"))
+    return params
+
+
+def summary(report) -> str:
+    lines = [f"status {report.status} {report.error}"]
+    lines += [f"{i.location()}: {i.message}" for i in report.static_issues]
+    lines += [f"{t.outcome}: {t.nodeid}: {t.message[:300]}" for t in report.tests if not t.passed]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
+def test_stub_renders_and_passes_static_checks(challenge_id):
+    assert stub_problems(CHALLENGES[challenge_id]) == []
+
+
+@pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
+def test_every_challenge_has_known_buggy_variants(challenge_id):
+    assert len(list((VARIANTS / challenge_id).glob("*.py"))) >= 5
+
+
+@pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
+def test_reference_passes_its_grader(challenge_id):
+    challenge = CHALLENGES[challenge_id]
+    report = grade(challenge, challenge.reference_path)
+    assert report.status == "passed", summary(report)
+    assert all(t.passed for t in report.tests), summary(report)  # bonus parts too
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
+def test_untouched_stub_fails(challenge_id, level, tmp_path):
+    challenge = CHALLENGES[challenge_id]
+    stub = tmp_path / f"{challenge_id}.py"
+    stub.write_text(challenge.render_stub(level), encoding="utf-8")
+    report = grade(challenge, stub, fail_fast=True)
+    assert report.status == "failed", summary(report)
+
+
+@pytest.mark.parametrize("challenge_id, path", variant_params())
+def test_known_buggy_variant_fails(challenge_id, path):
+    challenge = CHALLENGES[challenge_id]
+    source_check = check_file(path, challenge)[1]
+    assert source_check == [], "a variant must pass the static checks (the grader must catch it)"
+    expected = caught_by(path)
+    report = grade(challenge, path, keyword=" or ".join(expected))
+    assert report.status == "failed", summary(report)
+    failed = {t.nodeid.split("::")[-1].split("[")[0] for t in report.tests if t.outcome == "failed"}
+    missing = [name for name in expected if name not in failed]
+    assert not missing, f"not caught by {missing}\n{summary(report)}"
