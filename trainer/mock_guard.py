@@ -1,7 +1,8 @@
-"""Rules that other commands must respect while a mock interview is running.
+"""Rules that every command respects while a mock interview is running.
 
-The mock-interview module (trainer/mock.py) fills these in; without a running
-mock session they allow everything.
+`trainer.mock` (the mock-interview module) provides the behaviour; these
+entry points keep other commands independent of it, and cheap: nothing heavy
+is imported unless a mock session actually needs attention.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 
 def refuse_hints_during_mock(store) -> None:
     """Raise a TrainerError when hints are unavailable (a mock round is running)."""
-    try:
-        from trainer import mock
-    except ImportError:
-        return
-    check = getattr(mock, "refuse_hints_during_mock", None)
-    if check is not None:
-        check(store)
+    from trainer import mock
+    mock.refuse_hints_during_mock(store)
+
+
+def finalise_expired_mock(echo) -> None:
+    """Finalise a mock session whose deadline passed while no command was running.
+
+    Called by the CLI before every command; `echo(text)` reports what was done.
+    """
+    from trainer import mock
+    mock.finalise_expired_session(echo)

@@ -95,12 +95,26 @@ def cli(ctx: click.Context) -> None:
 
     Run `mltrainer` alone for the full-screen app.
     """
+    if ctx.invoked_subcommand not in (None, "mock") and not ctx.resilient_parsing:
+        _finalise_expired_mock()
     if ctx.invoked_subcommand is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             click.echo(ctx.get_help())
             return
         from trainer.cli.tui import run_tui
         run_tui()
+
+
+def _finalise_expired_mock() -> None:
+    """A mock round whose deadline passed while nothing ran is finalised by the next command."""
+    import importlib.util
+    if importlib.util.find_spec("trainer.mock") is None:
+        return
+    from trainer.mock_guard import finalise_expired_mock
+    try:
+        finalise_expired_mock(lambda text: click.echo(text, err=True))
+    except TrainerError as exc:
+        raise UserError(str(exc), exc.exit_code) from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -74,10 +74,12 @@ def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> 
 @click.argument("challenge_id")
 def hint(challenge_id: str) -> None:
     """Reveal the next hint (remembered between runs)."""
-    from trainer import mock_guard
+    import importlib.util
     challenge = get_challenge(challenge_id)
     with open_store() as store:
-        mock_guard.refuse_hints_during_mock(store)
+        if importlib.util.find_spec("trainer.mock") is not None:
+            from trainer import mock_guard
+            mock_guard.refuse_hints_during_mock(store)
         index = store.reveal_next_hint(challenge.id, len(challenge.hints))
     total = len(challenge.hints)
     if index is None:

@@ -331,7 +331,8 @@ class _Server:
             self.send({"protocol_error": str(exc)})
             return
         make_handles = isinstance(func, type)
-        gc.collect()
+        if measure is not None:
+            gc.collect()  # garbage of earlier calls must not land in this measurement
         response: dict = {}
         try:
             if measure == "memory":
