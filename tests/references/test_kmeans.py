@@ -206,16 +206,21 @@ def test_grader_convergence_runs_end_at_a_fixed_point(case):
     np.testing.assert_allclose(after, C, atol=1e-12, rtol=0)
 
 
-def _enumerate_kpp(X, k):
-    """Exact k-means++ outcome probabilities by brute-force enumeration of index tuples."""
+def _enumerate_kpp(X, k, power=2, last_only=False):
+    """Exact k-means++ outcome probabilities by brute-force enumeration of index tuples.
+
+    power=1 gives the "proportional to D" bug, last_only=True the "D to the last
+    chosen centroid only" bug.
+    """
     n = len(X)
-    D2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+    D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2))
     _, row_id = np.unique(X, axis=0, return_inverse=True)
     out = {}
     for seq in itertools.permutations(range(n), k):
         p = 1.0 / n
         for step in range(1, k):
-            w = D2[list(seq[:step])].min(axis=0)
+            chosen = [seq[step - 1]] if last_only else list(seq[:step])
+            w = D[chosen].min(axis=0) ** power
             p *= w[seq[step]] / w.sum()
         key = tuple(int(row_id.ravel()[i]) for i in seq)
         out[key] = out.get(key, 0.0) + p
@@ -250,18 +255,25 @@ def test_grader_kpp_distribution_matches_sklearn_kmeans_plusplus():
     assert set(counts) <= set(probs)
     for key, p in probs.items():
         assert abs(counts.get(key, 0) - trials * p) <= grader.bernstein_halfwidth(trials, p, delta), key
-    # Power: the D (not D^2) distribution is outside the tolerance at 20 000 seeds.
-    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(axis=2))
-    row = np.unique(X, axis=0, return_inverse=True)[1].ravel()
-    wrong = {}
-    for i in range(5):
-        for j in range(5):
-            if D[i, j] > 0:
-                key = (int(row[i]), int(row[j]))
-                wrong[key] = wrong.get(key, 0) + D[i, j] / D[i].sum() / 5
-    worst = max(abs(wrong.get(key, 0) - p) * 20000 / grader.bernstein_halfwidth(20000, p, delta)
+
+
+TINY = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+
+
+@pytest.mark.parametrize("k, trials, bug, at_least", [(2, 10000, dict(power=1), 3.0),
+                                                      (3, 4000, dict(power=1), 2.0),
+                                                      (3, 4000, dict(last_only=True), 3.5)])
+def test_grader_kpp_test_has_power(k, trials, bug, at_least):
+    """In the exact-probabilities test, the usual k-means++ bugs move some cell's
+    expected count by several times its tolerance, so they fail with certainty
+    (the count's own noise is ~1/5 of the tolerance)."""
+    probs = grader.kpp_exact_distribution(TINY, k)
+    cells = len(grader.kpp_exact_distribution(TINY, 2)) + len(grader.kpp_exact_distribution(TINY, 3))
+    delta = grader.FALSE_FAILURE / cells
+    wrong = _enumerate_kpp(TINY, k, **bug)
+    worst = max(abs(wrong.get(key, 0.0) - p) * trials / grader.bernstein_halfwidth(trials, p, delta)
                 for key, p in probs.items())
-    assert worst > 2
+    assert worst >= at_least
 
 
 def test_bernstein_halfwidth_is_conservative():

@@ -1,5 +1,5 @@
-"""The assignment step loops over the points in Python (one small numpy call per
-point): correct, but two orders of magnitude slower.
+"""The assignment and the update loop over the points in Python (small numpy
+calls per point): correct, but more than ten times slower than vectorised code.
 """
 
 import numpy as np
@@ -64,12 +64,14 @@ def _assign(X, centroids, buf, dist):
 def _update(X, labels, centroids):
     """Mean of each cluster's points; an empty cluster keeps its centroid."""
     k, d = centroids.shape
-    counts = np.bincount(labels, minlength=k)
+    counts = np.zeros(k, dtype=np.int64)
+    sums = np.zeros((k, d))
+    for i in range(X.shape[0]):
+        counts[labels[i]] += 1
+        sums[labels[i]] += X[i]
     new = centroids.copy()
     filled = counts > 0
-    for f in range(d):
-        sums = np.bincount(labels, weights=X[:, f], minlength=k)
-        new[filled, f] = sums[filled] / counts[filled]
+    new[filled] = sums[filled] / counts[filled][:, None]
     return new
 
 
