@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from trainer.tui.screens.dashboard import STATUS_STYLE
+
+from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.progress import ChallengeProgress
@@ -43,7 +45,7 @@ class BrowserScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar("challenges")
         yield Input(placeholder="Type to filter: id, title, topic, difficulty, status", id="filter")
         yield DataTable(id="challenges", cursor_type="row", zebra_stripes=True)
         yield Static(id="browser-count")

@@ -10,7 +10,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
+
+from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
@@ -37,7 +39,7 @@ class CompareScreen(Screen):
         self.reference = reference
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(f"{self.challenge.id} · compare with the reference")
         with Horizontal(id="compare"):
             with Vertical(classes="compare-side"):
                 yield Static(Content.styled("Your solution", "b"), classes="compare-title")
@@ -50,7 +52,6 @@ class CompareScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.challenge.id}: compare"
         self.watch(self.app, "theme", self._render_code, init=True)
         self.query_one("#compare-candidate").focus()
 

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Footer, Sparkline, Static
 
+from trainer.tui.widgets.title_bar import TitleBar
 from trainer.tui.widgets.bars import MasteryBars
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class DashboardScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar("dashboard")
         with Vertical(id="dashboard"):
             with Horizontal(id="dashboard-top"):
                 yield Static(id="summary", classes="panel")

@@ -13,12 +13,13 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
 from trainer.errors import SolutionExists, TrainerError
 from trainer.tui.context import display_path
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.screens.dashboard import STATUS_STYLE
+from trainer.tui.widgets.title_bar import TitleBar
 from trainer.tui.widgets.grading import GradingIndicator
 from trainer.watch import SolutionWatcher
 
@@ -76,7 +77,7 @@ class DetailScreen(Screen):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(self.challenge.id)
         yield Static(id="detail-heading")
         yield Static(id="detail-file")
         with VerticalScroll(id="detail-body"):
@@ -86,7 +87,6 @@ class DetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.challenge.id
         self.refresh_info()
 
     def on_screen_resume(self) -> None:

@@ -10,8 +10,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
+from trainer.tui.widgets.title_bar import TitleBar
 from trainer.tui.widgets.bars import TimeComparison
 
 if TYPE_CHECKING:
@@ -66,13 +67,12 @@ class ResultsScreen(Screen):
         self.report = report
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(f"{self.challenge.id} · results")
         yield Static(id="results-summary")
         yield VerticalScroll(id="results-body")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.challenge.id}: results"
         self.show(self.report)
 
     def show(self, report: "GradeReport") -> None:
