@@ -1,0 +1,383 @@
+"""Hidden grader for the sampling challenge.
+
+reservoir_sample, weighted_choice and stratified_split are random, so most
+checks are statistical: many repetitions with fixed seeds, then each observed
+count compared with its binomial distribution. Every tolerance comes from
+Bernstein's inequality (below) with a union bound over all the counts a test
+looks at, so that a correct solution fails a test with probability below
+1e-6 over the choice of seeds. The bound holds for any number of trials (no
+normal or chi-square approximation, which is unreliable that far in the
+tail), at the cost of being somewhat wider than the exact quantile.
+"""
+
+import itertools
+import math
+import sys
+
+import numpy as np
+import pytest
+
+from trainer.grading import checks
+from trainer.grading.harness import one_pass, one_pass_range, seeded_rng
+
+# Probability that a correct solution fails one statistical test.
+FAIL_PROB = 1e-6
+# Thousands of repetitions run in one worker call: a correct solution needs
+# about a second, a busy machine several times that.
+REPEAT_TIMEOUT_S = 120
+
+
+def _bernstein_halfwidth(trials, p, fail_prob):
+    """t such that P(|X - trials*p| >= t) <= fail_prob for X ~ Binomial(trials, p).
+
+    Bernstein: P(|X - np| >= t) <= 2 exp(-t^2 / (2 (v + t/3))), v = n p (1 - p),
+    for a sum of independent terms bounded by 1. Setting the right side to
+    fail_prob and solving the quadratic in t gives L/3 + sqrt(L^2/9 + 2 L v),
+    with L = ln(2 / fail_prob).
+    """
+    v = trials * p * (1.0 - p)
+    big_l = math.log(2.0 / fail_prob)
+    return big_l / 3.0 + math.sqrt(big_l * big_l / 9.0 + 2.0 * big_l * v)
+
+
+def _check_counts(counts, probs, trials, fail_prob, *, what, given):
+    """Every count within its binomial tolerance (a union bound over the cells)."""
+    per_cell = fail_prob / len(probs)
+    bad = []
+    for (label, count), p in zip(counts.items(), probs):
+        half = _bernstein_halfwidth(trials, p, per_cell)
+        if abs(count - trials * p) > half:
+            bad.append(f"{label}: {count / trials:.4f} (expected {p:.4f} +- {half / trials:.4f})")
+    checks.that(not bad,
+                f"{what} for {given}, over {trials} repetitions with fixed seeds, are off for "
+                f"{len(bad)} of {len(probs)}: " + "; ".join(bad[:8]) + ". A correct solution gets "
+                f"outside these bounds with probability below {fail_prob:g}.")
+
+
+def _reservoir_runs(solution, items, k, reps):
+    """reservoir_sample over a one-pass stream of `items`, once per seed 0..reps-1."""
+    try:
+        return solution.repeat("reservoir_sample", seeds=range(reps), args=(one_pass(items), k, seeded_rng()),
+                               timeout=REPEAT_TIMEOUT_S)
+    except RuntimeError as exc:
+        checks.fail(f"reservoir_sample(stream of {len(items)} items, k={k}) raised RuntimeError: {exc}. "
+                    f"The stream is an iterator that can be read once; read it in a single pass.")
+
+
+def _check_sample(sample, items, k, given):
+    """A list of min(k, n) distinct items of the stream (messages built only on failure)."""
+    if not isinstance(sample, list):
+        checks.fail(f"reservoir_sample for {given} should return a list, got {checks.show(sample)}")
+    want = min(k, len(items))
+    if len(sample) != want:
+        checks.fail(f"reservoir_sample for {given} returned {len(sample)} items, expected {want}: "
+                    f"{checks.show(sample)}")
+    if len(set(sample)) != len(sample) or not set(sample) <= set(items):
+        checks.fail(f"reservoir_sample for {given} should return distinct items of the stream (not their "
+                    f"positions), got {checks.show(sample)}")
+
+
+# -- reservoir_sample -------------------------------------------------------------
+@pytest.mark.correctness
+def test_reservoir_inclusion_probabilities(solution):
+    """Every item ends in the reservoir with probability k/n"""
+    items = [100 + 7 * i for i in range(10)]
+    k, reps = 3, 20000
+    given = f"a stream of the 10 items {items[0]}, {items[1]}, ..., {items[-1]}, k={k}"
+    samples = _reservoir_runs(solution, items, k, reps)
+    counts = {f"item {item}": 0 for item in items}
+    for sample in samples:
+        _check_sample(sample, items, k, given)
+        for s in sample:
+            counts[f"item {s}"] += 1
+    # A biased replacement rule (probability k/i instead of k/(i+1)) leaves
+    # the first items at 0.22 and the later ones at 0.33 instead of 0.3.
+    _check_counts(counts, [k / len(items)] * len(items), reps, FAIL_PROB,
+                  what="inclusion frequencies of the items", given=given)
+
+
+@pytest.mark.correctness
+def test_reservoir_subsets_are_uniform(solution):
+    """Every k-subset of the stream is equally likely"""
+    items = list(range(6))
+    k, reps = 2, 30000
+    given = "a stream of the 6 items 0..5, k=2 (15 possible subsets)"
+    samples = _reservoir_runs(solution, items, k, reps)
+    subsets = list(itertools.combinations(items, k))
+    counts = {s: 0 for s in subsets}
+    for sample in samples:
+        _check_sample(sample, items, k, given)
+        counts[tuple(sorted(sample))] += 1
+    _check_counts(counts, [1 / len(subsets)] * len(subsets), reps, FAIL_PROB,
+                  what="frequencies of the 15 subsets", given=given)
+
+
+@pytest.mark.edge_case
+def test_reads_the_stream_once(solution, rng):
+    """Reads the stream in one pass"""
+    items = [3 * i + 1 for i in range(20)]
+    given = "a one-pass stream of 20 items, k=5"
+    try:
+        sample = solution.reservoir_sample(one_pass(items), 5, rng)
+    except RuntimeError as exc:
+        checks.fail(f"reservoir_sample for {given} read the stream a second time: {exc}. The stream is an "
+                    f"iterator of unknown length: count and sample in the same single pass.")
+    checks.that(isinstance(sample, list) and len(sample) == 5,
+                f"reservoir_sample for {given} returned {checks.show(sample)}, expected 5 items. "
+                f"(A second pass over a one-pass iterator sees no items at all.)")
+    _check_sample(sample, items, 5, given)
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("n, k", [(3, 5), (5, 5), (0, 4), (1, 1)])
+def test_short_stream_returned_whole_in_order(solution, rng, n, k):
+    """A stream of at most k items comes back whole, in stream order"""
+    items = [10 * i + 3 for i in range(n)]
+    given = f"a stream of {n} items {items}, k={k}"
+    got = solution.reservoir_sample(one_pass(items), k, rng)
+    checks.that(isinstance(got, list), f"reservoir_sample for {given} should return a list, got {checks.show(got)}")
+    checks.equal(got, items, what="reservoir_sample", given=given)
+
+
+@pytest.mark.edge_case
+def test_k_zero_and_negative(solution, rng):
+    """k = 0 returns []; k < 0 raises ValueError"""
+    got = solution.reservoir_sample(one_pass(list(range(5))), 0, rng)
+    checks.that(got == [], f"reservoir_sample(stream of 5 items, k=0) should return [], got {checks.show(got)}")
+    checks.raises(ValueError, solution.reservoir_sample, one_pass(list(range(5))), -1, rng,
+                  given="a stream of 5 items and k=-1")
+
+
+# The memory test compares the peak of a call on a long stream with that on a
+# short one: O(k) memory plus any fixed-size buffer cancels out, while keeping
+# the stream (list(stream), np.fromiter) grows with every item. Materialising
+# Python ints in a list costs a pointer per slot plus an int object per item.
+# tracemalloc slows every allocation down (an interpreted loop over the stream
+# runs ~10x slower while traced), so the long stream has 10^6 items, not 10^7,
+# and the traced call gets a generous timeout.
+SHORT_STREAM, LONG_STREAM = 1_000, 1_000_000
+MEMORY_TEST_TIMEOUT_S = 180
+
+
+@pytest.mark.performance
+def test_reservoir_memory_does_not_grow_with_the_stream(solution, rng):
+    """Peak memory does not grow with the stream length (O(k) memory)"""
+    k = 10
+    per_item = 8 + sys.getsizeof(10 ** 6)
+    peaks = {}
+    for n in (SHORT_STREAM, LONG_STREAM):
+        given = f"a lazy one-pass stream of the ints 0..{n - 1}, k={k}"
+        try:
+            sample, peaks[n] = solution.with_timeout(MEMORY_TEST_TIMEOUT_S).peak_memory(
+                "reservoir_sample", one_pass_range(n), k, rng)
+        except RuntimeError as exc:
+            checks.fail(f"reservoir_sample for {given} read the stream a second time: {exc}")
+        if not (isinstance(sample, list) and len(sample) == k and len(set(sample)) == k
+                and all(isinstance(s, int) and 0 <= s < n for s in sample)):
+            checks.fail(f"reservoir_sample for {given} should return {k} distinct items of the stream, "
+                        f"got {checks.show(sample)}")
+    extra_items = LONG_STREAM - SHORT_STREAM
+    materialised = extra_items * per_item
+    limit = 0.01 * materialised
+    growth = peaks[LONG_STREAM] - peaks[SHORT_STREAM]
+    if growth > limit:
+        checks.fail(f"reservoir_sample's peak memory grew from {peaks[SHORT_STREAM] / 1024:.0f} KiB on a "
+                    f"{SHORT_STREAM}-item stream to {peaks[LONG_STREAM] / 2 ** 20:.1f} MiB on a "
+                    f"{LONG_STREAM}-item stream (k={k}). The growth may be at most {limit / 1024:.0f} KiB, 1% of "
+                    f"the {materialised / 2 ** 20:.0f} MiB that materialising the extra items costs "
+                    f"(list(stream), np.fromiter). Keep only the k items of the reservoir (and at most a "
+                    f"fixed-size block of pre-drawn random numbers).")
+
+
+# -- weighted_choice -------------------------------------------------------------
+def _rng_with_first_output(high_equals_low):
+    """A PCG64 generator whose first 64-bit output is 0 or 2^64 - 1.
+
+    numpy's PCG64 advances its 128-bit state s' = a s + c and outputs
+    rotr64(hi(s') ^ lo(s'), hi(s') >> 58). Choosing s' with lo = hi gives 0
+    (so the first rng.random() is exactly 0.0); lo = ~hi gives all ones (the
+    first rng.random() is 1 - 2^-53). The state before is (s' - c) / a mod 2^128.
+    """
+    a = (2549297995355413924 << 64) + 4865540595714422341
+    mask = (1 << 128) - 1
+    inc = np.random.PCG64(20240611).state["state"]["inc"]
+    hi = 0x0123456789ABCDEF
+    lo = hi if high_equals_low else hi ^ ((1 << 64) - 1)
+    state = ((((hi << 64) | lo) - inc) * pow(a, -1, 1 << 128)) & mask
+    bit_generator = np.random.PCG64()
+    bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                           "has_uint32": 0, "uinteger": 0}
+    return np.random.Generator(bit_generator)
+
+
+def _check_indices(got, size, weights, given):
+    checks.that(isinstance(got, np.ndarray),
+                f"weighted_choice for {given} should return a numpy array, got {checks.show(got)}")
+    checks.that(got.shape == (size,), f"weighted_choice for {given} should have shape ({size},), got {got.shape}")
+    checks.that(got.dtype.kind in "iu", f"weighted_choice for {given} should return integer indices, "
+                                        f"got dtype {got.dtype}")
+    checks.that(bool(np.all((got >= 0) & (got < len(weights)))),
+                f"weighted_choice for {given} returned indices outside 0..{len(weights) - 1}: "
+                f"{checks.show(np.unique(got[(got < 0) | (got >= len(weights))]))}")
+    zero = np.flatnonzero(np.asarray(weights) == 0)
+    drawn = np.intersect1d(zero, got)
+    checks.that(drawn.size == 0,
+                f"weighted_choice for {given} drew indices with weight 0: {drawn.tolist()}. "
+                f"Zero weights must never be drawn.")
+
+
+@pytest.mark.correctness
+def test_weighted_frequencies(solution, rng):
+    """Draw frequencies are proportional to the weights (which need not sum to 1)"""
+    weights = np.array([1.0, 0.0, 3.0, 0.5, 0.0, 2.5, 0.25])  # sum 7.25
+    size = 200_000
+    given = f"weights {weights.tolist()}, size={size}"
+    got = solution.weighted_choice(weights, size, rng)
+    _check_indices(got, size, weights, given)
+    counts = np.bincount(got, minlength=len(weights))
+    probs = weights / weights.sum()
+    _check_counts({f"index {i} (weight {w:g})": int(c) for i, (w, c) in enumerate(zip(weights, counts))},
+                  probs.tolist(), size, FAIL_PROB, what="draw frequencies", given=given)
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("first", ["0.0", "1 - 2^-53"])
+def test_zero_weights_never_drawn_at_the_extremes(solution, first):
+    """Zero weights are never drawn, even for a uniform draw of exactly 0 or almost 1"""
+    weights = np.array([0.0, 1.0, 0.0, 2.0, 0.0])
+    gen = _rng_with_first_output(first == "0.0")
+    given = f"weights {weights.tolist()} and a generator whose first rng.random() is exactly {first}"
+    for size in (1, 8):
+        got = solution.weighted_choice(weights, size, gen)
+        _check_indices(got, size, weights, given + f", size={size}")
+
+
+@pytest.mark.edge_case
+def test_single_positive_weight(solution, rng):
+    """With one positive weight, every draw is that index"""
+    weights = np.array([0.0, 0.0, 5.0, 0.0])
+    got = solution.weighted_choice(weights, 100, rng)
+    _check_indices(got, 100, weights, "weights [0, 0, 5, 0], size=100")
+    checks.equal(got, np.full(100, 2), what="weighted_choice", given="weights [0, 0, 5, 0], size=100")
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("weights, why", [
+    ([1.0, -0.5, 2.0], "a negative weight"),
+    ([1.0, float("nan"), 2.0], "a NaN weight"),
+    ([0.0, 0.0, 0.0], "all weights zero"),
+])
+def test_invalid_weights_raise(solution, rng, weights, why):
+    """Negative, NaN or all-zero weights raise ValueError"""
+    checks.raises(ValueError, solution.weighted_choice, np.array(weights), 10, rng,
+                  given=f"weights {weights} ({why})")
+
+
+@pytest.mark.performance
+def test_weighted_choice_speed(solution, budget):
+    """10^6 draws over 10^4 categories within the time budget"""
+    r = np.random.default_rng(7)
+    weights = r.random(10_000)
+    weights[r.random(10_000) < 0.1] = 0.0
+    budget.time("weighted_choice", weights, 1_000_000, np.random.default_rng(8),
+                label="weighted_choice: 10^6 draws over 10^4 categories")
+
+
+# -- stratified_split --------------------------------------------------------------
+def _split(solution, labels, test_fraction, rng, given):
+    got = solution.stratified_split(labels, test_fraction, rng)
+    return _check_split(got, labels, given)
+
+
+def _check_split(got, labels, given):
+    """(train_idx, test_idx) as two 1-D integer arrays of valid indices (messages built only on failure)."""
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"stratified_split for {given} should return (train_idx, test_idx), got {checks.show(got)}")
+    train, test = got
+    for name, arr in (("train_idx", train), ("test_idx", test)):
+        if not (isinstance(arr, np.ndarray) and arr.ndim == 1 and arr.dtype.kind in "iu"):
+            checks.fail(f"{name} for {given} should be a 1-D integer array, got {checks.show(arr)}")
+        if arr.size and (arr.min() < 0 or arr.max() >= len(labels)):
+            checks.fail(f"{name} for {given} holds indices outside 0..{len(labels) - 1}: {checks.show(arr)}")
+    return train, test
+
+
+def _expected_test_counts(labels, test_fraction):
+    classes, counts = np.unique(labels, return_counts=True)
+    return {c: int(math.floor(test_fraction * n + 0.5)) for c, n in zip(classes.tolist(), counts.tolist())}
+
+
+@pytest.mark.correctness
+@pytest.mark.parametrize("test_fraction", [0.5, 0.25, 0.3])
+def test_split_sizes_per_class(solution, rng, test_fraction):
+    """Each class sends exactly floor(test_fraction * n_c + 0.5) items to test"""
+    # Class sizes where test_fraction * n_c ends in .5 exactly (5 * 0.5, 1 * 0.5,
+    # 10 * 0.25, 2 * 0.25, 5 * 0.3 ~ 1.5): round() rounds half to even there.
+    sizes = {0: 5, 1: 1, 2: 10, 3: 2, 4: 7, 5: 3}
+    labels = np.repeat(np.array(list(sizes)), list(sizes.values()))
+    labels = labels[np.random.default_rng(3).permutation(len(labels))]
+    given = f"class sizes {sizes}, test_fraction={test_fraction}"
+    train, test = _split(solution, labels, test_fraction, rng, given)
+    expected = _expected_test_counts(labels, test_fraction)
+    got_counts = {c: int(np.sum(labels[test] == c)) for c in expected}
+    checks.that(got_counts == expected,
+                f"test items per class for {given}: expected {expected} "
+                f"(floor(test_fraction * n_c + 0.5)), got {got_counts}. Note that Python's round() and "
+                f"np.round() round halves to even (round(2.5) == 2).")
+
+
+@pytest.mark.correctness
+def test_split_is_uniform_within_each_class(solution):
+    """Each item of a class is equally likely to land in test"""
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1, 0, 1, 0, 2])  # sizes 5, 4, 3
+    test_fraction = 0.4  # -> 2, 2 and 1 test items
+    reps = 10000
+    given = f"labels {labels.tolist()}, test_fraction={test_fraction}"
+    runs = solution.repeat("stratified_split", seeds=range(reps), args=(labels, test_fraction, seeded_rng()),
+                           timeout=REPEAT_TIMEOUT_S)
+    expected = _expected_test_counts(labels, test_fraction)
+    sizes = {c: int(np.sum(labels == c)) for c in expected}
+    in_test = np.zeros((reps, len(labels)), dtype=bool)
+    for r, run in enumerate(runs):
+        _, test = _check_split(run, labels, given)
+        in_test[r, test] = True
+    counts = {f"item {i} (class {c})": int(n) for i, (c, n) in enumerate(zip(labels.tolist(), in_test.sum(axis=0)))}
+    class1 = np.flatnonzero(labels == 1).tolist()
+    pairs = {pair: 0 for pair in itertools.combinations(class1, 2)}
+    for row in in_test[:, class1]:
+        chosen = tuple(i for i, hit in zip(class1, row) if hit)
+        if chosen in pairs:
+            pairs[chosen] += 1
+    probs = [expected[c] / sizes[c] for c in labels.tolist()]
+    # Half the failure budget for the 12 marginals, half for the 6 pairs of class 1.
+    _check_counts(counts, probs, reps, FAIL_PROB / 2, what="frequencies of landing in test", given=given)
+    _check_counts({f"test items of class 1 = {p}": c for p, c in pairs.items()}, [1 / len(pairs)] * len(pairs),
+                  reps, FAIL_PROB / 2, what="frequencies of the 6 possible test pairs of class 1", given=given)
+
+
+@pytest.mark.edge_case
+def test_indices_sorted_disjoint_and_complete(solution, rng):
+    """train_idx and test_idx are sorted, disjoint, and cover every item"""
+    labels = np.array(["cat", "dog", "dog", "bird", "cat", "dog", "cat", "bird", "dog", "cat", "cat", "dog"])
+    given = f"labels {labels.tolist()}, test_fraction=0.5"
+    train, test = _split(solution, labels, 0.5, rng, given)
+    checks.that(bool(np.all(np.diff(train) > 0)) and bool(np.all(np.diff(test) > 0)),
+                f"train_idx and test_idx for {given} should each be sorted ascending (without repeats), got "
+                f"train_idx {train.tolist()} and test_idx {test.tolist()}")
+    checks.that(np.intersect1d(train, test).size == 0,
+                f"train_idx and test_idx for {given} overlap in {np.intersect1d(train, test).tolist()}")
+    checks.equal(np.sort(np.concatenate([train, test])), np.arange(len(labels)),
+                 what="train_idx and test_idx together", given=given)
+    expected = _expected_test_counts(labels, 0.5)
+    got_counts = {c: int(np.sum(labels[test] == c)) for c in expected}
+    checks.that(got_counts == expected,
+                f"test items per class for {given}: expected {expected}, got {got_counts}")
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("test_fraction", [0.0, 1.0, -0.2, 1.5, float("nan")])
+def test_invalid_test_fraction_raises(solution, rng, test_fraction):
+    """test_fraction outside (0, 1) raises ValueError"""
+    labels = np.array([0, 0, 1, 1, 1, 2])
+    checks.raises(ValueError, solution.stratified_split, labels, test_fraction, rng,
+                  given=f"test_fraction={test_fraction}")
