@@ -180,10 +180,73 @@ def _migration_2_grade_tests(db: sqlite3.Connection) -> None:
         _insert_test_rows(db, grade_id, report)
 
 
+def _migration_3_mock_sessions(db: sqlite3.Connection) -> None:
+    """Mock-interview rounds (trainer/mock.py owns these tables and their queries).
+
+    At most one round is open (active, or being graded) at a time: the partial
+    unique index makes two concurrent starts collide instead of both winning.
+    """
+    _run_script(
+        db,
+        """
+        CREATE TABLE mock_sessions (
+            id             INTEGER PRIMARY KEY,
+            started_at     TEXT NOT NULL,
+            deadline       TEXT NOT NULL,
+            minutes        INTEGER NOT NULL,
+            seed           INTEGER NOT NULL,
+            seeded         INTEGER NOT NULL DEFAULT 0,
+            options_json   TEXT NOT NULL DEFAULT '{}',
+            folder         TEXT NOT NULL,
+            state          TEXT NOT NULL DEFAULT 'active',
+            open           INTEGER,
+            claimed_by     INTEGER,
+            claimed_at     TEXT,
+            ended_by       TEXT,
+            ended_at       TEXT,
+            handed_in_at   TEXT,
+            overrun_s      REAL,
+            score          REAL
+        );
+        CREATE UNIQUE INDEX one_open_mock_session ON mock_sessions (open) WHERE open IS NOT NULL;
+
+        CREATE TABLE mock_items (
+            id                  INTEGER PRIMARY KEY,
+            session_id          INTEGER NOT NULL REFERENCES mock_sessions (id) ON DELETE CASCADE,
+            position            INTEGER NOT NULL,
+            challenge_id        TEXT NOT NULL,
+            path                TEXT NOT NULL,
+            stub_sha256         TEXT NOT NULL,
+            checks              INTEGER NOT NULL DEFAULT 0,
+            snapshot_path       TEXT,
+            last_edit_at        TEXT,
+            edited_late_s       REAL,
+            outcome             TEXT,
+            grade_id            INTEGER REFERENCES grades (id),
+            points              REAL,
+            detail_json         TEXT,
+            UNIQUE (session_id, position)
+        );
+
+        CREATE TABLE mock_ratings (
+            id              INTEGER PRIMARY KEY,
+            session_id      INTEGER NOT NULL REFERENCES mock_sessions (id) ON DELETE CASCADE,
+            challenge_id    TEXT NOT NULL,
+            question_index  INTEGER NOT NULL,
+            question        TEXT NOT NULL,
+            rating          INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            rated_at        TEXT NOT NULL,
+            UNIQUE (session_id, challenge_id, question_index)
+        );
+        """
+    )
+
+
 #: Schema migrations, in order: ``MIGRATIONS[i]`` moves version ``i`` to ``i + 1``.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1_initial,
     _migration_2_grade_tests,
+    _migration_3_mock_sessions,
 ]
 
 
