@@ -67,7 +67,7 @@ def _grid(ns, rng, per_n=None):
 def _stats(proxy, sx, sy, n, delta, given):
     out = proxy.glr_statistics(sx, sy, n, delta)
     checks.that(isinstance(out, (tuple, list)) and len(out) == 2,
-                f"glr_statistics{given} should return a tuple (log_lambda_a, log_lambda_b), "
+                f"glr_statistics for {given} should return a tuple (log_lambda_a, log_lambda_b), "
                 f"got {checks.show(out)}")
     la = checks.as_array(out[0], "log_lambda_a", given)
     lb = checks.as_array(out[1], "log_lambda_b", given)
@@ -85,8 +85,8 @@ def _close_states(got, expected, sx, sy, n, what, given):
         bad = ~(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        checks.fail(f"{what}{given} differs from the expected value in {int(bad.sum())} of {bad.size} states; "
-                    f"first at {_state_name(sx, sy, n, i)}: expected {expected[i]!r}, got {got[i]!r} "
+        checks.fail(f"{what} for {given} differs from the expected value in {int(bad.sum())} of {bad.size} states; "
+                    f"first at {_state_name(sx, sy, n, i)}: expected {float(expected[i])!r}, got {float(got[i])!r} "
                     f"(tolerance {ATOL:g} + {RTOL:g}·|expected|).")
 
 
@@ -95,7 +95,7 @@ def test_statistics_match_reference(solution, reference, rng):
     """glr_statistics agrees with the reference on a grid of states, within 1e-9"""
     sx, sy, n = _grid([1, 2, 3, 4, 5, 7, 10, 15, 20, 31, 50, 100, 357, 1000, 10000], rng, per_n=1200)
     for delta in (0.2, 0.1, 0.05, 0.01, 0.35):
-        given = f" (delta = {delta}, all states with n <= 31, corners, edges, band edges and random states up to n = 10 000)"
+        given = f"delta = {delta}, on all states with n <= 31 and on corners, edges, band edges and random states up to n = 10 000"
         la, lb = _stats(solution, sx, sy, n, delta, given)
         ra, rb = _stats(reference, sx, sy, n, delta, given)
         _close_states(la, ra, sx, sy, n, "log_lambda_a", given)
@@ -112,7 +112,7 @@ def test_boundary_counts(solution, reference):
                 rows.append((sx, sy, n))
     sx, sy, n = (np.array(c, dtype=np.float64) for c in zip(*rows))
     for delta in (0.2, 0.05):
-        given = f" (delta = {delta}, states with S_x or S_y equal to 0 or n)"
+        given = f"delta = {delta}, on states with S_x or S_y equal to 0 or n"
         la, lb = _stats(solution, sx, sy, n, delta, given)
         ra, rb = _stats(reference, sx, sy, n, delta, given)
         for got, what in ((la, "log_lambda_a"), (lb, "log_lambda_b")):
@@ -120,7 +120,7 @@ def test_boundary_counts(solution, reference):
             nan = np.flatnonzero(~np.isfinite(got))
             if nan.size:
                 i = int(nan[0])
-                checks.fail(f"{what}{given} is {got[i]} at {_state_name(sx, sy, n, i)}: "
+                checks.fail(f"{what} for {given} is {got[i]} at {_state_name(sx, sy, n, i)}: "
                             f"a count of 0 contributes 0·log 0 = 0 to the log likelihood, never NaN or inf.")
         _close_states(la, ra, sx, sy, n, "log_lambda_a", given)
         _close_states(lb, rb, sx, sy, n, "log_lambda_b", given)
@@ -130,9 +130,9 @@ def test_boundary_counts(solution, reference):
 def test_symmetry_and_sign(solution, rng):
     """Swapping x and y changes nothing, and log Lambda_a >= 0"""
     sx, sy, n = _grid([1, 3, 8, 25, 120, 800, 10000], rng, per_n=600)
-    given = " (delta = 0.1)"
+    given = "delta = 0.1"
     la, lb = _stats(solution, sx, sy, n, 0.1, given)
-    la_s, lb_s = _stats(solution, sy, sx, n, 0.1, " (delta = 0.1, S_x and S_y swapped)")
+    la_s, lb_s = _stats(solution, sy, sx, n, 0.1, "delta = 0.1, S_x and S_y swapped")
     la = checks.shape(la, sx.shape, what="log_lambda_a", given=given)
     lb = checks.shape(lb, sx.shape, what="log_lambda_b", given=given)
     for got, swapped, what in ((la, la_s, "log_lambda_a"), (lb, lb_s, "log_lambda_b")):
@@ -141,14 +141,14 @@ def test_symmetry_and_sign(solution, rng):
             bad = ~(np.abs(got - swapped) <= ATOL + RTOL * np.abs(got))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            checks.fail(f"{what}{given} is not symmetric in x and y: {got[i]!r} at "
-                        f"{_state_name(sx, sy, n, i)} but {swapped[i]!r} with S_x and S_y swapped. "
+            checks.fail(f"{what} for {given} is not symmetric in x and y: {float(got[i])!r} at "
+                        f"{_state_name(sx, sy, n, i)} but {float(swapped[i])!r} with S_x and S_y swapped. "
                         f"Both hypotheses are symmetric (|p1 - p2|), so the statistics must be too.")
     # Lambda_a is a ratio of a maximum over a set to a maximum over a subset.
     low = np.flatnonzero(~(la >= -ATOL))
     if low.size:
         i = int(low[0])
-        checks.fail(f"log_lambda_a{given} is {la[i]!r} < 0 at {_state_name(sx, sy, n, i)}: the unconstrained "
+        checks.fail(f"log_lambda_a for {given} is {float(la[i])!r} < 0 at {_state_name(sx, sy, n, i)}: the unconstrained "
                     f"maximum of the likelihood can never be below the maximum with p1 = p2.")
     # The swapped stream gives the same decision at the same time.
     x = (rng.random(300) < 0.3).astype(np.int64)
@@ -156,7 +156,7 @@ def test_symmetry_and_sign(solution, rng):
     got = tuple(solution.sequential_glr(x, y, 0.2, B0, B1))
     swapped = tuple(solution.sequential_glr(y, x, 0.2, B0, B1))
     checks.equal(swapped, got, what="sequential_glr(y, x) compared with sequential_glr(x, y)",
-                 given=" (300 pairs, p1 = 0.3, p2 = 0.6, delta = 0.2, [b0, b1] = [98, 14.6])")
+                 given="300 pairs drawn with p1 = 0.3, p2 = 0.6, delta = 0.2, [b0, b1] = [98, 14.6]")
 
 
 @pytest.mark.edge_case
@@ -167,13 +167,13 @@ def test_degenerate_thresholds_reject_first(solution):
     for x, y in (([1, 0, 1], [0, 1, 1]), ([1, 1], [1, 1]), ([0], [0]), ([0, 1], [1, 0])):
         got = solution.sequential_glr(np.array(x), np.array(y), 0.2, 1.0, 1.0)
         checks.equal(tuple(got), ("reject_h0", 1), what="sequential_glr",
-                     given=f" x = {x}, y = {y}, delta = 0.2, b0 = b1 = 1 (both statistics cross at the first pair; "
+                     given=f"x = {x}, y = {y}, delta = 0.2, b0 = b1 = 1 (both statistics cross at the first pair; "
                            f"'reject_h0' is tested before 'accept_h0')")
     rng = np.random.default_rng(20240601)
     got = solution.simulate_glr(0.3, 0.5, 0.2, 1.0, 1.0, 200, rng, max_n=50)
     checks.close(np.asarray(got, dtype=np.float64), np.array([1.0, 1.0]), atol=1e-12,
                  what="simulate_glr -> (reject_rate, mean_n)",
-                 given=" p1 = 0.3, p2 = 0.5, delta = 0.2, b0 = b1 = 1, 200 streams (all reject at n = 1)")
+                 given="p1 = 0.3, p2 = 0.5, delta = 0.2, b0 = b1 = 1, 200 streams (all reject at n = 1)")
 
 
 @pytest.mark.edge_case
@@ -187,7 +187,7 @@ def test_undecided_stream(solution):
     for x, y, expected in cases:
         got = solution.sequential_glr(np.array(x, dtype=np.int64), np.array(y, dtype=np.int64), DELTA, B0, B1)
         checks.equal(tuple(got), expected, what="sequential_glr",
-                     given=f" x = {x}, y = {y}, delta = 0.2, [b0, b1] = [98, 14.6] (no threshold is crossed)")
+                     given=f"x = {x}, y = {y}, delta = 0.2, [b0, b1] = [98, 14.6] (no threshold is crossed)")
 
 
 def _exact_truncated(reference, p1, p2, delta, b0, b1, max_n):
@@ -234,7 +234,7 @@ def test_undecided_streams_in_simulation(solution, reference):
     got = solution.simulate_glr(0.5, 0.5, DELTA, 1e12, 1e12, 300, rng, max_n=60)
     checks.close(np.asarray(got, dtype=np.float64), np.array([0.0, 60.0]), atol=1e-12,
                  what="simulate_glr -> (reject_rate, mean_n)",
-                 given=" p1 = p2 = 0.5, delta = 0.2, b0 = b1 = 1e12, max_n = 60, 300 streams "
+                 given="p1 = p2 = 0.5, delta = 0.2, b0 = b1 = 1e12, max_n = 60, 300 streams "
                        "(no stream can stop: each counts as not rejected and contributes max_n = 60)")
     # Half decided, half not: delta = 0.2, [98, 14.6], max_n = 100.
     max_n, n_sims = 100, 4000

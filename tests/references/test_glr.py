@@ -1,0 +1,322 @@
+"""Checks of the glr reference against independent computations.
+
+- glr_statistics against the definition evaluated with 50-digit mpmath
+  arithmetic (the constrained maxima from the roots of the cubic found by
+  mpmath.polyroots, plus both end points of the interval);
+- the operating characteristics against an exact dynamic programme over the
+  (S_x, S_y) states, which also pins the constants the grader uses and the
+  facts `mltrainer show glr` displays;
+- sequential_glr against the decision rule applied to mpmath statistics;
+- glr_max_sample_size against a plain re-implementation of the scan.
+"""
+
+import ast
+import importlib.util
+import math
+import re
+from pathlib import Path
+
+import mpmath as mp
+import numpy as np
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+glr = _load(ROOT / "reference" / "glr.py", "reference_glr")
+
+DELTA, B0, B1 = 0.2, 98.0, 14.6
+
+
+# ---------------------------------------------------------------- mpmath oracle
+
+def _mp_loglik(sx, sy, n, p1, p2):
+    def term(k, p):
+        return mp.mpf(0) if k == 0 else k * mp.log(p)   # 0 log 0 = 0
+    return term(sx, p1) + term(n - sx, 1 - p1) + term(sy, p2) + term(n - sy, 1 - p2)
+
+
+def _mp_line_max(sa, sb, n, d):
+    """max of the log likelihood over p in [0, 1 - d] on the line (p, p + d)."""
+    a, b = mp.mpf(sa) / n, mp.mpf(sb) / n
+    # Derivative times p (1 - p) q (1 - q), q = p + d: a cubic in p.
+    coeffs = [2, 3 * d - 2 - a - b, a * (1 - 2 * d) + b - d * (2 - d), a * d * (1 - d)]
+    candidates = [mp.mpf(0), 1 - d]
+    for r in mp.polyroots(coeffs, maxsteps=100, extraprec=40):
+        if abs(mp.im(r)) < mp.mpf(10) ** -30 and 0 < mp.re(r) < 1 - d:
+            candidates.append(mp.re(r))
+    values = []
+    for p in candidates:
+        try:
+            values.append(_mp_loglik(sa, sb, n, p, p + d))
+        except ValueError:  # log(0) with a positive count: -inf, not a maximum
+            pass
+    return max(values)
+
+
+def mp_statistics(sx, sy, n, delta):
+    """(log Lambda_a, log Lambda_b) from the definition, with mp.dps digits."""
+    d = mp.mpf(delta)  # the double delta exactly
+    top = _mp_loglik(sx, sy, n, mp.mpf(sx) / n, mp.mpf(sy) / n)
+    pooled = mp.mpf(sx + sy) / (2 * n)
+    log_a = top - _mp_loglik(sx, sy, n, pooled, pooled)
+    if abs(mp.mpf(sx - sy)) / n > d:
+        return log_a, mp.mpf(0)
+    return log_a, top - max(_mp_line_max(sx, sy, n, d), _mp_line_max(sy, sx, n, d))
+
+
+def _accuracy_states():
+    rng = np.random.default_rng(7)
+    rows = set()
+    for n in (1, 2, 5, 37, 358, 10000):
+        for delta in (0.2, 0.05, 0.37):
+            band = int(n * delta)
+            s = {0, 1, n - 1, n, n // 2, n // 2 + 1, band, band + 1, n - band}
+            s |= set(rng.integers(0, n + 1, 2).tolist())
+            s = sorted(v for v in s if 0 <= v <= n)
+            for sx in s:
+                # the band edges |sx - sy| = delta n and just inside them,
+                # where log Lambda_b is smallest and hardest to get right
+                partners = s + [sx + band, sx - band, sx + band - 1, sx - band + 1]
+                for sy in partners:
+                    if 0 <= sy <= n:
+                        rows.add((sx, sy, n, delta))
+    return sorted(rows)
+
+
+def test_statistics_match_high_precision():
+    """Relative error <= 1e-11 for n <= 10 000, S = 0 and S = n included."""
+    rows = _accuracy_states()
+    assert len(rows) > 700
+    worst = 0.0
+    with mp.workdps(50):
+        for sx, sy, n, delta in rows:
+            got = glr.glr_statistics(sx, sy, n, delta)
+            exact = mp_statistics(sx, sy, n, delta)
+            for g, e, what in zip(got, exact, ("log_lambda_a", "log_lambda_b")):
+                assert math.isfinite(g), (what, sx, sy, n, delta, g)
+                err = abs(mp.mpf(g) - e)
+                # 1e-11 relative. The absolute 1e-25 only matters for states
+                # exactly on a line p2 = p1 +- delta, where the exact value is
+                # of order n * (rounding of delta)^2 < 1e-25 and a relative
+                # error means nothing.
+                assert err <= 1e-11 * abs(e) + 1e-25, (what, sx, sy, n, delta, g, mp.nstr(e, 20))
+                if abs(e) > 1e-20:
+                    worst = max(worst, float(err / abs(e)))
+    # Computed as a sum of non-negative deviances, without cancellation:
+    # the worst case, just inside a band edge at n = 10 000, is a few 1e-12.
+    assert worst < 1e-11
+
+
+def test_statistics_are_vectorised_and_match_scalar_calls():
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 500, 200).astype(float)
+    sx = np.floor(rng.random(200) * (n + 1))
+    sy = np.floor(rng.random(200) * (n + 1))
+    la, lb = glr.glr_statistics(sx.reshape(10, 20), sy.reshape(10, 20), n.reshape(10, 20), 0.1)
+    assert la.shape == lb.shape == (10, 20)
+    for i in range(0, 200, 17):
+        a, b = glr.glr_statistics(sx[i], sy[i], n[i], 0.1)
+        assert a == la.ravel()[i] and b == lb.ravel()[i]
+
+
+# -------------------------------------------------------- exact operating curve
+
+def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
+    """Dynamic programme over the states (S_x, S_y) of the streams still running.
+
+    Returns P(reject), P(accept), P(undecided at max_n), E[T], Var[T] (an
+    undecided stream counts as T = max_n) and the last n at which a stream
+    can still be running.
+    """
+    lb0, lb1 = math.log(b0), math.log(b1)
+    mass = np.ones((1, 1))
+    reject = accept = e_t = e_t2 = 0.0
+    last = 0
+    for n in range(1, max_n + 1):
+        new = np.zeros((n + 1, n + 1))
+        new[:-1, :-1] += (1 - p1) * (1 - p2) * mass
+        new[1:, :-1] += p1 * (1 - p2) * mass
+        new[:-1, 1:] += (1 - p1) * p2 * mass
+        new[1:, 1:] += p1 * p2 * mass
+        sx, sy = np.nonzero(new)
+        if sx.size == 0:
+            mass = new
+            break
+        last = n
+        la, lb = glr.glr_statistics(sx, sy, n, delta)
+        rej = la >= lb0
+        acc = ~rej & (lb >= lb1)
+        w = new[sx, sy]
+        p_rej, p_acc = w[rej].sum(), w[acc].sum()
+        reject += p_rej
+        accept += p_acc
+        e_t += n * (p_rej + p_acc)
+        e_t2 += n * n * (p_rej + p_acc)
+        new[sx[rej | acc], sy[rej | acc]] = 0.0
+        mass = new
+    rest = mass.sum()
+    e_t += max_n * rest
+    e_t2 += max_n * max_n * rest
+    return dict(reject=reject, accept=accept, undecided=rest, mean_n=e_t, var_n=e_t2 - e_t * e_t, last=last)
+
+
+@pytest.fixture(scope="module")
+def null_curve():
+    return exact_operating_characteristics(0.5, 0.5, DELTA, B0, B1, 1000)
+
+
+@pytest.fixture(scope="module")
+def alternative_curve():
+    return exact_operating_characteristics(0.0, 0.2, DELTA, B0, B1, 1000)
+
+
+def _grader_constants():
+    tree = ast.parse((ROOT / "graders" / "glr.py").read_text(encoding="utf-8"))
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name.startswith("EXACT_"):
+                out[name] = ast.literal_eval(node.value)
+    return out
+
+
+def test_published_operating_characteristics(null_curve, alternative_curve):
+    """alpha = 0.0499, power = 0.909, E[T] = 100.8 for delta = 0.2, [98, 14.6]."""
+    assert round(null_curve["reject"], 4) == 0.0499
+    assert round(null_curve["mean_n"], 1) == 100.8
+    assert round(alternative_curve["reject"], 3) == 0.909
+    assert null_curve["undecided"] == 0.0 and alternative_curve["undecided"] == 0.0
+    # Probabilities are conserved by the programme (sums of ~1e5 terms).
+    assert abs(null_curve["reject"] + null_curve["accept"] - 1.0) < 1e-12
+
+
+def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve):
+    consts = _grader_constants()
+    expected = {
+        "EXACT_NULL_REJECT": null_curve["reject"],
+        "EXACT_NULL_MEAN_N": null_curve["mean_n"],
+        "EXACT_NULL_SD_N": math.sqrt(null_curve["var_n"]),
+        "EXACT_POWER": alternative_curve["reject"],
+    }
+    assert set(consts) == set(expected)
+    for name, value in expected.items():
+        # Summation order aside, the constants are these numbers.
+        assert consts[name] == pytest.approx(value, rel=1e-12, abs=1e-14), name
+
+
+def test_worst_case_sample_size_bounds_every_stream(null_curve):
+    """The scan's 358 is an upper bound: no stream actually runs past 345."""
+    assert glr.glr_max_sample_size(DELTA, B0, B1) == 358
+    # For 0 < p < 1 every state is reachable, so the last running n does not
+    # depend on p: the scan must bound it.
+    assert null_curve["last"] + 1 == 345 + 1
+    assert null_curve["last"] <= glr.glr_max_sample_size(DELTA, B0, B1)
+
+
+def _scan_criterion(n, delta, b0, b1):
+    """The worst-case scan's test at one n, as plain loops over single states."""
+    sx = sy = n // 2
+    gap_a = None
+    j = 0
+    while sy <= n and sx >= 0:
+        la, _ = glr.glr_statistics(sx, sy, n, delta)
+        if la >= math.log(b0):
+            gap_a = abs(sx - sy) / n
+            break
+        if j % 2 == 0:
+            sy += 1
+        else:
+            sx -= 1
+        j += 1
+    sx, sy, j = 0, n, 0
+    gap_b = None
+    while sy >= n // 2 and sx <= n // 2:
+        _, lb = glr.glr_statistics(sx, sy, n, delta)
+        if lb >= math.log(b1):
+            gap_b = abs(sx - sy) / n
+            break
+        if j % 2 == 0:
+            sy -= 1
+        else:
+            sx += 1
+        j += 1
+    return gap_a is not None and gap_b is not None and gap_a <= gap_b
+
+
+def test_max_sample_size_matches_plain_scan():
+    # The plain scan is slow (one call per state), so it runs on every 25th n
+    # below the answer and on the two n around it: the criterion must fail
+    # before 358 and hold at 358.
+    assert glr.glr_max_sample_size(DELTA, B0, B1) == 358
+    for n in list(range(1, 358, 25)) + [357]:
+        assert not _scan_criterion(n, DELTA, B0, B1), n
+    assert _scan_criterion(358, DELTA, B0, B1)
+
+
+# ---------------------------------------------------------- simulation and test
+
+def test_simulation_agrees_with_exact_values(null_curve):
+    n_sims = 10_000
+    rate, mean_n = glr.simulate_glr(0.5, 0.5, DELTA, B0, B1, n_sims, np.random.default_rng(2024))
+    se_rate = math.sqrt(null_curve["reject"] * (1 - null_curve["reject"]) / n_sims)
+    se_mean = math.sqrt(null_curve["var_n"] / n_sims)
+    # 4 standard errors with a fixed seed: deterministic, and a wrong
+    # simulation (off by one pair, or a few percent in the rate) is far out.
+    assert abs(rate - null_curve["reject"]) <= 4 * se_rate
+    assert abs(mean_n - null_curve["mean_n"]) <= 4 * se_mean
+
+
+def test_simulation_counts_undecided_streams_as_max_n():
+    curve = exact_operating_characteristics(0.5, 0.5, DELTA, B0, B1, 100)
+    assert 0.3 < curve["undecided"] < 0.5
+    n_sims = 5_000
+    rate, mean_n = glr.simulate_glr(0.5, 0.5, DELTA, B0, B1, n_sims, np.random.default_rng(5), max_n=100)
+    assert abs(rate - curve["reject"]) <= 4 * math.sqrt(curve["reject"] * (1 - curve["reject"]) / n_sims)
+    assert abs(mean_n - curve["mean_n"]) <= 4 * math.sqrt(curve["var_n"] / n_sims)
+    assert glr.simulate_glr(0.5, 0.5, DELTA, 1e12, 1e12, 50, np.random.default_rng(0), max_n=40) == (0.0, 40.0)
+
+
+def test_sequential_decisions_match_high_precision_rule():
+    rng = np.random.default_rng(11)
+    with mp.workdps(30):
+        for p1, p2 in ((0.5, 0.5), (0.0, 0.2), (0.9, 0.5), (0.3, 0.3)):
+            x = (rng.random(60) < p1).astype(int)
+            y = (rng.random(60) < p2).astype(int)
+            expected = ("continue", 60)
+            for n in range(1, 61):
+                la, lb = mp_statistics(int(x[:n].sum()), int(y[:n].sum()), n, DELTA)
+                if la >= mp.log(B0):
+                    expected = ("reject_h0", n)
+                    break
+                if lb >= mp.log(B1):
+                    expected = ("accept_h0", n)
+                    break
+            assert glr.sequential_glr(x, y, DELTA, B0, B1) == expected, (p1, p2)
+
+
+# ------------------------------------------------------------- displayed facts
+
+def test_extra_facts_equal_the_computed_values(null_curve, alternative_curve):
+    data = yaml.safe_load((ROOT / "challenges" / "glr" / "challenge.yaml").read_text(encoding="utf-8"))
+    facts = data["extra_facts"]
+    worst = next(v for k, v in facts.items() if k.startswith("Worst-case sample size"))
+    fixed = next(v for k, v in facts.items() if k.startswith("Fixed-sample test"))
+    bold = [re.findall(r"\*\*([0-9.]+)\*\*", text) for text in (worst, fixed)]
+    assert bold[0] == [str(glr.glr_max_sample_size(DELTA, B0, B1)), str(null_curve["last"])]
+    n_fixed = glr.fixed_sample_size(DELTA, p=0.5, alpha=0.05, beta=0.10)
+    assert bold[1] == [f"{n_fixed:.2f}", str(math.ceil(n_fixed)), f"{null_curve['mean_n']:.1f}",
+                       f"{alternative_curve['mean_n']:.1f}"]
+    # The quantiles shown in the formula, against scipy.
+    from scipy.stats import norm
+    assert f"{norm.ppf(0.975):.5f}" in fixed and f"{norm.ppf(0.9):.5f}" in fixed
+    assert n_fixed == pytest.approx(2 * (norm.ppf(0.975) + norm.ppf(0.9)) ** 2 * 0.25 / 0.04, rel=1e-12)
