@@ -133,3 +133,19 @@ def test_stratified_uniform_within_class():
 def test_stratified_rejects(tf):
     with pytest.raises(ValueError):
         ref.stratified_split(np.array([0, 1, 1]), tf, np.random.default_rng(0))
+
+
+def test_reservoir_memory_is_constant():
+    import tracemalloc
+
+    peaks = []
+    for n in (1_000, 200_000):
+        tracemalloc.start()
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        sample = ref.reservoir_sample(OnePass(range(n)), 10, np.random.default_rng(3))
+        peaks.append(tracemalloc.get_traced_memory()[1] - base)
+        tracemalloc.stop()
+        assert len(set(sample)) == 10
+    # Materialising 199 000 more ints would cost ~7 MB; the reservoir stays flat.
+    assert peaks[1] - peaks[0] < 10_000
