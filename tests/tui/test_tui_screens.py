@@ -261,3 +261,34 @@ async def test_a_damaged_database_is_reported_in_the_app(pack_context, monkeypat
         messages = [n.message for n in app._notifications]
         assert any("moved aside" in m for m in messages)
     assert list(pack_context.store_path.parent.glob("progress.db.corrupt-*"))
+
+
+async def test_edit_without_a_terminal_says_so_instead_of_crashing(pack_context, monkeypatch):
+    monkeypatch.setenv("EDITOR", "true")
+    app = TrainerApp(pack_context)
+    async with app.run_test(notifications=True) as pilot:
+        screen = await open_detail(pilot, "softmax")
+        await pilot.press("e")
+        assert any("press s to start" in n.message for n in app._notifications)
+        await pilot.press("s", "e")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("Cannot open an editor here" in n.message for n in app._notifications)
+
+
+async def test_grade_again_from_the_results_screen(pack_context):
+    grader = FakeGrader()
+    pack_context.grade_function = grader
+    app = TrainerApp(pack_context)
+    async with app.run_test() as pilot:
+        await open_detail(pilot, "softmax")
+        await pilot.press("s", "g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        first = app.screen
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(grader.calls) == 2)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen) and app.screen is not first)
+        assert len(app.screen_stack) == 3   # dashboard, challenge, results: nothing piles up
+        await pilot.press("r")              # not bound on results: nothing happens
+        await pilot.press("escape", "r")    # the challenge screen shows the last results again
+        assert isinstance(app.screen, ResultsScreen)
