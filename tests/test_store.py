@@ -283,3 +283,18 @@ def test_import_rejects_bad_files_and_changes_nothing(store, doc, why):
     with pytest.raises(ImportFormatError, match=why):
         store.import_history(doc, origin="backup.json")
     assert len(store.starts()) == 1
+
+
+def test_a_write_that_cannot_get_the_lock_is_a_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "progress.db"
+    with Store.open(path) as s:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")      # another process holding the write lock
+        s.execute("PRAGMA busy_timeout = 50")
+        monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.05)
+        with pytest.raises(store_module.StoreError, match="locked by another mltrainer"):
+            s.record_start("kmeans", "guided", "/w")
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        s.record_start("kmeans", "guided", "/w")   # the store is still usable
+        assert len(s.starts()) == 1

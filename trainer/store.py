@@ -500,7 +500,7 @@ class Store:
         return to_iso(self.clock())
 
     def _write(self) -> "_Transaction":
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.path)
 
     def record_start(
         self, challenge_id: str, level: str, path: str, *, mode: str = "practice"
@@ -824,17 +824,44 @@ def _grade_record(r: sqlite3.Row) -> GradeRecord:
 
 class _Transaction:
     """A BEGIN IMMEDIATE transaction: takes the write lock up front, so two
-    writers queue on the busy timeout instead of failing on lock upgrade."""
+    writers queue on the busy timeout instead of failing on lock upgrade.
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    SQLite errors inside it (a database locked for longer than the timeout, a
+    file damaged while in use) become a StoreError with the path in it."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
+        self._path = path
 
     def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise _write_error(self._path, error) from error
         return self._db
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: object) -> bool:
         if exc_type is None:
-            self._db.execute("COMMIT")
-        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._rollback()
+                raise _write_error(self._path, error) from error
+            return False
+        self._rollback()
+        if isinstance(exc, sqlite3.Error):
+            raise _write_error(self._path, exc) from exc
+        return False
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
             self._db.execute("ROLLBACK")
+
+
+def _write_error(path: Path, error: sqlite3.Error) -> StoreError:
+    if "locked" in str(error) or "busy" in str(error):
+        why = f"it stayed locked by another mltrainer for {BUSY_TIMEOUT_S:.0f} s"
+    else:
+        why = str(error)
+    return StoreError(f"could not write to the progress database {path}: {why}")
