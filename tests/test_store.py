@@ -298,3 +298,12 @@ def test_a_write_that_cannot_get_the_lock_is_a_clear_error(tmp_path, monkeypatch
         blocker.close()
         s.record_start("kmeans", "guided", "/w")   # the store is still usable
         assert len(s.starts()) == 1
+
+
+def test_constraint_violations_reach_the_caller_unchanged(store):
+    """Callers (mock rounds) rely on unique indexes to detect races."""
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction() as db:
+            db.execute("INSERT INTO hints (challenge_id, hint_index, revealed_at) VALUES ('k', 0, 'x')")
+            db.execute("INSERT INTO hints (challenge_id, hint_index, revealed_at) VALUES ('k', 0, 'y')")
+    assert store.hints_revealed("k") == 0      # rolled back as a whole

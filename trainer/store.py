@@ -826,8 +826,10 @@ class _Transaction:
     """A BEGIN IMMEDIATE transaction: takes the write lock up front, so two
     writers queue on the busy timeout instead of failing on lock upgrade.
 
-    SQLite errors inside it (a database locked for longer than the timeout, a
-    file damaged while in use) become a StoreError with the path in it."""
+    Errors of the database file rather than of the statements (locked for
+    longer than the timeout, damaged while in use, disk full) become a
+    StoreError with the path in it; an IntegrityError and other errors of the
+    caller's SQL propagate unchanged, so callers can rely on constraints."""
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
@@ -847,16 +849,32 @@ class _Transaction:
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
                 self._rollback()
-                raise _write_error(self._path, error) from error
+                if _is_environmental(error):
+                    raise _write_error(self._path, error) from error
+                raise
             return False
         self._rollback()
-        if isinstance(exc, sqlite3.Error):
+        if _is_environmental(exc):
             raise _write_error(self._path, exc) from exc
-        return False
+        return False  # constraint violations and the like reach the caller unchanged
 
     def _rollback(self) -> None:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
+
+
+def _is_environmental(error: BaseException | None) -> bool:
+    if isinstance(error, sqlite3.IntegrityError) or not isinstance(error, sqlite3.Error):
+        return False
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    return (
+        _is_damaged(error)
+        or name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_IOERR",
+                            "SQLITE_READONLY", "SQLITE_CANTOPEN"))
+        or "locked" in text
+        or "busy" in text
+    )
 
 
 def _write_error(path: Path, error: sqlite3.Error) -> StoreError:
