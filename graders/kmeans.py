@@ -512,10 +512,11 @@ def test_integer_input_is_treated_as_float(solution, reference, rng):
     init = init_rows(X, 3, 72)
     compare_runs(solution, reference, X, 3, dict(init=init),
                  "int64 X (3 blobs, n=400, coordinates up to ~30) and int64 init")
-    given = "int64 X (3 blobs, n=400), init=None, tol=0"
-    centroids, labels = unpack(solution.kmeans(X, 3, rng=rng, tol=0.0), 400, 3, 2, given)
+    given = "int64 X (3 blobs, n=400), init=None, tol=0, max_iters=1000"
+    centroids, labels = unpack(solution.kmeans(X, 3, rng=rng, tol=0.0, max_iters=1000), 400, 3, 2, given)
     checks.dtype(centroids, np.float64, what="centroids", given=given)
-    # tol=0 runs to a fixed point: every centroid is the exact mean of its points.
+    # tol=0 runs to a fixed point (Lloyd reaches one in finitely many steps, for
+    # 400 points far fewer than 1000): every centroid is the mean of its points.
     means = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else centroids[j] for j in range(3)])
     checks.close(centroids, means, atol=1e-9, what="centroids (each the mean of its points)", given=given)
 
@@ -576,9 +577,9 @@ def big_blobs():
 def test_lloyd_time_budget(budget):
     """n = 200 000, d = 16, k = 8: two Lloyd iterations within the time budget"""
     X, init = big_blobs()
-    # Medians of 3 interleaved runs: the correct styles measured 0.5-1.6x the
-    # reference, a Python loop over the points more than 10x.
-    budget.time("kmeans", X, 8, init=init, max_iters=2, tol=0.0, repeats=3,
+    # Medians of 5 interleaved runs: the correct styles measured 0.5-1.8x the
+    # reference on a loaded machine, a Python loop over the points more than 10x.
+    budget.time("kmeans", X, 8, init=init, max_iters=2, tol=0.0,
                 label="kmeans, n=200 000, d=16, k=8, 2 iterations")
 
 
@@ -596,5 +597,5 @@ def test_kmeans_plus_plus_time_budget(budget):
     """k-means++ with n = 20 000, d = 16, k = 32 within the time budget (O(n·k·d))"""
     X = blobs(211, n=20_000, d=16, k=32)
     # The O(n·k²·d) recomputation is ~12x the reference at k = 32.
-    budget.time("kmeans_plus_plus_init", X, 32, np.random.default_rng(212), repeats=3,
+    budget.time("kmeans_plus_plus_init", X, 32, np.random.default_rng(212),
                 label="kmeans_plus_plus_init, n=20 000, d=16, k=32")
