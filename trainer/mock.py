@@ -695,9 +695,8 @@ def _claim(store: Store, session: MockSession) -> bool:
     with store.transaction() as db:
         changed = db.execute(
             "UPDATE mock_sessions SET state = ?, claimed_by = ?, claimed_at = ?"
-            " WHERE id = ? AND state = ? AND claimed_at IS ?",
-            (GRADING, os.getpid(), to_iso(now), session.id, session.state,
-             None if session.claimed_at is None else to_iso(session.claimed_at)),
+            " WHERE id = ? AND state = ? AND claimed_by IS ?",
+            (GRADING, os.getpid(), to_iso(now), session.id, session.state, session.claimed_by),
         ).rowcount
     return bool(changed)
 
