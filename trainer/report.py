@@ -60,6 +60,13 @@ class Measurement:
             if self.budget is not None:
                 text += f" (budget {_num(self.budget)})"
             return text + (f"; {self.note}" if self.note else "")
+        if self.kind == "count":
+            text = f"candidate {_quantity(self.candidate, self.unit)}"
+            if self.reference is not None:
+                text += f" vs reference {_quantity(self.reference, self.unit)}"
+            if self.budget is not None and not self.informational:
+                text += f" (limit {_quantity(self.budget, self.unit)})"
+            return text + (f"; {self.note}" if self.note and not self.note.startswith("limit") else "")
         cand = ("over " if self.cut_off else "") + _quantity(self.candidate, self.unit)
         text = f"candidate {cand} vs reference {_quantity(self.reference, self.unit)}"
         if self.ratio is not None:

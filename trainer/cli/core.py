@@ -31,17 +31,18 @@ def list_command(fmt: str) -> None:
 
 def _print_task(challenge) -> None:
     from rich.markdown import Markdown
+    from rich.markup import escape
     out = console()
-    out.print(f"[bold]{challenge.title}[/] ({challenge.id}) · {challenge.difficulty} · "
-              f"{', '.join(challenge.topics)} · about {challenge.minutes} min")
+    out.print(f"[bold]{escape(challenge.title)}[/] ({challenge.id}) · {challenge.difficulty} · "
+              f"{escape(', '.join(challenge.topics))} · about {challenge.minutes} min")
     out.print()
     out.print(Markdown(challenge.description))
     out.print()
     out.print("[bold]You write[/]")
     for api in challenge.api:
-        out.print(f"  {api.signature}" + ("  [dim](bonus)[/]" if api.bonus else ""), highlight=False)
+        out.print(f"  {escape(api.signature)}" + ("  [dim](bonus)[/]" if api.bonus else ""), highlight=False)
     for label, value in challenge.extra_facts.items():
-        out.print(f"\n[bold]{label}[/]")
+        out.print(f"\n[bold]{escape(label)}[/]")
         out.print(Markdown(str(value)))
 
 

@@ -105,20 +105,31 @@ class Budget:
 
     # -- memory ----------------------------------------------------------------
     def memory(self, name, *args, ratio: float | None = None, slack_bytes: int = 1 << 20, label: str | None = None,
-               target=None, reference_target=None, **kwargs) -> Measurement:
-        """Peak memory of one call, candidate vs reference: fail above ratio x reference + slack."""
+               target=None, reference_target=None, method: str = "traced", **kwargs) -> Measurement:
+        """Peak memory of one call, candidate vs reference: fail above ratio x reference + slack.
+
+        method="traced" counts allocations (tracemalloc); method="rss" measures
+        peak resident memory in freshly started workers (no tracing overhead;
+        functions only, not methods of remote objects).
+        """
+        if method not in ("traced", "rss"):
+            raise ValueError(f"unknown method {method!r}")
+        measure = "memory" if method == "traced" else "rss"
         ratio = float(ratio if ratio is not None else self._budgets.get("memory", 3.0))
         cand_target, shown = self._target(name, target)
         ref_target, _ = self._target(name, reference_target)
         label = label or describe_call(shown, args, kwargs)
         what = describe_call(shown, args, kwargs)
+        if method == "rss":
+            self._reference.start()
+            self._solution.start()
         cand_args = self._store(self._solution, args, kwargs)
         ref_args = self._store(self._reference, args, kwargs)
         ref = self._reference.call_raw(ref_target, *ref_args, what=what, timeout=REFERENCE_TIMEOUT_S,
-                                       measure="memory", discard=True)["peak_bytes"]
+                                       measure=measure, discard=True)["peak_bytes"]
         limit = ratio * ref + slack_bytes
         try:
-            cand = self._solution.call_raw(cand_target, *cand_args, what=what, measure="memory", discard=True,
+            cand = self._solution.call_raw(cand_target, *cand_args, what=what, measure=measure, discard=True,
                                            timeout=max(self._solution.limits.call_timeout, 30.0))["peak_bytes"]
         except CandidateFailure as exc:
             if exc.kind != "memory":
@@ -170,7 +181,7 @@ class Budget:
         """Record a counted quantity (e.g. metric evaluations) and require value <= limit."""
         ratio = value / reference if reference else None
         m = Measurement("count", label, float(value), None if reference is None else float(reference), unit,
-                        ratio, float(limit), value <= limit, note=f"limit {limit:.4g}{(' ' + unit) if unit else ''}")
+                        ratio, float(limit), value <= limit)
         self._record(m)
         if value > limit:
             self._fail(m, advice)

@@ -67,12 +67,25 @@ class SolutionProxy:
                                    what=f"{describe_call(label, args, kwargs)} x{len(seeds)} seeds",
                                    timeout=timeout or self._timeout)
 
-    def peak_memory(self, name, *args, **kwargs) -> tuple:
-        """(result, peak bytes allocated during the call above the level before it)."""
+    def peak_memory(self, name, *args, method: str = "traced", **kwargs) -> tuple:
+        """(result, peak bytes allocated during the call above the level before it).
+
+        method="traced" (default) counts allocations with tracemalloc: exact,
+        but it slows down code that allocates many Python objects.
+        method="rss" measures the peak resident memory of a freshly started
+        worker instead: no overhead, page-granular (use it for calls that
+        stream millions of items through Python code).
+        """
+        if method not in ("traced", "rss"):
+            raise ValueError(f"unknown method {method!r}")
+        if isinstance(name, RemoteMethod) and method == "rss":
+            raise ValueError("method='rss' restarts the worker, so it cannot measure a method of a remote object")
         target = name.target() if isinstance(name, RemoteMethod) else name
         label = name.name if isinstance(name, RemoteMethod) else name
+        if method == "rss":
+            self._worker.start()
         reply = self._worker.call_raw(target, args, kwargs, what=describe_call(label, args, kwargs),
-                                      timeout=self._timeout, measure="memory")
+                                      timeout=self._timeout, measure="memory" if method == "traced" else "rss")
         return reply["ok"], int(reply["peak_bytes"])
 
     def inputs_after(self, name, *args, **kwargs) -> tuple:

@@ -88,27 +88,50 @@ def main(argv: list[str]) -> int:
 
 
 class _OnePass:
-    """An iterator that can be read once: a second pass fails loudly."""
+    """An iterator over a stream that can be read once.
 
-    def __init__(self, items, length=None):
-        self._items = items
-        self._started = False
-        self.consumed = 0
+    It behaves like any Python iterator (`iter()` returns itself), except
+    that reading past the end a second time fails loudly instead of quietly
+    yielding nothing, so a solution that makes a second pass is caught.
+    """
+
+    __slots__ = ("_next", "_ended")
+
+    def __init__(self, items):
+        self._next = iter(items).__next__
+        self._ended = False
 
     def __iter__(self):
-        if self._started:
-            raise RuntimeError("this stream can be read only once (a second pass over it was attempted)")
-        self._started = True
         return self
 
     def __next__(self):
-        self._started = True
-        value = next(self._items)
-        self.consumed += 1
-        return value
+        try:
+            return self._next()
+        except StopIteration:
+            if self._ended:
+                raise RuntimeError("this stream can be read only once, and it was already read to the end") from None
+            self._ended = True
+            raise
 
     def __len__(self):
         raise TypeError("the length of this stream is unknown: read it once, item by item")
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak_rss() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")  # resets VmHWM to the current resident size
+        return True
+    except OSError:
+        return False
 
 
 class _CountingMetric:
@@ -335,7 +358,14 @@ class _Server:
             gc.collect()  # garbage of earlier calls must not land in this measurement
         response: dict = {}
         try:
-            if measure == "memory":
+            if measure == "rss" and _reset_peak_rss():
+                # Peak resident memory: no tracing overhead, for calls that run
+                # much Python code; the grader starts a fresh worker first so
+                # the heap holds no memory freed by earlier calls.
+                base = _status_kib("VmRSS")
+                result = func(*args, **kwargs)
+                response["peak_bytes"] = max(0, _status_kib("VmHWM") - base) * 1024
+            elif measure in ("memory", "rss"):
                 import tracemalloc
                 tracemalloc.start()
                 base, _ = tracemalloc.get_traced_memory()
