@@ -1,0 +1,420 @@
+"""Hidden grader for the calibration challenge.
+
+Bin edges are checked with confidences placed exactly on every edge k / M and
+one ulp either side, for M = 10 and M = 100. Agreement with the reference uses
+1e-12: every compared quantity is a mean of at most N = 2000 values in [0, 1],
+whose rounding error is below N * 2.2e-16 = 4.4e-13 whatever the summation
+order. Temperature fits are judged by the negative log-likelihood they reach,
+computed here with a stable log-sum-exp.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from trainer.grading import checks
+
+# Loss tolerance for fit_temperature: 1e-6 relative, as the task states, plus
+# 1e-12 absolute so that a loss which has fallen to ~0 (every prediction right,
+# T at the lower end) does not demand a relative match of two numbers ~1e-40.
+LOSS_RTOL = 1e-6
+LOSS_ATOL = 1e-12
+
+
+# --------------------------------------------------------------------------
+# trusted helpers
+# --------------------------------------------------------------------------
+
+def softmax(logits):
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def mean_nll(logits, labels, T):
+    """Mean NLL of softmax(logits / T), stable for any finite logits and T > 0."""
+    z = (logits - logits.max(axis=1, keepdims=True)) / T
+    return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))
+
+
+def draw_labels(probs, rng):
+    """One label per row drawn from that row's distribution (inverse CDF)."""
+    u = rng.random(len(probs))
+    return np.minimum((np.cumsum(probs, axis=1) < u[:, None]).sum(axis=1), probs.shape[1] - 1)
+
+
+def rows_with_confidence(confidences, n_classes, top_column=0):
+    """probs rows whose maximum is exactly each confidence, at `top_column`.
+
+    The other classes share 1 - c equally; that share is < c when c > 1 / C, so
+    the top probability is exactly c and the row sums to 1 up to rounding.
+    """
+    c = np.asarray(confidences, dtype=np.float64)
+    assert np.all(c > 1.0 / n_classes)
+    probs = np.repeat(((1.0 - c) / (n_classes - 1))[:, None], n_classes, axis=1)
+    probs[:, top_column] = c
+    return probs
+
+
+def random_probs(rng, n, n_classes, scale=2.0):
+    return softmax(rng.normal(size=(n, n_classes)) * scale)
+
+
+def curve(solution, probs, labels, n_bins, given):
+    """The candidate's reliability curve as three checked arrays."""
+    got = solution.reliability_curve(probs, labels, n_bins)
+    checks.that(isinstance(got, tuple) and len(got) == 3,
+                f"reliability_curve should return a tuple (bin_confidence, bin_accuracy, bin_count) "
+                f"for {given}, got {checks.show(got)}")
+    conf = checks.shape(got[0], (n_bins,), what="bin_confidence", given=given)
+    acc = checks.shape(got[1], (n_bins,), what="bin_accuracy", given=given)
+    count = checks.shape(got[2], (n_bins,), what="bin_count", given=given)
+    checks.that(count.dtype.kind in "iu" or np.array_equal(count, np.round(count)),
+                f"bin_count should hold whole numbers for {given}, got {checks.show(count)}")
+    return conf.astype(np.float64), acc.astype(np.float64), count.astype(np.int64)
+
+
+def ece(solution, probs, labels, n_bins, given):
+    got = solution.expected_calibration_error(probs, labels, n_bins)
+    checks.that(isinstance(got, (float, np.floating)) and not isinstance(got, bool),
+                f"expected_calibration_error should return a float for {given}, got {checks.show(got)}")
+    return float(got)
+
+
+def temperature(solution, logits, labels, given):
+    got = solution.fit_temperature(logits, labels)
+    checks.that(isinstance(got, (float, np.floating, int, np.integer)) and not isinstance(got, bool),
+                f"fit_temperature should return a float for {given}, got {checks.show(got)}")
+    T = float(got)
+    checks.that(math.isfinite(T) and T > 0, f"fit_temperature returned T = {T!r} for {given}; T must be finite and > 0")
+    return T
+
+
+def check_loss(logits, labels, T, T_ref, given):
+    loss, best = mean_nll(logits, labels, T), mean_nll(logits, labels, T_ref)
+    checks.that(loss <= best + LOSS_RTOL * abs(best) + LOSS_ATOL,
+                f"fit_temperature returned T = {T!r} for {given}: its mean NLL is {loss!r}, but T = {T_ref!r} "
+                f"reaches {best!r} (allowed: {LOSS_RTOL:g} relative + {LOSS_ATOL:g}). Search all of "
+                "[1e-2, 1e4] and refine to the minimum (a coarse grid is not enough), and keep the loss finite "
+                "when logits / T is huge: subtract each row's maximum before exponentiating.")
+
+
+# --------------------------------------------------------------------------
+# edge cases: bins
+# --------------------------------------------------------------------------
+
+def _bin_report(confidences, count, conf):
+    where = [f"bin {m + 1}: count {int(count[m])}" + ("" if count[m] == 0 else f", mean confidence {conf[m]!r}")
+             for m in range(len(count)) if count[m] != 1]
+    return "; ".join(where[:8]) + (" ..." if len(where) > 8 else "")
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("n_bins, n_classes", [(10, 16), (100, 128)])
+def test_confidence_on_an_edge_goes_to_the_bin_below(solution, n_bins, n_classes):
+    """A confidence equal to an edge k/M is in bin k (M = 10 and M = 100), and 1.0 in the last bin"""
+    M = n_bins
+    edges = np.arange(1, M + 1) / M       # the floats k / M, k = 1..M
+    probs = rows_with_confidence(edges, n_classes)
+    labels = np.zeros(M, dtype=np.int64)
+    given = f"one prediction at each edge k/{M} (k = 1..{M}, the last one is 1.0), C = {n_classes}"
+    conf, acc, count = curve(solution, probs, labels, M, given)
+    if not np.array_equal(count, np.ones(M, dtype=np.int64)):
+        checks.fail(
+            f"bin_count for {given} should be 1 in every bin (confidence k/{M} belongs to bin k: bins are "
+            f"((m-1)/M, m/M]; 1.0 belongs to bin {M}). Got a count of {int(count.sum())} in all, and "
+            f"{_bin_report(edges, count, conf)}. Edges are the floats k / M computed with one division; "
+            f"note 0.07 * 100 = {0.07 * 100!r}, so ceil(p * M) misplaces 0.07.")
+    checks.equal(conf, edges, what="bin_confidence (bin k holds exactly the confidence k/M)", given=given)
+    checks.equal(acc, np.ones(M), what="bin_accuracy (every prediction is right)", given=given)
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("n_bins, n_classes", [(10, 16), (100, 128)])
+def test_confidence_one_ulp_from_an_edge(solution, n_bins, n_classes):
+    """A confidence one ulp above edge k/M is in bin k+1, one ulp below in bin k (M = 10 and 100)"""
+    M = n_bins
+    inner = np.arange(1, M) / M
+    above = np.nextafter(inner, 2.0)              # bins 2..M
+    below = np.nextafter(np.arange(2, M + 1) / M, 0.0)   # bins 2..M
+    for name, values in (("one ulp above", above), ("one ulp below", below)):
+        probs = rows_with_confidence(values, n_classes)
+        labels = np.zeros(len(values), dtype=np.int64)
+        given = f"one prediction {name} each edge ({name} k/{M}), C = {n_classes}"
+        conf, acc, count = curve(solution, probs, labels, M, given)
+        expected = np.ones(M, dtype=np.int64)
+        expected[0] = 0
+        if not np.array_equal(count, expected):
+            checks.fail(
+                f"bin_count for {given} should be 0 in bin 1 and 1 in bins 2..{M}; got "
+                f"{_bin_report(values, count, conf)} (count 0 in bin 1 is right). Bin m holds ((m-1)/M, m/M] "
+                "with the edges computed as k / M, one division each (accumulating edge += 1/M drifts).")
+        checks.equal(conf[1:], values, what=f"bin_confidence of bins 2..{M}", given=given)
+        checks.that(np.isnan(conf[0]) and np.isnan(acc[0]),
+                    f"bin 1 is empty for {given}: its confidence and accuracy should be NaN, got "
+                    f"{conf[0]!r} and {acc[0]!r}")
+
+
+@pytest.mark.edge_case
+def test_argmax_ties_go_to_lowest_index(solution, rng):
+    """A prediction with tied top probabilities predicts the lowest tied index"""
+    n, C = 60, 4
+    probs = np.zeros((n, C))
+    columns = np.array([rng.permutation(C)[:3] for _ in range(n)])    # two tied columns, one other
+    first = columns[:, :2].min(axis=1)
+    second = columns[:, :2].max(axis=1)
+    probs[np.arange(n), first] = 0.4
+    probs[np.arange(n), second] = 0.4
+    probs[np.arange(n), columns[:, 2]] = 0.2
+    labels = np.where(rng.random(n) < 0.5, first, second)
+    expected_acc = float(np.mean(labels == first))
+    given = (f"{n} predictions like [0.4, 0.4, 0.2, 0] in shuffled columns, each label one of the two tied "
+             f"columns ({int(np.sum(labels == first))} of them the lower one)")
+    conf, acc, count = curve(solution, probs, labels, 5, given)
+    full = count > 0
+    checks.that(full.sum() == 1 and count[full][0] == n,
+                f"all {n} confidences are 0.4 for {given}, so one bin should hold them all; got counts "
+                f"{checks.show(count)}")
+    # A mean of n values that are 0 or 1: exact up to one rounding of the division.
+    checks.close(acc[full], [expected_acc], atol=1e-15, what="accuracy of the bin holding 0.4",
+                 given=given + "; a tie predicts the lower index, as np.argmax does")
+    checks.close(ece(solution, probs, labels, 5, given), abs(expected_acc - 0.4), atol=1e-15, what="ECE",
+                 given=given)
+
+
+@pytest.mark.edge_case
+def test_empty_bins_are_nan(solution, rng):
+    """Empty bins have count 0 and NaN confidence and accuracy; ECE skips them"""
+    n = 400
+    conf_values = rng.uniform(0.905, 0.995, size=n)
+    probs = rows_with_confidence(conf_values, 5, top_column=2)
+    labels = np.where(rng.random(n) < 0.9, 2, 0)
+    given = f"{n} predictions with confidences in (0.9, 1), 10 bins"
+    conf, acc, count = curve(solution, probs, labels, 10, given)
+    checks.equal(count[:9], np.zeros(9, dtype=np.int64), what="bin_count of bins 1..9", given=given)
+    checks.equal(int(count[9]), n, what="bin_count of bin 10", given=given)
+    checks.that(np.all(np.isnan(conf[:9])) and np.all(np.isnan(acc[:9])),
+                f"bins 1..9 are empty for {given}: their confidence and accuracy should be NaN (no data), not "
+                f"a number. Got bin_confidence {checks.show(conf[:9])}, bin_accuracy {checks.show(acc[:9])}")
+    expected = abs(float(np.mean(labels == 2)) - float(np.mean(conf_values)))
+    # One non-empty bin: ECE = |acc - conf|; rounding of two means of 400 values.
+    checks.close(ece(solution, probs, labels, 10, given), expected, atol=1e-12, what="ECE", given=given)
+
+
+def _invalid_cases():
+    rng = np.random.default_rng(11)
+    probs = random_probs(rng, 20, 4)
+    labels = rng.integers(0, 4, size=20)
+    off = probs.copy()
+    off[7] *= 1 + 3e-6           # row 7 sums to 1 + 3e-6
+    return {
+        "a row summing to 1 + 3e-6": (off, labels, 10),
+        "a label equal to C": (probs, np.where(np.arange(20) == 3, 4, labels), 10),
+        "a negative label": (probs, np.where(np.arange(20) == 3, -1, labels), 10),
+        "n_bins = 0": (probs, labels, 0),
+        "labels of length N - 1": (probs, labels[:-1], 10),
+        "1-D probs": (probs[:, 0] * 0 + 1.0, labels, 10),
+    }
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("case", list(_invalid_cases()))
+def test_invalid_input_raises(solution, case):
+    """Invalid input raises ValueError (row sums, label range, n_bins, shapes)"""
+    probs, labels, n_bins = _invalid_cases()[case]
+    for name in ("reliability_curve", "expected_calibration_error"):
+        checks.raises(ValueError, getattr(solution, name), probs, labels, n_bins, given=case)
+    if "label" in case:
+        logits = np.log(probs)
+        checks.raises(ValueError, solution.fit_temperature, logits, labels, given=case)
+
+
+@pytest.mark.edge_case
+def test_row_sums_within_tolerance_accepted(solution, rng):
+    """Rows summing to 1 within 1e-6 (here 1 + 5e-7) are accepted"""
+    probs = random_probs(rng, 50, 3)
+    probs[::2] *= 1 + 5e-7
+    labels = rng.integers(0, 3, size=50)
+    given = "50 rows, half of them summing to 1 + 5e-7"
+    curve(solution, probs, labels, 10, given)
+    ece(solution, probs, labels, 10, given)
+
+
+# --------------------------------------------------------------------------
+# correctness
+# --------------------------------------------------------------------------
+
+@pytest.mark.correctness
+@pytest.mark.parametrize("n_bins", [10, 15, 100])
+def test_agrees_with_reference(solution, reference, rng, n_bins):
+    """Reliability curve and ECE agree with the reference to 1e-12"""
+    n, C = 2000, 7
+    probs = random_probs(rng, n, C, scale=2.5)
+    probs[:40] = np.eye(C)[rng.integers(0, C, size=40)]        # confidence exactly 1.0
+    labels = draw_labels(probs, rng)
+    labels[40:80] = rng.integers(0, C, size=40)
+    given = f"N = {n} random predictions (40 one-hot), C = {C}, n_bins = {n_bins}"
+    conf, acc, count = curve(solution, probs, labels, n_bins, given)
+    r_conf, r_acc, r_count = reference.reliability_curve(probs, labels, n_bins)
+    checks.equal(count, r_count, what="bin_count", given=given)
+    checks.close(conf, r_conf, atol=1e-12, what="bin_confidence", given=given)
+    checks.close(acc, r_acc, atol=1e-12, what="bin_accuracy", given=given)
+    checks.close(ece(solution, probs, labels, n_bins, given),
+                 reference.expected_calibration_error(probs, labels, n_bins), atol=1e-12, what="ECE", given=given)
+
+
+@pytest.mark.correctness
+def test_default_bins(solution, reference, rng):
+    """Default n_bins: 10 for reliability_curve, 15 for expected_calibration_error"""
+    probs = random_probs(rng, 500, 5)
+    labels = draw_labels(probs, rng)
+    got = solution.reliability_curve(probs, labels)
+    checks.that(isinstance(got, tuple) and len(got) == 3 and np.shape(got[2]) == (10,),
+                f"reliability_curve(probs, labels) should use 10 bins by default, got {checks.show(got)}")
+    checks.close(solution.expected_calibration_error(probs, labels),
+                 reference.expected_calibration_error(probs, labels, 15), atol=1e-12,
+                 what="expected_calibration_error(probs, labels) with its default of 15 bins",
+                 given="500 random predictions, C = 5")
+
+
+@pytest.mark.correctness
+def test_counts_sum_to_n(solution, rng):
+    """bin_count sums to N, confidence 1.0 included"""
+    n, C = 3000, 4
+    probs = random_probs(rng, n, C, scale=3.0)
+    probs[::10] = np.eye(C)[rng.integers(0, C, size=len(probs[::10]))]     # confidence exactly 1.0
+    labels = draw_labels(probs, rng)
+    for n_bins in (1, 10, 15, 100):
+        given = f"N = {n} predictions ({len(probs[::10])} with confidence exactly 1.0), n_bins = {n_bins}"
+        _, _, count = curve(solution, probs, labels, n_bins, given)
+        checks.that(count.sum() == n and count.min() >= 0,
+                    f"bin_count sums to {int(count.sum())} for {given}, expected N = {n}: every prediction "
+                    f"belongs to exactly one bin (1.0 to the last). Counts: {checks.show(count)}")
+
+
+@pytest.mark.correctness
+def test_ece_near_zero_when_calibrated(solution, rng):
+    """ECE is near 0 when labels are drawn from the predicted probabilities"""
+    n, C, M = 200_000, 10, 15
+    probs = random_probs(rng, n, C, scale=2.0)
+    labels = draw_labels(probs, rng)
+    # E[acc_m - conf_m] = 0 in every bin and Var <= 1/(4 n_m); five standard errors
+    # per bin and Cauchy-Schwarz (sum sqrt(n_m) <= sqrt(M N)) give 2.5 sqrt(M / N).
+    bound = 2.5 * math.sqrt(M / n)
+    got = ece(solution, probs, labels, M, f"N = {n} calibrated predictions")
+    checks.that(0 <= got <= bound,
+                f"ECE = {got!r} for N = {n}, C = {C}, {M} bins, labels drawn from the predicted probabilities "
+                f"(a calibrated model): it should be between 0 and {bound:.4f} (sampling noise only).")
+
+
+@pytest.mark.correctness
+def test_temperature_reaches_reference_loss(solution, reference, rng):
+    """fit_temperature reaches the reference's NLL (interior optimum, all right, all random)"""
+    n, C = 5000, 6
+    g = rng.normal(size=(n, C)) * 3.0
+    cases = {
+        "labels drawn from softmax(logits / 1.7) (optimum inside the range)": draw_labels(softmax(g / 1.7), rng),
+        "every prediction right (the loss falls as T -> 0)": g.argmax(axis=1),
+        "labels independent of the logits (the loss falls as T grows)": rng.integers(0, C, size=n),
+    }
+    for what, labels in cases.items():
+        given = f"{n} x {C} logits, {what}"
+        T = temperature(solution, g, labels, given)
+        check_loss(g, labels, T, float(reference.fit_temperature(g, labels)), given)
+
+
+@pytest.mark.correctness
+def test_planted_temperature_recovered(solution, reference, rng):
+    """A planted temperature of 2.5 is recovered within 0.05 and scaling lowers the ECE"""
+    n, C = 50_000, 10
+    g = rng.normal(size=(n, C)) * 2.0
+    labels = draw_labels(softmax(g), rng)     # g is calibrated ...
+    logits = 2.5 * g                          # ... so logits / 2.5 is too
+    given = f"{n} x {C} logits 2.5x those of a calibrated model"
+    T = temperature(solution, logits, labels, given)
+    # The MLE of T has a standard error of about 0.011 here (Fisher information of
+    # N = 50 000 samples, see tests/references/test_calibration.py): 0.05 is ~4.5
+    # standard errors.
+    checks.that(abs(T - 2.5) <= 0.05, f"fit_temperature returned T = {T!r} for {given}; expected 2.5 +- 0.05")
+    before = reference.expected_calibration_error(softmax(logits), labels, 15)
+    after = reference.expected_calibration_error(softmax(logits / T), labels, 15)
+    checks.that(after < before,
+                f"scaling by the fitted T = {T!r} should lower the ECE for {given}: before {before:.4f}, "
+                f"after {after:.4f}")
+
+
+# --------------------------------------------------------------------------
+# numerical stability
+# --------------------------------------------------------------------------
+
+@pytest.mark.stability
+def test_temperature_with_huge_logits(solution, reference, rng):
+    """fit_temperature with logits of magnitude 1e4 and more: no overflow, best loss"""
+    n, C = 4000, 5
+    g = rng.normal(size=(n, C)) * 2.0
+    cases = {
+        # Optimum near T = 5000, |logits| up to ~4e4.
+        "5000x the logits of a calibrated model": (5000.0 * g, draw_labels(softmax(g), rng)),
+        # Optimum at the lower end T = 1e-2, where logits / T reach ~1e6:
+        # exp(logits / T) overflows unless the row maximum is subtracted first.
+        "1e4 x standard normal logits, every prediction right": (1e4 * g / 2.0, g.argmax(axis=1)),
+    }
+    for what, (logits, labels) in cases.items():
+        given = f"{n} x {C} logits of magnitude up to {np.abs(logits).max():.0f}, {what}"
+        T = temperature(solution, logits, labels, given)
+        check_loss(logits, labels, T, float(reference.fit_temperature(logits, labels)), given)
+
+
+@pytest.mark.stability
+def test_temperature_with_logits_plus_minus_1e4(solution, reference, rng):
+    """fit_temperature with logits of exactly +-1e4: no overflow, best loss"""
+    n, C = 3000, 4
+    logits = np.full((n, C), -1e4)
+    top = rng.integers(0, C, size=n)
+    logits[np.arange(n), top] = 1e4                      # one +1e4 per row
+    cases = {
+        "97% of labels at the +1e4 (optimum near T = 4400)":
+            np.where(rng.random(n) < 0.97, top, (top + rng.integers(1, C, size=n)) % C),
+        "every label at the +1e4 (the loss falls as T -> 0)": top,
+    }
+    for what, labels in cases.items():
+        given = f"{n} x {C} logits of exactly +-1e4, {what}"
+        T = temperature(solution, logits, labels, given)
+        check_loss(logits, labels, T, float(reference.fit_temperature(logits, labels)), given)
+
+
+# --------------------------------------------------------------------------
+# performance
+# --------------------------------------------------------------------------
+
+def _million():
+    """N = 10^6, C = 10 predictions (80 MB of probabilities), from a fixed seed."""
+    rng = np.random.default_rng(1_000_000)
+    n, C = 1_000_000, 10
+    probs = random_probs(rng, n, C, scale=2.0)
+    return probs, draw_labels(probs, rng)
+
+
+@pytest.mark.performance
+def test_reliability_curve_speed(budget):
+    """reliability_curve on N = 10^6, C = 10, 1000 bins within 3x the reference"""
+    probs, labels = _million()
+    budget.time("reliability_curve", probs, labels, 1000, ratio=3.0, repeats=3,
+                label="reliability_curve, N = 10^6, C = 10, 1000 bins")
+
+
+@pytest.mark.performance
+def test_ece_speed(budget):
+    """expected_calibration_error on N = 10^6, C = 10 within 3x the reference"""
+    probs, labels = _million()
+    budget.time("expected_calibration_error", probs, labels, 15, ratio=3.0, repeats=3,
+                label="expected_calibration_error, N = 10^6, C = 10, 15 bins")
+
+
+@pytest.mark.performance
+def test_fit_temperature_speed(budget, rng):
+    """fit_temperature on 10^5 x 10 logits within 5x the reference"""
+    g = rng.normal(size=(100_000, 10)) * 2.0
+    labels = draw_labels(softmax(g), rng)
+    budget.time("fit_temperature", 1.5 * g, labels, ratio=5.0, repeats=3, label="fit_temperature, 10^5 x 10 logits")
