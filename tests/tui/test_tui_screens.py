@@ -292,3 +292,23 @@ async def test_grade_again_from_the_results_screen(pack_context):
         await pilot.press("r")              # not bound on results: nothing happens
         await pilot.press("escape", "r")    # the challenge screen shows the last results again
         assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_leaving_while_grading_still_records_and_tells(pack_context):
+    grader = FakeGrader(passed=False, block=True)
+    pack_context.grade_function = grader
+    app = TrainerApp(pack_context)
+    async with app.run_test(notifications=True) as pilot:
+        await open_detail(pilot, "softmax")
+        await pilot.press("s", "g")
+        await wait_for(pilot, lambda: grader.calls)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        grader.release.set()
+        await wait_for(pilot, lambda: any("softmax: failed" in n.message for n in app._notifications))
+        assert isinstance(app.screen, DashboardScreen)
+        assert [g.passed for g in pack_context.store.grades("softmax")] == [False]
+        # The recorded report is there when the challenge is opened again.
+        await open_detail(pilot, "softmax")
+        await pilot.press("r")
+        assert isinstance(app.screen, ResultsScreen) and app.screen.report.status == "failed"

@@ -57,6 +57,7 @@ class TrainerContext:
     _catalog: "Catalog | None" = field(default=None, init=False, repr=False)
     _store: Store | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _active_gradings: int = field(default=0, init=False, repr=False)
 
     # ---------------------------------------------------------------- data
 
@@ -124,11 +125,23 @@ class TrainerContext:
             source = path.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             raise SolutionNotFound(path, challenge.id) from None
-        report = self.grade_function(challenge, path, on_event=on_event)
-        # A connection of its own: sqlite connections are not shared across threads.
-        with Store.open(self.store_path, clock=self.clock) as store:
-            grade_id = store.record_grade(report, source)
+        with self._lock:
+            self._active_gradings += 1
+        try:
+            report = self.grade_function(challenge, path, on_event=on_event)
+            # A connection of its own: sqlite connections are not shared across threads.
+            with Store.open(self.store_path, clock=self.clock) as store:
+                grade_id = store.record_grade(report, source)
+        finally:
+            with self._lock:
+                self._active_gradings -= 1
         return report, grade_id
+
+    @property
+    def grading_in_progress(self) -> bool:
+        """A grading run is still going (it is recorded when it ends)."""
+        with self._lock:
+            return self._active_gradings > 0
 
     def editor_command(self, path: Path) -> list[str]:
         """$VISUAL or $EDITOR (split like a shell would), else a sensible default."""

@@ -192,10 +192,18 @@ class DetailScreen(Screen):
         self.app.open_compare(self.challenge)
 
     def action_results(self) -> None:
-        if self.last_report is None:
-            self.notify("Not graded in this session yet: press g.", severity="warning")
-            return
-        self.app.show_report(self.challenge, self.last_report)
+        """The latest results: of this session, else the latest recorded grade."""
+        report = self.last_report
+        if report is None:
+            from trainer.report import GradeReport
+
+            store = self.app.context.store
+            latest = store.grades(self.challenge.id, limit=1, newest_first=True)
+            if not latest:
+                self.notify("Not graded yet: press g.", severity="warning")
+                return
+            report = GradeReport.from_dict(store.grade_report(latest[0].id))
+        self.app.show_report(self.challenge, report)
 
     # ------------------------------------------------------------ grading
 
@@ -210,21 +218,39 @@ class DetailScreen(Screen):
             return
         self.grading = True
         self.query_one(GradingIndicator).begin(self.challenge.id)
+        # The worker thread cannot look the app up once this screen is gone.
+        self._grading_app = self.app
         self._grade_in_thread()
 
     @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
     def _grade_in_thread(self) -> None:
         # Runs off the UI thread; talks back only through messages (thread safe).
         try:
-            report, grade_id = self.app.context.grade(
+            report, grade_id = self._grading_app.context.grade(
                 self.challenge, on_event=lambda event: self.post_message(self.GradeEvent(event))
             )
         except TrainerError as error:
-            self.post_message(self.GradingFailed(str(error)))
+            self._report_back(self.GradingFailed(str(error)))
         except Exception as error:  # shown to the user, never raised into the UI
-            self.post_message(self.GradingFailed(f"grading failed: {type(error).__name__}: {error}"))
+            self._report_back(self.GradingFailed(f"grading failed: {type(error).__name__}: {error}"))
         else:
-            self.post_message(self.Graded(report, grade_id))
+            self._report_back(self.Graded(report, grade_id))
+
+    def _report_back(self, message: Message) -> None:
+        """Post to this screen; if the user has left it meanwhile, tell the app instead."""
+        if self.is_attached and self.post_message(message):
+            return
+        if isinstance(message, DetailScreen.Graded):
+            verdict = "passed" if message.report.passed else message.report.status
+            text = f"{self.challenge.id}: {verdict} (recorded; open it and press r for details)"
+            severity = "information" if message.report.passed else "warning"
+        else:
+            text, severity = f"{self.challenge.id}: {message.error}", "error"
+        app = self._grading_app
+        try:
+            app.call_from_thread(app.notify, text, title="Graded", severity=severity)
+        except RuntimeError:
+            pass  # the app has exited: the grade is recorded all the same
 
     def on_detail_screen_grade_event(self, message: GradeEvent) -> None:
         self.query_one(GradingIndicator).handle_event(message.event)

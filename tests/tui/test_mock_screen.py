@@ -1,0 +1,168 @@
+"""The mock-interview screen, driven with Pilot and a fake clock, graded by the real engine.
+
+The clock starts at the real "now" (the files' modification times are real and
+must fall before the fake deadline) and is only moved by the test; the screen
+redraws the countdown every 20 ms instead of every half second. The toy
+challenge of tests/fixtures/pack grades in a few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import pytest
+from textual.widgets import DataTable
+
+from progress_fixtures import FakeClock
+
+from trainer import mock
+from trainer.catalog import load_catalog
+from trainer.tui.app import TrainerApp
+from trainer.tui.context import TrainerContext
+from trainer.tui.screens.confirm import ConfirmScreen
+from trainer.tui.screens.mock import MockScorecardScreen, MockScreen, countdown_text, open_mock
+
+from conftest import TOY_PACK
+
+GRADING_TIMEOUT_S = 120
+TOY_REFERENCE = (TOY_PACK / "reference" / "toy.py").read_text()
+
+
+async def wait_for(pilot, condition, timeout=GRADING_TIMEOUT_S):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; screen is {type(pilot.app.screen).__name__}")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+@pytest.fixture
+def context(tmp_path, clock):
+    context = TrainerContext(
+        store_path=tmp_path / "data" / "progress.db",
+        workspace=tmp_path / "workspace",
+        clock=clock,
+        tz=timezone.utc,
+        catalog_loader=lambda: load_catalog([TOY_PACK]),
+    )
+    yield context
+    context.close()
+
+
+def text_of(screen, selector) -> str:
+    return str(screen.query_one(selector).render())
+
+
+def test_countdown_text():
+    from datetime import timedelta
+
+    assert countdown_text(timedelta(minutes=23, seconds=45)) == "23:45"
+    assert countdown_text(timedelta(seconds=0.2)) == "00:01"  # rounds up: 00:00 means time is up
+    assert countdown_text(timedelta(hours=1, minutes=5)) == "1:05:00"
+    assert countdown_text(timedelta(seconds=-30)) == "00:00"
+
+
+async def test_countdown_grade_now_then_auto_submit_at_zero_and_the_scorecard(context, clock):
+    session = mock.start_session(context.store, context.catalog, minutes=10)
+    path = session.items[0].path
+    app = TrainerApp(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(MockScreen(session.id, tick=0.02))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MockScreen)
+        assert "Mock round 1" in text_of(screen, "#mock-title") and "toy" in text_of(screen, "#mock-title")
+        assert "untouched" in text_of(screen, "#mock-file")
+        clock_widget = screen.query_one("#mock-clock")
+        assert text_of(screen, "#mock-clock").strip() == "10:00"
+        assert not clock_widget.has_class("-warning")
+
+        # Grade now: the untouched stub fails, nothing is handed in or recorded.
+        await pilot.press("g")
+        await wait_for(pilot, lambda: "Last check" in text_of(screen, "#mock-check"))
+        assert "FAILED" in text_of(screen, "#mock-check")
+        assert "NotImplementedError" in text_of(screen, "#mock-check")
+        assert mock.current_session(context.store).state == "active" and context.store.grades() == []
+
+        path.write_text(TOY_REFERENCE)
+        clock.advance(minutes=4)
+        await wait_for(pilot, lambda: text_of(screen, "#mock-clock").strip() == "06:00", 5)
+        assert not clock_widget.has_class("-warning")
+        clock.advance(minutes=1, seconds=30)  # 4:30 left: the last five minutes
+        await wait_for(pilot, lambda: clock_widget.has_class("-warning"), 5)
+        assert text_of(screen, "#mock-clock").strip() == "04:30"
+
+        # Zero: the round hands itself in, graded by the engine, and the card follows.
+        clock.advance(minutes=4, seconds=30)
+        await wait_for(pilot, lambda: isinstance(app.screen, MockScorecardScreen))
+        await pilot.pause()
+        card_screen = app.screen
+        done = mock.get_session(context.store, session.id)
+        assert done.state == "done" and done.ended_by == "deadline" and not done.overrun_s
+        summary = text_of(card_screen, "#card-summary")
+        assert f"Score {done.score:.1f} / 100" in summary and "handed in at the deadline" in summary
+        assert done.score > 90  # the reference, on time: all tests, near-reference speed
+        table = card_screen.query_one(DataTable)
+        row = [str(cell) for cell in table.get_row("toy")]
+        assert row[:6] == ["toy", "passed", "1/1", "2/2", "-", "1/1"]
+        assert "points = 100 * f * (0.8 + 0.2 * s)" in text_of(card_screen, "#card-formula")
+        (grade,) = context.store.grades()
+        assert grade.mode == "mock" and grade.passed
+
+        # The follow-up question, rated with a key and saved.
+        follow_up = text_of(card_screen, "#card-follow-up")
+        assert "What is the cost for an (n, d) array?" in follow_up
+        await pilot.press("3")
+        assert [f.rating for f in mock.follow_ups(context.store, session.id)] == [3]
+        assert "rated: 1, mean 3.0 / 4" in text_of(card_screen, "#card-follow-up")
+
+
+async def test_submit_by_key_asks_first_and_hands_in_now(context, clock):
+    session = mock.start_session(context.store, context.catalog, minutes=10)
+    app = TrainerApp(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(MockScreen(session.id, tick=0.02))
+        await pilot.pause()
+        clock.advance(minutes=3)
+        await pilot.press("s")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, MockScreen) and mock.current_session(context.store) is not None
+        await pilot.press("s", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MockScorecardScreen))
+        await pilot.pause()
+        done = mock.get_session(context.store, session.id)
+        assert done.ended_by == "submit" and done.score == 0.0  # the untouched stub
+        assert "Score 0.0 / 100" in text_of(app.screen, "#card-summary")
+        await pilot.press("k")  # skip the follow-up
+        assert "1 skipped" in text_of(app.screen, "#card-follow-up")
+        assert mock.follow_ups(context.store, session.id)[0].rating is None
+
+
+async def test_open_mock_offers_a_round_then_returns_to_it_and_an_expired_one_is_handed_in(context, clock):
+    app = TrainerApp(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        open_mock(app)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, MockScreen)
+        session = mock.current_session(context.store)
+        assert session is not None and [i.challenge_id for i in session.items] == ["toy"]
+        assert session.items[0].path.parent == context.workspace / "mock" / str(session.id)
+
+        await pilot.press("escape")  # leave: the clock runs on
+        assert not isinstance(app.screen, MockScreen)
+        clock.advance(minutes=session.minutes + 1)  # the deadline passes while away
+        open_mock(app)
+        await wait_for(pilot, lambda: isinstance(app.screen, MockScorecardScreen))
+        await pilot.pause()
+        assert "handed in at the deadline" in text_of(app.screen, "#card-summary")
+        assert mock.get_session(context.store, session.id).ended_by == "deadline"
