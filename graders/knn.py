@@ -418,14 +418,6 @@ def test_time_budget(budget):
 
 
 @pytest.mark.performance
-def test_selection_is_linear_time(budget):
-    """200 000 training x 200 query points in 8-D: k nearest by partial selection, not a full sort"""
-    X, y, Q = big_problem(211, 200_000, 200, 8)
-    budget.time("knn_predict", X, y, Q, 5,
-                label="knn_predict, 200 000 training x 200 queries, d=8, k=5 (sorting every row is O(n log n))")
-
-
-@pytest.mark.performance
 def test_memory_budget(budget):
     """No (m, n, d) temporary: peak memory within the budget"""
     X, y, Q = big_problem(221, 2_000, 200, 64)
