@@ -185,3 +185,24 @@ def test_progress_commands_stay_light(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in result.stderr, result.stderr
     assert json.loads(result.stdout)["solved"] == 0
+
+
+def test_tui_reports_a_broken_catalog_before_starting(run, tmp_path, monkeypatch):
+    pack = tmp_path / "pack"
+    (pack / "challenges" / "broken").mkdir(parents=True)
+    (pack / "challenges" / "broken" / "challenge.yaml").write_text("id: [unclosed\n")
+    monkeypatch.setenv("MLTRAINER_CHALLENGE_PATH", str(pack))
+    started = []
+    monkeypatch.setattr("trainer.tui.app.TrainerApp.run", lambda self: started.append(self))
+    result = run("tui")
+    assert result.exit_code == 2 and "invalid YAML" in result.output
+    assert started == []
+
+
+def test_tui_command_opens_the_app_with_the_options(run, monkeypatch, tmp_path):
+    started = []
+    monkeypatch.setattr("trainer.tui.app.TrainerApp.run", lambda self: started.append(self))
+    result = run("tui", "--theme", "light", "--workspace", str(tmp_path / "ws"))
+    assert result.exit_code == 0, result.output
+    [app] = started
+    assert app.theme == "textual-light" and app.context.workspace == tmp_path / "ws"

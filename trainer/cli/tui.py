@@ -20,7 +20,10 @@ def run_tui(theme: str = "dark", workspace: str | None = None) -> None:
     store = context.store
     if store.recovery_message:
         click.echo(f"warning: {store.recovery_message}", err=True)
-    TrainerApp(context, theme=theme).run()
+    try:
+        TrainerApp(context, theme=theme).run()
+    finally:
+        context.close()
     if context.grading_in_progress:
         # The engine cannot be interrupted half-way; Python waits for it at exit.
         click.echo("Finishing the grading run in progress; its result will be recorded...", err=True)

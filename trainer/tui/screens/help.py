@@ -54,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
         lines: list[Content] = []
         for title, bindings in binding_sections(app):
             lines.append(Content.styled(title, "b $accent"))
-            seen: set[str] = set()
+            seen: set[tuple[str, str]] = set()
             for b in bindings:
                 key = app.get_key_display(b)
                 if (key, b.description) in seen:
