@@ -244,7 +244,8 @@ def test_export_then_import_elsewhere_reproduces_history_once(tmp_path, clock):
         one.record_start("kmeans", "guided", "/w/kmeans.py")
         one.reveal_next_hint("kmeans", 3)
         clock.advance(hours=1)
-        one.record_grade(make_report("kmeans", passed=True, ratio=2.0), "solution")
+        one.record_grade(make_report("kmeans", passed=True, ratio=2.0), "solution",
+                         mode="mock", mock_session_id=4)
         one.record_reveal("kmeans")
         doc = one.export_history()
     text = json.dumps(doc)   # the export is plain JSON
@@ -260,6 +261,7 @@ def test_export_then_import_elsewhere_reproduces_history_once(tmp_path, clock):
         assert sorted(s.challenge_id for s in two.starts()) == ["kmeans", "softmax"]
         [grade] = two.grades()
         assert grade.passed and grade.speed_ratio == 2.0
+        assert (grade.mode, grade.mock_session_id) == ("mock", None)   # rounds do not travel
         assert two.grade_source(grade.id) == "solution"
         assert len(two.grade_tests(grade.id)) == 3
         assert two.hints_revealed("kmeans") == 1
