@@ -23,6 +23,8 @@ from trainer.sandbox.client import CandidateFailure, RemoteMethod, StoredRef, Wo
 CUTOFF_FACTOR = 4.0
 MIN_CUTOFF_S = 1.0
 REFERENCE_TIMEOUT_S = 120.0
+# Timing stops early once every candidate run is this many times over budget.
+CLEARLY_OVER = 2.0
 
 _keys = itertools.count(1)
 
@@ -79,6 +81,11 @@ class Budget:
                 cand_times.append(float(reply["seconds"]))
                 if i < repeats:
                     ref_times.append(run_reference())
+                if i >= 1 and min(cand_times) > CLEARLY_OVER * ratio * max(ref_times):
+                    # Every run so far, warm-up included, is far over budget
+                    # even against the slowest reference run: more repeats
+                    # cannot change the verdict, only make the user wait.
+                    break
         except CandidateFailure as exc:
             if exc.kind != "timeout":
                 raise
