@@ -1,0 +1,405 @@
+"""Hidden grader for the softmax challenge.
+
+Oracles. Expected values are computed here in float64 by the log-sum-exp
+trick (`lse`, `sm`, `lsm` below), from inputs built so that the exact
+answer is known where it matters: large logits are written as an offset
+plus small integers, so z - max(z) is exact; for float32 inputs the oracle
+runs in float64 on the same float32 values, about 1e-16 from exact, which is
+nothing at float32 precision. Results are also compared with the reference.
+
+Tolerances (eps is the machine epsilon of the output dtype: 2.2e-16 for
+float64, 1.19e-7 for float32). Along an axis of length C, with
+M = max |z - max(z)| and Z = max |z| over the entries that are not -inf:
+- z - max(z) is rounded with an absolute error <= eps/2 * M, which exp turns
+  into a relative error of the same size; exp adds an ulp; a sum of C
+  positive terms adds at most (C - 1) * eps/2 relative (any summation order);
+  the division one more ulp. Solutions that go through logsumexp
+  (exp(z - logsumexp(z)), exp(log_softmax(z))) also round a number of size
+  |z| <= Z: another eps/2 * Z, relative, after exp. So softmax is within a
+  relative eps * (Z + M + C + 4) / 2 of exact; the tests allow
+  rtol = eps * (Z + M + C + 4).
+- logsumexp = max + log(sum): the sum's relative error becomes an absolute
+  one in the log (<= C * eps/2), plus rounding of the result itself
+  (eps * |result|), of the shift (eps * M) and of intermediate values of
+  size Z. log_softmax likewise. The tests allow
+  atol = eps * (Z + M + C + |result| + 4), per entry.
+A naive exp of 1e4 overflows to inf (NaN results); log(softmax) is -inf
+where the true value is -1000: both are off by far more than these bounds.
+Finite differences for the cross-entropy gradient: central differences with
+step h = 1e-5 on a loss of size ~1 have truncation error ~h^2/6 * |f'''| ~
+1e-11 and rounding error ~eps/h ~ 2e-11; the test allows 1e-8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.grading import checks
+
+FUNCTIONS = ("logsumexp", "softmax", "log_softmax")
+
+
+# -- float64 oracles (log-sum-exp trick, scipy.special semantics for -inf) ------------------
+
+def _finite_max(z, axis):
+    m = np.max(z, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0.0)
+
+
+def lse(z, axis=-1):
+    z = np.asarray(z, dtype=np.float64)
+    m = _finite_max(z, axis)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m, axis=axis)
+
+
+def lsm(z, axis=-1):
+    z = np.asarray(z, dtype=np.float64)
+    s = z - _finite_max(z, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+
+def sm(z, axis=-1):
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - _finite_max(z, axis))
+    with np.errstate(invalid="ignore"):
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+
+ORACLES = {"logsumexp": lse, "softmax": sm, "log_softmax": lsm}
+
+
+def spread(z, axis):
+    """(M, C): the largest |z - max| plus the largest |z| over finite entries, and the axis length."""
+    z = np.asarray(z, dtype=np.float64)
+    if z.size == 0:
+        return 0.0, 0
+    with np.errstate(invalid="ignore"):
+        d = np.abs(z - _finite_max(z, axis))
+    d = d[np.isfinite(d)]
+    finite = np.abs(z[np.isfinite(z)])
+    return (float(d.max()) if d.size else 0.0) + (float(finite.max()) if finite.size else 0.0), z.shape[axis]
+
+
+def check_function(name, got, z, axis, *, given, eps=None, expected=None):
+    """got == ORACLES[name](z, axis) within the bounds of the module docstring, with the right dtype."""
+    z = np.asarray(z)
+    out_dtype = np.float32 if z.dtype == np.float32 else np.float64
+    eps = np.finfo(out_dtype).eps if eps is None else eps
+    expected = ORACLES[name](z, axis) if expected is None else np.asarray(expected, dtype=np.float64)
+    what = f"{name}(z, axis={axis})"
+    arr = checks.as_array(got, what, given)
+    checks.that(arr.shape == expected.shape,
+                f"{what} for {given} should have shape {expected.shape}, got shape {arr.shape}: {checks.show(got)}")
+    checks.that(arr.dtype == out_dtype,
+                f"{what} for {given} should have dtype {np.dtype(out_dtype)} (the input is {z.dtype}), got {arr.dtype}")
+    M, C = spread(z, axis)
+    if name == "softmax":
+        checks.close(arr, expected, rtol=eps * (M + C + 4), atol=np.finfo(out_dtype).tiny, what=what, given=given)
+    else:
+        finite = np.isfinite(expected)
+        scale = np.where(finite, np.abs(np.where(finite, expected, 0.0)), 0.0)
+        tol = eps * (M + C + scale + 4)
+        # checks.close takes scalar tolerances: compare the error scaled by the per-entry tolerance.
+        act = arr.astype(np.float64)
+        same_special = (np.isnan(act) & np.isnan(expected)) | (np.isinf(expected) & (act == expected))
+        with np.errstate(invalid="ignore"):
+            ok = same_special | (np.abs(act - expected) <= tol)
+        if not ok.all():
+            checks.close(arr, expected, atol=float(tol.max()), what=what, given=given)   # the readable message
+            first = tuple(int(i) for i in np.argwhere(~ok)[0])
+            checks.fail(f"{what} for {given} differs from the expected value at index {first}: expected "
+                        f"{expected[first]!r}, got {act[first]!r} (tolerance {tol[first]:.3g})")
+
+
+# -- data --------------------------------------------------------------------------------------
+
+def random_logits(seed, shape, scale=3.0, dtype=np.float64):
+    return (np.random.default_rng(seed).normal(size=shape) * scale).astype(dtype)
+
+
+AXIS_CASES = [
+    ("1-D z of length 7", (7,), -1),
+    ("1-D z of length 7, axis=0", (7,), 0),
+    ("2-D z (5, 9), axis=-1 (rows)", (5, 9), -1),
+    ("2-D z (5, 9), axis=1", (5, 9), 1),
+    ("2-D z (5, 9), axis=0 (columns)", (5, 9), 0),
+    ("3-D z (3, 4, 6), axis=1", (3, 4, 6), 1),
+    ("3-D z (3, 4, 6), axis=0", (3, 4, 6), 0),
+    ("3-D z (3, 4, 6), axis=-2", (3, 4, 6), -2),
+    ("4-D z (2, 3, 2, 5), axis=2", (2, 3, 2, 5), 2),
+]
+
+
+# -- correctness ----------------------------------------------------------------------------------
+
+@pytest.mark.correctness
+def test_agrees_on_random_logits_every_axis(solution, reference):
+    """logsumexp, softmax, log_softmax agree with the log-sum-exp formulas and the reference, 1-D to 4-D, any axis"""
+    for i, (desc, shape, axis) in enumerate(AXIS_CASES):
+        z = random_logits(10 + i, shape)
+        given = f"{desc}, entries N(0, 3^2)"
+        for name in FUNCTIONS:
+            check_function(name, getattr(reference, name)(z, axis=axis), z, axis, given="the REFERENCE on " + given)
+            check_function(name, getattr(solution, name)(z, axis=axis), z, axis, given=given)
+
+
+@pytest.mark.correctness
+def test_default_axis_is_last(solution):
+    """Without axis, the last axis is used"""
+    z = random_logits(31, (4, 6))
+    for name in FUNCTIONS:
+        check_function(name, getattr(solution, name)(z), z, -1, given="2-D z (4, 6) and no axis argument")
+
+
+@pytest.mark.correctness
+def test_axis_zero_differs_from_last_axis(solution):
+    """axis=0 normalises columns, axis=-1 rows (non-square input)"""
+    z = random_logits(41, (3, 8))
+    p0 = checks.as_array(solution.softmax(z, axis=0), "softmax(z, axis=0)", "z (3, 8)")
+    checks.that(p0.shape == (3, 8), f"softmax(z, axis=0) for z (3, 8) should have shape (3, 8), got {p0.shape}")
+    checks.close(p0.sum(axis=0), np.ones(8), atol=1e-12, what="column sums of softmax(z, axis=0)",
+                 given="z of shape (3, 8)")
+    check_function("softmax", p0, z, 0, given="z of shape (3, 8), axis=0")
+    check_function("logsumexp", solution.logsumexp(z, axis=0), z, 0, given="z of shape (3, 8), axis=0: one value per column")
+    check_function("log_softmax", solution.log_softmax(z, axis=0), z, 0, given="z of shape (3, 8), axis=0")
+
+
+@pytest.mark.correctness
+def test_float32_in_float32_out(solution):
+    """float32 in, float32 out, accurate to float32 precision; float64 stays float64"""
+    for desc, shape, axis in (("2-D float32 z (6, 50)", (6, 50), -1), ("2-D float32 z (40, 7), axis=0", (40, 7), 0),
+                              ("1-D float32 z of length 100", (100,), -1)):
+        z = random_logits(51, shape, scale=4.0, dtype=np.float32)
+        for name in FUNCTIONS:
+            check_function(name, getattr(solution, name)(z, axis=axis), z, axis, given=desc)
+    z32 = random_logits(52, (8, 5), dtype=np.float32)
+    labels = np.array([0, 4, 2, 2, 1, 3, 0, 4])
+    loss, grad = solution.cross_entropy(z32, labels)
+    checks.that(np.asarray(grad).dtype == np.float32,
+                f"the gradient of cross_entropy for float32 logits (8, 5) should be float32, got {np.asarray(grad).dtype}")
+    checks.that(np.asarray(loss).dtype == np.float32,
+                f"the loss of cross_entropy for float32 logits (8, 5) should be a float32 scalar, "
+                f"got {checks.show(loss)} of dtype {np.asarray(loss).dtype}")
+    z64 = random_logits(53, (3, 4))
+    for name in FUNCTIONS:
+        check_function(name, getattr(solution, name)(z64), z64, -1, given="float64 z (3, 4)")
+
+
+@pytest.mark.edge_case
+def test_logsumexp_removes_the_axis(solution):
+    """logsumexp removes the reduced axis (1-D input gives a scalar)"""
+    z = random_logits(61, (5,))
+    got = solution.logsumexp(z)
+    checks.that(np.ndim(got) == 0, f"logsumexp of a 1-D array of length 5 should be a scalar, got {checks.show(got)}")
+    check_function("logsumexp", got, z, -1, given="1-D z of length 5")
+    z3 = random_logits(62, (2, 3, 4))
+    for axis, shape in ((0, (3, 4)), (1, (2, 4)), (-1, (2, 3))):
+        got = checks.as_array(solution.logsumexp(z3, axis=axis), f"logsumexp(z, axis={axis})", "z (2, 3, 4)")
+        checks.that(got.shape == shape,
+                    f"logsumexp(z, axis={axis}) for z of shape (2, 3, 4) should have shape {shape}, got {got.shape}")
+
+
+@pytest.mark.edge_case
+def test_input_is_not_modified(solution):
+    """The input is never modified"""
+    z = random_logits(71, (6, 5))
+    z32 = random_logits(72, (6, 5), dtype=np.float32)
+    for name in FUNCTIONS:
+        for arr, desc in ((z, "float64 z (6, 5)"), (z32, "float32 z (6, 5)")):
+            _, args_after, _ = solution.inputs_after(name, arr, axis=-1)
+            checks.equal(args_after[0], arr, what=f"z after {name}(z) (the input must not be modified: "
+                                                  f"write into a new array, not z -= ...)", given=desc)
+    labels = np.array([0, 1, 2, 3, 4, 0])
+    _, args_after, _ = solution.inputs_after("cross_entropy", z, labels)
+    checks.equal(args_after[0], z, what="logits after cross_entropy(logits, labels)", given="float64 logits (6, 5)")
+    checks.equal(args_after[1], labels, what="labels after cross_entropy(logits, labels)", given="labels (6,)")
+
+
+# -- -inf entries ------------------------------------------------------------------------------------
+
+@pytest.mark.edge_case
+def test_masked_entries(solution):
+    """-inf entries (masks): exp(-inf) = 0; log_softmax is -inf there"""
+    g = np.random.default_rng(81)
+    z = g.normal(size=(5, 6)) * 2
+    mask = np.array([[0, 1, 0, 0, 1, 0], [1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 0],
+                     [1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 1]], bool)
+    z[mask] = -np.inf
+    given = "z (5, 6) with some entries -inf (row 1 has one finite entry)"
+    for name in FUNCTIONS:
+        for axis in (-1, 0):
+            check_function(name, getattr(solution, name)(z, axis=axis), z, axis, given=f"{given}, axis={axis}")
+    p = checks.as_array(solution.softmax(z), "softmax(z)", given)
+    checks.that(np.all(p[mask] == 0), f"softmax(z) for {given} should be exactly 0 at the -inf entries, got "
+                                      f"{checks.show(p[mask])}")
+
+
+@pytest.mark.edge_case
+def test_all_minus_inf_rows(solution):
+    """A slice that is all -inf: NaN for softmax / log_softmax, -inf for logsumexp (as scipy.special)"""
+    z = np.array([[1.0, 2.0, 3.0], [-np.inf, -np.inf, -np.inf], [0.0, -np.inf, 5.0]])
+    given = "z = [[1, 2, 3], [-inf, -inf, -inf], [0, -inf, 5]]"
+    r = checks.as_array(solution.logsumexp(z), "logsumexp(z)", given)
+    checks.that(r.shape == (3,) and r[1] == -np.inf,
+                f"logsumexp(z) for {given} should be -inf for the all -inf row (log of an empty sum), got {checks.show(r)}")
+    p = checks.as_array(solution.softmax(z), "softmax(z)", given)
+    checks.that(p.shape == (3, 3) and np.all(np.isnan(p[1])),
+                f"softmax(z) for {given} should be NaN in the all -inf row (0 / 0, as scipy.special.softmax), "
+                f"got {checks.show(p)}")
+    q = checks.as_array(solution.log_softmax(z), "log_softmax(z)", given)
+    checks.that(q.shape == (3, 3) and np.all(np.isnan(q[1])),
+                f"log_softmax(z) for {given} should be NaN in the all -inf row (-inf - (-inf)), got {checks.show(q)}")
+    for name in FUNCTIONS:
+        check_function(name, getattr(solution, name)(z), z, -1, given=given)
+        check_function(name, getattr(solution, name)(z.T, axis=0), z.T, 0, given=f"the transpose of {given}, axis=0")
+    one = np.full(4, -np.inf)
+    check_function("logsumexp", solution.logsumexp(one), one, -1, given="1-D z = [-inf, -inf, -inf, -inf]")
+    check_function("softmax", solution.softmax(one), one, -1, given="1-D z = [-inf, -inf, -inf, -inf]")
+
+
+# -- numerical stability ---------------------------------------------------------------------------------
+
+@pytest.mark.stability
+def test_large_logits_are_finite_and_exact(solution):
+    """Logits of +-1e4 give finite, exact results (a naive exp overflows)"""
+    s = np.array([[0.0, -1.0, -3.0, 2.0], [5.0, 5.0, 4.0, -2.0]])
+    for offset in (1e4, -1e4):
+        z = offset + s                                  # exact: integers below 2**53
+        given = f"z = {offset:+g} + [[0, -1, -3, 2], [5, 5, 4, -2]]"
+        check_function("softmax", solution.softmax(z), z, -1, given=given, expected=sm(s))
+        check_function("log_softmax", solution.log_softmax(z), z, -1, given=given, expected=lsm(s))
+        check_function("logsumexp", solution.logsumexp(z), z, -1, given=given, expected=lse(s) + offset)
+    z = np.array([1e4, -1e4, 0.0])
+    given = "z = [1e4, -1e4, 0]"
+    check_function("softmax", solution.softmax(z), z, -1, given=given, expected=[1.0, 0.0, 0.0])
+    check_function("log_softmax", solution.log_softmax(z), z, -1, given=given, expected=[0.0, -2e4, -1e4])
+    check_function("logsumexp", solution.logsumexp(z), z, -1, given=given, expected=1e4)
+
+
+@pytest.mark.stability
+def test_log_softmax_where_softmax_underflows(solution):
+    """log_softmax stays exact where softmax underflows ([0, -1000] gives [0, -1000], not -inf)"""
+    z = np.array([0.0, -1000.0])
+    check_function("log_softmax", solution.log_softmax(z), z, -1, given="z = [0, -1000]", expected=[0.0, -1000.0])
+    z = np.array([[0.0, -800.0, -1e4], [-750.0, 0.0, -2.0]])
+    check_function("log_softmax", solution.log_softmax(z), z, -1, given="z = [[0, -800, -1e4], [-750, 0, -2]]")
+    z32 = np.array([[0.0, -200.0, -1.0], [-150.0, 3.0, 3.0]], dtype=np.float32)
+    check_function("log_softmax", solution.log_softmax(z32), z32, -1,
+                   given="float32 z = [[0, -200, -1], [-150, 3, 3]] (exp(-200) underflows in float32)")
+
+
+@pytest.mark.stability
+def test_shift_invariance(solution):
+    """softmax(z + c) = softmax(z), log_softmax likewise, logsumexp(z + c) = logsumexp(z) + c"""
+    z = random_logits(91, (4, 7))
+    eps = np.finfo(np.float64).eps
+    for c in (1000.0, -1000.0, 123.25):
+        zc = z + c
+        given = f"z (4, 7) N(0, 3^2) and z + {c:g}"
+        # z + c is rounded: each entry moves by up to eps/2 * |z + c|, shifting the exact answers
+        # by as much; the bound below adds that to the formula's own error.
+        extra = eps * (abs(c) + np.abs(z).max())
+        p, pc = (checks.as_array(solution.softmax(a), "softmax", given) for a in (z, zc))
+        M, C = spread(z, -1)
+        checks.close(pc, p, rtol=eps * (2 * M + 2 * C + 8) + 2 * extra, what="softmax(z + c) vs softmax(z)",
+                     given=given)
+        q, qc = (checks.as_array(solution.log_softmax(a), "log_softmax", given) for a in (z, zc))
+        checks.close(qc, q, atol=eps * (4 * M + 2 * C + 8) + 2 * extra, what="log_softmax(z + c) vs log_softmax(z)",
+                     given=given)
+        r, rc = (checks.as_array(solution.logsumexp(a), "logsumexp", given) for a in (z, zc))
+        checks.close(rc, r + c, atol=eps * (4 * M + 2 * C + 8 + abs(c)) + 2 * extra,
+                     what="logsumexp(z + c) vs logsumexp(z) + c", given=given)
+
+
+# -- cross_entropy ------------------------------------------------------------------------------------------
+
+def ce_oracle(logits, labels):
+    logp = lsm(logits, axis=1)
+    n = len(labels)
+    grad = np.exp(logp)
+    grad[np.arange(n), labels] -= 1
+    return -logp[np.arange(n), labels].mean(), grad / n
+
+
+def check_ce(got, logits, labels, *, given):
+    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
+                f"cross_entropy for {given} should return (loss, gradient), got {checks.show(got)}")
+    loss, grad = got
+    exp_loss, exp_grad = ce_oracle(logits, labels)
+    eps = np.finfo(np.float64).eps
+    M, C = spread(logits, 1)
+    checks.that(np.ndim(loss) == 0, f"the loss for {given} should be a scalar, got {checks.show(loss)}")
+    # The loss is a mean of log_softmax entries (each within eps * (M + C + |value| + 4)).
+    checks.close(float(loss), exp_loss, atol=eps * (M + C + abs(exp_loss) + 4) * 2, what="loss", given=given)
+    grad = checks.shape(grad, logits.shape, what="gradient", given=given)
+    checks.close(grad, exp_grad, atol=eps * (M + C + 4) * 2 / len(labels), what="gradient", given=given)
+
+
+@pytest.mark.correctness
+def test_cross_entropy_agrees(solution, reference):
+    """cross_entropy: mean negative log-likelihood and gradient (softmax - one_hot) / N"""
+    for seed, (n, c) in ((101, (8, 5)), (102, (1, 3)), (103, (30, 10))):
+        logits = random_logits(seed, (n, c))
+        labels = np.random.default_rng(seed + 50).integers(c, size=n)
+        given = f"logits ({n}, {c}) N(0, 3^2), labels {checks.show(labels, 80)}"
+        check_ce(reference.cross_entropy(logits, labels), logits, labels, given="the REFERENCE on " + given)
+        check_ce(solution.cross_entropy(logits, labels), logits, labels, given=given)
+
+
+@pytest.mark.correctness
+def test_cross_entropy_gradient_by_finite_differences(solution):
+    """The cross_entropy gradient matches central finite differences of its loss"""
+    logits = random_logits(111, (4, 5), scale=1.0)
+    labels = np.array([3, 0, 4, 3])
+    given = "logits (4, 5) N(0, 1), labels [3, 0, 4, 3]"
+    _, grad = solution.cross_entropy(logits, labels)
+    grad = checks.shape(grad, logits.shape, what="gradient", given=given)
+    h = 1e-5
+    numeric = np.zeros_like(logits)
+    for idx in np.ndindex(*logits.shape):
+        up, down = logits.copy(), logits.copy()
+        up[idx] += h
+        down[idx] -= h
+        numeric[idx] = (float(solution.cross_entropy(up, labels)[0]) -
+                        float(solution.cross_entropy(down, labels)[0])) / (2 * h)
+    checks.close(grad, numeric, atol=1e-8, what="gradient vs (loss(z + h) - loss(z - h)) / 2h, h = 1e-5",
+                 given=given)
+
+
+@pytest.mark.stability
+def test_cross_entropy_large_logits(solution):
+    """cross_entropy with logits of +-1e4 is finite and exact"""
+    logits = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4], [-1e4, -1e4, -1e4 + 2.0]])
+    labels = np.array([1, 2, 2])
+    check_ce(solution.cross_entropy(logits, labels), logits, labels,
+             given="logits [[1e4, 0, -1e4], [0, 1e4, 1e4], [-1e4, -1e4, -1e4 + 2]], labels [1, 2, 2]")
+
+
+@pytest.mark.edge_case
+def test_cross_entropy_label_out_of_range(solution):
+    """A label out of range raises ValueError"""
+    logits = random_logits(121, (3, 4))
+    for labels in ([0, 4, 1], [0, -1, 1], [7, 0, 0]):
+        checks.raises(ValueError, solution.cross_entropy, logits, np.array(labels),
+                      given=f"logits (3, 4) and labels {labels}")
+
+
+# -- performance ---------------------------------------------------------------------------------------------
+
+@pytest.mark.performance
+def test_time_budget(budget):
+    """A (4096, 4096) array within the time budget"""
+    z = random_logits(201, (4096, 4096))
+    for name in FUNCTIONS:
+        budget.time(name, z, label=f"{name}, float64 z (4096, 4096), axis=-1")
+
+
+@pytest.mark.performance
+def test_memory_budget(budget):
+    """A (4096, 4096) float32 array with peak memory within the budget"""
+    z = random_logits(211, (4096, 4096), dtype=np.float32)
+    for name in FUNCTIONS:
+        budget.memory(name, z, label=f"{name} peak memory, float32 z (4096, 4096) (64 MiB)")
