@@ -453,6 +453,21 @@ def test_cli_submit_without_follow_ups_and_failing_exit_code(run):
     assert later.exit_code == 0 and "unrated" in later.output
 
 
+def test_progress_mock_lists_past_rounds_with_their_scores(run):
+    assert "No mock rounds yet" in run("progress", "--mock").output
+    run("mock", "--topic", "testing")
+    run("mock", "submit", "--no-follow-ups")
+    run("mock", "--topic", "testing")
+    run("mock", "abandon")
+    listing = run("progress", "--mock")
+    assert listing.exit_code == 0
+    lines = listing.output.splitlines()
+    assert any(line.split()[:1] == ["1"] and "toy" in line and "0.0" in line for line in lines), listing.output
+    assert any(line.split()[:1] == ["2"] and "abandoned" in line for line in lines), listing.output
+    data = json.loads(run("progress", "--mock", "--format", "json").output)
+    assert [(s["id"], s["state"], s["score"]) for s in data] == [(2, "abandoned", None), (1, "done", 0.0)]
+
+
 def test_cli_abandon_and_status_without_a_round(run):
     assert "No mock round is running" in run("mock", "status").output
     assert run("mock", "abandon").exit_code == 2

@@ -21,7 +21,7 @@ from trainer.catalog import load_catalog
 from trainer.tui.app import TrainerApp
 from trainer.tui.context import TrainerContext
 from trainer.tui.screens.confirm import ConfirmScreen
-from trainer.tui.screens.mock import MockScorecardScreen, MockScreen, countdown_text, open_mock
+from trainer.tui.screens.mock import MockScorecardScreen, MockScreen, countdown_text
 
 from conftest import TOY_PACK
 
@@ -145,11 +145,10 @@ async def test_submit_by_key_asks_first_and_hands_in_now(context, clock):
         assert mock.follow_ups(context.store, session.id)[0].rating is None
 
 
-async def test_open_mock_offers_a_round_then_returns_to_it_and_an_expired_one_is_handed_in(context, clock):
+async def test_m_offers_a_round_then_returns_to_it_and_an_expired_one_is_handed_in(context, clock):
     app = TrainerApp(context)
     async with app.run_test(size=(80, 24)) as pilot:
-        open_mock(app)
-        await pilot.pause()
+        await pilot.press("m")  # the app's key for mock rounds
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await pilot.pause()
@@ -161,7 +160,7 @@ async def test_open_mock_offers_a_round_then_returns_to_it_and_an_expired_one_is
         await pilot.press("escape")  # leave: the clock runs on
         assert not isinstance(app.screen, MockScreen)
         clock.advance(minutes=session.minutes + 1)  # the deadline passes while away
-        open_mock(app)
+        await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, MockScorecardScreen))
         await pilot.pause()
         assert "handed in at the deadline" in text_of(app.screen, "#card-summary")

@@ -42,11 +42,18 @@ def current_overview(store: "Store", catalog=None) -> "Overview":
 @click.option("--import", "import_path", metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Merge a history written by --export; records already present are skipped.")
-def progress(fmt: str, export_path: Path | None, import_path: Path | None) -> None:
+@click.option("--mock", "show_mock", is_flag=True,
+              help="List past mock-interview rounds with their scores instead.")
+def progress(fmt: str, export_path: Path | None, import_path: Path | None, show_mock: bool) -> None:
     """Show status per challenge, solved count, streak and mastery per topic."""
     if export_path is not None and import_path is not None:
         raise click.UsageError("use --export or --import, not both")
     with open_store() as store:
+        if show_mock:  # the listing lives with the mock commands (trainer/cli/mock.py)
+            from trainer.cli.mock import print_sessions
+
+            print_sessions(store, fmt)
+            return
         if export_path is not None:
             _export(store, export_path)
             return

@@ -41,6 +41,7 @@ class TrainerApp(App):
         Binding("d", "dashboard", "Dashboard", show=False),
         Binding("b", "browse", "Browse", show=False),
         Binding("t", "toggle_theme", "Light/dark", show=False),
+        Binding("m", "mock", "Mock round", show=False),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
@@ -90,6 +91,13 @@ class TrainerApp(App):
 
         self.action_dashboard()
         self.push_screen(BrowserScreen())
+
+    def action_mock(self) -> None:
+        """The running mock round, or an offer to start one (trainer/tui/screens/mock.py)."""
+        from trainer.tui.screens.mock import MockScorecardScreen, MockScreen, open_mock
+
+        if not isinstance(self.screen, (MockScreen, MockScorecardScreen)):
+            open_mock(self)
 
     def challenge(self, challenge_id: str) -> "Challenge | None":
         try:
