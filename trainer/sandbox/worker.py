@@ -350,13 +350,49 @@ class _Server:
             raise LookupError("that object no longer exists in this worker")
         return getattr(obj, target["attr"])
 
+    def _target_or_reply(self, request: dict):
+        """The callable named by the request, or None after replying that it does not exist."""
+        try:
+            return self._resolve(request["target"])
+        except LookupError as exc:
+            self.send({"raised": self._exception_info(AttributeError(str(exc)))})
+            return None
+
+    def _measured(self, func, args, kwargs, measure, response: dict):
+        """Call func, recording its time or peak memory in `response` when asked."""
+        if measure == "rss" and _reset_peak_rss():
+            # Peak resident memory: no tracing overhead, for calls that run
+            # much Python code; the grader starts a fresh worker first so the
+            # heap holds no memory freed by earlier calls.
+            base = _status_kib("VmRSS")
+            result = func(*args, **kwargs)
+            response["peak_bytes"] = max(0, _status_kib("VmHWM") - base) * 1024
+            return result
+        if measure in ("memory", "rss"):
+            import tracemalloc
+            tracemalloc.start()
+            try:
+                base, _ = tracemalloc.get_traced_memory()
+                tracemalloc.reset_peak()
+                result = func(*args, **kwargs)
+                if not tracemalloc.is_tracing():
+                    raise RuntimeError("memory tracing was switched off during the call")
+                response["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - base)
+            finally:
+                tracemalloc.stop()
+            return result
+        if measure == "time":
+            start = time.perf_counter()
+            result = func(*args, **kwargs)
+            response["seconds"] = time.perf_counter() - start
+            return result
+        return func(*args, **kwargs)
+
     def call(self, request: dict, raw: dict, buffers) -> None:
         measure = request.get("measure")
         what = request.get("what", "the call")
-        try:
-            func = self._resolve(request["target"])
-        except LookupError as exc:
-            self.send({"raised": self._exception_info(AttributeError(str(exc)))})
+        func = self._target_or_reply(request)
+        if func is None:
             return
         try:
             # Measured calls get fresh copies so a candidate that mutates its
@@ -366,36 +402,11 @@ class _Server:
         except self.protocol.DecodeError as exc:
             self.send({"protocol_error": str(exc)})
             return
-        make_handles = isinstance(func, type)
         if measure is not None:
             gc.collect()  # garbage of earlier calls must not land in this measurement
         response: dict = {}
         try:
-            if measure == "rss" and _reset_peak_rss():
-                # Peak resident memory: no tracing overhead, for calls that run
-                # much Python code; the grader starts a fresh worker first so
-                # the heap holds no memory freed by earlier calls.
-                base = _status_kib("VmRSS")
-                result = func(*args, **kwargs)
-                response["peak_bytes"] = max(0, _status_kib("VmHWM") - base) * 1024
-            elif measure in ("memory", "rss"):
-                import tracemalloc
-                tracemalloc.start()
-                base, _ = tracemalloc.get_traced_memory()
-                tracemalloc.reset_peak()
-                result = func(*args, **kwargs)
-                tracing = tracemalloc.is_tracing()
-                _, peak = tracemalloc.get_traced_memory() if tracing else (0, 0)
-                tracemalloc.stop()
-                if not tracing:
-                    raise RuntimeError("memory tracing was switched off during the call")
-                response["peak_bytes"] = max(0, peak - base)
-            elif measure == "time":
-                start = time.perf_counter()
-                result = func(*args, **kwargs)
-                response["seconds"] = time.perf_counter() - start
-            else:
-                result = func(*args, **kwargs)
+            result = self._measured(func, args, kwargs, measure, response)
             if request.get("return_inputs"):
                 # The grader checks mutation of inputs by looking at them after
                 # the call; arguments that are not data (a generator, a stream)
@@ -408,14 +419,12 @@ class _Server:
             return
         self._flush_output()
         response["ok"] = None if request.get("discard") else result
-        self.send(response, make_handles=make_handles)
+        self.send(response, make_handles=isinstance(func, type))
 
     def repeat(self, request: dict, raw: dict, buffers) -> None:
         what = request.get("what", "the call")
-        try:
-            func = self._resolve(request["target"])
-        except LookupError as exc:
-            self.send({"raised": self._exception_info(AttributeError(str(exc)))})
+        func = self._target_or_reply(request)
+        if func is None:
             return
         results = []
         try:
