@@ -101,7 +101,7 @@ async def test_hints_are_revealed_one_at_a_time_and_recorded(pack_context):
         for expected in (1, 2, 3, 3):
             await pilot.press("h")
             assert pack_context.store.hints_revealed("softmax") == expected
-        text = str(screen.query_one("#hints").render())
+        text = screen.query_one("#hints").source
         assert "3 of 3 revealed" in text and "One numpy call per step is enough." in text
 
 
@@ -312,3 +312,19 @@ async def test_leaving_while_grading_still_records_and_tells(pack_context):
         await open_detail(pilot, "softmax")
         await pilot.press("r")
         assert isinstance(app.screen, ResultsScreen) and app.screen.report.status == "failed"
+
+
+async def test_no_hints_during_a_mock_round(pack_context, monkeypatch):
+    from trainer import mock_guard
+    from trainer.errors import TrainerError
+
+    def refuse(store):
+        raise TrainerError("hints are unavailable during a mock round")
+
+    monkeypatch.setattr(mock_guard, "refuse_hints_during_mock", refuse)
+    app = TrainerApp(pack_context)
+    async with app.run_test(notifications=True) as pilot:
+        await open_detail(pilot, "softmax")
+        await pilot.press("h")
+        assert pack_context.store.hints_revealed("softmax") == 0
+        assert any("unavailable during a mock round" in n.message for n in app._notifications)

@@ -103,6 +103,14 @@ class TrainerContext:
         return path
 
     def reveal_hint(self, challenge: "Challenge") -> int | None:
+        """Record the next hint as revealed (None: all were). Raises a
+        TrainerError during a mock round, when hints are unavailable."""
+        import importlib.util
+
+        if importlib.util.find_spec("trainer.mock") is not None:
+            from trainer import mock_guard
+
+            mock_guard.refuse_hints_during_mock(self.store)
         return self.store.reveal_next_hint(challenge.id, len(challenge.hints))
 
     def reference_source(self, challenge: "Challenge", *, record: bool = True) -> str:

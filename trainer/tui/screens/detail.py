@@ -82,7 +82,7 @@ class DetailScreen(Screen):
         yield Static(id="detail-file")
         with VerticalScroll(id="detail-body"):
             yield Markdown(self.challenge.description, id="description")
-            yield Static(id="hints")
+            yield Markdown(id="hints")
         yield GradingIndicator(id="grading")
         yield Footer()
 
@@ -119,13 +119,13 @@ class DetailScreen(Screen):
 
     def _show_hints(self) -> None:
         hints = self.challenge.hints
-        shown = self.app.context.store.hints_revealed(self.challenge.id)
-        parts: list[Any] = [("Hints", "b"), f"  {min(shown, len(hints))} of {len(hints)} revealed\n"]
-        for i, hint in enumerate(hints[:shown]):
-            parts += [(f"{i + 1}. ", "$accent"), hint, "\n"]
+        shown = min(self.app.context.store.hints_revealed(self.challenge.id), len(hints))
+        # Hints are Markdown, like the description (code in backticks, emphasis).
+        lines = [f"**Hints**: {shown} of {len(hints)} revealed", ""]
+        lines += [f"{i + 1}. {hint}" for i, hint in enumerate(hints[:shown])]
         if shown < len(hints):
-            parts.append(("Press h to reveal the next hint.", "$text-muted"))
-        self.query_one("#hints", Static).update(Content.assemble(*parts))
+            lines += ["", "*Press h to reveal the next hint.*"]
+        self.query_one("#hints", Markdown).update("\n".join(lines))
 
     # ------------------------------------------------------------ actions
 
@@ -133,7 +133,11 @@ class DetailScreen(Screen):
         self.app.pop_screen()
 
     def action_hint(self) -> None:
-        index = self.app.context.reveal_hint(self.challenge)
+        try:
+            index = self.app.context.reveal_hint(self.challenge)
+        except TrainerError as error:
+            self.notify(str(error), severity="warning")
+            return
         if index is None:
             self.notify("All hints are already revealed.", severity="warning")
         self._show_hints()
