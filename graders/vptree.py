@@ -72,11 +72,11 @@ def check_knn(tree, P, q, k, given, exact_dists=False):
         dup = len(np.unique(idx)) < len(idx)
         why = " (the result repeats an index: is a point stored twice?)" if dup else ""
         got_j = int(idx[j])
-        got_dist = (f"at distance {_distances(P[got_j:got_j + 1], q)[0]!r}"
+        got_dist = (f"at distance {float(_distances(P[got_j:got_j + 1], q)[0])!r}"
                     if 0 <= got_j < len(P) else "which is not a valid index")
         checks.fail(
             f"query disagrees with a brute-force scan for {where}{why}.\n"
-            f"  first difference at rank {j}: expected index {int(exp_i[j])} at distance {exp_d[j]!r}, "
+            f"  first difference at rank {j}: expected index {int(exp_i[j])} at distance {float(exp_d[j])!r}, "
             f"got index {got_j} {got_dist}\n"
             f"  expected idx: {checks.show(exp_i)}\n  got idx:      {checks.show(idx)}\n"
             "Neighbours are sorted by distance, ties broken by the lower index.")
@@ -116,7 +116,7 @@ def test_query_radius_matches_brute_force(solution, rng):
     n, d = 1200, 3
     P = rng.random((n, d))
     tree = solution.VPTree(P, metric=counting_metric(), rng=rng)
-    for q, r in zip(rng.uniform(-0.1, 1.1, size=(25, d)), rng.uniform(0.0, 0.5, size=25)):
+    for q, r in zip(rng.uniform(-0.1, 1.1, size=(25, d)), rng.uniform(0.0, 0.5, size=25).tolist()):
         got = checks.as_array(tree.query_radius(q, r), "query_radius result")
         expected = brute_radius(P, q, r)
         given = f"{n} uniform random points in 3-D, q = {_fmt_point(q)}, r = {r!r}"
