@@ -8,6 +8,7 @@ order. Temperature fits are judged by the negative log-likelihood they reach,
 computed here with a stable log-sum-exp.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -390,6 +391,7 @@ def test_temperature_with_logits_plus_minus_1e4(solution, reference, rng):
 # performance
 # --------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def _million():
     """N = 10^6, C = 10 predictions (80 MB of probabilities), from a fixed seed."""
     rng = np.random.default_rng(1_000_000)
