@@ -165,3 +165,13 @@ async def test_m_offers_a_round_then_returns_to_it_and_an_expired_one_is_handed_
         await pilot.pause()
         assert "handed in at the deadline" in text_of(app.screen, "#card-summary")
         assert mock.get_session(context.store, session.id).ended_by == "deadline"
+
+
+async def test_the_app_says_on_start_that_a_round_is_running(context, clock):
+    mock.start_session(context.store, context.catalog, minutes=10)
+    clock.advance(minutes=2)
+    app = TrainerApp(context)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert "Mock round 1 is running: 08:00 left. m returns to it." in messages

@@ -67,6 +67,9 @@ class TrainerApp(App):
         message = self.context.store.recovery_message
         if message:
             self.notify(message, title="Progress database replaced", severity="warning", timeout=15)
+        from trainer.tui.screens.mock import announce_open_round
+
+        announce_open_round(self)
 
     def on_unmount(self) -> None:
         self.context.close()

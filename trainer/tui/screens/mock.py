@@ -80,6 +80,21 @@ def open_mock(app: Any) -> None:
     ), answered)
 
 
+def announce_open_round(app: Any) -> None:
+    """On start-up, say that a mock round is running (or has run out), and how to get to it."""
+    session = mock.current_session(app.context.store)
+    if session is None:
+        return
+    left = session.remaining(app.context.now())
+    if left > timedelta(0):
+        text = f"Mock round {session.id} is running: {countdown_text(left)} left. m returns to it."
+        severity = "information"
+    else:
+        text = f"The time of mock round {session.id} is up: m hands it in as it was at the deadline."
+        severity = "warning"
+    app.notify(text, title="Mock round", severity=severity, timeout=10)
+
+
 def _thread_store(context: "TrainerContext") -> Store:
     # sqlite connections are not shared across threads: workers open their own.
     return Store.open(context.store_path, clock=context.clock)
@@ -407,10 +422,10 @@ class MockScorecardScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("1", "rate(1)", "Rate 1"),
-        Binding("2", "rate(2)", "2"),
-        Binding("3", "rate(3)", "3"),
-        Binding("4", "rate(4)", "4"),
+        Binding("1", "rate(1)", "Rate your answer", key_display="1-4"),
+        Binding("2", "rate(2)", "Rate 2", show=False),
+        Binding("3", "rate(3)", "Rate 3", show=False),
+        Binding("4", "rate(4)", "Rate 4", show=False),
         Binding("k", "skip", "Skip question"),
     ]
 
