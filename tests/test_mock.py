@@ -340,6 +340,22 @@ def test_an_interrupted_hand_in_leaves_the_round_open(store, catalog):
     assert session.state == "active" and session.claimed_by is None
 
 
+def test_a_hand_in_that_cannot_write_its_copies_keeps_the_round_open(store, catalog, clock, monkeypatch):
+    start_toy(store, catalog, minutes=5)
+    clock.advance(minutes=6)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mock, "_snapshot", disk_full)
+    with pytest.raises(mock.MockError, match="No space left on device; the round is still open"):
+        mock.submit(store, catalog)
+    messages = []
+    assert mock.finalise_expired_session(messages.append, store=store, catalog=catalog) is None
+    assert "warning: cannot hand in mock round 1" in messages[-1]
+    assert mock.current_session(store).state == "active"
+
+
 def test_a_round_being_graded_elsewhere_is_not_graded_twice_but_a_dead_claim_is_taken_over(
         store, catalog, clock):
     session = start_toy(store, catalog, minutes=5)
@@ -466,6 +482,21 @@ def test_progress_mock_lists_past_rounds_with_their_scores(run):
     assert any(line.split()[:1] == ["2"] and "abandoned" in line for line in lines), listing.output
     data = json.loads(run("progress", "--mock", "--format", "json").output)
     assert [(s["id"], s["state"], s["score"]) for s in data] == [(2, "abandoned", None), (1, "done", 0.0)]
+
+
+def test_cli_status_after_the_deadline_and_a_new_round_finalises_the_old_one(run):
+    start = real_now() - timedelta(minutes=30)
+    with Store.open(clock=lambda: start) as s:
+        old = start_toy(s, load_catalog(), minutes=20)
+    status = run("mock", "status")
+    assert "time is up" in status.output and "marked late" in status.output
+    assert run("mock", "check").exit_code == 2  # no grading after the deadline
+    started = run("mock", "--topic", "testing")
+    assert started.exit_code == 0
+    assert f"Mock round {old.id} ran out of time" in started.output
+    assert f"Mock round {old.id + 1} started" in started.output
+    with Store.open() as s:
+        assert mock.get_session(s, old.id).ended_by == "deadline"
 
 
 def test_cli_abandon_and_status_without_a_round(run):

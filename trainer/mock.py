@@ -844,6 +844,10 @@ def submit(
     try:
         return _hand_in(store, catalog, session, at_deadline, grade_function or _engine_grade,
                         on_progress, on_event)
+    except OSError as error:  # e.g. the disk is full: say so, keep the round open
+        _release(store, session.id)
+        raise MockError(f"cannot hand in mock round {session.id}: {error}; "
+                        "the round is still open, try again") from None
     except BaseException:
         _release(store, session.id)  # e.g. Ctrl-C: the round stays open, nothing is lost
         raise
@@ -944,6 +948,10 @@ def finalise_expired_session(
     try:
         card = submit(store, catalog, at_deadline=True, grade_function=grade_function)
     except MockBusy:
+        return None
+    except MockError as error:
+        # Not this command's fault: warn, let it run, and try again next time.
+        echo(f"warning: {error}")
         return None
     for line in card_summary_lines(card):
         echo(line)
