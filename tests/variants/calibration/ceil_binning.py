@@ -44,7 +44,6 @@ def _binned(probs, labels, n_bins):
     """Per-bin count, sum of confidences and number correct."""
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == labels       # argmax: first maximum
-    edges = np.arange(n_bins + 1) / n_bins          # the floats k / M
     bins = np.ceil(confidence * n_bins).astype(np.int64)
     bins = np.clip(bins, 1, n_bins) - 1             # 0-based bin index
     count = np.bincount(bins, minlength=n_bins)
