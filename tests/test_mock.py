@@ -195,9 +195,12 @@ def test_hints_are_refused_during_a_round_and_allowed_after(store, catalog, cloc
     clock.advance(minutes=10)
     with pytest.raises(mock.MockInProgress, match=r"hints are unavailable during a mock round \(round 1, 20m 00s left\)"):
         mock.refuse_hints_during_mock(store)
+    with pytest.raises(mock.MockInProgress, match="reference solutions are unavailable"):
+        mock.refuse_reference_during_mock(store)
     abandoned = mock.abandon(store)
     assert abandoned.state == "abandoned" and abandoned.ended_by == "abandon"
     mock.refuse_hints_during_mock(store)
+    mock.refuse_reference_during_mock(store)
     assert store.grades() == []
     with pytest.raises(mock.MockError, match="abandoned"):
         mock.scorecard(store, abandoned.id)

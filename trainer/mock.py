@@ -601,6 +601,17 @@ def refuse_hints_during_mock(store: Store) -> None:
     )
 
 
+def refuse_reference_during_mock(store: Store) -> None:
+    """The reference solutions are off while a round is open: raise MockInProgress saying so."""
+    session = current_session(store)
+    if session is None:
+        return
+    raise MockInProgress(
+        f"the reference solutions are unavailable during a mock round (round {session.id}). "
+        "Hand it in with `mltrainer mock submit`, or end it with `mltrainer mock abandon`."
+    )
+
+
 def abandon(store: Store) -> MockSession:
     """End the open round without grading it. The files stay where they are."""
     session = current_session(store)
