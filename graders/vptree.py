@@ -134,6 +134,33 @@ def test_query_radius_matches_brute_force(solution, rng):
                 + f"\n  expected: {checks.show(expected)}\n  got:      {checks.show(got)}")
 
 
+@pytest.mark.correctness
+def test_vantage_points_come_from_rng(solution):
+    """Vantage points are drawn with the given rng: same rng, same tree; another rng, another tree"""
+    n, k = 2000, 5
+    data = np.random.default_rng(99)
+    P = data.random((n, 2))
+    Q = data.random((20, 2))
+
+    def query_evaluations(seed):
+        # The tree's shape shows in the evaluations a fixed batch of queries needs.
+        marker = counting_metric()
+        tree = solution.VPTree(P, metric=marker, rng=np.random.default_rng(seed))
+        return _mean_query_evaluations(solution, tree, marker, Q, k) * len(Q)
+
+    given = f"{n} uniform points in 2-D, 20 fixed k = {k} queries"
+    first, again = query_evaluations(1), query_evaluations(1)
+    checks.that(first == again,
+                f"two trees built with identical rng states needed {first:.0f} and {again:.0f} metric "
+                f"evaluations for the same queries ({given}): the build is not reproducible. Draw the "
+                "vantage points from the `rng` argument (not np.random.* or a fresh default_rng()).")
+    others = [query_evaluations(seed) for seed in (2, 3, 4)]
+    checks.that(len({first, *others}) > 1,
+                f"trees built with rng seeds 1, 2, 3, 4 needed exactly the same metric evaluations "
+                f"({first:.0f}) for the same queries ({given}): the vantage points do not depend on `rng`. "
+                "Pick each vantage point at random with rng.")
+
+
 # --------------------------------------------------------------------------
 # edge cases
 # --------------------------------------------------------------------------
