@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from textual.widgets import Input
 
 from trainer import paths
@@ -21,7 +20,6 @@ from trainer.tui.screens.dashboard import DashboardScreen
 from trainer.tui.screens.detail import DetailScreen
 from trainer.tui.screens.results import ResultsScreen
 
-pytestmark = pytest.mark.slow
 
 GRADING_TIMEOUT_S = 240
 
