@@ -88,6 +88,8 @@ def test_fail_fast_stops_at_the_first_failure(toy, tmp_path):
     stub.write_text(toy.render_stub("guided"))
     report = grade(toy, stub, fail_fast=True)
     assert report.status == "failed" and len([t for t in report.tests if t.outcome == "failed"]) == 1
+    assert [t.outcome for t in report.tests[1:]] == ["skipped"] * (len(report.tests) - 1)
+    assert "not run" in report.tests[1].message
 
 
 def test_a_broken_grader_is_an_error_not_a_pass(toy, tmp_path):

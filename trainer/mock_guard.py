@@ -21,3 +21,9 @@ def finalise_expired_mock(echo) -> None:
     """
     from trainer import mock
     mock.finalise_expired_session(echo)
+
+
+def refuse_reference_during_mock(store) -> None:
+    """Raise a TrainerError when the reference may not be shown (a mock round is running)."""
+    from trainer import mock
+    mock.refuse_reference_during_mock(store)

@@ -107,9 +107,6 @@ def cli(ctx: click.Context) -> None:
 
 def _finalise_expired_mock() -> None:
     """A mock round whose deadline passed while nothing ran is finalised by the next command."""
-    import importlib.util
-    if importlib.util.find_spec("trainer.mock") is None:
-        return
     from trainer.mock_guard import finalise_expired_mock
     try:
         finalise_expired_mock(lambda text: click.echo(text, err=True))

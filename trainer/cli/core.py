@@ -75,12 +75,10 @@ def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> 
 @click.argument("challenge_id")
 def hint(challenge_id: str) -> None:
     """Reveal the next hint (remembered between runs)."""
-    import importlib.util
+    from trainer import mock_guard
     challenge = get_challenge(challenge_id)
     with open_store() as store:
-        if importlib.util.find_spec("trainer.mock") is not None:
-            from trainer import mock_guard
-            mock_guard.refuse_hints_during_mock(store)
+        mock_guard.refuse_hints_during_mock(store)
         index = store.reveal_next_hint(challenge.id, len(challenge.hints))
     total = len(challenge.hints)
     if index is None:

@@ -121,6 +121,8 @@ def compare(challenge_id: str, solution: str | None, yes: bool, workspace: str |
         raise SolutionNotFound(path, challenge.id)
     out = console()
     with open_store() as store:
+        from trainer import mock_guard
+        mock_guard.refuse_reference_during_mock(store)
         if not yes and not store.has_passed(challenge.id):
             if not sys.stdin.isatty():
                 raise InputError(f"you have not passed {challenge.id} yet; pass --yes to see the reference anyway")

@@ -25,6 +25,7 @@ from trainer.report import CATEGORIES, Measurement, TestResult
 from trainer.sandbox.client import CandidateFailure, CandidateRaised, Limits, ProtocolError, Worker
 
 _MEASUREMENT_KEY = "mltrainer_measurement"
+_NOT_RUN = "not run"
 
 
 def pytest_addoption(parser) -> None:
@@ -183,7 +184,7 @@ class _Collector:
     def pytest_collection_modifyitems(self, items) -> None:
         for item in items:
             self.results[item.nodeid] = TestResult(
-                nodeid=item.nodeid, name=_test_name(item), category=_category(item), outcome="passed",
+                nodeid=item.nodeid, name=_test_name(item), category=_category(item), outcome=_NOT_RUN,
                 bonus=item.get_closest_marker("bonus") is not None)
             self.order.append(item.nodeid)
         self.emit(event="collected", count=len(items),
@@ -207,10 +208,12 @@ class _Collector:
             return
         if call.when == "call":
             result.duration_s = call.duration
-        if report.skipped and result.outcome == "passed":
+            if report.passed and result.outcome == _NOT_RUN:
+                result.outcome = "passed"
+        if report.skipped and result.outcome in ("passed", _NOT_RUN):
             result.outcome = "skipped"
             result.message = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
-        elif report.failed and result.outcome in ("passed", "skipped"):
+        elif report.failed and result.outcome in ("passed", "skipped", _NOT_RUN):
             kind, message = _user_message(call.excinfo) if call.excinfo else ("error", str(report.longrepr))
             if call.when != "call" and kind == "failed" and not isinstance(
                     call.excinfo.value, (CandidateFailure, CandidateRaised)):
@@ -228,6 +231,10 @@ class _Collector:
         self.emit(event="done", nodeid=report.nodeid, outcome=result.outcome, name=result.name)
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        for result in self.results.values():
+            if result.outcome == _NOT_RUN:  # e.g. after -x stopped the run
+                result.outcome = "skipped"
+                result.message = "not run: grading stopped at the first failure"
         if not self.results_path:
             return
         data = {
