@@ -169,7 +169,7 @@ def test_axis_zero_differs_from_last_axis(solution):
 
 @pytest.mark.correctness
 def test_float32_in_float32_out(solution):
-    """float32 in, float32 out, accurate to float32 precision; float64 stays float64"""
+    """float32 in, float32 out, accurate to float32 precision; float64 (and integer input) gives float64"""
     for desc, shape, axis in (("2-D float32 z (6, 50)", (6, 50), -1), ("2-D float32 z (40, 7), axis=0", (40, 7), 0),
                               ("1-D float32 z of length 100", (100,), -1)):
         z = random_logits(51, shape, scale=4.0, dtype=np.float32)
@@ -184,8 +184,11 @@ def test_float32_in_float32_out(solution):
                 f"the loss of cross_entropy for float32 logits (8, 5) should be a float32 scalar, "
                 f"got {checks.show(loss)} of dtype {np.asarray(loss).dtype}")
     z64 = random_logits(53, (3, 4))
+    zint = np.array([[1, 2, 3], [0, 0, 5]])
     for name in FUNCTIONS:
         check_function(name, getattr(solution, name)(z64), z64, -1, given="float64 z (3, 4)")
+        check_function(name, getattr(solution, name)(zint), zint, -1,
+                       given="integer z [[1, 2, 3], [0, 0, 5]] (treated as float64)")
 
 
 @pytest.mark.edge_case
