@@ -112,5 +112,11 @@ def test_counts_and_notes(workers):
     budget.at_most("evaluations per query", 120, 200, unit="evaluations")
     with pytest.raises(GradeFailure, match=r"candidate 250 evaluations \(limit 200 evaluations\)"):
         budget.at_most("evaluations per query", 250, 200, unit="evaluations")
-    note = budget.note("batch of queries vs brute force", 0.5, 0.25)
-    assert note.informational and note.within_budget is None and "for information" in note.summary()
+    note = budget.note("batch of queries", 0.5, 0.25, versus="brute force")
+    assert note.informational and note.within_budget is None
+    assert note.summary() == "candidate 500 ms vs brute force 250 ms: 2.0x (for information)"
+    import json
+    from dataclasses import asdict
+    counted = budget.at_most("numpy values", np.float64(3.0), np.int64(5))
+    assert type(counted.within_budget) is bool
+    json.dumps(asdict(counted))

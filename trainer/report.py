@@ -52,6 +52,18 @@ class Measurement:
     note: str = ""
     informational: bool = False
     cut_off: bool = False          # the candidate was stopped once clearly over budget
+    versus: str = "reference"      # what the candidate is compared with
+
+    def __post_init__(self) -> None:
+        # Graders compute with numpy; the report holds plain Python values (JSON).
+        for name in ("candidate", "reference", "ratio", "budget"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, float(value))
+        if self.within_budget is not None:
+            self.within_budget = bool(self.within_budget)
+        self.informational = bool(self.informational)
+        self.cut_off = bool(self.cut_off)
 
     def summary(self) -> str:
         """One line, e.g. 'candidate 412 ms vs reference 38 ms: 10.8x (budget 3x)'."""
@@ -63,12 +75,12 @@ class Measurement:
         if self.kind == "count":
             text = f"candidate {_quantity(self.candidate, self.unit)}"
             if self.reference is not None:
-                text += f" vs reference {_quantity(self.reference, self.unit)}"
+                text += f" vs {self.versus} {_quantity(self.reference, self.unit)}"
             if self.budget is not None and not self.informational:
                 text += f" (limit {_quantity(self.budget, self.unit)})"
             return text + (f"; {self.note}" if self.note and not self.note.startswith("limit") else "")
         cand = ("over " if self.cut_off else "") + _quantity(self.candidate, self.unit)
-        text = f"candidate {cand} vs reference {_quantity(self.reference, self.unit)}"
+        text = f"candidate {cand} vs {self.versus} {_quantity(self.reference, self.unit)}"
         if self.ratio is not None:
             text += f": {'over ' if self.cut_off else ''}{_ratio(self.ratio)}"
         if self.budget is not None and not self.informational:

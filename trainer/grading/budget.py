@@ -90,8 +90,8 @@ class Budget:
             if exc.kind != "timeout":
                 raise
             ref_median = statistics.median(ref_times)
-            m = Measurement("time", label, cutoff, ref_median, "s", cutoff / ref_median, ratio,
-                            False if not informational else None, informational=informational, cut_off=True,
+            m = Measurement("time", label, cutoff, ref_median, "s", cutoff / ref_median,
+                            None if informational else ratio, False if not informational else None, informational=informational, cut_off=True,
                             note=f"stopped after {cutoff:.2g} s")
             self._record(m)
             if informational:
@@ -102,8 +102,8 @@ class Budget:
         ref = statistics.median(ref_times[1:])
         observed = cand / ref if ref > 0 else float("inf")
         within = observed <= ratio
-        m = Measurement("time", label, cand, ref, "s", observed, ratio, None if informational else within,
-                        informational=informational)
+        m = Measurement("time", label, cand, ref, "s", observed, None if informational else ratio,
+                        None if informational else within, informational=informational)
         self._record(m)
         if not within and not informational:
             self._fail(m, "Too slow compared with the reference: look for Python loops over the data, repeated "
@@ -195,10 +195,13 @@ class Budget:
         return m
 
     def note(self, label: str, candidate: float, reference: float, *, unit: str = "s", note: str = "",
-             kind: str = "time") -> Measurement:
-        """Record a measurement for information only; it never fails the test."""
+             kind: str = "time", versus: str = "reference") -> Measurement:
+        """Record a measurement for information only; it never fails the test.
+
+        `versus` names what the candidate is compared with (e.g. "brute force").
+        """
         ratio = candidate / reference if reference else None
         m = Measurement(kind, label, float(candidate), float(reference), unit, ratio, None, None, note=note,
-                        informational=True)
+                        informational=True, versus=versus)
         self._record(m)
         return m
