@@ -309,3 +309,11 @@ def test_constraint_violations_reach_the_caller_unchanged(store):
             db.execute("INSERT INTO hints (challenge_id, hint_index, revealed_at) VALUES ('k', 0, 'x')")
             db.execute("INSERT INTO hints (challenge_id, hint_index, revealed_at) VALUES ('k', 0, 'y')")
     assert store.hints_revealed("k") == 0      # rolled back as a whole
+
+
+def test_history_can_be_read_inside_a_write_transaction(store):
+    with store.transaction() as db:
+        db.execute("INSERT INTO reveals (challenge_id, revealed_at) VALUES ('kmeans', ?)", (store_module.to_iso(T0),))
+        assert [r.challenge_id for r in store.history().reveals] == ["kmeans"]
+        assert len(store.export_history()["reveals"]) == 1
+    assert len(store.reveal_records()) == 1

@@ -21,6 +21,7 @@ open connection inside a transaction and must only move the schema forward.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from trainer.errors import TrainerError
 Clock = Callable[[], datetime]
@@ -650,14 +651,24 @@ class Store:
 
     def history(self) -> History:
         """All records, oldest first, read in one transaction (a consistent snapshot)."""
-        self._db.execute("BEGIN")
-        try:
+        with self._snapshot():
             return History(
                 starts=self.starts(),
                 grades=self.grades(),
                 hints=self.hint_records(),
                 reveals=self.reveal_records(),
             )
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the database (a read transaction),
+        or simply the caller's transaction when one is already open."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
         finally:
             self._db.execute("COMMIT")
 
@@ -673,8 +684,7 @@ class Store:
 
     def export_history(self) -> dict:
         """Every record as a JSON-serialisable document (see docs/progress.md)."""
-        self._db.execute("BEGIN")
-        try:
+        with self._snapshot():
             doc: dict[str, Any] = {
                 "format": "mltrainer-progress",
                 "version": EXPORT_FORMAT,
@@ -687,8 +697,6 @@ class Store:
                     f"SELECT {columns} FROM {table.name} ORDER BY id"
                 ).fetchall()
                 doc[table.name] = [dict(zip(table.columns, row)) for row in rows]
-        finally:
-            self._db.execute("COMMIT")
         for grade in doc["grades"]:
             grade["report"] = json.loads(grade.pop("report_json"))
         return doc
