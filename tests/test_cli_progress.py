@@ -206,3 +206,20 @@ def test_tui_command_opens_the_app_with_the_options(run, monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     [app] = started
     assert app.theme == "textual-light" and app.context.workspace == tmp_path / "ws"
+
+
+def test_next_start_for_a_review_begins_from_a_fresh_stub(run, toy_only, clock, isolated_dirs):
+    solution = isolated_dirs["workspace"] / "toy.py"
+    solution.parent.mkdir(parents=True)
+    solution.write_text("# my passing solution\n")
+    with Store.open() as store:
+        clock.set(NOW - timedelta(days=9))
+        store.record_grade(make_report("toy", passed=True, ratio=1.0), "# my passing solution\n")
+        clock.set(NOW)
+    result = run("next", "--start")
+    assert result.exit_code == 0, result.output
+    assert "toy: last passed 9 days ago, due for review" in result.output
+    assert "NotImplementedError" in solution.read_text()
+    [backup] = solution.parent.glob("toy.py.*.bak")
+    assert backup.read_text() == "# my passing solution\n"
+    assert f"kept as {backup}" in result.output

@@ -145,8 +145,19 @@ def _print_overview(o: "Overview") -> None:
 # --------------------------------------------------------------------------
 
 
+#: Recommendations that mean "solve it again from scratch".
+REVIEW_KINDS = ("review", "early-review")
+
+
+def _newest_backup(path: Path) -> Path | None:
+    backups = sorted(path.parent.glob(f"{path.name}.*.bak"), key=lambda p: p.stat().st_mtime_ns)
+    return backups[-1] if backups else None
+
+
 @click.command("next")
-@click.option("--start", "start_it", is_flag=True, help="Also write its stub to the workspace.")
+@click.option("--start", "start_it", is_flag=True,
+              help="Also write its stub to the workspace (for a review, a fresh stub; "
+                   "your previous solution is kept as a .bak).")
 @click.option("--level", type=click.Choice(["guided", "interview"]), default="guided",
               show_default=True, help="Stub level used with --start.")
 @workspace_option
@@ -171,13 +182,20 @@ def next_command(start_it: bool, level: str, workspace: str | None, fmt: str) ->
         challenge = catalog.get(rec.challenge_id)
         started: Path | None = None
         existing: Path | None = None
+        backup: Path | None = None
         if start_it:
+            # A review means solving it again from a blank stub; the passed
+            # solution is kept beside it as a .bak. A retry or an unfinished
+            # start continues in the file as it is.
+            review = rec.kind in REVIEW_KINDS
             try:
-                started = start_challenge(challenge, level=level, workspace=workspace)
+                started = start_challenge(challenge, level=level, workspace=workspace, force=review)
             except SolutionExists as exists:
                 existing = exists.path
             else:
                 store.record_start(challenge.id, level, str(started))
+                if review:
+                    backup = _newest_backup(started)
     path = started or existing or solution_path(challenge, workspace)
     if fmt == "json":
         click.echo(json.dumps({
@@ -186,10 +204,13 @@ def next_command(start_it: bool, level: str, workspace: str | None, fmt: str) ->
             "difficulty": challenge.difficulty,
             "solution_path": str(path),
             "started": started is not None,
+            "backup": None if backup is None else str(backup),
         }, indent=2))
         return
     click.echo(f"Next: {challenge.id} ({challenge.title}, {challenge.difficulty})")
     click.echo(f"  why: {rec.reason}")
+    if backup is not None:
+        click.echo(f"  your previous solution is kept as {backup}")
     if started is not None:
         click.echo(f"  wrote {started}; edit it, then run: mltrainer grade {challenge.id}")
     elif existing is not None:
