@@ -69,6 +69,8 @@ def test_same_code_is_within_the_time_budget(workers):
     X = np.random.default_rng(0).normal(size=(500, 2000))
     m = budget_for(workers["same"], workers["ref"], records).time("total", X)
     assert m.within_budget and 0.2 < m.ratio < 3.0 and records == [m]
+    # CPU time must be fine-grained even under RLIMIT_CPU (a ~1 ms call is not 0).
+    assert 0 < m.reference < 0.5 and 0 < m.candidate < 0.5
 
 
 def test_python_loops_fail_the_time_budget_with_a_clear_line(workers):

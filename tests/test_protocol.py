@@ -42,9 +42,12 @@ def test_non_contiguous_and_empty_arrays():
     assert roundtrip(np.empty((0, 3))).shape == (0, 3)
 
 
-def test_numpy_scalars_stay_numpy_scalars():
-    got = roundtrip(np.float32(1.5))
-    assert isinstance(got, np.float32) and got == np.float32(1.5)
+@pytest.mark.parametrize("value", [np.float32(1.5), np.float64(2.5), np.float64(-np.inf), np.float64(np.nan),
+                                   np.int64(-3), np.bool_(True), np.complex64(1 - 2j)])
+def test_numpy_scalars_stay_numpy_scalars(value):
+    got = roundtrip(value)
+    assert type(got) is type(value)
+    assert got == value or (np.isnan(got) and np.isnan(value))
 
 
 def test_object_arrays_and_objects_are_refused():

@@ -19,6 +19,9 @@ def finalise_expired_mock(echo) -> None:
 
     Called by the CLI before every command; `echo(text)` reports what was done.
     """
+    from trainer import paths
+    if not paths.database_path().exists():
+        return  # no history, so no mock round: skip importing the mock module
     from trainer import mock
     mock.finalise_expired_session(echo)
 

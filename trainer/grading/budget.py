@@ -2,8 +2,11 @@
 
 Absolute times mean little on a shared machine; what is compared is the
 candidate against the reference on the same inputs, in identical workers,
-interleaved (A B A B ...), medians of several repeats. Every measurement is
-recorded in the report, passing or not.
+interleaved (A B A B ...), medians of several repeats. The clock is the CPU
+time of the call in its single-threaded worker, which other processes
+competing for the cores disturb less than wall time (benchmarks/run.py
+measures both); cut-offs use wall time. Every measurement is recorded in the
+report, passing or not.
 """
 
 from __future__ import annotations

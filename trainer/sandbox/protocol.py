@@ -50,6 +50,10 @@ class Encoder:
             raise EncodeError("value is nested too deeply")
         if value is None or isinstance(value, (bool, str)):
             return value
+        if isinstance(value, np.generic):
+            # Before the Python types: np.float64 is a float subclass, and
+            # numpy scalars must come back as numpy scalars (dtype kept).
+            return {"$s": self._array(np.asarray(value))}
         if isinstance(value, int):
             return value
         if isinstance(value, float):
@@ -61,8 +65,6 @@ class Encoder:
             return {"$b": len(self.buffers) - 1}
         if isinstance(value, np.ndarray):
             return {"$a": self._array(value)}
-        if isinstance(value, np.generic):
-            return {"$s": self._array(np.asarray(value))}
         if isinstance(value, tuple):
             return {"$t": [self.encode(v, depth + 1) for v in value]}
         if isinstance(value, list):
