@@ -317,3 +317,51 @@ def test_history_can_be_read_inside_a_write_transaction(store):
         assert [r.challenge_id for r in store.history().reveals] == ["kmeans"]
         assert len(store.export_history()["reveals"]) == 1
     assert len(store.reveal_records()) == 1
+
+
+RECOVERER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from trainer.store import Store
+
+    path, tag, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+    while not go.exists():
+        pass
+    with Store.open(path) as store:
+        store.record_start("c-" + tag, "guided", "/w")
+        print("moved" if store.recovered_from else "fresh")
+    """
+)
+
+
+def test_two_processes_meeting_a_corrupt_file_keep_one_fresh_database(tmp_path):
+    path = tmp_path / "progress.db"
+    path.write_bytes(b"garbage " * 2000)
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", RECOVERER, str(path), tag, str(go)], cwd=REPO,
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for tag in ("a", "b")
+    ]
+    go.touch()
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        outputs.append(out.strip())
+    assert sorted(outputs) == ["fresh", "moved"]   # exactly one of them moved it
+    [aside] = [p for p in tmp_path.glob("progress.db.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert aside.read_bytes() == b"garbage " * 2000
+    with Store.open(path) as s:
+        assert sorted(x.challenge_id for x in s.starts()) == ["c-a", "c-b"]
+
+
+def test_an_unusable_data_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(store_module.StoreError, match="MLTRAINER_DATA_DIR"):
+        Store.open(blocker / "progress.db")

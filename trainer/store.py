@@ -346,6 +346,27 @@ class History:
 # --------------------------------------------------------------------------
 
 
+def _is_io_error(error: sqlite3.Error) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_IOERR") or "disk i/o error" in str(error).lower()
+
+
+@contextlib.contextmanager
+def _recovery_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``<db>.lock`` (POSIX; elsewhere recovery is unlocked)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _is_damaged(error: sqlite3.Error) -> bool:
     """Errors that mean "this file is not a usable database", not "busy, retry"."""
     name = getattr(error, "sqlite_errorname", "") or ""
@@ -379,15 +400,20 @@ class Store:
 
             path = paths.database_path()
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create the folder of the progress database {path.parent}: "
+                f"{error.strerror or error} (set MLTRAINER_DATA_DIR to use another folder)"
+            ) from None
+        recovered = None
         try:
             db = cls._connect_and_migrate(path)
-            recovered = None
         except sqlite3.Error as error:
-            if not (_is_damaged(error) or cls._unreadable(path)):
+            if not (_is_damaged(error) or _is_io_error(error) or cls._unreadable(path)):
                 raise StoreError(f"cannot open the progress database {path}: {error}") from error
-            recovered = cls._move_aside(path, clock or utc_now)
-            db = cls._connect_and_migrate(path)
+            db, recovered = cls._recover(path, clock or utc_now)
         store = cls(db, path, clock)
         store.recovered_from = recovered
         return store
@@ -401,6 +427,29 @@ class Store:
             f"The progress database {self.path} could not be read; it was moved aside to "
             f"{self.recovered_from} and a new, empty one was started."
         )
+
+    @classmethod
+    def _recover(cls, path: Path, clock: Clock) -> tuple[sqlite3.Connection, Path | None]:
+        """Move the damaged file aside and start a fresh database.
+
+        Recoveries are serialised by a lock file, and each first tries the
+        file again: another mltrainer may have just replaced it with a fresh
+        database (an I/O error is what a reader sees while that happens).
+        """
+        with _recovery_lock(path):
+            try:
+                return cls._connect_and_migrate(path), None
+            except sqlite3.Error as error:
+                if not (_is_damaged(error) or cls._unreadable(path)):
+                    raise StoreError(f"cannot open the progress database {path}: {error}") from error
+            moved = cls._move_aside(path, clock)
+            try:
+                return cls._connect_and_migrate(path), moved
+            except sqlite3.Error as error:
+                raise StoreError(
+                    f"moved the damaged progress database aside to {moved}, "
+                    f"but cannot create a new one at {path}: {error}"
+                ) from error
 
     @staticmethod
     def _unreadable(path: Path) -> bool:
