@@ -328,3 +328,32 @@ async def test_no_hints_during_a_mock_round(pack_context, monkeypatch):
         await pilot.press("h")
         assert pack_context.store.hints_revealed("softmax") == 0
         assert any("unavailable during a mock round" in n.message for n in app._notifications)
+
+
+async def test_results_show_static_issues_and_grader_errors(pack_context):
+    from trainer.report import GradeReport, Issue
+
+    rejected = GradeReport(
+        challenge_id="softmax", solution_path="/w/softmax.py", source_sha256="0" * 64,
+        started_at="2026-03-10T12:00:00+00:00", duration_s=0.1, status="rejected",
+        static_issues=[Issue("/w/softmax.py", 3, 1, "imports scipy, which this challenge does not allow")],
+    )
+    broken = GradeReport(
+        challenge_id="softmax", solution_path="/w/softmax.py", source_sha256="0" * 64,
+        started_at="2026-03-10T12:00:00+00:00", duration_s=0.1, status="error",
+        error="the grader could not be loaded: SyntaxError",
+    )
+    app = TrainerApp(pack_context)
+    async with app.run_test() as pilot:
+        challenge = pack_context.catalog.get("softmax")
+        app.show_report(challenge, rejected)
+        await pilot.pause()
+        screen = app.screen
+        texts = [str(w.render()) for w in screen.query(".test-message")]
+        assert "REJECTED" in str(screen.query_one("#results-summary").render())
+        assert any("/w/softmax.py:3:1: imports scipy" in t for t in texts)
+        app.show_report(challenge, broken)     # same challenge: updated in place
+        await pilot.pause()
+        assert app.screen is screen
+        assert "GRADING ERROR" in str(screen.query_one("#results-summary").render())
+        assert any("could not be loaded" in str(w.render()) for w in screen.query(".test-message"))
