@@ -7,6 +7,7 @@ within their timeout plus a few seconds, and the run must complete.
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import xml.etree.ElementTree as ET
 
@@ -180,3 +181,53 @@ def test_text_report_groups_by_category_and_explains(toy):
     assert "FAILED: 2/4 tests passed" in text
     assert text.index("Correctness") < text.index("Edge cases") < text.index("Performance")
     assert "expected" in text and "got" in text
+
+
+def test_cancel_stops_a_run_quickly_and_leaves_no_worker(toy, tmp_path):
+    import os
+    import threading
+
+    from trainer.engine import GradingCancelled
+
+    pid_file = tmp_path / "worker.pid"
+    solution = tmp_path / "toy.py"
+    solution.write_text(
+        "import os\n\n"
+        "def row_sums(X):\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "    while True:\n"
+        "        pass\n\n"
+        "def scale(X, c):\n"
+        "    return c * X\n")
+    cancel = threading.Event()
+    result = {}
+
+    def run():
+        try:
+            grade(toy, solution, cancel=cancel)
+        except GradingCancelled as exc:
+            result["cancelled"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    pid = int(pid_file.read_text())
+    begin = time.monotonic()
+    cancel.set()
+    thread.join(30)
+    assert "cancelled" in result and time.monotonic() - begin < 5
+
+    def alive() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:  # the worker dies with its grader (PR_SET_PDEATHSIG)
+        time.sleep(0.05)
+    assert not alive()

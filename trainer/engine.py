@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from trainer.catalog import Challenge
-from trainer.errors import SolutionNotFound
+from trainer.errors import SolutionNotFound, TrainerError
 from trainer.report import GradeReport, TestResult
 from trainer.static_checks import check_file
 
@@ -31,6 +31,14 @@ RUN_TIMEOUT_S = 30 * 60
 
 Event = dict
 EventCallback = Callable[[Event], None]
+_POLL_S = 0.2
+
+
+class GradingCancelled(TrainerError):
+    """The caller asked a grading run to stop (e.g. the app is closing)."""
+
+    def __init__(self) -> None:
+        super().__init__("grading was cancelled; nothing was recorded")
 
 
 def _now() -> str:
@@ -39,8 +47,12 @@ def _now() -> str:
 
 def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: bool = False,
           keyword: str | None = None, marker: str | None = None, on_event: EventCallback | None = None,
-          run_timeout: float = RUN_TIMEOUT_S) -> GradeReport:
-    """Grade the solution file against the challenge's hidden grader."""
+          run_timeout: float = RUN_TIMEOUT_S, cancel: threading.Event | None = None) -> GradeReport:
+    """Grade the solution file against the challenge's hidden grader.
+
+    Setting `cancel` (from another thread) stops the run within a fraction of
+    a second, workers included, and raises GradingCancelled.
+    """
     path = Path(solution_path).expanduser()
     if not path.is_file():
         raise SolutionNotFound(path, challenge.id)
@@ -94,15 +106,24 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         os.close(write_fd)
         reader = threading.Thread(target=_read_events, args=(read_fd, on_event), daemon=True)
         reader.start()
+        deadline = time.monotonic() + run_timeout
         try:
-            output, _ = proc.communicate(timeout=run_timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            output, _ = proc.communicate()
-            reader.join(timeout=5)
-            return report("error", error=f"grading stopped after {run_timeout:.0f} s without finishing")
+            while True:
+                try:
+                    output, _ = proc.communicate(timeout=_POLL_S)
+                    break
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        raise GradingCancelled() from None
+                    if time.monotonic() > deadline:
+                        _kill_group(proc)
+                        proc.communicate()
+                        return report("error", error=f"grading stopped after {run_timeout:.0f} s without finishing")
         except BaseException:
-            _kill_group(proc)  # e.g. Ctrl-C: never leave workers behind
+            # Ctrl-C, a cancel: never leave the grader or its workers behind
+            # (workers die with the grader process: PR_SET_PDEATHSIG).
+            _kill_group(proc)
+            proc.wait()
             raise
         finally:
             reader.join(timeout=5)

@@ -23,10 +23,10 @@ def run_tui(theme: str = "dark", workspace: str | None = None) -> None:
     try:
         TrainerApp(context, theme=theme).run()
     finally:
+        if context.grading_in_progress:
+            context.cancel_gradings()
+            click.echo("Stopped the grading run in progress; it was not recorded.", err=True)
         context.close()
-    if context.grading_in_progress:
-        # The engine cannot be interrupted half-way; Python waits for it at exit.
-        click.echo("Finishing the grading run in progress; its result will be recorded...", err=True)
 
 
 @click.command()

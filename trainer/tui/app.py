@@ -132,8 +132,15 @@ class TrainerApp(App):
 
     def open_compare(self, challenge: "Challenge") -> None:
         """Compare with the reference; ask first if the challenge is not passed yet."""
+        from trainer import mock_guard
+        from trainer.errors import TrainerError
         from trainer.tui.screens.confirm import ConfirmScreen
 
+        try:
+            mock_guard.refuse_reference_during_mock(self.context.store)
+        except TrainerError as error:  # a mock round is running
+            self.notify(str(error), severity="warning")
+            return
         if self.context.store.has_passed(challenge.id):
             self._push_compare(challenge)
             return

@@ -58,6 +58,7 @@ class TrainerContext:
     _store: Store | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _active_gradings: int = field(default=0, init=False, repr=False)
+    _cancel: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     # ---------------------------------------------------------------- data
 
@@ -105,15 +106,16 @@ class TrainerContext:
     def reveal_hint(self, challenge: "Challenge") -> int | None:
         """Record the next hint as revealed (None: all were). Raises a
         TrainerError during a mock round, when hints are unavailable."""
-        import importlib.util
+        from trainer import mock_guard
 
-        if importlib.util.find_spec("trainer.mock") is not None:
-            from trainer import mock_guard
-
-            mock_guard.refuse_hints_during_mock(self.store)
+        mock_guard.refuse_hints_during_mock(self.store)
         return self.store.reveal_next_hint(challenge.id, len(challenge.hints))
 
     def reference_source(self, challenge: "Challenge", *, record: bool = True) -> str:
+        """The reference's source. Raises a TrainerError during a mock round."""
+        from trainer import mock_guard
+
+        mock_guard.refuse_reference_during_mock(self.store)
         text = challenge.reference_path.read_text(encoding="utf-8")
         if record:
             self.store.record_reveal(challenge.id)
@@ -136,7 +138,10 @@ class TrainerContext:
         with self._lock:
             self._active_gradings += 1
         try:
-            report = self.grade_function(challenge, path, on_event=on_event)
+            options: dict[str, Any] = {"on_event": on_event}
+            if self.grade_function is _engine_grade:
+                options["cancel"] = self._cancel
+            report = self.grade_function(challenge, path, **options)
             # A connection of its own: sqlite connections are not shared across threads.
             with Store.open(self.store_path, clock=self.clock) as store:
                 grade_id = store.record_grade(report, source)
@@ -144,6 +149,10 @@ class TrainerContext:
             with self._lock:
                 self._active_gradings -= 1
         return report, grade_id
+
+    def cancel_gradings(self) -> None:
+        """Stop grading runs in progress (they raise GradingCancelled and are not recorded)."""
+        self._cancel.set()
 
     @property
     def grading_in_progress(self) -> bool:
