@@ -20,6 +20,7 @@ def binding_sections(app: "TrainerApp") -> list[tuple[str, list[Binding]]]:
     from trainer.tui.screens.compare import CompareScreen
     from trainer.tui.screens.dashboard import DashboardScreen
     from trainer.tui.screens.detail import DetailScreen
+    from trainer.tui.screens.mock import MockScorecardScreen, MockScreen
     from trainer.tui.screens.results import ResultsScreen
 
     def bindings(items: Iterable) -> list[Binding]:
@@ -32,6 +33,8 @@ def binding_sections(app: "TrainerApp") -> list[tuple[str, list[Binding]]]:
         ("Challenge", bindings(DetailScreen.BINDINGS)),
         ("Results", bindings(ResultsScreen.BINDINGS)),
         ("Compare", bindings(CompareScreen.BINDINGS)),
+        ("Mock round", bindings(MockScreen.BINDINGS)),
+        ("Mock scorecard", bindings(MockScorecardScreen.BINDINGS)),
     ]
 
 
