@@ -135,3 +135,10 @@ def test_broken_challenge_yaml_gives_path_line_and_exit_2_without_traceback(tmp_
 def test_unknown_command_suggests_and_exits_2():
     result = mltrainer("grdae")
     assert result.returncode == 2 and "Did you mean 'grade'?" in result.stderr
+
+
+def test_grading_the_kmeans_reference_as_the_candidate_passes_through_the_real_entry_point(isolated_dirs):
+    env = {"MLTRAINER_DATA_DIR": str(isolated_dirs["data"]), "MLTRAINER_WORKSPACE": str(isolated_dirs["workspace"])}
+    result = mltrainer("grade", "kmeans", "--solution", "reference/kmeans.py", env_extra=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASSED" in result.stdout and "vs reference" in result.stdout

@@ -14,6 +14,7 @@ import ast
 import importlib.util
 import math
 import re
+import warnings
 from pathlib import Path
 
 import mpmath as mp
@@ -50,7 +51,12 @@ def _mp_line_max(sa, sb, n, d):
     # Derivative times p (1 - p) q (1 - q), q = p + d: a cubic in p.
     coeffs = [2, 3 * d - 2 - a - b, a * (1 - 2 * d) + b - d * (2 - d), a * d * (1 - d)]
     candidates = [mp.mpf(0), 1 - d]
-    for r in mp.polyroots(coeffs, maxsteps=100, extraprec=40):
+    with warnings.catch_warnings():
+        # mpmath >= 1.4 deprecates the descending coefficient order that
+        # 1.3 requires; the order is right for both.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        roots = mp.polyroots(coeffs, maxsteps=100, extraprec=40)
+    for r in roots:
         if abs(mp.im(r)) < mp.mpf(10) ** -30 and 0 < mp.re(r) < 1 - d:
             candidates.append(mp.re(r))
     values = []
