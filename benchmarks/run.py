@@ -9,7 +9,10 @@
    busy processes, in wall time and in CPU time. A correct solution is as fast
    as the reference, so the spread of these ratios is the noise the 2x-3x
    budgets must absorb.
-3. Start-up of `mltrainer --help` and `mltrainer list` beside `python -c pass`
+3. Worker history: identical code in a worker that freed large arrays before
+   and in a fresh one, with glibc's dynamic mmap threshold and with the pinned
+   threshold the workers use.
+4. Start-up of `mltrainer --help` and `mltrainer list` beside `python -c pass`
    (they must not pay for numpy, pytest or textual).
 """
 
@@ -38,6 +41,15 @@ def noop(x):
 
 def echo(a):
     return a
+
+def churn(n):
+    # allocate and free large arrays: glibc then raises its mmap threshold
+    for _ in range(3):
+        a = np.ones(n)
+        del a
+
+def exp_sum(z):
+    return float(np.exp(z - z.max()).sum() + np.log1p(np.abs(z)).sum())
 
 def kmeans_step(X, C):
     d = (X * X).sum(1)[:, None] - 2 * X @ C.T + (C * C).sum(1)[None, :]
@@ -121,6 +133,44 @@ def budget_stability(trials: int) -> None:
                       f"CPU-time ratio {_spread(cpu)} (budgets are 2x-3x)")
 
 
+def worker_history(trials: int) -> None:
+    """Same code, but one worker has freed large arrays before (as after earlier tests).
+
+    glibc then serves big allocations from its heap instead of fresh pages,
+    which made identical code about 2x faster in that worker; the workers
+    pin the mmap threshold so their history does not matter.
+    """
+    import trainer.sandbox.client as client
+    pinned = client.scrubbed_environment
+
+    def dynamic(home):
+        env = pinned(home)
+        env.pop("MALLOC_MMAP_THRESHOLD_", None)
+        return env
+
+    z = np.random.default_rng(2).normal(size=1_000_000)  # 8 MB arrays
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sol.py"
+        path.write_text(SOLUTION)
+        for name, env in (("glibc's dynamic threshold", dynamic), ("pinned threshold (used)", pinned)):
+            client.scrubbed_environment = env
+            try:
+                with Worker(path, Limits(), label="solution") as a, Worker(path, Limits(), label="reference") as b:
+                    a.start()
+                    b.start()
+                    a.call("churn", (2_000_000,))  # only the candidate's worker has this history
+                    ratios = []
+                    for _ in range(trials):
+                        ta, tb = [], []
+                        for _ in range(5):
+                            ta.append(a.call_raw("exp_sum", (z,), measure="time")["seconds"])
+                            tb.append(b.call_raw("exp_sum", (z,), measure="time")["seconds"])
+                        ratios.append(statistics.median(ta) / statistics.median(tb))
+            finally:
+                client.scrubbed_environment = pinned
+            print(f"same code, one worker with a history of large frees, {name}: ratio {_spread(ratios)}")
+
+
 def startup(repeats: int) -> None:
     def timed(args):
         times = []
@@ -144,6 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     call_overhead(200 if not args.quick else 30)
     budget_stability(10 if not args.quick else 3)
+    worker_history(5 if not args.quick else 3)
     startup(7 if not args.quick else 3)
 
 
