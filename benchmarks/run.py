@@ -10,8 +10,8 @@
    as the reference, so the spread of these ratios is the noise the 2x-3x
    budgets must absorb.
 3. Worker history: identical code in a worker that freed large arrays before
-   and in a fresh one, with glibc's dynamic mmap threshold and with the pinned
-   threshold the workers use.
+   and in a fresh one, timed in the same workers and as budget.time times it
+   (in freshly started workers).
 4. Start-up of `mltrainer --help` and `mltrainer list` beside `python -c pass`
    (they must not pay for numpy, pytest or textual).
 """
@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from trainer.grading.budget import Budget  # noqa: E402
 from trainer.sandbox.client import Limits, StoredRef, Worker  # noqa: E402
 
 SOLUTION = """
@@ -136,39 +137,29 @@ def budget_stability(trials: int) -> None:
 def worker_history(trials: int) -> None:
     """Same code, but one worker has freed large arrays before (as after earlier tests).
 
-    glibc then serves big allocations from its heap instead of fresh pages,
-    which made identical code about 2x faster in that worker; the workers
-    pin the mmap threshold so their history does not matter.
+    glibc then serves big allocations from heap pages it already holds, so
+    identical code runs faster in that worker. budget.time starts fresh
+    workers for every timing; this shows the ratio without and with that.
     """
-    import trainer.sandbox.client as client
-    pinned = client.scrubbed_environment
-
-    def dynamic(home):
-        env = pinned(home)
-        env.pop("MALLOC_MMAP_THRESHOLD_", None)
-        return env
-
     z = np.random.default_rng(2).normal(size=1_000_000)  # 8 MB arrays
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sol.py"
         path.write_text(SOLUTION)
-        for name, env in (("glibc's dynamic threshold", dynamic), ("pinned threshold (used)", pinned)):
-            client.scrubbed_environment = env
-            try:
-                with Worker(path, Limits(), label="solution") as a, Worker(path, Limits(), label="reference") as b:
-                    a.start()
-                    b.start()
-                    a.call("churn", (2_000_000,))  # only the candidate's worker has this history
-                    ratios = []
-                    for _ in range(trials):
-                        ta, tb = [], []
-                        for _ in range(5):
-                            ta.append(a.call_raw("exp_sum", (z,), measure="time")["seconds"])
-                            tb.append(b.call_raw("exp_sum", (z,), measure="time")["seconds"])
-                        ratios.append(statistics.median(ta) / statistics.median(tb))
-            finally:
-                client.scrubbed_environment = pinned
-            print(f"same code, one worker with a history of large frees, {name}: ratio {_spread(ratios)}")
+        with Worker(path, Limits(), label="solution") as a, Worker(path, Limits(), label="reference") as b:
+            kept, fresh = [], []
+            for _ in range(trials):
+                a.start()
+                b.start()
+                a.call("churn", (2_000_000,))  # only the candidate's worker has this history
+                ta, tb = [], []
+                for _ in range(5):
+                    ta.append(a.call_raw("exp_sum", (z,), measure="time")["seconds"])
+                    tb.append(b.call_raw("exp_sum", (z,), measure="time")["seconds"])
+                kept.append(statistics.median(ta) / statistics.median(tb))
+                a.call("churn", (2_000_000,))
+                fresh.append(Budget(a, b, {"time": 3.0}, lambda m: None).time("exp_sum", z).ratio)
+            print(f"same code, one worker with a history of large frees: ratio {_spread(kept)} in the same "
+                  f"workers; {_spread(fresh)} as budget.time measures it (fresh workers)")
 
 
 def startup(repeats: int) -> None:

@@ -201,11 +201,6 @@ def scrubbed_environment(home: str) -> dict:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
-        # glibc raises its mmap threshold after large frees, after which big
-        # arrays reuse heap pages instead of faulting in fresh ones: a worker's
-        # history could then make the same code twice as fast. A fixed
-        # threshold (glibc's initial one) keeps the workers alike.
-        "MALLOC_MMAP_THRESHOLD_": "131072",
     }
     for key in _PASSTHROUGH_ENV:
         if key in os.environ:
