@@ -98,6 +98,9 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             command += ["-m", marker]
         env = dict(os.environ)
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        # Workers make their folders under this run's own, so whatever happens
+        # to the grader process, nothing is left behind in /tmp.
+        env["TMPDIR"] = tmp
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         package_parent = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
