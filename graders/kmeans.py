@@ -29,13 +29,12 @@ solution fails a test with probability below 1e-6 (union bound over cells).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from trainer.grading import checks
 from trainer.grading.harness import seeded_rng
+from trainer.grading.stats import binomial_halfwidth
 
 CENTROID_ATOL = 1e-8  # see the module docstring
 FALSE_FAILURE = 1e-6  # probability that a correct k-means++ fails one statistical test
@@ -215,16 +214,6 @@ def kpp_exact_distribution(X, k):
     return out
 
 
-def bernstein_halfwidth(trials, p, delta):
-    """t with P(|Binomial(trials, p) - trials p| >= t) <= delta (Bernstein's inequality).
-
-    P(|S - Np| >= t) <= 2 exp(-t^2 / (2 (N p (1 - p) + t / 3))); solving for t
-    gives t = L/3 + sqrt(L^2/9 + 2 L N p (1 - p)) with L = log(2 / delta).
-    """
-    L = math.log(2.0 / delta)
-    return L / 3.0 + math.sqrt(L * L / 9.0 + 2.0 * L * trials * p * (1.0 - p))
-
-
 def identify_rows(results, X, k, given):
     """Map each k-means++ result to the tuple of distinct-row ids of its rows."""
     X = np.asarray(X, dtype=np.float64)
@@ -268,7 +257,7 @@ def check_kpp_frequencies(cases, solution):
         worst = None
         for key, p in probs.items():
             expected = trials * p
-            half = bernstein_halfwidth(trials, p, delta)
+            half = binomial_halfwidth(trials, p, delta)
             excess = abs(counts.get(key, 0) - expected) / half
             if excess > 1 and (worst is None or excess > worst[0]):
                 worst = (excess, key, p, expected, half)

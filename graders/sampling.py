@@ -19,6 +19,7 @@ import pytest
 
 from trainer.grading import checks
 from trainer.grading.harness import one_pass, one_pass_range, seeded_rng
+from trainer.grading.stats import binomial_halfwidth
 
 # Probability that a correct solution fails one statistical test.
 FAIL_PROB = 1e-6
@@ -27,25 +28,12 @@ FAIL_PROB = 1e-6
 REPEAT_TIMEOUT_S = 120
 
 
-def _bernstein_halfwidth(trials, p, fail_prob):
-    """t such that P(|X - trials*p| >= t) <= fail_prob for X ~ Binomial(trials, p).
-
-    Bernstein: P(|X - np| >= t) <= 2 exp(-t^2 / (2 (v + t/3))), v = n p (1 - p),
-    for a sum of independent terms bounded by 1. Setting the right side to
-    fail_prob and solving the quadratic in t gives L/3 + sqrt(L^2/9 + 2 L v),
-    with L = ln(2 / fail_prob).
-    """
-    v = trials * p * (1.0 - p)
-    big_l = math.log(2.0 / fail_prob)
-    return big_l / 3.0 + math.sqrt(big_l * big_l / 9.0 + 2.0 * big_l * v)
-
-
 def _check_counts(counts, probs, trials, fail_prob, *, what, given):
     """Every count within its binomial tolerance (a union bound over the cells)."""
     per_cell = fail_prob / len(probs)
     bad = []
     for (label, count), p in zip(counts.items(), probs):
-        half = _bernstein_halfwidth(trials, p, per_cell)
+        half = binomial_halfwidth(trials, p, per_cell)
         if abs(count - trials * p) > half:
             bad.append(f"{label}: {count / trials:.4f} (expected {p:.4f} +- {half / trials:.4f})")
     checks.that(not bad,

@@ -1,0 +1,26 @@
+"""Tolerances for statistical checks, derived rather than tuned.
+
+Graders of randomised functions count outcomes over many fixed seeds and
+compare each count with its binomial distribution. The tolerance here holds
+for any number of trials (no normal approximation, which is unreliable far in
+the tail), so a correct solution fails with at most the stated probability.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def binomial_halfwidth(trials: int, p: float, fail_prob: float) -> float:
+    """t with P(|Binomial(trials, p) - trials·p| >= t) <= fail_prob.
+
+    Bernstein's inequality for a sum of independent terms bounded by 1:
+    P(|S - Np| >= t) <= 2 exp(-t² / (2 (N p (1 - p) + t / 3))). Setting the
+    right side to fail_prob and solving the quadratic in t gives
+    t = L/3 + sqrt(L²/9 + 2 L N p (1 - p)) with L = ln(2 / fail_prob).
+    """
+    if not 0 < fail_prob < 1:
+        raise ValueError("fail_prob must be in (0, 1)")
+    variance = trials * p * (1.0 - p)
+    big_l = math.log(2.0 / fail_prob)
+    return big_l / 3.0 + math.sqrt(big_l * big_l / 9.0 + 2.0 * big_l * variance)
