@@ -117,6 +117,8 @@ HOSTILE_CASES = {
     "returns_object.py": ("cannot be checked", 0),
     "dynamic_import_reference.py": ("importing 'trainer' is not allowed", 0),
     "import_time_crash.py": ("importing the solution raised RuntimeError: broken at import", 0),
+    # Only the first test waits for the timeout; the others fail at once with the same reason.
+    "import_time_loop.py": ("timed out after 3 s while importing the solution", 3),
 }
 
 

@@ -217,6 +217,12 @@ _SIGNAL_REASONS = {
 }
 
 
+def _while(what: str) -> str:
+    """'while running kmeans(...)', or 'while importing the solution' for the worker's own steps."""
+    return f"while {what}" if what.startswith(("importing ", "starting ", "sending ", "reading ")) \
+        else f"while running {what}"
+
+
 def _widen_pipe(fd: int) -> None:
     """Large arrays cross faster through a 1 MiB pipe than the default 64 KiB one."""
     try:
@@ -239,6 +245,9 @@ class Worker:
         self._send_fd = self._recv_fd = -1
         self._output_path: Path | None = None
         self._output_seen = 0
+        # A solution whose import hung or crashed does so every time: later
+        # tests fail at once with the same reason instead of waiting again.
+        self._import_failure: CandidateFailure | None = None
 
     # lifecycle ------------------------------------------------------------
     @property
@@ -247,6 +256,7 @@ class Worker:
 
     def start(self) -> None:
         self.stop()
+        self._refuse_if_import_failed()
         self.generation += 1
         self._tmp = tempfile.mkdtemp(prefix=f"mltrainer-{self.label}-")
         self._output_path = Path(self._tmp) / "output.txt"
@@ -275,8 +285,21 @@ class Worker:
         reply = self._receive(_STARTUP_TIMEOUT, "starting the sandbox")
         if "ready" not in reply:
             raise ProtocolError(f"the worker did not start: {reply!r}")
-        self._expect_ok(self._request({"op": "load", "path": self.solution_path}, _STARTUP_TIMEOUT,
-                                      "importing the solution"), "importing the solution")
+        self._import({"op": "load", "path": self.solution_path})
+
+    def _import(self, request: dict) -> None:
+        what = "importing the solution"
+        try:
+            self._expect_ok(self._request(request, self.limits.call_timeout, what), what)
+        except CandidateFailure as exc:
+            if exc.kind in ("timeout", "crash", "memory"):
+                self._import_failure = exc
+            raise
+
+    def _refuse_if_import_failed(self) -> None:
+        failed = self._import_failure
+        if failed is not None:
+            raise CandidateFailure(failed.kind, f"not run: {failed.message} (earlier in this grading run)")
 
     def ensure_started(self) -> None:
         if not self.alive:
@@ -316,8 +339,7 @@ class Worker:
         if not self.alive:
             self.start()
             return
-        self._expect_ok(self._request({"op": "reset"}, _STARTUP_TIMEOUT, "importing the solution"),
-                        "importing the solution")
+        self._import({"op": "reset"})
 
     def call(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
              measure: str | None = None, discard: bool = False) -> object:
@@ -453,7 +475,7 @@ class Worker:
         self._kill()
         output = self.output_excerpt()
         self.stop()
-        raise CandidateFailure("timeout", f"timed out after {timeout:.3g} s while running {what}", output)
+        raise CandidateFailure("timeout", f"timed out after {timeout:.3g} s {_while(what)}", output)
 
     def _died(self, what: str):
         proc = self.proc
@@ -467,7 +489,7 @@ class Worker:
         output = self.output_excerpt()
         reason = self.exit_reason(code)
         self.stop()
-        raise CandidateFailure("crash", f"{reason} while running {what}", output)
+        raise CandidateFailure("crash", f"{reason} {_while(what)}", output)
 
     def exit_reason(self, code: int | None) -> str:
         if code is None:
