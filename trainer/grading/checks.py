@@ -41,6 +41,11 @@ def show(value, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
+def labelled(label: str, value) -> str:
+    """`label value`, with the continuation lines of a multi-line value aligned under it."""
+    return label + show(value).replace("\n", "\n" + " " * len(label))
+
+
 def as_array(value, what: str, given: str | None = None) -> np.ndarray:
     """`value` as a numeric array, or a failure saying what came back instead."""
     try:
@@ -100,7 +105,7 @@ def close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what: str, 
         lines.append(f"  largest difference at index {tuple(int(i) for i in worst)}: "
                      f"expected {show(exp[worst])}, got {show(act[worst])}")
     if exp.size <= 40:
-        lines += [f"  expected: {show(exp)}", f"  got:      {show(act)}"]
+        lines += [labelled("  expected: ", exp), labelled("  got:      ", act)]
     fail("\n".join(lines))
 
 
@@ -121,7 +126,7 @@ def equal(actual, expected, *, what: str, given: str | None = None) -> None:
         lines = [f"{what}{_given(given)} differ in {len(bad)} of {exp.size} entries.",
                  f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}"]
         if exp.size <= 40:
-            lines += [f"  expected: {show(exp)}", f"  got:      {show(act)}"]
+            lines += [labelled("  expected: ", exp), labelled("  got:      ", act)]
         fail("\n".join(lines))
     that(actual == expected, f"{what}{_given(given)}: expected {show(expected)}, got {show(actual)}")
 
