@@ -550,3 +550,33 @@ def test_the_check_before_every_command_stays_light(toy_pack, isolated_dirs, sto
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO,
                             timeout=60)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_finished_rounds_move_with_a_progress_export(store, catalog, clock, tmp_path):
+    session = start_toy(store, catalog)
+    item = session.items[0]
+    item.path.write_text(TOY_REFERENCE.read_text())
+    card = mock.submit(store, catalog)
+    question = mock.follow_ups(store, session.id)[0]
+    mock.rate_follow_up(store, session.id, question, 3)
+    doc = json.loads(json.dumps(store.export_history()))
+    assert [s["id"] for s in doc["mock_sessions"]] == [session.id]
+
+    with Store.open(tmp_path / "elsewhere.db", clock=clock) as other:
+        other.record_start("toy", "guided", "/w/toy.py")  # ids on the new machine differ
+        other.record_grade(make_report("toy", passed=False, ratio=None, sha="1" * 64), "# a practice attempt")
+        added = other.import_history(doc)
+        assert added["mock_sessions"] == 1 and added["mock_items"] == 1 and added["mock_ratings"] == 1
+        [summary] = mock.session_summaries(other)
+        assert summary.score == pytest.approx(card.score) and summary.ratings == 1
+        [mock_grade] = [g for g in other.grades() if g.mode == "mock"]
+        assert mock_grade.mock_session_id == summary.id
+        item_grade = other.execute("SELECT grade_id FROM mock_items").fetchone()[0]
+        assert item_grade == mock_grade.id
+        again = other.import_history(doc)
+        assert again["mock_sessions"] == again["mock_items"] == again["mock_ratings"] == again["grades"] == 0
+
+
+def test_a_running_round_is_not_exported(store, catalog):
+    start_toy(store, catalog)
+    assert store.export_history()["mock_sessions"] == []

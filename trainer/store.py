@@ -741,11 +741,19 @@ class Store:
                 "exported_at": self._now(),
             }
             for table in EXPORT_TABLES:
-                columns = ", ".join(table.columns)
+                # Ids travel only so that mock rounds can point at their grades.
+                columns = ", ".join(("id", *table.columns))
                 rows = self._db.execute(
                     f"SELECT {columns} FROM {table.name} ORDER BY id"
                 ).fetchall()
-                doc[table.name] = [dict(zip(table.columns, row)) for row in rows]
+                doc[table.name] = [dict(zip(("id", *table.columns), row)) for row in rows]
+            for name in MOCK_TABLES:
+                # Finished rounds only: an open one belongs to this machine's clock.
+                finished = "SELECT id FROM mock_sessions WHERE open IS NULL"
+                column = "id" if name == "mock_sessions" else "session_id"
+                cursor = self._db.execute(f"SELECT * FROM {name} WHERE {column} IN ({finished}) ORDER BY id")
+                names = [d[0] for d in cursor.description]
+                doc[name] = [dict(zip(names, row)) for row in cursor.fetchall()]
         for grade in doc["grades"]:
             grade["report"] = json.loads(grade.pop("report_json"))
         return doc
@@ -764,6 +772,10 @@ class Store:
             )
         added: dict[str, int] = {}
         with self._write() as db:
+            # Ids differ between machines: mock rounds and grades are matched
+            # by content and their references rewritten to this database's ids.
+            sessions = _import_mock_sessions(db, origin, doc)
+            grade_ids: dict[int, int] = {}
             for table in EXPORT_TABLES:
                 rows = doc.get(table.name, [])
                 if not isinstance(rows, list):
@@ -771,12 +783,16 @@ class Store:
                 count = 0
                 for i, raw in enumerate(rows):
                     row = _import_row(origin, table, i, raw)
+                    if table.name == "grades":
+                        row["mock_session_id"] = sessions.ids.get(raw.get("mock_session_id"))
                     where = " AND ".join(f"{k} IS ?" for k in table.key)
                     exists = db.execute(
-                        f"SELECT 1 FROM {table.name} WHERE {where} LIMIT 1",
+                        f"SELECT id FROM {table.name} WHERE {where} LIMIT 1",
                         [row[k] for k in table.key],
                     ).fetchone()
                     if exists:
+                        if table.name == "grades" and isinstance(raw.get("id"), int):
+                            grade_ids[raw["id"]] = int(exists[0])
                         continue
                     columns = ", ".join(table.columns)
                     marks = ", ".join("?" for _ in table.columns)
@@ -786,8 +802,12 @@ class Store:
                     )
                     if table.name == "grades":
                         _insert_test_rows(db, int(cursor.lastrowid), json.loads(row["report_json"]))
+                        if isinstance(raw.get("id"), int):
+                            grade_ids[raw["id"]] = int(cursor.lastrowid)
                     count += 1
                 added[table.name] = count
+            added["mock_sessions"] = sessions.added
+            added.update(_import_mock_children(db, origin, doc, sessions, grade_ids))
         return added
 
 
@@ -833,6 +853,79 @@ EXPORT_TABLES: list[ExportTable] = [
     ),
 ]
 
+#: Mock-round tables carried by export/import (finished rounds only), with their ids remapped.
+MOCK_TABLES = ("mock_sessions", "mock_items", "mock_ratings")
+
+
+@dataclass
+class _SessionMap:
+    ids: dict  # exported session id -> id in this database
+    new: set   # exported ids of the sessions added by this import
+    added: int = 0
+
+
+def _table_columns(db: sqlite3.Connection, name: str) -> list[str]:
+    return [row[1] for row in db.execute(f"PRAGMA table_info({name})")]
+
+
+def _rows_of(origin: Path, doc: dict, name: str) -> list[dict]:
+    rows = doc.get(name, [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ImportFormatError(origin, f"{name!r} is not a list of objects")
+    return rows
+
+
+def _import_mock_sessions(db: sqlite3.Connection, origin: Path, doc: dict) -> _SessionMap:
+    """Add finished mock rounds not already present (same start time, seed and folder)."""
+    mapping = _SessionMap({}, set())
+    columns = [c for c in _table_columns(db, "mock_sessions") if c != "id"]
+    for i, raw in enumerate(_rows_of(origin, doc, "mock_sessions")):
+        if not isinstance(raw.get("id"), int) or any(raw.get(k) is None for k in ("started_at", "deadline", "folder")):
+            raise ImportFormatError(origin, f"mock_sessions[{i}] lacks id, started_at, deadline or folder")
+        found = db.execute(
+            "SELECT id FROM mock_sessions WHERE started_at IS ? AND seed IS ? AND folder IS ?",
+            (raw["started_at"], raw.get("seed"), raw["folder"]),
+        ).fetchone()
+        if found:
+            mapping.ids[raw["id"]] = int(found[0])
+            continue
+        row = {c: raw.get(c) for c in columns}
+        row.update(open=None, claimed_by=None, claimed_at=None)  # a finished round holds no lock
+        present = [c for c in columns if row[c] is not None]
+        cursor = db.execute(
+            f"INSERT INTO mock_sessions ({', '.join(present)}) VALUES ({', '.join('?' for _ in present)})",
+            [row[c] for c in present],
+        )
+        mapping.ids[raw["id"]] = int(cursor.lastrowid)
+        mapping.new.add(raw["id"])
+        mapping.added += 1
+    return mapping
+
+
+def _import_mock_children(db: sqlite3.Connection, origin: Path, doc: dict, sessions: _SessionMap,
+                          grade_ids: dict) -> dict[str, int]:
+    """Items and ratings of the mock rounds this import added, pointing at the new ids."""
+    added = {}
+    for name in ("mock_items", "mock_ratings"):
+        columns = [c for c in _table_columns(db, name) if c != "id"]
+        count = 0
+        for i, raw in enumerate(_rows_of(origin, doc, name)):
+            if raw.get("session_id") not in sessions.ids:
+                raise ImportFormatError(origin, f"{name}[{i}] belongs to no exported mock round")
+            if raw["session_id"] not in sessions.new:
+                continue  # its round was already here, with its items and ratings
+            row = {c: raw.get(c) for c in columns}
+            row["session_id"] = sessions.ids[raw["session_id"]]
+            if "grade_id" in row:
+                row["grade_id"] = grade_ids.get(raw.get("grade_id"))
+            present = [c for c in columns if row[c] is not None]
+            db.execute(f"INSERT INTO {name} ({', '.join(present)}) VALUES ({', '.join('?' for _ in present)})",
+                       [row[c] for c in present])
+            count += 1
+        added[name] = count
+    return added
+
+
 _IMPORT_DEFAULTS = {"level": "guided", "path": "", "mode": "practice", "n_tests": 0, "n_passed": 0}
 
 
@@ -841,8 +934,7 @@ def _import_row(origin: Path, table: ExportTable, index: int, raw: Any) -> dict:
         raise ImportFormatError(origin, f"{table.name}[{index}] is not an object")
     row = dict(raw)
     if table.name == "grades":
-        # Mock sessions do not travel (their ids mean nothing on another machine);
-        # the grade keeps its mode, so a mock pass still counts as mastery.
+        # The exported session id means nothing here: import_history maps it.
         row["mock_session_id"] = None
         report = row.pop("report", None)
         if not isinstance(report, dict):
