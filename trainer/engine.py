@@ -136,7 +136,7 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
                                          + _tail(text))
         data = json.loads(results_path.read_text(encoding="utf-8"))
 
-    tests = [_test_from_dict(t) for t in data["tests"]]
+    tests = [TestResult.from_dict(t) for t in data["tests"]]
     if data["collect_errors"]:
         return report("error", tests, error="the grader could not be loaded:\n" + _tail("\n".join(data["collect_errors"])))
     if not tests:
@@ -150,11 +150,6 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             and any(t.passed for t in required) else "failed"
         error = ""
     return report(status, tests, error=error)
-
-
-def _test_from_dict(data: dict) -> TestResult:
-    from trainer.report import Measurement
-    return TestResult(**{**data, "measurements": [Measurement(**m) for m in data.get("measurements", [])]})
 
 
 def _read_events(fd: int, on_event: EventCallback | None) -> None:

@@ -19,11 +19,27 @@ def finalise_expired_mock(echo) -> None:
 
     Called by the CLI before every command; `echo(text)` reports what was done.
     """
-    from trainer import paths
-    if not paths.database_path().exists():
-        return  # no history, so no mock round: skip importing the mock module
+    if not _a_round_may_be_open():
+        return
     from trainer import mock
     mock.finalise_expired_session(echo)
+
+
+def _a_round_may_be_open() -> bool:
+    """One read-only query, so that commands do not pay for the store and the
+    mock module (and the store's integrity check) when no round is open."""
+    import sqlite3
+    from contextlib import closing
+
+    from trainer import paths
+    path = paths.database_path()
+    if not path.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as db:
+            return db.execute("SELECT 1 FROM mock_sessions WHERE open IS NOT NULL LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return True  # an older or damaged database: the store knows how to handle it
 
 
 def refuse_reference_during_mock(store) -> None:

@@ -105,6 +105,10 @@ class TestResult:
     def passed(self) -> bool:
         return self.outcome == "passed"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "TestResult":
+        return cls(**{**data, "measurements": [Measurement(**m) for m in data.get("measurements", [])]})
+
 
 @dataclass
 class GradeReport:
@@ -165,8 +169,7 @@ class GradeReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeReport":
-        tests = [TestResult(**{**t, "measurements": [Measurement(**m) for m in t.get("measurements", [])]})
-                 for t in data.get("tests", [])]
+        tests = [TestResult.from_dict(t) for t in data.get("tests", [])]
         issues = [Issue(**i) for i in data.get("static_issues", [])]
         keep = {k: data[k] for k in ("challenge_id", "solution_path", "source_sha256", "started_at",
                                      "duration_s", "status", "error", "format_version") if k in data}

@@ -49,6 +49,7 @@ async def practise_kmeans(pilot, write_solution):
     write_solution(path)
     await pilot.press("g")
     await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen), GRADING_TIMEOUT_S)
+    await pilot.pause()  # the screen is current before its on_mount has filled it in
     return app.screen
 
 
@@ -65,7 +66,8 @@ async def test_kmeans_with_the_reference_passes_and_counts_as_solved():
         failures = [f"{t.name}: {t.outcome} {t.message}" for t in report.tests if not t.passed]
         assert report.status == "passed", failures
         assert report.tests and all(t.outcome == "passed" for t in report.required_tests)
-        assert str(results.query_one("#results-summary").render()).startswith("PASSED")
+        rendered = str(results.query_one("#results-summary").render())
+        assert rendered.startswith("PASSED"), repr(rendered)
 
         await pilot.press("d")
         assert isinstance(app.screen, DashboardScreen)

@@ -12,7 +12,6 @@ Exit codes: 0 success / all passed, 1 graded and failed, 2 usage or input error.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -47,15 +46,10 @@ class UserError(click.ClickException):
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        available = [name for name, spec in LAZY_COMMANDS.items() if self._loadable(spec)]
-        return sorted(set(super().list_commands(ctx)) | set(available))
-
-    @staticmethod
-    def _loadable(spec: str) -> bool:
-        return importlib.util.find_spec(spec.split(":")[0]) is not None
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
 
     def get_command(self, ctx: click.Context, name: str):
-        if name in LAZY_COMMANDS and self._loadable(LAZY_COMMANDS[name]):
+        if name in LAZY_COMMANDS:
             module_name, attribute = LAZY_COMMANDS[name].split(":")
             return getattr(importlib.import_module(module_name), attribute)
         return super().get_command(ctx, name)

@@ -17,9 +17,9 @@ import statistics
 import numpy as np
 
 from trainer.grading.checks import GradeFailure
-from trainer.grading.proxy import describe_call
+from trainer.grading.proxy import describe_call, resolve
 from trainer.report import Measurement
-from trainer.sandbox.client import CandidateFailure, RemoteMethod, StoredRef, Worker
+from trainer.sandbox.client import CandidateFailure, StoredRef, Worker
 
 # A candidate call is stopped once it has taken CUTOFF_FACTOR times its
 # budget (ratio x the reference's time), but never before MIN_CUTOFF_S.
@@ -40,14 +40,6 @@ class Budget:
         self._record = record  # callable(Measurement)
 
     # -- helpers -------------------------------------------------------------
-    @staticmethod
-    def _target(name, target):
-        if target is not None:
-            return RemoteMethod(target, name).target(), name
-        if isinstance(name, RemoteMethod):
-            return name.target(), name.name
-        return name, name
-
     def _store(self, worker: Worker, args, kwargs) -> tuple[StoredRef, StoredRef]:
         key = f"b{next(_keys)}"
         worker.store(key + "a", tuple(args))
@@ -75,8 +67,8 @@ class Budget:
              target=None, reference_target=None, informational: bool = False, **kwargs) -> Measurement:
         """Median time of candidate vs reference on the same inputs; fail if over `ratio`."""
         ratio = float(ratio if ratio is not None else self._budgets.get("time", 3.0))
-        cand_target, shown = self._target(name, target)
-        ref_target, _ = self._target(name, reference_target)
+        cand_target, shown = resolve(name, target)
+        ref_target, _ = resolve(name, reference_target)
         label = label or describe_call(shown, args, kwargs)
         what = describe_call(shown, args, kwargs)
         if target is None and reference_target is None:
@@ -141,8 +133,8 @@ class Budget:
             raise ValueError(f"unknown method {method!r}")
         measure = "memory" if method == "traced" else "rss"
         ratio = float(ratio if ratio is not None else self._budgets.get("memory", 3.0))
-        cand_target, shown = self._target(name, target)
-        ref_target, _ = self._target(name, reference_target)
+        cand_target, shown = resolve(name, target)
+        ref_target, _ = resolve(name, reference_target)
         label = label or describe_call(shown, args, kwargs)
         what = describe_call(shown, args, kwargs)
         if method == "rss":
@@ -177,7 +169,7 @@ class Budget:
     # -- growth, counts, notes -------------------------------------------------
     def timed(self, name, *args, repeats: int = 3, target=None, **kwargs) -> float:
         """Median time of the candidate alone (e.g. for `growth`)."""
-        cand_target, shown = self._target(name, target)
+        cand_target, shown = resolve(name, target)
         refs = self._store(self._solution, args, kwargs)
         times = []
         for _ in range(repeats):

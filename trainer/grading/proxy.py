@@ -28,6 +28,19 @@ def describe_call(name: str, args=(), kwargs=None) -> str:
     return f"{name}({text if len(text) <= 120 else text[:117] + '...'})"
 
 
+def resolve(name, target=None) -> tuple:
+    """(what to send as the call's target, its name for messages).
+
+    `name` is a function's name, or a method of a remote object
+    (`tree.query`); `target=obj` names a method of `obj` by its name.
+    """
+    if target is not None:
+        name = RemoteMethod(target, name)
+    if isinstance(name, RemoteMethod):
+        return name.target(), name.name
+    return name, name
+
+
 class SolutionProxy:
     """`solution.kmeans(X, 3)` calls the function in the worker and returns its result."""
 
@@ -45,14 +58,13 @@ class SolutionProxy:
         """The same solution, with a different per-call timeout."""
         return SolutionProxy(self._worker, timeout=seconds, timeouts=self._timeouts)
 
-    def _invoke(self, target, args, kwargs, what: str, **options):
-        name = target if isinstance(target, str) else target["attr"]
+    def _invoke(self, name: str, args, kwargs):
         if self._timeouts.get(name, 0) >= MAX_TIMEOUTS_PER_NAME:
             raise CandidateFailure("timeout", f"not run: {name}() already timed out "
                                               f"{MAX_TIMEOUTS_PER_NAME} times in this grading run")
         try:
-            return self._worker.call(target, args, kwargs, what=what, timeout=options.pop("timeout", self._timeout),
-                                     **options)
+            return self._worker.call(name, args, kwargs, what=describe_call(name, args, kwargs),
+                                     timeout=self._timeout)
         except CandidateFailure as exc:
             if exc.kind == "timeout":
                 self._timeouts[name] = self._timeouts.get(name, 0) + 1
@@ -60,8 +72,7 @@ class SolutionProxy:
 
     def repeat(self, name, seeds, args=(), kwargs=None, *, timeout: float | None = None) -> list:
         """Call `name` once per seed inside the worker; `seeded_rng()` markers get each seed."""
-        target = name.target() if isinstance(name, RemoteMethod) else name
-        label = name.name if isinstance(name, RemoteMethod) else name
+        target, label = resolve(name)
         seeds = list(seeds)
         return self._worker.repeat(target, seeds, args, kwargs,
                                    what=f"{describe_call(label, args, kwargs)} x{len(seeds)} seeds",
@@ -80,8 +91,7 @@ class SolutionProxy:
             raise ValueError(f"unknown method {method!r}")
         if isinstance(name, RemoteMethod) and method == "rss":
             raise ValueError("method='rss' restarts the worker, so it cannot measure a method of a remote object")
-        target = name.target() if isinstance(name, RemoteMethod) else name
-        label = name.name if isinstance(name, RemoteMethod) else name
+        target, label = resolve(name)
         if method == "rss":
             self._worker.start()
         reply = self._worker.call_raw(target, args, kwargs, what=describe_call(label, args, kwargs),
@@ -94,8 +104,7 @@ class SolutionProxy:
         Arguments cross the boundary as copies, so a grader cannot see a
         candidate modify them; this returns the worker's view of them.
         """
-        target = name.target() if isinstance(name, RemoteMethod) else name
-        label = name.name if isinstance(name, RemoteMethod) else name
+        target, label = resolve(name)
         reply = self._worker.call_raw(target, args, kwargs, what=describe_call(label, args, kwargs),
                                       timeout=self._timeout, return_inputs=True)
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])
@@ -116,7 +125,7 @@ class RemoteFunction:
         self.__name__ = name
 
     def __call__(self, *args, **kwargs):
-        return self.proxy._invoke(self.name, args, kwargs, describe_call(self.name, args, kwargs))
+        return self.proxy._invoke(self.name, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<solution function {self.name}>"

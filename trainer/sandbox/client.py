@@ -18,11 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from trainer.catalog import DEFAULT_LIMITS
 from trainer.sandbox import protocol
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -89,15 +90,17 @@ class ProtocolError(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    call_timeout: float = 10.0
-    memory_mb: int = 2048
-    output_mb: int = 8
-    cpu_seconds: int = 600
+    """A worker's limits; the defaults are the catalog's (challenge.yaml `limits`)."""
+
+    call_timeout: float = DEFAULT_LIMITS["call_timeout"]
+    memory_mb: int = DEFAULT_LIMITS["memory_mb"]
+    output_mb: int = DEFAULT_LIMITS["output_mb"]
+    cpu_seconds: int = DEFAULT_LIMITS["cpu_seconds"]
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Limits":
-        data = dict(data or {})
-        return cls(**{k: data[k] for k in ("call_timeout", "memory_mb", "output_mb", "cpu_seconds") if k in data})
+        data = data or {}
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 # -- grader-side encoding ----------------------------------------------------
@@ -442,10 +445,10 @@ class Worker:
         head = self._read(8, deadline, full_timeout or timeout, what)
         (total,) = struct.unpack("<Q", head)
         payload = self._read(total, deadline, full_timeout or timeout, what, started=True)
-        decoder_payload = protocol.split(payload)
-        decoder = ClientDecoder(decoder_payload[1])
+        header, buffers = protocol.split(payload)
+        decoder = ClientDecoder(buffers)
         decoder.worker = self
-        return decoder.decode(decoder_payload[0])
+        return decoder.decode(header)
 
     def _read(self, size: int, deadline: float, timeout: float, what: str, started: bool = False) -> bytearray:
         buf = bytearray(size)

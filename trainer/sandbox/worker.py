@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import importlib.abc
+import itertools
 import json
 import os
 import resource
@@ -76,9 +77,7 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import protocol
     sys.path.remove(_HERE)
-    for name in ("protocol",):
-        # keep our reference, but hide the module from candidate imports
-        sys.modules.pop(name, None)
+    sys.modules.pop("protocol", None)  # keep our reference, but hide it from candidate imports
 
     sys.meta_path.insert(0, _BlockImports(config.get("blocked_imports", ())))
     server = _Server(np, protocol, request_fd, response_fd)
@@ -164,6 +163,7 @@ class _Server:
         self.module = None
         self.module_path = None
         self.objects: dict[int, object] = {}
+        self.handles = itertools.count(1)
         self.helpers: dict[int, object] = {}
         self.stored: dict[str, object] = {}
         self._decoder_cls = self._make_decoder()
@@ -173,6 +173,7 @@ class _Server:
     def _make_decoder(self):
         server = self
         np = self.np
+        DecodeError = self.protocol.DecodeError
 
         class WorkerDecoder(self.protocol.Decoder):
             seed = None
@@ -187,13 +188,13 @@ class _Server:
                     state = self.decode(body, depth + 1)
                     name = state.get("bit_generator")
                     if name not in _RNG_CLASSES:
-                        raise self_error(f"unsupported bit generator {name!r}")
+                        raise DecodeError(f"unsupported bit generator {name!r}")
                     bitgen = getattr(np.random, name)()
                     bitgen.state = state
                     return np.random.Generator(bitgen)
                 if tag == "$r":
                     if body not in server.stored:
-                        raise self_error(f"no stored value {body!r}")
+                        raise DecodeError(f"no stored value {body!r}")
                     # Stored inputs are rebuilt for every use: fresh array
                     # copies and fresh one-pass streams each time.
                     node, buffers = server.stored[body]
@@ -203,14 +204,11 @@ class _Server:
                     return inner.decode(node)
                 if tag == "$o":
                     if body not in server.objects:
-                        raise self_error("that object no longer exists in this worker")
+                        raise DecodeError("that object no longer exists in this worker")
                     return server.objects[body]
                 if tag == "$h":
                     return server.build_helper(self.decode(body, depth + 1), self.seed)
                 return super().decode_other(tag, body, depth)
-
-        def self_error(message):
-            return self.protocol.DecodeError(message)
 
         return WorkerDecoder
 
@@ -222,9 +220,7 @@ class _Server:
 
             def encode_other(self, value, depth):
                 if self.make_handles:
-                    handle = len(server.objects) + 1
-                    while handle in server.objects:
-                        handle += 1
+                    handle = next(server.handles)
                     server.objects[handle] = value
                     return {"$o": handle}
                 return super().encode_other(value, depth)
