@@ -7,6 +7,7 @@ JSON format (docs/report-format.md); `from_dict()` reads it back.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 CATEGORIES = ("correctness", "edge_case", "stability", "performance")
@@ -18,6 +19,31 @@ CATEGORY_TITLES = {
 }
 FORMAT_VERSION = 1
 
+# Characters that must never reach a renderer: C0 controls but tab and
+# newline (ESC starts terminal escape sequences, CR overwrites a line), DEL,
+# C1 controls (single-byte CSI/OSC), bidirectional overrides and isolates
+# (text that reads differently from what it says), lone surrogates, and
+# the code points XML 1.0 cannot hold (U+FFFE, U+FFFF).
+_NOT_INERT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                        "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def inert(text: str) -> str:
+    """`text` with every character that could act on a terminal or a document removed.
+
+    Strings that can come from a candidate (exception messages, type names,
+    printed output, paths) pass through here when a report is built, so no
+    renderer ever sees them raw. Newlines and tabs are kept.
+    """
+    return _NOT_INERT.sub("", text.replace("\r\n", "\n"))
+
+
+def _inert_fields(obj, names) -> None:
+    """Every named string field of `obj` made inert (None becomes "")."""
+    for name in names:
+        value = getattr(obj, name)
+        setattr(obj, name, inert("" if value is None else str(value)))
+
 
 @dataclass
 class Issue:
@@ -27,6 +53,9 @@ class Issue:
     line: int | None
     column: int | None
     message: str
+
+    def __post_init__(self) -> None:
+        _inert_fields(self, ("path", "message"))
 
     def location(self) -> str:
         where = self.path
@@ -55,6 +84,7 @@ class Measurement:
     versus: str = "reference"      # what the candidate is compared with
 
     def __post_init__(self) -> None:
+        _inert_fields(self, ("kind", "label", "unit", "note", "versus"))
         # Graders compute with numpy; the report holds plain Python values (JSON).
         for name in ("candidate", "reference", "ratio", "budget"):
             value = getattr(self, name)
@@ -101,6 +131,10 @@ class TestResult:
     duration_s: float = 0.0
     measurements: list[Measurement] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Reports are also read back from JSON (the store, --import): every string counts.
+        _inert_fields(self, ("nodeid", "name", "category", "outcome", "message"))
+
     @property
     def passed(self) -> bool:
         return self.outcome == "passed"
@@ -121,7 +155,19 @@ class GradeReport:
     static_issues: list[Issue] = field(default_factory=list)
     tests: list[TestResult] = field(default_factory=list)
     error: str = ""
+    # What confined the candidate's code, e.g. "landlock v7 + seccomp", or
+    # "limits only (...)" when the kernel offered no confinement.
+    isolation: str = ""
     format_version: int = FORMAT_VERSION
+    # The exact text that was graded (its SHA-256 is source_sha256), for the
+    # progress store; not part of the JSON report.
+    source: str = field(default="", repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _inert_fields(self, ("challenge_id", "solution_path", "status", "error", "isolation"))
+        for name in ("source_sha256", "started_at"):   # may be None in stored reports
+            if getattr(self, name) is not None:
+                setattr(self, name, inert(str(getattr(self, name))))
 
     @property
     def passed(self) -> bool:
@@ -162,6 +208,7 @@ class GradeReport:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        del data["source"]
         data["passed"] = self.passed
         data["counts"] = self.counts()
         data["speed_ratio"] = self.speed_ratio
@@ -172,7 +219,7 @@ class GradeReport:
         tests = [TestResult.from_dict(t) for t in data.get("tests", [])]
         issues = [Issue(**i) for i in data.get("static_issues", [])]
         keep = {k: data[k] for k in ("challenge_id", "solution_path", "source_sha256", "started_at",
-                                     "duration_s", "status", "error", "format_version") if k in data}
+                                     "duration_s", "status", "error", "isolation", "format_version") if k in data}
         return cls(**keep, static_issues=issues, tests=tests)
 
 

@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import DataTable, Input, ProgressBar
 
 from progress_fixtures import make_report
-from tui_fixtures import clock, home, pack_context, seeded_context  # noqa: F401 - fixtures
+from tui_fixtures import clock, home, open_detail, pack_context, seeded_context  # noqa: F401 - fixtures
 
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.browser import BrowserScreen
@@ -47,7 +47,8 @@ class FakeGrader:
             self.release.set()
 
     def __call__(self, challenge, path, on_event=None, **kwargs):
-        self.calls.append((challenge.id, path.read_text()))
+        source = path.read_text()   # read once, as the engine does: this is what gets recorded
+        self.calls.append((challenge.id, source))
         if on_event:
             on_event({"event": "collected", "count": 3})
             on_event({"event": "start", "nodeid": "t1", "name": "Finds the clusters"})
@@ -55,14 +56,10 @@ class FakeGrader:
         self.release.wait(30)
         if self.error:
             raise self.error
-        return make_report(challenge.id, passed=self.passed, ratio=self.ratio)
+        report = make_report(challenge.id, passed=self.passed, ratio=self.ratio)
+        report.source = source
+        return report
 
-
-async def open_detail(pilot, challenge_id):
-    pilot.app.open_challenge(challenge_id)
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, DetailScreen)
-    return pilot.app.screen
 
 
 async def test_browser_filters_as_you_type_and_opens_the_selection(pack_context):

@@ -79,3 +79,12 @@ def seed_history(context, clock) -> None:
 def seeded_context(pack_context, clock):
     seed_history(pack_context, clock)
     return pack_context
+
+
+async def open_detail(pilot, challenge_id: str):
+    """Open a challenge's detail screen in the running app and return it."""
+    from trainer.tui.screens.detail import DetailScreen
+    pilot.app.open_challenge(challenge_id)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, DetailScreen)
+    return pilot.app.screen

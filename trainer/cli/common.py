@@ -28,5 +28,11 @@ def open_store():
 
 
 def console(stderr: bool = False):
+    """The CLI's rich console: markup in mltrainer's own strings, nothing else interpreted.
+
+    No emoji codes and no highlighting: `:smile:` or a number in a path or a
+    candidate's message prints as it is. Candidate text is never passed as
+    markup (`trainer.render` prints it as rich Text; elsewhere, escape it).
+    """
     from rich.console import Console
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, emoji=False, highlight=False, soft_wrap=False)

@@ -66,7 +66,7 @@ class TrainerApp(App):
     def on_mount(self) -> None:
         message = self.context.store.recovery_message
         if message:
-            self.notify(message, title="Progress database replaced", severity="warning", timeout=15)
+            self.notify(message, title="Progress database replaced", severity="warning", timeout=15, markup=False)
         from trainer.tui.screens.mock import announce_open_round
 
         announce_open_round(self)
@@ -106,7 +106,7 @@ class TrainerApp(App):
         try:
             return self.context.catalog.get(challenge_id)
         except TrainerError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return None
 
     def open_challenge(self, challenge_id: str, *, grade: bool = False) -> None:
@@ -139,7 +139,7 @@ class TrainerApp(App):
         try:
             mock_guard.refuse_reference_during_mock(self.context.store)
         except TrainerError as error:  # a mock round is running
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), severity="warning", markup=False)
             return
         if self.context.store.has_passed(challenge.id):
             self._push_compare(challenge)

@@ -131,10 +131,8 @@ class TrainerContext:
         from trainer.errors import SolutionNotFound
 
         path = self.solution_path(challenge)
-        try:
-            source = path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            raise SolutionNotFound(path, challenge.id) from None
+        if not path.is_file():
+            raise SolutionNotFound(path, challenge.id)
         with self._lock:
             self._active_gradings += 1
         try:
@@ -144,7 +142,7 @@ class TrainerContext:
             report = self.grade_function(challenge, path, **options)
             # A connection of its own: sqlite connections are not shared across threads.
             with Store.open(self.store_path, clock=self.clock) as store:
-                grade_id = store.record_grade(report, source)
+                grade_id = store.record_grade(report)  # report.source: what was graded
         finally:
             with self._lock:
                 self._active_gradings -= 1

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from trainer.report import inert
 from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ class CompareScreen(Screen):
             candidate.update(Content.styled("No solution file yet (press s on the detail screen).",
                                             "$text-muted"))
         else:
-            candidate.update(code(self.candidate))
+            # The file may be someone else's: no control characters reach the terminal.
+            candidate.update(code(inert(self.candidate)))
         self.query_one("#reference-code", Static).update(code(self.reference))
 
     def action_back(self) -> None:

@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Markdown, Static
 
 from trainer.errors import SolutionExists, TrainerError
+from trainer.report import inert
 from trainer.tui.context import display_path
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.screens.dashboard import STATUS_STYLE
@@ -62,7 +63,7 @@ class DetailScreen(Screen):
     class GradingFailed(Message):
         def __init__(self, error: str) -> None:
             super().__init__()
-            self.error = error
+            self.error = inert(error)  # may quote the candidate's code
 
     def __init__(self, challenge: "Challenge") -> None:
         super().__init__()
@@ -136,7 +137,7 @@ class DetailScreen(Screen):
         try:
             index = self.app.context.reveal_hint(self.challenge)
         except TrainerError as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), severity="warning", markup=False)
             return
         if index is None:
             self.notify("All hints are already revealed.", severity="warning")
@@ -161,18 +162,18 @@ class DetailScreen(Screen):
             )
             return
         except TrainerError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Wrote {display_path(path)}", title="Started")
+        self.notify(f"Wrote {display_path(path)}", title="Started", markup=False)
         self.refresh_info()
 
     def _start_over(self, level: str) -> None:
         try:
             path = self.app.context.start(self.challenge, level=level, force=True)
         except TrainerError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
-        self.notify(f"Wrote a fresh stub to {display_path(path)}", title="Started over")
+        self.notify(f"Wrote a fresh stub to {display_path(path)}", title="Started over", markup=False)
         self.refresh_info()
 
     def action_edit(self) -> None:
@@ -187,9 +188,9 @@ class DetailScreen(Screen):
             with self.app.suspend():
                 subprocess.call(command)
         except SuspendNotSupported:
-            self.notify(f"Cannot open an editor here; edit {path} yourself.", severity="warning")
+            self.notify(f"Cannot open an editor here; edit {path} yourself.", severity="warning", markup=False)
         except OSError as error:
-            self.notify(f"Could not run {command[0]}: {error.strerror or error}", severity="error")
+            self.notify(f"Could not run {command[0]}: {error.strerror or error}", severity="error", markup=False)
         self.refresh_info()
 
     def action_compare(self) -> None:
@@ -252,7 +253,7 @@ class DetailScreen(Screen):
             text, severity = f"{self.challenge.id}: {message.error}", "error"
         app = self._grading_app
         try:
-            app.call_from_thread(app.notify, text, title="Graded", severity=severity)
+            app.call_from_thread(app.notify, text, title="Graded", severity=severity, markup=False)
         except RuntimeError:
             pass  # the app has exited: the grade is recorded all the same
 
@@ -287,7 +288,7 @@ class DetailScreen(Screen):
             self._watcher = SolutionWatcher(path)
             self._watch_timer = self.set_interval(self.app.watch_interval, self._poll_watch)
             self.watching = True
-            self.notify(f"Watching {path.name}: every save is graded.")
+            self.notify(f"Watching {path.name}: every save is graded.", markup=False)
         self.refresh_info()
 
     def _stop_watch(self) -> None:

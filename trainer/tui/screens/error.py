@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from trainer.report import inert
+
 
 class ErrorScreen(ModalScreen[None]):
     BINDINGS = [
@@ -25,5 +27,5 @@ class ErrorScreen(ModalScreen[None]):
         with Vertical(id="error-dialog", classes="dialog"):
             yield Static(Content.styled(self.title_text, "b $error"), id="error-title")
             with VerticalScroll(id="error-body"):
-                yield Static(Content(self.message), id="error-message")
+                yield Static(Content(inert(self.message)), id="error-message")
             yield Static(Content.styled("escape: close", "$text-muted"))

@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Footer, Header, Markdown, Static
 
 from trainer import mock
 from trainer.errors import TrainerError
+from trainer.report import inert
 from trainer.store import Store
 from trainer.tui.context import display_path
 from trainer.tui.screens.confirm import ConfirmScreen
@@ -70,7 +71,7 @@ def open_mock(app: Any) -> None:
         try:
             started = mock.start_session(context.store, context.catalog, workspace=context.workspace)
         except TrainerError as error:
-            app.notify(str(error), severity="error")
+            app.notify(str(error), severity="error", markup=False)
             return
         app.push_screen(MockScreen(started.id))
 
@@ -132,7 +133,7 @@ class MockScreen(Screen):
     class Failed(Message):
         def __init__(self, error: str, during: str) -> None:
             super().__init__()
-            self.error = error
+            self.error = inert(error)  # may quote the candidate's code
             self.during = during
 
     def __init__(self, session_id: int, *, tick: float = TICK_S) -> None:
@@ -274,9 +275,10 @@ class MockScreen(Screen):
             with self.app.suspend():
                 subprocess.call(command)
         except SuspendNotSupported:
-            self.notify(f"Cannot open an editor here; edit {item.path} yourself.", severity="warning")
+            self.notify(f"Cannot open an editor here; edit {item.path} yourself.", severity="warning",
+                        markup=False)
         except OSError as error:
-            self.notify(f"Could not run {command[0]}: {error.strerror or error}", severity="error")
+            self.notify(f"Could not run {command[0]}: {error.strerror or error}", severity="error", markup=False)
         self._show_file()
 
     def action_check(self) -> None:
@@ -326,7 +328,7 @@ class MockScreen(Screen):
             try:
                 mock.abandon(self.context.store)
             except TrainerError as error:
-                self.notify(str(error), severity="error")
+                self.notify(str(error), severity="error", markup=False)
                 return
             self.notify(f"Mock round {self.session_id} abandoned.")
             self.app.pop_screen()
@@ -368,7 +370,7 @@ class MockScreen(Screen):
         else:
             text, severity = str(getattr(message, "error", "")), "error"
         try:
-            self.app.call_from_thread(self.app.notify, text, title="Mock round", severity=severity)
+            self.app.call_from_thread(self.app.notify, text, title="Mock round", severity=severity, markup=False)
         except RuntimeError:
             pass  # the app has exited; the database has the result all the same
 
@@ -398,9 +400,9 @@ class MockScreen(Screen):
             # shows the scorecard once it is done.
             self.waiting_for_other = True
             self.handing_in = True
-            self.notify(message.error, severity="warning")
+            self.notify(message.error, severity="warning", markup=False)
             return
-        self.notify(message.error, title="Mock round", severity="error", timeout=10)
+        self.notify(message.error, title="Mock round", severity="error", timeout=10, markup=False)
 
     def _show_scorecard(self) -> None:
         if self._timer is not None:
@@ -492,7 +494,7 @@ class MockScorecardScreen(Screen):
                     (f"{item.challenge_id}: ", "b"),
                     (f"modified {mock.format_duration(item.edited_late_s)} after the deadline", "$error")))
             if item.message:
-                notes.append(Content.assemble((f"{item.challenge_id}: ", "b"), item.message))
+                notes.append(Content.assemble((f"{item.challenge_id}: ", "b"), inert(item.message)))
         if card.late:
             notes.append(Content(f"mean of the points {card.raw_score:.1f} x late factor {card.late_factor:.2f}"))
         self.query_one("#card-notes", Static).update(Content("\n").join(notes))

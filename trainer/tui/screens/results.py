@@ -1,4 +1,9 @@
-"""Grade results: tests grouped by category, messages, and time bars per timed test."""
+"""Grade results: tests grouped by category, messages, and time bars per timed test.
+
+Names, messages, issues and the error are the candidate's text: each is shown
+as `Content` built from plain strings (never `Content.from_markup`), so
+`[b]` or `[@click=...]` in them is text, not markup or an action.
+"""
 
 from __future__ import annotations
 
@@ -106,6 +111,9 @@ class ResultsScreen(Screen):
             )
             for test in tests:
                 yield from self._test_rows(test)
+        if report.isolation:  # reports from before the field have none to state
+            yield Static(Content.styled(f"isolation: {report.isolation}", "$text-muted"),
+                         id="results-isolation")
 
     def _test_rows(self, test: "TestResult") -> "list[Widget]":
         mark, style = OUTCOME_MARK.get(test.outcome, ("?", ""))

@@ -7,6 +7,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import ProgressBar, Static
 
+from trainer.report import inert
+
 
 class GradingIndicator(Horizontal):
     """Hidden until a grading run starts; shows tests done of collected, and the current test."""
@@ -43,4 +45,5 @@ class GradingIndicator(Horizontal):
         self.add_class("-idle")
 
     def _label(self, text: str) -> None:
-        self.query_one("#grading-label", Static).update(Content(text))
+        # Test names arrive from the grading process: plain text, inert.
+        self.query_one("#grading-label", Static).update(Content(inert(text)))
