@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from trainer import store as store_module
+from trainer.errors import TrainerError
 from trainer.store import DatabaseTooNew, ImportFormatError, Store
 
 from progress_fixtures import FakeClock, make_report
@@ -366,3 +367,47 @@ def test_an_unusable_data_folder_is_a_clear_error(tmp_path):
     blocker.write_text("a file where the folder should be")
     with pytest.raises(store_module.StoreError, match="MLTRAINER_DATA_DIR"):
         Store.open(blocker / "progress.db")
+
+
+def test_a_grade_records_the_source_its_report_carries(store):
+    """The engine's report holds the text it graded; that, not the file, is what is stored."""
+    import hashlib
+
+    graded = "def kmeans(X, k):\n    return X[:k]\n"
+    report = make_report("kmeans", passed=True, ratio=1.0, sha=hashlib.sha256(graded.encode()).hexdigest())
+    report.source = graded
+    grade_id = store.record_grade(report)
+    assert store.grade_source(grade_id) == graded
+    assert store.grades()[0].source_sha256 == hashlib.sha256(graded.encode()).hexdigest()
+
+
+def test_a_write_sqlite_refuses_is_a_store_error_naming_the_file(tmp_path):
+    """query_only makes SQLite itself refuse writes, as it does for a read-only file."""
+    path = tmp_path / "progress.db"
+    with Store.open(path) as s:
+        s.execute("PRAGMA query_only = ON")
+        with pytest.raises(store_module.DatabaseNotWritable) as refused:
+            s.record_start("kmeans", "guided", "/w")
+        message = str(refused.value)
+        assert str(path) in message and "MLTRAINER_DATA_DIR" in message and "\n" not in message
+        assert isinstance(refused.value, TrainerError) and refused.value.exit_code == 2
+        s.execute("PRAGMA query_only = OFF")
+        s.record_start("kmeans", "guided", "/w")   # nothing was left half-done
+        assert len(s.starts()) == 1
+
+
+def test_a_database_path_that_is_a_folder_is_refused_not_moved_aside(tmp_path):
+    path = tmp_path / "progress.db"
+    path.mkdir()
+    with pytest.raises(store_module.DatabaseNotWritable, match="is a folder, not a file"):
+        Store.open(path)
+    assert path.is_dir() and list(tmp_path.iterdir()) == [path]
+
+
+def test_store_errors_are_user_errors_defined_with_the_others():
+    from trainer import errors
+
+    for name in ("StoreError", "DatabaseTooNew", "DatabaseNotWritable", "DataDirUnusable", "ImportFormatError"):
+        error_type = getattr(errors, name)
+        assert getattr(store_module, name) is error_type
+        assert issubclass(error_type, TrainerError)

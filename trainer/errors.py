@@ -56,3 +56,71 @@ class SolutionNotFound(TrainerError):
 
 class InputError(TrainerError):
     """Bad input from the user that has no more specific type."""
+
+
+class IsolationUnavailable(TrainerError):
+    """Full confinement of candidate code was required (--isolation require) but is not available."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+        super().__init__(f"full isolation is required but not available here: {why}. "
+                         "Grade on a Linux kernel with Landlock and seccomp (5.13 or newer), "
+                         "or drop --isolation require / MLTRAINER_ISOLATION=require to grade with limits only")
+
+
+# --------------------------------------------------------------------------
+# The progress database (trainer/store.py)
+# --------------------------------------------------------------------------
+
+#: What a user can always do when the progress database cannot be used where it is.
+USE_ANOTHER_FOLDER = "set MLTRAINER_DATA_DIR to a folder you can write"
+
+
+class StoreError(TrainerError):
+    """The progress database cannot be used (the message says why and what to do)."""
+
+
+class DatabaseTooNew(StoreError):
+    """The database was written by a newer mltrainer than this one."""
+
+    def __init__(self, path: Path, found: int, known: int) -> None:
+        self.path, self.found, self.known = path, found, known
+        super().__init__(
+            f"{path} has schema version {found}, but this mltrainer knows only up to "
+            f"version {known}. Upgrade mltrainer, or point MLTRAINER_DATA_DIR elsewhere."
+        )
+
+
+class DatabaseNotWritable(StoreError):
+    """mltrainer may not write the progress database, or create SQLite's files beside it.
+
+    ``blocker`` is what refuses: the database file itself, one of SQLite's
+    side files (``-wal``, ``-shm``, ``-journal``), or the folder, in which
+    SQLite must be able to create those files. ``fix`` says what to do.
+    """
+
+    def __init__(self, database: Path, blocker: Path, why: str, fix: str) -> None:
+        self.database, self.blocker, self.why = Path(database), Path(blocker), why
+        if self.blocker == self.database:
+            where = f"the progress database {self.database}"
+        elif self.blocker == self.database.parent:
+            where = f"the folder {self.blocker} of the progress database {self.database}"
+        else:
+            where = f"{self.blocker} (a working file of the progress database {self.database})"
+        super().__init__(f"cannot write to {where}: {why}; {fix}")
+
+
+class DataDirUnusable(StoreError):
+    """The folder that should hold the progress database is not a folder or cannot be created."""
+
+    def __init__(self, folder: Path, why: str) -> None:
+        self.folder, self.why = Path(folder), why
+        super().__init__(f"cannot use {self.folder} as mltrainer's data folder: {why}; {USE_ANOTHER_FOLDER}")
+
+
+class ImportFormatError(StoreError):
+    """An export file that cannot be imported."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path, self.why = path, why
+        super().__init__(f"cannot import {path}: {why}")

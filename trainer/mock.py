@@ -752,7 +752,6 @@ class _Handed:
     item: MockItem
     challenge: "Challenge | None"
     snapshot: Path | None
-    source: str | None
     last_edit: datetime | None
     edited_late_s: float | None
     untouched: bool
@@ -772,14 +771,14 @@ def _snapshot(session: MockSession, catalog: "Catalog") -> list[_Handed]:
             stat = item.path.stat()
             data = item.path.read_bytes()
         except FileNotFoundError:
-            handed.append(_Handed(item, challenge, None, None, None, None, False))
+            handed.append(_Handed(item, challenge, None, None, None, False))
             continue
         snapshot = target / item.path.name
         snapshot.write_bytes(data)
         last_edit = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
         late = (last_edit - session.deadline).total_seconds()
         handed.append(_Handed(
-            item, challenge, snapshot, data.decode("utf-8", "replace"), last_edit,
+            item, challenge, snapshot, last_edit,
             late if late > GRACE_S else None, _sha256(data) == item.stub_sha256,
         ))
     return handed
@@ -888,7 +887,8 @@ def _hand_in(store, catalog, session, at_deadline, grade_function, on_progress, 
     for h, report, message in graded:
         grade_id = None
         if report is not None:
-            grade_id = store.record_grade(report, h.source or "", mode="mock", mock_session_id=session.id)
+            # report.source is the snapshot as graded, even if the snapshot was touched meanwhile.
+            grade_id = store.record_grade(report, mode="mock", mock_session_id=session.id)
         cards.append((h, _item_card(session, h, report, message, grade_id)))
 
     allotted = session.allotted.total_seconds()

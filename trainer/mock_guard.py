@@ -32,8 +32,13 @@ def _a_round_may_be_open() -> bool:
     from contextlib import closing
 
     from trainer import paths
+    from trainer.store import not_writable
     path = paths.database_path()
-    if not path.exists():
+    # A database this process may not write (read-only, or another user's) holds no
+    # round it could finalise: commands that need the store say why themselves,
+    # and the others (list, show) run. Opening it read-only would also leave
+    # side files behind in the user's way.
+    if not path.is_file() or not_writable(path) is not None:
         return False
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as db:

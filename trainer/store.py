@@ -10,7 +10,11 @@ the TUI and a ``mltrainer watch`` running next to them. So:
   :data:`MIGRATIONS` are applied on open, in order, each in its own transaction;
 * a file that SQLite cannot read as a database is moved aside (renamed with a
   timestamp, never deleted) and a fresh database is used; ``Store.recovered_from``
-  then names the moved file so the caller can say so.
+  then names the moved file so the caller can say so;
+* a database mltrainer may not write (a read-only file or folder, files left
+  by another user) is refused at once with :class:`DatabaseNotWritable`, which
+  names the file and what to do; it is never mistaken for a damaged one, and
+  no grading run is wasted before a write fails.
 
 Timestamps are stored as ISO 8601 strings in UTC. The clock is injectable
 (``Store.open(clock=...)``) so scheduling can be tested without waiting.
@@ -32,7 +36,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from trainer.errors import TrainerError
+# The store's errors live in trainer.errors with every other user-facing
+# error; they stay importable from here, where they are raised.
+from trainer.errors import (  # noqa: F401 - re-exported
+    USE_ANOTHER_FOLDER,
+    DatabaseNotWritable,
+    DatabaseTooNew,
+    DataDirUnusable,
+    ImportFormatError,
+    StoreError,
+)
+
 Clock = Callable[[], datetime]
 
 #: Seconds a writer waits for another process's transaction before giving up.
@@ -41,28 +55,8 @@ BUSY_TIMEOUT_S = 30.0
 #: Version of the export file written by :meth:`Store.export_history`.
 EXPORT_FORMAT = 1
 
-
-class StoreError(TrainerError):
-    """The progress database cannot be used (the message says why and what to do)."""
-
-
-class DatabaseTooNew(StoreError):
-    """The database was written by a newer mltrainer than this one."""
-
-    def __init__(self, path: Path, found: int, known: int) -> None:
-        self.path, self.found, self.known = path, found, known
-        super().__init__(
-            f"{path} has schema version {found}, but this mltrainer knows only up to "
-            f"version {known}. Upgrade mltrainer, or point MLTRAINER_DATA_DIR elsewhere."
-        )
-
-
-class ImportFormatError(StoreError):
-    """An export file that cannot be imported."""
-
-    def __init__(self, path: Path, why: str) -> None:
-        self.path, self.why = path, why
-        super().__init__(f"cannot import {path}: {why}")
+#: Files SQLite creates beside the database while it is in use.
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 def utc_now() -> datetime:
@@ -359,12 +353,21 @@ def _recovery_lock(path: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    lock = path.with_name(path.name + ".lock")
+    try:
+        # Read-only is enough for flock, and works on a lock file another user left.
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise StoreError(f"cannot create the lock file {lock} to recover the progress database "
+                         f"{path}: {error.strerror or error}; {USE_ANOTHER_FOLDER}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _is_damaged(error: sqlite3.Error) -> bool:
@@ -374,6 +377,107 @@ def _is_damaged(error: sqlite3.Error) -> bool:
         return True
     text = str(error).lower()
     return "file is not a database" in text or "malformed" in text
+
+
+def side_files(path: Path) -> list[Path]:
+    """The files SQLite keeps beside the database ``path`` (whether or not they exist now)."""
+    return [path.with_name(path.name + suffix) for suffix in SIDE_FILE_SUFFIXES]
+
+
+def _is_refusal(error: sqlite3.Error) -> bool:
+    """Errors that mean "SQLite may not write (or open) the file here", not damage."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return True
+    text = str(error).lower()
+    return "readonly database" in text or "unable to open database file" in text
+
+
+def _was_replaced(error: sqlite3.Error) -> bool:
+    # The file was renamed or deleted under an open connection: another mltrainer
+    # moved a damaged database aside. Not a permission problem: running again helps.
+    return (getattr(error, "sqlite_errorname", "") or "") == "SQLITE_READONLY_DBMOVED"
+
+
+def not_writable(path: Path) -> DatabaseNotWritable | None:
+    """Why this process may not use the database ``path``, judged by the file
+    system before SQLite tries (None: nothing stands in the way).
+
+    SQLite opens a file it may not write read-only without a word and fails
+    only at the first write, and it needs to create ``-wal``/``-shm`` files
+    beside the database, so the database, its side files and the folder are
+    all looked at. ``os.access`` answers for this process, root included.
+    """
+    if path.is_dir():
+        return DatabaseNotWritable(path, path, "it is a folder, not a file",
+                                   f"move it away or {USE_ANOTHER_FOLDER}")
+    for candidate in (path, *side_files(path)):
+        if candidate.exists() and not os.access(candidate, os.R_OK | os.W_OK):
+            return _refusal(path, candidate)
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return _refusal(path, path.parent)
+    return None
+
+
+def _refusal(path: Path, blocker: Path) -> DatabaseNotWritable:
+    """The error for ``blocker`` (the database, a side file or the folder), with the fix that applies."""
+    import shlex
+
+    folder = blocker == path.parent
+    try:
+        read_only_fs = bool(os.statvfs(blocker).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        read_only_fs = False
+    try:
+        owner = blocker.stat().st_uid
+    except OSError:
+        owner = None
+    me = os.geteuid() if hasattr(os, "geteuid") else owner
+    if read_only_fs:
+        return DatabaseNotWritable(path, blocker, "it is on a read-only file system", USE_ANOTHER_FOLDER)
+    if folder:
+        if owner != me:  # not the user's to change
+            return DatabaseNotWritable(path, blocker, f"it belongs to another user (uid {owner})",
+                                       USE_ANOTHER_FOLDER)
+        return DatabaseNotWritable(path, blocker, "it is read-only, and SQLite must create its working files in it",
+                                   f"make it writable (chmod u+rwx {shlex.quote(str(blocker))}) "
+                                   f"or {USE_ANOTHER_FOLDER}")
+    # The side files carry the database's owner and mode: one command fixes them all.
+    files = shlex.quote(str(path)) + "*"
+    if owner != me:
+        return DatabaseNotWritable(
+            path, blocker, f"it belongs to another user (uid {owner}), perhaps from running mltrainer with sudo",
+            f"make it yours (sudo chown $USER {files}) or {USE_ANOTHER_FOLDER}")
+    why = "it is read-only" if os.access(blocker, os.R_OK) else "you may neither read nor write it"
+    return DatabaseNotWritable(path, blocker, why, f"make it writable (chmod u+rw {files}) or {USE_ANOTHER_FOLDER}")
+
+
+def _refused(path: Path, error: sqlite3.Error) -> StoreError:
+    """The error to show when SQLite refused to open or write ``path``."""
+    if _was_replaced(error):
+        return StoreError(f"the progress database {path} was replaced by another mltrainer while this one "
+                          "was using it (it had been damaged); run the command again")
+    return not_writable(path) or DatabaseNotWritable(
+        path, path, f"SQLite says {str(error)!r}",
+        f"check that you may write it and its folder {path.parent}, or {USE_ANOTHER_FOLDER}")
+
+
+def _make_data_dir(folder: Path) -> None:
+    """Create the folder of the database, or say in plain words why it cannot be used."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    except FileExistsError:
+        why = "it is a file, not a folder"
+    except NotADirectoryError:
+        above = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+        why = f"{above} is a file, not a folder" if above else "part of its path is not a folder"
+    except PermissionError:
+        above = next((p for p in folder.parents if p.exists()), None)
+        why = f"it does not exist, and you may not create folders in {above}"
+    except OSError as error:
+        why = f"it cannot be created ({error.strerror or error})"
+    raise DataDirUnusable(folder, why)
 
 
 class Store:
@@ -400,18 +504,17 @@ class Store:
 
             path = paths.database_path()
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StoreError(
-                f"cannot create the folder of the progress database {path.parent}: "
-                f"{error.strerror or error} (set MLTRAINER_DATA_DIR to use another folder)"
-            ) from None
+        _make_data_dir(path.parent)
+        refusal = not_writable(path)
+        if refusal is not None:
+            raise refusal
         recovered = None
         try:
             db = cls._connect_and_migrate(path)
         except sqlite3.Error as error:
-            if not (_is_damaged(error) or _is_io_error(error) or cls._unreadable(path)):
+            if _is_refusal(error):
+                raise _refused(path, error) from None
+            if not (_is_damaged(error) or _is_io_error(error)):
                 raise StoreError(f"cannot open the progress database {path}: {error}") from error
             db, recovered = cls._recover(path, clock or utc_now)
         store = cls(db, path, clock)
@@ -440,7 +543,9 @@ class Store:
             try:
                 return cls._connect_and_migrate(path), None
             except sqlite3.Error as error:
-                if not (_is_damaged(error) or cls._unreadable(path)):
+                if _is_refusal(error):
+                    raise _refused(path, error) from None
+                if not _is_damaged(error):
                     raise StoreError(f"cannot open the progress database {path}: {error}") from error
             moved = cls._move_aside(path, clock)
             try:
@@ -452,10 +557,6 @@ class Store:
                 ) from error
 
     @staticmethod
-    def _unreadable(path: Path) -> bool:
-        return path.exists() and not os.access(path, os.R_OK | os.W_OK)
-
-    @staticmethod
     def _move_aside(path: Path, clock: Clock) -> Path:
         stamp = clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         target = path.with_name(f"{path.name}.corrupt-{stamp}")
@@ -463,12 +564,18 @@ class Store:
         while target.exists():
             n += 1
             target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-        os.replace(path, target)
-        # The WAL and shared-memory files belong to the damaged database.
-        for suffix in ("-wal", "-shm", "-journal"):
-            sidecar = path.with_name(path.name + suffix)
-            if sidecar.exists():
-                os.replace(sidecar, target.with_name(target.name + suffix))
+        try:
+            os.replace(path, target)
+            # The WAL and shared-memory files belong to the damaged database.
+            for suffix in SIDE_FILE_SUFFIXES:
+                sidecar = path.with_name(path.name + suffix)
+                if sidecar.exists():
+                    os.replace(sidecar, target.with_name(target.name + suffix))
+        except OSError as error:
+            raise StoreError(
+                f"the progress database {path} is damaged and cannot be moved aside "
+                f"({error.strerror or error}); move it away yourself or {USE_ANOTHER_FOLDER}"
+            ) from None
         return target
 
     @staticmethod
@@ -587,12 +694,19 @@ class Store:
     def record_grade(
         self,
         report: Any,
-        source: str,
+        source: str | None = None,
         *,
         mode: str = "practice",
         mock_session_id: int | None = None,
     ) -> int:
-        """Store a GradeReport with a copy of the graded source; return the grade's id."""
+        """Store a GradeReport with a copy of the graded source; return the grade's id.
+
+        ``source`` defaults to ``report.source``: the text the engine read and
+        graded, whose hash is ``report.source_sha256``. Reading the file again
+        instead would store whatever was saved while the grading ran.
+        """
+        if source is None:
+            source = report.source
         data = report.to_dict()
         sha = data.get("source_sha256") or hashlib.sha256(source.encode("utf-8")).hexdigest()
         tests = data.get("tests") or []
@@ -1030,6 +1144,8 @@ def _is_environmental(error: BaseException | None) -> bool:
 
 
 def _write_error(path: Path, error: sqlite3.Error) -> StoreError:
+    if _is_refusal(error):
+        return _refused(path, error)
     if "locked" in str(error) or "busy" in str(error):
         why = f"it stayed locked by another mltrainer for {BUSY_TIMEOUT_S:.0f} s"
     else:

@@ -338,7 +338,7 @@ def print_scorecard(card: "Scorecard") -> None:
         if item.message:
             notes.append(item.message)
         if notes:
-            out.print(f"  {item.challenge_id}: " + "; ".join(notes), highlight=False)
+            out.print(f"  {item.challenge_id}: " + "; ".join(notes), highlight=False, markup=False)
     factor = f" x late factor {card.late_factor:.2f}" if card.late else ""
     out.print(f"\n[bold]Score {card.score:.1f} / 100[/]  (mean of the points {card.raw_score:.1f}{factor})")
     out.print(f"[dim]{card.formula}[/]", highlight=False)

@@ -38,23 +38,25 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
     path = Path(solution) if solution else solution_path(challenge, workspace)
     if not path.is_file():
         raise SolutionNotFound(path, challenge.id)
+    # A database that cannot be written is reported now, not after the first run.
+    open_store().close()
+    from rich.markup import escape
     out = console()
     last = {"passed": False}
 
     def run_once() -> None:
         out.rule(f"{challenge.id} · {datetime.now().strftime('%H:%M:%S')}")
         try:
-            source = path.read_text(encoding="utf-8", errors="replace")
             report = run_grade(challenge, path, out=out, fail_fast=fail_fast)
         except SolutionNotFound as missing:  # deleted between two saves: wait for the next
-            out.print(f"[yellow]{missing}[/]; waiting for it to come back")
+            out.print(f"[yellow]{escape(str(missing))}[/]; waiting for it to come back")
             last["passed"] = False
             return
         with open_store() as store:
-            store.record_grade(report, source)
+            store.record_grade(report)  # with report.source: a save during the run is graded next time
         render.print_text(report, out)
         last["passed"] = report.passed
-        out.print(f"[dim]Watching {path} for saves; Ctrl-C to stop.[/]")
+        out.print(f"[dim]Watching {escape(str(path))} for saves; Ctrl-C to stop.[/]")
 
     try:
         watch_loop(path, run_once, interval=interval or POLL_INTERVAL_S, max_runs=max_runs)
