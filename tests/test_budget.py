@@ -1,15 +1,22 @@
-"""Budgets measured for real in two workers: time, memory, growth, counts."""
+"""Budgets measured for real in two workers: time, memory, growth, counts.
+
+Besides honest slowness and waste, each way of cheating a measurement has a
+test here: a cached answer, work done in a thread that outlives its call,
+rubbish returned when the calls look timed, and the cost of moving large
+inputs and results, which must not dilute a ratio.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from trainer.grading.budget import Budget
+from trainer.grading import checks
+from trainer.grading.budget import Budget, Call
 from trainer.grading.checks import GradeFailure
 from trainer.grading.harness import one_pass_range
 from trainer.grading.proxy import SolutionProxy
-from trainer.sandbox.client import Limits, Worker
+from trainer.sandbox.client import CandidateFailure, Limits, Worker
 
 REFERENCE = """
 import numpy as np
@@ -46,28 +53,90 @@ def first(stream, k):
     return list(stream)[:k]
 """
 
+# Slow for real (a Python loop), but remembers every answer it ever gave.
+CACHES_ANSWERS = """
+import numpy as np
+_seen = {}
+
+def total(X):
+    key = np.asarray(X).tobytes()
+    if key not in _seen:
+        s = 0.0
+        for row in np.asarray(X):
+            for v in row:
+                s += v
+        _seen[key] = s
+    return _seen[key]
+"""
+
+# Counts its calls: the first one is answered honestly (and slowly), later
+# ones, which it takes for a timing run, return rubbish at once.
+RUBBISH_WHEN_TIMED = """
+import numpy as np
+calls = 0
+
+def total(X):
+    global calls
+    calls += 1
+    if calls > 1:
+        return 0.0
+    s = 0.0
+    for row in np.asarray(X):
+        for v in row:
+            s += v
+    return s
+"""
+
+# Slow loop done by a background thread, so the call itself returns at once
+# with an answer computed in an earlier call.
+WORKS_IN_A_THREAD = """
+import threading
+import numpy as np
+
+def total(X):
+    def spin():
+        s = 0.0
+        for _ in range(20):
+            for row in np.asarray(X):
+                for v in row:
+                    s += v
+    threading.Thread(target=spin).start()
+    return float(np.asarray(X).sum())
+"""
+
+def close_totals(got, expected, call):
+    # Sums of 40 000 standard normals: |error| of any summation order is far below 1e-8.
+    checks.close(got, expected, atol=1e-8, what="the total")
+
 
 @pytest.fixture
 def workers(tmp_path):
-    ref = tmp_path / "ref.py"
-    ref.write_text(REFERENCE)
-    slow = tmp_path / "slow.py"
-    slow.write_text(SLOW_AND_WASTEFUL)
-    made = {"ref": Worker(ref, Limits(), label="reference"), "same": Worker(ref, Limits()),
-            "slow": Worker(slow, Limits())}
-    yield made
-    for worker in made.values():
-        worker.stop()
+    made = {}
+
+    def worker(name: str, source: str, label: str = "solution") -> Worker:
+        path = tmp_path / f"{name}.py"
+        path.write_text(source)
+        made[name] = Worker(path, Limits(), label=label, hostile=label != "reference")
+        return made[name]
+
+    yield worker
+    for w in made.values():
+        w.stop()
 
 
 def budget_for(candidate, reference, records):
     return Budget(candidate, reference, {"time": 3.0, "memory": 3.0}, records.append)
 
 
+def matrices(shape, seed=0):
+    g = np.random.default_rng(seed)
+    return lambda run: Call(g.normal(size=shape))
+
+
 def test_same_code_is_within_the_time_budget(workers):
     records = []
-    X = np.random.default_rng(0).normal(size=(500, 2000))
-    m = budget_for(workers["same"], workers["ref"], records).time("total", X)
+    m = budget_for(workers("same", REFERENCE), workers("ref", REFERENCE, "reference"), records).time(
+        "total", matrices((200, 200)), check=close_totals, label="200x200")
     assert m.within_budget and 0.2 < m.ratio < 3.0 and records == [m]
     # CPU time must be fine-grained even under RLIMIT_CPU (a ~1 ms call is not 0).
     assert 0 < m.reference < 0.5 and 0 < m.candidate < 0.5
@@ -75,33 +144,81 @@ def test_same_code_is_within_the_time_budget(workers):
 
 def test_python_loops_fail_the_time_budget_with_a_clear_line(workers):
     records = []
-    X = np.random.default_rng(0).normal(size=(300, 300))
     with pytest.raises(GradeFailure, match=r"candidate .* vs reference .*x \(budget 3x\)"):
-        budget_for(workers["slow"], workers["ref"], records).time("total", X, label="300x300")
+        budget_for(workers("slow", SLOW_AND_WASTEFUL), workers("ref", REFERENCE, "reference"), records).time(
+            "total", matrices((200, 200)), check=close_totals, label="200x200")
     assert records[0].within_budget is False and records[0].ratio > 3
+
+
+def test_cached_answers_do_not_help_a_slow_solution(workers):
+    records = []
+    with pytest.raises(GradeFailure, match=r"\(budget 3x\)"):
+        budget_for(workers("cheat", CACHES_ANSWERS), workers("ref", REFERENCE, "reference"), records).time(
+            "total", matrices((200, 200)), check=close_totals, label="200x200")
+    assert records[0].ratio > 3
+
+
+# Twice the reference's arithmetic (a transcendental function of every
+# element, computed twice) on a 64 MB input and result, which cost about
+# half as much again to move in and out as the work itself.
+SINE = "import numpy as np\n\ndef sine(X):\n    return np.sin(X)\n"
+SINE_TWICE = "import numpy as np\n\ndef sine(X):\n    np.sin(X)\n    return np.sin(X)\n"
+
+
+def test_large_transfers_do_not_dilute_the_ratio(workers):
+    g = np.random.default_rng(3)
+
+    def same(got, expected, call):
+        checks.equal(got, expected, what="sin(X)")
+
+    m = Budget(workers("twice", SINE_TWICE), workers("ref", SINE, "reference"), {"time": 3.0}, lambda m: None).time(
+        "sine", lambda run: Call(g.normal(size=(2000, 4000))), check=same, label="64 MB in and out")
+    # The work alone is 2.0x. Moving 64 MB in and out costs ~47 ms of CPU beside
+    # ~80 ms of work (benchmarked here): counted, they would give
+    # (2 * 80 + 47) / (80 + 47) = 1.63x. The bounds sit between the two.
+    assert 1.72 < m.ratio < 2.3, m.ratio
+
+
+def test_rubbish_returned_in_timed_runs_fails_the_check(workers):
+    with pytest.raises(GradeFailure, match=r"result of a timed call .* \(run 2, on its own input\) is wrong"):
+        budget_for(workers("cheat", RUBBISH_WHEN_TIMED), workers("ref", REFERENCE, "reference"), []).time(
+            "total", matrices((200, 200)), check=close_totals, label="200x200")
+
+
+def test_a_thread_left_running_fails_the_call(workers):
+    with pytest.raises(CandidateFailure, match="left 1 thread running after total"):
+        budget_for(workers("cheat", WORKS_IN_A_THREAD), workers("ref", REFERENCE, "reference"), []).time(
+            "total", matrices((400, 400)), check=close_totals, label="400x400")
 
 
 def test_extra_temporaries_fail_the_memory_budget(workers):
     records = []
-    a, b = np.arange(1000.0), np.arange(1000.0)
-    budget_for(workers["same"], workers["ref"], records).memory("outer_sum", a, b)
+    # 2000 x 2000 float64 temporaries: 32 MB for the reference, 8x that for the wasteful one.
+    a, b = np.arange(2000.0), np.arange(2000.0)
+
+    def same_sums(got, expected, call):
+        checks.close(got, expected, rtol=1e-12, what="the sums")
+
+    ref = workers("ref", REFERENCE, "reference")
+    budget_for(workers("same", REFERENCE), ref, records).memory("outer_sum", Call(a, b), check=same_sums,
+                                                                label="outer_sum")
     with pytest.raises(GradeFailure, match="more memory than the reference"):
-        budget_for(workers["slow"], workers["ref"], records).memory("outer_sum", a, b)
+        budget_for(workers("slow", SLOW_AND_WASTEFUL), ref, records).memory("outer_sum", Call(a, b),
+                                                                             check=same_sums, label="outer_sum")
     same, slow = records
-    assert same.within_budget and slow.candidate > 7 * slow.reference
+    assert same.within_budget and slow.candidate > 5 * slow.reference
 
 
-@pytest.mark.parametrize("method", ["traced", "rss"])
-def test_peak_memory_sees_a_materialised_stream(workers, method):
+def test_peak_memory_sees_a_materialised_stream(workers):
     n = 1_000_000
-    _, lean = SolutionProxy(workers["ref"]).peak_memory("first", one_pass_range(n), 3, method=method)
-    _, fat = SolutionProxy(workers["slow"]).peak_memory("first", one_pass_range(n), 3, method=method)
+    _, lean = SolutionProxy(workers("ref", REFERENCE, "reference")).peak_memory("first", one_pass_range(n), 3)
+    _, fat = SolutionProxy(workers("slow", SLOW_AND_WASTEFUL)).peak_memory("first", one_pass_range(n), 3)
     assert lean < 1 << 20 < 30 << 20 < fat  # a list of 10^6 ints is ~36 MB
 
 
 def test_growth_exponent_is_fitted_on_log_log(workers):
     records = []
-    budget = budget_for(workers["same"], workers["ref"], records)
+    budget = budget_for(workers("same", REFERENCE), workers("ref", REFERENCE, "reference"), records)
     m = budget.growth([1000, 2000, 4000], lambda n: n ** 1.5, max_exponent=1.6, label="n^1.5")
     assert m.candidate == pytest.approx(1.5)
     with pytest.raises(GradeFailure, match="grows faster"):
@@ -110,7 +227,7 @@ def test_growth_exponent_is_fitted_on_log_log(workers):
 
 def test_counts_and_notes(workers):
     records = []
-    budget = budget_for(workers["same"], workers["ref"], records)
+    budget = budget_for(workers("same", REFERENCE), workers("ref", REFERENCE, "reference"), records)
     budget.at_most("evaluations per query", 120, 200, unit="evaluations")
     with pytest.raises(GradeFailure, match=r"candidate 250 evaluations \(limit 200 evaluations\)"):
         budget.at_most("evaluations per query", 250, 200, unit="evaluations")

@@ -17,7 +17,7 @@ from trainer.engine import grade
 from trainer.errors import SolutionNotFound
 from trainer import render
 
-from conftest import HOSTILE, TOY_PACK
+from conftest import HOSTILE, TOY_PACK, descendants, is_busy_worker
 
 REFERENCE = TOY_PACK / "reference" / "toy.py"
 SLACK_S = 8  # worker start-up, pytest start-up and a loaded CI machine
@@ -167,9 +167,10 @@ def test_json_report_has_the_documented_fields(toy):
 
 
 def test_junit_counts_failures_but_not_failed_bonus_parts(toy):
+    # Patching numpy makes row_sums wrong everywhere, the timed calls included.
     report = grade(toy, HOSTILE / "patches_numpy.py")
     suite = ET.fromstring(render.to_junit(report)).find("testsuite")
-    assert suite.get("failures") == "2"
+    assert suite.get("failures") == "3"
     bonus = [c for c in suite.iter("testcase") if c.get("name").endswith("(bonus)")]
     assert bonus and bonus[0].find("failure") is None
 
@@ -180,23 +181,19 @@ def test_text_report_groups_by_category_and_explains(toy):
     console = Console(record=True, width=120)
     render.print_text(report, console)
     text = console.export_text()
-    assert "FAILED: 2/4 tests passed" in text
+    assert "FAILED: 1/4 tests passed" in text
     assert text.index("Correctness") < text.index("Edge cases") < text.index("Performance")
     assert "expected" in text and "got" in text
 
 
 def test_cancel_stops_a_run_quickly_and_leaves_no_worker(toy, tmp_path):
-    import os
     import threading
 
     from trainer.engine import GradingCancelled
 
-    pid_file = tmp_path / "worker.pid"
     solution = tmp_path / "toy.py"
     solution.write_text(
-        "import os\n\n"
         "def row_sums(X):\n"
-        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
         "    while True:\n"
         "        pass\n\n"
         "def scale(X, c):\n"
@@ -213,23 +210,14 @@ def test_cancel_stops_a_run_quickly_and_leaves_no_worker(toy, tmp_path):
     thread = threading.Thread(target=run)
     thread.start()
     deadline = time.monotonic() + 60
-    while not pid_file.exists() and time.monotonic() < deadline:
+    while not [pid for pid in descendants() if is_busy_worker(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.1)
-    pid = int(pid_file.read_text())
+    assert [pid for pid in descendants() if is_busy_worker(pid)], "the solution's worker never started"
     begin = time.monotonic()
     cancel.set()
     thread.join(30)
     assert "cancelled" in result and time.monotonic() - begin < 5
-
-    def alive() -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
     deadline = time.monotonic() + 5
-    while alive() and time.monotonic() < deadline:  # the worker dies with its grader (PR_SET_PDEATHSIG)
+    while descendants() and time.monotonic() < deadline:  # workers die with their grader (PR_SET_PDEATHSIG)
         time.sleep(0.05)
-    assert not alive()
+    assert not descendants()

@@ -67,3 +67,66 @@ def test_decoder_refuses_mismatched_buffer():
     decoder = protocol.Decoder([memoryview(bytearray(7))])
     with pytest.raises(protocol.DecodeError):
         decoder.decode({"$a": ["<f8", [1], 0]})
+
+
+# -- frames from a sender that does not follow the rules ------------------------------
+
+def frame(header, buffers=(), table=None):
+    """The payload of a frame with a hand-written header (what a hostile worker can send)."""
+    import json
+    import struct
+    head = json.dumps(header).encode()
+    sizes = json.dumps([len(b) for b in buffers] if table is None else table).encode()
+    return bytearray(struct.pack("<II", len(head), len(sizes)) + head + sizes + b"".join(buffers))
+
+
+def decode(payload, **kwargs):
+    header, buffers = protocol.split(payload, **kwargs)
+    return protocol.Decoder(buffers).decode(header)
+
+
+def test_a_buffer_backs_one_value_only():
+    # One 8-byte buffer referred to twice would decode into twice the bytes received.
+    twice = {"$t": [{"$a": ["<f8", [1], 0]}, {"$a": ["<f8", [1], 0]}]}
+    with pytest.raises(protocol.DecodeError, match="buffer 0 is used twice"):
+        decode(frame(twice, [b"\0" * 8]))
+
+
+@pytest.mark.parametrize("shape, why", [
+    ([-1, -8], "non-negative"),
+    ([2 ** 62, 4], "does not match"),      # would overflow an int64 product
+    ([True], "non-negative"),
+])
+def test_array_shapes_are_checked_against_the_buffer(shape, why):
+    with pytest.raises(protocol.DecodeError, match=why):
+        decode(frame({"$a": ["<f8", shape, 0]}, [b"\0" * 8]))
+
+
+@pytest.mark.parametrize("dtype", ["|O", "V8", "(1000000000,)<f8", "<U0", "not a dtype"])
+def test_refused_dtypes(dtype):
+    with pytest.raises(protocol.DecodeError):
+        decode(frame({"$a": [dtype, [1], 0]}, [b"\0" * 8]))
+
+
+def test_the_buffer_table_must_add_up_to_the_frame():
+    with pytest.raises(protocol.DecodeError, match="does not match its contents"):
+        decode(frame({"$b": 0}, [b"abc"], table=[1 << 40]))
+    with pytest.raises(protocol.DecodeError, match="malformed buffer table"):
+        decode(frame(None, [], table=[-3]))
+
+
+def test_json_headers_are_capped_and_deep_nesting_refused():
+    with pytest.raises(protocol.DecodeError, match="at most 100"):
+        decode(frame(["x" * 200]), max_header=100)
+    deep = bytearray(b"[" * 100_000 + b"]" * 100_000)
+    import struct
+    payload = bytearray(struct.pack("<II", len(deep), 2)) + deep + b"[]"
+    with pytest.raises(protocol.DecodeError):
+        decode(payload)
+
+
+@pytest.mark.parametrize("node", [{"$f": "1e999"}, {"$c": [1]}, {"$d": [[[1, [2]], 2]]}, {"$d": "x"}, {"$t": 5},
+                                  {"$x": 1}, {"a": 1, "b": 2}])
+def test_malformed_nodes_are_refused(node):
+    with pytest.raises(protocol.DecodeError):
+        decode(frame(node))

@@ -29,7 +29,8 @@ IMPLICIT_IMPORTS = frozenset({
     "itertools", "math", "numbers", "operator", "statistics", "typing",
 })
 FORBIDDEN_IMPORTS = frozenset({"trainer", "graders", "reference"})
-DEFAULT_LIMITS = {"call_timeout": 10.0, "memory_mb": 2048, "output_mb": 8, "cpu_seconds": 600}
+DEFAULT_LIMITS = {"call_timeout": 10.0, "memory_mb": 2048, "output_mb": 8, "cpu_seconds": 600, "reply_mb": 256,
+                  "disk_mb": 64}
 DEFAULT_BUDGETS = {"time": 3.0, "memory": 3.0}
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -3,15 +3,23 @@
 `grade()` is the one entry point. It never prints and never raises for
 anything the candidate did: a crash, a hang or a limit in candidate code ends
 up as a failed test in the report. It raises `TrainerError` only for input
-errors (no such solution file). Importing this module is cheap: numpy and
-pytest are imported by the pytest subprocess, not here.
+errors (no such solution file, full isolation required but unavailable).
+Importing this module is cheap: numpy and pytest are imported by the pytest
+subprocess, not here.
+
+What decides a verdict never passes through anything a worker can reach: the
+file is read once and its bytes are what is graded; the pytest process sends
+its results over a pipe only it holds; and a run counts only if that process
+exited normally after reporting every test it collected.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,17 +29,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from trainer import paths
 from trainer.catalog import Challenge
-from trainer.errors import SolutionNotFound, TrainerError
+from trainer.errors import InputError, IsolationUnavailable, SolutionNotFound, TrainerError
 from trainer.report import GradeReport, TestResult
-from trainer.static_checks import check_file
+from trainer.static_checks import check_bytes
 
 # The whole pytest run is stopped after this long, whatever happens inside it.
 RUN_TIMEOUT_S = 30 * 60
+ISOLATION_ENV = "MLTRAINER_ISOLATION"
+ISOLATION_MODES = ("auto", "require", "none")
+RUN_PREFIX = "mltrainer-grade-"
+_LOCK_NAME = ".lock"
+# A run folder without a lock file is left alone this long (it may be being made).
+_UNLOCKED_GRACE_S = 3600
 
 Event = dict
 EventCallback = Callable[[Event], None]
 _POLL_S = 0.2
+_OUTCOMES = frozenset({"passed", "failed", "error", "skipped"})
 
 
 class GradingCancelled(TrainerError):
@@ -45,50 +61,96 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def isolation_mode(requested: str | None = None) -> str:
+    """The isolation mode: `requested`, else $MLTRAINER_ISOLATION, else "auto"."""
+    mode = (requested or os.environ.get(ISOLATION_ENV) or "auto").strip().lower()
+    if mode not in ISOLATION_MODES:
+        source = "--isolation" if requested else ISOLATION_ENV
+        raise InputError(f"{source} must be one of {', '.join(ISOLATION_MODES)}, not {mode!r}")
+    return mode
+
+
+def isolation_outlook(mode: str) -> tuple[str, str]:
+    """(the isolation a run in `mode` will report, why it falls short or "").
+
+    Raises IsolationUnavailable in "require" mode when the kernel cannot
+    confine workers fully.
+    """
+    from trainer.sandbox.confine import describe, probe
+    if mode == "none":
+        why = f"confinement turned off ({ISOLATION_ENV}=none or --isolation none)"
+        return f"limits only ({why})", why
+    abi, seccomp, why = probe()
+    level = describe(abi, seccomp)
+    if abi and seccomp:
+        return level, ""
+    if mode == "require":
+        raise IsolationUnavailable(why)
+    return (f"{level} only ({why})" if level else f"limits only ({why})"), why
+
+
 def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: bool = False,
           keyword: str | None = None, marker: str | None = None, on_event: EventCallback | None = None,
-          run_timeout: float = RUN_TIMEOUT_S, cancel: threading.Event | None = None) -> GradeReport:
+          run_timeout: float = RUN_TIMEOUT_S, cancel: threading.Event | None = None,
+          isolation: str | None = None) -> GradeReport:
     """Grade the solution file against the challenge's hidden grader.
 
     Setting `cancel` (from another thread) stops the run within a fraction of
-    a second, workers included, and raises GradingCancelled.
+    a second, workers included, and raises GradingCancelled. `isolation` is
+    "auto", "require" or "none" (default: $MLTRAINER_ISOLATION, else auto).
     """
+    mode = isolation_mode(isolation)
+    outlook, why_not = isolation_outlook(mode)
     path = Path(solution_path).expanduser()
     if not path.is_file():
         raise SolutionNotFound(path, challenge.id)
     started = time.monotonic()
     started_at = _now()
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     sha = hashlib.sha256(raw).hexdigest()
-    source, issues = check_file(path, challenge)
+    _, issues = check_bytes(raw, path, challenge)
 
-    def report(status: str, tests=(), error: str = "") -> GradeReport:
+    def report(status: str, tests=(), error: str = "", isolation_level: str = outlook) -> GradeReport:
         return GradeReport(challenge_id=challenge.id, solution_path=str(path), source_sha256=sha,
                            started_at=started_at, duration_s=round(time.monotonic() - started, 3), status=status,
-                           static_issues=issues, tests=list(tests), error=error)
+                           static_issues=issues, tests=list(tests), error=error, isolation=isolation_level,
+                           source=raw.decode("utf-8", "replace"))
 
     if issues:
         if on_event:
             on_event({"event": "rejected", "issues": len(issues)})
-        return report("rejected")
+        return report("rejected", isolation_level="")
 
-    with tempfile.TemporaryDirectory(prefix="mltrainer-grade-") as tmp:
-        results_path = Path(tmp) / "results.json"
+    with _RunFolder() as run:
+        # The bytes read above are what is graded, whatever happens to the file now.
+        snapshot = run.path / "candidate" / path.name
+        snapshot.parent.mkdir()
+        snapshot.write_bytes(raw)
+        secrets = sorted({str(p) for p in (
+            challenge.root, paths.content_root(), *paths.extra_content_roots(), Path(__file__).resolve().parent,
+            path.resolve().parent, paths.data_dir(), run.path)})
+        config = {
+            "solution": str(snapshot), "reference": str(challenge.reference_path),
+            "challenge": str(challenge.folder), "root": str(challenge.root),
+            "workers": str(run.path / "workers"), "secrets": secrets,
+            "isolation": mode, "why_not": why_not,
+        }
+        (run.path / "workers").mkdir()
+        config_path = run.path / "run.json"
+        config_path.write_text(json.dumps(config), encoding="utf-8")
         # An empty ini file keeps the user's own pytest configuration out of the run.
-        ini = Path(tmp) / "pytest.ini"
+        ini = run.path / "pytest.ini"
         ini.write_text("[pytest]\n", encoding="utf-8")
         read_fd, write_fd = os.pipe()
         command = [
             sys.executable, "-m", "pytest", str(challenge.grader_path),
             "-p", "trainer.grading.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
-            "-c", str(ini), "--rootdir", tmp, "--import-mode=importlib", "-q", "--no-header",
+            "-c", str(ini), "--rootdir", str(run.path), "--import-mode=importlib", "-q", "--no-header",
             "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            f"--mltrainer-solution={path.resolve()}",
-            f"--mltrainer-reference={challenge.reference_path}",
-            f"--mltrainer-challenge={challenge.folder}",
-            f"--mltrainer-root={challenge.root}",
-            f"--mltrainer-results={results_path}",
-            f"--mltrainer-events-fd={write_fd}",
+            f"--mltrainer-run={config_path}", f"--mltrainer-events-fd={write_fd}",
         ]
         if fail_fast:
             command.append("-x")
@@ -98,17 +160,17 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             command += ["-m", marker]
         env = dict(os.environ)
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        # Workers make their folders under this run's own, so whatever happens
-        # to the grader process, nothing is left behind in /tmp.
-        env["TMPDIR"] = tmp
+        # Everything the run makes goes under its own folder, removed at the end.
+        env["TMPDIR"] = str(run.path)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["MLTRAINER_GRADER_PARENT"] = str(os.getpid())
         package_parent = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
-        proc = subprocess.Popen(command, cwd=tmp, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(command, cwd=run.path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True)
         os.close(write_fd)
-        reader = threading.Thread(target=_read_events, args=(read_fd, on_event), daemon=True)
-        reader.start()
+        events = _EventReader(read_fd, on_event)
+        events.start()
         deadline = time.monotonic() + run_timeout
         try:
             while True:
@@ -129,16 +191,27 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             proc.wait()
             raise
         finally:
-            reader.join(timeout=5)
+            # Nothing of the run may outlive it: anything still in the
+            # grader's process group goes now.
+            _kill_group(proc)
+            events.join(timeout=5)
         text = output.decode("utf-8", "replace")
-        if not results_path.exists():
-            return report("error", error=f"the grader did not run (pytest exit status {proc.returncode}):\n"
-                                         + _tail(text))
-        data = json.loads(results_path.read_text(encoding="utf-8"))
 
-    tests = [TestResult.from_dict(t) for t in data["tests"]]
-    if data["collect_errors"]:
-        return report("error", tests, error="the grader could not be loaded:\n" + _tail("\n".join(data["collect_errors"])))
+    data = events.results
+    try:
+        tests = [TestResult.from_dict(t) for t in data["tests"]] if data else []
+        collect_errors = [str(e) for e in data["collect_errors"]] if data else []
+        isolation_level = str(data.get("isolation") or outlook) if data else outlook
+    except (KeyError, TypeError, ValueError) as exc:
+        return report("error", error=f"the grader's results could not be read ({exc})")
+    if collect_errors:  # pytest stops with exit status 2 then
+        return report("error", tests, error="the grader could not be loaded:\n" + _tail("\n".join(collect_errors)))
+    if data is None or proc.returncode not in (0, 1):
+        return report("error", error=f"the grader did not finish (pytest exit status {proc.returncode}); "
+                                     "its results do not count:\n" + _tail(text))
+    if events.collected is None or len(tests) != events.collected or any(t.outcome not in _OUTCOMES for t in tests):
+        return report("error", tests, error="the grader did not report every test it collected; "
+                                            "its results do not count")
     if not tests:
         return report("error", error="the grader selected no tests")
     if any(t.outcome == "error" for t in tests):
@@ -149,22 +222,98 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         status = "passed" if required and all(t.outcome in ("passed", "skipped") for t in required) \
             and any(t.passed for t in required) else "failed"
         error = ""
-    return report(status, tests, error=error)
+    return report(status, tests, error=error, isolation_level=isolation_level)
 
 
-def _read_events(fd: int, on_event: EventCallback | None) -> None:
-    with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as stream:
-        for line in stream:
-            if on_event is None:
-                continue
+class _EventReader(threading.Thread):
+    """Reads the grader's event stream: progress for `on_event`, then its results."""
+
+    def __init__(self, fd: int, on_event: EventCallback | None) -> None:
+        super().__init__(daemon=True)
+        self.fd = fd
+        self.on_event = on_event
+        self.results: dict | None = None
+        self.collected: int | None = None
+
+    def run(self) -> None:
+        with os.fdopen(self.fd, "r", encoding="utf-8", errors="replace") as stream:
+            for line in stream:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(event, dict):
+                    continue
+                kind = event.get("event")
+                if kind == "results":
+                    # Only one results message counts: a second one is not the grader's.
+                    self.results = event if self.results is None else {}
+                    continue
+                if kind == "collected" and isinstance(event.get("count"), int):
+                    self.collected = event["count"] if self.collected is None else -1
+                if self.on_event is None:
+                    continue
+                try:
+                    self.on_event(event)
+                except Exception:  # a renderer's problem must not stop grading
+                    pass
+
+
+class _RunFolder:
+    """A grading run's temporary folder, locked while the run lives.
+
+    The lock (flock on a file inside) is released by the kernel when the
+    process that holds it dies, however it dies; so a later run can tell a
+    folder left behind by a killed run from one in use, and removes it.
+    """
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self._lock_fd = -1
+
+    def __enter__(self) -> "_RunFolder":
+        remove_stale_runs()
+        self.path = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
+        self._lock_fd = os.open(self.path / _LOCK_NAME, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self._lock_fd)
+
+
+def remove_stale_runs(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the folders of grading runs whose process is gone; return them."""
+    folder = Path(folder or tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(RUN_PREFIX) and p.is_dir()]
+    except OSError:
+        return removed
+    for run in candidates:
+        try:
+            fd = os.open(run / _LOCK_NAME, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
             try:
-                event = json.loads(line)
-            except ValueError:
+                stale = time.time() - run.stat().st_mtime > _UNLOCKED_GRACE_S
+            except OSError:
                 continue
-            try:
-                on_event(event)
-            except Exception:  # a renderer's problem must not stop grading
-                pass
+            if stale:
+                shutil.rmtree(run, ignore_errors=True)
+                removed.append(run)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: that run is alive
+            os.close(fd)
+            continue
+        shutil.rmtree(run, ignore_errors=True)
+        os.close(fd)
+        removed.append(run)
+    return removed
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

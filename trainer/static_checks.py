@@ -72,10 +72,15 @@ def check_source(source: str, path: str, challenge: Challenge) -> list[Issue]:
     return sorted(issues, key=lambda i: (i.line or 0, i.column or 0))
 
 
-def check_file(path: Path, challenge: Challenge) -> tuple[str | None, list[Issue]]:
-    """Read and check a file: (source or None if unreadable, findings)."""
+def check_bytes(raw: bytes, path: Path, challenge: Challenge) -> tuple[str | None, list[Issue]]:
+    """Check a file's contents: (source, or None if it is not text; findings)."""
     try:
-        source = path.read_text(encoding="utf-8")
+        source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Issue(str(path), None, None, f"the file is not UTF-8 text ({exc.reason})")]
     return source, check_source(source, str(path), challenge)
+
+
+def check_file(path: Path, challenge: Challenge) -> tuple[str | None, list[Issue]]:
+    """Read and check a file: (source or None if unreadable, findings)."""
+    return check_bytes(path.read_bytes(), path, challenge)

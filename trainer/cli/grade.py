@@ -9,6 +9,7 @@ import click
 
 from trainer.cli.common import console, get_challenge, open_store, workspace_option
 from trainer.errors import InputError
+from trainer.report import inert
 
 FORMATS = ("text", "json", "junit", "markdown")
 
@@ -21,7 +22,8 @@ def _progress(out, label: str):
     return out.status(f"grading {label}...")
 
 
-def run_grade(challenge, path: Path, *, out, fail_fast: bool = False, marker: str | None = None):
+def run_grade(challenge, path: Path, *, out, fail_fast: bool = False, marker: str | None = None,
+              isolation: str | None = None):
     from trainer.engine import grade as grade_solution
     with _progress(out, challenge.id) as status:
         state = {"done": 0, "total": 0}
@@ -32,11 +34,31 @@ def run_grade(challenge, path: Path, *, out, fail_fast: bool = False, marker: st
             if event.get("event") == "collected":
                 state["total"] = event.get("count", 0)
             elif event.get("event") == "start":
-                status.update(f"grading {challenge.id}: {state['done'] + 1}/{state['total']} {event.get('name', '')}")
+                from rich.markup import escape
+                name = escape(inert(str(event.get("name", ""))))
+                status.update(f"grading {challenge.id}: {state['done'] + 1}/{state['total']} {name}")
             elif event.get("event") == "done":
                 state["done"] += 1
 
-        return grade_solution(challenge, path, fail_fast=fail_fast, marker=marker, on_event=on_event)
+        return grade_solution(challenge, path, fail_fast=fail_fast, marker=marker, on_event=on_event,
+                              isolation=isolation)
+
+
+def warn_about_isolation(isolation: str | None) -> None:
+    """Refuse (require) or warn once (auto) when the kernel cannot confine candidate code fully."""
+    from trainer.engine import isolation_mode, isolation_outlook
+    mode = isolation_mode(isolation)
+    outlook, why_not = isolation_outlook(mode)   # raises IsolationUnavailable in require mode
+    if why_not and mode == "auto":
+        click.echo(f"warning: solutions run with {outlook}: a file written to cheat could forge its result "
+                   "(docs/security.md; --isolation require refuses to grade here)", err=True)
+
+
+isolation_option = click.option(
+    "--isolation", type=click.Choice(("auto", "require", "none")), default=None,
+    help="How candidate code is confined: auto (what the kernel offers; warn if partial), require (refuse to "
+         "grade without Landlock and seccomp: for CI), none (resource limits only). Default: "
+         "$MLTRAINER_ISOLATION or auto.")
 
 
 def _render(reports: list, fmt: str) -> str:
@@ -57,9 +79,10 @@ def _render(reports: list, fmt: str) -> str:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report to this file (the text summary still goes to the terminal).")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing test.")
+@isolation_option
 @workspace_option
 def grade(challenge_id: str | None, solution: str | None, fmt: str, output: str | None, fail_fast: bool,
-          workspace: str | None) -> None:
+          isolation: str | None, workspace: str | None) -> None:
     """Grade your solution: hidden tests, clear verdicts, speed vs the reference.
 
     Without CHALLENGE_ID, grades every solution file in the workspace (for CI).
@@ -81,14 +104,14 @@ def grade(challenge_id: str | None, solution: str | None, fmt: str, output: str 
         challenge = catalog.get(challenge_id)
         jobs = [(challenge, Path(solution) if solution else solution_path(challenge, workspace))]
 
+    warn_about_isolation(isolation)
     to_stdout = fmt != "text" and output is None
     out = console(stderr=to_stdout)
     reports = []
     with open_store() as store:
         for challenge, path in jobs:
-            report = run_grade(challenge, path, out=out, fail_fast=fail_fast)
-            source = path.read_text(encoding="utf-8", errors="replace")
-            store.record_grade(report, source)
+            report = run_grade(challenge, path, out=out, fail_fast=fail_fast, isolation=isolation)
+            store.record_grade(report)  # with report.source: the text graded, not the file as it is now
             reports.append(report)
             if fmt == "text" or output is not None:
                 render.print_text(report, out)
@@ -149,15 +172,17 @@ def compare(challenge_id: str, solution: str | None, yes: bool, workspace: str |
     if ratio is not None:
         out.print(f"[bold]Speed[/]: your solution takes {ratio:.1f}x the reference's time (slowest timed test).")
     for line in timing_lines:
-        out.print(f"  {line}", highlight=False)
+        out.print(f"  {line}", highlight=False, markup=False)
 
 
 def _side_by_side(out, mine: Path, reference: Path) -> None:
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.table import Table
-    left = Panel(Syntax(mine.read_text(encoding="utf-8", errors="replace"), "python", line_numbers=True,
-                        word_wrap=True), title=f"yours: {mine.name}")
+    from rich.markup import escape
+    # The solution is candidate text: no control characters reach the terminal, no markup in its name.
+    left = Panel(Syntax(inert(mine.read_text(encoding="utf-8", errors="replace")), "python", line_numbers=True,
+                        word_wrap=True), title=f"yours: {escape(inert(mine.name))}")
     right = Panel(Syntax(reference.read_text(encoding="utf-8"), "python", line_numbers=True, word_wrap=True),
                   title="reference")
     if out.width >= 160:

@@ -3,8 +3,15 @@
 Loaded with `-p trainer.grading.plugin` by the engine (trainer/engine.py) in
 a trusted pytest process. It provides the `solution`, `reference`, `rng`,
 `budget` and `challenge` fixtures, turns every test outcome into a
-`TestResult` with a message written for the user, streams progress events,
-and writes the results as JSON for the engine.
+`TestResult` with a message written for the user, and streams progress
+events and, last, the results to the engine over a pipe that no worker
+holds.
+
+The process hardens itself first: it dies with the engine (so nothing of a
+run outlives a killed CLI), it cannot be inspected by other processes of the
+same user (no /proc/<pid>/mem, fd or environ), and it becomes the subreaper
+of everything its workers start, so a stray process is still its child and
+is stopped with its worker.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from trainer.grading.budget import Budget
 from trainer.grading.checks import GradeFailure
 from trainer.grading.proxy import SolutionProxy
 from trainer.report import CATEGORIES, Measurement, TestResult
-from trainer.sandbox.client import CandidateFailure, CandidateRaised, Limits, ProtocolError, Worker
+from trainer.sandbox.client import CandidateFailure, CandidateRaised, Confinement, Limits, ProtocolError, Worker
 
 _MEASUREMENT_KEY = "mltrainer_measurement"
 _NOT_RUN = "not run"
@@ -30,20 +37,36 @@ _NOT_RUN = "not run"
 
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("mltrainer")
-    group.addoption("--mltrainer-solution", help="solution file to grade")
-    group.addoption("--mltrainer-reference", help="reference solution file")
-    group.addoption("--mltrainer-challenge", help="folder of the challenge (with challenge.yaml)")
-    group.addoption("--mltrainer-root", help="content root the challenge belongs to")
-    group.addoption("--mltrainer-results", help="where to write the results (JSON)")
-    group.addoption("--mltrainer-events-fd", type=int, default=-1, help="file descriptor for progress events")
+    group.addoption("--mltrainer-run", help="the grading run's configuration (JSON), written by the engine")
+    group.addoption("--mltrainer-events-fd", type=int, default=-1, help="file descriptor for events and results")
 
 
 def pytest_configure(config) -> None:
     for category in CATEGORIES:
         config.addinivalue_line("markers", f"{category}: test category shown in the grade report")
     config.addinivalue_line("markers", "bonus: test of a bonus part; failing it does not fail the challenge")
-    if config.getoption("--mltrainer-solution"):
+    if config.getoption("--mltrainer-run"):
+        _harden_process()
         config.pluginmanager.register(_Collector(config), "mltrainer-collector")
+
+
+def _harden_process() -> None:
+    """Die with the engine, refuse inspection, adopt every orphan of the workers (Linux)."""
+    import ctypes
+    import signal
+    from trainer.sandbox import client
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
+            client.REAP_STRAYS = True
+    except (OSError, AttributeError):  # not Linux
+        return
+    parent = os.environ.get("MLTRAINER_GRADER_PARENT")
+    if parent and os.getppid() != int(parent):  # the engine died before PR_SET_PDEATHSIG
+        os._exit(1)
 
 
 # -- fixtures ------------------------------------------------------------------
@@ -51,13 +74,18 @@ def pytest_configure(config) -> None:
 class _Workers:
     def __init__(self, config) -> None:
         from trainer.catalog import load_challenge
-        folder = Path(config.getoption("--mltrainer-challenge"))
-        self.challenge = load_challenge(folder, Path(config.getoption("--mltrainer-root")))
+        run = _run_config(config)
+        self.challenge = load_challenge(Path(run["challenge"]), Path(run["root"]))
         limits = Limits.from_dict(self.challenge.limits)
-        self.solution = Worker(config.getoption("--mltrainer-solution"), limits, label="solution")
-        self.reference = Worker(config.getoption("--mltrainer-reference"), limits, label="reference")
+        confinement = Confinement(mode=run["isolation"], allowed_imports=frozenset(self.challenge.allowed_imports),
+                                  secrets=tuple(run["secrets"]), why_not=run.get("why_not", ""))
+        self.solution = Worker(run["solution"], limits, label="solution", confinement=confinement,
+                               folder=run["workers"], hostile=True)
+        self.reference = Worker(run["reference"], limits, label="reference", confinement=confinement,
+                                folder=run["workers"], hostile=False)
         self.solution_timeouts: dict = {}
         self._fresh_for: dict[str, str] = {}
+        config.stash[_WORKERS_KEY] = self
 
     def fresh(self, worker: Worker, nodeid: str) -> Worker:
         """Give each test a clean solution module (a fresh worker if the last one died)."""
@@ -69,6 +97,22 @@ class _Workers:
     def stop(self) -> None:
         self.solution.stop()
         self.reference.stop()
+
+    def isolation(self) -> str:
+        """What confined the workers of this run: the one level they all reached, or each that fell short."""
+        levels = self.solution.isolations | self.reference.isolations
+        if len(levels) <= 1:
+            return next(iter(levels), "")
+        full = {level for level in levels if "(" not in level}
+        return "; ".join(sorted(levels - full)) or "; ".join(sorted(levels))
+
+
+_WORKERS_KEY = pytest.StashKey[_Workers]()
+
+
+def _run_config(config) -> dict:
+    with open(config.getoption("--mltrainer-run"), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +213,6 @@ class _Collector:
         self.results: dict[str, TestResult] = {}
         self.order: list[str] = []
         self.collect_errors: list[str] = []
-        self.results_path = config.getoption("--mltrainer-results")
         fd = config.getoption("--mltrainer-events-fd")
         self.events = os.fdopen(fd, "w", buffering=1) if fd is not None and fd >= 0 else None
 
@@ -230,19 +273,13 @@ class _Collector:
                                if key == _MEASUREMENT_KEY]
         self.emit(event="done", nodeid=report.nodeid, outcome=result.outcome, name=result.name)
 
+    @pytest.hookimpl(trylast=True)  # after the session fixtures stopped the workers
     def pytest_sessionfinish(self, session, exitstatus) -> None:
         for result in self.results.values():
             if result.outcome == _NOT_RUN:  # e.g. after -x stopped the run
                 result.outcome = "skipped"
                 result.message = "not run: grading stopped at the first failure"
-        if not self.results_path:
-            return
-        data = {
-            "tests": [asdict(self.results[n]) for n in self.order],
-            "collect_errors": self.collect_errors,
-            "exitstatus": int(exitstatus),
-        }
-        tmp = self.results_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, self.results_path)
+        workers = self.config.stash.get(_WORKERS_KEY, None)
+        self.emit(event="results", tests=[asdict(self.results[n]) for n in self.order],
+                  collect_errors=self.collect_errors, exitstatus=int(exitstatus),
+                  isolation=workers.isolation() if workers is not None else "")

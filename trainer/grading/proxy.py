@@ -78,25 +78,19 @@ class SolutionProxy:
                                    what=f"{describe_call(label, args, kwargs)} x{len(seeds)} seeds",
                                    timeout=timeout or self._timeout)
 
-    def peak_memory(self, name, *args, method: str = "traced", **kwargs) -> tuple:
-        """(result, peak bytes allocated during the call above the level before it).
+    def peak_memory(self, name: str, *args, **kwargs) -> tuple:
+        """(result, peak bytes the call needed), measured from outside in a freshly started worker.
 
-        method="traced" (default) counts allocations with tracemalloc: exact,
-        but it slows down code that allocates many Python objects.
-        method="rss" measures the peak resident memory of a freshly started
-        worker instead: no overhead, page-granular (use it for calls that
-        stream millions of items through Python code).
+        The peak resident memory of the worker during the import and the
+        call, above what it held with its inputs in place: no overhead in
+        the call, page-granular, and nothing the solution does can hide it.
         """
-        if method not in ("traced", "rss"):
-            raise ValueError(f"unknown method {method!r}")
-        if isinstance(name, RemoteMethod) and method == "rss":
-            raise ValueError("method='rss' restarts the worker, so it cannot measure a method of a remote object")
+        from trainer.grading.budget import Call, peak_memory
         target, label = resolve(name)
-        if method == "rss":
-            self._worker.start()
-        reply = self._worker.call_raw(target, args, kwargs, what=describe_call(label, args, kwargs),
-                                      timeout=self._timeout, measure="memory" if method == "traced" else "rss")
-        return reply["ok"], int(reply["peak_bytes"])
+        if not isinstance(target, str):
+            raise ValueError("peak memory starts a fresh worker, so it measures functions, not methods of objects")
+        return peak_memory(self._worker, target, Call(*args, **kwargs), describe_call(label, args, kwargs),
+                           timeout=self._timeout)
 
     def inputs_after(self, name, *args, **kwargs) -> tuple:
         """(result, args, kwargs) with the arguments as they were after the call.
@@ -109,9 +103,9 @@ class SolutionProxy:
                                       timeout=self._timeout, return_inputs=True)
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])
 
-    def count(self, marker) -> int:
-        """The running total of a `counting_metric()` marker."""
-        return self._worker.count(marker.spec["id"])
+    def count(self, metric) -> int:
+        """The distances a `counting_metric()` has computed so far (counted in the grader)."""
+        return metric.count
 
     def output(self) -> str:
         """What the solution printed since the last look."""

@@ -1,9 +1,17 @@
 """The trusted side of a sandboxed worker: start it, call it, survive it.
 
-`Worker` owns one worker process. Every call has a deadline; a worker that
-times out, crashes, exits, or hits a resource limit is killed (with its whole
-process group) and the call raises `CandidateFailure` with a plain reason.
-The next call starts a fresh worker.
+`Worker` owns one worker process. Every call has one absolute deadline; a
+worker that times out, crashes, exits, hits a resource limit, leaves a
+thread running, fills its folder or sends anything but a well-formed reply
+to the request it was sent is killed (with its whole process group) and the
+call raises `CandidateFailure` with a plain reason. The next call starts a
+fresh worker.
+
+Once candidate code has run in a worker, nothing it sends is trusted: a
+reply's declared size is checked against a cap before anything is
+allocated, its decoded size cannot exceed what was received, and what the
+budgets measure (CPU time of the whole process, peak memory, threads) is
+read here, from the kernel, never from a reply.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -31,6 +40,19 @@ BLOCKED_IMPORTS = ("trainer", "graders", "reference")
 # Passed through to workers: some processors need these for OpenBLAS to run at all.
 _PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 _STARTUP_TIMEOUT = 60.0
+# A reply that started before its deadline must be complete this long after it.
+_REPLY_GRACE_S = 2.0
+# JSON parts of a reply (a JSON header decodes into many times its size).
+_MAX_REPLY_HEADER = 16 << 20
+# Threads a call started may take this long to finish after it returned.
+_THREAD_GRACE_S = 0.1
+# The disk is checked this often while a call runs.
+_WATCH_INTERVAL_S = 0.1
+_OPEN_FILES = 256
+# Entries (files and folders) a worker may create in its private folder.
+_MAX_FILES = 10_000
+# Set in the grading process: it is the subreaper of everything its workers start.
+REAP_STRAYS = False
 
 
 class CandidateFailure(BaseException):
@@ -66,14 +88,18 @@ class CandidateRaised:
 _RAISED_CLASSES: dict[tuple[str, str], type] = {}
 
 
-def _raised_class(type_name: str, bases: list[str]) -> type:
+def _raised_class(type_name: str, bases: list) -> type:
     import builtins
     base = Exception
     for name in bases:
-        candidate = getattr(builtins, name, None)
+        candidate = getattr(builtins, name, None) if isinstance(name, str) else None
         if isinstance(candidate, type) and issubclass(candidate, Exception):
             base = candidate
             break
+    # A name that is not a plain identifier (escape sequences, a fake
+    # "PASSED") is shown as the built-in base it claims.
+    if not (isinstance(type_name, str) and type_name.isidentifier() and len(type_name) <= 80):
+        type_name = base.__name__
     key = (type_name, base.__name__)
     if key not in _RAISED_CLASSES:
         try:
@@ -96,11 +122,44 @@ class Limits:
     memory_mb: int = DEFAULT_LIMITS["memory_mb"]
     output_mb: int = DEFAULT_LIMITS["output_mb"]
     cpu_seconds: int = DEFAULT_LIMITS["cpu_seconds"]
+    reply_mb: int = DEFAULT_LIMITS["reply_mb"]
+    disk_mb: int = DEFAULT_LIMITS["disk_mb"]
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Limits":
         data = data or {}
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """How workers confine themselves (see confine.py and policy.py).
+
+    mode: "auto" (whatever the kernel offers), "require" (a worker that
+    cannot confine itself fully refuses to start) or "none" (limits only).
+    `secrets` are paths a worker must never read; `allowed_imports` the
+    challenge's third-party packages a worker must be able to read.
+    """
+
+    mode: str = "auto"
+    allowed_imports: frozenset = frozenset()
+    secrets: tuple = ()
+    why_not: str = ""   # why confinement is off or partial, for the report
+
+    def policy(self, private_dir: Path) -> dict:
+        if self.mode == "none":
+            return {}
+        from trainer.sandbox import confine, policy
+        abi, seccomp, _ = confine.probe()
+        rules = policy.worker_rules(private_dir, self.allowed_imports, list(self.secrets)) if abi else []
+        return {"landlock": bool(abi), "seccomp": seccomp, "rules": rules, "required": self.mode == "require"}
+
+    def describe(self, level: str, error: str = "") -> str:
+        """The isolation line of a report, from what a worker reached."""
+        if level.startswith("landlock") and level.endswith("seccomp"):
+            return level
+        why = error or self.why_not or "the kernel refused it"
+        return f"{level} only ({why})" if level else f"limits only ({why})"
 
 
 # -- grader-side encoding ----------------------------------------------------
@@ -127,7 +186,9 @@ class ClientDecoder(protocol.Decoder):
 
     def decode_other(self, tag, body, depth):
         if tag == "$o":
-            return RemoteObject(self.worker, int(body), self.worker.generation)
+            if not isinstance(body, int) or isinstance(body, bool):
+                raise protocol.DecodeError("an object handle must be an integer")
+            return RemoteObject(self.worker, body, self.worker.generation)
         return super().decode_other(tag, body, depth)
 
 
@@ -170,7 +231,7 @@ class RemoteMethod:
 
 
 class StoredRef:
-    """Stands for a value stored in the worker with `Worker.store` (rebuilt at each use)."""
+    """Stands for a value stored in the worker with `Worker.store` (handed over once)."""
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -185,6 +246,63 @@ def _as_args(args):
 
 def _as_kwargs(kwargs):
     return kwargs if isinstance(kwargs, StoredRef) else dict(kwargs or {})
+
+
+# -- what the kernel says about a worker -------------------------------------
+
+class ProcessProbe:
+    """Reads a running process's CPU time, threads and memory from the kernel.
+
+    The CPU clock of another process (clock_gettime on its process clock)
+    counts every thread it ever ran, those that ended included, in
+    nanoseconds; nothing inside the process can change what it reads.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._clock = ((~pid) << 3) | 2   # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+        self.linux = sys.platform.startswith("linux")
+
+    def cpu_seconds(self) -> float:
+        if not self.linux:
+            return time.perf_counter()   # elsewhere: wall time (the report says so)
+        try:
+            return time.clock_gettime(self._clock)
+        except OSError:  # the process is gone
+            return float("nan")
+
+    def threads(self) -> int:
+        if not self.linux:
+            return 1
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as handle:
+                return int(handle.read().rsplit(b")", 1)[1].split()[17])
+        except (OSError, ValueError, IndexError):
+            return 1
+
+    def _status_kib(self, field_name: str) -> int:
+        with open(f"/proc/{self.pid}/status") as handle:
+            for line in handle:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+        raise OSError(f"{field_name} not in /proc/{self.pid}/status")
+
+    def resident_bytes(self) -> int:
+        return self._status_kib("VmRSS") * 1024
+
+    def peak_resident_bytes(self) -> int:
+        return self._status_kib("VmHWM") * 1024
+
+    def reset_peak(self) -> None:
+        """Reset the peak resident size to the current one (Linux 4.0+)."""
+        with open(f"/proc/{self.pid}/clear_refs", "w") as handle:
+            handle.write("5")
+
+    def seccomp_mode(self) -> int:
+        try:
+            return self._status_kib("Seccomp")
+        except (OSError, ValueError):
+            return 0
 
 
 # -- the worker process ------------------------------------------------------
@@ -217,6 +335,7 @@ _SIGNAL_REASONS = {
     signal.SIGABRT: "aborted (SIGABRT)",
     signal.SIGFPE: "crashed with SIGFPE (arithmetic error)",
     signal.SIGILL: "crashed with SIGILL (illegal instruction)",
+    signal.SIGSYS: "was stopped by the sandbox (SIGSYS: a forbidden system call)",
 }
 
 
@@ -235,63 +354,175 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
-class Worker:
-    """One sandboxed worker process for one solution file."""
+def folder_usage(folder: Path, max_entries: int = 100_000) -> tuple[int, int]:
+    """(bytes of disk, number of entries) under `folder`, without following links."""
+    total, count = 0, 0
+    stack = [str(folder)]
+    while stack and count <= max_entries:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            count += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += getattr(info, "st_blocks", 0) * 512 or info.st_size
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+    return total, count
 
-    def __init__(self, solution_path: str | os.PathLike, limits: Limits, *, label: str = "solution") -> None:
+
+def reap_strays(keep: set[int]) -> None:
+    """Kill and reap every child of this process not in `keep`.
+
+    The grading process is the subreaper of its workers' descendants, so a
+    process a worker started (where the sandbox could not forbid it) becomes
+    its child when its parent exits, however it detached itself.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in keep:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me:
+            try:
+                os.kill(int(name), signal.SIGKILL)
+                os.waitpid(int(name), 0)
+            except (ProcessLookupError, ChildProcessError, PermissionError):
+                pass
+
+
+class Worker:
+    """One sandboxed worker process for one solution file.
+
+    `hostile` says whether the file may be written to cheat (the candidate's)
+    or is trusted (the reference): what a hostile worker sends wrongly is
+    the candidate's failure, what a trusted one does is a harness error.
+    """
+
+    def __init__(self, solution_path: str | os.PathLike, limits: Limits, *, label: str = "solution",
+                 confinement: Confinement | None = None, folder: str | os.PathLike | None = None,
+                 hostile: bool = True) -> None:
         self.solution_path = str(Path(solution_path).resolve())
         self.limits = limits
         self.label = label
+        self.confinement = confinement or Confinement(mode="none", why_not="confinement was not asked for")
+        self.folder = str(folder) if folder is not None else None
+        self.hostile = hostile
         self.generation = 0
         self.proc: subprocess.Popen | None = None
-        self._tmp: str | None = None
+        self.probe: ProcessProbe | None = None
+        self.isolation = ""
+        self.isolations: set[str] = set()   # what every start of this worker reached
+        self._dir: str | None = None
+        self._private: Path | None = None
+        self._module_path = ""
         self._send_fd = self._recv_fd = -1
+        self._service_fd = self._answer_fd = -1
+        # Requests a worker may make of the grader while a call runs (e.g. a
+        # distance the grader computes and counts), by service id.
+        self.services: dict[int, object] = {}
         self._output_path: Path | None = None
         self._output_seen = 0
+        self._next_id = 0
+        self._loaded = False
+        self._threads = 1
+        self._disk_baseline: tuple[int, int] | None = None
         # A solution whose import hung or crashed does so every time: later
         # tests fail at once with the same reason instead of waiting again.
         self._import_failure: CandidateFailure | None = None
+        _LIVE.add(self)
 
     # lifecycle ------------------------------------------------------------
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def start(self) -> None:
+    @property
+    def loaded(self) -> bool:
+        return self._loaded and self.alive
+
+    def start(self, load: bool = True) -> None:
+        """Start a fresh worker; with `load`, import the solution in it."""
         self.stop()
         self._refuse_if_import_failed()
         self.generation += 1
-        self._tmp = tempfile.mkdtemp(prefix=f"mltrainer-{self.label}-")
-        self._output_path = Path(self._tmp) / "output.txt"
+        self._loaded = False
+        self._dir = tempfile.mkdtemp(prefix=f"{self.label}-", dir=self.folder)
+        self._private = Path(self._dir) / "private"
+        self._private.mkdir()
+        # The worker sees a copy of the file in its private folder, and its
+        # output goes to a file outside that folder.
+        self._module_path = str(self._private / Path(self.solution_path).name)
+        shutil.copyfile(self.solution_path, self._module_path)
+        self._output_path = Path(self._dir) / "output.txt"
         self._output_seen = 0
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
+        service_r, service_w = os.pipe()
+        answer_r, answer_w = os.pipe()
         config = {
+            "parent": os.getpid(),
             "memory_bytes": int(self.limits.memory_mb) << 20,
             "output_bytes": int(self.limits.output_mb) << 20,
             "cpu_seconds": int(self.limits.cpu_seconds),
+            "open_files": _OPEN_FILES,
             "blocked_imports": list(BLOCKED_IMPORTS),
+            "policy": self.confinement.policy(self._private),
+            "services": [service_w, answer_r],
         }
         with open(self._output_path, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w), json.dumps(config)],
-                cwd=self._tmp, env=scrubbed_environment(self._tmp),
+                [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w)],
+                cwd=self._private, env=scrubbed_environment(str(self._private)),
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                pass_fds=(req_r, resp_w), start_new_session=True, close_fds=True,
+                pass_fds=(req_r, resp_w, service_w, answer_r), start_new_session=True, close_fds=True,
             )
-        os.close(req_r)
-        os.close(resp_w)
+        self.probe = ProcessProbe(self.proc.pid)
+        for fd in (req_r, resp_w, service_w, answer_r):
+            os.close(fd)
         self._send_fd, self._recv_fd = req_w, resp_r
+        self._service_fd, self._answer_fd = service_r, answer_w
+        os.set_blocking(self._answer_fd, False)
+        os.set_blocking(self._service_fd, False)
         _widen_pipe(req_w)
         _widen_pipe(resp_r)
+        payload = json.dumps(config).encode()
+        os.write(self._send_fd, struct.pack("<I", len(payload)) + payload)
         os.set_blocking(self._send_fd, False)
-        reply = self._receive(_STARTUP_TIMEOUT, "starting the sandbox")
+        reply = self._receive(time.monotonic() + _STARTUP_TIMEOUT, time.monotonic() + _STARTUP_TIMEOUT + 5,
+                              "starting the sandbox", _STARTUP_TIMEOUT, expect_id=None)
+        if "confinement_error" in reply and "ready" not in reply:
+            self.stop()
+            raise ProtocolError(f"the sandbox could not confine the worker: {reply['confinement_error']}")
         if "ready" not in reply:
-            raise ProtocolError(f"the worker did not start: {reply!r}")
-        self._import({"op": "load", "path": self.solution_path})
+            raise ProtocolError(f"the worker did not start: {reply!r:.200}")
+        level = reply.get("isolation") or ""
+        if "seccomp" in level and self.probe.seccomp_mode() != 2:
+            raise ProtocolError("the worker says it installed a seccomp filter, but the kernel shows none")
+        self.isolation = self.confinement.describe(level, str(reply.get("confinement_error") or ""))
+        self.isolations.add(self.isolation)
+        self._threads = self.probe.threads()
+        self._disk_baseline = self._disk_free()
+        if load:
+            self.load()
+
+    def load(self) -> None:
+        """Import the solution in the running worker (started with load=False)."""
+        self._import({"op": "load", "path": self._module_path})
 
     def _import(self, request: dict) -> None:
         what = "importing the solution"
+        self._loaded = True   # from here on, the worker runs the solution's code
         try:
             self._expect_ok(self._request(request, self.limits.call_timeout, what), what)
         except CandidateFailure as exc:
@@ -311,17 +542,18 @@ class Worker:
     def stop(self) -> None:
         if self.proc is not None:
             self._kill()
-        for fd in (self._send_fd, self._recv_fd):
+        for fd in (self._send_fd, self._recv_fd, self._service_fd, self._answer_fd):
             if fd >= 0:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        self._send_fd = self._recv_fd = -1
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+        self._send_fd = self._recv_fd = self._service_fd = self._answer_fd = -1
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
         self.proc = None
+        self._loaded = False
 
     def _kill(self) -> None:
         proc = self.proc
@@ -335,6 +567,8 @@ class Worker:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
             pass
+        if REAP_STRAYS:
+            reap_strays(_live_workers())
 
     # calls ------------------------------------------------------------------
     def reset(self) -> None:
@@ -342,19 +576,26 @@ class Worker:
         if not self.alive:
             self.start()
             return
+        if not self._loaded:
+            self.load()
+            return
         self._import({"op": "reset"})
 
-    def call(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
-             measure: str | None = None, discard: bool = False) -> object:
-        reply = self.call_raw(target, args, kwargs, what=what, timeout=timeout, measure=measure, discard=discard)
-        return reply["ok"]
+    def call(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None) -> object:
+        return self.call_raw(target, args, kwargs, what=what, timeout=timeout)["ok"]
 
     def call_raw(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
-                 measure: str | None = None, discard: bool = False, return_inputs: bool = False) -> dict:
+                 return_inputs: bool = False, clock: dict | None = None) -> dict:
+        """The reply of one call; `clock`, when given, receives the worker's CPU clock at each step.
+
+        clock["start"] before the request is sent, ["sent"] once it is all in
+        the pipe, ["first"] when the reply starts arriving, ["end"] when it is
+        complete (seconds of the worker's CPU, read from the kernel).
+        """
         self.ensure_started()
         message = {"op": "call", "target": target, "args": _as_args(args), "kwargs": _as_kwargs(kwargs),
-                   "what": what, "measure": measure, "discard": discard, "return_inputs": return_inputs}
-        reply = self._request(message, timeout or self.limits.call_timeout, what)
+                   "what": what, "return_inputs": return_inputs}
+        reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock)
         self._expect_ok(reply, what)
         return reply
 
@@ -365,17 +606,28 @@ class Worker:
                    "args": _as_args(args), "kwargs": _as_kwargs(kwargs), "what": what}
         reply = self._request(message, timeout or self.limits.call_timeout, what)
         self._expect_ok(reply, what)
+        if not isinstance(reply["ok"], list) or len(reply["ok"]) != len(seeds):
+            self._bad_reply(what, "a repeated call must return one result per seed")
         return reply["ok"]
 
     def store(self, key: str, value) -> None:
-        self.ensure_started()
+        """Place a value in the worker, to be handed to one later call as `StoredRef(key)`."""
+        if not self.alive:
+            self.start()
         reply = self._request({"op": "store", "key": key, "value": value}, _STARTUP_TIMEOUT, "sending inputs")
         self._expect_ok(reply, "sending inputs")
 
-    def count(self, helper_id: int) -> int:
-        if not self.alive:
-            return 0
-        return int(self._request({"op": "count", "id": int(helper_id)}, 30, "reading a counter")["ok"])
+    def pin(self, cpu: int) -> None:
+        """Run the worker (and the threads it starts) on one CPU only (Linux; elsewhere nothing)."""
+        if self.proc is not None and hasattr(os, "sched_setaffinity"):
+            try:
+                os.sched_setaffinity(self.proc.pid, {cpu})
+            except OSError:  # the CPU went away, or the process did: the timing goes on unpinned
+                pass
+
+    def cpu_seconds(self) -> float:
+        """CPU time the worker process has used so far, all threads, read from the kernel."""
+        return self.probe.cpu_seconds() if self.probe is not None else 0.0
 
     def output_excerpt(self, limit: int = 2000) -> str:
         """What the solution printed since the last excerpt (at most `limit` chars)."""
@@ -394,34 +646,108 @@ class Worker:
             return
         if "raised" in reply:
             info = reply["raised"]
-            cls = _raised_class(info["type"], info.get("builtin_bases", []))
-            exc = cls(info["message"])
-            exc.remote_type = info["type"]
-            exc.remote_traceback = info.get("traceback", "")
-            exc.remote_line = info.get("line")
+            if not isinstance(info, dict):
+                self._bad_reply(what, "an exception report must be a mapping")
+            message = info.get("message")
+            traceback_text = info.get("traceback", "")
+            line = info.get("line")
+            bases = info.get("builtin_bases", [])
+            if not isinstance(message, str) or not isinstance(traceback_text, str) or not isinstance(bases, list) \
+                    or not (line is None or (isinstance(line, int) and not isinstance(line, bool))):
+                self._bad_reply(what, "malformed exception report")
+            cls = _raised_class(info.get("type"), bases)
+            exc = cls(message[:4000])
+            exc.remote_type = cls.__name__
+            exc.remote_traceback = traceback_text[:8000]
+            exc.remote_line = line
             exc.remote_what = what
             raise exc
         if "failure" in reply:
             failure = reply["failure"]
-            if failure["kind"] == "memory":
+            if not isinstance(failure, dict) or not isinstance(failure.get("message"), str):
+                self._bad_reply(what, "malformed failure report")
+            kind = failure.get("kind") if failure.get("kind") in ("memory", "exit") else "crash"
+            message = failure["message"][:2000]
+            if kind == "memory":
                 # The worker's heap may be in any state after a MemoryError.
                 self.stop()
-                failure = dict(failure, message=f"{failure['message']}: exceeded the "
-                                                f"{self.limits.memory_mb} MiB memory limit")
-            raise CandidateFailure(failure["kind"], failure["message"], self.output_excerpt())
+                message = f"{message}: exceeded the {self.limits.memory_mb} MiB memory limit"
+            raise CandidateFailure(kind, message, self.output_excerpt())
         if "bad_result" in reply:
+            detail = reply["bad_result"] if isinstance(reply["bad_result"], str) else "?"
             raise CandidateFailure("bad_result", f"returned a value that cannot be checked from {what}: "
-                                                 f"{reply['bad_result']}")
-        if "protocol_error" in reply:
-            raise ProtocolError(reply["protocol_error"])
-        raise ProtocolError(f"unexpected reply {reply!r:.200}")
+                                                 f"{detail[:500]}")
+        if "protocol_error" in reply and not (self.hostile and self._loaded):
+            raise ProtocolError(str(reply["protocol_error"])[:2000])
+        self._bad_reply(what, "a reply that is neither a result nor an error")
 
-    def _request(self, message: dict, timeout: float, what: str) -> dict:
-        deadline = time.monotonic() + timeout
-        encoder = ClientEncoder(self)
-        chunks = protocol.pack(message, encoder)
+    def _request(self, message: dict, timeout: float, what: str, clock: dict | None = None) -> dict:
+        start = time.monotonic()
+        deadline = start + timeout
+        self._next_id += 1
+        message["id"] = self._next_id
+        chunks = protocol.pack(message, ClientEncoder(self))
+        if clock is not None:
+            clock["start"] = self.cpu_seconds()
         self._send(chunks, deadline, timeout, what)
-        return self._receive(max(0.0, deadline - time.monotonic()), what, timeout)
+        if clock is not None:
+            clock["sent"] = self.cpu_seconds()
+        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._next_id,
+                              clock=clock)
+        if self._loaded:
+            self._after_call(what)
+        if clock is not None:   # after the thread check: a thread finishing late still counts
+            clock["end"] = self.cpu_seconds()
+        return reply
+
+    def _after_call(self, what: str) -> None:
+        """Nothing the call started may outlive it; its folder stays within its limits."""
+        probe = self.probe
+        if probe is not None and probe.threads() > self._threads:
+            end = time.monotonic() + _THREAD_GRACE_S
+            while probe.threads() > self._threads and time.monotonic() < end:
+                time.sleep(0.005)
+            extra = probe.threads() - self._threads
+            if extra > 0:
+                output = self._stop_for_output()
+                raise CandidateFailure(
+                    "thread", f"left {extra} thread{'s' if extra != 1 else ''} running after {what} returned "
+                              "(a function must finish all its work before it returns: join your threads and "
+                              "shut down executors)", output)
+        self._check_disk(what)
+
+    def _disk_free(self) -> tuple[int, int] | None:
+        try:
+            info = os.statvfs(self._private)
+        except (OSError, TypeError, AttributeError):
+            return None
+        return info.f_bavail * info.f_frsize, info.f_favail
+
+    def _check_disk(self, what: str) -> None:
+        """Fail the call if the worker's private folder is over its disk limit.
+
+        A drop of free space (or free inodes) on the file system is cheap to
+        see; only then is the folder itself measured, so another process
+        writing to the same disk never fails a candidate.
+        """
+        if self._private is None or self._disk_baseline is None:
+            return
+        limit = int(self.limits.disk_mb) << 20
+        now = self._disk_free()
+        if now is not None and self._disk_baseline[0] - now[0] <= limit // 2 \
+                and self._disk_baseline[1] - now[1] <= _MAX_FILES // 2:
+            return
+        used, entries = folder_usage(self._private, _MAX_FILES)
+        if used > limit or entries > _MAX_FILES:
+            output = self._stop_for_output()
+            raise CandidateFailure("disk", f"wrote more than {self.limits.disk_mb} MiB or {_MAX_FILES} files "
+                                           f"into its folder (disk limit) {_while(what)}", output)
+
+    def _stop_for_output(self) -> str:
+        self._kill()
+        output = self.output_excerpt()
+        self.stop()
+        return output
 
     def _send(self, chunks, deadline: float, timeout: float, what: str) -> None:
         for chunk in chunks:
@@ -430,8 +756,9 @@ class Worker:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._timed_out(timeout, what)
-                _, writable, _ = select.select([], [self._send_fd], [], remaining)
+                _, writable, _ = select.select([], [self._send_fd], [], min(remaining, _WATCH_INTERVAL_S))
                 if not writable:
+                    self._watch(what)
                     continue
                 try:
                     view = view[os.write(self._send_fd, view):]
@@ -440,44 +767,124 @@ class Worker:
                 except BrokenPipeError:
                     self._died(what)
 
-    def _receive(self, timeout: float, what: str, full_timeout: float | None = None) -> dict:
-        deadline = time.monotonic() + timeout
-        head = self._read(8, deadline, full_timeout or timeout, what)
-        (total,) = struct.unpack("<Q", head)
-        payload = self._read(total, deadline, full_timeout or timeout, what, started=True)
-        header, buffers = protocol.split(payload)
-        decoder = ClientDecoder(buffers)
-        decoder.worker = self
-        return decoder.decode(header)
+    def _watch(self, what: str) -> None:
+        if self._loaded:
+            self._check_disk(what)
 
-    def _read(self, size: int, deadline: float, timeout: float, what: str, started: bool = False) -> bytearray:
+    def _receive(self, deadline: float, final: float, what: str, timeout: float, *, expect_id,
+                 clock: dict | None = None) -> dict:
+        """One reply: its 8-byte length by `deadline`, all of it by `final` (both absolute)."""
+        head = self._read(8, deadline, timeout, what)
+        if clock is not None:
+            clock["first"] = self.cpu_seconds()
+        (total,) = struct.unpack("<Q", head)
+        cap = (int(self.limits.reply_mb) << 20) + _MAX_REPLY_HEADER
+        if total > cap:
+            self._too_large(what, total)
+        payload = self._read(total, final, timeout, what)
+        try:
+            header, buffers = protocol.split(payload, max_header=_MAX_REPLY_HEADER)
+            decoder = ClientDecoder(buffers)
+            decoder.worker = self
+            reply = decoder.decode(header)
+        except protocol.DecodeError as exc:
+            self._bad_reply(what, str(exc))
+        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+            self._bad_reply(what, f"{type(exc).__name__}: {exc}")
+        if not isinstance(reply, dict):
+            self._bad_reply(what, "a reply must be a mapping")
+        if expect_id is not None and reply.get("id") != expect_id:
+            self._bad_reply(what, "a reply that does not answer the request sent")
+        return reply
+
+    def _too_large(self, what: str, total: int) -> None:
+        output = self._stop_for_output()
+        raise CandidateFailure("reply_size", f"sent a reply of {total / (1 << 20):.0f} MiB {_while(what)}; "
+                                             f"results may be at most {self.limits.reply_mb} MiB", output)
+
+    def _bad_reply(self, what: str, detail: str):
+        if not (self.hostile and self._loaded):
+            self.stop()
+            raise ProtocolError(f"malformed reply {_while(what)}: {detail}")
+        output = self._stop_for_output()
+        raise CandidateFailure("bad_reply", f"sent a malformed reply {_while(what)} ({detail[:200]}); "
+                                            "a solution must not write to the grader's channel", output)
+
+    def _read(self, size: int, until: float, timeout: float, what: str, *, fd: int | None = None,
+              serve: bool = True) -> bytearray:
+        """`size` bytes from the reply pipe (or `fd`) by `until`, serving the worker's requests meanwhile."""
+        fd = self._recv_fd if fd is None else fd
         buf = bytearray(size)
         view = memoryview(buf)
         got = 0
+        watched = [fd, self._service_fd] if serve and self._service_fd >= 0 else [fd]
         while got < size:
-            remaining = deadline - time.monotonic()
-            if started:
-                # The answer is on its way: allow time to transfer a large result.
-                remaining = max(remaining, 30.0)
+            remaining = until - time.monotonic()
             if remaining <= 0:
                 self._timed_out(timeout, what)
-            readable, _, _ = select.select([self._recv_fd], [], [], remaining)
+            readable, _, _ = select.select(watched, [], [], min(remaining, _WATCH_INTERVAL_S))
             if not readable:
-                if started:
-                    raise ProtocolError("the worker stopped in the middle of a reply")
-                self._timed_out(timeout, what)
+                self._watch(what)
                 continue
-            n = os.readv(self._recv_fd, [view[got:]])
+            if self._service_fd in readable and fd != self._service_fd:
+                self._serve(until, timeout, what)
+                if fd not in readable:
+                    continue
+            n = os.readv(fd, [view[got:]])
             if n == 0:
                 self._died(what)
             got += n
-            started = True
         return buf
 
+    def _serve(self, until: float, timeout: float, what: str) -> None:
+        """Answer one request the worker makes of the grader (see worker._GraderMetric).
+
+        This runs once per distance call of a metric tree, tens of thousands
+        of times per test: reads and writes are tried first and waited for
+        only when the pipe is not ready.
+        """
+        key, rows, first = struct.unpack("<QQq", self._service_read(24, until, timeout, what))
+        service = self.services.get(key)
+        if service is None or rows > service.max_rows:
+            self._bad_reply(what, "a request to the grader it does not know or cannot answer")
+        ids = np.frombuffer(self._service_read(8 * rows, until, timeout, what), dtype=np.int64)
+        try:
+            answer = service.serve(first, ids)
+        except ValueError as exc:
+            self._bad_reply(what, str(exc))
+        view = memoryview(np.ascontiguousarray(answer, dtype=np.float64)).cast("B")
+        while view:
+            try:
+                view = view[os.write(self._answer_fd, view):]
+                continue
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                self._died(what)
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                self._timed_out(timeout, what)
+            select.select([], [self._answer_fd], [], remaining)
+
+    def _service_read(self, size: int, until: float, timeout: float, what: str) -> bytes:
+        chunks, got = [], 0
+        while got < size:
+            try:
+                chunk = os.read(self._service_fd, size - got)
+            except BlockingIOError:
+                remaining = until - time.monotonic()
+                if remaining <= 0:
+                    self._timed_out(timeout, what)
+                select.select([self._service_fd], [], [], remaining)
+                continue
+            if not chunk:
+                self._died(what)
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
     def _timed_out(self, timeout: float, what: str):
-        self._kill()
-        output = self.output_excerpt()
-        self.stop()
+        output = self._stop_for_output()
         raise CandidateFailure("timeout", f"timed out after {timeout:.3g} s {_while(what)}", output)
 
     def _died(self, what: str):
@@ -491,7 +898,10 @@ class Worker:
                 code = proc.returncode
         output = self.output_excerpt()
         reason = self.exit_reason(code)
+        loaded = self._loaded
         self.stop()
+        if not loaded:  # only mltrainer's own code had run in it
+            raise ProtocolError(f"the worker {reason} {_while(what)}: {output.strip()[-500:]}")
         raise CandidateFailure("crash", f"{reason} {_while(what)}", output)
 
     def exit_reason(self, code: int | None) -> str:
@@ -525,3 +935,10 @@ class Worker:
             self.stop()
         except Exception:
             pass
+
+
+_LIVE: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+
+
+def _live_workers() -> set[int]:
+    return {w.proc.pid for w in list(_LIVE) if w.proc is not None}

@@ -6,6 +6,11 @@ refers to. Only data crosses: arrays of non-object dtypes, numpy scalars,
 Python scalars, strings, bytes, None, and lists / tuples / dicts of those.
 Nothing is ever pickled, so decoding a message cannot run code.
 
+Decoding assumes nothing of the sender: every size is checked against the
+frame before it is used, and each buffer may back one value only, so a
+small frame cannot decode into a large value (the same array referred to a
+thousand times).
+
 This module is imported by the worker by file path, without the `trainer`
 package on `sys.path`: it must import nothing from `trainer`.
 """
@@ -13,6 +18,7 @@ package on `sys.path`: it must import nothing from `trainer`.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 
@@ -93,6 +99,16 @@ class Decoder:
 
     def __init__(self, buffers: list[memoryview]) -> None:
         self.buffers = buffers
+        self._used: set[int] = set()
+
+    def _buffer(self, index) -> memoryview:
+        """Buffer `index`, which no other value of this message uses."""
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.buffers):
+            raise DecodeError(f"no buffer {index!r}")
+        if index in self._used:
+            raise DecodeError(f"buffer {index} is used twice")
+        self._used.add(index)
+        return self.buffers[index]
 
     def decode(self, node, depth: int = 0):
         if depth > MAX_DEPTH:
@@ -105,36 +121,61 @@ class Decoder:
             raise DecodeError(f"unexpected node {node!r:.80}")
         (tag, body), = node.items()
         if tag == "$t":
+            if not isinstance(body, list):
+                raise DecodeError("a tuple must be a list of values")
             return tuple(self.decode(v, depth + 1) for v in body)
         if tag == "$d":
+            if not isinstance(body, list) or not all(isinstance(p, list) and len(p) == 2 for p in body):
+                raise DecodeError("a dict must be a list of [key, value] pairs")
             return {self._key(self.decode(k, depth + 1)): self.decode(v, depth + 1) for k, v in body}
         if tag == "$a":
             return self._array(body)
         if tag == "$s":
             return self._array(body)[()]
         if tag == "$f":
+            if body not in ("nan", "inf", "-inf"):
+                raise DecodeError(f"unexpected float {body!r:.40}")
             return float(body)
         if tag == "$c":
-            return complex(self.decode(body[0]), self.decode(body[1]))
+            if not isinstance(body, list) or len(body) != 2:
+                raise DecodeError("a complex number must be [real, imag]")
+            parts = [self.decode(b, depth + 1) for b in body]
+            if not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
+                raise DecodeError("a complex number must have real parts")
+            return complex(*parts)
         if tag == "$b":
-            return bytes(self.buffers[body])
+            return bytes(self._buffer(body))
         return self.decode_other(tag, body, depth)
 
     @staticmethod
     def _key(key):
-        return key if not isinstance(key, list) else tuple(key)
+        key = key if not isinstance(key, list) else tuple(key)
+        try:
+            hash(key)
+        except TypeError:
+            raise DecodeError("a dict key must be hashable") from None
+        return key
 
     def decode_other(self, tag: str, body, depth: int):
         raise DecodeError(f"unknown tag {tag!r}")
 
     def _array(self, body) -> np.ndarray:
+        if not isinstance(body, list) or len(body) != 3:
+            raise DecodeError("an array must be [dtype, shape, buffer]")
         dtype_str, shape, index = body
-        dtype = np.dtype(dtype_str)
-        if dtype.kind not in _DATA_KINDS:
+        if not isinstance(dtype_str, str) or len(dtype_str) > 16 or not isinstance(shape, list) or len(shape) > 32:
+            raise DecodeError("malformed array description")
+        try:
+            dtype = np.dtype(dtype_str)
+        except (TypeError, ValueError):
+            raise DecodeError(f"unknown dtype {dtype_str!r}") from None
+        if dtype.kind not in _DATA_KINDS or dtype.subdtype is not None or dtype.itemsize == 0:
             raise DecodeError(f"refused dtype {dtype}")
-        shape = tuple(int(s) for s in shape)
-        buf = self.buffers[index]
-        count = int(np.prod(shape, dtype=np.int64))
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+            raise DecodeError("an array shape must be non-negative integers")
+        shape = tuple(shape)
+        buf = self._buffer(index)
+        count = math.prod(shape)
         if count * dtype.itemsize != len(buf):
             raise DecodeError("array buffer does not match its shape")
         if count == 0:
@@ -154,23 +195,37 @@ def pack(message: dict, encoder: Encoder | None = None) -> list:
     return [struct.pack("<Q", total), prefix, header, table, *encoder.buffers]
 
 
-def split(payload: bytearray) -> tuple:
-    """Split the payload of one frame into its (undecoded) header and buffers."""
+def split(payload: bytearray, max_header: int | None = None) -> tuple:
+    """Split the payload of one frame into its (undecoded) header and buffers.
+
+    `max_header` caps the JSON parts: a JSON header decodes into Python
+    objects several times its size, unlike the raw buffers.
+    """
     view = memoryview(payload)
     if len(view) < 8:
         raise DecodeError("truncated frame")
     header_len, table_len = struct.unpack_from("<II", view, 0)
+    if 8 + header_len + table_len > len(view):
+        raise DecodeError("frame shorter than its header")
+    if max_header is not None and header_len + table_len > max_header:
+        raise DecodeError(f"message header of {header_len + table_len} bytes (at most {max_header})")
     pos = 8
-    header = json.loads(bytes(view[pos:pos + header_len]))
-    pos += header_len
-    sizes = json.loads(bytes(view[pos:pos + table_len]))
+    try:
+        header = json.loads(bytes(view[pos:pos + header_len]))
+        pos += header_len
+        sizes = json.loads(bytes(view[pos:pos + table_len]))
+    except (ValueError, RecursionError) as exc:
+        raise DecodeError(f"unreadable message header: {exc}"[:200]) from None
     pos += table_len
+    if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                              for n in sizes):
+        raise DecodeError("malformed buffer table")
+    if pos + sum(sizes) != len(view):
+        raise DecodeError("frame length does not match its contents")
     buffers = []
     for size in sizes:
         buffers.append(view[pos:pos + size])
         pos += size
-    if pos != len(view):
-        raise DecodeError("frame length does not match its contents")
     return header, buffers
 
 

@@ -2,36 +2,45 @@
 
 Started by `trainer.sandbox.client.Worker` as
 
-    python -I worker.py REQUEST_FD RESPONSE_FD CONFIG_JSON
+    python -I worker.py REQUEST_FD RESPONSE_FD
 
-in a fresh temporary directory, with a scrubbed environment, stdin closed and
-stdout/stderr going to a capped file. It lowers its own resource limits before
-it imports numpy or any candidate code, then answers requests (see
-`protocol.py`) one at a time. It never imports `trainer`: it must work with
-only the standard library, numpy and the file beside it.
+in its own folder, with a scrubbed environment, stdin closed and
+stdout/stderr going to a capped file outside its private folder. Its
+configuration arrives first on REQUEST_FD (never in argv or the environment).
+Then, still single-threaded and before numpy or any candidate code is
+imported, it lowers its resource limits and confines itself with the kernel
+(`confine.py`: Landlock and seccomp), so everything it runs or starts later
+is confined too. It then answers requests (`protocol.py`) one at a time; the
+solution module is loaded by a request, so the grader can place inputs in
+the worker before any candidate code exists.
+
+It never imports `trainer`: it runs with only the standard library, numpy and
+the two files beside it, which it reads before confining itself.
+
+Nothing here is trusted once candidate code has run in this process: the
+grader measures time, memory and threads from outside, and checks every
+reply it gets (see client.py).
 """
 
 from __future__ import annotations
 
-import gc
 import importlib.abc
 import itertools
 import json
 import os
 import resource
 import signal
+import struct
 import sys
-import time
 import traceback
 import types
 
-# The worker's own directory is on sys.path only long enough to import the
-# protocol module, so candidate code cannot import the worker's internals.
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_MAX_CONFIG_BYTES = 4 << 20
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker if the grader process dies first."""
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the grader process dies; exit if it already has."""
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
@@ -39,6 +48,8 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the CPU limit still ends an orphan
         pass
+    if parent and os.getppid() != parent:  # the grader died before the request above
+        os._exit(1)
 
 
 def _apply_limits(config: dict) -> None:
@@ -50,9 +61,37 @@ def _apply_limits(config: dict) -> None:
     if config.get("cpu_seconds"):
         soft = int(config["cpu_seconds"])
         resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
+    if config.get("open_files"):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (config["open_files"], config["open_files"]))
     # Python ignores SIGXFSZ (a write then fails with EFBIG); the default
     # action kills the process, which gives a clear "output limit" verdict.
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+
+
+def _read_config(fd: int) -> dict:
+    head = _read_exact(fd, 4)
+    (size,) = struct.unpack("<I", head)
+    if size > _MAX_CONFIG_BYTES:
+        raise ValueError("configuration too large")
+    return json.loads(_read_exact(fd, size))
+
+
+def _read_exact(fd: int, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = os.read(fd, size - got)
+        if not chunk:
+            raise EOFError("the grader closed the request pipe")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _module_from_source(name: str, source: str, path: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__file__ = path
+    exec(compile(source, path, "exec"), module.__dict__)
+    return module
 
 
 class _BlockImports(importlib.abc.MetaPathFinder):
@@ -69,21 +108,46 @@ class _BlockImports(importlib.abc.MetaPathFinder):
 
 def main(argv: list[str]) -> int:
     request_fd, response_fd = int(argv[1]), int(argv[2])
-    config = json.loads(argv[3])
-    _die_with_parent()
-    _apply_limits(config)
-
+    config = _read_config(request_fd)
+    _die_with_parent(int(config.get("parent", 0)))
+    # Read what this worker needs from its own folder now: once confined it
+    # cannot see mltrainer's package.
+    with open(os.path.join(_HERE, "protocol.py"), encoding="utf-8") as handle:
+        protocol_source = handle.read()
     sys.path.insert(0, _HERE)
-    import numpy as np
-    import protocol
+    import confine
     sys.path.remove(_HERE)
-    sys.modules.pop("protocol", None)  # keep our reference, but hide it from candidate imports
+    sys.modules.pop("confine", None)
+
+    _apply_limits(config)
+    policy = config.get("policy") or {}
+    try:
+        isolation = confine.confine(policy)
+        confinement_error = ""
+    except confine.ConfinementError as exc:
+        isolation, confinement_error = "", str(exc)
+    if confinement_error and policy.get("required"):
+        _write_plain(response_fd, {"confinement_error": confinement_error})
+        return 3
+
+    protocol = _module_from_source("mltrainer_protocol", protocol_source, "protocol.py")
+    import numpy as np
 
     sys.meta_path.insert(0, _BlockImports(config.get("blocked_imports", ())))
     server = _Server(np, protocol, request_fd, response_fd)
-    server.send({"ready": os.getpid()})
+    services = config.get("services")
+    server.services = (int(services[0]), int(services[1])) if services else None
+    server.send({"ready": os.getpid(), "isolation": isolation, "confinement_error": confinement_error})
     server.serve()
     return 0
+
+
+def _write_plain(fd: int, message: dict) -> None:
+    """A reply framed like protocol.pack's, for before numpy is imported (header only)."""
+    header = json.dumps({"$d": [[k, v] for k, v in message.items()]}).encode()
+    table = b"[]"
+    body = struct.pack("<II", len(header), len(table)) + header + table
+    os.write(fd, struct.pack("<Q", len(body)) + body)
 
 
 class _OnePass:
@@ -116,39 +180,44 @@ class _OnePass:
         raise TypeError("the length of this stream is unknown: read it once, item by item")
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise OSError(f"{field} not in /proc/self/status")
+class _GraderMetric:
+    """A metric whose distances the grader computes: the points are ids, their coordinates stay with it.
 
+    metric(a, B): `a` is one point (an id, any shape with one element) and
+    `B` holds m points (m ids); the answer is the m distances. Each call is
+    one request on the service pipes: 24 bytes (service, m, id of a), then m
+    int64 ids; the reply is m float64. The grader counts what it is asked,
+    so the count cannot be changed from here, and a solution that never asks
+    cannot know a distance.
+    """
 
-def _reset_peak_rss() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")  # resets VmHWM to the current resident size
-        return True
-    except OSError:
-        return False
-
-
-class _CountingMetric:
-    """Euclidean distance from a point to each row of B, counting rows evaluated."""
-
-    def __init__(self, np):
+    def __init__(self, np, key, request_fd, response_fd):
         self._np = np
-        self.count = 0
+        self._key = key
+        self._request_fd = request_fd
+        self._response_fd = response_fd
+
+    def _ids(self, value, what):
+        np = self._np
+        ids = np.asarray(value).reshape(-1)
+        if ids.dtype.kind == "f":
+            if not np.all(ids == np.round(ids)):
+                raise ValueError(f"metric: {what} must be points of this tree (ids), got {value!r:.80}")
+        elif ids.dtype.kind not in "iu":
+            raise TypeError(f"metric: {what} must be points of this tree, got dtype {ids.dtype}")
+        return ids.astype(np.int64)
 
     def __call__(self, a, B):
         np = self._np
-        a = np.asarray(a, dtype=np.float64)
-        B = np.asarray(B, dtype=np.float64)
-        if B.ndim == 1:
-            B = B[None, :]
-        self.count += B.shape[0]
-        diff = B - a
-        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        a_ids = self._ids(a, "a")
+        if a_ids.size != 1:
+            raise ValueError(f"metric(a, B): a must be one point, got {a_ids.size}")
+        B_ids = self._ids(B, "B")
+        header = struct.pack("<QQq", self._key, B_ids.size, int(a_ids[0]))
+        os.write(self._request_fd, header + B_ids.tobytes())
+        wanted = 8 * B_ids.size
+        data = _read_exact(self._response_fd, wanted) if wanted else b""
+        return np.frombuffer(data, dtype=np.float64).copy()
 
 
 _RNG_CLASSES = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -164,8 +233,9 @@ class _Server:
         self.module_path = None
         self.objects: dict[int, object] = {}
         self.handles = itertools.count(1)
-        self.helpers: dict[int, object] = {}
         self.stored: dict[str, object] = {}
+        self.request_id = None
+        self.services = None   # (request fd, response fd) for asking the grader, e.g. distances
         self._decoder_cls = self._make_decoder()
         self._encoder_cls = self._make_encoder()
 
@@ -195,12 +265,11 @@ class _Server:
                 if tag == "$r":
                     if body not in server.stored:
                         raise DecodeError(f"no stored value {body!r}")
-                    # Stored inputs are rebuilt for every use: fresh array
-                    # copies and fresh one-pass streams each time.
-                    node, buffers = server.stored[body]
+                    # A stored input is handed over once, as it is: each
+                    # timed call gets its own input.
+                    node, buffers = server.stored.pop(body)
                     inner = type(self)(buffers)
                     inner.seed = self.seed
-                    inner.copy_arrays = True
                     return inner.decode(node)
                 if tag == "$o":
                     if body not in server.objects:
@@ -253,28 +322,31 @@ class _Server:
             return _OnePass(iter(items))
         if name == "one_pass_range":
             return _OnePass(iter(range(int(spec["n"]))))
-        if name == "counting_metric":
-            key = int(spec["id"])
-            if key not in self.helpers:
-                self.helpers[key] = _CountingMetric(np)
-            return self.helpers[key]
+        if name == "grader_metric":
+            if self.services is None:
+                raise self.protocol.DecodeError("this worker has no service channel")
+            return _GraderMetric(np, int(spec["id"]), *self.services)
         raise self.protocol.DecodeError(f"unknown harness helper {name!r}")
 
     # -- transport ---------------------------------------------------------
     def send(self, message: dict, make_handles: bool = False) -> None:
+        message["id"] = self.request_id
         encoder = self._encoder_cls()
         encoder.make_handles = make_handles
         try:
             chunks = self.protocol.pack(message, encoder)
         except self.protocol.EncodeError as exc:
-            chunks = self.protocol.pack({"bad_result": str(exc)})
+            chunks = self.protocol.pack({"bad_result": str(exc), "id": self.request_id})
         except ValueError as exc:  # e.g. a NaN/inf float in the JSON header
-            chunks = self.protocol.pack({"bad_result": f"the result could not be encoded: {exc}"})
+            chunks = self.protocol.pack({"bad_result": f"the result could not be encoded: {exc}",
+                                         "id": self.request_id})
         self.protocol.write_frame(self.response_fd, chunks)
 
     def serve(self) -> None:
         protocol = self.protocol
         while True:
+            # A call's input lives until the next request replaces it: it is
+            # freed while that request is read, in every worker alike.
             payload = protocol.read_frame(self.request_fd)
             if payload is None:
                 return
@@ -283,6 +355,7 @@ class _Server:
                 raw = protocol.fields(header)
                 plain = protocol.Decoder(buffers)
                 request = {k: plain.decode(v) for k, v in raw.items() if k not in ("args", "kwargs", "value")}
+                self.request_id = request.get("id")
             except Exception as exc:  # a grader-side bug, not the candidate's
                 self.send({"protocol_error": f"{type(exc).__name__}: {exc}"})
                 continue
@@ -295,15 +368,11 @@ class _Server:
             self.send(self.load(request["path"]))
         elif op == "reset":
             self.objects.clear()
-            self.helpers.clear()
             self.stored.clear()
             self.send(self.load(self.module_path))
         elif op == "store":
             self.stored[request["key"]] = (raw["value"], buffers)
             self.send({"ok": None})
-        elif op == "count":
-            helper = self.helpers.get(int(request["id"]))
-            self.send({"ok": 0 if helper is None else int(helper.count)})
         elif op == "call":
             self.call(request, raw, buffers)
         elif op == "repeat":
@@ -354,62 +423,20 @@ class _Server:
             self.send({"raised": self._exception_info(AttributeError(str(exc)))})
             return None
 
-    def _measured(self, func, args, kwargs, measure, response: dict):
-        """Call func, recording its time or peak memory in `response` when asked."""
-        if measure == "rss" and _reset_peak_rss():
-            # Peak resident memory: no tracing overhead, for calls that run
-            # much Python code; the grader starts a fresh worker first so the
-            # heap holds no memory freed by earlier calls.
-            base = _status_kib("VmRSS")
-            result = func(*args, **kwargs)
-            response["peak_bytes"] = max(0, _status_kib("VmHWM") - base) * 1024
-            return result
-        if measure in ("memory", "rss"):
-            import tracemalloc
-            tracemalloc.start()
-            try:
-                base, _ = tracemalloc.get_traced_memory()
-                tracemalloc.reset_peak()
-                result = func(*args, **kwargs)
-                if not tracemalloc.is_tracing():
-                    raise RuntimeError("memory tracing was switched off during the call")
-                response["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - base)
-            finally:
-                tracemalloc.stop()
-            return result
-        if measure == "time":
-            # CPU time of this (single-threaded) worker is the budget's clock:
-            # unlike wall time, it does not grow when other processes compete
-            # for the cores. Wall time is reported beside it.
-            # The calling thread's clock is precise; the process clock counts
-            # any other threads too but, with RLIMIT_CPU set, only ticks by
-            # the scheduler's tick on some kernels. The larger is right.
-            wall, thread, process = time.perf_counter(), time.thread_time(), time.process_time()
-            result = func(*args, **kwargs)
-            response["seconds"] = max(time.thread_time() - thread, time.process_time() - process)
-            response["wall_seconds"] = time.perf_counter() - wall
-            return result
-        return func(*args, **kwargs)
-
     def call(self, request: dict, raw: dict, buffers) -> None:
-        measure = request.get("measure")
         what = request.get("what", "the call")
         func = self._target_or_reply(request)
         if func is None:
             return
         try:
-            # Measured calls get fresh copies so a candidate that mutates its
-            # input cannot change what the next repetition sees.
-            args = self._decode(raw["args"], buffers, copy_arrays=measure is not None)
-            kwargs = self._decode(raw["kwargs"], buffers, copy_arrays=measure is not None)
+            args = self._decode(raw["args"], buffers)
+            kwargs = self._decode(raw["kwargs"], buffers)
         except self.protocol.DecodeError as exc:
             self.send({"protocol_error": str(exc)})
             return
-        if measure is not None:
-            gc.collect()  # garbage of earlier calls must not land in this measurement
         response: dict = {}
         try:
-            result = self._measured(func, args, kwargs, measure, response)
+            result = func(*args, **kwargs)
             if request.get("return_inputs"):
                 # The grader checks mutation of inputs by looking at them after
                 # the call; arguments that are not data (a generator, a stream)
@@ -421,7 +448,7 @@ class _Server:
             self.send(self._exception_response(exc, what))
             return
         self._flush_output()
-        response["ok"] = None if request.get("discard") else result
+        response["ok"] = result
         self.send(response, make_handles=isinstance(func, type))
 
     def repeat(self, request: dict, raw: dict, buffers) -> None:

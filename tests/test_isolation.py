@@ -1,0 +1,371 @@
+"""Hostile candidates, one class of attack at a time (the threat model of docs/security.md).
+
+Each file in tests/fixtures/hostile/isolation/ is written to cheat, as a
+student who wants a green result would: forge the verdict, read what it must
+not see, write outside its folder, outlive its run, cheat the clock, exhaust
+the grader, tamper with the report. Each is graded for real, with the kernel
+confinement required, and must be graded FAILED with a plain reason, while
+nothing outside the worker's own folder changes: the graders, the references,
+mltrainer's package, another student's file, the student's own original
+file, the progress database and the installed numpy hash the same before and
+after, no process of the run is left, and no file appears anywhere.
+
+Each hostile file records its attempts with `attempt(label, action)` (added
+by the `arena` fixture below) and reports them in the exception it raises:
+"allowed: none" means every attempt was refused by the kernel. That record
+is not trusted on its own: the integrity checks above are what count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import HOSTILE, REPO, TOY_PACK, alive, descendants, is_busy_worker
+from trainer import render
+from trainer.engine import RUN_PREFIX, grade, remove_stale_runs
+from trainer.report import inert
+from trainer.sandbox.confine import probe
+
+ATTACKS = HOSTILE / "isolation"
+_ABI, _SECCOMP, _WHY = probe()
+needs_confinement = pytest.mark.skipif(not (_ABI and _SECCOMP), reason=f"needs Landlock and seccomp: {_WHY}")
+
+PRELUDE = '''\
+# -- added by tests/test_isolation.py: what to attack, and a record of each attempt --
+TARGETS = {targets!r}
+_ATTEMPTS = []
+
+
+def attempt(label, action):
+    try:
+        result = action()
+    except BaseException:
+        _ATTEMPTS.append((label, "denied"))
+        return None
+    _ATTEMPTS.append((label, "ALLOWED"))
+    return result
+
+
+def syscall_ok(name, *args):
+    import ctypes
+    import platform
+    numbers = {{"x86_64": {{"tgkill": 234}}, "aarch64": {{"tgkill": 131}}}}
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(numbers[platform.machine()][name], *args) != 0:
+        raise OSError(ctypes.get_errno(), name)
+
+
+def verdict():
+    allowed = [label for label, outcome in _ATTEMPTS if outcome == "ALLOWED"]
+    raise RuntimeError(f"{{len(_ATTEMPTS)}} attempts; allowed: {{', '.join(allowed) or 'none'}}")
+# -- end of what the test added --
+'''
+
+ROW_SUMS = "Row sums match numpy's"
+SPEED = "Row sums of a 400x2000 matrix within budget"
+
+# file: (the test whose message says why, what it says)
+CASES = {
+    # 1. forge or alter a verdict
+    "verdict_forge_results.py": (ROW_SUMS, "allowed: none"),
+    "verdict_signals_grader.py": (ROW_SUMS, "allowed: none"),
+    "verdict_crafted_frames.py": (ROW_SUMS, "sent a malformed reply"),
+    "verdict_tampers_grader_files.py": (ROW_SUMS, "allowed: none"),
+    # 2. read what it must not see
+    "read_secrets.py": (ROW_SUMS, "allowed: none"),
+    "read_proc.py": (ROW_SUMS, "allowed: none"),
+    # 3. write outside its folder
+    "write_outside.py": (ROW_SUMS, "allowed: none"),
+    "write_installed_packages.py": (ROW_SUMS, "allowed: none"),
+    # 4. outlive its call or its worker
+    "outlive_daemon.py": (ROW_SUMS, "allowed: none"),
+    "outlive_thread.py": (ROW_SUMS, "left 1 thread running after row_sums"),
+    # 5. cheat the clock
+    "clock_cache.py": (SPEED, "(budget 3x)"),
+    "clock_detects_timing.py": (SPEED, "on its own input) is wrong"),
+    "clock_child_process.py": (ROW_SUMS, "allowed: none"),
+    # 6. exhaust the trusted side
+    "exhaust_huge_declared_length.py": (ROW_SUMS, "sent a reply of 4096 MiB"),
+    "exhaust_repeated_array.py": (ROW_SUMS, "sent a reply of 768 MiB"),
+    "exhaust_trickle.py": (ROW_SUMS, "timed out after 3 s"),
+    "exhaust_fills_disk.py": (ROW_SUMS, "(disk limit)"),
+    # 7. tamper with reports and terminals
+    "reports_escape_sequences.py": (ROW_SUMS, "raised ValueError"),
+    "reports_fake_type_name.py": (ROW_SUMS, "raised ValueError: forged"),
+}
+
+
+def _digest(paths) -> dict[str, str]:
+    """SHA-256 of every file under `paths`, and the names in every folder."""
+    found = {}
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            found[str(root)] = hashlib.sha256(root.read_bytes()).hexdigest()
+            continue
+        for folder, dirs, files in os.walk(root):
+            found[folder] = "folder: " + ",".join(sorted(dirs + files))
+            for name in files:
+                path = Path(folder) / name
+                if "__pycache__" not in path.parts:
+                    found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@dataclass
+class Arena:
+    """A study group's world around one graded file, and its fingerprint."""
+
+    tmp_root: Path
+    alice: Path
+    targets: dict
+    watched: list
+    site: Path
+    before: dict | None = None
+
+    def write_candidate(self, attack: str) -> Path:
+        """Alice's file: the attack with the prelude; everything is fingerprinted from here on."""
+        source = (ATTACKS / attack).read_text()
+        path = self.alice / "toy.py"
+        path.write_text(PRELUDE.format(targets=self.targets) + source)
+        self.before = self._fingerprint()
+        return path
+
+    def _fingerprint(self) -> dict:
+        found = _digest(self.watched)
+        found["site-packages names"] = ",".join(sorted(os.listdir(self.site)))   # a new .pth file would show
+        return found
+
+    def assert_untouched(self) -> None:
+        after = self._fingerprint()
+        changed = sorted(k for k in set(self.before) | set(after) if self.before.get(k) != after.get(k))
+        assert not changed, f"changed outside the worker's folder: {changed[:10]}"
+        leftovers = list(self.tmp_root.iterdir())
+        assert not leftovers, f"the run left files in its temporary folder: {leftovers}"
+        for folder in ("/tmp", self.targets["home"], self.targets["workspace"]):
+            assert not (Path(folder) / self.targets["marker_name"]).exists()
+        deadline = time.monotonic() + 5
+        while descendants(os.getpid()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not descendants(os.getpid()), "a process of the grading run outlived it"
+
+
+@pytest.fixture
+def arena(tmp_path, monkeypatch, isolated_dirs):
+    """Two students' files, a progress database with history, and a private TMPDIR."""
+    from progress_fixtures import make_report
+    from trainer.store import Store
+    tmp_root = tmp_path / "tmp"
+    tmp_root.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_root))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_root))
+    workspace = isolated_dirs["workspace"]
+    alice, bob = workspace / "alice", workspace / "bob"
+    alice.mkdir(parents=True)
+    bob.mkdir()
+    (bob / "toy.py").write_text((TOY_PACK / "reference" / "toy.py").read_text() + "\n# BOB-SECRET\n")
+    with Store.open() as store:
+        store.record_grade(make_report("toy", passed=True, ratio=1.0), "# DB-SECRET\n")
+    numpy_dir = Path(np.__file__).parent
+    targets = {
+        "toy_grader": str(TOY_PACK / "graders" / "toy.py"),
+        "toy_reference": str(TOY_PACK / "reference" / "toy.py"),
+        "bundled_grader": str(REPO / "graders" / "kmeans.py"),
+        "bundled_reference": str(REPO / "reference" / "kmeans.py"),
+        "trainer_engine": str(REPO / "trainer" / "engine.py"),
+        "content_root": str(REPO),
+        "other_student": str(bob / "toy.py"),
+        "own_original": str(alice / "toy.py"),
+        "database": str(isolated_dirs["data"] / "progress.db"),
+        "workspace": str(workspace),
+        "home": str(Path.home()),
+        "tmp_root": str(tmp_root),
+        "slash_tmp": "/tmp",
+        "marker_name": f"mltrainer-hostile-{uuid.uuid4().hex}",
+    }
+    watched = [TOY_PACK, REPO / "graders", REPO / "reference", REPO / "trainer", workspace, isolated_dirs["data"],
+               numpy_dir / "__init__.py"]
+    return Arena(tmp_root, alice, targets, watched, numpy_dir.parent)
+
+
+class PeakWatcher(threading.Thread):
+    """Samples the peak resident size of the run's trusted pytest process while it lives."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kib = 0
+        self.seen = False
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for pid in descendants(os.getpid()):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                        if b"--mltrainer-run" not in handle.read():
+                            continue
+                    with open(f"/proc/{pid}/status") as handle:
+                        for line in handle:
+                            if line.startswith("VmHWM:"):
+                                self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                                self.seen = True
+                except OSError:
+                    continue
+            time.sleep(0.01)
+
+
+@needs_confinement
+@pytest.mark.parametrize("attack", sorted(CASES))
+def test_hostile_file_is_failed_and_changes_nothing(toy, arena, attack):
+    test_name, reason = CASES[attack]
+    path = arena.write_candidate(attack)
+    watcher = PeakWatcher()
+    watcher.start()
+    started = time.monotonic()
+    try:
+        report = grade(toy, path, isolation="require")
+    finally:
+        watcher.stop.set()
+        watcher.join()
+    elapsed = time.monotonic() - started
+    messages = {t.name: t.message for t in report.tests}
+    assert report.status == "failed", (report.status, report.error, messages)
+    assert reason in messages[test_name], messages[test_name]
+    assert "landlock v" in report.isolation and report.isolation.endswith("+ seccomp"), report.isolation
+    arena.assert_untouched()
+    # The trusted side stays small whatever the candidate sends (768 MiB in one case).
+    assert watcher.seen and watcher.peak_kib < 256 << 10, watcher.peak_kib
+    # No attack stretches the run past its timeouts (3 s per call here).
+    assert elapsed < 60, elapsed
+
+
+@needs_confinement
+def test_secrets_do_not_reach_the_report(toy, arena):
+    path = arena.write_candidate("read_secrets.py")
+    report = grade(toy, path, isolation="require")
+    text = render.to_json(report)
+    for secret in ("BOB-SECRET", "DB-SECRET", "def row_sums", "CENTROID_ATOL", "GradingCancelled"):
+        assert secret not in text
+
+
+@needs_confinement
+def test_a_trickled_reply_ends_at_the_call_deadline(toy, arena):
+    path = arena.write_candidate("exhaust_trickle.py")
+    started = time.monotonic()
+    report = grade(toy, path, isolation="require", keyword="test_row_sums")
+    elapsed = time.monotonic() - started
+    (test,) = report.tests
+    assert "timed out after 3 s" in test.message
+    # One absolute deadline: 3 s for the call + 2 s for a reply under way, however it trickles.
+    assert elapsed < 3 + 2 + 8, elapsed
+
+
+@needs_confinement
+@pytest.mark.parametrize("attack", ["reports_escape_sequences.py", "reports_fake_type_name.py"])
+def test_reports_of_hostile_text_are_inert(toy, arena, attack):
+    from rich.console import Console
+    report = grade(toy, arena.write_candidate(attack), isolation="require")
+    for test in report.tests:
+        assert test.message == inert(test.message)
+        assert "PASSED" not in test.message.split("raised")[0]   # no fake verdict before the real one
+    ET.fromstring(render.to_junit(report))   # well-formed
+    console = Console(record=True, width=200, force_terminal=True)
+    render.print_text(report, console)
+    plain = console.export_text()
+    assert "\x1b]" not in plain and "\x9b" not in plain and "\u202e" not in plain
+    assert not [line for line in plain.splitlines() if line.lstrip().startswith(("::", "##vso[", "##["))]
+
+
+# -- what holds without the kernel's help -----------------------------------------
+
+def test_limits_only_grading_says_so(toy, tmp_path):
+    report = grade(toy, TOY_PACK / "reference" / "toy.py", isolation="none")
+    assert report.status == "passed"
+    assert report.isolation.startswith("limits only (") and "turned off" in report.isolation
+    assert "limits only" in render.to_json(report)
+
+
+@needs_confinement
+def test_full_confinement_is_stated(toy):
+    report = grade(toy, TOY_PACK / "reference" / "toy.py", isolation="require")
+    assert report.status == "passed"
+    assert report.isolation == f"landlock v{_ABI} + seccomp"
+
+
+def test_a_bad_isolation_mode_is_an_input_error(toy, monkeypatch):
+    from trainer.errors import InputError
+    monkeypatch.setenv("MLTRAINER_ISOLATION", "maybe")
+    with pytest.raises(InputError, match="MLTRAINER_ISOLATION must be one of auto, require, none"):
+        grade(toy, TOY_PACK / "reference" / "toy.py")
+
+
+def test_stale_run_folders_are_removed_and_live_ones_kept(tmp_path):
+    import fcntl
+    stale = tmp_path / f"{RUN_PREFIX}stale"
+    stale.mkdir()
+    (stale / ".lock").touch()
+    live = tmp_path / f"{RUN_PREFIX}live"
+    live.mkdir()
+    fd = os.open(live / ".lock", os.O_CREAT | os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    young = tmp_path / f"{RUN_PREFIX}being-made"   # no lock file yet, just created
+    young.mkdir()
+    try:
+        assert remove_stale_runs(tmp_path) == [stale]
+        assert live.is_dir() and young.is_dir() and not stale.exists()
+    finally:
+        os.close(fd)
+    assert remove_stale_runs(tmp_path) == [live]
+
+
+HANGS = """
+def row_sums(X):
+    while True:
+        pass
+
+
+def scale(X, c):
+    return c * X
+"""
+
+
+def test_nothing_outlives_a_killed_cli(tmp_path):
+    """SIGKILL the process that runs the engine: pytest and workers die with it; the next run cleans up."""
+    tmp_root = tmp_path / "tmp"
+    tmp_root.mkdir()
+    solution = tmp_path / "toy.py"
+    solution.write_text(HANGS)
+    code = ("from trainer.catalog import load_catalog; from trainer.engine import grade; "
+            f"grade(load_catalog([{str(TOY_PACK)!r}]).get('toy'), {str(solution)!r})")
+    env = dict(os.environ, TMPDIR=str(tmp_root))
+    cli = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=REPO)
+    deadline = time.monotonic() + 60
+    busy = []
+    while not busy and time.monotonic() < deadline:
+        time.sleep(0.1)
+        busy = [pid for pid in descendants(cli.pid) if is_busy_worker(pid)]
+    assert busy, "the solution's worker never started"
+    run_processes = descendants(cli.pid)
+    cli.send_signal(signal.SIGKILL)
+    cli.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in run_processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in run_processes if alive(pid)], "processes of the run outlived the CLI"
+    (left,) = list(tmp_root.iterdir())   # the killed run could not clean up...
+    assert left.name.startswith(RUN_PREFIX)
+    assert remove_stale_runs(tmp_root) == [left]   # ...the next run does
