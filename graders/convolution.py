@@ -6,12 +6,16 @@ backward pass. Tolerances are rounding-error bounds, not tuned numbers: a sum
 of m floating-point terms, in any order, is within gamma_m * sum(|term|) of
 the exact sum, gamma_m ~= m * u (Higham, "Accuracy and Stability of Numerical
 Algorithms", eq. 3.5), with u the unit roundoff of the dtype.
+
+The timed calls each get their own x, w and b (fresh draws from a fixed
+seed), and every timed result is checked like the correctness cases:
+against the plain loop, within the bound of `_tolerance`.
 """
 
 import numpy as np
 import pytest
 
-from trainer.grading import checks
+from trainer.grading import Call, checks
 
 
 # -- oracles ------------------------------------------------------------------
@@ -271,15 +275,27 @@ def test_mixed_dtypes_follow_result_type(solution, rng):
 
 
 # -- performance ----------------------------------------------------------------
+SPEED_SHAPES = dict(n=8, c=16, h=64, wd=64, f=32, kh=3, kw=3)   # x is 4 MiB: 6 calls' inputs in each worker
+
+
+def _speed_inputs():
+    """Run i -> a Call on its own x, w, b (fresh draws from one fixed-seed generator)."""
+    r = np.random.default_rng(20240611)
+    return lambda run: Call(*_case(r, **SPEED_SHAPES), stride=1, padding=1)
+
+
+def _check_timed(got, expected, call):
+    x, w, b = call.args
+    stride, padding = call.kwargs["stride"], call.kwargs["padding"]
+    _check_output(got, _naive(x, w, b, stride, padding), _tolerance(x, w, b, stride, padding, np.float64),
+                  dtype=np.float64, given=_describe(x, w, b, stride, padding))
+
+
 @pytest.mark.performance
 def test_speed(solution, budget):
     """N=8, C=16, 64x64, F=32, 3x3 within the time budget"""
-    r = np.random.default_rng(20240611)
-    x = r.standard_normal((8, 16, 64, 64))
-    w = r.standard_normal((32, 16, 3, 3))
-    b = r.standard_normal(32)
-    budget.time("conv2d", x, w, b, stride=1, padding=1,
-                label="conv2d: N=8, C=16, 64x64, F=32, 3x3, padding 1, float64")
+    budget.time("conv2d", _speed_inputs(), check=_check_timed,
+                label="conv2d: N=8, C=16, 64x64, F=32, 3x3, padding 1, float64, new x, w, b per call")
 
 
 # -- bonus: backward pass -----------------------------------------------------------

@@ -5,6 +5,25 @@ decisions of `sequential_glr` on fixed-seed streams; `simulate_glr` against
 operating characteristics computed exactly (by dynamic programming over the
 (S_x, S_y) states, see tests/references/test_glr.py) with tolerances of a few
 Monte Carlo standard errors.
+
+The timed simulations (10 000 streams at p1 = 0.35, p2 = 0.65, each run with
+its own generator) are random, and the task does not fix how the streams are
+drawn, so each result is checked for what any correct simulation gives:
+- a rejection rate that is a count over n_sims and a mean of integer
+  stopping times in [1, 345] (no stream of this test runs past 345 pairs,
+  by exact enumeration of the states). Counts and sums of integers are exact
+  in float64 in any order, so x * n_sims is within 1e-6 of an integer: the
+  division and the check's product round it by below 2 * 345 * 10^4 *
+  1.1e-16 < 1e-9;
+- a rate and a mean within Bernstein bounds of their exact values (the
+  rejection rate is 0.9993, too near 1 for a normal approximation of its
+  tail), with a union bound over both quantities of every run, so that a
+  correct simulation fails with probability below 1e-6;
+- not the same result in every run: four independent runs give the same
+  sum of 10 000 stopping times with probability 1.0e-12 (from the exact
+  distribution of the stopping time: the sum has a standard deviation of
+  3100, and two runs agree with probability 9e-5), while an answer kept from
+  an earlier run agrees every time.
 """
 
 import math
@@ -12,7 +31,8 @@ import math
 import numpy as np
 import pytest
 
-from trainer.grading import checks
+from trainer.grading import Call, checks
+from trainer.grading.stats import binomial_halfwidth
 
 DELTA = 0.2
 B0, B1 = 98.0, 14.6
@@ -26,6 +46,10 @@ EXACT_NULL_REJECT = 0.04992362196981869     # P(reject) at p1 = p2 = 0.5
 EXACT_NULL_MEAN_N = 100.8331953570783       # E[stopping time] at p1 = p2 = 0.5
 EXACT_NULL_SD_N = 41.86346606792763         # sd of the stopping time there
 EXACT_POWER = 0.908782495933348             # P(reject) at p1 = 0, p2 = 0.2
+EXACT_TIMED_REJECT = 0.9993479769215743     # P(reject) at p1 = 0.35, p2 = 0.65 (the timed simulation)
+EXACT_TIMED_MEAN_N = 45.26481437886982      # E[stopping time] there
+EXACT_TIMED_SD_N = 31.178756300783977       # sd of the stopping time there
+EXACT_LONGEST_STREAM = 345                  # no stream runs past 345 pairs, whatever p1 and p2
 
 # Agreement with the reference: 1e-9 absolute plus 1e-9 relative. A direct
 # difference of two log likelihoods of size ~ n log 2 carries rounding of
@@ -352,9 +376,62 @@ def test_power_at_design_alternative(solution):
                 f"expected the power {EXACT_POWER:.4f} ± {3 * se:.4f} (3 standard errors around the exact value).")
 
 
+# The timed simulation: fixed seeds, one generator per run (warm-up and 3 runs).
+TIMED_P1, TIMED_P2, TIMED_SIMS, TIMED_RUNS = 0.35, 0.65, 10_000, 4
+# Probability that a correct simulation fails the checks of all timed runs.
+TIMED_FAIL_PROB = 1e-6
+
+
+def _bernstein_halfwidth(trials, variance, bound, fail_prob):
+    """t with P(|sum of `trials` terms - its mean| >= t) <= fail_prob, for independent
+    terms within `bound` of their mean, of the given variance each (Bernstein's
+    inequality, as trainer.grading.stats.binomial_halfwidth, which is bound = 1)."""
+    big_l = math.log(2.0 / fail_prob)
+    return bound * big_l / 3.0 + math.sqrt((bound * big_l) ** 2 / 9.0 + 2.0 * big_l * trials * variance)
+
+
+def _timed_simulation_check():
+    """check for the timed simulate_glr calls (see the module docstring)."""
+    per_bound = TIMED_FAIL_PROB / (2 * TIMED_RUNS)
+    rate_half = binomial_halfwidth(TIMED_SIMS, EXACT_TIMED_REJECT, per_bound) / TIMED_SIMS
+    spread = max(EXACT_TIMED_MEAN_N - 1, EXACT_LONGEST_STREAM - EXACT_TIMED_MEAN_N)
+    mean_half = _bernstein_halfwidth(TIMED_SIMS, EXACT_TIMED_SD_N ** 2, spread, per_bound) / TIMED_SIMS
+    seen = []
+
+    def check(got, expected, call):
+        given = (f"p1 = {TIMED_P1}, p2 = {TIMED_P2}, delta = 0.2, [b0, b1] = [98, 14.6], {TIMED_SIMS} streams "
+                 f"(a timed call, with its own generator)")
+        checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
+                    f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
+        rate, mean_n = (float(v) for v in checks.as_array(got, "(reject_rate, mean_n)", given))
+        checks.that(0.0 <= rate <= 1.0 and abs(rate * TIMED_SIMS - round(rate * TIMED_SIMS)) <= 1e-6,
+                    f"reject_rate for {given} is {rate!r}: it should be a number of streams divided by "
+                    f"{TIMED_SIMS}.")
+        checks.that(1.0 <= mean_n <= EXACT_LONGEST_STREAM
+                    and abs(mean_n * TIMED_SIMS - round(mean_n * TIMED_SIMS)) <= 1e-6,
+                    f"mean_n for {given} is {mean_n!r}: it should be a sum of whole stopping times divided by "
+                    f"{TIMED_SIMS}, between 1 and {EXACT_LONGEST_STREAM} (no stream of this test runs longer).")
+        checks.that(abs(rate - EXACT_TIMED_REJECT) <= rate_half,
+                    f"reject_rate for {given} is {rate}, expected {EXACT_TIMED_REJECT:.4f} ± {rate_half:.4f} "
+                    f"(the exact value, with a bound a correct simulation leaves with probability below "
+                    f"{per_bound:.2g}).")
+        checks.that(abs(mean_n - EXACT_TIMED_MEAN_N) <= mean_half,
+                    f"mean_n for {given} is {mean_n}, expected {EXACT_TIMED_MEAN_N:.2f} ± {mean_half:.2f} "
+                    f"(the exact value, with a bound a correct simulation leaves with probability below "
+                    f"{per_bound:.2g}).")
+        seen.append((rate, mean_n))
+        checks.that(len(seen) < TIMED_RUNS or len(set(seen)) > 1,
+                    f"simulate_glr returned (reject_rate, mean_n) = {seen[0]} in all {TIMED_RUNS} timed calls, "
+                    f"each with a different generator: the result must come from the streams drawn with rng "
+                    f"(four independent simulations all agree with probability 1e-12).")
+    return check
+
+
 @pytest.mark.performance
 def test_simulation_speed(solution, budget):
     """simulate_glr on 10 000 streams is vectorised: within the time budget of the reference"""
-    rng = np.random.default_rng(99)
-    budget.time("simulate_glr", 0.35, 0.65, DELTA, B0, B1, 10_000, rng, repeats=3,
-                label="10 000 streams, p1 = 0.35, p2 = 0.65, delta = 0.2, [b0, b1] = [98, 14.6]")
+    budget.time("simulate_glr",
+                lambda run: Call(TIMED_P1, TIMED_P2, DELTA, B0, B1, TIMED_SIMS, np.random.default_rng((99, run))),
+                check=_timed_simulation_check(), repeats=TIMED_RUNS - 1,
+                label="10 000 streams, p1 = 0.35, p2 = 0.65, delta = 0.2, [b0, b1] = [98, 14.6], "
+                      "a new generator per call")

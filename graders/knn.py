@@ -26,6 +26,20 @@ queries and of both is exactly 0): every distance formula, centred at a mean,
 at a data point or not at all, is then exact, and equal distances come out
 equal. Predictions on random data are decided by clear margins (checked for
 these seeds in tests/references/test_knn.py).
+
+Timed data sets. Every timed run gets its own data set (`big_problem`, a
+fresh seed per run) and every timed or memory-measured result is checked:
+predictions identical to the reference's (uniform votes are integer
+counts, so only the choice of neighbours could differ), squared distances
+against the exact ones as in the agreement tests (1e-10 of the largest).
+With the centres N(0, 4) per coordinate, every squared norm is below ~550,
+so even the uncentred expansion rounds a squared distance by at most
+(d + 3) * eps * (||a||^2 + ||b||^2) ~ 67 * 2.2e-16 * 1100 ~ 1.6e-11 (d = 64;
+5e-12 for d = 32), below 1e-12 of the k-th smallest squared distance (above
+~70 for d = 64, ~17 for d = 32), while the gap between the k-th and the
+(k+1)-th nearest training point of every query is above 1e-9 of it: every
+correct solution picks the same neighbours. tests/references/test_knn.py
+checks both inequalities for these seeds.
 """
 
 from __future__ import annotations
@@ -33,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.grading import checks
+from trainer.grading import Call, checks
 
 EPS = np.finfo(np.float64).eps
 AGREEMENT_RTOL_OF_MAX = 1e-10   # see the module docstring
@@ -86,6 +100,14 @@ def check_predictions(got, expected, *, given):
     checks.that(got.dtype.kind == expected.dtype.kind or (got.dtype.kind in "iu" and expected.dtype.kind in "iu"),
                 f"predictions for {given} should have the labels' dtype ({expected.dtype}), got {got.dtype}")
     checks.equal(got, expected, what="predictions", given=given)
+
+
+def check_pairwise(got, A, B, *, given):
+    """pairwise_sq_dists(A, B): shape (len(A), len(B)), float64, within 1e-10 of the largest of the exact values."""
+    expected = exact_sq_dists(A, B)
+    got = checks.shape(got, expected.shape, what="pairwise_sq_dists(A, B)", given=given)
+    checks.dtype(got, np.float64, what="pairwise_sq_dists(A, B)", given=given)
+    checks.close(got, expected, atol=AGREEMENT_RTOL_OF_MAX * expected.max(), what="squared distances", given=given)
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -162,12 +184,7 @@ def test_pairwise_matches_exact_distances(solution):
         ("integer A (12, 2) and B (9, 2)", g.integers(-5, 6, size=(12, 2)), g.integers(-5, 6, size=(9, 2))),
     ]
     for given, A, B in cases:
-        expected = exact_sq_dists(A, B)
-        got = checks.shape(solution.pairwise_sq_dists(A, B), expected.shape, what="pairwise_sq_dists(A, B)",
-                           given=given)
-        checks.dtype(got, np.float64, what="pairwise_sq_dists(A, B)", given=given)
-        checks.close(got, expected, atol=AGREEMENT_RTOL_OF_MAX * expected.max(),
-                     what="squared distances", given=given)
+        check_pairwise(solution.pairwise_sq_dists(A, B), A, B, given=given)
 
 
 @pytest.mark.stability
@@ -409,21 +426,43 @@ def big_problem(seed, n, m, d, classes=10):
     return X, y.astype(np.int64), Q
 
 
+TIME_SEEDS = tuple(range(201, 207))   # the warm-up run and 5 timed repeats, each on its own data set
+MEMORY_SEED = 221
+TIME_SHAPE = dict(n=20_000, m=2_000, d=32)
+MEMORY_SHAPE = dict(n=2_000, m=200, d=64)
+K = 5
+
+
+def describe_problem(X, Q):
+    return f"{len(X)} training and {len(Q)} query points in {X.shape[1]}-D (10 classes), k={K}"
+
+
+def check_timed_predictions(got, expected, call):
+    X, _, Q, _ = call.args
+    check_predictions(got, np.asarray(expected), given=describe_problem(X, Q) + " (the reference's predictions)")
+
+
+def check_timed_pairwise(got, expected, call):
+    A, B = call.args
+    check_pairwise(got, A, B, given=f"A {A.shape} and B {B.shape}")
+
+
 @pytest.mark.performance
 def test_time_budget(budget):
     """20 000 training x 2 000 query points in 32-D, k = 5, within the time budget"""
-    X, y, Q = big_problem(201, 20_000, 2_000, 32)
-    budget.time("knn_predict", X, y, Q, 5, repeats=3,
-                label="knn_predict, 20 000 training x 2 000 queries, d=32, k=5")
+    # 6 data sets of 5.4 MB each sit in each worker.
+    budget.time("knn_predict", lambda run: Call(*big_problem(TIME_SEEDS[run], **TIME_SHAPE), K),
+                check=check_timed_predictions, repeats=len(TIME_SEEDS) - 1,
+                label="knn_predict, 20 000 training x 2 000 queries, d=32, k=5, a new data set per call")
 
 
 @pytest.mark.performance
 def test_memory_budget(budget):
     """No (m, n, d) temporary: peak memory within the budget"""
-    X, y, Q = big_problem(221, 2_000, 200, 64)
-    budget.memory("knn_predict", X, y, Q, 5,
+    X, y, Q = big_problem(MEMORY_SEED, **MEMORY_SHAPE)
+    budget.memory("knn_predict", Call(X, y, Q, K), check=check_timed_predictions,
                   label="knn_predict peak memory, 2 000 training x 200 queries, d=64 "
                         "(an (m, n, d) float64 array is 205 MB, the (m, n) distances 3.2 MB)")
-    budget.memory("pairwise_sq_dists", X, Q,
+    budget.memory("pairwise_sq_dists", Call(X, Q), check=check_timed_pairwise,
                   label="pairwise_sq_dists peak memory, A (2 000, 64), B (200, 64) "
                         "(an (n, m, d) float64 array is 205 MB, the result 3.2 MB)")

@@ -222,3 +222,45 @@ def test_ece_bound_for_a_calibrated_model():
         probs = softmax(rng.normal(size=(n, 10)) * 2.0)
         values.append(ref.expected_calibration_error(probs, draw_labels(probs, rng), M))
     assert max(values) < bound / 2
+
+
+def test_timed_agreement_bound_on_a_million_predictions():
+    """The grader checks its timed calls (N = 10^6) against the reference with
+    1e-9: each side within N * 2.2e-16 = 2.2e-10 of the exact means. The
+    reference against correctly rounded per-bin sums (math.fsum)."""
+    n, C = 1_000_000, 10
+    rng = np.random.default_rng(1_000_000)
+    probs = softmax(rng.normal(size=(n, C)) * 2.0)
+    labels = draw_labels(probs, rng)
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == labels
+    for M in (15, 1000):
+        conf, acc, count = ref.reliability_curve(probs, labels, M)
+        bins = np.clip(np.searchsorted(np.arange(M + 1) / M, confidence, side="left"), 1, M) - 1
+        order = np.argsort(bins, kind="stable")
+        starts = np.concatenate(([0], np.cumsum(count)))
+        exact_conf = np.array([math.fsum(confidence[order[starts[m]:starts[m + 1]]]) / count[m] if count[m]
+                               else np.nan for m in range(M)])
+        exact_acc = np.array([correct[order[starts[m]:starts[m + 1]]].sum() / count[m] if count[m] else np.nan
+                              for m in range(M)])
+        full = count > 0
+        assert np.all(np.isnan(conf[~full])) and np.all(np.isnan(acc[~full]))
+        assert np.max(np.abs(conf[full] - exact_conf[full])) <= n * 2.2e-16
+        assert np.max(np.abs(acc[full] - exact_acc[full])) <= 2.2e-16
+        exact_ece = math.fsum(count[full] / n * np.abs(exact_acc[full] - exact_conf[full]))
+        assert abs(ref.expected_calibration_error(probs, labels, M) - exact_ece) <= n * 2.2e-16 + M * 2.2e-16
+
+
+def test_a_temperature_kept_from_the_previous_timed_run_fails():
+    """The grader's timed fit_temperature runs plant T = 1.5, 1.75, 2, 2.25 in
+    10^5 x 10 logits: the T fitted on one run misses the next run's best loss
+    by far more than the 1e-6 (relative) allowed."""
+    rng = np.random.default_rng(3)
+    fitted, data = [], []
+    for planted in (1.5, 1.75, 2.0, 2.25):
+        g = rng.normal(size=(100_000, 10)) * 2.0
+        data.append((planted * g, draw_labels(softmax(g), rng)))
+        fitted.append(ref.fit_temperature(*data[-1]))
+    for (logits, labels), kept, best in zip(data[1:], fitted[:-1], fitted[1:]):
+        excess = nll(logits, labels, kept) / nll(logits, labels, best) - 1
+        assert excess > 1000 * 1e-6

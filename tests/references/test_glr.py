@@ -140,13 +140,15 @@ def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
     """Dynamic programme over the states (S_x, S_y) of the streams still running.
 
     Returns P(reject), P(accept), P(undecided at max_n), E[T], Var[T] (an
-    undecided stream counts as T = max_n) and the last n at which a stream
-    can still be running.
+    undecided stream counts as T = max_n), the last n at which a stream
+    can still be running, and P(T = n) for n = 0..max_n (without the
+    undecided streams).
     """
     lb0, lb1 = math.log(b0), math.log(b1)
     mass = np.ones((1, 1))
     reject = accept = e_t = e_t2 = 0.0
     last = 0
+    stop_pmf = np.zeros(max_n + 1)
     for n in range(1, max_n + 1):
         new = np.zeros((n + 1, n + 1))
         new[:-1, :-1] += (1 - p1) * (1 - p2) * mass
@@ -165,6 +167,7 @@ def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
         p_rej, p_acc = w[rej].sum(), w[acc].sum()
         reject += p_rej
         accept += p_acc
+        stop_pmf[n] = p_rej + p_acc
         e_t += n * (p_rej + p_acc)
         e_t2 += n * n * (p_rej + p_acc)
         new[sx[rej | acc], sy[rej | acc]] = 0.0
@@ -172,7 +175,8 @@ def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
     rest = mass.sum()
     e_t += max_n * rest
     e_t2 += max_n * max_n * rest
-    return dict(reject=reject, accept=accept, undecided=rest, mean_n=e_t, var_n=e_t2 - e_t * e_t, last=last)
+    return dict(reject=reject, accept=accept, undecided=rest, mean_n=e_t, var_n=e_t2 - e_t * e_t, last=last,
+                stop_pmf=stop_pmf)
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +187,12 @@ def null_curve():
 @pytest.fixture(scope="module")
 def alternative_curve():
     return exact_operating_characteristics(0.0, 0.2, DELTA, B0, B1, 1000)
+
+
+@pytest.fixture(scope="module")
+def timed_curve():
+    """At the parameters of the grader's timed simulation."""
+    return exact_operating_characteristics(0.35, 0.65, DELTA, B0, B1, 1000)
 
 
 def _grader_constants():
@@ -206,13 +216,17 @@ def test_published_operating_characteristics(null_curve, alternative_curve):
     assert abs(null_curve["reject"] + null_curve["accept"] - 1.0) < 1e-12
 
 
-def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve):
+def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, timed_curve):
     consts = _grader_constants()
     expected = {
         "EXACT_NULL_REJECT": null_curve["reject"],
         "EXACT_NULL_MEAN_N": null_curve["mean_n"],
         "EXACT_NULL_SD_N": math.sqrt(null_curve["var_n"]),
         "EXACT_POWER": alternative_curve["reject"],
+        "EXACT_TIMED_REJECT": timed_curve["reject"],
+        "EXACT_TIMED_MEAN_N": timed_curve["mean_n"],
+        "EXACT_TIMED_SD_N": math.sqrt(timed_curve["var_n"]),
+        "EXACT_LONGEST_STREAM": null_curve["last"],
     }
     assert set(consts) == set(expected)
     for name, value in expected.items():
@@ -227,6 +241,22 @@ def test_worst_case_sample_size_bounds_every_stream(null_curve):
     # depend on p: the scan must bound it.
     assert null_curve["last"] == 345
     assert null_curve["last"] <= glr.glr_max_sample_size(DELTA, B0, B1)
+
+
+def test_timed_simulations_rarely_repeat_a_result(timed_curve):
+    """The grader fails a timed simulate_glr that returns the same result in all
+    four runs. For a correct one that needs four independent sums of 10 000
+    stopping times to be equal: with the exact distribution of the sum (the
+    stopping time's, convolved 10 000 times, by FFT), probability 1.0e-12;
+    two runs agree with probability 9e-5."""
+    assert timed_curve["undecided"] == 0.0 and timed_curve["last"] == 345
+    pmf = timed_curve["stop_pmf"][:timed_curve["last"] + 1]
+    size = 1 << 22                       # > 10 000 * 345: no wrap-around
+    sums = np.fft.irfft(np.fft.rfft(pmf, size) ** 10_000, size)
+    assert abs(sums.sum() - 1.0) < 1e-9
+    assert sums.max() == pytest.approx(1 / math.sqrt(2 * math.pi * 10_000 * timed_curve["var_n"]), rel=0.01)
+    assert 8e-5 < (sums ** 2).sum() < 1e-4
+    assert (sums ** 4).sum() < 1.1e-12
 
 
 def _scan_criterion(n, delta, b0, b1):

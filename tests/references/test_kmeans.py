@@ -196,6 +196,51 @@ def test_grader_runs_have_no_near_ties(case):
     assert all(step["move"] == 0 or abs(step["move"] - tol) >= 1e-6 for step in trace), given
 
 
+def lloyd_trace(X, C, iterations):
+    """Exact Lloyd steps, vectorised (for the large timed data sets): per
+    assignment (each iteration's and the final one) the smallest relative gap
+    between the nearest and the second nearest centroid, and per iteration the
+    largest move. Scale as in plain_lloyd: ||x||^2 + max ||c||^2."""
+    gaps, moves = [], []
+    for step in range(iterations + 1):
+        D = np.stack([((X - c) ** 2).sum(axis=1) for c in C], axis=1)
+        two = np.partition(D, 1, axis=1)[:, :2]
+        scale = (X * X).sum(axis=1) + (C * C).sum(axis=1).max()
+        gaps.append(float(((two[:, 1] - two[:, 0]) / scale).min()))
+        if step == iterations:
+            break
+        labels = np.argmin(D, axis=1)
+        new = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else C[j] for j in range(len(C))])
+        moves.append(float(np.sqrt(((new - C) ** 2).sum(axis=1)).max()))
+        C = new
+    return gaps, moves
+
+
+@pytest.mark.parametrize("seed", grader.LLOYD_TIME_SEEDS + (grader.LLOYD_MEMORY_SEED,))
+def test_grader_timed_runs_have_no_near_ties(seed):
+    """The timed and memory-measured data sets (n = 200 000, init = one point of
+    every blob) decide every assignment by a relative margin >= 1e-6, like the
+    agreement runs; the first iteration moves the centroids and the second moves
+    none, so tol = 0 stops every implementation after the same two iterations."""
+    call = grader.lloyd_call(seed, 2)
+    X, k = call.args
+    gaps, moves = lloyd_trace(X, call.kwargs["init"], 2)
+    assert min(gaps) >= 1e-6, (seed, gaps)
+    assert moves[0] >= 1e-6 and moves[1] == 0, (seed, moves)
+    _, labels = ref.kmeans(*call.args, **call.kwargs)
+    assert np.bincount(labels, minlength=k).min() > 0
+
+
+@pytest.mark.parametrize("seed", grader.KPP_TIME_SEEDS)
+def test_grader_timed_kpp_data_have_distinct_rows(seed):
+    """The timed k-means++ check requires k distinct rows: X has no repeated row, so
+    a correct draw (a chosen row has D = 0) never repeats one; the reference's passes."""
+    call = grader.kpp_call(seed)
+    X, k, rng = call.args
+    assert len(np.unique(X, axis=0)) == len(X)
+    grader.check_timed_kpp(ref.kmeans_plus_plus_init(X, k, rng), None, call)
+
+
 @pytest.mark.parametrize("case", range(3))
 def test_grader_convergence_runs_end_at_a_fixed_point(case):
     """The converged-result test assumes the reference stops before max_iters at a

@@ -158,6 +158,23 @@ def test_random_data_sets_have_clear_margins():
     assert ((srt[:, 5] - srt[:, 4]) / srt[:, 5]).min() > 1e-9
 
 
+@pytest.mark.parametrize("seed, shape", [(seed, grader.TIME_SHAPE) for seed in grader.TIME_SEEDS]
+                         + [(grader.MEMORY_SEED, grader.MEMORY_SHAPE)])
+def test_timed_data_sets_have_clear_margins(seed, shape):
+    """The timed and memory-measured data sets: for every query, the k-th and the
+    (k+1)-th nearest training points are apart by more than 1e-9 of the k-th squared
+    distance, far above the rounding of any distance formula (the squared norms
+    bound it, see the grader's docstring); so equal predictions can be required."""
+    X, _, Q = grader.big_problem(seed, **shape)
+    k = grader.K
+    d2 = grader.exact_sq_dists(Q, X)                             # from coordinate differences
+    two = np.partition(d2, [k - 1, k], axis=1)[:, k - 1:k + 1]
+    assert ((two[:, 1] - two[:, 0]) / two[:, 0]).min() > 1e-9
+    eps = np.finfo(np.float64).eps
+    worst_rounding = (shape["d"] + 3) * eps * ((X * X).sum(axis=1).max() + (Q * Q).sum(axis=1).max())
+    assert worst_rounding < 1e-12 * two[:, 0].min()
+
+
 def test_invalid_arguments():
     X = np.zeros((10, 2))
     y = np.arange(10)
