@@ -1,24 +1,33 @@
 """Engine benchmarks, measured side by side in one run (not part of the tests).
 
-    python benchmarks/run.py [--quick]
+    python benchmarks/run.py [--quick] [--only SECTION ...]
 
-1. Call overhead: a trivial call through a sandboxed worker vs a direct call,
-   and the transfer rate of a large array there and back.
-2. Budget stability: the same code as candidate and reference, timed as the
-   budgets time it (interleaved medians of 5), on an idle machine and beside
-   busy processes, in wall time and in CPU time. A correct solution is as fast
-   as the reference, so the spread of these ratios is the noise the 2x-3x
-   budgets must absorb.
-3. Worker history: identical code in a worker that freed large arrays before
-   and in a fresh one, timed in the same workers and as budget.time times it
-   (in freshly started workers).
-4. Start-up of `mltrainer --help` and `mltrainer list` beside `python -c pass`
+1. overhead: a trivial call through a sandboxed worker vs a direct call, and
+   the transfer rate of a large array there and back.
+2. stability: the same code as candidate and reference, timed call by call
+   with the kernel's CPU clock of each worker (as budgets read it) and with
+   the wall clock, on an idle machine and beside busy processes. A correct
+   solution is as fast as the reference, so the spread of these ratios is the
+   noise the 2x-3x budgets must absorb.
+3. history: identical code in a worker that freed large arrays before and in
+   a fresh one (why budget.time starts fresh workers).
+4. startup: `mltrainer --help` and `mltrainer list` beside `python -c pass`
    (they must not pay for numpy, pytest or textual).
+5. confinement: worker start-up with and without Landlock + seccomp,
+   interleaved, and what confining costs.
+6. references: every bundled reference graded against itself (performance
+   tests only), confined and not: each budgeted time ratio should be ~1.
+7. estimators: the same code as candidate and reference, per-call kernel CPU
+   clocks collected over many runs, and the spread of the ratio under the
+   statistics budget.time could use (fastest run, median, mean of the faster
+   half; transfer costs taken off per run or once), with the workers on one
+   CPU or left to the scheduler.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -31,8 +40,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from trainer.grading.budget import Budget  # noqa: E402
-from trainer.sandbox.client import Limits, StoredRef, Worker  # noqa: E402
+from trainer.sandbox.client import Limits, Worker  # noqa: E402
 
 SOLUTION = """
 import numpy as np
@@ -51,6 +59,10 @@ def churn(n):
 
 def exp_sum(z):
     return float(np.exp(z - z.max()).sum() + np.log1p(np.abs(z)).sum())
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 def kmeans_step(X, C):
     d = (X * X).sum(1)[:, None] - 2 * X @ C.T + (C * C).sum(1)[None, :]
@@ -88,16 +100,23 @@ def call_overhead(repeats: int) -> None:
             print(f"80 MB array there and back: {statistics.median(times) * 1e3:.0f} ms ({rate:.2f} GB/s)")
 
 
-def _ratios(a: Worker, b: Worker, trials: int, repeats: int = 5) -> tuple[list, list]:
-    """Interleaved medians, as the budgets take them: (wall-time ratios, CPU-time ratios)."""
+def _timed(worker: Worker, name: str, args) -> tuple[float, float]:
+    """(CPU seconds from the kernel's clock of the worker, wall seconds) of one call."""
+    cpu, wall = worker.cpu_seconds(), time.perf_counter()
+    worker.call(name, args)
+    return worker.cpu_seconds() - cpu, time.perf_counter() - wall
+
+
+def _ratios(a: Worker, b: Worker, args, trials: int, repeats: int = 5) -> tuple[list, list]:
+    """Interleaved medians per trial: (wall-time ratios, CPU-time ratios)."""
     wall, cpu = [], []
     for _ in range(trials):
         times = {"a": ([], []), "b": ([], [])}
         for _ in range(repeats):
             for key, worker in (("a", a), ("b", b)):
-                reply = worker.call_raw("kmeans_step", StoredRef("x"), StoredRef("k"), measure="time", discard=True)
-                times[key][0].append(reply["wall_seconds"])
-                times[key][1].append(reply["seconds"])
+                c, w = _timed(worker, "kmeans_step", args)
+                times[key][0].append(w)
+                times[key][1].append(c)
         wall.append(statistics.median(times["a"][0]) / statistics.median(times["b"][0]))
         cpu.append(statistics.median(times["a"][1]) / statistics.median(times["b"][1]))
     return wall, cpu
@@ -110,8 +129,8 @@ def _spread(values: list) -> str:
 def budget_stability(trials: int) -> None:
     """The same code as candidate and reference: ratios should be 1; their spread is noise.
 
-    Measured on an idle machine and with two busy processes per core, wall
-    clock beside CPU time (the budgets' clock).
+    Measured on an idle machine and with busy processes, wall clock beside
+    the kernel's CPU clock of each worker (the budgets' clock).
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sol.py"
@@ -121,12 +140,11 @@ def budget_stability(trials: int) -> None:
         C = X[:8].copy()
         with Worker(path, Limits(), label="solution") as a, Worker(path, Limits(), label="reference") as b:
             for worker in (a, b):
-                worker.store("x", (X, C))
-                worker.store("k", {})
+                worker.start()
             for load in (0, 4):
                 hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(load)]
                 try:
-                    wall, cpu = _ratios(a, b, trials)
+                    wall, cpu = _ratios(a, b, (X, C), trials)
                 finally:
                     for hog in hogs:
                         hog.kill()
@@ -139,7 +157,8 @@ def worker_history(trials: int) -> None:
 
     glibc then serves big allocations from heap pages it already holds, so
     identical code runs faster in that worker. budget.time starts fresh
-    workers for every timing; this shows the ratio without and with that.
+    workers for every timing; this shows the ratio in kept workers and in
+    fresh ones.
     """
     z = np.random.default_rng(2).normal(size=1_000_000)  # 8 MB arrays
     with tempfile.TemporaryDirectory() as tmp:
@@ -148,18 +167,62 @@ def worker_history(trials: int) -> None:
         with Worker(path, Limits(), label="solution") as a, Worker(path, Limits(), label="reference") as b:
             kept, fresh = [], []
             for _ in range(trials):
-                a.start()
-                b.start()
-                a.call("churn", (2_000_000,))  # only the candidate's worker has this history
-                ta, tb = [], []
-                for _ in range(5):
-                    ta.append(a.call_raw("exp_sum", (z,), measure="time")["seconds"])
-                    tb.append(b.call_raw("exp_sum", (z,), measure="time")["seconds"])
-                kept.append(statistics.median(ta) / statistics.median(tb))
-                a.call("churn", (2_000_000,))
-                fresh.append(Budget(a, b, {"time": 3.0}, lambda m: None).time("exp_sum", z).ratio)
-            print(f"same code, one worker with a history of large frees: ratio {_spread(kept)} in the same "
-                  f"workers; {_spread(fresh)} as budget.time measures it (fresh workers)")
+                for target in (kept, fresh):
+                    a.start()
+                    b.start()
+                    if target is kept:
+                        a.call("churn", (2_000_000,))  # only the candidate's worker has this history
+                    ta = [_timed(a, "exp_sum", (z,))[0] for _ in range(5)]
+                    tb = [_timed(b, "exp_sum", (z,))[0] for _ in range(5)]
+                    target.append(statistics.median(ta) / statistics.median(tb))
+            print(f"same code, one worker with a history of large frees: ratio {_spread(kept)}; "
+                  f"{_spread(fresh)} in fresh workers (as budget.time measures)")
+
+
+def confinement_cost(repeats: int) -> None:
+    """Worker start-up (until it is ready and has imported a solution) with and without confinement."""
+    from trainer.sandbox.client import Confinement
+    from trainer.sandbox.confine import probe
+    abi, seccomp, why = probe()
+    if not (abi and seccomp):
+        print(f"confinement: not available here ({why})")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sol.py"
+        path.write_text(SOLUTION)
+        confined = Confinement(mode="require", allowed_imports=frozenset({"numpy"}), secrets=(str(REPO), tmp))
+        workers = {"confined": Worker(path, Limits(), confinement=confined, folder=tmp),
+                   "limits only": Worker(path, Limits(), folder=tmp)}
+        workers["confined"].start()   # the rules are computed once per grading process
+        times: dict[str, list] = {name: [] for name in workers}
+        try:
+            for _ in range(repeats):
+                for name, worker in workers.items():
+                    start = time.perf_counter()
+                    worker.start()
+                    times[name].append(time.perf_counter() - start)
+        finally:
+            for worker in workers.values():
+                worker.stop()
+        a, b = (statistics.median(times[name]) for name in ("confined", "limits only"))
+        print(f"worker start-up ({workers['confined'].isolation}): confined {a * 1e3:.1f} ms, limits only "
+              f"{b * 1e3:.1f} ms: confinement adds {(a - b) * 1e3:+.1f} ms (medians of {repeats}, interleaved)")
+
+
+def reference_ratios() -> None:
+    """Each bundled reference graded against itself, performance tests only, confined and not."""
+    from trainer.catalog import load_catalog
+    from trainer.engine import grade
+    from trainer.sandbox.confine import probe
+    modes = ["require", "none"] if all(probe()[:2]) else ["none"]
+    for challenge in load_catalog():
+        for mode in modes:
+            report = grade(challenge, challenge.reference_path, marker="performance", isolation=mode)
+            ratios = [m.ratio for t in report.tests for m in t.measurements
+                      if m.kind == "time" and m.versus == "reference" and m.ratio is not None]
+            shown = ", ".join(f"{r:.2f}" for r in ratios) or "no timing"
+            print(f"reference vs itself, {challenge.id:12s} {report.isolation:26.26s}: {report.status}, "
+                  f"time ratios {shown} ({report.duration_s:.1f} s)")
 
 
 def startup(repeats: int) -> None:
@@ -179,14 +242,82 @@ def startup(repeats: int) -> None:
           f"mltrainer --help {helptime * 1e3:.0f} ms, mltrainer list {listtime * 1e3:.0f} ms")
 
 
+def estimators(trials: int) -> None:
+    """How much the ratio of identical code strays from 1 under each statistic."""
+    from trainer.grading import budget as budget_module
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sol.py"
+        path.write_text(SOLUTION)
+        g = np.random.default_rng(7)
+        cases = {"softmax of 64 MB": ("softmax", lambda: (g.normal(size=(2048, 4096)),)),
+                 "sum of 6.4 MB": ("exp_sum", lambda: (g.normal(size=800_000),))}
+        for case, (name, make) in cases.items():
+            for pinned in (False, True):
+                samples = []
+                for _ in range(trials):
+                    a, b = Worker(path, Limits()), Worker(path, Limits(), hostile=False)
+                    a.start(), b.start()
+                    if pinned:
+                        for worker in (a, b):
+                            worker.pin(sorted(os.sched_getaffinity(0))[-1])
+                    clocks: dict = {"a": [], "b": []}
+                    for run in range(7):
+                        args = make()
+                        order = (("b", b), ("a", a)) if run % 2 == 0 else (("a", a), ("b", b))
+                        for key, worker in order:
+                            clock: dict = {}
+                            worker.call_raw(name, args, {}, clock=clock)
+                            clocks[key].append(clock)
+                    a.stop(), b.stop()
+                    samples.append(clocks)
+                _estimator_spread(case, pinned, samples, budget_module)
+
+
+def _estimator_spread(case: str, pinned: bool, samples: list, budget_module) -> None:
+    statistics_ = {"fastest": min, "median": statistics.median, "faster half": budget_module._typical}
+    for transfer_name in ("once", "per run"):
+        for stat_name, stat in statistics_.items():
+            ratios = []
+            for clocks in samples:
+                a, b = clocks["a"][1:], clocks["b"][1:]
+                if transfer_name == "once":
+                    t = budget_module._transfer_cost(clocks["b"])
+                    ta, tb = [t] * len(a), [t] * len(b)
+                else:
+                    ta = tb = [min(_own_transfer(x), _own_transfer(y)) for x, y in zip(a, b)]
+                ea = [budget_module._total(c) - t for c, t in zip(a, ta)]
+                eb = [budget_module._total(c) - t for c, t in zip(b, tb)]
+                ratios.append(stat(ea) / stat(eb))
+            worst = max(abs(np.log(r)) for r in ratios)
+            print(f"{case}, {'one CPU' if pinned else 'any CPU'}, transfer {transfer_name:7s} {stat_name:11s}: "
+                  f"ratios {min(ratios):.2f}-{max(ratios):.2f} (worst {np.exp(worst):.2f}x off)")
+
+
+def _own_transfer(clock: dict) -> float:
+    return max(0.0, clock["sent"] - clock["start"]) + max(0.0, clock["end"] - clock["first"])
+
+
+SECTIONS = ("overhead", "stability", "history", "startup", "confinement", "references", "estimators")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="run only these sections")
     args = parser.parse_args()
-    call_overhead(200 if not args.quick else 30)
-    budget_stability(10 if not args.quick else 3)
-    worker_history(5 if not args.quick else 3)
-    startup(7 if not args.quick else 3)
+    quick = args.quick
+    runs = {
+        "overhead": lambda: call_overhead(200 if not quick else 30),
+        "stability": lambda: budget_stability(10 if not quick else 3),
+        "history": lambda: worker_history(5 if not quick else 3),
+        "startup": lambda: startup(7 if not quick else 3),
+        "confinement": lambda: confinement_cost(21 if not quick else 7),
+        "references": reference_ratios,
+        "estimators": lambda: estimators(8 if not quick else 3),
+    }
+    for section in SECTIONS:
+        if section in args.only:
+            runs[section]()
 
 
 if __name__ == "__main__":
