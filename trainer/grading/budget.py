@@ -37,7 +37,6 @@ Every measurement is recorded in the report, passing or not.
 from __future__ import annotations
 
 import itertools
-import os
 import statistics
 from typing import Callable
 
@@ -115,7 +114,6 @@ class Budget:
         ref_target, _ = resolve(name, reference_target)
         if target is None and reference_target is None:
             self._fresh_workers()
-        self._same_cpu()
         ref_calls: list[dict] = []
         cand_calls: list[dict] = []
         cutoff = MIN_CUTOFF_S
@@ -167,7 +165,8 @@ class Budget:
                 return m
             self._fail(m, "The solution is far slower than the reference: look for Python loops over the data "
                           "that could be vectorised.")
-        transfer = _transfer_cost(ref_calls)
+        linux = self._reference.probe is not None and self._reference.probe.linux
+        transfer = _transfer_cost(ref_calls) if linux else 0.0   # elsewhere the clocks differ
         timed = slice(1, None) if len(cand_calls) > 1 else slice(None)
         cand = _typical(_total(c) - transfer for c in cand_calls[timed])
         ref = _typical(_total(r) - transfer for r in ref_calls[timed])
@@ -194,20 +193,6 @@ class Budget:
         """
         self._solution.start()
         self._reference.start()
-
-    def _same_cpu(self) -> None:
-        """Pin both timed workers to one CPU: CPUs of one machine (virtual ones above all) differ in speed.
-
-        Measured by benchmarks/run.py: the same code timed on two CPUs of a
-        2-core virtual machine differed by ~15% in CPU time. Grading runs
-        side by side pick CPUs by their process id, so they rarely share one.
-        """
-        if not hasattr(os, "sched_getaffinity"):
-            return
-        cpus = sorted(os.sched_getaffinity(0))
-        cpu = cpus[os.getpid() % len(cpus)]
-        for worker in (self._solution, self._reference):
-            worker.pin(cpu)
 
     @staticmethod
     def _call_of(inputs: Inputs | Call, run: int) -> Call:
@@ -327,16 +312,19 @@ def _total(clock: dict) -> float:
 
 
 def _transfer_cost(reference_calls: list[dict]) -> float:
-    """What moving one run's input in and result out costs a worker, estimated on the reference.
+    """What moving one run's input in and result out costs a worker, measured on the reference.
 
-    For the trusted reference, the kernel clock read when the request is all
-    sent and when its reply starts separates the transfers from the work.
-    The grading process and the worker run side by side, so one reading can
-    come late and count some work as transfer: the least over the runs is the
-    estimate that errs only by taking off too little. The same amount is
-    taken off both sides (benchmarks/run.py compares this with per-run
-    estimates, which the same race makes noisy for small calls).
+    The reference is trusted and works in one thread: its replies say how
+    much CPU its thread spent from having the request to beginning the reply
+    (the work); the rest of the call, on the kernel's clock of the whole
+    process, is moving data. The least over the runs is taken (machine noise
+    only adds), and the same amount comes off both sides.
     """
-    received = min(c["sent"] - c["start"] for c in reference_calls)
-    replied = min(c["end"] - c["first"] for c in reference_calls)
-    return max(0.0, received) + max(0.0, replied)
+    costs = []
+    for clock in reference_calls:
+        reported = clock.get("reported")
+        if reported is None:
+            return 0.0
+        work = max(0.0, reported[1] - reported[0])
+        costs.append(max(0.0, clock["end"] - clock["start"] - work))
+    return min(costs) if costs else 0.0

@@ -47,6 +47,11 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "bonus: test of a bonus part; failing it does not fail the challenge")
     if config.getoption("--mltrainer-run"):
         _harden_process()
+        cpu = _run_config(config).get("cpu")
+        if cpu is not None and hasattr(os, "sched_setaffinity"):
+            # The engine's choice (engine._CpuClaim); the workers inherit it
+            # and, confined, cannot change it.
+            os.sched_setaffinity(0, {int(cpu)})
         config.pluginmanager.register(_Collector(config), "mltrainer-collector")
 
 

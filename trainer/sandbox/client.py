@@ -271,6 +271,16 @@ class ProcessProbe:
         except OSError:  # the process is gone
             return float("nan")
 
+    def running(self) -> bool:
+        """Whether the process is on a CPU or waiting for one (state R)."""
+        if not self.linux:
+            return False
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as handle:
+                return handle.read().rsplit(b")", 1)[1].split()[0] == b"R"
+        except (OSError, IndexError):
+            return False
+
     def threads(self) -> int:
         if not self.linux:
             return 1
@@ -586,11 +596,13 @@ class Worker:
 
     def call_raw(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
                  return_inputs: bool = False, clock: dict | None = None) -> dict:
-        """The reply of one call; `clock`, when given, receives the worker's CPU clock at each step.
+        """The reply of one call; `clock`, when given, receives the worker's CPU clock around it.
 
-        clock["start"] before the request is sent, ["sent"] once it is all in
-        the pipe, ["first"] when the reply starts arriving, ["end"] when it is
-        complete (seconds of the worker's CPU, read from the kernel).
+        clock["start"] before the request is sent and ["end"] once the reply
+        is in and the worker is idle again (seconds of the worker's CPU, read
+        from the kernel), and ["reported"], what the worker says its thread's
+        clock read when it had the request and when it began the reply: true
+        of a trusted worker only.
         """
         self.ensure_started()
         message = {"op": "call", "target": target, "args": _as_args(args), "kwargs": _as_kwargs(kwargs),
@@ -616,14 +628,6 @@ class Worker:
             self.start()
         reply = self._request({"op": "store", "key": key, "value": value}, _STARTUP_TIMEOUT, "sending inputs")
         self._expect_ok(reply, "sending inputs")
-
-    def pin(self, cpu: int) -> None:
-        """Run the worker (and the threads it starts) on one CPU only (Linux; elsewhere nothing)."""
-        if self.proc is not None and hasattr(os, "sched_setaffinity"):
-            try:
-                os.sched_setaffinity(self.proc.pid, {cpu})
-            except OSError:  # the CPU went away, or the process did: the timing goes on unpinned
-                pass
 
     def cpu_seconds(self) -> float:
         """CPU time the worker process has used so far, all threads, read from the kernel."""
@@ -690,15 +694,22 @@ class Worker:
         if clock is not None:
             clock["start"] = self.cpu_seconds()
         self._send(chunks, deadline, timeout, what)
-        if clock is not None:
-            clock["sent"] = self.cpu_seconds()
-        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._next_id,
-                              clock=clock)
+        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._next_id)
         if self._loaded:
             self._after_call(what)
         if clock is not None:   # after the thread check: a thread finishing late still counts
+            self._settle()
             clock["end"] = self.cpu_seconds()
+            reported = reply.get("cpu")
+            clock["reported"] = tuple(reported) if isinstance(reported, list) and len(reported) == 2 and all(
+                isinstance(v, float) for v in reported) else None
         return reply
+
+    def _settle(self, limit_s: float = 0.05) -> None:
+        """Wait (briefly) until the worker is idle again: its work after the reply is then on the clock."""
+        end = time.monotonic() + limit_s
+        while self.probe is not None and self.probe.running() and time.monotonic() < end:
+            time.sleep(0.0005)
 
     def _after_call(self, what: str) -> None:
         """Nothing the call started may outlive it; its folder stays within its limits."""
@@ -771,12 +782,9 @@ class Worker:
         if self._loaded:
             self._check_disk(what)
 
-    def _receive(self, deadline: float, final: float, what: str, timeout: float, *, expect_id,
-                 clock: dict | None = None) -> dict:
+    def _receive(self, deadline: float, final: float, what: str, timeout: float, *, expect_id) -> dict:
         """One reply: its 8-byte length by `deadline`, all of it by `final` (both absolute)."""
         head = self._read(8, deadline, timeout, what)
-        if clock is not None:
-            clock["first"] = self.cpu_seconds()
         (total,) = struct.unpack("<Q", head)
         cap = (int(self.limits.reply_mb) << 20) + _MAX_REPLY_HEADER
         if total > cap:

@@ -20,7 +20,7 @@ are inherited by every thread started later; neither can be lifted again.
   (they outlive a process), no namespaces or mounts, no changes to file modes,
   owners, times or extended attributes (Landlock does not cover those), no
   resource-limit changes, no scheduling, priority or CPU-affinity changes
-  (the grader pins the workers it times to one CPU), and
+  (a grading run's processes share the CPU the engine chose), and
   nothing that needs privileges a worker running as root would otherwise
   have (modules, reboot, clocks, keyrings, raw I/O ports).
 
