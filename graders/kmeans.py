@@ -636,9 +636,9 @@ def check_timed_kpp(result, expected, call):
 @pytest.mark.performance
 def test_lloyd_time_budget(budget):
     """n = 200 000, d = 16, k = 8: two Lloyd iterations within the time budget"""
-    # CPU time of the import and 6 runs, each on its own data set (6 x 25.6 MB
-    # sit in each worker). The reference against itself measures 0.9-1.0x, a
-    # Python loop over the points ~9x; with the former medians of runs, the
+    # CPU time per call over 6 runs, each on its own 25.6 MB data set. The
+    # reference against itself measures 0.98-1.03x (benchmarks/run.py), a Python
+    # loop over the points ~9x; with the former medians of stored runs, the
     # correct styles measured 0.5-1.8x.
     budget.time("kmeans", lambda run: lloyd_call(LLOYD_TIME_SEEDS[run], 2), check=check_timed_kmeans,
                 repeats=len(LLOYD_TIME_SEEDS) - 1,

@@ -262,6 +262,7 @@ class ProcessProbe:
         self.pid = pid
         self._clock = ((~pid) << 3) | 2   # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
         self.linux = sys.platform.startswith("linux")
+        self._stat_fd = -1
 
     def cpu_seconds(self) -> float:
         if not self.linux:
@@ -271,13 +272,18 @@ class ProcessProbe:
         except OSError:  # the process is gone
             return float("nan")
 
+    def _stat(self) -> list[bytes]:
+        """The fields of /proc/<pid>/stat after the command name; read once per call, kept open."""
+        if self._stat_fd < 0:
+            self._stat_fd = os.open(f"/proc/{self.pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+        return os.pread(self._stat_fd, 4096, 0).rsplit(b")", 1)[1].split()
+
     def running(self) -> bool:
         """Whether the process is on a CPU or waiting for one (state R)."""
         if not self.linux:
             return False
         try:
-            with open(f"/proc/{self.pid}/stat", "rb") as handle:
-                return handle.read().rsplit(b")", 1)[1].split()[0] == b"R"
+            return self._stat()[0] == b"R"
         except (OSError, IndexError):
             return False
 
@@ -285,10 +291,14 @@ class ProcessProbe:
         if not self.linux:
             return 1
         try:
-            with open(f"/proc/{self.pid}/stat", "rb") as handle:
-                return int(handle.read().rsplit(b")", 1)[1].split()[17])
+            return int(self._stat()[17])
         except (OSError, ValueError, IndexError):
             return 1
+
+    def close(self) -> None:
+        if self._stat_fd >= 0:
+            os.close(self._stat_fd)
+            self._stat_fd = -1
 
     def _status_kib(self, field_name: str) -> int:
         with open(f"/proc/{self.pid}/status") as handle:
@@ -562,6 +572,8 @@ class Worker:
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+        if self.probe is not None:
+            self.probe.close()
         self.proc = None
         self._loaded = False
 
