@@ -8,6 +8,8 @@ inputs and results, which must not dilute a ratio.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -189,6 +191,30 @@ def test_a_thread_left_running_fails_the_call(workers):
     with pytest.raises(CandidateFailure, match="left 1 thread running after total"):
         budget_for(workers("cheat", WORKS_IN_A_THREAD), workers("ref", REFERENCE, "reference"), []).time(
             "total", matrices((400, 400)), check=close_totals, label="400x400")
+
+
+CLOSES_ITS_CHANNEL = """
+import os
+
+def nearest(points, metric):
+    os.close(metric._request_fd)   # the grader's end sees the channel close
+    while True:
+        pass
+"""
+
+
+def test_a_worker_closing_its_channel_to_the_grader_is_stopped_at_once(tmp_path):
+    from trainer.grading.harness import counting_metric
+    path = tmp_path / "closes.py"
+    path.write_text(CLOSES_ITS_CHANNEL)
+    metric = counting_metric(np.zeros((4, 2)))
+    with Worker(path, Limits(call_timeout=30)) as worker:
+        started = time.monotonic()
+        with pytest.raises(CandidateFailure, match="closed its channel to the grader") as failure:
+            worker.call("nearest", (metric.points, metric))
+        assert failure.value.kind == "bad_reply"
+        assert time.monotonic() - started < 5   # not the 30 s timeout, nor a wait for an exit
+        assert not worker.alive
 
 
 def test_extra_temporaries_fail_the_memory_budget(workers):

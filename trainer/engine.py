@@ -76,17 +76,14 @@ def isolation_outlook(mode: str) -> tuple[str, str]:
     Raises IsolationUnavailable in "require" mode when the kernel cannot
     confine workers fully.
     """
-    from trainer.sandbox.confine import describe, probe
+    from trainer.sandbox.confine import describe, isolation_line, probe
     if mode == "none":
         why = f"confinement turned off ({ISOLATION_ENV}=none or --isolation none)"
-        return f"limits only ({why})", why
+        return isolation_line("", why), why
     abi, seccomp, why = probe()
-    level = describe(abi, seccomp)
-    if abi and seccomp:
-        return level, ""
-    if mode == "require":
+    if mode == "require" and why:
         raise IsolationUnavailable(why)
-    return (f"{level} only ({why})" if level else f"limits only ({why})"), why
+    return isolation_line(describe(abi, seccomp), why), why
 
 
 def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: bool = False,

@@ -82,13 +82,6 @@ class Budget:
         self._record = record  # callable(Measurement)
 
     # -- helpers -------------------------------------------------------------
-    @staticmethod
-    def _store(worker: Worker, call: Call) -> tuple[StoredRef, StoredRef]:
-        key = f"b{next(_keys)}"
-        worker.store(key + "a", tuple(call.args))
-        worker.store(key + "k", dict(call.kwargs))
-        return StoredRef(key + "a"), StoredRef(key + "k")
-
     def _fail(self, measurement: Measurement, advice: str) -> None:
         raise GradeFailure(f"{measurement.label}: {measurement.summary()}. {advice}".strip())
 
@@ -122,30 +115,17 @@ class Budget:
             for run in range(repeats + 1):
                 call = self._call_of(inputs, run)
                 what = describe_call(shown, call.args, call.kwargs)
-                ref_clock: dict = {}
-                cand_clock: dict = {}
-
-                def reference_run():
-                    result = self._reference.call_raw(ref_target, call.args, call.kwargs, what=what,
-                                                      timeout=REFERENCE_TIMEOUT_S, clock=ref_clock)["ok"]
-                    ref_calls.append(ref_clock)
-                    return result
-
-                def candidate_run():
-                    return self._solution.call_raw(cand_target, call.args, call.kwargs, what=what,
-                                                   timeout=cutoff, clock=cand_clock)["ok"]
-
                 # Who goes first alternates: the first to touch fresh memory
                 # after the grader's own work pays more for it on some machines.
-                if run % 2 == 0:
-                    ref_result = reference_run()
-                    if run == 0:
-                        cutoff = max(MIN_CUTOFF_S, CUTOFF_FACTOR * ratio * _total(ref_clock))
-                    cand_result = candidate_run()
-                else:
-                    cand_result = candidate_run()
-                    ref_result = reference_run()
-                cand_calls.append(cand_clock)
+                for side in ("reference", "candidate") if run % 2 == 0 else ("candidate", "reference"):
+                    if side == "reference":
+                        ref_result, clock = _timed_call(self._reference, ref_target, call, what, REFERENCE_TIMEOUT_S)
+                        ref_calls.append(clock)
+                        if run == 0:
+                            cutoff = max(MIN_CUTOFF_S, CUTOFF_FACTOR * ratio * _total(clock))
+                    else:
+                        cand_result, clock = _timed_call(self._solution, cand_target, call, what, cutoff)
+                        cand_calls.append(clock)
                 self._checked(check, cand_result, ref_result, call, run, what)
                 del ref_result, cand_result
                 if run >= 1 and min(map(_total, cand_calls)) > CLEARLY_OVER * ratio * max(map(_total, ref_calls)):
@@ -282,7 +262,10 @@ def peak_memory(worker: Worker, name: str, call: Call, what: str, *, timeout: fl
     the peak counts the import and the call, not the input.
     """
     worker.start(load=False)
-    args, kwargs = Budget._store(worker, call)
+    key = f"b{next(_keys)}"
+    worker.store(key + "a", tuple(call.args))
+    worker.store(key + "k", dict(call.kwargs))
+    args, kwargs = StoredRef(key + "a"), StoredRef(key + "k")
     probe = worker.probe
     if probe is None or not probe.linux:
         raise RuntimeError("peak memory is measured from /proc, which this system does not have")
@@ -291,6 +274,13 @@ def peak_memory(worker: Worker, name: str, call: Call, what: str, *, timeout: fl
     worker.load()
     result = worker.call_raw(name, args, kwargs, what=what, timeout=timeout)["ok"]
     return result, max(0, probe.peak_resident_bytes() - base)
+
+
+def _timed_call(worker: Worker, target, call: Call, what: str, timeout: float) -> tuple[object, dict]:
+    """(result, the worker's CPU clock around the call) of one timed call."""
+    clock: dict = {}
+    result = worker.call_raw(target, call.args, call.kwargs, what=what, timeout=timeout, clock=clock)["ok"]
+    return result, clock
 
 
 def _typical(seconds) -> float:

@@ -47,7 +47,9 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "bonus: test of a bonus part; failing it does not fail the challenge")
     if config.getoption("--mltrainer-run"):
         _harden_process()
-        cpu = _run_config(config).get("cpu")
+        with open(config.getoption("--mltrainer-run"), encoding="utf-8") as handle:
+            config.stash[_RUN_KEY] = json.load(handle)
+        cpu = config.stash[_RUN_KEY].get("cpu")
         if cpu is not None and hasattr(os, "sched_setaffinity"):
             # The engine's choice (engine._CpuClaim); the workers inherit it
             # and, confined, cannot change it.
@@ -79,7 +81,7 @@ def _harden_process() -> None:
 class _Workers:
     def __init__(self, config) -> None:
         from trainer.catalog import load_challenge
-        run = _run_config(config)
+        run = config.stash[_RUN_KEY]
         self.challenge = load_challenge(Path(run["challenge"]), Path(run["root"]))
         limits = Limits.from_dict(self.challenge.limits)
         confinement = Confinement(mode=run["isolation"], allowed_imports=frozenset(self.challenge.allowed_imports),
@@ -113,12 +115,7 @@ class _Workers:
 
 
 _WORKERS_KEY = pytest.StashKey[_Workers]()
-
-
-def _run_config(config) -> dict:
-    with open(config.getoption("--mltrainer-run"), encoding="utf-8") as handle:
-        return json.load(handle)
-
+_RUN_KEY = pytest.StashKey[dict]()   # the run's configuration (run.json), read once
 
 @pytest.fixture(scope="session")
 def _mltrainer_workers(pytestconfig):

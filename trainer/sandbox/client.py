@@ -11,7 +11,8 @@ Once candidate code has run in a worker, nothing it sends is trusted: a
 reply's declared size is checked against a cap before anything is
 allocated, its decoded size cannot exceed what was received, and what the
 budgets measure (CPU time of the whole process, peak memory, threads) is
-read here, from the kernel, never from a reply.
+read here, from the kernel, never from a candidate's reply (only the
+trusted reference's replies are believed about their own CPU time).
 """
 
 from __future__ import annotations
@@ -156,10 +157,9 @@ class Confinement:
 
     def describe(self, level: str, error: str = "") -> str:
         """The isolation line of a report, from what a worker reached."""
-        if level.startswith("landlock") and level.endswith("seccomp"):
-            return level
-        why = error or self.why_not or "the kernel refused it"
-        return f"{level} only ({why})" if level else f"limits only ({why})"
+        from trainer.sandbox.confine import isolation_line
+        full = level.startswith("landlock") and level.endswith("seccomp")
+        return isolation_line(level, "" if full else error or self.why_not or "the kernel refused it")
 
 
 # -- grader-side encoding ----------------------------------------------------
@@ -830,14 +830,12 @@ class Worker:
         raise CandidateFailure("bad_reply", f"sent a malformed reply {_while(what)} ({detail[:200]}); "
                                             "a solution must not write to the grader's channel", output)
 
-    def _read(self, size: int, until: float, timeout: float, what: str, *, fd: int | None = None,
-              serve: bool = True) -> bytearray:
-        """`size` bytes from the reply pipe (or `fd`) by `until`, serving the worker's requests meanwhile."""
-        fd = self._recv_fd if fd is None else fd
+    def _read(self, size: int, until: float, timeout: float, what: str) -> bytearray:
+        """`size` bytes of a reply by `until`, serving the worker's requests to the grader meanwhile."""
         buf = bytearray(size)
         view = memoryview(buf)
         got = 0
-        watched = [fd, self._service_fd] if serve and self._service_fd >= 0 else [fd]
+        watched = [self._recv_fd, self._service_fd] if self._service_fd >= 0 else [self._recv_fd]
         while got < size:
             remaining = until - time.monotonic()
             if remaining <= 0:
@@ -846,11 +844,11 @@ class Worker:
             if not readable:
                 self._watch(what)
                 continue
-            if self._service_fd in readable and fd != self._service_fd:
+            if self._service_fd in readable:
                 self._serve(until, timeout, what)
-                if fd not in readable:
+                if self._recv_fd not in readable:
                     continue
-            n = os.readv(fd, [view[got:]])
+            n = os.readv(self._recv_fd, [view[got:]])
             if n == 0:
                 self._died(what)
             got += n
@@ -898,10 +896,18 @@ class Worker:
                 select.select([self._service_fd], [], [], remaining)
                 continue
             if not chunk:
-                self._died(what)
+                self._channel_closed(what)
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
+
+    def _channel_closed(self, what: str):
+        """The worker's end of the service pipe closed: it died (say how), or its code closed it."""
+        try:
+            self.proc.wait(timeout=1.0)   # a dying process has closed all its files already
+        except subprocess.TimeoutExpired:
+            self._bad_reply(what, "closed its channel to the grader")
+        self._died(what)
 
     def _timed_out(self, timeout: float, what: str):
         output = self._stop_for_output()

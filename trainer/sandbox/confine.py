@@ -355,6 +355,13 @@ def describe(landlock: int, seccomp: bool) -> str:
     return " + ".join(parts)
 
 
+def isolation_line(level: str, why_short: str) -> str:
+    """A report's isolation line: the level reached, and why it falls short of full confinement, if it does."""
+    if not why_short:
+        return level
+    return f"{level} only ({why_short})" if level else f"limits only ({why_short})"
+
+
 @functools.lru_cache(maxsize=1)
 def probe() -> tuple[int, bool, str]:
     """(Landlock ABI, seccomp available, why not fully available or '')."""
