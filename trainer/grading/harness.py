@@ -11,6 +11,8 @@ import itertools
 
 import numpy as np
 
+from trainer.grading import checks
+
 _ids = itertools.count(1)
 
 
@@ -87,3 +89,47 @@ class GraderMetric:
 def counting_metric(points, queries=None) -> GraderMetric:
     """A metric the grader computes and counts, over opaque points (see GraderMetric)."""
     return GraderMetric(points, queries)
+
+
+def same_result(a, b) -> bool:
+    """Whether two results are the same: arrays by shape, dtype and values (NaN equal to NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return False
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same_result(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+def check_randomness_from_rng(solution, run, *, what: str, given: str, seeds=(20240, 20241)) -> None:
+    """`what` draws all its randomness from its `rng` argument, and only from it.
+
+    `run(seed)` calls the solution with a fresh np.random.default_rng(seed)
+    and returns what that randomness decides (a result, or something
+    observed of it). Three runs: seed a, seed a again, seed b. The same seed
+    must give the same result, a different seed a different one (choose an
+    input where a correct solution's two results differ with probability
+    ~1), and no run may touch the process-wide generators (numpy's global
+    `np.random.*`, Python's `random`), checked in the worker around each run.
+    """
+    a, b = seeds
+    observed = []
+    for seed in (a, a, b):
+        before = solution.global_rng_state()
+        observed.append(run(seed))
+        checks.that(solution.global_rng_state() == before,
+                    f"{what} for {given} changed the global random state (np.random.seed, np.random.rand, "
+                    f"np.random.choice, random.random...). All randomness must come from the rng argument, "
+                    f"so that a seed decides the result and other code's random numbers are left alone.")
+    checks.that(same_result(observed[0], observed[1]),
+                f"{what} for {given}, called twice with np.random.default_rng({a}), gave different results: "
+                f"{checks.show(observed[0], 200)} and then {checks.show(observed[1], 200)}. All randomness "
+                f"must come from the rng argument, so the same seed gives the same result.")
+    checks.that(not same_result(observed[0], observed[2]),
+                f"{what} for {given} gave the same result with np.random.default_rng({a}) and "
+                f"default_rng({b}): {checks.show(observed[0], 200)}. The randomness must come from the rng "
+                f"argument (a different seed gives a different result), not from a fixed seed of your own.")

@@ -103,6 +103,10 @@ class SolutionProxy:
                                       timeout=self._timeout, return_inputs=True)
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])
 
+    def global_rng_state(self) -> str:
+        """A digest of numpy's global generator and Python's `random` in the worker."""
+        return self._worker.global_rng_state()
+
     def count(self, metric) -> int:
         """The distances a `counting_metric()` has computed so far (counted in the grader)."""
         return metric.count

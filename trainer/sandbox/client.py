@@ -634,6 +634,16 @@ class Worker:
             self._bad_reply(what, "a repeated call must return one result per seed")
         return reply["ok"]
 
+    def global_rng_state(self) -> str:
+        """A digest of the worker's process-wide random generators (numpy's global one, `random`)."""
+        self.ensure_started()
+        what = "reading the global random state"
+        reply = self._request({"op": "global_rng"}, _STARTUP_TIMEOUT, what)
+        self._expect_ok(reply, what)
+        if not isinstance(reply["ok"], str):
+            self._bad_reply(what, "the global random state must be a digest string")
+        return reply["ok"]
+
     def store(self, key: str, value) -> None:
         """Place a value in the worker, to be handed to one later call as `StoredRef(key)`."""
         if not self.alive:
