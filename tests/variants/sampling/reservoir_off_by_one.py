@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-CAUGHT_BY = ("test_reservoir_inclusion_probabilities",)
+CAUGHT_BY = ('test_reservoir_inclusion_probabilities', 'test_reservoir_subsets_are_uniform')
 
 BLOCK = 4096
 

@@ -1,11 +1,14 @@
 """Counts the stream in a first pass, then picks k positions and collects them in a second pass
-over the same one-pass iterator."""
+over the same one-pass iterator. The second pass sees no items, so every test that reads a
+non-empty stream gets an empty sample."""
 
 import math
 
 import numpy as np
 
-CAUGHT_BY = ("test_reads_the_stream_once",)
+CAUGHT_BY = ("test_reads_the_stream_once", "test_reservoir_inclusion_probabilities",
+             "test_reservoir_subsets_are_uniform", "test_short_stream_returned_whole_in_order",
+             "test_reservoir_randomness_comes_from_rng")
 
 
 def reservoir_sample(stream, k, rng):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-CAUGHT_BY = ("test_split_is_uniform_within_each_class",)
+CAUGHT_BY = ('test_split_is_uniform_within_each_class', 'test_split_randomness_comes_from_rng')
 
 
 def reservoir_sample(stream, k, rng):
