@@ -24,8 +24,46 @@ Exact ties. Tie rules are tested on small integer coordinates placed
 symmetrically about the origin (so the mean of the training set, of the
 queries and of both is exactly 0): every distance formula, centred at a mean,
 at a data point or not at all, is then exact, and equal distances come out
-equal. Predictions on random data are decided by clear margins (checked for
-these seeds in tests/references/test_knn.py).
+equal. Predictions on random data are compared only on the queries they
+decide by clear margins (`decided`): the k-th and the (k+1)-th nearest
+training points apart by more than 1e-9 of the k-th squared distance, and
+the winning label's vote total above the runner-up's by more than 1e-9 of
+it. Rounding moves a squared distance by ~1e-15 of itself and a total of k
+weights by ~k * 1e-16, so every correct solution predicts the same there,
+and the label tie rule (tested on its own) is not involved. Where a test
+is about something else than the weights (string labels, dtypes), its
+distance-weighted predictions are compared on the queries whose winner is
+the same with one vote each, 1/d and 1/d^2 (`decided_by_any_weighting`), so
+that the 1/d rule (tested on its own) does not decide either. The share of
+queries kept is checked in tests/references/test_knn.py.
+
+Exact matches. Only the exact matches vote when a neighbour is at distance 0.
+The test of that rule puts the match among neighbours at distance s with
+s = 1, 2^-43 (~1.1e-13) and 2^-70 (~8.5e-22) on small integer coordinates
+scaled by s, symmetric about 0, so every formula is exact: a weight
+1/(d + e) or 1/max(d, e) with a fixed e gives the match 1/e and the four
+others about 1/e each as soon as s is below e (4/(s + e) > 1/e once e > s/3),
+and they outvote it: s = 2^-43 catches e >= 1e-13 (1e-12, 1e-9, ...), s =
+2^-70 catches e down to ~3e-22 (machine epsilon included). A second test
+puts 12 queries equal to training rows (three rows each, labels 1, 1, 2) in
+64-D standard normal data. There every squared norm in the expansion, centred
+at the mean or not, is above 32 (checked in tests/references/test_knn.py), so
+||a||^2 - 2 a.b + ||b||^2 is a multiple of ulp(32) = 2^-47 ~ 7.1e-15: for
+equal points it is 0 or at least 7.1e-15 in size (here up to 8.5e-14 in size
+with the mean as centre; positive for at least 3 of the 12 queries with each
+centre tried, the mean, the first row, the mean of both sets or none, and
+each way of summing the norms). A
+positive residue r read as a distance gives each match the weight
+1/sqrt(r) <= 1.2e7, and 30 more neighbours at distance 1e-6 (labelled 2,
+weight 1e6 each, 3e7 together) outvote the matches' majority of one; a
+correct solution lets only the three matches vote.
+
+Other dtypes. "Any numeric dtype: treat it as float64" is tested with
+uint8 (differences and squares wrap at 256), int32 (squares of 1e5 overflow
+2^31), int64 (squared distances of 2e9-sized values overflow 2^63) and
+float32 (rounding ~6e-8 of the norms) inputs; in float64 these distances
+are exact integers below 2^53 or rounded by ~1e-16, far inside the
+tolerances above.
 
 Timed data sets. Every timed run gets its own data set (`big_problem`, a
 fresh seed per run) and every timed or memory-measured result is checked:
@@ -69,28 +107,73 @@ def brute_neighbours(X, q, k):
     return np.lexsort((np.arange(len(X)), d2))[:k], d2
 
 
+def brute_totals(X, y, q, k, weights="uniform"):
+    """Vote total of every label among the k nearest training points of q."""
+    idx, d2 = brute_neighbours(X, q, k)
+    dist = np.sqrt(d2[idx])
+    if weights == "distance" and np.any(dist == 0):
+        votes = [(y[i], 1.0) for i, d in zip(idx, dist) if d == 0]
+    elif weights == "distance":
+        votes = [(y[i], 1.0 / d) for i, d in zip(idx, dist)]
+    else:
+        votes = [(y[i], 1.0) for i in idx]
+    total = {}
+    for label, w in votes:
+        total[label] = total.get(label, 0.0) + w
+    return total
+
+
 def brute_predict(X, y, Q, k, weights="uniform"):
     """The challenge's rules written out one query and one label at a time."""
     X = np.asarray(X, dtype=np.float64)
     out = []
     for q in np.asarray(Q, dtype=np.float64):
-        idx, d2 = brute_neighbours(X, q, k)
-        dist = np.sqrt(d2[idx])
-        if weights == "distance" and np.any(dist == 0):
-            votes = [(y[i], 1.0) for i, d in zip(idx, dist) if d == 0]
-        elif weights == "distance":
-            votes = [(y[i], 1.0 / d) for i, d in zip(idx, dist)]
-        else:
-            votes = [(y[i], 1.0) for i in idx]
-        total = {}
-        for label, w in votes:
-            total[label] = total.get(label, 0.0) + w
+        total = brute_totals(X, y, q, k, weights)
         best = None
         for label in sorted(total):          # ascending: a tie keeps the smallest label
             if best is None or total[label] > total[best]:
                 best = label
         out.append(best)
     return np.array(out, dtype=np.asarray(y).dtype)
+
+
+DECIDED_MARGIN = 1e-9   # see the module docstring
+
+
+def decided(X, y, Q, k, weights="uniform"):
+    """Mask of the queries decided by clear margins: neighbours and winning label (module docstring)."""
+    X = np.asarray(X, dtype=np.float64)
+    keep = []
+    for q in np.asarray(Q, dtype=np.float64):
+        d2 = np.sort(((X - q) ** 2).sum(axis=1))
+        clear_neighbours = k == len(X) or d2[k] - d2[k - 1] > DECIDED_MARGIN * d2[k]
+        totals = sorted(brute_totals(X, y, q, k, weights).values(), reverse=True)
+        clear_vote = len(totals) == 1 or totals[0] - totals[1] > DECIDED_MARGIN * totals[0]
+        keep.append(clear_neighbours and clear_vote)
+    return np.array(keep, dtype=bool)
+
+
+def decided_by_any_weighting(X, y, Q, k):
+    """Mask of the queries decided by clear margins whose winner is the same with one vote per
+    neighbour, with 1/d and with 1/d^2: there the form of the weights does not decide (the 1/d
+    rule has its own test), while weights computed wrongly (overflowing, say) still can."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    keep = []
+    for q in np.asarray(Q, dtype=np.float64):
+        idx, d2 = brute_neighbours(X, q, k)
+        all_d2 = np.sort(d2)
+        ok = k == len(X) or all_d2[k] - all_d2[k - 1] > DECIDED_MARGIN * all_d2[k]
+        winners = set()
+        for power in (0, 1, 2):
+            total = {}
+            for i in idx:
+                total[y[i]] = total.get(y[i], 0.0) + d2[i] ** (-power / 2)
+            ranked = sorted(total.items(), key=lambda item: (-item[1], item[0]))
+            ok = ok and (len(ranked) == 1 or ranked[0][1] - ranked[1][1] > DECIDED_MARGIN * ranked[0][1])
+            winners.add(ranked[0][0])
+        keep.append(ok and len(winners) == 1)
+    return np.array(keep, dtype=bool)
 
 
 def check_predictions(got, expected, *, given):
@@ -171,6 +254,83 @@ def tie_groups(seed, groups=6):
     return X, y, np.array(centres), np.full(len(centres), 9, dtype=np.int64), np.array(nearest)
 
 
+def near_match_groups(scale):
+    """Small integer points times `scale`, symmetric about 0, for the exact-match rule.
+
+    Query q = (4, 0) * scale equals one training point (label 1, the last but
+    one row); four points at distance `scale` around it are labelled 2 (the
+    first rows). The mirror images make the set symmetric, with the query -q.
+    Every distance formula is exact on these points (powers of two times small
+    integers), so the match is at distance exactly 0 and the others at `scale`.
+    """
+    around = np.array([[5, 0], [3, 0], [4, 1], [4, -1]], dtype=np.float64)
+    q = np.array([4.0, 0.0])
+    X = np.vstack([around, -around, [q], [-q]]) * scale
+    y = np.array([2, 2, 2, 2, 2, 2, 2, 2, 1, 1], dtype=np.int64)
+    return X, y, np.array([q, -q]) * scale
+
+
+RESIDUE_NEAR = 30        # neighbours of every query at distance RESIDUE_DELTA, labelled 2
+RESIDUE_DELTA = 1e-6
+
+
+def residue_matches(seed, queries=12, d=64, n_far=100):
+    """Queries equal to training rows in 64-D, where the expansion leaves a rounding residue.
+
+    Every query q (standard normal in 64-D) is a training row three times,
+    labelled 1, 1, 2, and has RESIDUE_NEAR more training points at distance
+    RESIDUE_DELTA, labelled 2; n_far standard normal points (labels 1 and 2)
+    are at distance ~11. With k = 3 + RESIDUE_NEAR, only the three exact
+    matches vote: label 1, 2 to 1. Rows are shuffled.
+    """
+    g = np.random.default_rng(seed)
+    Q = g.normal(size=(queries, d))
+    rows, labels = [g.normal(size=(n_far, d))], [g.integers(1, 3, size=n_far)]
+    for q in Q:
+        u = g.normal(size=(RESIDUE_NEAR, d))
+        u *= RESIDUE_DELTA / np.linalg.norm(u, axis=1, keepdims=True)
+        rows += [q + u, np.repeat(q[None, :], 3, axis=0)]
+        labels += [np.full(RESIDUE_NEAR, 2), np.array([1, 1, 2])]
+    X, y = np.vstack(rows), np.concatenate(labels).astype(np.int64)
+    order = g.permutation(len(X))
+    return X[order], y[order], Q
+
+
+def integer_blobs(seed, n, m, d, classes, dtype, low, high, spread):
+    """Training and query points with integer coordinates in [low, high] around `classes` centres."""
+    g = np.random.default_rng(seed)
+    centres = g.uniform(low + 2 * spread, high - 2 * spread, size=(classes, d))
+    y = g.integers(classes, size=n)
+    yq = g.integers(classes, size=m)
+
+    def points(labels):
+        return np.clip(np.round(centres[labels] + spread * g.normal(size=(len(labels), d))), low, high).astype(dtype)
+
+    return points(y), y.astype(np.int64), points(yq)
+
+
+def float32_near_ties(count=20):
+    """float32 points where float32 arithmetic cannot tell the nearest training point.
+
+    Query j sits at an integer point q_j (spaced 10 apart). Training point
+    2j + 1 is q_j + e_1 (squared distance 1, label 1); training point 2j,
+    with the lower index, is q_j + e_1 + 2^-12 e_2 (squared distance
+    1 + 2^-24, label 2). In float64 every formula orders them right (a
+    relative gap of 6e-8 against rounding of ~1e-15 at these norms); in
+    float32, 1 + 2^-24 rounds to 1 (a tie, which goes to the lower index,
+    label 2), and the float32 expansion's rounding (~6e-8 of the norms, up
+    to ~1e4 here) decides at random. The expected label is 1 everywhere.
+    """
+    rows, labels, queries = [], [], []
+    for j in range(count):
+        q = np.array([10.0 * (j - count // 2), 10.0 * (j % 3) - 10.0, 0.0])
+        queries.append(q)
+        rows += [q + [1.0, 2.0 ** -12, 0.0], q + [1.0, 0.0, 0.0]]
+        labels += [2, 1]
+    return (np.array(rows, dtype=np.float32), np.array(labels, dtype=np.int64),
+            np.array(queries, dtype=np.float32))
+
+
 # -- pairwise_sq_dists ---------------------------------------------------------------------------
 
 @pytest.mark.correctness
@@ -183,8 +343,42 @@ def test_pairwise_matches_exact_distances(solution):
         ("A (1, 4) and B (20, 4)", g.normal(size=(1, 4)), g.normal(size=(20, 4))),
         ("integer A (12, 2) and B (9, 2)", g.integers(-5, 6, size=(12, 2)), g.integers(-5, 6, size=(9, 2))),
     ]
+    P = g.normal(size=(50, 16)) * 3.0 + 0.5
+    cases += [("A = B = 50 points in 16-D (equal points: 0)", P, P),
+              ("A = 50 points in 16-D, B = the same points in reverse order", P, P[::-1])]
     for given, A, B in cases:
         check_pairwise(solution.pairwise_sq_dists(A, B), A, B, given=given)
+
+
+@pytest.mark.correctness
+def test_pairwise_any_numeric_dtype_as_float64(solution):
+    """Any numeric dtype (uint8, int32, int64, float32) is treated as float64"""
+    g = np.random.default_rng(13)
+    # Each case overflows (or rounds) in its own dtype: uint8 pixels wrap at 256 (their
+    # squares and differences), int32 values up to 1e5 have squares up to 1e10 > 2^31,
+    # int64 values up to 2e9 have squared distances up to 1.3e20 > 2^63, and float32
+    # rounds to ~6e-8 of the norms (~1e5 here) against the 1e-10 tolerance below.
+    # Converted to float64 all are exact (integers below 2^53) or rounded by ~1e-16.
+    cases = [
+        ("uint8 A (40, 16) and B (30, 16), values 0..255", g.integers(0, 256, size=(40, 16)).astype(np.uint8),
+         g.integers(0, 256, size=(30, 16)).astype(np.uint8)),
+        ("int32 A (40, 8) and B (30, 8), values -1e5..1e5",
+         g.integers(-100_000, 100_001, size=(40, 8)).astype(np.int32),
+         g.integers(-100_000, 100_001, size=(30, 8)).astype(np.int32)),
+        ("int64 A (20, 8) and B (15, 8), values -2e9..2e9",
+         g.integers(-2 * 10**9, 2 * 10**9 + 1, size=(20, 8)), g.integers(-2 * 10**9, 2 * 10**9 + 1, size=(15, 8))),
+        ("float32 A (40, 8) and B (30, 8) around 100", (100 + 10 * g.normal(size=(40, 8))).astype(np.float32),
+         (100 + 10 * g.normal(size=(30, 8))).astype(np.float32)),
+    ]
+    for given, A, B in cases:
+        got = solution.pairwise_sq_dists(A, B)
+        expected = exact_sq_dists(A, B)                            # from float64 coordinates
+        got = checks.shape(got, expected.shape, what="pairwise_sq_dists(A, B)", given=given)
+        checks.dtype(got, np.float64, what="pairwise_sq_dists(A, B) (any numeric input is treated as float64)",
+                     given=given)
+        checks.close(got, expected, atol=AGREEMENT_RTOL_OF_MAX * expected.max(),
+                     what="squared distances (computed in the input's dtype they overflow or round: convert A "
+                          "and B to float64 first)", given=given)
 
 
 @pytest.mark.stability
@@ -224,10 +418,6 @@ def test_pairwise_never_negative(solution):
                     f"{got[tuple(negative[0])] if len(negative) else 0:.3g} at {tuple(int(i) for i in negative[0]) if len(negative) else ()}: "
                     f"rounding in the ||a||^2 - 2 a.b + ||b||^2 expansion can go below 0 for equal points; "
                     f"clip at 0 (np.maximum(D, 0)).")
-        scale = exact_sq_dists(A, B).max()
-        diag = np.diag(got) if B is A else np.diag(got[:, ::-1])
-        checks.close(diag, np.zeros(len(A)), atol=AGREEMENT_RTOL_OF_MAX * scale,
-                     what="squared distances between equal points", given=given)
 
 
 # -- knn_predict: agreement ------------------------------------------------------------------------
@@ -243,11 +433,14 @@ def test_predict_agrees_with_brute_force_and_reference(solution, reference):
                              (X5, y5, Q5, "3 blobs, 120 training and 40 query points in 6-D")):
         for k in (1, 4, 7, 15):
             for weights in ("uniform", "distance"):
-                given = f"{desc}, k={k}, weights={weights!r}"
-                expected = brute_predict(Xt, yt, Xq, k, weights)
-                check_predictions(reference.knn_predict(Xt, yt, Xq, k, weights=weights), expected,
+                # Only the queries decided by clear margins (the label tie rule has its own test).
+                keep = decided(Xt, yt, Xq, k, weights)
+                given = f"{desc} (the {keep.sum()} whose vote is not tied), k={k}, weights={weights!r}"
+                expected = brute_predict(Xt, yt, Xq[keep], k, weights)
+                check_predictions(reference.knn_predict(Xt, yt, Xq[keep], k, weights=weights), expected,
                                   given="the REFERENCE on " + given)
-                check_predictions(solution.knn_predict(Xt, yt, Xq, k, weights=weights), expected, given=given)
+                check_predictions(solution.knn_predict(Xt, yt, Xq[keep], k, weights=weights), expected,
+                                  given=given)
 
 
 @pytest.mark.correctness
@@ -257,10 +450,17 @@ def test_string_labels(solution):
     Q, _ = blobs(52, n=30, d=2, classes=3)
     names = np.array(["setosa", "versicolor", "virginica"])
     ys = names[y]
-    for k, weights in ((1, "uniform"), (5, "uniform"), (6, "distance")):
-        given = f"3 blobs in 2-D labelled 'setosa', 'versicolor', 'virginica', k={k}, weights={weights!r}"
-        check_predictions(solution.knn_predict(X, ys, Q, k, weights=weights), brute_predict(X, ys, Q, k, weights),
-                          given=given)
+    desc = "3 blobs in 2-D labelled 'setosa', 'versicolor', 'virginica'"
+    for k in (1, 5):
+        keep = decided(X, ys, Q, k)
+        check_predictions(solution.knn_predict(X, ys, Q[keep], k), brute_predict(X, ys, Q[keep], k),
+                          given=f"{desc} (the {keep.sum()} queries whose vote is not tied), k={k}")
+    # weights='distance' on the queries where the form of the weights does not decide.
+    keep = decided_by_any_weighting(X, ys, Q, 6)
+    check_predictions(solution.knn_predict(X, ys, Q[keep], 6, weights="distance"),
+                      brute_predict(X, ys, Q[keep], 6, "distance"),
+                      given=f"{desc} (the {keep.sum()} queries whose winner is the same with one vote each, 1/d "
+                            f"and 1/d^2), k=6, weights='distance'")
 
 
 @pytest.mark.correctness
@@ -269,9 +469,60 @@ def test_negative_integer_labels(solution):
     X, y = blobs(61, n=80, d=2, classes=2)
     Q, _ = blobs(62, n=25, d=2, classes=2)
     ypm = (2 * y - 1).astype(np.int64)
-    for k in (1, 4, 5):
+    for k in (1, 3, 5):                       # odd k, two labels: no tied vote
         given = f"2 blobs in 2-D labelled -1 and +1, k={k}"
         check_predictions(solution.knn_predict(X, ypm, Q, k), brute_predict(X, ypm, Q, k), given=given)
+
+
+@pytest.mark.correctness
+def test_predictions_keep_the_labels_dtype(solution):
+    """Predictions have y_train's integer dtype (int32, uint8, int16 labels stay so)"""
+    X, y = blobs(65, n=60, d=2, classes=3)
+    Q, _ = blobs(66, n=20, d=2, classes=3)
+    for dtype, labels in ((np.int32, np.array([4, 10, 7])), (np.uint8, np.array([3, 200, 17])),
+                          (np.int16, np.array([300, 5, 2])), (np.int64, np.array([1, 2, 3]))):
+        yt = labels[y].astype(dtype)
+        for k, weights in ((1, "uniform"), (3, "distance")):
+            given = f"3 blobs in 2-D, {np.dtype(dtype).name} labels {labels.tolist()}, k={k}, weights={weights!r}"
+            got = solution.knn_predict(X, yt, Q, k, weights=weights)
+            checks.that(isinstance(got, np.ndarray),
+                        f"knn_predict should return a numpy array for {given}, got {checks.show(got)}")
+            checks.that(got.dtype == np.dtype(dtype),
+                        f"predictions for {given} should have the labels' dtype {np.dtype(dtype).name}, "
+                        f"got {got.dtype}: build the result from y_train's labels (e.g. classes[winner] with "
+                        f"classes = np.unique(y_train)), not from a Python list of ints")
+
+
+@pytest.mark.correctness
+def test_predict_any_numeric_dtype_as_float64(solution):
+    """Integer and float32 coordinates (uint8 pixels, int32, float32) are treated as float64"""
+    # uint8 pixels: differences and squares wrap around at 256 in uint8 (3 - 5 = 254);
+    # int32 values up to 1e5: squared distances up to ~1e11 overflow 2^31. As float64
+    # all these distances are exact integers (below 2^53), and only queries decided by
+    # clear margins are compared (integer distances can tie).
+    cases = [
+        ("uint8 pixels 0..255 in 16-D, 150 training and 60 query points, 4 classes",
+         integer_blobs(131, n=150, m=60, d=16, classes=4, dtype=np.uint8, low=0, high=255, spread=40.0)),
+        ("int32 coordinates -1e5..1e5 in 8-D, 150 training and 60 query points, 4 classes",
+         integer_blobs(132, n=150, m=60, d=8, classes=4, dtype=np.int32, low=-100_000, high=100_000,
+                       spread=40_000.0)),
+    ]
+    for desc, (X, y, Q) in cases:
+        for k, weights in ((5, "uniform"), (6, "distance")):
+            if weights == "uniform":
+                keep, which = decided(X, y, Q, k), "decided by clear margins"
+            else:
+                keep, which = decided_by_any_weighting(X, y, Q, k), "whose winner is the same with 1, 1/d and 1/d^2"
+            check_predictions(solution.knn_predict(X, y, Q[keep], k, weights=weights),
+                              brute_predict(X, y, Q[keep], k, weights),
+                              given=f"{desc} (the {keep.sum()} queries {which}), k={k}, weights={weights!r}: "
+                                    f"convert X_train and X_query to float64 first")
+    X, y, Q = float32_near_ties()
+    for weights in ("uniform", "distance"):
+        check_predictions(solution.knn_predict(X, y, Q, 1, weights=weights), np.ones(len(Q), dtype=np.int64),
+                          given=f"float32 points: for each of {len(Q)} queries, label 1 at squared distance 1 and "
+                                f"label 2 (a lower index) at squared distance 1 + 2^-24, k=1, weights={weights!r} "
+                                f"(in float32, 1 + 2^-24 rounds to 1: convert to float64 first)")
 
 
 # -- knn_predict: the rules ------------------------------------------------------------------------
@@ -290,13 +541,22 @@ def test_equal_distances_go_to_lower_training_index(solution):
     sq = np.array([np.sum((X - q) ** 2, axis=1) for q in Q])         # (queries, n), exact integers
     keep = ~np.any(sq == 1, axis=0)
     Xt, idt = X[keep], ids[keep]
-    expected1 = np.array([idt[np.flatnonzero(np.sum((Xt - q) ** 2, axis=1) == 4)[0]] for q in Q])
+    tied = [np.flatnonzero(np.sum((Xt - q) ** 2, axis=1) == 4) for q in Q]   # increasing index order
+    expected1 = np.array([idt[t[0]] for t in tied])
     check_predictions(solution.knn_predict(Xt, idt, Q, 1), expected1,
                       given="the 30 points at distance 2 of every query only, labelled by their index, k=1")
+    # k = 3 and 7 among 30 equidistant points: label 9 on the (k + 1) // 2 lowest-indexed of each
+    # group, 1 on the others. The right k win by one vote for 9 with either weighting (equal
+    # distances, equal weights); any other choice of k lets 1 win.
     for k in (3, 7):
-        lab = (idt % 5).astype(np.int64)
-        check_predictions(solution.knn_predict(Xt, lab, Q, k), brute_predict(Xt, lab, Q, k),
-                          given=f"the 30 points at distance 2 of every query only, labels = index % 5, k={k}")
+        lab = np.ones(len(Xt), dtype=np.int64)
+        for t in tied:
+            lab[t[:(k + 1) // 2]] = 9
+        for weights in ("uniform", "distance"):
+            check_predictions(solution.knn_predict(Xt, lab, Q, k, weights=weights), np.full(len(Q), 9),
+                              given=f"the 30 points at distance 2 of every query only, label 9 on the "
+                                    f"{(k + 1) // 2} lowest-indexed of each group, 1 on the others, k={k}, "
+                                    f"weights={weights!r}")
 
 
 @pytest.mark.edge_case
@@ -308,7 +568,7 @@ def test_label_tie_goes_to_smallest_label(solution):
         (np.array([5, 3, 8, 8, 0]), 2, 3, "nearest labelled 5, second labelled 3, k=2"),
         (np.array([5, 3, 5, 3, 0]), 4, 3, "labels 5, 3, 5, 3 by distance, k=4"),
         (np.array([7, 7, 2, 2, 0]), 4, 2, "labels 7, 7, 2, 2 by distance, k=4"),
-        (np.array([4, -2, 9, 9, 9]), 2, -2, "nearest labelled 4, second labelled -2, k=2"),
+        (np.array([1, -1, 9, 9, 9]), 2, -1, "nearest labelled 1, second labelled -1, k=2"),
     ]
     for labels, k, winner, desc in cases:
         given = f"query (0, 0), training points at distances 1, 2, 3, 4 (and one far away), {desc}"
@@ -317,6 +577,16 @@ def test_label_tie_goes_to_smallest_label(solution):
     s = np.array(["pear", "apple", "fig", "fig", "fig"])
     check_predictions(solution.knn_predict(X, s, origin, 2), np.array(["apple"]),
                       given="query (0, 0), nearest labelled 'pear', second 'apple', k=2")
+    # weights='distance': two neighbours at the same distance 2, so equal weights 1/2 whatever
+    # the weighting (integer points symmetric about 0: every formula gives exactly 2). The
+    # lower-indexed of the two carries the larger label in the first case, the smaller in the second.
+    Xd = np.array([[12, 0], [10, 2], [-12, 0], [-10, -2], [0, 30], [0, -30]], dtype=np.float64)
+    Qd = np.array([[10.0, 0.0], [-10.0, 0.0]])
+    for labels, winner in (([5, 3], 3), ([2, 8], 2)):
+        yd = np.array(labels * 2 + [0, 0], dtype=np.int64)
+        check_predictions(solution.knn_predict(Xd, yd, Qd, 2, weights="distance"), np.full(2, winner),
+                          given=f"queries (10, 0) and (-10, 0), labels {labels[0]} and {labels[1]} (in this index "
+                                f"order) at the same distance 2, k=2, weights='distance' (equal weights: a tie)")
 
 
 @pytest.mark.correctness
@@ -357,7 +627,16 @@ def test_exact_matches_vote_alone(solution):
                             "at distance 1, k=5, weights='distance'")
     check_predictions(solution.knn_predict(X1, y1, Q, 5, weights="uniform"), np.array([1, 1]),
                       given="the same data with weights='uniform' (4 votes to 1)")
-    # Float coordinates: the query is one of three equal rows; distance 0 must be exactly 0.
+    # One exact match against four close neighbours of another label, at three scales s (module
+    # docstring): were the four to vote, 4/s would beat any weight the match can get short of
+    # "only the matches vote"; a weight 1/(d + e) lets them win once s is below about 3e.
+    for scale, name in ((1.0, "1"), (2.0 ** -43, "2^-43 (~1.1e-13)"), (2.0 ** -70, "2^-70 (~8.5e-22)")):
+        Xs, ys, Qs = near_match_groups(scale)
+        check_predictions(solution.knn_predict(Xs, ys, Qs, 5, weights="distance"), np.array([1, 1]),
+                          given=f"queries (4, 0)*s and (-4, 0)*s with s = {name}, each equal to one training point "
+                                f"(label 1, a high index) and with four training points labelled 2 at distance s, "
+                                f"k=5, weights='distance' (only the exact match votes: never 1/(d + epsilon))")
+    # Float coordinates: the query is one of three equal rows (labels 2, 1, 2).
     g = np.random.default_rng(81)
     P = g.normal(size=(40, 5)) * 2.0 + 3.0
     P[[7, 19, 33]] = P[7]
@@ -365,8 +644,26 @@ def test_exact_matches_vote_alone(solution):
     labels[[7, 19, 33]] = [2, 1, 2]
     check_predictions(solution.knn_predict(P, labels, P[[19]], 6, weights="distance"), np.array([2]),
                       given="40 random points in 5-D with float coordinates; the query equals rows 7, 19 and 33 "
-                            "(labels 2, 1, 2), k=6, weights='distance' (exact matches must give a distance of "
-                            "exactly 0, not a rounding residue)")
+                            "(labels 2, 1, 2), k=6, weights='distance'")
+
+
+@pytest.mark.stability
+def test_exact_match_recognised_despite_rounding_residue(solution):
+    """weights='distance': a query equal to training rows is an exact match even where the expansion leaves a residue"""
+    # The expansion's residue for these equal rows is nonzero: with the mean as centre it is
+    # up to 8.5e-14 in size (multiples of 2^-47 ~ 7.1e-15, all squared norms being above 32), and
+    # positive for at least 3 of the 12 queries with every centre and summation order tried
+    # (tests/references/test_knn.py). A positive residue r read as a distance gives the three
+    # matches 1/sqrt(r) <= 1.2e7 each, and the 30 neighbours at 1e-6 (3e7 together) outvote them.
+    X, y, Q = residue_matches(84)
+    k = 3 + RESIDUE_NEAR
+    check_predictions(
+        solution.knn_predict(X, y, Q, k, weights="distance"), np.ones(len(Q), dtype=np.int64),
+        given=f"{len(X)} points in 64-D; each of the {len(Q)} queries equals three training rows (labels 1, 1, 2) and "
+              f"has {RESIDUE_NEAR} more neighbours labelled 2 at distance {RESIDUE_DELTA:g}; k={k}, "
+              f"weights='distance'. Only the three exact matches vote (2 to 1 for label 1); but "
+              f"||a||^2 - 2 a.b + ||b||^2 leaves a residue of ~1e-14 instead of 0 for equal 64-D points: "
+              f"recognise the matches from distances recomputed from the coordinates (or by comparing rows)")
 
 
 @pytest.mark.edge_case
@@ -409,10 +706,9 @@ def test_predict_same_neighbours_far_from_origin(solution):
     given = "400 training and 120 query points at 1e4 + N(0, (1e-3)^2) in 8-D"
     check_predictions(solution.knn_predict(X, ids, Q, 1), brute_predict(X, ids, Q, 1),
                       given=given + ", labelled by their index, k=1 (the nearest point itself)")
-    y = (ids * 7919 % 3).astype(np.int64)
-    for k, weights in ((5, "uniform"), (5, "distance")):
-        check_predictions(solution.knn_predict(X, y, Q, k, weights=weights), brute_predict(X, y, Q, k, weights),
-                          given=given + f", 3 labels, k={k}, weights={weights!r}")
+    y = (ids * 7919 % 2).astype(np.int64)                # two labels, k odd: no tied vote
+    check_predictions(solution.knn_predict(X, y, Q, 5), brute_predict(X, y, Q, 5),
+                      given=given + ", 2 labels, k=5")
 
 
 # -- performance ---------------------------------------------------------------------------------

@@ -127,6 +127,19 @@ def test_tie_data_matches_plain_loop_and_is_exact():
     ids = np.arange(len(X))
     np.testing.assert_array_equal(ref.knn_predict(X, ids, Q, 1), nearest)
     np.testing.assert_array_equal(plain_loop_predict(X, ids, Q, 1), nearest)
+    # The equidistant-only cases: label 9 on the (k + 1) // 2 lowest-indexed of each group of 30.
+    sq = np.array([np.sum((X - q) ** 2, axis=1) for q in Q])
+    keep = ~np.any(sq == 1, axis=0)
+    Xt = X[keep]
+    tied = [np.flatnonzero(np.sum((Xt - q) ** 2, axis=1) == 4) for q in Q]
+    assert all(len(t) == 30 for t in tied)
+    for k in (3, 7):
+        lab = np.ones(len(Xt), dtype=np.int64)
+        for t in tied:
+            lab[t[:(k + 1) // 2]] = 9
+        for weights in ("uniform", "distance"):
+            np.testing.assert_array_equal(plain_loop_predict(Xt, lab, Q, k, weights), np.full(len(Q), 9))
+            np.testing.assert_array_equal(ref.knn_predict(Xt, lab, Q, k, weights=weights), np.full(len(Q), 9))
     # The data really has ties at the k-th place, so an arbitrary choice among them changes the vote.
     d2 = np.array([np.sum((X - q) ** 2, axis=1) for q in Q])
     assert np.all(np.sum(d2 == 4, axis=1) == 30) and np.all(np.sum(d2 == 1, axis=1) == 2)
@@ -139,6 +152,133 @@ def test_predict_matches_plain_loop(k, weights):
     np.testing.assert_array_equal(ref.knn_predict(X, y, Q, k, weights=weights),
                                   plain_loop_predict(X, y, Q, k, weights))
     np.testing.assert_array_equal(grader.brute_predict(X, y, Q, k, weights), plain_loop_predict(X, y, Q, k, weights))
+
+
+def test_decided_queries_are_most_of_the_random_data_sets():
+    """The grader compares predictions on random data only on the queries decided by clear
+    margins (no tied vote); most queries are kept, and the filter agrees with the plain loop's
+    tallies: a dropped query has a vote total within 1e-9 of the winner's (a tie for uniform)."""
+    sets = [(grader.blobs(41, n=150, d=3, classes=4), grader.blobs(42, n=60, d=3, classes=4), (1, 4, 7, 15)),
+            (grader.blobs(43, n=120, d=6, classes=3, spread=2.5), grader.blobs(44, n=40, d=6, classes=3, spread=2.5),
+             (1, 4, 7, 15))]
+    for (X, y), (Q, _), ks in sets:
+        for k in ks:
+            for weights in ("uniform", "distance"):
+                keep = grader.decided(X, y, Q, k, weights)
+                assert keep.mean() >= 0.75, (k, weights, keep.mean())
+                if k == 1 or weights == "distance":
+                    assert keep.all(), (k, weights)                     # no tie possible or none found
+    X, y = grader.blobs(51, n=100, d=2, classes=3)
+    Q, _ = grader.blobs(52, n=30, d=2, classes=3)
+    for k in (1, 5):
+        assert grader.decided(X, y, Q, k).mean() >= 0.75
+    assert grader.decided_by_any_weighting(X, y, Q, 6).mean() >= 0.65
+    for seed, kwargs in ((131, dict(n=150, m=60, d=16, classes=4, dtype=np.uint8, low=0, high=255, spread=40.0)),
+                         (132, dict(n=150, m=60, d=8, classes=4, dtype=np.int32, low=-100_000, high=100_000,
+                                    spread=40_000.0))):
+        X, y, Q = grader.integer_blobs(seed, **kwargs)
+        assert X.dtype == kwargs["dtype"] and Q.dtype == kwargs["dtype"]
+        for k, weights in ((5, "uniform"), (6, "distance")):
+            keep = grader.decided(X, y, Q, k) if weights == "uniform" else grader.decided_by_any_weighting(X, y, Q, k)
+            assert keep.mean() >= 0.65, (seed, k, weights, keep.mean())
+            np.testing.assert_array_equal(ref.knn_predict(X, y, Q[keep], k, weights=weights),
+                                          plain_loop_predict(X, y, Q[keep], k, weights))
+
+
+def test_integer_data_overflow_in_their_own_dtype():
+    """The integer data sets really overflow their dtype (so a solution computing in it is caught)."""
+    X, y, Q = grader.integer_blobs(132, n=150, m=60, d=8, classes=4, dtype=np.int32, low=-100_000, high=100_000,
+                                   spread=40_000.0)
+    d2 = grader.exact_sq_dists(Q, X)
+    assert np.sort(d2, axis=1)[:, 5].max() > 2.0 ** 31
+    assert d2.max() < 2.0 ** 53                                     # exact in float64
+    X, y, Q = grader.integer_blobs(131, n=150, m=60, d=16, classes=4, dtype=np.uint8, low=0, high=255, spread=40.0)
+    assert (Q[:, None, :].astype(int) < X[None, :, :].astype(int)).any()   # negative differences wrap in uint8
+
+
+def test_float32_near_ties_need_float64():
+    """In float64 the label-1 point is strictly nearer (squared distances 1 and 1 + 2^-24); in
+    float32 both squared distances round to 1 (a tie, to the lower index: label 2)."""
+    X, y, Q = grader.float32_near_ties()
+    X64, Q64 = X.astype(np.float64), Q.astype(np.float64)
+    d2 = grader.exact_sq_dists(Q64, X64)
+    nearest = np.argsort(d2, axis=1, kind="stable")[:, :3]
+    assert np.all(y[nearest[:, 0]] == 1) and np.all(d2[np.arange(len(Q)), nearest[:, 0]] == 1.0)
+    assert np.all(d2[np.arange(len(Q)), nearest[:, 1]] == 1.0 + 2.0 ** -24)
+    assert np.all(d2[np.arange(len(Q)), nearest[:, 2]] >= 50)
+    d2_32 = np.array([((X - q) ** 2).sum(axis=1) for q in Q])      # in float32
+    assert d2_32.dtype == np.float32
+    assert np.all(d2_32[np.arange(len(Q)), nearest[:, 1]] == 1.0)
+    np.testing.assert_array_equal(ref.knn_predict(X, y, Q, 1), np.ones(len(Q)))
+    np.testing.assert_array_equal(plain_loop_predict(X, y, Q, 1), np.ones(len(Q)))
+
+
+def test_near_match_groups_are_exact_at_every_scale():
+    """The exact-match data: every formula gives exactly 0 for the match and s^2 for its four
+    neighbours; only the match votes; a weight 1/(d + e) lets the four win for the e claimed."""
+    for scale in (1.0, 2.0 ** -43, 2.0 ** -70):
+        X, y, Q = grader.near_match_groups(scale)
+        assert np.all(X.sum(axis=0) == 0) and np.all(Q.sum(axis=0) == 0)
+        exact = grader.exact_sq_dists(Q, X)
+        naive = (Q * Q).sum(1)[:, None] - 2 * Q @ X.T + (X * X).sum(1)[None, :]
+        c = X[0]
+        centred = (((Q - c) ** 2).sum(1)[:, None] - 2 * (Q - c) @ (X - c).T + ((X - c) ** 2).sum(1)[None, :])
+        np.testing.assert_array_equal(naive, exact)
+        np.testing.assert_array_equal(centred, exact)
+        np.testing.assert_array_equal(ref.pairwise_sq_dists(Q, X), exact)
+        for i in range(2):
+            order = np.argsort(exact[i], kind="stable")
+            assert exact[i, order[0]] == 0 and np.all(exact[i, order[1:5]] == scale ** 2)
+            assert exact[i, order[5]] >= 4 * scale ** 2
+            assert np.all(y[order[1:5]] == 2) and y[order[0]] == 1
+        np.testing.assert_array_equal(ref.knn_predict(X, y, Q, 5, weights="distance"), [1, 1])
+        np.testing.assert_array_equal(plain_loop_predict(X, y, Q, 5, "distance"), [1, 1])
+        for e in (1e-12, 1e-9, 1e-6, np.finfo(np.float64).eps, 1e-20):
+            if e > scale / 3:
+                assert 4 / (scale + e) > 1 / e                      # the four outvote the match
+
+
+RESIDUE_SEED = 84
+
+
+def _expansion(X, Q, centre, norm):
+    Xc, Qc = X - centre, Q - centre
+    return norm(Qc)[:, None] - 2 * Qc @ Xc.T + norm(Xc)[None, :]
+
+
+def test_residue_matches_leave_a_nonzero_residue():
+    """The 64-D exact-match data: the expansion leaves a residue for the equal rows (positive
+    for at least 3 of the 12 queries with every centre and summation order tried), all squared
+    norms are above 32 (so a nonzero residue is at least 2^-47 and weighs at most 1.2e7), and
+    the 30 neighbours at 1e-6 weigh 3e7 together."""
+    X, y, Q = grader.residue_matches(RESIDUE_SEED)
+    k = 3 + grader.RESIDUE_NEAR
+    match = np.array([np.all(X == q, axis=1) for q in Q])
+    assert np.all(match.sum(axis=1) == 3)
+    assert all(sorted(y[m].tolist()) == [1, 1, 2] for m in match)
+    exact = grader.exact_sq_dists(Q, X)
+    assert np.all(exact[match] == 0)
+    srt = np.sort(exact, axis=1)
+    near = np.sqrt(srt[:, 3:k])
+    np.testing.assert_allclose(near, grader.RESIDUE_DELTA, rtol=1e-6)
+    assert srt[:, k].min() > 25                                   # the next one is far (~11 away)
+    centre = X.mean(axis=0)
+    assert min(((X - centre) ** 2).sum(1).min(), ((Q - centre) ** 2).sum(1).min(),
+               (X * X).sum(1).min(), (Q * Q).sum(1).min()) > 32
+    assert 1 / np.sqrt(2.0 ** -47) < grader.RESIDUE_NEAR / grader.RESIDUE_DELTA / 2   # 1.2e7 < 1.5e7
+    norms = (lambda A: (A * A).sum(1), lambda A: np.einsum("ij,ij->i", A, A),
+             lambda A: np.linalg.norm(A, axis=1) ** 2)
+    centres = (X.mean(axis=0), X[0], np.vstack([X, Q]).mean(axis=0), Q.mean(axis=0), np.zeros(X.shape[1]))
+    for c in centres:
+        for norm in norms:
+            residue = np.where(match, _expansion(X, Q, c, norm), -np.inf).max(axis=1)
+            assert (residue > 0).sum() >= 3
+            assert np.all((residue <= 0) | (residue >= 2.0 ** -47))
+    for norm in norms:
+        residue = _expansion(X, Q, X.mean(axis=0), norm)[match]
+        assert 0 < np.abs(residue).max() < 1e-13
+    np.testing.assert_array_equal(ref.knn_predict(X, y, Q, k, weights="distance"), np.ones(len(Q)))
+    np.testing.assert_array_equal(plain_loop_predict(X, y, Q, k, "distance"), np.ones(len(Q)))
 
 
 def test_random_data_sets_have_clear_margins():

@@ -3,7 +3,7 @@ instead of 1/d."""
 
 import numpy as np
 
-CAUGHT_BY = ('test_distance_weights_are_one_over_distance',)
+CAUGHT_BY = ('test_predict_agrees_with_brute_force_and_reference', 'test_distance_weights_are_one_over_distance')
 
 # Elements of one (block, n) distance slice: 2**21 float64 = 16 MiB.
 _BLOCK_ELEMENTS = 1 << 21
