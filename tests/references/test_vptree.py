@@ -113,11 +113,64 @@ def test_query_errors():
 
 
 def test_deep_tree_of_duplicates_builds_and_answers():
-    # A tree over identical points has depth n: no recursion limit may be hit.
-    P = np.ones((3000, 2))
+    # A tree over identical points has depth n: no recursion limit may be hit
+    # (the description promises 10 000 identical points).
+    n = 10_000
+    P = np.full((n, 1), 0.75)
     tree = ref.VPTree(P, rng=np.random.default_rng(1))
-    d, idx = tree.query(np.ones(2), 4)
+    d, idx = tree.query(P[0], 4)
     assert idx.tolist() == [0, 1, 2, 3] and d.tolist() == [0.0] * 4
+    d, idx = tree.query(np.array([1.75]), n)
+    assert idx.tolist() == list(range(n)) and np.all(d == 1.0)
+    assert tree.query_radius(np.array([1.75]), 1.5).tolist() == list(range(n))
+
+
+def test_heaps_of_duplicates_geometry():
+    """The grader's mixed duplicates test: the 10 nearest of each distinct point
+    are distinct points (the heaps are farther than any two distinct points)."""
+    grader = _load("vptree_grader", ROOT / "graders" / "vptree.py")
+    data = np.random.default_rng(61)
+    P = np.vstack([np.zeros((2000, 2)), np.tile([[10.0, 0.0]], (2000, 1)), data.uniform(4.0, 6.0, size=(60, 2))])
+    P = P[data.permutation(len(P))]
+    distinct = np.flatnonzero((P[:, 0] > 1.0) & (P[:, 0] < 9.0))
+    assert len(distinct) == 60
+    heaps = np.setdiff1d(np.arange(len(P)), distinct)
+    for i in distinct:
+        d = grader._distances(P, P[i])
+        assert d[distinct].max() < d[heaps].min()
+    tree = ref.VPTree(P, rng=np.random.default_rng(6))
+    for i in distinct[:10]:
+        assert tree.query(P[i], 10)[1].tolist() == loop_knn(P, P[i], 10)[1]
+
+
+def test_line_without_three_term_progressions():
+    """The boundary test's points: from any of them, all distances to the others differ."""
+    grader = _load("vptree_grader", ROOT / "graders" / "vptree.py")
+    for seed in range(5):
+        x = grader.no_three_term_progression(np.random.default_rng(seed), 100)
+        assert len(np.unique(x)) == 100
+        D = np.abs(x[:, None] - x[None, :])
+        for row in D:
+            assert len(np.unique(row)) == 100      # the 0 to itself and 99 distinct distances
+
+
+def test_randomness_test_tells_seeds_apart():
+    """The grader's randomness test: (build evaluations, each query's evaluations)
+    on its 7x7 grid differ between any two of 1000 seeds for the reference."""
+    data = np.random.default_rng(99)                 # as in the grader
+    P = data.integers(0, 7, size=(300, 2)).astype(np.float64)
+    Q = data.uniform(-1.0, 8.0, size=(20, 2))
+    seen = set()
+    for seed in range(1000):
+        metric = CountingMetric()
+        tree = ref.VPTree(P, metric=metric, rng=np.random.default_rng(seed))
+        result = [metric.count]
+        for q in Q:
+            before = metric.count
+            tree.query(q, 5)
+            result.append(metric.count - before)
+        seen.add(tuple(result))
+    assert len(seen) == 1000
 
 
 def test_reference_is_well_inside_the_graders_evaluation_budgets():

@@ -1,5 +1,7 @@
-"""Splits with d < mu and d > mu, so every point at exactly the median distance
-(at least one per node, many on a grid) is stored nowhere.
+"""Puts mu halfway between the two middle distances and splits with d < mu and
+d > mu. On continuous data no distance equals such a mu, but when the two middle
+distances tie (grids, duplicates) mu equals them, and every point at exactly mu is
+stored nowhere.
 """
 
 
@@ -7,7 +9,11 @@ import heapq
 
 import numpy as np
 
-CAUGHT_BY = ('test_k_equal_n_returns_every_point_once', 'test_ties_and_duplicates_match_brute_force')
+CAUGHT_BY = (
+    'test_every_point_stored_exactly_once',
+    'test_ties_and_duplicates_match_brute_force',
+    'test_many_duplicate_points',
+)
 
 # Slack on the pruning bound, relative to the distances involved: the bounds
 # mu - d and d - mu are computed in floating point, so a point lying exactly on
@@ -55,11 +61,15 @@ class VPTree:
             rest = members[:-1]
             self._vp[node] = vp
             d = np.asarray(self._metric(P[vp], P[rest]), dtype=np.float64)
-            half = (len(d) - 1) // 2
-            mu = float(np.partition(d, half)[half])   # the (lower) median
+            if len(d) == 1:
+                mu = float(d[0])
+                near, far = d <= mu, d > mu
+            else:
+                s = np.sort(d)
+                h = len(s) // 2
+                mu = float(0.5 * (s[h - 1] + s[h]))   # halfway between the two middle distances
+                near, far = d < mu, d > mu
             self._mu[node] = mu
-            near = d < mu
-            far = d > mu
             for mask, children in ((near, self._inside), (far, self._outside)):
                 if mask.any():
                     children[node] = n_nodes

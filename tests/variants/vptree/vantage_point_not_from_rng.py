@@ -7,7 +7,9 @@ import heapq
 
 import numpy as np
 
-CAUGHT_BY = ('test_vantage_points_come_from_rng',)
+CAUGHT_BY = (
+    'test_randomness_comes_from_rng',
+)
 
 # Slack on the pruning bound, relative to the distances involved: the bounds
 # mu - d and d - mu are computed in floating point, so a point lying exactly on
