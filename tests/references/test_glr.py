@@ -83,7 +83,7 @@ def _accuracy_states():
     rng = np.random.default_rng(7)
     rows = set()
     for n in (1, 2, 5, 37, 358, 10000):
-        for delta in (0.2, 0.05, 0.37):
+        for delta in (0.2, 0.05, 0.37, 0.75, 0.001):
             band = int(n * delta)
             s = {0, 1, n - 1, n, n // 2, n // 2 + 1, band, band + 1, n - band}
             s |= set(rng.integers(0, n + 1, 2).tolist())
@@ -356,3 +356,49 @@ def test_extra_facts_equal_the_computed_values(null_curve, alternative_curve):
     from scipy.stats import norm
     assert f"{norm.ppf(0.975):.5f}" in fixed and f"{norm.ppf(0.9):.5f}" in fixed
     assert n_fixed == pytest.approx(2 * (norm.ppf(0.975) + norm.ppf(0.9)) ** 2 * 0.25 / 0.04, rel=1e-12)
+
+
+# ------------------------------------------------ the grader's constructed cases
+
+def _first_crossing(sx, sy, delta, b0, b1):
+    """(decision, n) of the rule applied to mpmath statistics along cumulative counts."""
+    for n in range(1, len(sx) + 1):
+        la, lb = mp_statistics(int(sx[n - 1]), int(sy[n - 1]), n, delta)
+        if la >= mp.log(b0):
+            return "reject_h0", n
+        if lb >= mp.log(b1):
+            return "accept_h0", n
+    return "continue", len(sx)
+
+
+def test_max_n_cases_cross_where_the_grader_says():
+    """test_no_stream_runs_past_max_n: p1 = 0, p2 = 1 rejects first at n = m with
+    b0 = 2^(2m - 1); p1 = p2 = 1 accepts first at n = m with b1 = 2^(m - 1/2)
+    (delta = 0.5); and the reference simulation stops every stream at max_n."""
+    with mp.workdps(30):
+        for m in (1, 2, 7, 8, 37, 38):
+            zeros, ones = np.zeros(m + 2), np.arange(1, m + 3)
+            assert _first_crossing(zeros, ones, 0.5, 2.0 ** (2 * m - 1), 1e30) == ("reject_h0", m)
+            assert _first_crossing(ones, ones, 0.5, 98.0, 2.0 ** (m - 0.5)) == ("accept_h0", m)
+    for max_n in (1, 7, 37):
+        for stops_at in (max_n, max_n + 1):
+            rng = np.random.default_rng(0)
+            got = glr.simulate_glr(0.0, 1.0, 0.5, 2.0 ** (2 * stops_at - 1), 1e30, 5, rng, max_n=max_n)
+            assert got == ((1.0, float(max_n)) if stops_at == max_n else (0.0, float(max_n)))
+            got = glr.simulate_glr(1.0, 1.0, 0.5, 98.0, 2.0 ** (stops_at - 0.5), 1, rng, max_n=max_n)
+            assert got == (0.0, float(max_n))
+
+
+def test_small_integer_stream_case():
+    """test_small_integer_streams_do_not_wrap: the stream accepts at pair 274, and
+    with its counts wrapped at 256 it would reject at pair 262."""
+    x = np.ones(300, dtype=np.int64)
+    x[5::10] = 0
+    y = np.ones(300, dtype=np.int64)
+    y[7::50] = 0
+    sx, sy = np.cumsum(x), np.cumsum(y)
+    with mp.workdps(30):
+        assert _first_crossing(sx, sy, 0.2, 1e30, 640000.0) == ("accept_h0", 274)
+        assert _first_crossing(sx % 256, sy % 256, 0.2, 1e30, 640000.0) == ("reject_h0", 262)
+    for dtype in (np.uint8, np.int8):
+        assert glr.sequential_glr(x.astype(dtype), y.astype(dtype), 0.2, 1e30, 640000.0) == ("accept_h0", 274)

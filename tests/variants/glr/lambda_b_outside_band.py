@@ -1,7 +1,7 @@
 """log Lambda_b is computed from the constrained maxima everywhere, also when
 |p1_hat - p2_hat| > delta, where it must be 0."""
 
-CAUGHT_BY = ('test_statistics_match_reference',)
+CAUGHT_BY = ('test_statistics_match_reference', 'test_decisions_match_reference', 'test_null_operating_characteristics', 'test_power_at_design_alternative')
 
 
 import math

@@ -1,7 +1,7 @@
 """Only the line p2 = p1 + delta is used for log Lambda_b, not p2 = p1 - delta:
 the statistic is no longer symmetric in x and y."""
 
-CAUGHT_BY = ('test_statistics_match_reference', 'test_symmetry_and_sign')
+CAUGHT_BY = ('test_statistics_match_reference', 'test_symmetry_and_sign', 'test_boundary_counts', 'test_decisions_match_reference', 'test_null_operating_characteristics')
 
 
 import math

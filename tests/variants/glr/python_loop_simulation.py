@@ -1,5 +1,7 @@
-"""simulate_glr runs each stream in a Python loop, one pair and one call of
-glr_statistics at a time: correct, but far too slow for 10 000 streams."""
+"""simulate_glr runs the streams one after another in a Python loop: each stream draws 400 pairs
+at once and finds its first crossing with numpy, then the next stream. Correct, but a round of
+numpy calls per stream (about 200 microseconds) makes 10 000 streams take about 2 s, some 9 times
+the reference, which advances all streams together."""
 
 CAUGHT_BY = ('test_simulation_speed',)
 
@@ -9,86 +11,141 @@ import math
 import numpy as np
 
 
-def _xlogp(k, p):
-    return np.where(k > 0, k * np.log(np.where(k > 0, p, 1.0)), 0.0)
+def _xlogy(k, p):
+    """k * log(p) with 0 * log(0) = 0."""
+    k = np.asarray(k, dtype=np.float64)
+    safe = np.where(k > 0, p, 1.0)
+    with np.errstate(divide="ignore"):
+        return np.where(k > 0, k * np.log(safe), 0.0)
 
 
 def _loglik(sx, sy, n, p1, p2):
-    return _xlogp(sx, p1) + _xlogp(n - sx, 1.0 - p1) + _xlogp(sy, p2) + _xlogp(n - sy, 1.0 - p2)
+    return _xlogy(sx, p1) + _xlogy(n - sx, 1.0 - p1) + _xlogy(sy, p2) + _xlogy(n - sy, 1.0 - p2)
 
 
-def _line_max(sa, sb, n, delta):
-    a, b = sa / n, sb / n
-    lo = np.zeros_like(a)
-    hi = np.full_like(a, 1.0 - delta)
-
-    def g_and_dg(p):
+def _line_argmax(a, b, delta):
+    """argmax over p in [0, 1 - delta] of the log likelihood at (p, p + delta), for rates a, b."""
+    # g(p) = (a - p) q (1 - q) + (b - q) p (1 - p), q = p + delta: 2 p^3 + c2 p^2 + c1 p + c0
+    c2 = 3.0 * delta - 2.0 - a - b
+    c1 = a * (1.0 - 2.0 * delta) + b - delta * (2.0 - delta)
+    c0 = a * delta * (1.0 - delta)
+    # depressed cubic t^3 + P t + Q with p = t - c2 / 6
+    P = c1 / 2.0 - c2 * c2 / 12.0
+    Q = c2 ** 3 / 108.0 - c2 * c1 / 12.0 + c0 / 2.0
+    m = np.sqrt(np.maximum(-P / 3.0, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arg = np.where(m > 0, -Q / (2.0 * m ** 3), 0.0)
+    theta = np.arccos(np.clip(arg, -1.0, 1.0)) / 3.0
+    # the three roots are 2 m cos(theta - 2 pi k / 3), theta in [0, pi / 3]: k = 0 gives
+    # the largest, k = 2 the smallest, k = 1 the middle one
+    p = 2.0 * m * np.cos(theta - 2.0 * np.pi / 3.0) - c2 / 6.0
+    hi = 1.0 - delta
+    for _ in range(3):
+        p = np.clip(p, 0.0, hi)
         q = p + delta
-        g = (a - p) * q * (1 - q) + (b - q) * p * (1 - p)
-        dg = -q * (1 - q) + (a - p) * (1 - 2 * q) - p * (1 - p) + (b - q) * (1 - 2 * p)
-        return g, dg
-
-    p = 0.5 * (lo + hi)
-    for _ in range(200):
-        g, dg = g_and_dg(p)
-        lo = np.where(g > 0, p, lo)
-        hi = np.where(g > 0, hi, p)
+        g = (a - p) * q * (1.0 - q) + (b - q) * p * (1.0 - p)
+        dg = -q * (1.0 - q) + (a - p) * (1.0 - 2.0 * q) - p * (1.0 - p) + (b - q) * (1.0 - 2.0 * p)
         with np.errstate(divide="ignore", invalid="ignore"):
-            newton = p - g / dg
-        ok = (newton >= lo) & (newton <= hi) & np.isfinite(newton)
-        new = np.where(ok, newton, 0.5 * (lo + hi))
-        done = np.all((np.abs(new - p) <= 1e-13) | (hi - lo <= 1e-13))
-        p = new
-        if done:
-            break
-    q = np.minimum(p + delta, 1.0)
-    return _loglik(sa, sb, n, p, q)
+            p = np.where(dg < 0, p - g / dg, p)
+    return np.clip(p, 0.0, hi)
 
 
 def glr_statistics(sx, sy, n, delta):
-    sx, sy, n = (a.astype(float) for a in np.broadcast_arrays(sx, sy, n))
-    top = _loglik(sx, sy, n, sx / n, sy / n)
-    pbar = (sx + sy) / (2 * n)
-    la = top - _loglik(sx, sy, n, pbar, pbar)
-    lb = np.zeros_like(la)
-    inside = np.abs(sx / n - sy / n) <= delta
-    if inside.any():
-        x, y, m = sx[inside], sy[inside], n[inside]
-        best = np.maximum(_line_max(x, y, m, delta), _line_max(y, x, m, delta))
-        lb[inside] = top[inside] - best
-    return la, lb
+    sx, sy, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (sx, sy, n)))
+    a, b = sx / n, sy / n
+    top = _loglik(sx, sy, n, a, b)
+    pooled = (sx + sy) / (2.0 * n)
+    log_a = np.maximum(top - _loglik(sx, sy, n, pooled, pooled), 0.0)
+    p = _line_argmax(a, b, delta)        # line p2 = p1 + delta
+    r = _line_argmax(b, a, delta)        # line p1 = p2 + delta
+    best = np.maximum(_loglik(sx, sy, n, p, p + delta), _loglik(sx, sy, n, r + delta, r))
+    log_b = np.where(np.abs(a - b) > delta, 0.0, np.maximum(top - best, 0.0))
+    if log_a.ndim == 0:
+        return float(log_a), float(log_b)
+    return log_a, log_b
 
 
 def sequential_glr(x, y, delta, b0, b1):
-    x, y = np.asarray(x), np.asarray(y)
-    if len(x) == 0:
-        return "continue", 0
-    n = np.arange(1, len(x) + 1)
-    la, lb = glr_statistics(np.cumsum(x), np.cumsum(y), n, delta)
-    for i in range(len(x)):
-        if la[i] >= math.log(b0):
-            return "reject_h0", i + 1
-        if lb[i] >= math.log(b1):
-            return "accept_h0", i + 1
+    x = np.asarray(x).astype(np.int64)
+    y = np.asarray(y).astype(np.int64)
+    log_b0, log_b1 = math.log(b0), math.log(b1)
+    sx = sy = 0
+    for start in range(0, len(x), 64):
+        cx = sx + np.cumsum(x[start:start + 64])
+        cy = sy + np.cumsum(y[start:start + 64])
+        n = np.arange(start + 1, start + len(cx) + 1)
+        la, lb = glr_statistics(cx, cy, n, delta)
+        reject = la >= log_b0
+        accept = lb >= log_b1
+        hits = np.flatnonzero(reject | accept)
+        if hits.size:
+            i = hits[0]
+            return ("reject_h0" if reject[i] else "accept_h0"), start + int(i) + 1
+        sx, sy = int(cx[-1]), int(cy[-1])
     return "continue", len(x)
 
 
+# --- the simulation: one stream at a time -----------------------------------
+
+def _xl_lean(k, p):
+    return k * np.log(np.where(k > 0, p, 1.0))
+
+
+def _ll_lean(sx, sy, n, p1, p2):
+    return _xl_lean(sx, p1) + _xl_lean(n - sx, 1 - p1) + _xl_lean(sy, p2) + _xl_lean(n - sy, 1 - p2)
+
+
+def _root_lean(a, b, d):
+    """The maximiser on the line p2 = p1 + d: the middle root of the cubic, by the trigonometric formula."""
+    c2 = 3 * d - 2 - a - b
+    c1 = a * (1 - 2 * d) + b - d * (2 - d)
+    c0 = a * d * (1 - d)
+    P = c1 / 2 - c2 * c2 / 12
+    Q = c2 ** 3 / 108 - c2 * c1 / 12 + c0 / 2
+    m = np.sqrt(np.maximum(-P / 3, 1e-300))
+    th = np.arccos(np.clip(-Q / (2 * m ** 3), -1, 1)) / 3
+    return np.clip(2 * m * np.cos(th - 2 * np.pi / 3) - c2 / 6, 0, 1 - d)
+
+
+def _decide_stream(cx, cy, n, d, lb0, lb1):
+    """Which prefixes of one stream cross the reject and the accept thresholds."""
+    a, b = cx / n, cy / n
+    top = _ll_lean(cx, cy, n, a, b)
+    m = (a + b) / 2
+    la = top - _ll_lean(cx, cy, n, m, m)
+    p = _root_lean(a, b, d)
+    r = _root_lean(b, a, d)
+    lb = top - np.maximum(_ll_lean(cx, cy, n, p, p + d), _ll_lean(cx, cy, n, r + d, r))
+    lb[np.abs(a - b) > d] = 0
+    return la >= lb0, lb >= lb1
+
+
 def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
-    rejected = 0
-    total_n = 0
+    lb0, lb1 = math.log(b0), math.log(b1)
+    rejects = 0
+    total = 0
     for _ in range(n_sims):
-        sx = sy = 0
-        decision, n = "continue", max_n
-        for t in range(1, max_n + 1):
-            sx += rng.random() < p1
-            sy += rng.random() < p2
-            la, lb = glr_statistics(sx, sy, t, delta)
-            if la >= math.log(b0):
-                decision, n = "reject_h0", t
+        sx = sy = 0.0
+        done = 0
+        decision = None
+        while done < max_n:
+            k = min(400, max_n - done)
+            u = rng.random((2, k))
+            cx = sx + np.cumsum(u[0] < p1)
+            cy = sy + np.cumsum(u[1] < p2)
+            n = np.arange(done + 1, done + k + 1, dtype=float)
+            with np.errstate(all="ignore"):
+                reject, accept = _decide_stream(cx, cy, n, delta, lb0, lb1)
+            stop = reject | accept
+            if stop.any():
+                i = int(np.argmax(stop))
+                decision = bool(reject[i])
+                total += done + i + 1
                 break
-            if lb >= math.log(b1):
-                decision, n = "accept_h0", t
-                break
-        rejected += decision == "reject_h0"
-        total_n += n
-    return rejected / n_sims, total_n / n_sims
+            sx, sy = cx[-1], cy[-1]
+            done += k
+        if decision is None:
+            total += max_n
+        else:
+            rejects += decision
+    return rejects / n_sims, total / n_sims

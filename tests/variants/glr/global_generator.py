@@ -1,0 +1,96 @@
+"""simulate_glr seeds numpy's global generator from rng and then draws the
+streams with np.random.random: a seed still decides the result, but every
+call resets the process-wide generator that other code relies on."""
+
+CAUGHT_BY = ('test_simulation_randomness_comes_from_rng',)
+
+
+import math
+
+import numpy as np
+
+
+def _xlogp(k, p):
+    return np.where(k > 0, k * np.log(np.where(k > 0, p, 1.0)), 0.0)
+
+
+def _loglik(sx, sy, n, p1, p2):
+    return _xlogp(sx, p1) + _xlogp(n - sx, 1.0 - p1) + _xlogp(sy, p2) + _xlogp(n - sy, 1.0 - p2)
+
+
+def _line_max(sa, sb, n, delta):
+    a, b = sa / n, sb / n
+    lo = np.zeros_like(a)
+    hi = np.full_like(a, 1.0 - delta)
+
+    def g_and_dg(p):
+        q = p + delta
+        g = (a - p) * q * (1 - q) + (b - q) * p * (1 - p)
+        dg = -q * (1 - q) + (a - p) * (1 - 2 * q) - p * (1 - p) + (b - q) * (1 - 2 * p)
+        return g, dg
+
+    p = 0.5 * (lo + hi)
+    for _ in range(200):
+        g, dg = g_and_dg(p)
+        lo = np.where(g > 0, p, lo)
+        hi = np.where(g > 0, hi, p)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = p - g / dg
+        ok = (newton >= lo) & (newton <= hi) & np.isfinite(newton)
+        new = np.where(ok, newton, 0.5 * (lo + hi))
+        done = np.all((np.abs(new - p) <= 1e-13) | (hi - lo <= 1e-13))
+        p = new
+        if done:
+            break
+    q = np.minimum(p + delta, 1.0)
+    return _loglik(sa, sb, n, p, q)
+
+
+def glr_statistics(sx, sy, n, delta):
+    sx, sy, n = (a.astype(float) for a in np.broadcast_arrays(sx, sy, n))
+    top = _loglik(sx, sy, n, sx / n, sy / n)
+    pbar = (sx + sy) / (2 * n)
+    la = top - _loglik(sx, sy, n, pbar, pbar)
+    lb = np.zeros_like(la)
+    inside = np.abs(sx / n - sy / n) <= delta
+    if inside.any():
+        x, y, m = sx[inside], sy[inside], n[inside]
+        best = np.maximum(_line_max(x, y, m, delta), _line_max(y, x, m, delta))
+        lb[inside] = top[inside] - best
+    return la, lb
+
+
+def sequential_glr(x, y, delta, b0, b1):
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) == 0:
+        return "continue", 0
+    n = np.arange(1, len(x) + 1)
+    la, lb = glr_statistics(np.cumsum(x), np.cumsum(y), n, delta)
+    for i in range(len(x)):
+        if la[i] >= math.log(b0):
+            return "reject_h0", i + 1
+        if lb[i] >= math.log(b1):
+            return "accept_h0", i + 1
+    return "continue", len(x)
+
+
+def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
+    np.random.seed(int(rng.integers(2 ** 32)))
+    sx = np.zeros(n_sims)
+    sy = np.zeros(n_sims)
+    alive = np.ones(n_sims, dtype=bool)
+    rejected = np.zeros(n_sims, dtype=bool)
+    stop_n = np.full(n_sims, max_n)
+    for n in range(1, max_n + 1):
+        idx = np.flatnonzero(alive)
+        if idx.size == 0:
+            break
+        sx[idx] += np.random.random(idx.size) < p1
+        sy[idx] += np.random.random(idx.size) < p2
+        la, lb = glr_statistics(sx[idx], sy[idx], np.full(idx.size, n), delta)
+        rej = la >= math.log(b0)
+        acc = ~rej & (lb >= math.log(b1))
+        rejected[idx[rej]] = True
+        stop_n[idx[rej | acc]] = n
+        alive[idx[rej | acc]] = False
+    return rejected.mean(), stop_n.mean()
