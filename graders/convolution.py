@@ -1,15 +1,29 @@
 """Hidden grader for the convolution challenge (conv2d, bonus conv2d_backward).
 
-Oracles live here, in the trusted process: a plain loop over output pixels
-(independent of the reference's im2col) and finite differences for the
-backward pass. Tolerances are rounding-error bounds, not tuned numbers: a sum
-of m floating-point terms, in any order, is within gamma_m * sum(|term|) of
-the exact sum, gamma_m ~= m * u (Higham, "Accuracy and Stability of Numerical
-Algorithms", eq. 3.5), with u the unit roundoff of the dtype.
+Oracles live here, in the trusted process: the definition summed one kernel
+tap at a time over every output pixel (independent of the reference's
+im2col) and finite differences for the backward pass. Tolerances are
+rounding-error bounds, not tuned numbers: a sum of m floating-point terms, in
+any order, is within gamma_m * sum(|term|) of the exact sum, gamma_m ~= m * u
+(Higham, "Accuracy and Stability of Numerical Algorithms", eq. 3.5), with u
+the unit roundoff of the dtype.
+
+Each rule is tested on inputs where the other rules cannot change the
+answer: the tests of one rule use one input channel (where a kernel applied
+without its channel axis is right), kernels unchanged by a rotation of 180
+degrees (where a flipped kernel is right), no bias, stride 1 and no padding,
+unless the rule is about that. test_matches_definition_and_reference then
+combines everything, with random kernels.
 
 The timed calls each get their own x, w and b (fresh draws from a fixed
 seed), and every timed result is checked like the correctness cases:
-against the plain loop, within the bound of `_tolerance`.
+against the oracle, within the bound of `_tolerance`. Two layers are timed:
+a deep one (many channels and filters: much work per output pixel) and a
+thin one on a large image (3 channels, 8 filters, 262 144 output pixels:
+little work per pixel), where any Python loop over the output pixels costs
+tens of times the reference, whatever it does per pixel, while the
+vectorised styles (im2col with one matrix product, einsum with
+optimize=True, a loop over the KH*KW kernel taps) stay near 1x.
 """
 
 import numpy as np
@@ -24,7 +38,9 @@ def _pair(value):
 
 
 def _naive(x, w, b=None, stride=1, padding=0):
-    """conv2d by its definition, one output pixel at a time, in float64."""
+    """conv2d by its definition, in float64: y[n, f, i, j] = b[f] + sum over c, p, q of
+    w[f, c, p, q] * xpad[n, c, i*sh + p, j*sw + q], summed one kernel tap (p, q) at a
+    time over every output pixel (i, j) at once."""
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     sh, sw = _pair(stride)
@@ -35,13 +51,15 @@ def _naive(x, w, b=None, stride=1, padding=0):
     xp[:, :, ph:ph + h, pw:pw + wd] = x
     ho = (h + 2 * ph - kh) // sh + 1
     wo = (wd + 2 * pw - kw) // sw + 1
-    y = np.zeros((n, f, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
-            y[:, :, i, j] = np.einsum("ncpq,fcpq->nf", window, w)
+    y = np.zeros((f, n, ho, wo))
+    for p in range(kh):
+        for q in range(kw):
+            # xpad[:, :, i*sh + p, j*sw + q] for every output pixel (i, j)
+            tap = xp[:, :, p:p + sh * (ho - 1) + 1:sh, q:q + sw * (wo - 1) + 1:sw]
+            y += np.tensordot(w[:, :, p, q], tap, axes=([1], [1]))
+    y = y.transpose(1, 0, 2, 3)
     if b is not None:
-        y += np.asarray(b, dtype=np.float64)[None, :, None, None]
+        y = y + np.asarray(b, dtype=np.float64)[None, :, None, None]
     return y
 
 
@@ -110,11 +128,19 @@ def _case(rng, n, c, h, wd, f, kh, kw, dtype=np.float64):
     return x, w, b
 
 
+def _symmetric_kernel(rng, f, c, kh, kw):
+    """A random kernel unchanged by a rotation of 180 degrees (w == w[:, :, ::-1, ::-1]):
+    flipped or not, it gives the same output, so a test using it checks its own
+    rule and not the flip (which test_kernel_is_not_flipped checks)."""
+    r = rng.standard_normal((f, c, kh, kw))
+    return (r + r[:, :, ::-1, ::-1]) / 2
+
+
 # -- correctness --------------------------------------------------------------
 @pytest.mark.correctness
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_matches_definition_and_reference(solution, reference, rng, case):
-    """Agrees with a plain loop over output pixels and with the reference"""
+    """Agrees with the definition and with the reference: channels, stride, padding and bias together"""
     n, c, h, wd, f, kh, kw, stride, padding = CASES[case]
     x, w, b = _case(rng, n, c, h, wd, f, kh, kw)
     given = _describe(x, w, b, stride, padding)
@@ -148,7 +174,7 @@ def test_kernel_is_not_flipped(solution, rng):
 def test_each_input_channel_has_its_own_kernel(solution, rng):
     """Each input channel is correlated with its own kernel slice w[f, c]"""
     x = rng.standard_normal((2, 3, 6, 5))
-    w = rng.standard_normal((2, 3, 3, 3))
+    w = _symmetric_kernel(rng, 2, 3, 3, 3)
     given = _describe(x, w, None, 1, 0)
     got = solution.conv2d(x, w)
     expected = _naive(x, w)
@@ -166,8 +192,8 @@ def test_each_input_channel_has_its_own_kernel(solution, rng):
 def test_bias_is_added_per_output_channel(solution, rng):
     """The bias b[f] is added to output channel f"""
     # F == Ho == Wo: a bias broadcast on the wrong axis runs without an error here.
-    x = rng.standard_normal((2, 2, 6, 6))
-    w = rng.standard_normal((4, 2, 3, 3))
+    x = rng.standard_normal((2, 1, 6, 6))
+    w = _symmetric_kernel(rng, 4, 1, 3, 3)
     b = np.array([10.0, 20.0, 30.0, 40.0])
     given = _describe(x, w, b, 1, 0) + ", b = [10, 20, 30, 40]"
     got = solution.conv2d(x, w, b)
@@ -196,14 +222,38 @@ SIZES = [
 @pytest.mark.parametrize("h, wd, kh, kw, stride, padding, out", SIZES)
 def test_output_size(solution, rng, h, wd, kh, kw, stride, padding, out):
     """Output size follows Ho = (H + 2*ph - KH) // sh + 1"""
-    x, w, b = _case(rng, 1, 2, h, wd, 2, kh, kw)
-    given = _describe(x, w, b, stride, padding)
-    got = solution.conv2d(x, w, b, stride=stride, padding=padding)
+    # Only the shape: the values with a stride and with padding are the rules of
+    # test_stride_takes_every_sth_window and test_zero_padding_on_both_sides.
+    x = rng.standard_normal((1, 2, h, wd))
+    w = rng.standard_normal((2, 2, kh, kw))
+    given = _describe(x, w, None, stride, padding)
+    got = solution.conv2d(x, w, stride=stride, padding=padding)
     checks.that(isinstance(got, np.ndarray), f"conv2d for {given} should return a numpy array, got {checks.show(got)}")
     checks.that(got.shape == (1, 2) + out,
                 f"conv2d for {given} should have shape {(1, 2) + out}: Ho = ({h} + 2*ph - {kh}) // sh + 1 "
                 f"and likewise for Wo; got shape {got.shape}")
-    _check_output(got, _naive(x, w, b, stride, padding), _tolerance(x, w, b, stride, padding, np.float64),
+
+
+# (H, W, KH, KW, stride): strides equal to, below and above the kernel size, as
+# an int and as (rows, columns), with rows or columns left over at the end.
+STRIDES = [
+    (9, 8, 3, 2, 2),
+    (10, 10, 3, 3, 3),
+    (8, 11, 2, 2, (2, 3)),
+    (7, 9, 3, 3, (3, 1)),
+    (9, 9, 2, 2, 3),     # a stride larger than the kernel skips pixels
+]
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("h, wd, kh, kw, stride", STRIDES)
+def test_stride_takes_every_sth_window(solution, rng, h, wd, kh, kw, stride):
+    """Stride (sh, sw) keeps every sh-th window down and every sw-th across"""
+    x = rng.standard_normal((2, 1, h, wd))
+    w = _symmetric_kernel(rng, 2, 1, kh, kw)
+    given = _describe(x, w, None, stride, 0) + " (no padding)"
+    got = solution.conv2d(x, w, stride=stride)
+    _check_output(got, _naive(x, w, None, stride, 0), _tolerance(x, w, None, stride, 0, np.float64),
                   dtype=np.float64, given=given)
 
 
@@ -212,21 +262,24 @@ def test_zero_padding_on_both_sides(solution):
     """Zero padding goes on both sides of each spatial axis"""
     # All-ones input and kernel: each output counts the real (unpadded) pixels
     # under its window, so every entry is an exact small integer.
-    x = np.ones((1, 2, 4, 5))
-    w = np.ones((1, 2, 3, 3))
-    given = "x = ones (1, 2, 4, 5), w = ones (1, 2, 3, 3), padding=1"
+    x = np.ones((1, 1, 4, 5))
+    w = np.ones((1, 1, 3, 3))
+    given = "x = ones (1, 1, 4, 5), w = ones (1, 1, 3, 3), padding=1"
     rows = np.array([2, 3, 3, 2])
     cols = np.array([2, 3, 3, 3, 2])
-    expected = (2.0 * rows[:, None] * cols[None, :])[None, None]
+    expected = (1.0 * rows[:, None] * cols[None, :])[None, None]
     got = solution.conv2d(x, w, padding=1)
     checks.that(isinstance(got, np.ndarray), f"conv2d for {given} should return a numpy array, got {checks.show(got)}")
-    checks.equal(got, expected, what="conv2d output", given=given + " (the corners see 2x2 real pixels per channel, "
+    checks.equal(got, expected, what="conv2d output", given=given + " (the corners see 2x2 real pixels, "
                  "the edges 2x3 or 3x2, the inside 3x3)")
+    # Small integers throughout: every sum is exact in any order.
     x2 = np.arange(1.0, 13.0).reshape(1, 1, 3, 4)
-    w2 = np.arange(1.0, 7.0).reshape(1, 1, 2, 3)
-    got2 = solution.conv2d(x2, w2, padding=(2, 1))
-    checks.equal(got2, _naive(x2, w2, padding=(2, 1)), what="conv2d output",
-                 given="x = arange(1, 13) as (1, 1, 3, 4), w = arange(1, 7) as (1, 1, 2, 3), padding=(2, 1)")
+    w2 = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]).reshape(1, 1, 2, 3)
+    for padding in ((2, 1), (3, 0)):   # (3, 0): the first and last rows of windows see only padding
+        got2 = solution.conv2d(x2, w2, padding=padding)
+        checks.equal(got2, _naive(x2, w2, padding=padding), what="conv2d output",
+                     given=f"x = arange(1, 13) as (1, 1, 3, 4), w = [[1, 2, 3], [3, 2, 1]] as (1, 1, 2, 3), "
+                           f"padding={padding}")
 
 
 @pytest.mark.edge_case
@@ -249,39 +302,85 @@ def test_kernel_larger_than_padded_input_raises(solution, rng, h, wd, kh, kw, pa
 
 
 @pytest.mark.edge_case
+def test_size_one_axes_are_kept(solution, rng):
+    """Axes of size 1 are kept: one image, channel or filter, a 1x1 kernel, one output row or column"""
+    cases = [
+        ((1, 1, 5, 4), (1, 1, 1, 1)),     # everything 1 but the image: a 1x1 kernel, one filter
+        ((2, 1, 4, 1), (3, 1, 2, 1)),     # one column in and out
+        ((1, 1, 1, 6), (2, 1, 1, 3)),     # one row in and out
+        ((1, 1, 3, 3), (1, 1, 3, 3)),     # a single output pixel of a single filter
+    ]
+    for xs, ws in cases:
+        x = rng.standard_normal(xs)
+        w = _symmetric_kernel(rng, *ws)
+        # A bias of one filter (shape (1,)) is a size-1 axis too; with more
+        # filters, where the bias goes is test_bias_is_added_per_output_channel's.
+        b = rng.standard_normal(1) if ws[0] == 1 else None
+        given = _describe(x, w, b, 1, 0)
+        got = solution.conv2d(x, w, b)
+        _check_output(got, _naive(x, w, b), _tolerance(x, w, b, 1, 0, np.float64), dtype=np.float64, given=given)
+
+
+@pytest.mark.edge_case
 def test_float32_in_float32_out(solution, rng):
     """float32 input gives a float32 output, as accurate as float32 allows"""
-    x, w, _ = _case(rng, 2, 3, 8, 7, 4, 3, 3, dtype=np.float32)
-    b64 = rng.standard_normal(4)  # a float64 bias is cast to the output dtype
+    x = rng.standard_normal((2, 1, 6, 6)).astype(np.float32)
+    w = _symmetric_kernel(rng, 4, 1, 3, 3).astype(np.float32)
+    # A float64 bias is cast to the output dtype. All its entries are equal,
+    # so that where it is added is left to test_bias_is_added_per_output_channel.
+    b64 = np.full(4, 0.3)
     for b in (None, b64.astype(np.float32), b64):
-        bias = "no bias" if b is None else f"a {b.dtype} bias"
-        given = f"float32 x {x.shape} and w {w.shape}, {bias}, stride=2, padding=1"
-        got = solution.conv2d(x, w, b, stride=2, padding=1)
-        expected = _naive(x, w, None if b is None else b.astype(np.float32), 2, 1)
-        tol = _tolerance(x, w, b, 2, 1, np.float32)
+        bias = "no bias" if b is None else f"a {b.dtype} bias of 0.3"
+        given = f"float32 x {x.shape} and w {w.shape}, {bias}"
+        got = solution.conv2d(x, w, b)
+        expected = _naive(x, w, None if b is None else b.astype(np.float32))
+        tol = _tolerance(x, w, b, 1, 0, np.float32)
         _check_output(got, expected, tol, dtype=np.float32, given=given)
 
 
 @pytest.mark.edge_case
 def test_mixed_dtypes_follow_result_type(solution, rng):
     """Mixed float32/float64 inputs give np.result_type(x, w)"""
-    x, w, b = _case(rng, 1, 2, 6, 6, 3, 3, 3)
+    x = rng.standard_normal((1, 1, 6, 6))
+    w = _symmetric_kernel(rng, 3, 1, 3, 3)
     for xd, wd in ((np.float32, np.float64), (np.float64, np.float32)):
         xc, wc = x.astype(xd), w.astype(wd)
-        given = f"x {np.dtype(xd)}, w {np.dtype(wd)}, b float64"
-        got = solution.conv2d(xc, wc, b)
-        _check_output(got, _naive(xc, wc, b), _tolerance(xc, wc, b, 1, 0, np.float64), dtype=np.float64,
+        given = f"x {np.dtype(xd)} {x.shape}, w {np.dtype(wd)} {w.shape}, no bias"
+        got = solution.conv2d(xc, wc)
+        _check_output(got, _naive(xc, wc), _tolerance(xc, wc, None, 1, 0, np.float64), dtype=np.float64,
                       given=given)
+
+
+@pytest.mark.edge_case
+def test_integer_images_follow_result_type(solution, rng):
+    """Integer images (uint8 pixels) are converted, not wrapped: the output is np.result_type(x, w)"""
+    x8 = rng.integers(0, 256, (2, 1, 7, 6)).astype(np.uint8)
+    w = _symmetric_kernel(rng, 3, 1, 3, 3)
+    # np.result_type(uint8, float64) and np.result_type(int32, float32) are both
+    # float64: every integer of these sizes is exact in float64.
+    for x, wc in ((x8, w), (x8.astype(np.int32) - 128, w.astype(np.float32))):
+        given = f"x {x.dtype} {x.shape} with values {int(x.min())}..{int(x.max())}, w {wc.dtype} {wc.shape}, no bias"
+        got = solution.conv2d(x, wc)
+        _check_output(got, _naive(x, wc), _tolerance(x, wc, None, 1, 0, np.float64),
+                      dtype=np.result_type(x, wc), given=given)
 
 
 # -- performance ----------------------------------------------------------------
 SPEED_SHAPES = dict(n=8, c=16, h=64, wd=64, f=32, kh=3, kw=3)   # x is 4 MiB: 6 calls' inputs in each worker
+# A thin layer on a large image: 262 144 output pixels with 3 * 9 * 8 multiply-adds
+# each. The reference takes about 25 ms; a Python loop over the output pixels
+# pays at least one numpy call (a few microseconds) per pixel, 15 to 50 times
+# that, even with a single matrix product over the batch inside. The image is
+# large enough that fixed costs (an einsum's path search, the few calls of a
+# loop over the 9 kernel taps) are small next to the work: the vectorised
+# styles measure 0.8x to 1.1x here.
+THIN_SHAPES = dict(n=1, c=3, h=512, wd=512, f=8, kh=3, kw=3)     # x is 6 MiB
 
 
-def _speed_inputs():
+def _speed_inputs(shapes, seed):
     """Run i -> a Call on its own x, w, b (fresh draws from one fixed-seed generator)."""
-    r = np.random.default_rng(20240611)
-    return lambda run: Call(*_case(r, **SPEED_SHAPES), stride=1, padding=1)
+    r = np.random.default_rng(seed)
+    return lambda run: Call(*_case(r, **shapes), stride=1, padding=1)
 
 
 def _check_timed(got, expected, call):
@@ -294,8 +393,15 @@ def _check_timed(got, expected, call):
 @pytest.mark.performance
 def test_speed(solution, budget):
     """N=8, C=16, 64x64, F=32, 3x3 within the time budget"""
-    budget.time("conv2d", _speed_inputs(), check=_check_timed,
+    budget.time("conv2d", _speed_inputs(SPEED_SHAPES, 20240611), check=_check_timed,
                 label="conv2d: N=8, C=16, 64x64, F=32, 3x3, padding 1, float64, new x, w, b per call")
+
+
+@pytest.mark.performance
+def test_speed_thin_layer_large_image(solution, budget):
+    """N=1, C=3, 512x512, F=8, 3x3 within the time budget: no Python loop over the output pixels"""
+    budget.time("conv2d", _speed_inputs(THIN_SHAPES, 20240612), check=_check_timed,
+                label="conv2d: N=1, C=3, 512x512, F=8, 3x3, padding 1, float64, new x, w, b per call")
 
 
 # -- bonus: backward pass -----------------------------------------------------------
@@ -303,6 +409,7 @@ BACKWARD_CASES = {
     "3x3": (2, 3, 6, 5, 4, 3, 3, 1, 0),
     "stride_2_padding_1_leftover_row": (2, 2, 8, 7, 3, 3, 3, 2, 1),
     "pairs_even_kernel": (1, 3, 7, 6, 2, 2, 3, (2, 1), (0, 1)),
+    "one_image_channel_filter_1x1": (1, 1, 4, 5, 1, 1, 1, 2, 1),   # size-1 axes, with stride and padding
 }
 
 

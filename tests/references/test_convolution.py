@@ -135,3 +135,18 @@ def test_backward_matches_finite_differences(stride, padding, kernel):
             fd[idx] = (up - down) / 2
         # losses are sums of ~1e3 terms of size ~10: rounding ~1e3 * 1e-16 * 1e4 = 1e-9
         np.testing.assert_allclose(grad, fd, rtol=0, atol=1e-8)
+
+
+def test_integer_images_and_size_one_axes():
+    r = np.random.default_rng(10)
+    x8 = r.integers(0, 256, (1, 1, 5, 4)).astype(np.uint8)
+    w = r.standard_normal((1, 1, 1, 1))
+    got = ref.conv2d(x8, w)
+    assert got.dtype == np.float64 and got.shape == (1, 1, 5, 4)
+    # one product per output: exact in float64, no uint8 arithmetic anywhere
+    np.testing.assert_array_equal(got, x8.astype(np.float64) * w[0, 0, 0, 0])
+    for xs, ws in (((2, 1, 4, 1), (3, 1, 2, 1)), ((1, 1, 1, 6), (2, 1, 1, 3)), ((1, 2, 3, 3), (1, 2, 3, 3))):
+        x = r.standard_normal(xs)
+        wk = r.standard_normal(ws)
+        b = r.standard_normal(ws[0])
+        np.testing.assert_allclose(ref.conv2d(x, wk, b), loop_conv2d(x, wk, b, 1, 0), rtol=0, atol=ATOL)

@@ -4,7 +4,7 @@ output channels (axis 1); silent when F == Ho, a broadcast error otherwise."""
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-CAUGHT_BY = ("test_bias_is_added_per_output_channel",)
+CAUGHT_BY = ('test_bias_is_added_per_output_channel', 'test_matches_definition_and_reference')
 
 
 def _pair(v):

@@ -4,7 +4,7 @@ channel, so it computes (sum_c x_c) * (sum_c w_c) instead of sum_c (x_c * w_c). 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-CAUGHT_BY = ("test_each_input_channel_has_its_own_kernel",)
+CAUGHT_BY = ('test_each_input_channel_has_its_own_kernel', 'test_matches_definition_and_reference')
 
 
 def _pair(v):

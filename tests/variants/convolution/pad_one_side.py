@@ -1,10 +1,10 @@
-"""Pads by placing x in the top-left corner of a zero array of the padded size: all the padding
-ends up at the bottom and the right."""
+"""conv2d pads by placing x in the top-left corner of a zero array of the padded size: all the
+padding ends up at the bottom and the right (the backward pass pads correctly, with np.pad)."""
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-CAUGHT_BY = ("test_zero_padding_on_both_sides",)
+CAUGHT_BY = ('test_zero_padding_on_both_sides', 'test_matches_definition_and_reference')
 
 
 def _pair(v):
@@ -41,15 +41,18 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     x = np.asarray(x)
     w = np.asarray(w)
     dtype = np.result_type(x, w)
+    dy = np.asarray(dy).astype(dtype, copy=False)
     sh, sw = _pair(stride)
     ph, pw = _pair(padding)
-    kh, kw = w.shape[2:]
-    win, xp = _padded_windows(x, kh, kw, stride, padding, dtype)
     n, f, ho, wo = dy.shape
+    kh, kw = w.shape[2:]
+    xp = np.pad(x.astype(dtype, copy=False), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     db = dy.sum(axis=(0, 2, 3))
-    dw = np.einsum("nfhw,nchwij->fcij", dy, win, optimize=True)
+    dw = np.zeros(w.shape, dtype)
     dxp = np.zeros_like(xp)
     for i in range(kh):
         for j in range(kw):
-            dxp[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] += np.einsum("nfhw,fc->nchw", dy, w[:, :, i, j])
+            rows, cols = slice(i, i + sh * ho, sh), slice(j, j + sw * wo, sw)
+            dw[:, :, i, j] = np.tensordot(dy, xp[:, :, rows, cols], axes=([0, 2, 3], [0, 2, 3]))
+            dxp[:, :, rows, cols] += np.tensordot(dy, w[:, :, i, j], axes=([1], [0])).transpose(0, 3, 1, 2)
     return dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]], dw, db
