@@ -43,11 +43,29 @@ of the timed X are distinct, so a correct draw never repeats one: a chosen
 row has D = 0). One draw cannot show its distribution; the statistical
 tests above do.
 
+The low-dimensional timed data sets (n = 200 000, d = 2, k = 4, blobs at the
+corners of a 40 x 40 square with unit noise, init one point of every blob)
+follow the same argument, checked the same way in tests/references. There a
+vectorised Lloyd iteration costs ~0.1 us per point, so a Python loop over the
+points, even one confined to the centroid update (~1 us per point), is
+several times the reference.
+
 Randomness. k-means++ is checked by counting outcomes over thousands of seeds
 (`solution.repeat` with `seeded_rng()`) against exact probabilities computed
 here by enumeration. Every cell of the outcome table must lie within a
 Bernstein bound of its expected count; the bounds are set so that a correct
 solution fails a test with probability below 1e-6 (union bound over cells).
+Where the randomness itself is the rule (check_randomness_from_rng), the data
+have small integer coordinates, on which every distance formula is exact, so
+that nothing but the seed decides the draws.
+
+Integer input. uint8 and int32 data are built with every cluster's mean
+exactly at its (integer) centre and started from those centres, so the first
+Lloyd step moves nothing and the expected result is exact. k-means++ on
+integer data must draw exactly as on the same values in float64 with the same
+seed (equal weights D^2 give equal draws); a solution whose draws the seed does
+not decide is judged by its outcome frequencies instead, so that this test
+stays about the dtype.
 """
 
 from __future__ import annotations
@@ -56,7 +74,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import Call, checks
-from trainer.grading.harness import seeded_rng
+from trainer.grading.harness import check_randomness_from_rng, same_result, seeded_rng
 from trainer.grading.stats import binomial_halfwidth
 
 CENTROID_ATOL = 1e-8  # see the module docstring
@@ -260,14 +278,19 @@ def identify_rows(results, X, k, given):
     return [tuple(int(v) for v in row) for row in ids.tolist()], uniq
 
 
-def check_kpp_frequencies(cases, solution):
-    """cases: list of (X, k, trials, given). Counts of every outcome within their bounds."""
+def check_kpp_frequencies(cases, solution, results=None):
+    """cases: list of (X, k, trials, given). Counts of every outcome within their bounds.
+
+    results: the solution's results over seeds range(trials) for each case, if
+    already at hand (else they are drawn here).
+    """
     exact = [kpp_exact_distribution(X, k) for X, k, _, _ in cases]
     cells = sum(len(e) for e in exact)
     delta = FALSE_FAILURE / cells  # union bound over every cell of every case
-    for (X, k, trials, given), probs in zip(cases, exact):
-        results = solution.repeat("kmeans_plus_plus_init", seeds=range(trials), args=(X, k, seeded_rng()))
-        keys, uniq = identify_rows(results, X, k, given)
+    for case, ((X, k, trials, given), probs) in enumerate(zip(cases, exact)):
+        drawn = results[case] if results is not None else \
+            solution.repeat("kmeans_plus_plus_init", seeds=range(trials), args=(X, k, seeded_rng()))
+        keys, uniq = identify_rows(drawn, X, k, given)
         counts: dict[tuple, int] = {}
         for key in keys:
             counts[key] = counts.get(key, 0) + 1
@@ -365,6 +388,13 @@ def test_returns_float64_centroids_and_int64_labels(solution, rng):
     init = checks.shape(solution.kmeans_plus_plus_init(X, 3, rng), (3, 3), what="kmeans_plus_plus_init(X, 3, rng)",
                         given=given)
     checks.dtype(init, np.float64, what="kmeans_plus_plus_init(X, 3, rng)", given=given)
+    # k-means++ on integer input returns float64 rows too (kmeans' centroids for
+    # integer input are test_integer_input_is_treated_as_float's).
+    Xi = np.round(X * 10).astype(np.int32)
+    given = "the same blobs as int32 (coordinates x 10, rounded), k=3"
+    init = checks.shape(solution.kmeans_plus_plus_init(Xi, 3, rng), (3, 3), what="kmeans_plus_plus_init(X, 3, rng)",
+                        given=given)
+    checks.dtype(init, np.float64, what="kmeans_plus_plus_init(X, 3, rng) (the rows of X as float64)", given=given)
 
 
 @pytest.mark.correctness
@@ -436,15 +466,19 @@ def test_ties_go_to_lowest_index(solution):
     checks.close(centroids, np.array([[-4 / 3, 0.0], [2.0, 0.0]]), atol=1e-12, what="centroids", given=given)
     checks.equal(labels, np.array([0, 0, 0, 1, 1]), what="labels", given=given)
 
-    X = np.array([[0, 0], [1, 0], [0, 1], [10, 10], [11, 10]], dtype=np.float64)
-    init = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 10.0]])
-    given = "X = (0,0), (1,0), (0,1), (10,10), (11,10), init = (0,0), (0,0), (10,10): two identical centroids"
-    centroids, labels = unpack(solution.kmeans(X, 3, init=init), 5, 3, 2, given)
-    # Iteration 1: the three points near 0 tie between centroids 0 and 1 -> 0,
-    # centroid 1 keeps (0,0). Then (0,0) is nearer to centroid 1, the others to 0.
-    checks.close(centroids, np.array([[0.5, 0.5], [0.0, 0.0], [10.5, 10.0]]), atol=1e-12, what="centroids",
+    # A three-way tie: (0,0) is at squared distance 4 from centroids 1, 2 and 3.
+    # With it in cluster 1, every centroid is already the mean of its points,
+    # so the first iteration moves nothing and the run stops there: the case
+    # involves neither an empty cluster nor the stopping rule.
+    X = np.array([[10, 10], [11, 10], [9, 10], [0, 0], [4, 0], [-2, 1], [-2, -1], [-1, 2], [1, 2]],
+                 dtype=np.float64)
+    init = np.array([[10.0, 10.0], [2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])
+    given = ("X = (10,10), (11,10), (9,10), (0,0), (4,0), (-2,1), (-2,-1), (-1,2), (1,2), init = (10,10), (2,0), "
+             "(-2,0), (0,2): (0,0) is tied between centroids 1, 2 and 3")
+    centroids, labels = unpack(solution.kmeans(X, 4, init=init), 9, 4, 2, given)
+    checks.close(centroids, init, atol=1e-12, what="centroids (each already the mean of its points)", given=given)
+    checks.equal(labels, np.array([0, 0, 0, 1, 1, 2, 2, 3, 3]), what="labels ((0,0) goes to centroid 1)",
                  given=given)
-    checks.equal(labels, np.array([1, 0, 0, 2, 2]), what="labels", given=given)
 
 
 @pytest.mark.edge_case
@@ -516,10 +550,11 @@ def test_fewer_distinct_points_than_k(solution, rng):
     centroids, labels = unpack(solution.kmeans(X, 5, rng=rng), 7, 5, 2, given)
     is_row = np.all(centroids[:, None, :] == X[None, :, :], axis=2).any(axis=1)
     checks.that(is_row.all(), f"every centroid should be one of the distinct points for {given} (duplicate "
-                              f"centroids tie, the higher ones stay empty and keep their place); got "
-                              f"{checks.show(centroids)}")
-    # Exact integer data: the nearest centroid, ties to the lowest index, is exact.
-    checks.equal(labels, np.argmin(squared_distances(X, centroids), axis=1), what="labels", given=given)
+                              f"centroids tie, so some clusters stay empty and keep their centroid: not NaN, "
+                              f"not 0 / 0); got {checks.show(centroids)}")
+    # Duplicated centroids tie: which of them gets the points is the tie rule's
+    # business (test_ties_go_to_lowest_index); here any nearest one will do.
+    check_nearest(X, centroids, labels, given)
 
 
 @pytest.mark.edge_case
@@ -557,6 +592,85 @@ def test_input_is_not_modified(solution):
 
 
 @pytest.mark.edge_case
+def test_stops_when_the_largest_move_equals_tol(solution):
+    """A largest move exactly equal to tol stops the iterations (<= tol, not < tol)"""
+    # Points on a line, dyadic coordinates: every distance, mean and move is exact
+    # in any formula. Iteration 1 moves centroid 0 from 0 to 1 (exactly 1.0) and
+    # centroid 1 not at all (8 is the mean of its points): with tol = 1.0 the run
+    # stops there. One more iteration would move (4.25, 0) to cluster 0 and both
+    # centroids again (to 1.8125 and 8.9375).
+    X = np.array([[-1, 0], [1, 0], [3, 0], [4.25, 0], [7, 0], [8, 0], [9, 0], [11.75, 0]], dtype=np.float64)
+    init = np.array([[0.0, 0.0], [8.0, 0.0]])
+    given = ("X = (-1,0), (1,0), (3,0), (4.25,0), (7,0), (8,0), (9,0), (11.75,0), init = (0,0), (8,0), tol=1.0: "
+             "the first iteration moves centroid 0 by exactly 1.0 and centroid 1 by 0")
+    centroids, _ = unpack(solution.kmeans(X, 2, init=init, tol=1.0), 8, 2, 2, given)
+    # The centroids tell where the run stopped (the labels are test_labels_are_nearest_centroids' business).
+    checks.close(centroids, np.array([[1.0, 0.0], [8.0, 0.0]]), atol=1e-12,
+                 what="centroids (stop after the first iteration: its largest move, 1.0, is <= tol)", given=given)
+
+
+@pytest.mark.edge_case
+def test_one_point_and_one_feature(solution, rng):
+    """Size-1 axes: a single point (n = 1) and a single feature (d = 1) keep their shapes"""
+    X = np.array([[3.0, -1.0, 2.0]])
+    for given, kwargs in (("one point X = [[3, -1, 2]], k=1, init=None, rng=g", dict(rng=rng)),
+                          ("one point X = [[3, -1, 2]], k=1, init = [[0, 0, 0]]", dict(init=np.zeros((1, 3))))):
+        centroids, labels = unpack(solution.kmeans(X, 1, **kwargs), 1, 1, 3, given)
+        checks.equal(centroids, X, what="centroids (the point itself)", given=given)
+        checks.equal(labels, np.zeros(1, dtype=np.int64), what="labels", given=given)
+    given = "one point X = [[3, -1, 2]], k=1"
+    checks.equal(checks.shape(solution.kmeans_plus_plus_init(X, 1, rng), (1, 3), what="kmeans_plus_plus_init",
+                              given=given), X, what="kmeans_plus_plus_init(X, 1, rng)", given=given)
+
+    # One feature, small integers: exact. Iteration 1 gives the means 1, 11 and
+    # 20.5; iteration 2 moves nothing.
+    X = np.array([[0], [1], [2], [10], [11], [12], [20], [21]], dtype=np.float64)
+    given = "one feature, X = [[0], [1], [2], [10], [11], [12], [20], [21]], k=3, init = [[0], [10], [20]]"
+    centroids, labels = unpack(solution.kmeans(X, 3, init=np.array([[0.0], [10.0], [20.0]])), 8, 3, 1, given)
+    checks.close(centroids, np.array([[1.0], [11.0], [20.5]]), atol=1e-12, what="centroids", given=given)
+    checks.equal(labels, np.array([0, 0, 0, 1, 1, 1, 2, 2]), what="labels", given=given)
+    given = "one feature, X = [[0], [1], [2], [10], [11], [12], [20], [21]], k=3"
+    C = checks.shape(solution.kmeans_plus_plus_init(X, 3, rng), (3, 1), what="kmeans_plus_plus_init", given=given)
+    checks.that(np.isin(C.ravel(), X.ravel()).all(),
+                f"kmeans_plus_plus_init for {given} should return rows of X, got {checks.show(C)}")
+
+
+@pytest.mark.edge_case
+def test_kmeans_plus_plus_randomness_comes_from_rng(solution):
+    """k-means++ takes all its randomness from rng: same seed, same centroids; the global generators untouched"""
+    # Small integer coordinates: every distance formula is exact, so nothing but
+    # the seed decides the draws.
+    X = np.random.default_rng(111).integers(0, 100, size=(200, 2)).astype(np.float64)
+    given = "200 points with integer coordinates in [0, 100), k=6"
+
+    def run(seed):
+        return solution.kmeans_plus_plus_init(X, 6, np.random.default_rng(seed))
+
+    # Two seeds pick the same 6 rows in the same order with probability ~1e-9.
+    check_randomness_from_rng(solution, run, what="kmeans_plus_plus_init", given=given)
+
+
+@pytest.mark.edge_case
+def test_kmeans_randomness_comes_from_rng(solution):
+    """kmeans with init=None takes all its randomness from rng; with rng=None it leaves the global generators alone"""
+    X = np.random.default_rng(112).integers(0, 100, size=(300, 2)).astype(np.float64)
+    given = "300 points with integer coordinates in [0, 100), k=6, init=None, max_iters=1"
+
+    def run(seed):
+        return solution.kmeans(X, 6, rng=np.random.default_rng(seed), max_iters=1)
+
+    # One Lloyd step from two different k-means++ draws: the same centroids with
+    # probability ~0.
+    check_randomness_from_rng(solution, run, what="kmeans", given=given)
+    before = solution.global_rng_state()
+    solution.kmeans(X, 6, max_iters=1)
+    checks.that(solution.global_rng_state() == before,
+                f"kmeans(X, 6, max_iters=1) with rng=None ({given}) changed numpy's global random state "
+                "(np.random.seed, np.random.choice, the np.random module passed as a generator...). With "
+                "rng=None, start from kmeans_plus_plus_init(X, k, np.random.default_rng()): a new generator.")
+
+
+@pytest.mark.edge_case
 def test_invalid_k_raises_value_error(solution, rng):
     """k < 1 or k > n raises ValueError"""
     X = blobs(91, n=10, d=2, k=2)
@@ -570,17 +684,95 @@ def test_invalid_k_raises_value_error(solution, rng):
 
 # -- numerical stability -------------------------------------------------------------------
 
+def paired_clusters(centres, pairs, noise, seed, dtype):
+    """(X, labels): points c + e and c - e around every integer centre c (e integer,
+    |e| <= noise), shuffled. Every cluster's mean is exactly its centre."""
+    g = np.random.default_rng(seed)
+    centres = np.asarray(centres, dtype=np.int64)
+    rows, labels = [], []
+    for j, c in enumerate(centres):
+        e = g.integers(-noise, noise + 1, size=(pairs, len(c)))
+        rows += [c + e, c - e]
+        labels += [j] * (2 * pairs)
+    perm = g.permutation(2 * pairs * len(centres))
+    return np.concatenate(rows)[perm].astype(dtype), np.array(labels)[perm]
+
+
+PIXEL_COLOURS = ((245, 10, 10), (10, 245, 10), (20, 20, 240), (128, 128, 128))
+# Positions in metres, ~1000 km apart: sums of 200 coordinates near 3e7 (6e9) and
+# squared differences (1e12) are far beyond int32's 2.1e9.
+BIG_INT_CENTRES = ((20_000_000, 30_000_000), (21_000_000, 30_000_000), (20_000_000, 31_000_000))
+
+
+def small_int_cases():
+    """(given, X, init, expected centroids, expected labels) in uint8 and int32.
+
+    The init is the true centres (in X's dtype) and every cluster's mean is
+    exactly its centre, so the first Lloyd step moves nothing: the answer is
+    exact and involves no other rule. Points lie within 8 (uint8) or 1000
+    (int32) of their centre per coordinate, the centres >= 110 (1e6) apart.
+    """
+    cases = []
+    for given, centres, pairs, noise, seed, dtype, order in (
+            ("uint8 pixels near 4 colours (n=400, d=3, values 2..253), uint8 init = the 4 colours",
+             PIXEL_COLOURS, 50, 8, 101, np.uint8, [2, 0, 3, 1]),
+            ("int32 positions near 3 centres ~1e6 apart (n=600, d=2, values ~3e7), int32 init = the 3 centres",
+             BIG_INT_CENTRES, 100, 1000, 102, np.int32, [1, 2, 0])):
+        X, labels = paired_clusters(centres, pairs, noise, seed, dtype)
+        init = np.asarray(centres, dtype=dtype)[order]
+        expected_labels = np.argsort(order)[labels]
+        cases.append((given, X, init, np.asarray(centres, dtype=np.float64)[order], expected_labels))
+    return cases
+
+
+def small_int_kpp_data():
+    """(given, X, k) for k-means++ in uint8 and int32: squared differences wrap
+    around in uint8 (0 - 10 = 246) and overflow int32 (60 000^2 > 2^31)."""
+    pixels = np.array([[0, 0], [10, 0], [200, 0], [250, 10], [250, 10]], dtype=np.uint8)
+    metres = np.array([[0, 0], [60_000, 0], [2_000_000, 0], [2_050_000, 30_000], [2_050_000, 30_000]],
+                      dtype=np.int32)
+    return [("uint8 X = (0,0), (10,0), (200,0), (250,10), (250,10), k=2", pixels, 2),
+            ("int32 X = (0,0), (60000,0), (2000000,0), (2050000,30000), (2050000,30000), k=2", metres, 2)]
+
+
+KPP_INT_TRIALS = 4000
+
+
 @pytest.mark.stability
-def test_uint8_input_does_not_wrap_around(solution, reference):
-    """uint8 input (pixel values) does not wrap around in differences or squares"""
-    g = np.random.default_rng(101)
-    colours = np.array([[250, 10, 10], [10, 250, 10], [20, 20, 240], [128, 128, 128]], dtype=np.float64)
-    X = np.clip(colours[g.integers(4, size=400)] + g.normal(scale=8, size=(400, 3)), 0, 255).round().astype(np.uint8)
-    compare_runs(solution, reference, X, 4, dict(init=init_rows(X, 4, 102)),
-                 "uint8 pixels (4 colours, n=400, d=3) and uint8 init")
-    tiny = np.array([[0, 0], [10, 0], [200, 0], [250, 10], [250, 10]], dtype=np.uint8)
-    check_kpp_frequencies([(tiny, 2, 4000, "uint8 X = (0,0), (10,0), (200,0), (250,10), (250,10), k=2")],
-                          solution)
+def test_uint8_and_int32_input_do_not_wrap_around(solution):
+    """uint8 and int32 input do not wrap around in differences, squares or sums"""
+    for given, X, init, expected_c, expected_l in small_int_cases():
+        centroids, labels = unpack(solution.kmeans(X, len(init), init=init), len(X), len(init), X.shape[1], given)
+        checks.close(centroids, expected_c, atol=CENTROID_ATOL,
+                     what="centroids (every cluster's mean is exactly its centre: the first step moves nothing; "
+                          "convert X to float64 before subtracting, squaring or summing)", given=given)
+        checks.equal(labels, expected_l, what="labels", given=given)
+    # k-means++ on integer X must make the same draws as on the same values in
+    # float64: with equal weights D^2, the same seed picks the same rows. That
+    # needs draws decided by the seed alone (checked on its own by
+    # test_kmeans_plus_plus_randomness_comes_from_rng); when the float64 draws
+    # do not repeat, the integer draws are judged by their frequencies against
+    # the exact k-means++ probabilities instead.
+    # 200 seeds: the wrapped weights differ from the true ones by far (uint8:
+    # 200^2 = 40000 becomes 64), so some seed's draw differs with certainty.
+    seeds = range(200)
+    for given, X, k in small_int_kpp_data():
+        as_int = solution.repeat("kmeans_plus_plus_init", seeds=seeds, args=(X, k, seeded_rng()))
+        Xf = X.astype(np.float64)
+        as_float = solution.repeat("kmeans_plus_plus_init", seeds=seeds, args=(Xf, k, seeded_rng()))
+        again = solution.repeat("kmeans_plus_plus_init", seeds=seeds, args=(Xf, k, seeded_rng()))
+        if not all(same_result(a, b) for a, b in zip(as_float, again)):
+            check_kpp_frequencies([(X, k, KPP_INT_TRIALS, given)], solution)
+            continue
+        for seed, (a, b) in enumerate(zip(as_int, as_float)):
+            a = checks.shape(a, (k, X.shape[1]), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
+            b = checks.shape(b, (k, X.shape[1]), what=f"kmeans_plus_plus_init's result (seed {seed})",
+                             given=given + " as float64")
+            checks.that(np.array_equal(a.astype(np.float64), b.astype(np.float64)),
+                        f"kmeans_plus_plus_init on {given} with np.random.default_rng({seed}) chose "
+                        f"{checks.show(a, 200)}, but on the same values as float64 with the same seed it chose "
+                        f"{checks.show(b, 200)}. Integer input must be treated as float64: differences of uint8 "
+                        "values wrap around (0 - 10 = 246) and int32 squares overflow, which changes D^2.")
 
 
 # -- performance ---------------------------------------------------------------------------
@@ -643,6 +835,33 @@ def test_lloyd_time_budget(budget):
     budget.time("kmeans", lambda run: lloyd_call(LLOYD_TIME_SEEDS[run], 2), check=check_timed_kmeans,
                 repeats=len(LLOYD_TIME_SEEDS) - 1,
                 label="kmeans, n=200 000, d=16, k=8, 2 iterations, a new data set per call")
+
+
+LOW_D_TIME_SEEDS = tuple(range(331, 337))
+LOW_D_N = 200_000
+
+
+def low_d_call(seed, max_iters=2):
+    """n = 200 000 points in d = 2 around the 4 corners of a 40 x 40 square (unit
+    normal noise), init = the first point of every blob, tol = 0."""
+    g = np.random.default_rng(seed)
+    centres = np.array([[-20.0, -20.0], [20.0, -20.0], [-20.0, 20.0], [20.0, 20.0]])
+    blob = g.integers(4, size=LOW_D_N)
+    X = centres[blob] + g.normal(size=(LOW_D_N, 2))
+    first = [int(np.flatnonzero(blob == j)[0]) for j in range(4)]
+    return Call(X, 4, init=X[first].copy(), max_iters=max_iters, tol=0.0)
+
+
+@pytest.mark.performance
+def test_lloyd_time_budget_low_dimension(budget):
+    """n = 200 000, d = 2, k = 4: two Lloyd iterations within the time budget (no Python loop over the points)"""
+    # With d = 2 and k = 4 vectorised work is ~0.1 us per point and iteration, so
+    # any Python loop over the points (~1 us per point even for the update alone)
+    # costs several times the reference; at d = 16, k = 8 such a partial loop
+    # hides behind the larger vectorised work (~3x).
+    budget.time("kmeans", lambda run: low_d_call(LOW_D_TIME_SEEDS[run]), check=check_timed_kmeans,
+                repeats=len(LOW_D_TIME_SEEDS) - 1,
+                label="kmeans, n=200 000, d=2, k=4, 2 iterations, a new data set per call")
 
 
 @pytest.mark.performance

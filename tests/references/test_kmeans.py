@@ -139,8 +139,8 @@ def test_edge_case_expectations_match_plain_loops():
     """The hand-computed expectations of the tie and empty-cluster tests."""
     cases = [
         ([[-3, 0], [-1, 0], [0, 0], [1, 0], [3, 0]], [[-2, 0], [2, 0]], [[-4 / 3, 0], [2, 0]], [0, 0, 0, 1, 1]),
-        ([[0, 0], [1, 0], [0, 1], [10, 10], [11, 10]], [[0, 0], [0, 0], [10, 10]],
-         [[0.5, 0.5], [0, 0], [10.5, 10]], [1, 0, 0, 2, 2]),
+        ([[10, 10], [11, 10], [9, 10], [0, 0], [4, 0], [-2, 1], [-2, -1], [-1, 2], [1, 2]],
+         [[10, 10], [2, 0], [-2, 0], [0, 2]], [[10, 10], [2, 0], [-2, 0], [0, 2]], [0, 0, 0, 1, 1, 2, 2, 3, 3]),
         ([[0, 0], [1, 0], [0, 1], [10, 0], [11, 0], [10, 1]], [[0, 0], [10, 0], [100, 100]],
          [[1 / 3, 1 / 3], [31 / 3, 1 / 3], [100, 100]], [0, 0, 0, 1, 1, 1]),
         ([[1, 0], [2, 0], [3, 0], [7, 0], [8, 0]], [[11, 0], [4, 0], [1, 0]], [[7.5, 0], [5, 0], [2, 0]],
@@ -154,6 +154,61 @@ def test_edge_case_expectations_match_plain_loops():
     # The second empty-cluster case really empties a cluster that had points.
     _, _, trace = plain_lloyd(np.array(cases[3][0], float), np.array(cases[3][1], float))
     assert not trace[0]["empty"] and trace[1]["empty"]
+    # The tie cases stop after one iteration (the second moves nothing) and have
+    # no empty cluster: they involve neither the stopping nor the empty-cluster rule.
+    for X, C0, *_ in cases[:2]:
+        _, _, trace = plain_lloyd(np.array(X, float), np.array(C0, float))
+        assert len(trace) <= 2 and trace[-1]["move"] == 0 and not any(t["empty"] for t in trace)
+    # The one-feature case of test_one_point_and_one_feature.
+    X1 = np.array([[0], [1], [2], [10], [11], [12], [20], [21]], float)
+    for C, L, *_ in (plain_lloyd(X1, np.array([[0.0], [10.0], [20.0]])), ref.kmeans(X1, 3, init=np.array([[0.0], [10.0], [20.0]]))):
+        np.testing.assert_array_equal(C, [[1.0], [11.0], [20.5]])
+        np.testing.assert_array_equal(L, [0, 0, 0, 1, 1, 1, 2, 2])
+
+
+def test_tol_boundary_case():
+    """test_stops_when_the_largest_move_equals_tol: the first iteration's largest move is
+    exactly 1.0 (one centroid moves, the other does not) and stopping matters: with any
+    tol below 1.0 the run goes on and moves the centroids again."""
+    X = np.array([[-1, 0], [1, 0], [3, 0], [4.25, 0], [7, 0], [8, 0], [9, 0], [11.75, 0]], float)
+    C0 = np.array([[0.0, 0.0], [8.0, 0.0]])
+    C, _, trace = plain_lloyd(X, C0, tol=1.0)
+    assert [t["move"] for t in trace] == [1.0]
+    np.testing.assert_array_equal(C, [[1.0, 0.0], [8.0, 0.0]])
+    np.testing.assert_array_equal(ref.kmeans(X, 2, init=C0, tol=1.0)[0], C)
+    C_more, _, trace = plain_lloyd(X, C0, tol=np.nextafter(1.0, 0.0))
+    assert len(trace) >= 2 and trace[1]["move"] > 0.5
+    assert not np.allclose(C_more, C)
+    # Only one centroid moves in iteration 1, so the total squared move is 1.0 too:
+    # the case is about <= versus <, not about which norm of the moves is compared.
+    _, new = grader.lloyd_step(X, C0)
+    assert ((new - C0) ** 2).sum() == 1.0
+
+
+def test_small_int_cases_are_exact_fixed_points():
+    """test_uint8_and_int32_input_do_not_wrap_around: from the init (the true centres)
+    every point's nearest centroid is its own centre by a wide margin, every cluster's
+    mean is exactly its centre (so the first step moves nothing), and the values
+    really wrap around or overflow in the input's dtype."""
+    for given, X, init, expected_c, expected_l in grader.small_int_cases():
+        Xf = X.astype(float)
+        C, L, trace = plain_lloyd(Xf, init.astype(float))
+        assert len(trace) == 1 and trace[0]["move"] == 0, given
+        # Relative to ||x||^2 + max ||c||^2 (as in plain_lloyd): far above the ~1e-15
+        # rounding of any distance formula, the ||x||^2 - 2 x.c + ||c||^2 expansion included.
+        assert trace[0]["gap"] > 1e-4, given
+        np.testing.assert_array_equal(C, expected_c)
+        np.testing.assert_array_equal(L, expected_l)
+        Cr, Lr = ref.kmeans(X, len(init), init=init)
+        np.testing.assert_array_equal(Cr, expected_c)
+        np.testing.assert_array_equal(Lr, expected_l)
+        # Sums per cluster exceed the dtype's range (a one-hot product in the input dtype wraps).
+        sums = np.array([Xf[expected_l == j].sum(axis=0) for j in range(len(init))])
+        assert sums.max() > np.iinfo(X.dtype).max, given
+    for given, X, k in grader.small_int_kpp_data():
+        Xf = X.astype(float)
+        d2 = ((Xf[:, None, :] - Xf[None, :, :]) ** 2).sum(axis=2)
+        assert d2.max() > np.iinfo(X.dtype).max, given
 
 
 def test_reference_rules():
@@ -216,13 +271,19 @@ def lloyd_trace(X, C, iterations):
     return gaps, moves
 
 
-@pytest.mark.parametrize("seed", grader.LLOYD_TIME_SEEDS + (grader.LLOYD_MEMORY_SEED,))
-def test_grader_timed_runs_have_no_near_ties(seed):
-    """The timed and memory-measured data sets (n = 200 000, init = one point of
+TIMED_CALLS = ([pytest.param(grader.lloyd_call, seed, id=f"d16-{seed}")
+                for seed in grader.LLOYD_TIME_SEEDS + (grader.LLOYD_MEMORY_SEED,)]
+               + [pytest.param(grader.low_d_call, seed, id=f"d2-{seed}") for seed in grader.LOW_D_TIME_SEEDS])
+
+
+@pytest.mark.parametrize("make_call, seed", TIMED_CALLS)
+def test_grader_timed_runs_have_no_near_ties(make_call, seed):
+    """The timed and memory-measured data sets (n = 200 000 in d = 16, and in
+    d = 2 with blobs at the corners of a 40 x 40 square; init = one point of
     every blob) decide every assignment by a relative margin >= 1e-6, like the
     agreement runs; the first iteration moves the centroids and the second moves
     none, so tol = 0 stops every implementation after the same two iterations."""
-    call = grader.lloyd_call(seed, 2)
+    call = make_call(seed, 2)
     X, k = call.args
     gaps, moves = lloyd_trace(X, call.kwargs["init"], 2)
     assert min(gaps) >= 1e-6, (seed, gaps)

@@ -4,7 +4,7 @@ nearest of all chosen centroids.
 
 import numpy as np
 
-CAUGHT_BY = ('test_kmeans_plus_plus_exact_probabilities',)
+CAUGHT_BY = ('test_kmeans_plus_plus_exact_probabilities', 'test_kmeans_plus_plus_picks_distinct_rows', 'test_k_equal_n_gives_every_point_its_own_cluster')
 
 
 def _as_float_data(X):

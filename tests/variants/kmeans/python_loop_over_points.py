@@ -4,7 +4,7 @@ calls per point): correct, but more than ten times slower than vectorised code.
 
 import numpy as np
 
-CAUGHT_BY = ('test_lloyd_time_budget',)
+CAUGHT_BY = ('test_lloyd_time_budget', 'test_lloyd_time_budget_low_dimension')
 
 
 def _as_float_data(X):

@@ -4,7 +4,7 @@ which wraps around (0 - 10 = 246), so D^2 is garbage for pixel data.
 
 import numpy as np
 
-CAUGHT_BY = ('test_uint8_input_does_not_wrap_around',)
+CAUGHT_BY = ('test_uint8_and_int32_input_do_not_wrap_around',)
 
 
 def _as_float_data(X):
