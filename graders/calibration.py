@@ -21,6 +21,15 @@ binning is fixed by the task and both sides see the same floats. A timed
 temperature is judged by the loss it reaches, as any other; each run plants
 its own temperature, so that a T kept from another run fails
 (_planted_temperature).
+
+Shifts. A per-row shift of the logits changes no softmax(logits / T). The
+tests of the search itself run on logits whose every row peaks at 0
+(`peak_at`), where any shift (or none) is harmless; the huge-logits tests
+make every row peak at the same huge value (overflow, not the choice of the
+shift); and one test adds to every row its own offset in [-1e4, 1e4] and
+compares the candidate's fit with its own fit without the offsets (the
+shift must be each row's own maximum), a comparison that the search's
+precision does not enter.
 """
 
 import functools
@@ -73,6 +82,16 @@ def rows_with_confidence(confidences, n_classes, top_column=0):
     probs = np.repeat(((1.0 - c) / (n_classes - 1))[:, None], n_classes, axis=1)
     probs[:, top_column] = c
     return probs
+
+
+def peak_at(logits, value):
+    """logits shifted row by row so that every row's maximum is `value`.
+
+    A per-row shift changes no softmax(logits / T), so it changes no loss; with
+    every row peaking at the same value, shifting by the maximum of the whole
+    array is the same as shifting each row by its own (the case of rows with
+    different maxima has its own test)."""
+    return logits - logits.max(axis=1, keepdims=True) + value
 
 
 def random_probs(rng, n, n_classes, scale=2.0):
@@ -186,10 +205,8 @@ def test_confidence_one_ulp_from_an_edge(solution, n_bins, n_classes):
                 f"bin_count for {given} should be 0 in bin 1 and 1 in bins 2..{M}; got "
                 f"{_bin_report(values, count, conf)} (count 0 in bin 1 is right). Bin m holds ((m-1)/M, m/M] "
                 "with the edges computed as k / M, one division each (accumulating edge += 1/M drifts).")
+        # Bin 1 is empty here: what an empty bin holds is test_empty_bins_are_nan's business.
         checks.close(conf[1:], values, atol=1e-12, what=f"bin_confidence of bins 2..{M}", given=given)
-        checks.that(np.isnan(conf[0]) and np.isnan(acc[0]),
-                    f"bin 1 is empty for {given}: its confidence and accuracy should be NaN, got "
-                    f"{conf[0]!r} and {acc[0]!r}")
 
 
 @pytest.mark.edge_case
@@ -244,8 +261,11 @@ def _invalid_cases():
     labels = rng.integers(0, 4, size=20)
     off = probs.copy()
     off[7] *= 1 + 3e-6           # row 7 sums to 1 + 3e-6
+    low = probs.copy()
+    low[12] *= 1 - 3e-6          # row 12 sums to 1 - 3e-6
     return {
         "a row summing to 1 + 3e-6": (off, labels, 10),
+        "a row summing to 1 - 3e-6": (low, labels, 10),
         "a label equal to C": (probs, np.where(np.arange(20) == 3, 4, labels), 10),
         "a negative label": (probs, np.where(np.arange(20) == 3, -1, labels), 10),
         "n_bins = 0": (probs, labels, 0),
@@ -261,9 +281,11 @@ def test_invalid_input_raises(solution, case):
     probs, labels, n_bins = _invalid_cases()[case]
     for name in ("reliability_curve", "expected_calibration_error"):
         checks.raises(ValueError, getattr(solution, name), probs, labels, n_bins, given=case)
-    if "label" in case:
+    if "label" in case or "1-D" in case:
+        # fit_temperature checks its labels and shapes the same way.
         logits = np.log(probs)
-        checks.raises(ValueError, solution.fit_temperature, logits, labels, given=case)
+        checks.raises(ValueError, solution.fit_temperature, logits, labels,
+                      given=case.replace("probs", "logits") + " (fit_temperature)")
 
 
 @pytest.mark.edge_case
@@ -285,17 +307,20 @@ def test_row_sums_within_tolerance_accepted(solution, rng):
 @pytest.mark.parametrize("n_bins", [10, 15, 100])
 def test_agrees_with_reference(solution, reference, rng, n_bins):
     """Reliability curve and ECE agree with the reference to 1e-12"""
+    # Random confidences, none on an edge and none equal to 1.0 (the edge rules have
+    # their own tests); the empty bins' NaN is test_empty_bins_are_nan's business,
+    # so the means are compared where the reference's bins are not empty.
     n, C = 2000, 7
     probs = random_probs(rng, n, C, scale=2.5)
-    probs[:40] = np.eye(C)[rng.integers(0, C, size=40)]        # confidence exactly 1.0
     labels = draw_labels(probs, rng)
-    labels[40:80] = rng.integers(0, C, size=40)
-    given = f"N = {n} random predictions (40 one-hot), C = {C}, n_bins = {n_bins}"
+    labels[:40] = rng.integers(0, C, size=40)
+    given = f"N = {n} random predictions, C = {C}, n_bins = {n_bins}"
     conf, acc, count = curve(solution, probs, labels, n_bins, given)
     r_conf, r_acc, r_count = reference.reliability_curve(probs, labels, n_bins)
     checks.equal(count, r_count, what="bin_count", given=given)
-    checks.close(conf, r_conf, atol=1e-12, what="bin_confidence", given=given)
-    checks.close(acc, r_acc, atol=1e-12, what="bin_accuracy", given=given)
+    full = np.asarray(r_count) > 0
+    checks.close(conf[full], r_conf[full], atol=1e-12, what="bin_confidence of the non-empty bins", given=given)
+    checks.close(acc[full], r_acc[full], atol=1e-12, what="bin_accuracy of the non-empty bins", given=given)
     checks.close(ece(solution, probs, labels, n_bins, given),
                  reference.expected_calibration_error(probs, labels, n_bins), atol=1e-12, what="ECE", given=given)
 
@@ -348,7 +373,10 @@ def test_ece_near_zero_when_calibrated(solution, rng):
 def test_temperature_reaches_reference_loss(solution, reference, rng):
     """fit_temperature reaches the reference's NLL (interior optimum, all right, all random)"""
     n, C = 5000, 6
-    g = rng.normal(size=(n, C)) * 3.0
+    # Every row peaks at 0 (peak_at): exp(logits / T) <= 1 for every T, with a 1 in
+    # every row, so neither overflow nor underflow can happen and this test is about
+    # the search alone (the stability tests have the huge and the offset logits).
+    g = peak_at(rng.normal(size=(n, C)) * 3.0, 0.0)
     cases = {
         "labels drawn from softmax(logits / 1.7) (optimum inside the range)": draw_labels(softmax(g / 1.7), rng),
         "every prediction right (the loss falls as T -> 0)": g.argmax(axis=1),
@@ -366,8 +394,9 @@ def test_planted_temperature_recovered(solution, reference, rng):
     n, C = 50_000, 10
     g = rng.normal(size=(n, C)) * 2.0
     labels = draw_labels(softmax(g), rng)     # g is calibrated ...
-    logits = 2.5 * g                          # ... so logits / 2.5 is too
-    given = f"{n} x {C} logits 2.5x those of a calibrated model"
+    logits = peak_at(2.5 * g, 0.0)            # ... so logits / 2.5 is too (each row shifted to peak at 0:
+    #                                           no overflow or underflow here, see peak_at)
+    given = f"{n} x {C} logits 2.5x those of a calibrated model (each row's maximum 0)"
     T = temperature(solution, logits, labels, given)
     # The MLE of T has a standard error of about 0.011 here (Fisher information of
     # N = 50 000 samples, see tests/references/test_calibration.py): 0.05 is ~4.5
@@ -389,12 +418,16 @@ def test_temperature_with_huge_logits(solution, reference, rng):
     """fit_temperature with logits of magnitude 1e4 and more: no overflow, best loss"""
     n, C = 4000, 5
     g = rng.normal(size=(n, C)) * 2.0
+    # Every row peaks at the same huge value (peak_at), so this test is about
+    # overflow; rows with different maxima are test_temperature_with_rows_of_very_different_offsets'.
     cases = {
-        # Optimum near T = 5000, |logits| up to ~4e4.
-        "5000x the logits of a calibrated model": (5000.0 * g, draw_labels(softmax(g), rng)),
-        # Optimum at the lower end T = 1e-2, where logits / T reach ~1e6:
+        # Optimum near T = 5000, logits from about -2e4 to 2e4.
+        "5000x the logits of a calibrated model, each row shifted to peak at 2e4":
+            (peak_at(5000.0 * g, 2e4), draw_labels(softmax(g), rng)),
+        # Optimum at the lower end T = 1e-2, where logits / T reach 2e6:
         # exp(logits / T) overflows unless the row maximum is subtracted first.
-        "1e4 x standard normal logits, every prediction right": (1e4 * g / 2.0, g.argmax(axis=1)),
+        "1e4 x standard normal logits, each row shifted to peak at 2e4, every prediction right":
+            (peak_at(1e4 * g / 2.0, 2e4), g.argmax(axis=1)),
     }
     for what, (logits, labels) in cases.items():
         given = f"{n} x {C} logits of magnitude up to {np.abs(logits).max():.0f}, {what}"
@@ -418,6 +451,79 @@ def test_temperature_with_logits_plus_minus_1e4(solution, reference, rng):
         given = f"{n} x {C} logits of exactly +-1e4, {what}"
         T = temperature(solution, logits, labels, given)
         check_loss(logits, labels, T, float(reference.fit_temperature(logits, labels)), given)
+
+
+@pytest.mark.stability
+def test_temperature_with_rows_of_very_different_offsets(solution, rng):
+    """fit_temperature shifts each row by its own maximum: rows offset by up to +-1e4 change nothing"""
+    n, C = 4000, 5
+    g = rng.normal(size=(n, C)) * 2.0
+    labels = draw_labels(softmax(g), rng)
+    # The plain logits peak at 0 in every row (peak_at), where any shift, or none, is
+    # harmless; the shifted ones peak anywhere in [-1e4, 1e4].
+    plain = peak_at(2.0 * g, 0.0)                      # optimum near T = 2
+    offsets = rng.uniform(-1e4, 1e4, size=n)
+    shifted = plain + offsets[:, None]                 # the same softmax(logits / T) in every row, for every T
+    given = (f"{n} x {C} logits (2x those of a calibrated model), each row plus its own offset drawn from "
+             f"[-1e4, 1e4] (from {offsets.min():.0f} to {offsets.max():.0f})")
+    T_plain = temperature(solution, plain, labels,
+                          f"{n} x {C} logits, 2x those of a calibrated model, each row's maximum 0")
+    T_shifted = temperature(solution, shifted, labels, given)
+    # Both fits are judged on the plain logits, against each other: a row offset does
+    # not change the loss, so a correct search lands on the same optimum (its float
+    # rounding moves the loss by ~1e-12, far inside 1e-6). Shifting every row by the
+    # maximum of the whole array (or of each column) instead sends the rows far below
+    # it to exp(-huge) = 0 and log(0) = -inf; no shift at all overflows.
+    loss_plain, loss_shifted = mean_nll(plain, labels, T_plain), mean_nll(plain, labels, T_shifted)
+    checks.that(abs(loss_shifted - loss_plain) <= LOSS_RTOL * abs(loss_plain) + LOSS_ATOL,
+                f"fit_temperature returned T = {T_shifted!r} for {given}, but T = {T_plain!r} for the same logits "
+                f"without the offsets; their mean NLLs are {loss_shifted!r} and {loss_plain!r} (allowed: "
+                f"{LOSS_RTOL:g} relative). Adding a constant to a row does not change its softmax: subtract each "
+                "ROW's own maximum (axis=1, keepdims=True) before exponentiating, not the maximum of the whole "
+                "array, so that no row underflows to log(0) or overflows.")
+
+
+@pytest.mark.edge_case
+def test_one_prediction_one_class_one_bin(solution, rng):
+    """Size-1 axes: one prediction (N = 1), one class (C = 1), one bin (M = 1)"""
+    # No confidence on an edge here, except 1.0 with one class, where only what
+    # does not depend on the bin of 1.0 is checked (that is the edge tests' rule).
+    given = "one prediction probs = [[0.25, 0.65, 0.1]], label 1, 10 bins"
+    probs, labels = np.array([[0.25, 0.65, 0.1]]), np.array([1])
+    conf, acc, count = curve(solution, probs, labels, 10, given)
+    expected = np.zeros(10, dtype=np.int64)
+    expected[6] = 1                                    # 0.65 is in bin 7, (0.6, 0.7]
+    checks.equal(count, expected, what="bin_count", given=given)
+    checks.close([conf[6], acc[6]], [0.65, 1.0], atol=1e-15, what="[bin_confidence, bin_accuracy] of bin 7",
+                 given=given)
+    checks.close(ece(solution, probs, labels, 10, given), 0.35, atol=1e-15, what="ECE (|1 - 0.65|)", given=given)
+
+    given = "one class: probs = 5 rows [1.0], labels 0, 4 bins"
+    probs, labels = np.ones((5, 1)), np.zeros(5, dtype=np.int64)
+    conf, acc, count = curve(solution, probs, labels, 4, given)
+    full = count > 0
+    checks.that(np.all(conf[full] == 1.0) and np.all(acc[full] == 1.0),
+                f"every prediction of {given} has confidence 1 and is right: the non-empty bins should have "
+                f"confidence and accuracy 1, got bin_confidence {checks.show(conf)}, bin_accuracy {checks.show(acc)}")
+    checks.close(ece(solution, probs, labels, 4, given), 0.0, atol=0, what="ECE", given=given)
+
+    probs = random_probs(rng, 20, 3)
+    labels = rng.integers(0, 3, size=20)
+    given = "20 random predictions, C = 3, one bin (n_bins = 1)"
+    conf, acc, count = curve(solution, probs, labels, 1, given)
+    mean_conf, mean_acc = probs.max(axis=1).mean(), np.mean(probs.argmax(axis=1) == labels)
+    checks.equal(count, np.array([20]), what="bin_count", given=given)
+    # Means of 20 values in [0, 1]: rounding below 20 * 2.2e-16.
+    checks.close([conf[0], acc[0]], [mean_conf, mean_acc], atol=1e-14, what="[bin_confidence, bin_accuracy]",
+                 given=given)
+    checks.close(ece(solution, probs, labels, 1, given), abs(mean_acc - mean_conf), atol=1e-14, what="ECE",
+                 given=given)
+
+    # One class: the softmax is 1 and the loss 0 for every T; one prediction: any
+    # T the search finds. Both must give a finite T > 0.
+    temperature(solution, np.array([[0.5], [-2.0], [3.0]]), np.zeros(3, dtype=np.int64),
+                "3 x 1 logits (one class), labels 0")
+    temperature(solution, np.array([[1.0, 3.0, 0.0]]), np.array([0]), "one prediction, logits [[1, 3, 0]], label 0")
 
 
 # --------------------------------------------------------------------------

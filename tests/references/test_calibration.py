@@ -141,8 +141,10 @@ def test_invalid_inputs():
     labels = rng.integers(0, 3, size=10)
     bad_rows = probs.copy()
     bad_rows[2] *= 1 + 2e-6
-    for args in ((bad_rows, labels, 10), (probs, labels + 3, 10), (probs, labels - 3, 10), (probs, labels, 0),
-                 (probs, labels[:-1], 10), (probs[0], labels[:1], 10)):
+    low_rows = probs.copy()
+    low_rows[4] *= 1 - 2e-6
+    for args in ((bad_rows, labels, 10), (low_rows, labels, 10), (probs, labels + 3, 10), (probs, labels - 3, 10),
+                 (probs, labels, 0), (probs, labels[:-1], 10), (probs[0], labels[:1], 10)):
         for f in (ref.reliability_curve, ref.expected_calibration_error):
             with pytest.raises(ValueError):
                 f(*args)
@@ -152,6 +154,69 @@ def test_invalid_inputs():
         ref.fit_temperature(np.log(probs), labels + 3)
     with pytest.raises(ValueError):
         ref.fit_temperature(np.log(probs), labels[:-1])
+    with pytest.raises(ValueError):
+        ref.fit_temperature(np.zeros(10), labels)                  # 1-D logits
+
+
+grader = _load("calibration_grader", ROOT / "graders" / "calibration.py")
+
+
+def test_row_offsets_change_nothing():
+    """test_temperature_with_rows_of_very_different_offsets: adding a constant to a
+    row leaves the loss unchanged up to float rounding (~1e-12 relative, far inside
+    the 1e-6 compared), so a correct search lands on the same optimum; the reference
+    does. A shift by the maximum of the whole array (or of each column) sends rows
+    far below it to log(0) = -inf, and no shift at all overflows."""
+    rng = np.random.default_rng(5)
+    g = rng.normal(size=(4000, 5)) * 2.0
+    labels = draw_labels(softmax(g), rng)
+    plain = grader.peak_at(2.0 * g, 0.0)
+    shifted = plain + rng.uniform(-1e4, 1e4, size=4000)[:, None]
+    for T in (1e-2, 0.3, 2.0, 50.0, 1e4):
+        assert nll(shifted, labels, T) == pytest.approx(nll(plain, labels, T), rel=1e-11, abs=1e-13)
+    T_plain, T_shifted = ref.fit_temperature(plain, labels), ref.fit_temperature(shifted, labels)
+    assert abs(nll(plain, labels, T_shifted) - nll(plain, labels, T_plain)) <= 1e-10 * nll(plain, labels, T_plain)
+    with np.errstate(all="ignore"):
+        z = (shifted - shifted.max()) / 2.0                    # a global shift, at T = 2
+        assert np.isneginf(np.log(np.exp(z).sum(axis=1))).any()
+        assert np.isinf(np.exp(shifted / 2.0).sum(axis=1)).any()
+
+
+def test_peak_at_zero_makes_every_shift_harmless():
+    """The searches of the precision and planted tests run on logits whose every row
+    peaks at 0: exp(logits / T) is at most 1 with a 1 in every row, for every T in
+    [1e-2, 1e4], whatever shift a solution applies (or none)."""
+    rng = np.random.default_rng(6)
+    logits = grader.peak_at(rng.normal(size=(500, 6)) * 3.0, 0.0)
+    assert np.all(logits.max(axis=1) == 0.0)
+    for T in (1e-2, 1.0, 1e4):
+        s = np.exp(logits / T).sum(axis=1)
+        assert np.all(np.isfinite(s)) and np.all(s >= 1.0)
+
+
+def test_lower_end_is_not_flat():
+    """The description: when every prediction is right the best T is the lower end
+    1e-2, and a search that stops 1e-5 (in log T) inside it misses by more than the
+    1e-6 allowed (on data like the grader's: 5000 x 6 logits, scale 3)."""
+    rng = np.random.default_rng(7)
+    g = grader.peak_at(rng.normal(size=(5000, 6)) * 3.0, 0.0)
+    labels = g.argmax(axis=1)
+    best = nll(g, labels, ref.T_MIN)
+    inside = nll(g, labels, ref.T_MIN * math.exp(1e-5))
+    assert inside - best > 1e-6 * best + 1e-12
+
+
+def test_size_one_expectations():
+    """The hand-computed values of test_one_prediction_one_class_one_bin."""
+    conf, acc, count = ref.reliability_curve(np.array([[0.25, 0.65, 0.1]]), np.array([1]), 10)
+    assert count.tolist() == [0, 0, 0, 0, 0, 0, 1, 0, 0, 0] and conf[6] == 0.65 and acc[6] == 1.0
+    assert ref.expected_calibration_error(np.array([[0.25, 0.65, 0.1]]), np.array([1]), 10) == pytest.approx(
+        0.35, abs=1e-15)
+    conf, acc, count = ref.reliability_curve(np.ones((5, 1)), np.zeros(5, dtype=int), 4)
+    assert count.tolist() == [0, 0, 0, 5] and conf[3] == 1.0 and acc[3] == 1.0
+    assert ref.expected_calibration_error(np.ones((5, 1)), np.zeros(5, dtype=int), 4) == 0.0
+    T = ref.fit_temperature(np.array([[0.5], [-2.0], [3.0]]), np.zeros(3, dtype=int))
+    assert 0 < T < math.inf
 
 
 def nll(logits, labels, T):

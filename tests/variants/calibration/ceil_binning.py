@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-CAUGHT_BY = ('test_confidence_on_an_edge_goes_to_the_bin_below',)
+CAUGHT_BY = ('test_confidence_on_an_edge_goes_to_the_bin_below', 'test_confidence_one_ulp_from_an_edge')
 
 T_MIN, T_MAX = 1e-2, 1e4
 # Golden-section search stops when the bracket in log T is below this width.
