@@ -2,8 +2,9 @@
 
 For each challenge: the stub renders at every level and passes the static
 checks; the reference passes its grader; the untouched stub fails it; and
-every known-buggy variant in tests/variants/<id>/ fails it, in (at least)
-the tests its CAUGHT_BY names.
+every known-buggy variant in tests/variants/<id>/ fails exactly the tests
+its CAUGHT_BY names; every correct alternative in tests/alternatives/<id>/
+(written unlike the reference) passes it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from trainer.engine import grade
 from trainer.static_checks import check_file
 
 VARIANTS = Path(__file__).resolve().parent / "variants"
+ALTERNATIVES = Path(__file__).resolve().parent / "alternatives"
 CATALOG = load_catalog()
 CHALLENGES = {c.id: c for c in CATALOG}
 
@@ -77,13 +79,37 @@ def test_untouched_stub_fails(challenge_id, level, tmp_path):
 
 
 @pytest.mark.parametrize("challenge_id, path", variant_params())
-def test_known_buggy_variant_fails(challenge_id, path):
+def test_known_buggy_variant_fails_exactly_its_tests(challenge_id, path):
+    """A variant fails the tests its CAUGHT_BY names, and no other test but the timed ones.
+
+    Each rule is tested on inputs where no other rule is involved, so a
+    one-bug variant fails exactly the tests of its rule. Performance tests
+    run only when CAUGHT_BY names them: they check every timed result, so a
+    wrong answer fails them too, and a slow variant fails only them.
+    """
     challenge = CHALLENGES[challenge_id]
     source_check = check_file(path, challenge)[1]
     assert source_check == [], "a variant must pass the static checks (the grader must catch it)"
     expected = caught_by(path)
-    report = grade(challenge, path, keyword=" or ".join(expected))
+    report = grade(challenge, path, keyword=" or ".join(("not performance",) + expected))
     assert report.status == "failed", summary(report)
-    failed = {t.nodeid.split("::")[-1].split("[")[0] for t in report.tests if t.outcome == "failed"}
-    missing = [name for name in expected if name not in failed]
+    failed = {t.nodeid.split("::")[-1].split("[")[0] for t in report.tests if t.outcome in ("failed", "error")}
+    missing = sorted(set(expected) - failed)
+    unexpected = sorted(failed - set(expected))
     assert not missing, f"not caught by {missing}\n{summary(report)}"
+    assert not unexpected, f"also failed {unexpected}: not in CAUGHT_BY\n{summary(report)}"
+
+
+def alternative_params():
+    return [pytest.param(challenge_id, path, id=f"{challenge_id}/{path.stem}")
+            for challenge_id in sorted(CHALLENGES)
+            for path in sorted((ALTERNATIVES / challenge_id).glob("*.py"))]
+
+
+@pytest.mark.parametrize("challenge_id, path", alternative_params())
+def test_correct_alternative_passes(challenge_id, path):
+    """Correct solutions written unlike the reference pass every test, the timed ones included."""
+    challenge = CHALLENGES[challenge_id]
+    report = grade(challenge, path)
+    assert report.status == "passed", summary(report)
+    assert all(t.passed for t in report.tests), summary(report)
