@@ -40,7 +40,8 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from trainer.sandbox.client import Limits, Worker  # noqa: E402
+from trainer.sandbox.client import Worker  # noqa: E402
+from trainer.sandbox.limits import Limits  # noqa: E402
 
 SOLUTION = """
 import numpy as np

@@ -18,7 +18,8 @@ from trainer.grading.budget import Budget, Call
 from trainer.grading.checks import GradeFailure
 from trainer.grading.harness import one_pass_range
 from trainer.grading.proxy import SolutionProxy
-from trainer.sandbox.client import CandidateFailure, Limits, Worker
+from trainer.sandbox.client import CandidateFailure, Worker
+from trainer.sandbox.limits import Limits
 
 REFERENCE = """
 import numpy as np
@@ -167,6 +168,7 @@ SINE = "import numpy as np\n\ndef sine(X):\n    return np.sin(X)\n"
 SINE_TWICE = "import numpy as np\n\ndef sine(X):\n    np.sin(X)\n    return np.sin(X)\n"
 
 
+@pytest.mark.slow
 def test_large_transfers_do_not_dilute_the_ratio(workers):
     g = np.random.default_rng(3)
 

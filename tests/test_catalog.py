@@ -10,7 +10,7 @@ import pytest
 from trainer.catalog import load_catalog
 from trainer.errors import ChallengeNotFound, InvalidChallenge
 
-from conftest import TOY_PACK
+from tests.helpers import TOY_PACK
 
 
 @pytest.fixture

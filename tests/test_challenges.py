@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from trainer.authoring import stub_problems
 from trainer.catalog import LEVELS, load_catalog
-from trainer.checking import stub_problems
 from trainer.engine import grade
-from trainer.static_checks import check_file
+from trainer.precheck import check_file
 
 VARIANTS = Path(__file__).resolve().parent / "variants"
 ALTERNATIVES = Path(__file__).resolve().parent / "alternatives"
@@ -61,6 +61,7 @@ def test_every_challenge_has_known_buggy_variants(challenge_id):
 
 
 @pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
+@pytest.mark.slow
 def test_reference_passes_its_grader(challenge_id):
     challenge = CHALLENGES[challenge_id]
     report = grade(challenge, challenge.reference_path)
@@ -70,6 +71,7 @@ def test_reference_passes_its_grader(challenge_id):
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
+@pytest.mark.slow
 def test_untouched_stub_fails(challenge_id, level, tmp_path):
     challenge = CHALLENGES[challenge_id]
     stub = tmp_path / f"{challenge_id}.py"
@@ -79,6 +81,7 @@ def test_untouched_stub_fails(challenge_id, level, tmp_path):
 
 
 @pytest.mark.parametrize("challenge_id, path", variant_params())
+@pytest.mark.slow
 def test_known_buggy_variant_fails_exactly_its_tests(challenge_id, path):
     """A variant fails the tests its CAUGHT_BY names, and no other test but the timed ones.
 
@@ -107,6 +110,7 @@ def alternative_params():
 
 
 @pytest.mark.parametrize("challenge_id, path", alternative_params())
+@pytest.mark.slow
 def test_correct_alternative_passes(challenge_id, path):
     """Correct solutions written unlike the reference pass every test, the timed ones included."""
     challenge = CHALLENGES[challenge_id]

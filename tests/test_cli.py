@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from trainer.cli import cli
 
-from conftest import HOSTILE, REPO, TOY_PACK
+from tests.helpers import HOSTILE, REPO, TOY_PACK
 
 
 @pytest.fixture
@@ -75,6 +75,7 @@ def test_hint_reveals_the_next_hint_each_time(run):
     assert "No more hints" in run("hint", "toy").output
 
 
+@pytest.mark.slow
 def test_grade_exit_codes(run, isolated_dirs):
     assert run("grade", "toy").exit_code == 2  # no solution yet: an input error
     run("start", "toy")
@@ -86,6 +87,7 @@ def test_grade_exit_codes(run, isolated_dirs):
     assert rejected.exit_code == 1 and "syntax_error.py:4:" in rejected.output
 
 
+@pytest.mark.slow
 def test_grade_json_and_junit_outputs(run, tmp_path):
     reference = str(TOY_PACK / "reference" / "toy.py")
     data = json.loads(run("grade", "toy", "--solution", reference, "--format", "json").output)
@@ -96,6 +98,7 @@ def test_grade_json_and_junit_outputs(run, tmp_path):
     assert out.read_text().startswith("<?xml")
 
 
+@pytest.mark.slow
 def test_grade_without_id_grades_every_workspace_solution(run, isolated_dirs):
     run("start", "toy")
     shutil.copy(TOY_PACK / "reference" / "toy.py", isolated_dirs["workspace"] / "toy.py")
@@ -103,6 +106,7 @@ def test_grade_without_id_grades_every_workspace_solution(run, isolated_dirs):
     assert result.exit_code == 0 and "| toy |" in result.output
 
 
+@pytest.mark.slow
 def test_compare_needs_yes_before_passing_when_it_cannot_ask(run, isolated_dirs):
     isolated_dirs["workspace"].mkdir(parents=True)
     shutil.copy(TOY_PACK / "reference" / "toy.py", isolated_dirs["workspace"] / "toy.py")
@@ -137,6 +141,7 @@ def test_unknown_command_suggests_and_exits_2():
     assert result.returncode == 2 and "Did you mean 'grade'?" in result.stderr
 
 
+@pytest.mark.slow
 def test_grading_the_kmeans_reference_as_the_candidate_passes_through_the_real_entry_point(isolated_dirs):
     env = {"MLTRAINER_DATA_DIR": str(isolated_dirs["data"]), "MLTRAINER_WORKSPACE": str(isolated_dirs["workspace"])}
     result = mltrainer("grade", "kmeans", "--solution", "reference/kmeans.py", env_extra=env)

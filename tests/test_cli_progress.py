@@ -11,8 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, TOY_PACK
-from progress_fixtures import FakeClock, make_report
+from tests.helpers import REPO, TOY_PACK, FakeClock, make_report
 
 from trainer.cli import cli
 from trainer.store import Store
@@ -23,7 +22,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def clock(monkeypatch):
     fake = FakeClock(NOW)
-    monkeypatch.setattr("trainer.store.utc_now", fake)
+    monkeypatch.setattr("trainer.store.database.utc_now", fake)
     return fake
 
 
@@ -149,6 +148,7 @@ def test_next_json(run, toy_only):
     assert data["solution_path"].endswith("toy.py")
 
 
+@pytest.mark.slow
 def test_watch_grades_and_records_each_run(run, isolated_dirs):
     reference = TOY_PACK / "reference" / "toy.py"
     result = run("watch", "toy", "--solution", str(reference), "--max-runs", "1")

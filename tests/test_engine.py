@@ -17,7 +17,7 @@ from trainer.engine import grade
 from trainer.errors import SolutionNotFound
 from trainer import render
 
-from conftest import HOSTILE, TOY_PACK, descendants, is_busy_worker
+from tests.helpers import HOSTILE, TOY_PACK, descendants, is_busy_worker
 
 REFERENCE = TOY_PACK / "reference" / "toy.py"
 SLACK_S = 8  # worker start-up, pytest start-up and a loaded CI machine
@@ -27,6 +27,7 @@ def failing(report):
     return {t.name: t.message for t in report.tests if t.outcome != "passed" and not t.bonus}
 
 
+@pytest.mark.slow
 def test_reference_passes_with_a_timing_line(toy):
     report = grade(toy, REFERENCE)
     assert report.status == "passed", report.tests
@@ -39,6 +40,7 @@ def test_reference_passes_with_a_timing_line(toy):
     assert [t.bonus for t in report.tests].count(True) == 1
 
 
+@pytest.mark.slow
 def test_a_failing_bonus_part_does_not_fail_the_challenge(toy, tmp_path):
     solution = tmp_path / "toy.py"
     solution.write_text(REFERENCE.read_text().replace("return float(np.sqrt(np.dot(x, x)))",
@@ -49,6 +51,7 @@ def test_a_failing_bonus_part_does_not_fail_the_challenge(toy, tmp_path):
     assert bonus[0].outcome == "failed" and "NotImplementedError" in bonus[0].message
 
 
+@pytest.mark.slow
 def test_untouched_stub_fails_every_test(toy, tmp_path):
     stub = tmp_path / "toy.py"
     stub.write_text(toy.render_stub("interview"))
@@ -63,6 +66,7 @@ def test_missing_solution_is_an_input_error(toy, tmp_path):
         grade(toy, tmp_path / "nope.py")
 
 
+@pytest.mark.slow
 def test_slow_solution_is_cut_off_quickly(toy, tmp_path):
     slow = tmp_path / "toy.py"
     slow.write_text(REFERENCE.read_text().replace(
@@ -77,6 +81,7 @@ def test_slow_solution_is_cut_off_quickly(toy, tmp_path):
     assert "stopped after" in test.message
 
 
+@pytest.mark.slow
 def test_events_are_streamed(toy):
     events = []
     grade(toy, REFERENCE, on_event=events.append)
@@ -84,6 +89,7 @@ def test_events_are_streamed(toy):
     assert kinds[0] == "collected" and kinds.count("start") == kinds.count("done") == events[0]["count"]
 
 
+@pytest.mark.slow
 def test_fail_fast_stops_at_the_first_failure(toy, tmp_path):
     stub = tmp_path / "toy.py"
     stub.write_text(toy.render_stub("guided"))
@@ -93,6 +99,7 @@ def test_fail_fast_stops_at_the_first_failure(toy, tmp_path):
     assert "not run" in report.tests[1].message
 
 
+@pytest.mark.slow
 def test_a_broken_grader_is_an_error_not_a_pass(toy, tmp_path):
     import shutil
     from trainer.catalog import load_catalog
@@ -123,6 +130,7 @@ HOSTILE_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_CASES))
+@pytest.mark.slow
 def test_hostile_candidate_gets_a_plain_verdict(toy, name):
     reason, budget_s = HOSTILE_CASES[name]
     start = time.monotonic()
@@ -137,6 +145,7 @@ def test_hostile_candidate_gets_a_plain_verdict(toy, name):
     assert len(report.tests) == 5
 
 
+@pytest.mark.slow
 def test_monkeypatching_numpy_in_the_candidate_changes_nothing(toy):
     report = grade(toy, HOSTILE / "patches_numpy.py")
     messages = failing(report)
@@ -153,6 +162,7 @@ def test_static_problems_are_reported_with_file_and_line(toy, name, where):
 
 # -- renderers -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_json_report_has_the_documented_fields(toy):
     report = grade(toy, HOSTILE / "patches_numpy.py")
     data = json.loads(render.to_json(report))
@@ -166,6 +176,7 @@ def test_json_report_has_the_documented_fields(toy):
     assert GradeReport.from_dict(data).to_dict() == data
 
 
+@pytest.mark.slow
 def test_junit_counts_failures_but_not_failed_bonus_parts(toy):
     # Patching numpy makes row_sums wrong everywhere, the timed calls included.
     report = grade(toy, HOSTILE / "patches_numpy.py")
@@ -175,6 +186,7 @@ def test_junit_counts_failures_but_not_failed_bonus_parts(toy):
     assert bonus and bonus[0].find("failure") is None
 
 
+@pytest.mark.slow
 def test_text_report_groups_by_category_and_explains(toy):
     from rich.console import Console
     report = grade(toy, HOSTILE / "patches_numpy.py")
@@ -186,10 +198,11 @@ def test_text_report_groups_by_category_and_explains(toy):
     assert "expected" in text and "got" in text
 
 
+@pytest.mark.slow
 def test_cancel_stops_a_run_quickly_and_leaves_no_worker(toy, tmp_path):
     import threading
 
-    from trainer.engine import GradingCancelled
+    from trainer.errors import GradingCancelled
 
     solution = tmp_path / "toy.py"
     solution.write_text(

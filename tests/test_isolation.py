@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import HOSTILE, REPO, TOY_PACK, alive, descendants, is_busy_worker
+from tests.helpers import HOSTILE, REPO, TOY_PACK, alive, descendants, is_busy_worker
 from trainer import render
 from trainer.engine import RUN_PREFIX, grade, remove_stale_runs
 from trainer.report import inert
@@ -167,7 +167,7 @@ class Arena:
 @pytest.fixture
 def arena(tmp_path, monkeypatch, isolated_dirs):
     """Two students' files, a progress database with history, and a private TMPDIR."""
-    from progress_fixtures import make_report
+    from tests.helpers import make_report
     from trainer.store import Store
     tmp_root = tmp_path / "tmp"
     tmp_root.mkdir()
@@ -230,6 +230,7 @@ class PeakWatcher(threading.Thread):
 
 @needs_confinement
 @pytest.mark.parametrize("attack", sorted(CASES))
+@pytest.mark.slow
 def test_hostile_file_is_failed_and_changes_nothing(toy, arena, attack):
     test_name, reason = CASES[attack]
     path = arena.write_candidate(attack)
@@ -254,6 +255,7 @@ def test_hostile_file_is_failed_and_changes_nothing(toy, arena, attack):
 
 
 @needs_confinement
+@pytest.mark.slow
 def test_secrets_do_not_reach_the_report(toy, arena):
     path = arena.write_candidate("read_secrets.py")
     report = grade(toy, path, isolation="require")
@@ -263,6 +265,7 @@ def test_secrets_do_not_reach_the_report(toy, arena):
 
 
 @needs_confinement
+@pytest.mark.slow
 def test_a_trickled_reply_ends_at_the_call_deadline(toy, arena):
     path = arena.write_candidate("exhaust_trickle.py")
     started = time.monotonic()
@@ -276,6 +279,7 @@ def test_a_trickled_reply_ends_at_the_call_deadline(toy, arena):
 
 @needs_confinement
 @pytest.mark.parametrize("attack", ["reports_escape_sequences.py", "reports_fake_type_name.py"])
+@pytest.mark.slow
 def test_reports_of_hostile_text_are_inert(toy, arena, attack):
     from rich.console import Console
     report = grade(toy, arena.write_candidate(attack), isolation="require")
@@ -292,6 +296,7 @@ def test_reports_of_hostile_text_are_inert(toy, arena, attack):
 
 # -- what holds without the kernel's help -----------------------------------------
 
+@pytest.mark.slow
 def test_limits_only_grading_says_so(toy, tmp_path):
     report = grade(toy, TOY_PACK / "reference" / "toy.py", isolation="none")
     assert report.status == "passed"
@@ -300,6 +305,7 @@ def test_limits_only_grading_says_so(toy, tmp_path):
 
 
 @needs_confinement
+@pytest.mark.slow
 def test_full_confinement_is_stated(toy):
     report = grade(toy, TOY_PACK / "reference" / "toy.py", isolation="require")
     assert report.status == "passed"
@@ -343,6 +349,7 @@ def scale(X, c):
 """
 
 
+@pytest.mark.slow
 def test_nothing_outlives_a_killed_cli(tmp_path):
     """SIGKILL the process that runs the engine: pytest and workers die with it; the next run cleans up."""
     tmp_root = tmp_path / "tmp"

@@ -22,10 +22,11 @@ from click.testing import CliRunner
 from trainer import mock
 from trainer.catalog import load_catalog
 from trainer.cli import cli
+from trainer.errors import InputError
+from trainer.mock import lifecycle
 from trainer.store import Store, to_iso
 
-from conftest import REPO, TOY_PACK
-from progress_fixtures import FakeClock, make_report
+from tests.helpers import REPO, TOY_PACK, FakeClock, make_report
 
 TOY_REFERENCE = TOY_PACK / "reference" / "toy.py"
 
@@ -101,7 +102,7 @@ def test_a_round_is_ordered_easiest_first(catalog):
 
 
 def test_unseeded_picks_favour_weak_and_unseen_topics(catalog):
-    from trainer.store import History
+    from trainer.store.records import History
 
     challenges = [c for c in catalog if c.id in ("kmeans", "knn", "glr", "vptree")]
     assert len(challenges) == 4
@@ -122,7 +123,7 @@ def test_unseeded_picks_favour_weak_and_unseen_topics(catalog):
 
 
 def _grade_record(cid, passed, mode):
-    from trainer.store import GradeRecord
+    from trainer.store.records import GradeRecord
 
     return GradeRecord(id=1, challenge_id=cid, mode=mode, mock_session_id=1,
                        graded_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
@@ -135,11 +136,11 @@ def test_filters_and_their_messages(catalog):
     assert {c.id for c in mock.choose_challenges(challenges, count=1, seed=1, topic="testing")} == {"toy"}
     hard = mock.choose_challenges(challenges, count=2, seed=1, difficulty="hard")
     assert all(c.difficulty == "hard" for c in hard)
-    with pytest.raises(mock.InputError, match="did you mean 'clustering'"):
+    with pytest.raises(InputError, match="did you mean 'clustering'"):
         mock.choose_challenges(challenges, count=1, seed=1, topic="clusterin")
-    with pytest.raises(mock.InputError, match=r"only 1 challenge match topic 'testing'; ask for --count 1"):
+    with pytest.raises(InputError, match=r"only 1 challenge match topic 'testing'; ask for --count 1"):
         mock.choose_challenges(challenges, count=2, seed=1, topic="testing")
-    with pytest.raises(mock.InputError, match="no challenge matches difficulty hard and topic 'testing'"):
+    with pytest.raises(InputError, match="no challenge matches difficulty hard and topic 'testing'"):
         mock.choose_challenges(challenges, count=1, seed=1, topic="testing", difficulty="hard")
 
 
@@ -148,6 +149,7 @@ def test_filters_and_their_messages(catalog):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_start_writes_fresh_stubs_apart_from_practice_files(store, catalog, isolated_dirs, clock):
     workspace = isolated_dirs["workspace"]
     workspace.mkdir(parents=True)
@@ -221,6 +223,7 @@ def test_two_starts_at_once_cannot_both_open_a_round(store, catalog, isolated_di
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_submit_grades_with_the_engine_records_mock_grades_and_counts_as_mastery(store, catalog, clock):
     from trainer.progress import challenge_progress
 
@@ -253,6 +256,7 @@ def test_submit_grades_with_the_engine_records_mock_grades_and_counts_as_mastery
     assert mock.scorecard(store, session.id).to_dict() == card.to_dict()
 
 
+@pytest.mark.slow
 def test_an_untouched_stub_scores_zero(store, catalog):
     start_toy(store, catalog)
     card = mock.submit(store, catalog)
@@ -262,6 +266,7 @@ def test_an_untouched_stub_scores_zero(store, catalog):
     assert not card.all_passed
 
 
+@pytest.mark.slow
 def test_a_late_submission_is_graded_and_marked_late_with_the_overrun(store, catalog, clock):
     start = clock()
     session = start_toy(store, catalog, minutes=20)
@@ -277,6 +282,7 @@ def test_a_late_submission_is_graded_and_marked_late_with_the_overrun(store, cat
     assert summary.late and summary.overrun_s == 300 and summary.score == card.score
 
 
+@pytest.mark.slow
 def test_finalising_at_the_deadline_flags_files_modified_after_it(store, catalog, clock):
     start = clock() - timedelta(minutes=40)
     clock.set(start)
@@ -299,6 +305,7 @@ def test_finalising_at_the_deadline_flags_files_modified_after_it(store, catalog
     assert mock.finalise_expired_session(messages.append, store=store, catalog=catalog) is None
 
 
+@pytest.mark.slow
 def test_finalising_with_files_untouched_since_the_deadline_is_on_time(store, catalog, clock):
     start = clock() - timedelta(minutes=40)
     clock.set(start)
@@ -351,7 +358,7 @@ def test_a_hand_in_that_cannot_write_its_copies_keeps_the_round_open(store, cata
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(mock, "_snapshot", disk_full)
+    monkeypatch.setattr(lifecycle, "_snapshot", disk_full)
     with pytest.raises(mock.MockError, match="No space left on device; the round is still open"):
         mock.submit(store, catalog)
     messages = []
@@ -360,6 +367,7 @@ def test_a_hand_in_that_cannot_write_its_copies_keeps_the_round_open(store, cata
     assert mock.current_session(store).state == "active"
 
 
+@pytest.mark.slow
 def test_a_round_being_graded_elsewhere_is_not_graded_twice_but_a_dead_claim_is_taken_over(
         store, catalog, clock):
     session = start_toy(store, catalog, minutes=5)
@@ -399,6 +407,7 @@ def test_item_points_follow_the_formula():
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_follow_up_ratings_are_saved_and_can_be_changed(store, catalog):
     session = start_toy(store, catalog)
     with pytest.raises(mock.MockError, match="not handed in yet"):
@@ -406,7 +415,7 @@ def test_follow_up_ratings_are_saved_and_can_be_changed(store, catalog):
     mock.submit(store, catalog)
     (question,) = mock.follow_ups(store, session.id)
     assert question.question == catalog.get("toy").follow_ups[0] and question.rating is None
-    with pytest.raises(mock.InputError, match="1, 2, 3 or 4"):
+    with pytest.raises(InputError, match="1, 2, 3 or 4"):
         mock.rate_follow_up(store, session.id, question, 5)
     mock.rate_follow_up(store, session.id, question, 2)
     mock.rate_follow_up(store, session.id, question, 3)
@@ -429,6 +438,7 @@ def run(toy_pack):
     return invoke
 
 
+@pytest.mark.slow
 def test_cli_round_start_status_hint_submit_and_follow_ups(run, isolated_dirs):
     started = run("mock", "--topic", "testing", "--minutes", "15")
     assert started.exit_code == 0, started.output
@@ -463,6 +473,7 @@ def test_cli_round_start_status_hint_submit_and_follow_ups(run, isolated_dirs):
     assert run("hint", "toy").exit_code == 0
 
 
+@pytest.mark.slow
 def test_cli_submit_without_follow_ups_and_failing_exit_code(run):
     run("mock", "--topic", "testing")
     result = run("mock", "submit", "--no-follow-ups")
@@ -473,6 +484,7 @@ def test_cli_submit_without_follow_ups_and_failing_exit_code(run):
     assert later.exit_code == 0 and "unrated" in later.output
 
 
+@pytest.mark.slow
 def test_progress_mock_lists_past_rounds_with_their_scores(run):
     assert "No mock rounds yet" in run("progress", "--mock").output
     run("mock", "--topic", "testing")
@@ -488,6 +500,7 @@ def test_progress_mock_lists_past_rounds_with_their_scores(run):
     assert [(s["id"], s["state"], s["score"]) for s in data] == [(2, "abandoned", None), (1, "done", 0.0)]
 
 
+@pytest.mark.slow
 def test_cli_status_after_the_deadline_and_a_new_round_finalises_the_old_one(run):
     start = real_now() - timedelta(minutes=30)
     with Store.open(clock=lambda: start) as s:
@@ -512,6 +525,7 @@ def test_cli_abandon_and_status_without_a_round(run):
     assert "No mock round is running" in run("mock", "status").output
 
 
+@pytest.mark.slow
 def test_next_command_after_the_deadline_finalises_the_round(toy_pack, isolated_dirs):
     """The deadline passed while no mltrainer ran: a plain `mltrainer list` grades the round."""
     start = real_now() - timedelta(minutes=45)
@@ -552,6 +566,25 @@ def test_the_check_before_every_command_stays_light(toy_pack, isolated_dirs, sto
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
 
 
+def test_the_mock_limits_load_without_the_store():
+    """`mltrainer --help` builds the options of `mock` from the limits: they must not load the store."""
+    probe = ("import sys\nimport trainer.mock.models\n"
+             "print('LOADED', sorted(m for m in ('sqlite3', 'trainer.store', 'trainer.mock.lifecycle')"
+             " if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert "LOADED []" in result.stdout, result.stdout + result.stderr
+
+
+def test_every_public_name_of_the_package_is_its_modules():
+    import importlib
+
+    for module, names in mock.PUBLIC_NAMES.items():
+        for name in names:
+            assert getattr(mock, name) is getattr(importlib.import_module(f"trainer.mock.{module}"), name)
+    assert sorted(mock.__all__) == sorted(n for names in mock.PUBLIC_NAMES.values() for n in names)
+
+
+@pytest.mark.slow
 def test_finished_rounds_move_with_a_progress_export(store, catalog, clock, tmp_path):
     session = start_toy(store, catalog)
     item = session.items[0]

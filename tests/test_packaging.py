@@ -9,7 +9,9 @@ import zipfile
 
 import pytest
 
-from conftest import REPO
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.slow   # builds and installs the wheel, then grades with it
 
 
 @pytest.fixture(scope="module")

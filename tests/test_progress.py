@@ -11,7 +11,7 @@ from trainer import progress
 from trainer.progress import challenge_progress, overview, recommend, streak
 from trainer.store import Store
 
-from progress_fixtures import FakeClock, make_report
+from tests.helpers import FakeClock, make_report
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 UTC = timezone.utc

@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import TOY_PACK
+from tests.helpers import TOY_PACK
 
 from trainer.store import Store
+
+pytestmark = pytest.mark.slow   # every test grades with the real engine
 
 REFERENCE = TOY_PACK / "reference" / "toy.py"
 GRADED = REFERENCE.read_text(encoding="utf-8")
@@ -57,9 +59,9 @@ def rewrite_when_the_first_test_starts(path: Path, done: list):
 
 def test_the_tui_records_the_text_graded_not_the_file_saved_during_grading(tmp_path, toy):
     from trainer.catalog import load_catalog
-    from trainer.tui.context import TrainerContext
+    from trainer.session import Session
 
-    context = TrainerContext(store_path=tmp_path / "data" / "progress.db", workspace=tmp_path / "ws",
+    context = Session(store_path=tmp_path / "data" / "progress.db", workspace=tmp_path / "ws",
                              catalog_loader=lambda: load_catalog([TOY_PACK]))
     path = context.solution_path(toy)
     path.parent.mkdir(parents=True)

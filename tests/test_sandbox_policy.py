@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO
+from tests.helpers import REPO
 from trainer.sandbox import confine, policy
 
 _ABI, _SECCOMP, _WHY = confine.probe()

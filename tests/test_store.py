@@ -15,11 +15,10 @@ import pytest
 
 from trainer import store as store_module
 from trainer.errors import TrainerError
-from trainer.store import DatabaseTooNew, ImportFormatError, Store
+from trainer.store import DatabaseTooNew, ImportFormatError, Store, database, schema
 
-from progress_fixtures import FakeClock, make_report
+from tests.helpers import REPO, FakeClock, make_report
 
-REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
@@ -46,7 +45,7 @@ def test_open_creates_directories_and_uses_wal(tmp_path):
     with Store.open(path) as s:
         assert path.exists()
         assert s.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert s.execute("PRAGMA user_version").fetchone()[0] == store_module.schema_version()
+        assert s.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version()
         assert s.recovered_from is None
 
 
@@ -113,7 +112,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from progress_fixtures import make_report
+    from tests.helpers import make_report
     from trainer.store import Store
 
     path, tag, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -133,7 +132,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "shared" / "progress.db"
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(REPO), str(REPO / "tests")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     )}
     writers = [
         subprocess.Popen(
@@ -159,7 +158,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 def _create_version_1(path: Path) -> None:
     """A database as the first release wrote it: schema version 1, no grade_tests."""
     db = sqlite3.connect(path)
-    store_module.MIGRATIONS[0](db)
+    schema.MIGRATIONS[0](db)
     report = make_report("kmeans", passed=False, ratio=None)
     db.execute(
         "INSERT INTO grades (challenge_id, graded_at, status, passed, source_sha256, source,"
@@ -177,7 +176,7 @@ def test_migration_from_version_1_keeps_data_and_backfills_test_rows(tmp_path):
     path = tmp_path / "progress.db"
     _create_version_1(path)
     with Store.open(path) as s:
-        assert s.execute("PRAGMA user_version").fetchone()[0] == store_module.schema_version()
+        assert s.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version()
         [grade] = s.grades()
         assert grade.challenge_id == "kmeans" and grade.status == "failed"
         assert [t["name"] for t in s.grade_tests(grade.id)] == [
@@ -192,7 +191,7 @@ def test_a_database_from_a_newer_version_is_refused_not_replaced(tmp_path):
     with Store.open(path):
         pass
     db = sqlite3.connect(path)
-    db.execute(f"PRAGMA user_version = {store_module.schema_version() + 5}")
+    db.execute(f"PRAGMA user_version = {schema.schema_version() + 5}")
     db.commit()
     db.close()
     with pytest.raises(DatabaseTooNew, match="Upgrade mltrainer"):
@@ -295,7 +294,7 @@ def test_a_write_that_cannot_get_the_lock_is_a_clear_error(tmp_path, monkeypatch
         blocker = sqlite3.connect(path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")      # another process holding the write lock
         s.execute("PRAGMA busy_timeout = 50")
-        monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.05)
+        monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.05)
         with pytest.raises(store_module.StoreError, match="locked by another mltrainer"):
             s.record_start("kmeans", "guided", "/w")
         blocker.execute("ROLLBACK")

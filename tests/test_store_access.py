@@ -25,7 +25,7 @@ from typing import Sequence
 
 import pytest
 
-from conftest import REPO, TOY_PACK
+from tests.helpers import REPO, TOY_PACK
 
 from trainer.store import Store
 

@@ -14,27 +14,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from trainer import paths
 from trainer.errors import ChallengeNotFound, InvalidChallenge
+from trainer.sandbox.limits import FORBIDDEN_IMPORTS, Limits
 
+# Defined here once (the limits and the forbidden imports are the sandbox's:
+# trainer.sandbox.limits). DIFFICULTIES is in catalog order.
 DIFFICULTIES = ("easy", "medium", "hard")
 LEVELS = ("guided", "interview")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Standard-library modules that cannot reach outside the process; always allowed.
-IMPLICIT_IMPORTS = frozenset({
-    "__future__", "abc", "bisect", "collections", "dataclasses", "enum", "functools", "heapq",
-    "itertools", "math", "numbers", "operator", "statistics", "typing",
-})
-FORBIDDEN_IMPORTS = frozenset({"trainer", "graders", "reference"})
-DEFAULT_LIMITS = {"call_timeout": 10.0, "memory_mb": 2048, "output_mb": 8, "cpu_seconds": 600, "reply_mb": 256,
-                  "disk_mb": 64}
 DEFAULT_BUDGETS = {"time": 3.0, "memory": 3.0}
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 @dataclass(frozen=True)
 class ApiName:
@@ -104,6 +95,8 @@ class _Fields:
     def __init__(self, path: Path, node, values) -> None:
         self.path = path
         self.node = node
+        import yaml
+
         if not isinstance(node, yaml.MappingNode) or not isinstance(values, dict):
             raise InvalidChallenge(path, _line(node), "the file must be a mapping of fields (key: value)")
         self.values = values
@@ -169,9 +162,12 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidChallenge(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    import yaml   # here, not at the top: the CLI imports this module's constants without loading YAML
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        values = yaml.load(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
+        values = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -222,11 +218,13 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
     if forbidden:
         fields.fail("allowed_imports", f"{', '.join(sorted(forbidden))} can never be imported by a solution")
 
-    limits = fields.number_map("limits", DEFAULT_LIMITS)
-    unknown_limits = set(limits) - set(DEFAULT_LIMITS)
+    # The sandbox's own defaults (trainer.sandbox.limits.Limits), overridden per challenge.
+    default_limits = Limits.defaults()
+    limits = fields.number_map("limits", default_limits)
+    unknown_limits = set(limits) - set(default_limits)
     if unknown_limits:
         fields.fail("limits", f"unknown limit(s): {', '.join(sorted(unknown_limits))} "
-                              f"(known: {', '.join(DEFAULT_LIMITS)})")
+                              f"(known: {', '.join(default_limits)})")
     extra = fields.values.get("extra_facts") or {}
     if not isinstance(extra, dict) or not all(isinstance(v, (str, int, float)) for v in extra.values()):
         fields.fail("extra_facts", "extra_facts must map labels to text or numbers")

@@ -31,9 +31,9 @@ from typing import Callable
 
 from trainer import paths
 from trainer.catalog import Challenge
-from trainer.errors import InputError, IsolationUnavailable, SolutionNotFound, TrainerError
+from trainer.errors import GradingCancelled, InputError, IsolationUnavailable, SolutionNotFound, TrainerError
 from trainer.report import GradeReport, TestResult
-from trainer.static_checks import check_bytes
+from trainer.precheck import check_bytes
 
 # The whole pytest run is stopped after this long, whatever happens inside it.
 RUN_TIMEOUT_S = 30 * 60
@@ -48,13 +48,6 @@ Event = dict
 EventCallback = Callable[[Event], None]
 _POLL_S = 0.2
 _OUTCOMES = frozenset({"passed", "failed", "error", "skipped"})
-
-
-class GradingCancelled(TrainerError):
-    """The caller asked a grading run to stop (e.g. the app is closing)."""
-
-    def __init__(self) -> None:
-        super().__init__("grading was cancelled; nothing was recorded")
 
 
 def _now() -> str:

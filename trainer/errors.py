@@ -41,6 +41,13 @@ class InvalidChallenge(TrainerError):
         super().__init__(f"{where}: {why}")
 
 
+class GradingCancelled(TrainerError):
+    """The caller asked a grading run to stop (e.g. the app is closing)."""
+
+    def __init__(self) -> None:
+        super().__init__("grading was cancelled; nothing was recorded")
+
+
 class SolutionExists(TrainerError):
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -69,7 +76,7 @@ class IsolationUnavailable(TrainerError):
 
 
 # --------------------------------------------------------------------------
-# The progress database (trainer/store.py)
+# The progress database (trainer/store/)
 # --------------------------------------------------------------------------
 
 #: What a user can always do when the progress database cannot be used where it is.

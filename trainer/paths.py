@@ -53,3 +53,11 @@ def workspace_dir(override: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / "mltrainer"
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would type it: under the home folder it starts with ~."""
+    try:
+        return "~/" + str(Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)

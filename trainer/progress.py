@@ -1,6 +1,6 @@
 """Where the user stands: status per challenge, mastery, streak and what to do next.
 
-Pure functions over a :class:`trainer.store.History` and the catalog's
+Pure functions over a :class:`trainer.store.records.History` and the catalog's
 challenges; the current time is passed in (``now``), never read here, so the
 spaced-repetition schedule is tested with a fixed clock.
 
@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Iterable, Protocol, Sequence
 
-from trainer.store import GradeRecord, History
+from trainer.catalog import DIFFICULTIES
+from trainer.store.records import GradeRecord, History
 
 STATUSES = ("new", "started", "attempted", "passed", "mastered")
 
@@ -42,7 +43,7 @@ MASTERY_INTERVAL = timedelta(days=REVIEW_INTERVALS[0])
 #: Contribution of each status to a topic's mastery (0..1).
 STATUS_SCORE = {"new": 0.0, "started": 0.0, "attempted": 0.0, "passed": 0.5, "mastered": 1.0}
 
-DIFFICULTY_ORDER = {"easy": 0, "medium": 1, "hard": 2}
+DIFFICULTY_ORDER = {d: i for i, d in enumerate(DIFFICULTIES)}
 
 #: How many recent grades the overview keeps (dashboard list and sparkline).
 RECENT = 20

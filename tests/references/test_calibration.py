@@ -13,25 +13,15 @@ Oracles:
 scikit-learn and scipy are test-only dependencies.
 """
 
-import importlib.util
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, load_module
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load("calibration_reference", ROOT / "reference" / "calibration.py")
+ref = load_module(REPO / "reference" / "calibration.py", "calibration_reference")
 
 
 def softmax(z):
@@ -158,7 +148,7 @@ def test_invalid_inputs():
         ref.fit_temperature(np.zeros(10), labels)                  # 1-D logits
 
 
-grader = _load("calibration_grader", ROOT / "graders" / "calibration.py")
+grader = load_module(REPO / "graders" / "calibration.py", "calibration_grader")
 
 
 def test_row_offsets_change_nothing():
@@ -289,6 +279,7 @@ def test_ece_bound_for_a_calibrated_model():
     assert max(values) < bound / 2
 
 
+@pytest.mark.slow
 def test_timed_agreement_bound_on_a_million_predictions():
     """The grader checks its timed calls (N = 10^6) against the reference with
     1e-9: each side within N * 2.2e-16 = 2.2e-10 of the exact means. The

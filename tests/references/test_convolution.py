@@ -6,18 +6,14 @@ finite differences, which are exact for a function linear in each argument
 up to rounding. scipy is a test-only dependency.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from tests.helpers import REPO, load_module
+
 signal = pytest.importorskip("scipy.signal")
 
-_PATH = Path(__file__).resolve().parents[2] / "reference" / "convolution.py"
-_spec = importlib.util.spec_from_file_location("reference_convolution", _PATH)
-ref = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ref)
+ref = load_module(REPO / "reference" / "convolution.py", "reference_convolution")
 
 
 def _pair(v):

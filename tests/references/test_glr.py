@@ -11,28 +11,18 @@
 """
 
 import ast
-import importlib.util
 import math
 import re
 import warnings
-from pathlib import Path
 
 import mpmath as mp
 import numpy as np
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, load_module
 
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-glr = _load(ROOT / "reference" / "glr.py", "reference_glr")
+glr = load_module(REPO / "reference" / "glr.py", "reference_glr")
 
 DELTA, B0, B1 = 0.2, 98.0, 14.6
 
@@ -98,6 +88,7 @@ def _accuracy_states():
     return sorted(rows)
 
 
+@pytest.mark.slow
 def test_statistics_match_high_precision():
     """Relative error <= 1e-11 for n <= 10 000, S = 0 and S = n included."""
     rows = _accuracy_states()
@@ -196,7 +187,7 @@ def timed_curve():
 
 
 def _grader_constants():
-    tree = ast.parse((ROOT / "graders" / "glr.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "graders" / "glr.py").read_text(encoding="utf-8"))
     out = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -343,7 +334,7 @@ def test_sequential_decisions_match_high_precision_rule():
 # ------------------------------------------------------------- displayed facts
 
 def test_extra_facts_equal_the_computed_values(null_curve, alternative_curve):
-    data = yaml.safe_load((ROOT / "challenges" / "glr" / "challenge.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((REPO / "challenges" / "glr" / "challenge.yaml").read_text(encoding="utf-8"))
     facts = data["extra_facts"]
     worst = next(v for k, v in facts.items() if k.startswith("Worst-case sample size"))
     fixed = next(v for k, v in facts.items() if k.startswith("Fixed-sample test"))
@@ -389,6 +380,7 @@ def test_max_n_cases_cross_where_the_grader_says():
             assert got == (0.0, float(max_n))
 
 
+@pytest.mark.slow
 def test_small_integer_stream_case():
     """test_small_integer_streams_do_not_wrap: the stream accepts at pair 274, and
     with its counts wrapped at 256 it would reject at pair 262."""

@@ -22,27 +22,17 @@ scikit-learn is a test-only dependency.
 """
 
 import functools
-import importlib.util
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from trainer.grading.stats import binomial_halfwidth
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, load_module
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load("reference_kmeans", ROOT / "reference" / "kmeans.py")
-grader = _load("grader_kmeans", ROOT / "graders" / "kmeans.py")
+ref = load_module(REPO / "reference" / "kmeans.py", "reference_kmeans")
+grader = load_module(REPO / "graders" / "kmeans.py", "grader_kmeans")
 
 
 # -- an independent plain implementation ----------------------------------------------------

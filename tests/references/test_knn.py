@@ -15,27 +15,16 @@ Oracles:
 scikit-learn and scipy are test-only dependencies.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from tests.helpers import REPO, load_module
 
 sklearn_neighbors = pytest.importorskip("sklearn.neighbors")
 scipy_distance = pytest.importorskip("scipy.spatial.distance")
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load("knn_reference", ROOT / "reference" / "knn.py")
-grader = _load("knn_grader_data", ROOT / "graders" / "knn.py")
+ref = load_module(REPO / "reference" / "knn.py", "knn_reference")
+grader = load_module(REPO / "graders" / "knn.py", "knn_grader_data")
 
 
 def plain_loop_predict(X, y, Q, k, weights="uniform"):
@@ -300,6 +289,7 @@ def test_random_data_sets_have_clear_margins():
 
 @pytest.mark.parametrize("seed, shape", [(seed, grader.TIME_SHAPE) for seed in grader.TIME_SEEDS]
                          + [(grader.MEMORY_SEED, grader.MEMORY_SHAPE)])
+@pytest.mark.slow
 def test_timed_data_sets_have_clear_margins(seed, shape):
     """The timed and memory-measured data sets: for every query, the k-th and the
     (k+1)-th nearest training points are apart by more than 1e-9 of the k-th squared

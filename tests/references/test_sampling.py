@@ -8,20 +8,17 @@ below 1e-6 per assertion. scipy is a test-only dependency.
 """
 
 import collections
-import importlib.util
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.helpers import REPO, load_module
+
 stats = pytest.importorskip("scipy.stats")
 
-_PATH = Path(__file__).resolve().parents[2] / "reference" / "sampling.py"
-_spec = importlib.util.spec_from_file_location("reference_sampling", _PATH)
-ref = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ref)
+ref = load_module(REPO / "reference" / "sampling.py", "reference_sampling")
 
 P_MIN = 1e-6
 
@@ -64,6 +61,7 @@ def test_reservoir_subsets_uniform(n, k):
     assert stats.chisquare(observed).pvalue > P_MIN
 
 
+@pytest.mark.slow
 def test_reservoir_long_stream_inclusion():
     # Positions near the start, middle and end of a 2000-item stream, k = 5.
     n, k, reps = 2000, 5, 4000

@@ -13,27 +13,16 @@ mistakes (naive exp, log of softmax).
 scipy and mpmath are test-only dependencies.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from tests.helpers import REPO, load_module
 
 special = pytest.importorskip("scipy.special")
 mpmath = pytest.importorskip("mpmath")
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load("softmax_reference", ROOT / "reference" / "softmax.py")
-grader = _load("softmax_grader_data", ROOT / "graders" / "softmax.py")
+ref = load_module(REPO / "reference" / "softmax.py", "softmax_reference")
+grader = load_module(REPO / "graders" / "softmax.py", "softmax_grader_data")
 
 SCIPY = {"logsumexp": special.logsumexp, "softmax": special.softmax, "log_softmax": special.log_softmax}
 

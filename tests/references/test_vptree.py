@@ -9,24 +9,14 @@ Oracles:
 scikit-learn is a test-only dependency.
 """
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, load_module
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load("vptree_reference", ROOT / "reference" / "vptree.py")
+ref = load_module(REPO / "reference" / "vptree.py", "vptree_reference")
 
 
 class CountingMetric:
@@ -128,7 +118,7 @@ def test_deep_tree_of_duplicates_builds_and_answers():
 def test_heaps_of_duplicates_geometry():
     """The grader's mixed duplicates test: the 10 nearest of each distinct point
     are distinct points (the heaps are farther than any two distinct points)."""
-    grader = _load("vptree_grader", ROOT / "graders" / "vptree.py")
+    grader = load_module(REPO / "graders" / "vptree.py", "vptree_grader")
     data = np.random.default_rng(61)
     P = np.vstack([np.zeros((2000, 2)), np.tile([[10.0, 0.0]], (2000, 1)), data.uniform(4.0, 6.0, size=(60, 2))])
     P = P[data.permutation(len(P))]
@@ -145,7 +135,7 @@ def test_heaps_of_duplicates_geometry():
 
 def test_line_without_three_term_progressions():
     """The boundary test's points: from any of them, all distances to the others differ."""
-    grader = _load("vptree_grader", ROOT / "graders" / "vptree.py")
+    grader = load_module(REPO / "graders" / "vptree.py", "vptree_grader")
     for seed in range(5):
         x = grader.no_three_term_progression(np.random.default_rng(seed), 100)
         assert len(np.unique(x)) == 100
@@ -154,6 +144,7 @@ def test_line_without_three_term_progressions():
             assert len(np.unique(row)) == 100      # the 0 to itself and 99 distinct distances
 
 
+@pytest.mark.slow
 def test_randomness_test_tells_seeds_apart():
     """The grader's randomness test: (build evaluations, each query's evaluations)
     on its 7x7 grid differ between any two of 1000 seeds for the reference."""

@@ -14,16 +14,14 @@ from datetime import datetime, timezone
 import pytest
 from textual.widgets import DataTable
 
-from progress_fixtures import FakeClock
+from tests.helpers import TOY_PACK, FakeClock
 
 from trainer import mock
 from trainer.catalog import load_catalog
 from trainer.tui.app import TrainerApp
-from trainer.tui.context import TrainerContext
+from trainer.session import Session
 from trainer.tui.screens.confirm import ConfirmScreen
 from trainer.tui.screens.mock import MockScorecardScreen, MockScreen, countdown_text
-
-from conftest import TOY_PACK
 
 GRADING_TIMEOUT_S = 120
 TOY_REFERENCE = (TOY_PACK / "reference" / "toy.py").read_text()
@@ -44,7 +42,7 @@ def clock():
 
 @pytest.fixture
 def context(tmp_path, clock):
-    context = TrainerContext(
+    context = Session(
         store_path=tmp_path / "data" / "progress.db",
         workspace=tmp_path / "workspace",
         clock=clock,
@@ -68,6 +66,7 @@ def test_countdown_text():
     assert countdown_text(timedelta(seconds=-30)) == "00:00"
 
 
+@pytest.mark.slow
 async def test_countdown_grade_now_then_auto_submit_at_zero_and_the_scorecard(context, clock):
     session = mock.start_session(context.store, context.catalog, minutes=10)
     path = session.items[0].path
@@ -123,6 +122,7 @@ async def test_countdown_grade_now_then_auto_submit_at_zero_and_the_scorecard(co
         assert "rated: 1, mean 3.0 / 4" in text_of(card_screen, "#card-follow-up")
 
 
+@pytest.mark.slow
 async def test_submit_by_key_asks_first_and_hands_in_now(context, clock):
     session = mock.start_session(context.store, context.catalog, minutes=10)
     app = TrainerApp(context)
@@ -145,6 +145,7 @@ async def test_submit_by_key_asks_first_and_hands_in_now(context, clock):
         assert mock.follow_ups(context.store, session.id)[0].rating is None
 
 
+@pytest.mark.slow
 async def test_m_offers_a_round_then_returns_to_it_and_an_expired_one_is_handed_in(context, clock):
     app = TrainerApp(context)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -175,3 +176,39 @@ async def test_the_app_says_on_start_that_a_round_is_running(context, clock):
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert "Mock round 1 is running: 08:00 left. m returns to it." in messages
+
+
+HANGS = '''
+def row_sums(X):
+    while True:
+        pass
+
+
+def scale(X, c):
+    while True:
+        pass
+'''
+
+
+@pytest.mark.slow
+async def test_quitting_during_a_hand_in_cancels_its_grading_and_keeps_the_round_open(context):
+    """A hand-in grades through the session like every grading run: it is counted, and quitting
+    cancels it instead of waiting for it; nothing is recorded and the round stays open."""
+    round_ = context.start_mock(minutes=10)
+    round_.items[0].path.write_text(HANGS)   # every call runs into its timeout: a long grading run
+    app = TrainerApp(context)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(MockScreen(round_.id, tick=0.1))
+        await pilot.pause()
+        await pilot.press("s", "y")
+        await wait_for(pilot, lambda: context.grading_in_progress, 30)
+        await pilot.press("q")
+    assert app.stopped_gradings
+    deadline = time.monotonic() + GRADING_TIMEOUT_S
+    while context.grading_in_progress and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not context.grading_in_progress
+    with context.open_store() as store:
+        still = mock.current_session(store)
+        assert still is not None and still.id == round_.id and still.state == "active"
+        assert store.grades() == []

@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
-from tui_fixtures import PACK, clock, home, open_detail, pack_context  # noqa: F401 - fixtures
+from tests.tui.helpers import PACK, open_detail
 
 from trainer.report import GradeReport, Issue
 from trainer.report import TestResult as _TestResult  # (a name pytest does not collect)
@@ -84,9 +84,9 @@ async def test_results_screen_states_the_isolation(pack_context):
 def markup_workspace_context(tmp_path, home, clock):
     """A context whose workspace folder's name is markup."""
     from trainer.catalog import load_catalog
-    from trainer.tui.context import TrainerContext
+    from trainer.session import Session
 
-    context = TrainerContext(store_path=tmp_path / "data" / "progress.db", workspace=home / MARKUP, clock=clock,
+    context = Session(store_path=tmp_path / "data" / "progress.db", workspace=home / MARKUP, clock=clock,
                              tz=timezone.utc, catalog_loader=lambda: load_catalog([PACK]))
     yield context
     context.close()

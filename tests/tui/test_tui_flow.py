@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from textual.widgets import Input
 
 from trainer import paths
 from trainer.tui.app import TrainerApp
-from trainer.tui.context import TrainerContext
+from trainer.session import Session
 from trainer.tui.screens.browser import BrowserScreen
 from trainer.tui.screens.dashboard import DashboardScreen
 from trainer.tui.screens.detail import DetailScreen
 from trainer.tui.screens.results import ResultsScreen
 
+pytestmark = pytest.mark.slow   # both flows grade kmeans with the real engine
 
 GRADING_TIMEOUT_S = 240
 
@@ -58,7 +60,7 @@ def reference_text() -> str:
 
 
 async def test_kmeans_with_the_reference_passes_and_counts_as_solved():
-    context = TrainerContext()
+    context = Session()
     app = TrainerApp(context)
     async with app.run_test(size=(80, 24)) as pilot:
         results = await practise_kmeans(pilot, lambda path: path.write_text(reference_text()))
@@ -84,7 +86,7 @@ async def test_kmeans_with_the_reference_passes_and_counts_as_solved():
 
 
 async def test_kmeans_with_the_untouched_stub_fails_and_is_not_solved():
-    context = TrainerContext()
+    context = Session()
     app = TrainerApp(context)
     async with app.run_test(size=(80, 24)) as pilot:
         results = await practise_kmeans(pilot, lambda path: None)

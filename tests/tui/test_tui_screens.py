@@ -12,8 +12,8 @@ import time
 import pytest
 from textual.widgets import DataTable, Input, ProgressBar
 
-from progress_fixtures import make_report
-from tui_fixtures import clock, home, open_detail, pack_context, seeded_context  # noqa: F401 - fixtures
+from tests.helpers import make_report
+from tests.tui.helpers import open_detail
 
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.browser import BrowserScreen
@@ -311,14 +311,8 @@ async def test_leaving_while_grading_still_records_and_tells(pack_context):
         assert isinstance(app.screen, ResultsScreen) and app.screen.report.status == "failed"
 
 
-async def test_no_hints_during_a_mock_round(pack_context, monkeypatch):
-    from trainer import mock_guard
-    from trainer.errors import TrainerError
-
-    def refuse(store):
-        raise TrainerError("hints are unavailable during a mock round")
-
-    monkeypatch.setattr(mock_guard, "refuse_hints_during_mock", refuse)
+async def test_no_hints_during_a_mock_round(pack_context):
+    pack_context.start_mock(seed=1)   # a real round, started through the session like the CLI's
     app = TrainerApp(pack_context)
     async with app.run_test(notifications=True) as pilot:
         await open_detail(pilot, "softmax")

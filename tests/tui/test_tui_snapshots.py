@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from progress_fixtures import make_report
-from tui_fixtures import clock, home, pack_context, seeded_context  # noqa: F401 - fixtures
+from tests.helpers import make_report
 
 from trainer.report import GradeReport
 from trainer.tui.app import TrainerApp

@@ -45,14 +45,34 @@ class UserError(click.ClickException):
 
 
 class LazyGroup(click.Group):
+    """A click group whose `lazy_commands` (name -> "module:attribute") are imported when first used.
+
+    What an entry names is checked to be a click command when it loads (as
+    click's docs on lazy groups advise), so a wrong entry fails with the entry
+    named instead of an AttributeError deep in click; tests/test_cli_help.py
+    loads every entry by running its `--help`.
+    """
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
 
     def get_command(self, ctx: click.Context, name: str):
-        if name in LAZY_COMMANDS:
-            module_name, attribute = LAZY_COMMANDS[name].split(":")
-            return getattr(importlib.import_module(module_name), attribute)
+        if name in self.lazy_commands:
+            return self._load(name)
         return super().get_command(ctx, name)
+
+    def _load(self, name: str) -> click.Command:
+        target = self.lazy_commands[name]
+        module_name, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module_name), attribute, None)
+        if not isinstance(command, click.Command):
+            found = "nothing" if command is None else f"a {type(command).__name__}"
+            raise TypeError(f"the command {name!r} is mapped to {target!r}, which is {found}, not a click command")
+        return command
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         try:
@@ -71,7 +91,7 @@ class LazyGroup(click.Group):
             raise UserError(str(exc), exc.exit_code) from None
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True,
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mltrainer")
 @click.pass_context
@@ -101,9 +121,13 @@ def cli(ctx: click.Context) -> None:
 
 def _finalise_expired_mock() -> None:
     """A mock round whose deadline passed while nothing ran is finalised by the next command."""
-    from trainer.mock_guard import finalise_expired_mock
+    from trainer.mock.guard import a_round_may_be_open
+    if not a_round_may_be_open():   # nearly always: one read-only query, nothing else imported
+        return
+    from trainer.cli.common import open_session
     try:
-        finalise_expired_mock(lambda text: click.echo(text, err=True))
+        with open_session() as session:
+            session.finalise_expired_mock(lambda text: click.echo(text, err=True))
     except TrainerError as exc:
         raise UserError(str(exc), exc.exit_code) from None
 

@@ -11,20 +11,17 @@ workspace_option = click.option(
     help=f"Folder of your solutions (default: ${paths.WORKSPACE_ENV} or ~/mltrainer).")
 
 
-def get_challenge(challenge_id: str):
-    """The challenge with this id (ChallengeNotFound suggests the nearest one)."""
-    from trainer.catalog import load_catalog
-    return load_catalog().get(challenge_id)
+def open_session(workspace: str | None = None):
+    """The user's session (trainer.session): every command goes through it.
 
+    A damaged database moved aside is reported on stderr when the store is
+    first opened.
+    """
+    from pathlib import Path
 
-def open_store():
-    """The progress store; says so on stderr when a damaged database was moved aside."""
-    from trainer.store import Store
-    store = Store.open()
-    message = store.recovery_message
-    if message:
-        click.echo(f"warning: {message}", err=True)
-    return store
+    from trainer.session import Session
+    return Session(workspace=Path(workspace).expanduser() if workspace else None,
+                   on_warning=lambda message: click.echo(f"warning: {message}", err=True))
 
 
 def console(stderr: bool = False):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from trainer.cli.common import console, get_challenge, open_store, workspace_option
+from trainer.catalog import LEVELS
+from trainer.cli.common import console, open_session, workspace_option
 
 
 @click.command("list")
@@ -50,22 +51,20 @@ def _print_task(challenge) -> None:
 @click.argument("challenge_id")
 def show(challenge_id: str) -> None:
     """Show a challenge's task."""
-    _print_task(get_challenge(challenge_id))
+    _print_task(open_session().challenge(challenge_id))
 
 
 @click.command()
 @click.argument("challenge_id")
-@click.option("--level", type=click.Choice(["guided", "interview"]), default="guided", show_default=True,
+@click.option("--level", type=click.Choice(LEVELS), default="guided", show_default=True,
               help="guided: helper skeletons and TODOs; interview: signatures and docstrings only.")
 @click.option("--force", is_flag=True, help="Overwrite an existing solution (the old file is kept as a .bak).")
 @workspace_option
 def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> None:
     """Write the challenge's stub into your workspace and show the task."""
-    from trainer.workspace import start_challenge
-    challenge = get_challenge(challenge_id)
-    path = start_challenge(challenge, level=level, force=force, workspace=workspace)
-    with open_store() as store:
-        store.record_start(challenge.id, level, str(path))
+    with open_session(workspace) as session:
+        challenge = session.challenge(challenge_id)
+        path = session.start(challenge, level=level, force=force)
     _print_task(challenge)
     click.echo(f"\nYour file: {path}")
     click.echo(f"Edit it, then run: mltrainer grade {challenge.id}")
@@ -75,11 +74,9 @@ def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> 
 @click.argument("challenge_id")
 def hint(challenge_id: str) -> None:
     """Reveal the next hint (remembered between runs)."""
-    from trainer import mock_guard
-    challenge = get_challenge(challenge_id)
-    with open_store() as store:
-        mock_guard.refuse_hints_during_mock(store)
-        index = store.reveal_next_hint(challenge.id, len(challenge.hints))
+    with open_session() as session:
+        challenge = session.challenge(challenge_id)
+        index = session.reveal_hint(challenge)
     total = len(challenge.hints)
     if index is None:
         click.echo(f"No more hints: all {total} are revealed. Here they are again:\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from trainer.cli.common import console, get_challenge, open_store, workspace_option
+from trainer.cli.common import console, open_session, workspace_option
 from trainer.errors import InputError
 from trainer.report import inert
 
@@ -22,9 +22,11 @@ def _progress(out, label: str):
     return out.status(f"grading {label}...")
 
 
-def run_grade(challenge, path: Path, *, out, fail_fast: bool = False, marker: str | None = None,
-              isolation: str | None = None):
-    from trainer.engine import grade as grade_solution
+def run_grade(session, challenge, path: Path, *, out, record: bool = True, **options):
+    """Grade `path` through the session (recorded unless `record` is False), a status line on a terminal.
+
+    `options` go to the engine (fail_fast, marker, isolation). Returns the report.
+    """
     with _progress(out, challenge.id) as status:
         state = {"done": 0, "total": 0}
 
@@ -40,8 +42,8 @@ def run_grade(challenge, path: Path, *, out, fail_fast: bool = False, marker: st
             elif event.get("event") == "done":
                 state["done"] += 1
 
-        return grade_solution(challenge, path, fail_fast=fail_fast, marker=marker, on_event=on_event,
-                              isolation=isolation)
+        report, _ = session.grade(challenge, path, record=record, on_event=on_event, **options)
+        return report
 
 
 def warn_about_isolation(isolation: str | None) -> None:
@@ -89,29 +91,27 @@ def grade(challenge_id: str | None, solution: str | None, fmt: str, output: str 
     Exit status: 0 all passed, 1 graded and failed, 2 usage or input error.
     """
     from trainer import render
-    from trainer.catalog import load_catalog
-    from trainer.workspace import solution_path
-    catalog = load_catalog()
+    session = open_session(workspace)
     if challenge_id is None:
         if solution:
             raise click.UsageError("--solution needs a CHALLENGE_ID")
-        jobs = [(c, solution_path(c, workspace)) for c in catalog if solution_path(c, workspace).is_file()]
+        jobs = [(c, session.solution_path(c)) for c in session.catalog if session.solution_path(c).is_file()]
         if not jobs:
             from trainer import paths
             raise InputError(f"no solution files in {paths.workspace_dir(workspace)} "
                                 "(start one with `mltrainer start ID`)")
     else:
-        challenge = catalog.get(challenge_id)
-        jobs = [(challenge, Path(solution) if solution else solution_path(challenge, workspace))]
+        challenge = session.challenge(challenge_id)
+        jobs = [(challenge, Path(solution) if solution else session.solution_path(challenge))]
 
     warn_about_isolation(isolation)
     to_stdout = fmt != "text" and output is None
     out = console(stderr=to_stdout)
     reports = []
-    with open_store() as store:
+    with session:
+        session.store   # a database that cannot be written is reported now, not after grading
         for challenge, path in jobs:
-            report = run_grade(challenge, path, out=out, fail_fast=fail_fast, isolation=isolation)
-            store.record_grade(report)  # with report.source: the text graded, not the file as it is now
+            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast, isolation=isolation)
             reports.append(report)
             if fmt == "text" or output is not None:
                 render.print_text(report, out)
@@ -137,41 +137,28 @@ def grade(challenge_id: str | None, solution: str | None, fmt: str, output: str 
 def compare(challenge_id: str, solution: str | None, yes: bool, workspace: str | None) -> None:
     """Show the reference solution beside yours, with the speed ratio."""
     from trainer.errors import SolutionNotFound
-    from trainer.workspace import solution_path
-    challenge = get_challenge(challenge_id)
-    path = Path(solution) if solution else solution_path(challenge, workspace)
-    if not path.is_file():
-        raise SolutionNotFound(path, challenge.id)
     out = console()
-    with open_store() as store:
-        from trainer import mock_guard
-        mock_guard.refuse_reference_during_mock(store)
-        if not yes and not store.has_passed(challenge.id):
+    with open_session(workspace) as session:
+        challenge = session.challenge(challenge_id)
+        path = Path(solution) if solution else session.solution_path(challenge)
+        if not path.is_file():
+            raise SolutionNotFound(path, challenge.id)
+        session.refuse_reference_during_mock()
+        if not yes and not session.may_see_reference(challenge):
             if not sys.stdin.isatty():
                 raise InputError(f"you have not passed {challenge.id} yet; pass --yes to see the reference anyway")
             if not click.confirm(f"You have not passed {challenge.id} yet. Show the reference solution anyway?",
                                  default=False):
                 click.echo("Not shown. Keep going!")
                 return
-        store.record_reveal(challenge.id)
-        import hashlib
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        known = [g for g in store.grades(challenge.id, newest_first=True) if g.source_sha256 == sha]
-    ratio = known[0].speed_ratio if known else None
-    if not known:
-        report = run_grade(challenge, path, out=out, marker="performance")
-        ratio = report.speed_ratio
-        timing_lines = [f"{m.label}: {m.summary()}" for t in report.tests for m in t.measurements]
-    else:
-        from trainer.report import GradeReport
-        with open_store() as store:
-            stored = GradeReport.from_dict(store.grade_report(known[0].id))
-        timing_lines = [f"{m.label}: {m.summary()}" for t in stored.tests for m in t.measurements]
+        with _progress(out, challenge.id):
+            compared = session.compare(challenge, path)
     _side_by_side(out, path, challenge.reference_path)
     out.print()
-    if ratio is not None:
-        out.print(f"[bold]Speed[/]: your solution takes {ratio:.1f}x the reference's time (slowest timed test).")
-    for line in timing_lines:
+    if compared.ratio is not None:
+        out.print(f"[bold]Speed[/]: your solution takes {compared.ratio:.1f}x the reference's time "
+                  "(slowest timed test).")
+    for line in compared.timing_lines:
         out.print(f"  {line}", highlight=False, markup=False)
 
 
@@ -205,7 +192,7 @@ def check(challenge_ids: tuple[str, ...]) -> None:
     checks, the untouched stub fails its grader and the reference passes it.
     """
     from trainer.catalog import LEVELS, load_catalog
-    from trainer.checking import check_challenge
+    from trainer.authoring import check_challenge
     catalog = load_catalog()
     challenges = [catalog.get(i) for i in challenge_ids] if challenge_ids else list(catalog)
     out = console()

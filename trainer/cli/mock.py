@@ -1,6 +1,7 @@
 """`mltrainer mock`: timed mock interviews from the command line.
 
-Thin commands over :mod:`trainer.mock` (the rounds, the clock, the score):
+Thin commands over the mock operations of :class:`trainer.session.Session`
+(the rounds themselves, the clock and the score are :mod:`trainer.mock`'s):
 
     mltrainer mock [--minutes N] [--count K] [--topic T] [--difficulty D] [--seed S]
     mltrainer mock status      time left and the files to edit
@@ -18,10 +19,25 @@ from typing import TYPE_CHECKING
 
 import click
 
-from trainer.cli.common import console, open_store, workspace_option
+from trainer.catalog import DIFFICULTIES, LEVELS
+from trainer.cli.common import console, open_session, workspace_option
+from trainer.mock.format import (
+    CATEGORY_COLUMNS,
+    clock_time,
+    ended_phrase,
+    file_state,
+    format_duration,
+    item_cells,
+    late_edit_note,
+    rating_scale,
+    score_breakdown,
+    time_used_of_allotted,
+)
+from trainer.mock.models import DEFAULT_LEVEL, DONE, GRADING, MAX_COUNT, MAX_MINUTES
 
 if TYPE_CHECKING:
-    from trainer.mock import FollowUp, MockSession, Scorecard
+    from trainer.mock import MockSession, Scorecard
+    from trainer.session import Session
     from trainer.store import Store
 
 START_OPTIONS = ("minutes", "count", "topic", "difficulty", "seed", "level", "workspace")
@@ -31,22 +47,18 @@ def _echo_err(text: str) -> None:
     click.echo(text, err=True)
 
 
-def _local(moment) -> str:
-    return moment.astimezone().strftime("%H:%M")
-
-
 @click.group("mock", invoke_without_command=True)
-@click.option("--minutes", type=click.IntRange(1, 480), default=None,
+@click.option("--minutes", type=click.IntRange(1, MAX_MINUTES), default=None,
               help="Length of the round [default: the sum of the challenges' own minutes].")
-@click.option("--count", type=click.IntRange(1, 10), default=1, show_default=True,
+@click.option("--count", type=click.IntRange(1, MAX_COUNT), default=1, show_default=True,
               help="How many challenges.")
 @click.option("--topic", default=None, help="Only challenges with this topic.")
-@click.option("--difficulty", type=click.Choice(["easy", "medium", "hard"]), default=None,
+@click.option("--difficulty", type=click.Choice(DIFFICULTIES), default=None,
               help="Only challenges of this difficulty.")
 @click.option("--seed", type=int, default=None,
               help="Reproducible pick, the same for everyone (it ignores your history): "
                    "a study group runs the same round.")
-@click.option("--level", type=click.Choice(["guided", "interview"]), default="interview",
+@click.option("--level", type=click.Choice(LEVELS), default=DEFAULT_LEVEL,
               show_default=True, help="Stub level of the round's files.")
 @workspace_option
 @click.pass_context
@@ -85,23 +97,20 @@ def mock(ctx: click.Context, minutes: int | None, count: int, topic: str | None,
            workspace=workspace)
 
 
-def _start(**options) -> None:
-    from trainer import mock as mock_rounds
-    from trainer.catalog import load_catalog
+def _start(*, workspace: str | None, **options) -> None:
     from trainer.cli.core import _print_task
 
-    catalog = load_catalog()
-    with open_store() as store:
+    with open_session(workspace) as app:
         # `mltrainer mock` is a "next command" too: an expired round is finalised first.
-        mock_rounds.finalise_expired_session(_echo_err, store=store, catalog=catalog)
-        session = mock_rounds.start_session(store, catalog, **options)
-    challenges = [catalog.get(item.challenge_id) for item in session.items]
+        app.finalise_expired_mock(_echo_err)
+        session = app.start_mock(**options)
+        challenges = [app.challenge(item.challenge_id) for item in session.items]
     for challenge in challenges:
         _print_task(challenge)
         click.echo()
     n = len(session.items)
     click.echo(f"Mock round {session.id} started: {n} challenge{'s' if n != 1 else ''}, "
-               f"{session.minutes} minutes, deadline {_local(session.deadline)}.")
+               f"{session.minutes} minutes, deadline {clock_time(session.deadline)}.")
     for item in session.items:
         click.echo(f"  {item.challenge_id}: {item.path}")
     if session.seeded:
@@ -121,21 +130,14 @@ def _start(**options) -> None:
 # --------------------------------------------------------------------------
 
 
-def _file_state(item) -> str:
-    from trainer.mock import file_state
-    return file_state(item)
-
-
 @mock.command("status")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(fmt: str) -> None:
     """Time left in the running round and the files to edit."""
-    from trainer import mock as mock_rounds
-
-    with open_store() as store:
-        session = mock_rounds.current_session(store)
-        now = store.clock()
-        last = None if session is not None else mock_rounds.latest_session(store)
+    with open_session() as app:
+        session = app.current_mock()
+        now = app.now()
+        last = None if session is not None else app.latest_mock()
     if fmt == "json":
         data: dict = {"running": session is not None}
         if session is not None:
@@ -146,23 +148,23 @@ def status(fmt: str) -> None:
         return
     if session is None:
         click.echo("No mock round is running. Start one with `mltrainer mock`.")
-        if last is not None and last.state == mock_rounds.DONE:
+        if last is not None and last.state == DONE:
             click.echo(f"The last one, round {last.id}, scored {last.score:.1f} / 100 "
                        "(`mltrainer mock card` shows it).")
         return
     left = session.remaining(now).total_seconds()
-    if session.state == mock_rounds.GRADING:
+    if session.state == GRADING:
         click.echo(f"Mock round {session.id} is being graded.")
     elif left > 0:
-        click.echo(f"Mock round {session.id}: {mock_rounds.format_duration(left)} left "
-                   f"(deadline {_local(session.deadline)}, {session.minutes} minutes in all).")
+        click.echo(f"Mock round {session.id}: {format_duration(left)} left "
+                   f"(deadline {clock_time(session.deadline)}, {session.minutes} minutes in all).")
     else:
-        click.echo(f"Mock round {session.id}: time is up since {_local(session.deadline)} "
-                   f"({mock_rounds.format_duration(-left)} ago). `mltrainer mock submit` hands it in, "
+        click.echo(f"Mock round {session.id}: time is up since {clock_time(session.deadline)} "
+                   f"({format_duration(-left)} ago). `mltrainer mock submit` hands it in, "
                    "marked late.")
     for item in session.items:
         checks = f", graded {item.checks}x" if item.checks else ""
-        click.echo(f"  {item.challenge_id:<14} {_file_state(item):<9}{checks}  {item.path}")
+        click.echo(f"  {item.challenge_id:<14} {file_state(item):<9}{checks}  {item.path}")
 
 
 def _session_dict(session: "MockSession", now) -> dict:
@@ -174,7 +176,7 @@ def _session_dict(session: "MockSession", now) -> dict:
         "minutes": session.minutes,
         "remaining_s": session.remaining(now).total_seconds(),
         "seed": session.seed if session.seeded else None,
-        "files": [{"challenge_id": i.challenge_id, "path": str(i.path), "state": _file_state(i),
+        "files": [{"challenge_id": i.challenge_id, "path": str(i.path), "state": file_state(i),
                    "checks": i.checks} for i in session.items],
     }
 
@@ -192,21 +194,18 @@ def check(challenge_id: str | None) -> None:
     Not recorded as a grade; the scorecard counts these checks. CHALLENGE_ID
     may be left out when the round has one challenge.
     """
-    from trainer import mock as mock_rounds
     from trainer import render
-    from trainer.catalog import load_catalog
 
-    catalog = load_catalog()
     out = console()
-    with open_store() as store:
+    with open_session() as app:
         with (out.status("grading...") if out.is_terminal else _null()):
-            report = mock_rounds.check(store, catalog, challenge_id)
-        session = mock_rounds.current_session(store)
-        now = store.clock()
+            report = app.check_mock(challenge_id)
+        session = app.current_mock()
+        now = app.now()
     render.print_text(report, out)
     if session is not None:
         left = session.remaining(now).total_seconds()
-        out.print(f"\n{mock_rounds.format_duration(left)} left in mock round {session.id}. "
+        out.print(f"\n{format_duration(left)} left in mock round {session.id}. "
                   "Nothing was handed in: `mltrainer mock submit` does that.")
     sys.exit(0 if report.passed else 1)
 
@@ -232,31 +231,25 @@ def submit(no_follow_ups: bool, fmt: str) -> None:
     After the deadline the round is still graded, but marked late with the
     overrun. Exit status: 0 every challenge passed, 1 otherwise.
     """
-    from trainer import mock as mock_rounds
-    from trainer.catalog import load_catalog
-
-    catalog = load_catalog()
-    with open_store() as store:
+    with open_session() as app:
         def progress(challenge_id: str, i: int, n: int) -> None:
             _echo_err(f"grading {challenge_id} ({i + 1}/{n})...")
 
-        card = mock_rounds.submit(store, catalog, on_progress=progress)
+        card = app.submit_mock(on_progress=progress)
         if fmt == "json":
             click.echo(json.dumps(card.to_dict(), indent=2))
         else:
             print_scorecard(card)
             if not no_follow_ups:
-                ask_follow_ups(store, card.session_id)
+                ask_follow_ups(app, card.session_id)
     sys.exit(0 if card.all_passed else 1)
 
 
 @mock.command("abandon")
 def abandon() -> None:
     """End the running round without grading it (its files are kept)."""
-    from trainer import mock as mock_rounds
-
-    with open_store() as store:
-        session = mock_rounds.abandon(store)
+    with open_session() as app:
+        session = app.abandon_mock()
     click.echo(f"Mock round {session.id} abandoned; its files stay in {session.folder}.")
 
 
@@ -266,30 +259,28 @@ def abandon() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def card(round_id: int | None, no_follow_ups: bool, fmt: str) -> None:
     """The scorecard of a handed-in round (the latest by default), then its unrated follow-ups."""
-    from trainer import mock as mock_rounds
+    from trainer.mock import MockError
 
-    with open_store() as store:
+    with open_session() as app:
         if round_id is None:
-            last = mock_rounds.latest_session(store, finished=True)
+            last = app.latest_mock(finished=True)
             if last is None:
-                raise mock_rounds.MockError("no mock round has been handed in yet")
+                raise MockError("no mock round has been handed in yet")
             round_id = last.id
-        scorecard = mock_rounds.scorecard(store, round_id)
+        scorecard = app.mock_scorecard(round_id)
         if fmt == "json":
             data = scorecard.to_dict()
             data["follow_ups"] = [
                 {"challenge_id": f.challenge_id, "index": f.index, "question": f.question, "rating": f.rating}
-                for f in mock_rounds.follow_ups(store, round_id)
+                for f in app.mock_follow_ups(round_id)
             ]
             click.echo(json.dumps(data, indent=2))
             return
         print_scorecard(scorecard)
         if not no_follow_ups:
-            ask_follow_ups(store, round_id)
+            ask_follow_ups(app, round_id)
 
 
-CATEGORY_SHORT = {"correctness": "correct", "edge_case": "edge", "stability": "stable",
-                  "performance": "perf"}
 OUTCOME_STYLE = {"passed": "bold green", "failed": "bold red", "rejected": "bold red",
                  "error": "bold red", "missing": "bold red"}
 
@@ -298,39 +289,28 @@ def print_scorecard(card: "Scorecard") -> None:
     """The scorecard, with the formula."""
     from rich.table import Table
 
-    from trainer.mock import format_duration
-
     out = console()
-    ended = "handed in at the deadline" if card.ended_by == "deadline" else "submitted"
-    out.print(f"[bold]Mock round {card.session_id}[/]: {ended} {_local(card.handed_in_at)}, "
-              f"{format_duration(card.used_s)} of {format_duration(card.allotted_s)}")
+    out.print(f"[bold]Mock round {card.session_id}[/]: {ended_phrase(card)} {clock_time(card.handed_in_at)}, "
+              f"{time_used_of_allotted(card)}")
     if card.late:
         out.print(f"[bold red]LATE[/] by {format_duration(card.overrun_s)}")
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for name, justify in (("challenge", "left"), ("result", "left"), ("correct", "right"),
-                          ("edge", "right"), ("stable", "right"), ("perf", "right"),
-                          ("speed", "right"), ("time used", "right"), ("points", "right")):
-        table.add_column(name, justify=justify)
+    table.add_column("challenge", justify="left")
+    table.add_column("result", justify="left")
+    for name in (*CATEGORY_COLUMNS.values(), "speed", "time used", "points"):
+        table.add_column(name, justify="right")
     for item in card.items:
-        cells = []
-        for category in CATEGORY_SHORT:
-            tally = item.categories.get(category)
-            cells.append("-" if not tally else f"{tally[0]}/{tally[1]}")
         style = OUTCOME_STYLE.get(item.outcome, "")
         table.add_row(
             item.challenge_id,
             f"[{style}]{item.outcome}[/]" if style else item.outcome,
-            *cells,
-            "-" if item.speed_ratio is None else f"{item.speed_ratio:.1f}x",
-            "untouched" if item.untouched else
-            ("-" if item.time_used_s is None else format_duration(item.time_used_s)),
-            f"{item.points:.1f}",
+            *item_cells(item),
         )
     out.print(table)
     for item in card.items:
         notes = []
         if item.edited_late_s:
-            notes.append(f"modified {format_duration(item.edited_late_s)} after the deadline")
+            notes.append(late_edit_note(item.edited_late_s))
         if item.bonus[1]:
             notes.append(f"bonus {item.bonus[0]}/{item.bonus[1]} (not scored)")
         if item.checks:
@@ -339,23 +319,20 @@ def print_scorecard(card: "Scorecard") -> None:
             notes.append(item.message)
         if notes:
             out.print(f"  {item.challenge_id}: " + "; ".join(notes), highlight=False, markup=False)
-    factor = f" x late factor {card.late_factor:.2f}" if card.late else ""
-    out.print(f"\n[bold]Score {card.score:.1f} / 100[/]  (mean of the points {card.raw_score:.1f}{factor})")
+    out.print(f"\n[bold]Score {card.score:.1f} / 100[/]  ({score_breakdown(card)})")
     out.print(f"[dim]{card.formula}[/]", highlight=False)
 
 
-def ask_follow_ups(store: "Store", round_id: int) -> None:
+def ask_follow_ups(app: "Session", round_id: int) -> None:
     """Ask the unrated follow-up questions one at a time; the user rates each answer 1-4."""
-    from trainer import mock as mock_rounds
-
-    pending = [f for f in mock_rounds.follow_ups(store, round_id) if f.rating is None]
+    pending = [f for f in app.mock_follow_ups(round_id) if f.rating is None]
     if not pending:
         return
-    scale = " · ".join(f"{n} {text.split(':')[0]}" for n, text in mock_rounds.RATINGS.items())
+    scale = rating_scale(" · ")
     click.echo(f"\nFollow-up questions. Answer each aloud or on paper, then rate your answer:\n"
                f"  {scale}   (s skips, q stops)")
     per_challenge: dict[str, int] = {}
-    for f in mock_rounds.follow_ups(store, round_id):
+    for f in app.mock_follow_ups(round_id):
         per_challenge[f.challenge_id] = per_challenge.get(f.challenge_id, 0) + 1
     rated = 0
     for f in pending:
@@ -370,7 +347,7 @@ def ask_follow_ups(store: "Store", round_id: int) -> None:
             break
         if answer == "s":
             continue
-        mock_rounds.rate_follow_up(store, round_id, f, int(answer))
+        app.rate_follow_up(round_id, f, int(answer))
         rated += 1
     left = len(pending) - rated
     click.echo(f"\nSaved {rated} rating{'s' if rated != 1 else ''}."
@@ -387,10 +364,10 @@ def print_sessions(store: "Store", fmt: str = "text") -> None:
     """Past rounds with their scores: the body of `mltrainer progress --mock`."""
     from rich.table import Table
 
-    from trainer import mock as mock_rounds
+    from trainer.mock import session_summaries
     from trainer.progress import ago
 
-    summaries = mock_rounds.session_summaries(store)
+    summaries = session_summaries(store)
     if fmt == "json":
         click.echo(json.dumps([s.to_dict() for s in summaries], indent=2))
         return
@@ -404,7 +381,7 @@ def print_sessions(store: "Store", fmt: str = "text") -> None:
                           ("follow-ups", "right")):
         table.add_column(name, justify=justify)
     for s in summaries:
-        if s.state == mock_rounds.DONE:
+        if s.state == DONE:
             score = f"{s.score:.1f}"
         else:
             score = {"abandoned": "abandoned", "active": "running", "grading": "grading"}.get(s.state, s.state)
@@ -412,14 +389,14 @@ def print_sessions(store: "Store", fmt: str = "text") -> None:
             str(s.id),
             ago(s.started_at, now),
             ", ".join(s.challenges),
-            f"{s.passed}/{len(s.challenges)}" if s.state == mock_rounds.DONE else "-",
+            f"{s.passed}/{len(s.challenges)}" if s.state == DONE else "-",
             score,
-            mock_rounds.format_duration(s.overrun_s) if s.late else "",
+            format_duration(s.overrun_s) if s.late else "",
             "-" if s.mean_rating is None else f"{s.mean_rating:.1f}/4 ({s.ratings})",
         )
     out = console()
     out.print(table)
-    done = [s for s in summaries if s.state == mock_rounds.DONE and s.score is not None]
+    done = [s for s in summaries if s.state == DONE and s.score is not None]
     if done:
         best = max(done, key=lambda s: s.score)
         out.print(f"\n{len(done)} round{'s' if len(done) != 1 else ''} handed in; "

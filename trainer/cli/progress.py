@@ -12,20 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from trainer.cli.common import open_store, workspace_option
+from trainer.catalog import LEVELS
+from trainer.cli.common import open_session, workspace_option
 from trainer.errors import InputError
 
 if TYPE_CHECKING:
     from trainer.progress import Overview
     from trainer.store import Store
-
-
-def current_overview(store: "Store", catalog=None) -> "Overview":
-    from trainer.catalog import load_catalog
-    from trainer.progress import overview
-
-    catalog = catalog if catalog is not None else load_catalog()
-    return overview(catalog.challenges, store.history(), store.clock())
 
 
 # --------------------------------------------------------------------------
@@ -48,19 +41,19 @@ def progress(fmt: str, export_path: Path | None, import_path: Path | None, show_
     """Show status per challenge, solved count, streak and mastery per topic."""
     if export_path is not None and import_path is not None:
         raise click.UsageError("use --export or --import, not both")
-    with open_store() as store:
+    with open_session() as session:
         if show_mock:  # the listing lives with the mock commands (trainer/cli/mock.py)
             from trainer.cli.mock import print_sessions
 
-            print_sessions(store, fmt)
+            print_sessions(session.store, fmt)
             return
         if export_path is not None:
-            _export(store, export_path)
+            _export(session.store, export_path)
             return
         if import_path is not None:
-            _import(store, import_path)
+            _import(session.store, import_path)
             return
-        data = current_overview(store)
+        data = session.overview()
     if fmt == "json":
         click.echo(json.dumps(data.to_dict(), indent=2))
     else:
@@ -158,7 +151,7 @@ def _newest_backup(path: Path) -> Path | None:
 @click.option("--start", "start_it", is_flag=True,
               help="Also write its stub to the workspace (for a review, a fresh stub; "
                    "your previous solution is kept as a .bak).")
-@click.option("--level", type=click.Choice(["guided", "interview"]), default="guided",
+@click.option("--level", type=click.Choice(LEVELS), default="guided",
               show_default=True, help="Stub level used with --start.")
 @workspace_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -169,17 +162,14 @@ def next_command(start_it: bool, level: str, workspace: str | None, fmt: str) ->
     Spaced repetition over your history: passed challenges come back after
     growing intervals, failed ones the next day, new ones easiest first.
     """
-    from trainer.catalog import load_catalog
     from trainer.errors import SolutionExists
-    from trainer.workspace import solution_path, start_challenge
 
-    catalog = load_catalog()
-    with open_store() as store:
-        data = current_overview(store, catalog)
+    with open_session(workspace) as session:
+        data = session.overview()
         rec = data.recommendation
         if rec is None:
             raise InputError("there are no challenges to recommend (the catalog is empty)")
-        challenge = catalog.get(rec.challenge_id)
+        challenge = session.challenge(rec.challenge_id)
         started: Path | None = None
         existing: Path | None = None
         backup: Path | None = None
@@ -189,14 +179,13 @@ def next_command(start_it: bool, level: str, workspace: str | None, fmt: str) ->
             # start continues in the file as it is.
             review = rec.kind in REVIEW_KINDS
             try:
-                started = start_challenge(challenge, level=level, workspace=workspace, force=review)
+                started = session.start(challenge, level=level, force=review)
             except SolutionExists as exists:
                 existing = exists.path
             else:
-                store.record_start(challenge.id, level, str(started))
                 if review:
                     backup = _newest_backup(started)
-    path = started or existing or solution_path(challenge, workspace)
+        path = started or existing or session.solution_path(challenge)
     if fmt == "json":
         click.echo(json.dumps({
             **rec.to_dict(),

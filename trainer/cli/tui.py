@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import click
 
-from trainer.cli.common import workspace_option
+from trainer.cli.common import open_session, workspace_option
 
 
 def run_tui(theme: str = "dark", workspace: str | None = None) -> None:
     """Open the app. The catalog and the store are loaded first, so their errors
     are reported at the command line like any other (no traceback)."""
-    from pathlib import Path
-
     from trainer.tui.app import TrainerApp
-    from trainer.tui.context import TrainerContext
 
-    context = TrainerContext(workspace=Path(workspace).expanduser() if workspace else None)
+    context = open_session(workspace)
     context.catalog  # noqa: B018 - load (and validate) now
-    store = context.store
-    if store.recovery_message:
-        click.echo(f"warning: {store.recovery_message}", err=True)
+    context.store  # noqa: B018 - open now (a damaged database moved aside is reported here)
+    app = TrainerApp(context, theme=theme)
     try:
-        TrainerApp(context, theme=theme).run()
+        app.run()
     finally:
-        if context.grading_in_progress:
-            context.cancel_gradings()
+        app.stop_gradings()   # also when the app ended without quitting (Ctrl-C, a crash)
+        if app.stopped_gradings:
             click.echo("Stopped the grading run in progress; it was not recorded.", err=True)
         context.close()
 

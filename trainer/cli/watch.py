@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from trainer.cli.common import console, get_challenge, open_store, workspace_option
+from trainer.cli.common import console, open_session, workspace_option
 
 
 @click.command()
@@ -32,14 +32,14 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
     from trainer.cli.grade import run_grade
     from trainer.errors import SolutionNotFound
     from trainer.watch import POLL_INTERVAL_S, watch_loop
-    from trainer.workspace import solution_path
 
-    challenge = get_challenge(challenge_id)
-    path = Path(solution) if solution else solution_path(challenge, workspace)
+    session = open_session(workspace)
+    challenge = session.challenge(challenge_id)
+    path = Path(solution) if solution else session.solution_path(challenge)
     if not path.is_file():
         raise SolutionNotFound(path, challenge.id)
     # A database that cannot be written is reported now, not after the first run.
-    open_store().close()
+    session.store
     from rich.markup import escape
     out = console()
     last = {"passed": False}
@@ -47,19 +47,19 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
     def run_once() -> None:
         out.rule(f"{challenge.id} · {datetime.now().strftime('%H:%M:%S')}")
         try:
-            report = run_grade(challenge, path, out=out, fail_fast=fail_fast)
+            # Recorded with report.source: a save during the run is graded next time.
+            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast)
         except SolutionNotFound as missing:  # deleted between two saves: wait for the next
             out.print(f"[yellow]{escape(str(missing))}[/]; waiting for it to come back")
             last["passed"] = False
             return
-        with open_store() as store:
-            store.record_grade(report)  # with report.source: a save during the run is graded next time
         render.print_text(report, out)
         last["passed"] = report.passed
         out.print(f"[dim]Watching {escape(str(path))} for saves; Ctrl-C to stop.[/]")
 
     try:
-        watch_loop(path, run_once, interval=interval or POLL_INTERVAL_S, max_runs=max_runs)
+        with session:
+            watch_loop(path, run_once, interval=interval or POLL_INTERVAL_S, max_runs=max_runs)
     except KeyboardInterrupt:
         out.print("[dim]Stopped watching.[/]")
     sys.exit(0 if last["passed"] else 1)

@@ -1,8 +1,10 @@
 """Harness-side helpers: things a grader passes that cannot cross as data.
 
 Each is placed among a call's arguments. For a marker, the worker builds the
-real object on its side; the grader metric stays in the grading process and
-the worker asks it for every distance (see docs/authoring.md).
+real object on its side with the builder registered under the marker's name
+(`HARNESS_HELPERS` in trainer/sandbox/worker.py); the grader metric stays in
+the grading process and the worker asks it for every distance. How to add a
+helper: docs/authoring.md, "Adding a harness helper".
 """
 
 from __future__ import annotations
@@ -12,13 +14,23 @@ import itertools
 import numpy as np
 
 from trainer.grading import checks
+from trainer.sandbox.worker import HARNESS_HELPERS
 
 _ids = itertools.count(1)
 
 
+def _helper_spec(name: str, **spec) -> dict:
+    """What a marker sends: the name of a helper the worker builds, and its spec (data only)."""
+    if name not in HARNESS_HELPERS:
+        raise ValueError(f"no harness helper {name!r} is registered in trainer/sandbox/worker.py")
+    return {"name": name, **spec}
+
+
 class _Marker:
+    """Stands for the harness helper `name` among a call's arguments; the worker builds the real object."""
+
     def __init__(self, name: str, **spec) -> None:
-        self.spec = {"name": name, **spec}
+        self.spec = _helper_spec(name, **spec)
 
     def __mltrainer_wire__(self, worker):
         return "$h", self.spec
@@ -80,7 +92,7 @@ class GraderMetric:
 
     def __mltrainer_wire__(self, worker):
         worker.services[self.key] = self
-        return "$h", {"name": "grader_metric", "id": self.key}
+        return "$h", _helper_spec("grader_metric", id=self.key)
 
     def __repr__(self) -> str:
         return "<grader metric>"

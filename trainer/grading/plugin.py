@@ -29,7 +29,8 @@ from trainer.grading.budget import Budget
 from trainer.grading.checks import GradeFailure
 from trainer.grading.proxy import SolutionProxy
 from trainer.report import CATEGORIES, Measurement, TestResult
-from trainer.sandbox.client import CandidateFailure, CandidateRaised, Confinement, Limits, ProtocolError, Worker
+from trainer.sandbox.client import CandidateFailure, CandidateRaised, Confinement, ProtocolError, Worker
+from trainer.sandbox.limits import Limits
 
 _MEASUREMENT_KEY = "mltrainer_measurement"
 _NOT_RUN = "not run"

@@ -28,16 +28,15 @@ import sys
 import tempfile
 import time
 import weakref
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from trainer.catalog import DEFAULT_LIMITS
 from trainer.sandbox import protocol
+from trainer.sandbox.limits import FORBIDDEN_IMPORTS, Limits
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
-BLOCKED_IMPORTS = ("trainer", "graders", "reference")
 # Passed through to workers: some processors need these for OpenBLAS to run at all.
 _PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 _STARTUP_TIMEOUT = 60.0
@@ -113,23 +112,6 @@ def _raised_class(type_name: str, bases: list) -> type:
 
 class ProtocolError(RuntimeError):
     """The worker and the grader disagree about a message: a grader bug."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """A worker's limits; the defaults are the catalog's (challenge.yaml `limits`)."""
-
-    call_timeout: float = DEFAULT_LIMITS["call_timeout"]
-    memory_mb: int = DEFAULT_LIMITS["memory_mb"]
-    output_mb: int = DEFAULT_LIMITS["output_mb"]
-    cpu_seconds: int = DEFAULT_LIMITS["cpu_seconds"]
-    reply_mb: int = DEFAULT_LIMITS["reply_mb"]
-    disk_mb: int = DEFAULT_LIMITS["disk_mb"]
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "Limits":
-        data = data or {}
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass(frozen=True)
@@ -496,7 +478,7 @@ class Worker:
             "output_bytes": int(self.limits.output_mb) << 20,
             "cpu_seconds": int(self.limits.cpu_seconds),
             "open_files": _OPEN_FILES,
-            "blocked_imports": list(BLOCKED_IMPORTS),
+            "blocked_imports": sorted(FORBIDDEN_IMPORTS),
             "policy": self.confinement.policy(self._private),
             "services": [service_w, answer_r],
         }

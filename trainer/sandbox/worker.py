@@ -152,6 +152,50 @@ def _write_plain(fd: int, message: dict) -> None:
     os.write(fd, struct.pack("<Q", len(body)) + body)
 
 
+# -- harness helpers ---------------------------------------------------------
+#
+# What cannot cross as data crosses as a marker: the grader places one among a
+# call's arguments (trainer/grading/harness.py: one_pass(...), seeded_rng(),
+# ...), it travels as {"$h": {"name": NAME, ...its spec}}, and the worker
+# builds the real object here with the builder registered under NAME. A name
+# that is not registered is a DecodeError. Builders run in the confined
+# worker: standard library and numpy only, never `trainer` (docs/authoring.md,
+# "Adding a harness helper").
+
+HARNESS_HELPERS: dict = {}   # marker name -> builder(spec, context) -> what the candidate receives
+
+
+def harness_helper(name: str):
+    """Register the decorated function as the builder of the harness helper `name`."""
+    def register(builder):
+        if name in HARNESS_HELPERS:
+            raise ValueError(f"the harness helper {name!r} is registered twice")
+        HARNESS_HELPERS[name] = builder
+        return builder
+    return register
+
+
+class HelperContext:
+    """What a builder has besides the marker's spec: the worker's side of the call being decoded.
+
+    `np` is numpy; `seed` the repetition's seed inside `solution.repeat()`
+    (None in a plain call); `services` the worker's (request fd, response fd)
+    for asking the grader, or None. `refuse(why)` is the DecodeError to raise
+    for a marker that cannot be built here.
+    """
+
+    __slots__ = ("np", "seed", "services", "_decode_error")
+
+    def __init__(self, np, seed, services, decode_error) -> None:
+        self.np = np
+        self.seed = seed
+        self.services = services
+        self._decode_error = decode_error
+
+    def refuse(self, why: str) -> Exception:
+        return self._decode_error(why)
+
+
 class _OnePass:
     """An iterator over a stream that can be read once: exactly Python's iterator protocol.
 
@@ -215,6 +259,36 @@ class _GraderMetric:
         wanted = 8 * B_ids.size
         data = _read_exact(self._response_fd, wanted) if wanted else b""
         return np.frombuffer(data, dtype=np.float64).copy()
+
+
+@harness_helper("seeded_rng")
+def _build_seeded_rng(spec: dict, context: HelperContext):
+    """Inside `solution.repeat()`: a fresh np.random.default_rng(seed) per repetition."""
+    if context.seed is None:
+        raise context.refuse("seeded_rng() is only meaningful inside solution.repeat()")
+    return context.np.random.default_rng(context.seed)
+
+
+@harness_helper("one_pass")
+def _build_one_pass(spec: dict, context: HelperContext):
+    """The items of an array (Python scalars for 1-D) or a list, readable once."""
+    data = spec["data"]
+    items = data.tolist() if isinstance(data, context.np.ndarray) and data.ndim == 1 else list(data)
+    return _OnePass(iter(items))
+
+
+@harness_helper("one_pass_range")
+def _build_one_pass_range(spec: dict, context: HelperContext):
+    """The ints 0..n-1, lazily, readable once."""
+    return _OnePass(iter(range(int(spec["n"]))))
+
+
+@harness_helper("grader_metric")
+def _build_grader_metric(spec: dict, context: HelperContext):
+    """A metric whose distances the grader computes and counts (trainer.grading.harness.GraderMetric)."""
+    if context.services is None:
+        raise context.refuse("this worker has no service channel")
+    return _GraderMetric(context.np, int(spec["id"]), *context.services)
 
 
 _RNG_CLASSES = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -308,23 +382,12 @@ class _Server:
         return None
 
     def build_helper(self, spec: dict, seed):
-        np = self.np
+        """The object a harness-helper marker stands for, built by its registered builder."""
         name = spec["name"]
-        if name == "seeded_rng":
-            if seed is None:
-                raise self.protocol.DecodeError("seeded_rng() is only meaningful inside solution.repeat()")
-            return np.random.default_rng(seed)
-        if name == "one_pass":
-            data = spec["data"]
-            items = data.tolist() if isinstance(data, np.ndarray) and data.ndim == 1 else list(data)
-            return _OnePass(iter(items))
-        if name == "one_pass_range":
-            return _OnePass(iter(range(int(spec["n"]))))
-        if name == "grader_metric":
-            if self.services is None:
-                raise self.protocol.DecodeError("this worker has no service channel")
-            return _GraderMetric(np, int(spec["id"]), *self.services)
-        raise self.protocol.DecodeError(f"unknown harness helper {name!r}")
+        builder = HARNESS_HELPERS.get(name) if isinstance(name, str) else None
+        if builder is None:
+            raise self.protocol.DecodeError(f"unknown harness helper {name!r}")
+        return builder(spec, HelperContext(self.np, seed, self.services, self.protocol.DecodeError))
 
     # -- transport ---------------------------------------------------------
     def send(self, message: dict, make_handles: bool = False) -> None:

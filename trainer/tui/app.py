@@ -1,13 +1,15 @@
-"""The mltrainer Textual app: wires the screens to a TrainerContext.
+"""The mltrainer Textual app: wires the screens to the user's Session (trainer.session).
 
 Screens are pushed on top of the dashboard: dashboard → browser → challenge →
 results → compare; escape goes back one, ``d`` returns to the dashboard.
 Behaviour lives in the screens; this class only navigates and owns the context.
+Screens ask for a step to another screen with the messages of
+:mod:`trainer.tui.messages`; the ``on_`` handlers here take those steps.
 
 Adding a screen (the mock-interview screen, for one): write it in
-``trainer/tui/screens/``, add a binding to :attr:`TrainerApp.BINDINGS` and an
-``action_`` method here that pushes it; it reads everything through
-``self.app.context``.
+``trainer/tui/screens/`` as a :class:`~trainer.tui.screens.base.TrainerScreen`,
+add a binding to :attr:`TrainerApp.BINDINGS` and an ``action_`` method here
+that pushes it; it reads and acts through ``self.context``.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from trainer.errors import TrainerError
-from trainer.tui.context import TrainerContext
+from trainer.session import Session
+from trainer.tui.messages import OpenChallenge, OpenCompare, ShowError, ShowReport
 from trainer.tui.screens.dashboard import DashboardScreen
+from trainer.tui.theme import THEMES
 
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
     from trainer.report import GradeReport
-
-THEMES = {"dark": "textual-dark", "light": "textual-light"}
 
 
 class TrainerApp(App):
@@ -48,7 +50,7 @@ class TrainerApp(App):
 
     def __init__(
         self,
-        context: TrainerContext | None = None,
+        context: Session | None = None,
         *,
         theme: str = "dark",
         watch_interval: float | None = None,
@@ -56,22 +58,34 @@ class TrainerApp(App):
         super().__init__()
         from trainer.watch import POLL_INTERVAL_S
 
-        self.context = context or TrainerContext()
+        self.context = context or Session()
         self.theme = THEMES.get(theme, theme)
         self.watch_interval = POLL_INTERVAL_S if watch_interval is None else watch_interval
+        self.stopped_gradings = False   # set when quitting cancelled a grading run (not recorded)
 
     def get_default_screen(self) -> Screen:
         return DashboardScreen()
 
     def on_mount(self) -> None:
-        message = self.context.store.recovery_message
+        message = self.context.recovery_message
         if message:
             self.notify(message, title="Progress database replaced", severity="warning", timeout=15, markup=False)
         from trainer.tui.screens.mock import announce_open_round
 
         announce_open_round(self)
 
+    def stop_gradings(self) -> None:
+        """Cancel the grading runs in progress (practice or mock): quitting never waits for them."""
+        if self.context.grading_in_progress:
+            self.context.cancel_gradings()
+            self.stopped_gradings = True
+
+    async def action_quit(self) -> None:
+        self.stop_gradings()
+        await super().action_quit()
+
     def on_unmount(self) -> None:
+        self.stop_gradings()
         self.context.close()
 
     # ---------------------------------------------------------- navigation
@@ -132,16 +146,15 @@ class TrainerApp(App):
 
     def open_compare(self, challenge: "Challenge") -> None:
         """Compare with the reference; ask first if the challenge is not passed yet."""
-        from trainer import mock_guard
         from trainer.errors import TrainerError
         from trainer.tui.screens.confirm import ConfirmScreen
 
         try:
-            mock_guard.refuse_reference_during_mock(self.context.store)
+            self.context.refuse_reference_during_mock()
         except TrainerError as error:  # a mock round is running
             self.notify(str(error), severity="warning", markup=False)
             return
-        if self.context.store.has_passed(challenge.id):
+        if self.context.may_see_reference(challenge):
             self._push_compare(challenge)
             return
 
@@ -170,6 +183,20 @@ class TrainerApp(App):
 
         self.push_screen(ErrorScreen(message, title))
 
+    # ------------------------------------------------- what the screens ask for
 
-def run(context: TrainerContext | None = None, *, theme: str = "dark") -> None:
+    def on_open_challenge(self, message: OpenChallenge) -> None:
+        self.open_challenge(message.challenge_id, grade=message.grade)
+
+    def on_open_compare(self, message: OpenCompare) -> None:
+        self.open_compare(message.challenge)
+
+    def on_show_report(self, message: ShowReport) -> None:
+        self.show_report(message.challenge, message.report)
+
+    def on_show_error(self, message: ShowError) -> None:
+        self.show_error(message.error, message.title)
+
+
+def run(context: Session | None = None, *, theme: str = "dark") -> None:
     TrainerApp(context, theme=theme).run()

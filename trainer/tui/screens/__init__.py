@@ -1,1 +1,1 @@
-"""The TUI's screens, one module each."""
+"""The TUI's screens, one module each, all derived from :mod:`trainer.tui.screens.base`."""

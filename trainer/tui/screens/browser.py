@@ -8,16 +8,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from trainer.tui.screens.dashboard import STATUS_STYLE
-
+from trainer.tui.messages import OpenChallenge
+from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.theme import STATUS_STYLE
 from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.progress import ChallengeProgress
-    from trainer.tui.app import TrainerApp
 
 
 def _clip(text: str, width: int) -> str:
@@ -30,10 +29,8 @@ def matches(query: str, p: "ChallengeProgress") -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
-class BrowserScreen(Screen):
+class BrowserScreen(TrainerScreen):
     """Type to filter; up/down to move; enter to open."""
-
-    app: "TrainerApp"
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -63,7 +60,7 @@ class BrowserScreen(Screen):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        self.progress = self.app.context.overview().challenges
+        self.progress = self.context.overview().challenges
         self._fill(self.query_one(Input).value)
 
     def _fill(self, query: str) -> None:
@@ -102,7 +99,7 @@ class BrowserScreen(Screen):
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_challenge(str(event.row_key.value))
+        self.post_message(OpenChallenge(str(event.row_key.value)))
 
     def action_cursor(self, delta: int) -> None:
         table = self.query_one(DataTable)
@@ -121,7 +118,7 @@ class BrowserScreen(Screen):
         if challenge_id is None:
             self.app.bell()
             return
-        self.app.open_challenge(challenge_id)
+        self.post_message(OpenChallenge(challenge_id))
 
     def action_back(self) -> None:
         field = self.query_one(Input)

@@ -9,24 +9,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from trainer.report import inert
+from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.theme import SYNTAX_THEMES
 from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
-    from trainer.tui.app import TrainerApp
-
-#: Pygments styles that read well on the dark and the light themes.
-SYNTAX_THEMES = {True: "monokai", False: "default"}
 
 
-class CompareScreen(Screen):
+class CompareScreen(TrainerScreen):
     """Candidate on the left, reference on the right; each pane scrolls on its own."""
-
-    app: "TrainerApp"
 
     BINDINGS = [
         Binding("escape", "back", "Back"),

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from trainer.tui.screens.base import TrainerModalScreen
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(TrainerModalScreen[bool]):
     """Dismissed with True (y / Yes) or False (n / escape / No)."""
 
     BINDINGS = [

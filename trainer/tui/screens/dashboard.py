@@ -8,23 +8,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
 
-from trainer.tui.widgets.title_bar import TitleBar
+from trainer.tui.messages import OpenChallenge
+from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.theme import OUTCOME_MARK
 from trainer.tui.widgets.bars import MasteryBars
+from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.progress import Overview
-    from trainer.tui.app import TrainerApp
-
-STATUS_STYLE = {
-    "new": "$text-muted",
-    "started": "$foreground",
-    "attempted": "$warning",
-    "passed": "$success",
-    "mastered": "b $success",
-}
 
 
 def short_ago(moment, now) -> str:
@@ -36,10 +29,8 @@ def short_ago(moment, now) -> str:
     return "now"
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(TrainerScreen):
     """Solved count, streak, next challenge, mastery per topic, recent attempts."""
-
-    app: "TrainerApp"
 
     BINDINGS = [
         Binding("enter", "open_next", "Open next"),
@@ -76,7 +67,7 @@ class DashboardScreen(Screen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        overview = self.app.context.overview()
+        overview = self.context.overview()
         self.overview = overview
         self._show_summary(overview)
         self._show_next(overview)
@@ -117,7 +108,7 @@ class DashboardScreen(Screen):
             return
         lines = []
         for g in o.recent[:6]:
-            mark, style = ("✓", "$success") if g.passed else ("✗", "$error")
+            mark, style = OUTCOME_MARK["passed" if g.passed else "failed"]
             speed = f"{g.speed_ratio:.1f}x" if g.speed_ratio is not None else "  - "
             lines.append(
                 Content.assemble(
@@ -146,4 +137,4 @@ class DashboardScreen(Screen):
     def action_open_next(self) -> None:
         rec = getattr(self, "overview", None) and self.overview.recommendation
         if rec:
-            self.app.open_challenge(rec.challenge_id)
+            self.post_message(OpenChallenge(rec.challenge_id))

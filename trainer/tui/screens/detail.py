@@ -11,29 +11,27 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Markdown, Static
 
 from trainer.errors import SolutionExists, TrainerError
+from trainer.paths import display_path
 from trainer.report import inert
-from trainer.tui.context import display_path
+from trainer.tui.messages import OpenCompare, ShowError, ShowReport
+from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.screens.confirm import ConfirmScreen
-from trainer.tui.screens.dashboard import STATUS_STYLE
-from trainer.tui.widgets.title_bar import TitleBar
+from trainer.tui.theme import STATUS_STYLE
 from trainer.tui.widgets.grading import GradingIndicator
+from trainer.tui.widgets.title_bar import TitleBar
 from trainer.watch import SolutionWatcher
 
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
     from trainer.report import GradeReport
-    from trainer.tui.app import TrainerApp
 
 
-class DetailScreen(Screen):
+class DetailScreen(TrainerScreen):
     """Description as Markdown, hints one at a time, and the keys of the practice loop."""
-
-    app: "TrainerApp"
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -98,7 +96,7 @@ class DetailScreen(Screen):
 
     def refresh_info(self) -> None:
         c = self.challenge
-        context = self.app.context
+        context = self.context
         progress = context.overview().get(c.id)
         status = progress.status if progress else "new"
         self.query_one("#detail-heading", Static).update(
@@ -120,7 +118,7 @@ class DetailScreen(Screen):
 
     def _show_hints(self) -> None:
         hints = self.challenge.hints
-        shown = min(self.app.context.store.hints_revealed(self.challenge.id), len(hints))
+        shown = min(self.context.hints_revealed(self.challenge), len(hints))
         # Hints are Markdown, like the description (code in backticks, emphasis).
         lines = [f"**Hints**: {shown} of {len(hints)} revealed", ""]
         lines += [f"{i + 1}. {hint}" for i, hint in enumerate(hints[:shown])]
@@ -135,7 +133,7 @@ class DetailScreen(Screen):
 
     def action_hint(self) -> None:
         try:
-            index = self.app.context.reveal_hint(self.challenge)
+            index = self.context.reveal_hint(self.challenge)
         except TrainerError as error:
             self.notify(str(error), severity="warning", markup=False)
             return
@@ -147,7 +145,7 @@ class DetailScreen(Screen):
 
     def action_start(self, level: str = "guided") -> None:
         try:
-            path = self.app.context.start(self.challenge, level=level)
+            path = self.context.start(self.challenge, level=level)
         except SolutionExists as exists:
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -169,7 +167,7 @@ class DetailScreen(Screen):
 
     def _start_over(self, level: str) -> None:
         try:
-            path = self.app.context.start(self.challenge, level=level, force=True)
+            path = self.context.start(self.challenge, level=level, force=True)
         except TrainerError as error:
             self.notify(str(error), severity="error", markup=False)
             return
@@ -179,11 +177,11 @@ class DetailScreen(Screen):
     def action_edit(self) -> None:
         from textual.app import SuspendNotSupported
 
-        path = self.app.context.solution_path(self.challenge)
+        path = self.context.solution_path(self.challenge)
         if not path.exists():
             self.notify("No solution file yet: press s to start.", severity="warning")
             return
-        command = self.app.context.editor_command(path)
+        command = self.context.editor_command(path)
         try:
             with self.app.suspend():
                 subprocess.call(command)
@@ -194,21 +192,17 @@ class DetailScreen(Screen):
         self.refresh_info()
 
     def action_compare(self) -> None:
-        self.app.open_compare(self.challenge)
+        self.post_message(OpenCompare(self.challenge))
 
     def action_results(self) -> None:
         """The latest results: of this session, else the latest recorded grade."""
         report = self.last_report
         if report is None:
-            from trainer.report import GradeReport
-
-            store = self.app.context.store
-            latest = store.grades(self.challenge.id, limit=1, newest_first=True)
-            if not latest:
-                self.notify("Not graded yet: press g.", severity="warning")
-                return
-            report = GradeReport.from_dict(store.grade_report(latest[0].id))
-        self.app.show_report(self.challenge, report)
+            report = self.context.latest_report(self.challenge)
+        if report is None:
+            self.notify("Not graded yet: press g.", severity="warning")
+            return
+        self.post_message(ShowReport(self.challenge, report))
 
     # ------------------------------------------------------------ grading
 
@@ -217,7 +211,7 @@ class DetailScreen(Screen):
             self._regrade_after = self.watching
             self.notify("Already grading; results will follow.")
             return
-        path = self.app.context.solution_path(self.challenge)
+        path = self.context.solution_path(self.challenge)
         if not path.exists():
             self.notify("No solution file yet: press s to start.", severity="warning")
             return
@@ -264,11 +258,11 @@ class DetailScreen(Screen):
         self._grading_done()
         self.last_report = message.report
         self.refresh_info()
-        self.app.show_report(self.challenge, message.report)
+        self.post_message(ShowReport(self.challenge, message.report))
 
     def on_detail_screen_grading_failed(self, message: GradingFailed) -> None:
         self._grading_done()
-        self.app.show_error(message.error)
+        self.post_message(ShowError(message.error))
 
     def _grading_done(self) -> None:
         self.grading = False
@@ -284,7 +278,7 @@ class DetailScreen(Screen):
             self._stop_watch()
             self.notify("Stopped watching.")
         else:
-            path = self.app.context.solution_path(self.challenge)
+            path = self.context.solution_path(self.challenge)
             self._watcher = SolutionWatcher(path)
             self._watch_timer = self.set_interval(self.app.watch_interval, self._poll_watch)
             self.watching = True

@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from trainer.tui.screens.base import TrainerModalScreen
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp
@@ -38,7 +39,7 @@ def binding_sections(app: "TrainerApp") -> list[tuple[str, list[Binding]]]:
     ]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TrainerModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("question_mark", "dismiss", "Close", show=False),
@@ -53,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Content.styled("escape: close", "$text-muted"))
 
     def _keys(self) -> Content:
-        app: "TrainerApp" = self.app  # type: ignore[assignment]
+        app = self.app
         lines: list[Content] = []
         for title, bindings in binding_sections(app):
             lines.append(Content.styled(title, "b $accent"))

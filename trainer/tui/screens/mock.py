@@ -24,21 +24,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Markdown, Static
+from textual.widgets import DataTable, Footer, Markdown, Static
 
 from trainer import mock
 from trainer.errors import TrainerError
+from trainer.paths import display_path
 from trainer.report import inert
-from trainer.store import Store
-from trainer.tui.context import display_path
+from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.screens.confirm import ConfirmScreen
+from trainer.tui.theme import file_state_style, mock_outcome_style, summary_line
 from trainer.tui.widgets.grading import GradingIndicator
+from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.report import GradeReport
-    from trainer.tui.context import TrainerContext
+    from trainer.tui.app import TrainerApp
 
 #: The countdown changes colour when this little time is left.
 WARNING_AT = timedelta(minutes=5)
@@ -57,10 +58,10 @@ def countdown_text(remaining: timedelta) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
-def open_mock(app: Any) -> None:
+def open_mock(app: "TrainerApp") -> None:
     """Show the running round; without one, offer to start one. (The app's `m` key.)"""
-    context: "TrainerContext" = app.context
-    session = mock.current_session(context.store)
+    context = app.context
+    session = context.current_mock()
     if session is not None:
         app.push_screen(MockScreen(session.id))
         return
@@ -69,7 +70,7 @@ def open_mock(app: Any) -> None:
         if not yes:
             return
         try:
-            started = mock.start_session(context.store, context.catalog, workspace=context.workspace)
+            started = context.start_mock()
         except TrainerError as error:
             app.notify(str(error), severity="error", markup=False)
             return
@@ -81,9 +82,9 @@ def open_mock(app: Any) -> None:
     ), answered)
 
 
-def announce_open_round(app: Any) -> None:
+def announce_open_round(app: "TrainerApp") -> None:
     """On start-up, say that a mock round is running (or has run out), and how to get to it."""
-    session = mock.current_session(app.context.store)
+    session = app.context.current_mock()
     if session is None:
         return
     left = session.remaining(app.context.now())
@@ -96,12 +97,7 @@ def announce_open_round(app: Any) -> None:
     app.notify(text, title="Mock round", severity=severity, timeout=10)
 
 
-def _thread_store(context: "TrainerContext") -> Store:
-    # sqlite connections are not shared across threads: workers open their own.
-    return Store.open(context.store_path, clock=context.clock)
-
-
-class MockScreen(Screen):
+class MockScreen(TrainerScreen):
     """A running mock round: the task, the countdown, grade now, hand in."""
 
     BINDINGS = [
@@ -148,17 +144,13 @@ class MockScreen(Screen):
         self._timer: Timer | None = None
 
     @property
-    def context(self) -> "TrainerContext":
-        return self.app.context  # type: ignore[attr-defined]
-
-    @property
     def session(self) -> mock.MockSession:
-        return mock.get_session(self.context.store, self.session_id)
+        return self.context.mock_round(self.session_id)
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(f"mock round {self.session_id}")
         with Horizontal(id="mock-bar"):
             yield Static(id="mock-title")
             yield Static(id="mock-clock")
@@ -170,7 +162,6 @@ class MockScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"mock round {self.session_id}"
         self.show_challenge()
         self.refresh_clock()
         self._timer = self.set_interval(self.tick, self.refresh_clock)
@@ -203,9 +194,8 @@ class MockScreen(Screen):
     def _show_file(self) -> None:
         item = self.session.items[self.index]
         state = mock.file_state(item)
-        style = {"edited": "$success", "missing": "$error"}.get(state, "$text-muted")
         self.query_one("#mock-file", Static).update(Content.assemble(
-            ("File ", "$text-muted"), display_path(item.path), "  ", (state, style),
+            ("File ", "$text-muted"), display_path(item.path), "  ", (state, file_state_style(state)),
         ))
 
     def _show_check(self, report: "GradeReport | None") -> None:
@@ -215,7 +205,6 @@ class MockScreen(Screen):
                                          "$text-muted"))
             return
         from trainer.report import CATEGORY_TITLES
-        from trainer.tui.screens.results import summary_line
 
         parts: list[Any] = [Content.assemble(("Last check  ", "b")), summary_line(report)]
         for issue in report.static_issues:
@@ -296,10 +285,8 @@ class MockScreen(Screen):
     def _check_in_thread(self, challenge_id: str) -> None:
         context = self.context
         try:
-            with _thread_store(context) as store:
-                report = mock.check(store, context.catalog, challenge_id,
-                                    grade_function=context.grade_function,
-                                    on_event=lambda e: self.post_message(self.GradeEvent(e)))
+            # Counted and cancelled like every grading run.
+            report = context.check_mock(challenge_id, on_event=lambda e: self.post_message(self.GradeEvent(e)))
         except TrainerError as error:
             self._report_back(self.Failed(str(error), "check"))
         except Exception as error:  # shown, never raised into the UI
@@ -326,7 +313,7 @@ class MockScreen(Screen):
             if not yes:
                 return
             try:
-                mock.abandon(self.context.store)
+                self.context.abandon_mock()
             except TrainerError as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
@@ -346,10 +333,8 @@ class MockScreen(Screen):
     def _hand_in_in_thread(self, at_deadline: bool) -> None:
         context = self.context
         try:
-            with _thread_store(context) as store:
-                mock.submit(store, context.catalog, at_deadline=at_deadline,
-                            grade_function=context.grade_function,
-                            on_event=lambda e: self.post_message(self.GradeEvent(e)))
+            # Counted and cancelled like every grading run.
+            context.submit_mock(at_deadline=at_deadline, on_event=lambda e: self.post_message(self.GradeEvent(e)))
         except mock.MockBusy as busy:
             self._report_back(self.Failed(str(busy), "busy"))
         except TrainerError as error:
@@ -419,7 +404,7 @@ class MockScreen(Screen):
             self.app.switch_screen(MockScorecardScreen(self.session_id))
 
 
-class MockScorecardScreen(Screen):
+class MockScorecardScreen(TrainerScreen):
     """The scorecard of a handed-in round, then its follow-up questions, rated 1-4."""
 
     BINDINGS = [
@@ -438,12 +423,8 @@ class MockScorecardScreen(Screen):
         self.pending: list[mock.FollowUp] = []
         self.skipped = 0
 
-    @property
-    def context(self) -> "TrainerContext":
-        return self.app.context  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(f"mock round {self.session_id} · scorecard")
         yield Static(id="card-summary")
         with VerticalScroll(id="card-body"):
             yield DataTable(id="card-table", cursor_type="none", zebra_stripes=False)
@@ -453,18 +434,15 @@ class MockScorecardScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"mock round {self.session_id}: scorecard"
-        store = self.context.store
-        self.card = mock.scorecard(store, self.session_id)
-        self.pending = [f for f in mock.follow_ups(store, self.session_id) if f.rating is None]
+        self.card = self.context.mock_scorecard(self.session_id)
+        self.pending = [f for f in self.context.mock_follow_ups(self.session_id) if f.rating is None]
         self._show_card(self.card)
         self._show_follow_up()
 
     def _show_card(self, card: mock.Scorecard) -> None:
-        ended = "handed in at the deadline" if card.ended_by == "deadline" else "submitted"
         parts: list[Any] = [
             (f"Score {card.score:.1f} / 100", "b $success" if card.all_passed else "b"),
-            f"   {ended}, {mock.format_duration(card.used_s)} of {mock.format_duration(card.allotted_s)}",
+            f"   {mock.ended_phrase(card)}, {mock.time_used_of_allotted(card)}",
         ]
         if card.late:
             parts += ["   ", (f"LATE by {mock.format_duration(card.overrun_s)}", "b $error")]
@@ -474,17 +452,10 @@ class MockScorecardScreen(Screen):
         table.clear(columns=True)
         for label in ("challenge", "result", "correct", "edge", "stable", "perf", "speed", "time", "points"):
             table.add_column(label, key=label)
-        styles = {"passed": "b $success"}
         for item in card.items:
             cells: list[Any] = [item.challenge_id,
-                                Content.styled(item.outcome, styles.get(item.outcome, "b $error"))]
-            for category in ("correctness", "edge_case", "stability", "performance"):
-                tally = item.categories.get(category)
-                cells.append("-" if not tally else f"{tally[0]}/{tally[1]}")
-            cells.append("-" if item.speed_ratio is None else f"{item.speed_ratio:.1f}x")
-            cells.append("untouched" if item.untouched else
-                         "-" if item.time_used_s is None else mock.format_duration(item.time_used_s))
-            cells.append(f"{item.points:.1f}")
+                                Content.styled(item.outcome, mock_outcome_style(item.outcome)),
+                                *mock.item_cells(item)]
             table.add_row(*cells, key=item.challenge_id)
 
         notes: list[Content] = []
@@ -492,18 +463,18 @@ class MockScorecardScreen(Screen):
             if item.edited_late_s:
                 notes.append(Content.assemble(
                     (f"{item.challenge_id}: ", "b"),
-                    (f"modified {mock.format_duration(item.edited_late_s)} after the deadline", "$error")))
+                    (mock.late_edit_note(item.edited_late_s), "$error")))
             if item.message:
                 notes.append(Content.assemble((f"{item.challenge_id}: ", "b"), inert(item.message)))
         if card.late:
-            notes.append(Content(f"mean of the points {card.raw_score:.1f} x late factor {card.late_factor:.2f}"))
+            notes.append(Content(mock.score_breakdown(card)))
         self.query_one("#card-notes", Static).update(Content("\n").join(notes))
         self.query_one("#card-formula", Static).update(Content.styled(card.formula, "$text-muted"))
 
     def _show_follow_up(self) -> None:
         target = self.query_one("#card-follow-up", Static)
         if not self.pending:
-            ratings = [f.rating for f in mock.follow_ups(self.context.store, self.session_id)
+            ratings = [f.rating for f in self.context.mock_follow_ups(self.session_id)
                        if f.rating is not None]
             if ratings:
                 mean = sum(ratings) / len(ratings)
@@ -515,7 +486,7 @@ class MockScorecardScreen(Screen):
             target.update(Content.styled(text, "$text-muted"))
             return
         f = self.pending[0]
-        scale = "  ".join(f"{n} {text.split(':')[0]}" for n, text in mock.RATINGS.items())
+        scale = mock.rating_scale("  ")
         target.update(Content.assemble(
             ("Follow-up", "b"), f" ({len(self.pending)} left) · ", (f.challenge_id, "$accent"), "\n",
             f.question, "\n",
@@ -526,7 +497,7 @@ class MockScorecardScreen(Screen):
         if not self.pending:
             return
         f = self.pending.pop(0)
-        mock.rate_follow_up(self.context.store, self.session_id, f, rating)
+        self.context.rate_follow_up(self.session_id, f, rating)
         self._show_follow_up()
 
     def action_skip(self) -> None:

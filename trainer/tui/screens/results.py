@@ -7,58 +7,28 @@ as `Content` built from plain strings (never `Content.from_markup`), so
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from trainer.tui.widgets.title_bar import TitleBar
+from trainer.tui.messages import OpenChallenge, OpenCompare
+from trainer.tui.screens.base import TrainerScreen
+from trainer.tui.theme import OUTCOME_MARK, summary_line
 from trainer.tui.widgets.bars import TimeComparison
+from trainer.tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
     from trainer.report import GradeReport, TestResult
-    from trainer.tui.app import TrainerApp
-
-OUTCOME_MARK = {
-    "passed": ("✓", "$success"),
-    "failed": ("✗", "$error"),
-    "error": ("!", "$error"),
-    "skipped": ("-", "$text-muted"),
-}
-
-STATUS_TEXT = {
-    "passed": ("PASSED", "b $success"),
-    "failed": ("FAILED", "b $error"),
-    "rejected": ("REJECTED by the static checks", "b $error"),
-    "error": ("GRADING ERROR", "b $error"),
-}
 
 
-def summary_line(report: "GradeReport") -> Content:
-    counts = report.counts()
-    text, style = STATUS_TEXT.get(report.status, (report.status.upper(), "b"))
-    parts: list[Any] = [(text, style)]
-    if report.tests:
-        parts.append(f"  {counts['passed']} of {counts['total']} tests passed")
-        if counts["bonus_total"]:
-            parts.append(f", bonus {counts['bonus_passed']} of {counts['bonus_total']}")
-    if report.speed_ratio is not None:
-        parts.append(f"  ·  speed {report.speed_ratio:.1f}x the reference")
-    parts.append(("  ·  ", "$text-muted"))
-    parts.append((f"{report.duration_s:.1f} s", "$text-muted"))
-    return Content.assemble(*parts)
-
-
-class ResultsScreen(Screen):
+class ResultsScreen(TrainerScreen):
     """The report of one grading run; updated in place when watch mode re-grades."""
-
-    app: "TrainerApp"
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -140,7 +110,7 @@ class ResultsScreen(Screen):
         self.app.pop_screen()
 
     def action_compare(self) -> None:
-        self.app.open_compare(self.challenge)
+        self.post_message(OpenCompare(self.challenge))
 
     def action_grade(self) -> None:
         """Grade again from the detail screen below (its worker owns grading)."""
@@ -152,4 +122,4 @@ class ResultsScreen(Screen):
             self.app.pop_screen()
             below.action_grade()
         else:
-            self.app.open_challenge(self.challenge.id, grade=True)
+            self.post_message(OpenChallenge(self.challenge.id, grade=True))

@@ -1,7 +1,7 @@
-"""Fixtures of the TUI tests: a fixed clock, a fixed content pack, a seeded history.
+"""What the TUI tests import by name: the fixed content pack, a fixed "now", a seeded history.
 
-Imported by name into each test module (a second conftest.py would shadow
-tests/conftest.py for `from conftest import ...`).
+The fixtures built from these (home, clock, pack_context, seeded_context)
+are in tests/tui/conftest.py.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
-from progress_fixtures import FakeClock, make_report
+from tests.helpers import make_report
 
 PACK = Path(__file__).resolve().parent / "pack"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
@@ -19,37 +17,6 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 def days_ago(days: float, hours: float = 0) -> datetime:
     return NOW - timedelta(days=days, hours=hours)
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A fake home, so paths shown on screen are the same on every machine (~/...)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def pack_context(tmp_path, home, clock):
-    """A TrainerContext over the fixed pack, with an empty history."""
-    from trainer.catalog import load_catalog
-    from trainer.tui.context import TrainerContext
-
-    context = TrainerContext(
-        store_path=tmp_path / "data" / "progress.db",
-        workspace=home / "mltrainer",
-        clock=clock,
-        tz=timezone.utc,
-        catalog_loader=lambda: load_catalog([PACK]),
-    )
-    yield context
-    context.close()
 
 
 def seed_history(context, clock) -> None:
@@ -73,12 +40,6 @@ def seed_history(context, clock) -> None:
     at(days_ago(1, 1)); store.record_start("pca", "interview", "~/mltrainer/pca.py")
     at(days_ago(1)); grade("pca", False, 4.2)
     at(NOW)
-
-
-@pytest.fixture
-def seeded_context(pack_context, clock):
-    seed_history(pack_context, clock)
-    return pack_context
 
 
 async def open_detail(pilot, challenge_id: str):

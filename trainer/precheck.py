@@ -1,8 +1,10 @@
-"""Static checks of a solution file, before any of it runs.
+"""The pre-run checks of a solution file: static checks, before any of it runs.
 
 The file must parse, define every required name at module level, and import
 only what its challenge allows. `reference`, `graders` and `trainer` are never
-allowed. Findings carry file:line so editors can jump to them.
+allowed (`trainer.sandbox.limits.FORBIDDEN_IMPORTS`, which the worker refuses
+too). Findings carry file:line so editors can jump to them. A file with
+findings is reported "rejected by the static checks" and never graded.
 """
 
 from __future__ import annotations
@@ -10,8 +12,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from trainer.catalog import FORBIDDEN_IMPORTS, IMPLICIT_IMPORTS, Challenge
+from trainer.catalog import Challenge
 from trainer.report import Issue
+from trainer.sandbox.limits import FORBIDDEN_IMPORTS
+
+# Standard-library modules that cannot reach outside the process; always allowed.
+IMPLICIT_IMPORTS = frozenset({
+    "__future__", "abc", "bisect", "collections", "dataclasses", "enum", "functools", "heapq",
+    "itertools", "math", "numbers", "operator", "statistics", "typing",
+})
 
 
 def defined_names(tree: ast.Module) -> set[str]:

@@ -1,8 +1,8 @@
-"""Static checks: parse, required names, allowed imports, with file:line."""
+"""The pre-run checks of a solution (trainer.precheck): parse, required names, allowed imports, with file:line."""
 
 import pytest
 
-from trainer.static_checks import check_source
+from trainer.precheck import check_source
 
 GOOD = """
 import numpy as np

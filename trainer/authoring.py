@@ -1,8 +1,12 @@
-"""The invariants every challenge keeps, checked by `mltrainer check` and the tests.
+"""The author checks of a challenge: the invariants every challenge keeps.
 
-The stub renders at every level, parses and defines the required names; the
-reference passes the static checks and its grader; the untouched stub fails
-the grader. (Known-buggy variants live in the repository's tests.)
+Run by `mltrainer check` (for challenge authors) and the project's tests. The
+stub renders at every level, parses and defines the required names; the
+reference passes the pre-run checks (`trainer.precheck`) and its grader; the
+untouched stub fails the grader. (Known-buggy variants live in the
+repository's tests.) Not to be confused with `trainer.precheck`, the checks
+of one solution file before it runs, or `trainer.grading.checks`, the
+graders' assertions.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from pathlib import Path
 from trainer.catalog import LEVELS, Challenge
 from trainer.engine import grade
 from trainer.errors import InvalidChallenge
-from trainer.static_checks import check_source
+from trainer.precheck import check_source
 
 
 def stub_problems(challenge: Challenge, levels=LEVELS) -> list[str]:
+    """What is wrong with the stub at each level: it must render and pass the pre-run checks."""
     problems = []
     for level in levels:
         try:

@@ -1,0 +1,1 @@
+"""The project's tests: a package, so `tests.helpers` imports the same way from every folder."""

@@ -1,0 +1,169 @@
+"""What the project's tests import by name: paths, process checks, fixed progress data, a module loader.
+
+Fixtures live in the conftest.py of each folder (pytest finds them there);
+plain values and functions live here and are imported explicitly:
+`from tests.helpers import TOY_PACK`. tests/ and its test folders are
+packages, so with pytest's default import mode the checkout (the folder
+above the top package) is on sys.path and this import works the same from
+every folder, with `pytest` or `python -m pytest`, and in every xdist worker.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TOY_PACK = FIXTURES / "pack"
+HOSTILE = FIXTURES / "hostile"
+
+
+# -- content files (references, graders) as modules ----------------------------------
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """The Python file at `path` run as a module called `name`.
+
+    For the references and graders, which are content files, not importable
+    modules: the tests in tests/references/ load them this way to check them
+    against independent implementations.
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- processes, read from /proc (what a grading run must not leave behind) -------------
+
+def _stat_fields(pid: int) -> list[bytes]:
+    with open(f"/proc/{pid}/stat", "rb") as handle:
+        return handle.read().rsplit(b")", 1)[1].split()
+
+
+def descendants(root: int | None = None) -> list[int]:
+    """Every living (not zombie) process below `root` (this process by default)."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                fields = _stat_fields(int(name))
+            except OSError:
+                continue
+            if fields[0] != b"Z":
+                children.setdefault(int(fields[1]), []).append(int(name))
+    found, stack = [], [root or os.getpid()]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return _stat_fields(pid)[0] != b"Z"
+    except OSError:
+        return False
+
+
+def is_busy_worker(pid: int) -> bool:
+    """The process runs mltrainer's worker and has spun for a while (a solution running, not starting)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"worker.py" not in handle.read():
+                return False
+        return int(_stat_fields(pid)[11]) > 20   # utime, in clock ticks
+    except OSError:
+        return False
+
+
+# -- deterministic progress data for the progress, mock and TUI tests: a fake clock and reports --
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+
+def make_report(
+    challenge_id: str,
+    *,
+    passed: bool,
+    ratio: float | None,
+    sha: str | None = "0" * 64,
+    duration_s: float = 3.5,
+):
+    """A GradeReport with three tests: correctness, edge case and a timed one."""
+    from trainer.report import GradeReport
+
+    timed = {
+        "kind": "time",
+        "label": "n=2000, k=8",
+        "candidate": 0.020 * (ratio or 1.0),
+        "reference": 0.020,
+        "unit": "s",
+        "ratio": ratio,
+        "budget": 3.0,
+        "within_budget": True if ratio is None else ratio <= 3.0,
+        "note": "",
+        "informational": False,
+    }
+    data = {
+        "challenge_id": challenge_id,
+        "solution_path": f"/w/{challenge_id}.py",
+        "source_sha256": sha,
+        "started_at": "2026-03-01T10:00:00+00:00",
+        "duration_s": duration_s,
+        "status": "passed" if passed else "failed",
+        "static_issues": [],
+        "error": None,
+        "tests": [
+            {
+                "nodeid": f"graders/{challenge_id}.py::test_clusters",
+                "name": "Finds the clusters",
+                "category": "correctness",
+                "outcome": "passed" if passed else "failed",
+                "message": "" if passed else "expected 3 clusters, got 2",
+                "bonus": False,
+                "duration_s": 0.5,
+                "measurements": [],
+            },
+            {
+                "nodeid": f"graders/{challenge_id}.py::test_k1",
+                "name": "Handles k = 1",
+                "category": "edge_case",
+                "outcome": "passed",
+                "message": "",
+                "bonus": False,
+                "duration_s": 0.1,
+                "measurements": [],
+            },
+            {
+                "nodeid": f"graders/{challenge_id}.py::test_speed",
+                "name": "Within the time budget",
+                "category": "performance",
+                "outcome": "passed",
+                "message": "",
+                "bonus": False,
+                "duration_s": 1.2,
+                "measurements": [timed] if ratio is not None else [],
+            },
+        ],
+    }
+    return GradeReport.from_dict(data)

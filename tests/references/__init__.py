@@ -1,0 +1,1 @@
+"""Each bundled reference (and the data its grader relies on) against an independent oracle."""
