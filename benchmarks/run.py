@@ -22,12 +22,21 @@
    statistics budget.time could use (fastest run, median, mean of the faster
    half; transfer costs taken off per run or once), with the workers on one
    CPU or left to the scheduler.
+8. roster: a study group's roster, 10 members x the bundled challenges with
+   the reference solutions as the members' files (2 members with --quick),
+   graded by `mltrainer grade --roster --jobs 2` and, in the same run, one
+   grading after another (`--jobs 1`), both on the same 2 CPUs: the two
+   times and their ratio (the target is at most 0.6), and the speed ratios
+   of the references against themselves in both runs (grading side by side
+   must not make them drift).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -301,12 +310,66 @@ def _own_transfer(clock: dict) -> float:
     return max(0.0, clock["end"] - clock["start"] - max(0.0, replying - received))
 
 
-SECTIONS = ("overhead", "stability", "history", "startup", "confinement", "references", "estimators")
+def roster_speed(members: int) -> None:
+    """A roster graded with --jobs 2 beside the same gradings one after another (--jobs 1), on 2 CPUs."""
+    from trainer import paths
+    from trainer.catalog import load_catalog
+    challenges = list(load_catalog([paths.content_root()]))
+    cpus = sorted(os.sched_getaffinity(0))[:2] if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        print("roster: needs 2 CPUs to compare --jobs 2 with --jobs 1 (this process may use fewer)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        roster = Path(tmp) / "roster"
+        for m in range(members):
+            folder = roster / f"member{m + 1:02d}"
+            folder.mkdir(parents=True)
+            for challenge in challenges:
+                shutil.copyfile(challenge.reference_path, folder / f"{challenge.id}.py")
+        env = dict(os.environ, MLTRAINER_DATA_DIR=str(Path(tmp) / "data"),
+                   MLTRAINER_WORKSPACE=str(Path(tmp) / "workspace"), PYTHONPATH=str(REPO))
+        env.pop("MLTRAINER_CHALLENGE_PATH", None)
+        env.pop("GITHUB_ACTIONS", None)
+        gradings = members * len(challenges)
+        times = {}
+        for jobs in (2, 1):   # any warm-up (files cached, code compiled) favours the second: the serial run
+            board_path = Path(tmp) / f"board-jobs{jobs}.json"
+            command = [sys.executable, "-m", "trainer", "grade", "--roster", str(roster), "--jobs", str(jobs),
+                       "--format", "json", "--output", str(board_path)]
+            start = time.perf_counter()
+            # The same 2 CPUs both times, as on a 2-core machine (grading runs claim their CPU among these).
+            done = subprocess.run(command, env=env, cwd=tmp, capture_output=True, text=True,
+                                  preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+            times[jobs] = time.perf_counter() - start
+            if done.returncode != 0 or not board_path.is_file():
+                last = (done.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
+                print(f"roster --jobs {jobs}: exit {done.returncode}: {last}")
+                return
+            cells = json.loads(board_path.read_text(encoding="utf-8"))["cells"]
+            counts: dict[str, int] = {}
+            for cell in cells:
+                counts[cell["verdict"]] = counts.get(cell["verdict"], 0) + 1
+            ratios = [c["speed_ratio"] for c in cells if c["speed_ratio"] is not None]
+            # How long each grading run itself took: longer side by side means the runs slow each other down.
+            durations = [c["report"]["duration_s"] for c in cells if c.get("report")]
+            print(f"roster of {members} members x {len(challenges)} challenges ({gradings} gradings, the references "
+                  f"as the members' files), --jobs {jobs} on CPUs {cpus[0]} and {cpus[1]}: {times[jobs]:.0f} s "
+                  f"({times[jobs] / gradings:.1f} s per grading; each grading run took "
+                  f"{statistics.mean(durations):.1f} s on average); verdicts "
+                  f"{', '.join(f'{n} {v}' for v, n in sorted(counts.items()))}; speed ratios (reference vs "
+                  f"itself) {_spread(ratios) if ratios else 'none'}")
+        ratio = times[2] / times[1]
+        print(f"roster: --jobs 2 took {ratio:.2f}x the time of one grading after another "
+              f"({times[2]:.0f} s vs {times[1]:.0f} s; target: at most 0.6): "
+              f"{'within' if ratio <= 0.6 else 'OVER'} the target")
+
+
+SECTIONS = ("overhead", "stability", "history", "startup", "confinement", "references", "estimators", "roster")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, a smaller roster")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="run only these sections")
     args = parser.parse_args()
     quick = args.quick
@@ -318,6 +381,7 @@ def main() -> None:
         "confinement": lambda: confinement_cost(21 if not quick else 7),
         "references": reference_ratios,
         "estimators": lambda: estimators(8 if not quick else 3),
+        "roster": lambda: roster_speed(10 if not quick else 2),
     }
     for section in SECTIONS:
         if section in args.only:

@@ -48,6 +48,8 @@ class Challenge:
     hints: tuple[str, ...]
     follow_ups: tuple[str, ...]
     budgets: dict = field(default_factory=dict)
+    #: Points per passed test, by category, on a study group's leaderboard (trainer/leaderboard.py).
+    points: dict = field(default_factory=dict)
     limits: dict = field(default_factory=dict)
     extra_facts: dict = field(default_factory=dict)
     folder: Path = Path()
@@ -132,14 +134,17 @@ class _Fields:
             self.fail(key, f"{key!r} must be a list of non-empty strings")
         return tuple(v.strip() for v in value)
 
-    def number_map(self, key: str, defaults: dict, *, positive: bool = True) -> dict:
+    def number_map(self, key: str, defaults: dict, *, positive: bool = True, zero: bool = False) -> dict:
+        """`key`'s mapping of names to numbers over `defaults`; numbers > 0 (or finite and >= 0 with `zero`)."""
         value = self.values.get(key) or {}
         if not isinstance(value, dict):
             self.fail(key, f"{key!r} must be a mapping of names to numbers")
         merged = dict(defaults)
         for name, number in value.items():
-            if not isinstance(number, (int, float)) or isinstance(number, bool) or (positive and number <= 0):
-                self.fail(key, f"{key}.{name} must be a positive number, not {number!r}")
+            if not isinstance(number, (int, float)) or isinstance(number, bool) or number != number \
+                    or (positive and (number < 0 if zero else number <= 0)) or (zero and number == float("inf")):
+                kind = "a finite number of 0 or more" if zero else "a positive number"
+                self.fail(key, f"{key}.{name} must be {kind}, not {number!r}")
             merged[str(name)] = number
         return merged
 
@@ -151,7 +156,7 @@ def _line(node) -> int | None:
 
 _KNOWN_FIELDS = {
     "id", "title", "difficulty", "topics", "minutes", "summary", "description", "api", "allowed_imports",
-    "hints", "follow_ups", "budgets", "limits", "extra_facts",
+    "hints", "follow_ups", "budgets", "points", "limits", "extra_facts",
 }
 
 
@@ -225,6 +230,13 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
     if unknown_limits:
         fields.fail("limits", f"unknown limit(s): {', '.join(sorted(unknown_limits))} "
                               f"(known: {', '.join(default_limits)})")
+    # Points per passed test on a study group's leaderboard, by test category.
+    from trainer.leaderboard import DEFAULT_POINTS
+    points = fields.number_map("points", DEFAULT_POINTS, zero=True)
+    unknown_categories = set(points) - set(DEFAULT_POINTS)
+    if unknown_categories:
+        fields.fail("points", f"unknown test categor{'y' if len(unknown_categories) == 1 else 'ies'}: "
+                              f"{', '.join(sorted(unknown_categories))} (known: {', '.join(DEFAULT_POINTS)})")
     extra = fields.values.get("extra_facts") or {}
     if not isinstance(extra, dict) or not all(isinstance(v, (str, int, float)) for v in extra.values()):
         fields.fail("extra_facts", "extra_facts must map labels to text or numbers")
@@ -242,6 +254,7 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
         hints=fields.strings("hints"),
         follow_ups=fields.strings("follow_ups"),
         budgets=fields.number_map("budgets", DEFAULT_BUDGETS),
+        points=points,
         limits=limits,
         extra_facts={str(k): v for k, v in extra.items()},
         folder=folder,

@@ -40,6 +40,7 @@ RUN_TIMEOUT_S = 30 * 60
 ISOLATION_ENV = "MLTRAINER_ISOLATION"
 ISOLATION_MODES = ("auto", "require", "none")
 RUN_PREFIX = "mltrainer-grade-"
+_STAGING_PREFIX = "mltrainer-new-"   # a run folder until its lock is held
 _LOCK_NAME = ".lock"
 # A run folder without a lock file is left alone this long (it may be being made).
 _UNLOCKED_GRACE_S = 3600
@@ -154,6 +155,10 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         env["TMPDIR"] = str(run.path)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["MLTRAINER_GRADER_PARENT"] = str(os.getpid())
+        # The CPUs of the grading, counted before its pytest pins itself to one:
+        # the budget shares its measurement slots among them.
+        env["MLTRAINER_CPUS"] = str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                    else (os.cpu_count() or 1))
         package_parent = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
         proc = subprocess.Popen(command, cwd=run.path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -308,9 +313,13 @@ class _RunFolder:
 
     def __enter__(self) -> "_RunFolder":
         remove_stale_runs()
-        self.path = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
-        self._lock_fd = os.open(self.path / _LOCK_NAME, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        # Made and locked under a name no cleaner looks at, then renamed: a
+        # cleaner in another run never sees the folder before its lock is held.
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX))
+        self._lock_fd = os.open(staging / _LOCK_NAME, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self.path = staging.with_name(RUN_PREFIX + staging.name[len(_STAGING_PREFIX):])
+        os.rename(staging, self.path)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -323,11 +332,13 @@ def remove_stale_runs(folder: str | os.PathLike | None = None) -> list[Path]:
     folder = Path(folder or tempfile.gettempdir())
     removed = []
     try:
-        candidates = [p for p in folder.iterdir() if p.name.startswith(RUN_PREFIX) and p.is_dir()]
+        candidates = [p for p in folder.iterdir() if p.name.startswith((RUN_PREFIX, _STAGING_PREFIX)) and p.is_dir()]
     except OSError:
         return removed
     for run in candidates:
         try:
+            if run.name.startswith(_STAGING_PREFIX):   # only a crash between mkdtemp and rename leaves one
+                raise FileNotFoundError
             fd = os.open(run / _LOCK_NAME, os.O_RDWR | os.O_CLOEXEC)
         except FileNotFoundError:
             try:

@@ -28,6 +28,7 @@ LAZY_COMMANDS = {
     "grade": "trainer.cli.grade:grade",
     "compare": "trainer.cli.grade:compare",
     "check": "trainer.cli.grade:check",
+    "merge": "trainer.cli.board:merge",
     "progress": "trainer.cli.progress:progress",
     "next": "trainer.cli.progress:next_command",
     "watch": "trainer.cli.watch:watch",

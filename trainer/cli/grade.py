@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from trainer.cli.board import BOARD_FORMATS, emit, exit_status, prepare_output, write_output
 from trainer.cli.common import console, open_session, workspace_option
 from trainer.errors import InputError
 from trainer.report import inert
 
-FORMATS = ("text", "json", "junit", "markdown")
+FORMATS = ("text", "json", "junit", "markdown")   # of one grade report; a roster's leaderboard adds html
 
 
 def _progress(out, label: str):
@@ -72,60 +73,169 @@ def _render(reports: list, fmt: str) -> str:
     return render.to_markdown(reports)
 
 
+def _shard_option(ctx, param, value: str | None):
+    if value is None:
+        return None
+    from trainer.roster import parse_shard
+    try:
+        return parse_shard(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 @click.command()
-@click.argument("challenge_id", required=False)
-@click.option("--solution", type=click.Path(dir_okay=False), default=None,
-              help="Grade this file instead of the one in your workspace.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format; json/junit/markdown are for CI (docs/report-format.md).")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file (the text summary still goes to the terminal).")
+@click.argument("challenge_ids", nargs=-1, metavar="[CHALLENGE_ID]...")
+@click.option("--solution", type=click.Path(dir_okay=False), multiple=True,
+              help="Grade this file instead of the one in your workspace (once; recorded in your progress only "
+                   "when it is in your workspace, or with --record).")
+@click.option("--record", is_flag=True,
+              help="Record the grade of a --solution file outside your workspace in your progress.")
+@click.option("--roster", "roster_dir", type=click.Path(), default=None, metavar="DIR",
+              help="Grade a study group: every DIR/<member>/<challenge-id>.py, into a leaderboard. Never "
+                   "recorded in your progress.")
+@click.option("--member", "members", multiple=True, metavar="NAME",
+              help="With --roster: only this member (repeatable).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="With --roster: grading runs at once (default: the number of CPUs).")
+@click.option("--shard", type=str, default=None, callback=_shard_option, metavar="I/N",
+              help="With --roster: grade only shard I of N of the member x challenge pairs (a fixed split, "
+                   "for N CI jobs; join their JSON boards with `mltrainer merge`).")
+@click.option("--format", "fmt", type=click.Choice(BOARD_FORMATS), default="text", show_default=True,
+              help="Report format; json/junit/markdown are for CI (docs/report-format.md); html is for a "
+                   "roster's leaderboard.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file, creating its folder (the text summary still goes to the "
+                   "terminal). Checked before grading starts.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing test.")
 @isolation_option
 @workspace_option
-def grade(challenge_id: str | None, solution: str | None, fmt: str, output: str | None, fail_fast: bool,
-          isolation: str | None, workspace: str | None) -> None:
+def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: bool, roster_dir: str | None,
+          members: tuple[str, ...], jobs: int | None, shard: tuple[int, int] | None, fmt: str, output: str | None,
+          fail_fast: bool, isolation: str | None, workspace: str | None) -> None:
     """Grade your solution: hidden tests, clear verdicts, speed vs the reference.
 
     Without CHALLENGE_ID, grades every solution file in the workspace (for CI).
     Exit status: 0 all passed, 1 graded and failed, 2 usage or input error.
+
+    \b
+    With --roster DIR, grades a study group (docs/study-groups.md): every
+    member x challenge in DIR/<member>/<challenge-id>.py (the CHALLENGE_IDs
+    given, else every challenge someone has a file for), into a leaderboard.
+    Exit status: 0 every submission was graded (failures are on the board),
+    1 some grading could not complete, 2 usage or input error.
+
+    \b
+    --jobs and timing: N gradings run side by side, each on a CPU of its own
+    while there are enough; the speed measurements (candidate and reference
+    timed in turn, on one CPU) take one of two machine-wide slots, so at most
+    two run at once whatever --jobs is and however many mltrainer processes
+    run, and the others wait. Speed ratios stay honest; a --jobs above the
+    number of CPUs only makes the untimed tests share CPUs.
     """
+    if len(solution) > 1:
+        raise click.UsageError("--solution was given more than once: grade one file at a time "
+                               "(or a whole study group with --roster DIR)")
+    if roster_dir is not None:
+        given = [name for name, value in (("--solution", solution), ("--record", record)) if value]
+        if given:
+            raise click.UsageError(f"{given[0]} cannot be used with --roster (a roster run never records)")
+        _grade_roster(roster_dir, challenge_ids, members, jobs or default_jobs(), shard, fmt, output, fail_fast,
+                      isolation, workspace)
+        return
+    given = [name for name, value in (("--member", members), ("--jobs", jobs), ("--shard", shard)) if value]
+    if given:
+        raise click.UsageError(f"{given[0]} needs --roster DIR")
+    if fmt == "html":
+        raise click.UsageError("--format html is for a study group's leaderboard (--roster DIR, or merge)")
+    if len(challenge_ids) > 1:
+        raise click.UsageError("grade one CHALLENGE_ID at a time, or every solution in the workspace without one")
+    challenge_id = challenge_ids[0] if challenge_ids else None
+    solution_file = solution[0] if solution else None
+
     from trainer import render
     session = open_session(workspace)
     if challenge_id is None:
-        if solution:
+        if solution_file:
             raise click.UsageError("--solution needs a CHALLENGE_ID")
-        jobs = [(c, session.solution_path(c)) for c in session.catalog if session.solution_path(c).is_file()]
-        if not jobs:
+        work = [(c, session.solution_path(c)) for c in session.catalog if session.solution_path(c).is_file()]
+        if not work:
             from trainer import paths
             raise InputError(f"no solution files in {paths.workspace_dir(workspace)} "
                                 "(start one with `mltrainer start ID`)")
     else:
         challenge = session.challenge(challenge_id)
-        jobs = [(challenge, Path(solution) if solution else session.solution_path(challenge))]
+        work = [(challenge, Path(solution_file) if solution_file else session.solution_path(challenge))]
+    if solution_file and not record and not _in_workspace(Path(solution_file), workspace):
+        if fmt == "text":   # said where a person reads; a CI report stays clean
+            click.echo(f"note: {inert(solution_file)} is outside your workspace, so its grade is not recorded in "
+                       "your progress (--record records it)", err=True)
+    else:
+        record = True
+    output_path = prepare_output(output)
 
     warn_about_isolation(isolation)
     to_stdout = fmt != "text" and output is None
     out = console(stderr=to_stdout)
     reports = []
     with session:
-        session.store   # a database that cannot be written is reported now, not after grading
-        for challenge, path in jobs:
-            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast, isolation=isolation)
+        if record:
+            session.store   # a database that cannot be written is reported now, not after grading
+        for challenge, path in work:
+            report = run_grade(session, challenge, path, out=out, record=record, fail_fast=fail_fast,
+                               isolation=isolation)
             reports.append(report)
             if fmt == "text" or output is not None:
                 render.print_text(report, out)
-                if len(jobs) > 1:
+                if len(work) > 1:
                     out.print()
     if fmt != "text":
         text = _render(reports, fmt)
-        if output:
-            Path(output).write_text(text, encoding="utf-8")
+        if output_path:
+            write_output(output_path, text)
         else:
             click.echo(text, nl=False)
-    elif output:
-        Path(output).write_text("\n\n".join(render.headline(r) for r in reports) + "\n", encoding="utf-8")
+    elif output_path:
+        write_output(output_path, "\n\n".join(render.headline(r) for r in reports) + "\n")
     sys.exit(0 if all(r.passed for r in reports) else 1)
+
+
+def _in_workspace(path: Path, workspace: str | None) -> bool:
+    from trainer import paths
+    try:
+        return path.expanduser().resolve().is_relative_to(paths.workspace_dir(workspace).resolve())
+    except OSError:
+        return False
+
+
+def _grade_roster(roster_dir: str, challenge_ids: tuple[str, ...], members: tuple[str, ...], jobs: int,
+                  shard: tuple[int, int] | None, fmt: str, output: str | None, fail_fast: bool,
+                  isolation: str | None, workspace: str | None) -> None:
+    """`grade --roster`: discover, check the output, grade (never recorded), print and write the board."""
+    from trainer.roster import discover, grade_roster
+    session = open_session(workspace)
+    roster = discover(roster_dir, session.catalog, members, challenge_ids)
+    for warning in roster.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    output_path = prepare_output(output)
+    warn_about_isolation(isolation)
+
+    def on_progress(cell, done: int, total: int) -> None:
+        note = f" ({cell.note.splitlines()[0]})" if cell.note and cell.verdict in ("no submission", "refused") else ""
+        click.echo(f"[{done}/{total}] {cell.member}/{cell.challenge_id}: {cell.verdict}{note}", err=True)
+
+    options = {"isolation": isolation}
+    if fail_fast:
+        options["fail_fast"] = True
+    with session:
+        board = grade_roster(session, roster, jobs=jobs, shard=shard, on_progress=on_progress, **options)
+    emit(board, fmt, output_path, roster_dir=roster.root)
+    sys.exit(exit_status(board))
 
 
 @click.command()

@@ -30,14 +30,26 @@ What is measured cannot be gamed from inside a worker:
   the budget is the steady cost of a call.
 - **Peak memory is the kernel's peak resident size** of a fresh worker during
   the import and the call, above what it held with its input in place.
+- **At most two measurements at once on the machine** (fewer on one CPU):
+  however many gradings run side by side (`mltrainer grade --roster --jobs
+  N`, several terminals), each `time` and `memory` measurement first takes
+  one of TIMING_SLOTS slots shared by every mltrainer process of the user
+  (`TimingSlot`), so measured pairs do not crowd each other's CPU and
+  memory bandwidth. Untimed tests never wait.
 
 Every measurement is recorded in the report, passing or not.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import os
 import statistics
+import tempfile
+import threading
+import time as _clock
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -58,6 +70,75 @@ CLEARLY_OVER = 2.0
 _FLOOR_S = 1e-6
 
 _keys = itertools.count(1)
+
+#: How many budget measurements may run at once on the machine (across processes).
+TIMING_SLOTS = 2
+_SLOT_POLL_S = 0.05
+
+
+class TimingSlot:
+    """One of the machine's TIMING_SLOTS measurement slots, held while measuring (re-entrant).
+
+    A slot is an flock on a lock file beside the engine's CPU lock files
+    (trainer/engine.py `_CpuClaim`); the kernel releases it when its holder
+    dies, however it dies, so a killed run never keeps a slot. With one CPU
+    there is one slot. If the lock files cannot be made (no writable /tmp),
+    measuring goes on without a slot.
+    """
+
+    #: Where the lock files are (None: /tmp, beside the CPU lock files); tests use a folder of their own.
+    folder: Path | None = None
+    _held = 0                      # this process's nesting depth
+    _fd = -1
+    _guard = threading.Lock()
+
+    @classmethod
+    def slots(cls) -> int:
+        # A grading run's pytest is pinned to one CPU: the engine says how many the grading had.
+        cpus = os.environ.get("MLTRAINER_CPUS", "")
+        if not cpus.isdigit():
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, min(TIMING_SLOTS, int(cpus)))
+
+    @classmethod
+    def path(cls, slot: int) -> Path:
+        folder = cls.folder or (Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir()))
+        return folder / f"mltrainer-{os.getuid()}-timing{slot}.lock"
+
+    def __enter__(self) -> "TimingSlot":
+        with self._guard:   # one acquisition at a time in this process; nested ones share its slot
+            if TimingSlot._held == 0:
+                TimingSlot._fd = self._acquire()
+            TimingSlot._held += 1
+        return self
+
+    def _acquire(self) -> int:
+        """The file descriptor holding a free slot (-1: no lock files), waiting for one if needed."""
+        fds: list[int] = []
+        try:
+            for slot in range(self.slots()):
+                fds.append(os.open(self.path(slot), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600))
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            return -1
+        while True:
+            for index, fd in enumerate(fds):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:   # another measurement holds this slot
+                    continue
+                for other in fds[:index] + fds[index + 1:]:
+                    os.close(other)
+                return fd
+            _clock.sleep(_SLOT_POLL_S)
+
+    def __exit__(self, *exc) -> None:
+        with self._guard:
+            TimingSlot._held -= 1
+            if TimingSlot._held == 0 and TimingSlot._fd >= 0:
+                os.close(TimingSlot._fd)   # closing the file releases the lock
+                TimingSlot._fd = -1
 
 
 class Call:
@@ -102,6 +183,12 @@ class Budget:
         different (e.g. a fresh random draw) so that no run can reuse another's
         answer. `check` sees every candidate result, the warm-up's too.
         """
+        with TimingSlot():
+            return self._time(name, inputs, check=check, label=label, ratio=ratio, repeats=repeats, target=target,
+                              reference_target=reference_target, informational=informational)
+
+    def _time(self, name, inputs: Inputs, *, check: Check, label: str, ratio: float | None, repeats: int,
+              target, reference_target, informational: bool) -> Measurement:
         ratio = float(ratio if ratio is not None else self._budgets.get("time", 3.0))
         cand_target, shown = resolve(name, target)
         ref_target, _ = resolve(name, reference_target)
@@ -189,6 +276,11 @@ class Budget:
         Each side runs in a freshly started worker that holds its input
         before the solution is imported; what counts is the peak above that.
         """
+        with TimingSlot():
+            return self._memory(name, call, check=check, label=label, ratio=ratio, slack_bytes=slack_bytes)
+
+    def _memory(self, name: str, call: Call, *, check: Check, label: str, ratio: float | None,
+                slack_bytes: int) -> Measurement:
         ratio = float(ratio if ratio is not None else self._budgets.get("memory", 3.0))
         what = describe_call(name, call.args, call.kwargs)
         ref_result, ref = peak_memory(self._reference, name, call, what)
