@@ -15,13 +15,13 @@ from __future__ import annotations
 def a_round_may_be_open() -> bool:
     """One read-only query, so that commands do not pay for the store and the
     mock rounds (and the store's integrity check) when no round is open."""
+    from trainer import paths
+    path = paths.database_path()
+    if not path.is_file():   # no database yet: nothing else is imported
+        return False
     import sqlite3
     from contextlib import closing
 
-    from trainer import paths
-    path = paths.database_path()
-    if not path.is_file():
-        return False
     from trainer.mock.persistence import open_round_exists
     from trainer.store import not_writable
     # A database this process may not write (read-only, or another user's) holds no
