@@ -277,7 +277,7 @@ class _CpuClaim:
         if len(cpus) < 2:
             return self
         start = os.getpid() % len(cpus)
-        folder = Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir())
+        folder = paths.lock_folder()
         for cpu in cpus[start:] + cpus[:start]:
             try:
                 fd = os.open(folder / f"mltrainer-{os.getuid()}-cpu{cpu}.lock",

@@ -61,3 +61,14 @@ def display_path(path: Path) -> str:
         return "~/" + str(Path(path).relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+def lock_folder() -> Path:
+    """Where the machine-wide lock files of grading runs live (CPU claims, timing slots).
+
+    /tmp, not $TMPDIR: every mltrainer process of the user must find the same
+    files, whatever its environment says.
+    """
+    import tempfile
+
+    return Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir())
