@@ -40,7 +40,7 @@ def test_every_marker_names_a_registered_builder():
 
 def test_a_marker_naming_no_builder_fails_at_once():
     with pytest.raises(ValueError, match="no harness helper 'no_such_helper'"):
-        harness._Marker("no_such_helper")
+        harness.Marker("no_such_helper")
 
 
 def test_a_name_is_registered_once():

@@ -19,21 +19,26 @@ import fcntl
 import hashlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from trainer import paths
 from trainer.catalog import Challenge
 from trainer.errors import GradingCancelled, InputError, IsolationUnavailable, SolutionNotFound, TrainerError
 from trainer.report import GradeReport, TestResult
 from trainer.precheck import check_bytes
+
+if TYPE_CHECKING:
+    from trainer.sandbox.client import Worker
 
 # The whole pytest run is stopped after this long, whatever happens inside it.
 RUN_TIMEOUT_S = 30 * 60
@@ -80,15 +85,71 @@ def isolation_outlook(mode: str) -> tuple[str, str]:
     return isolation_line(describe(abi, seccomp), why), why
 
 
+def describe_selection(*, keyword: str | None = None, marker: str | None = None, quick: bool = False) -> str:
+    """What a run with these options leaves out, for the report ("" for a full grade)."""
+    parts = (["quick: no performance tests"] if quick else []) + ([f"-k {keyword}"] if keyword else []) \
+        + ([f"-m {marker}"] if marker else [])
+    return ", ".join(parts)
+
+
+def protected_paths(challenge: Challenge, solution_path: Path, run_path: Path) -> list[str]:
+    """The folders no worker may see: content, package, workspace, progress, the run's own folder."""
+    return sorted({str(p) for p in (
+        challenge.root, paths.content_root(), *paths.extra_content_roots(), Path(__file__).resolve().parent,
+        Path(solution_path).resolve().parent, paths.data_dir(), run_path)})
+
+
+@contextmanager
+def solution_worker(challenge: Challenge, solution_path: str | os.PathLike, *, isolation: str | None = None,
+                    label: str = "solution") -> Iterator["Worker"]:
+    """A started worker running a snapshot of the solution, confined exactly as in a grading run.
+
+    For running the solution outside a grader (`mltrainer try`): the caller
+    makes calls with `worker.call(...)`; the worker and its folder are gone
+    when the block ends. Raises SolutionNotFound, InputError or
+    IsolationUnavailable like `grade`; what the solution does (an import
+    that fails, a hang) surfaces as CandidateFailure from the worker.
+    """
+    from trainer.sandbox.client import Confinement, Worker
+    from trainer.sandbox.limits import Limits
+    mode = isolation_mode(isolation)
+    _, why_not = isolation_outlook(mode)
+    path = Path(solution_path).expanduser()
+    if not path.is_file():
+        raise SolutionNotFound(path, challenge.id)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with RunFolder() as run:
+        snapshot = run.path / "candidate" / path.name
+        snapshot.parent.mkdir()
+        snapshot.write_bytes(raw)
+        (run.path / "workers").mkdir()
+        confinement = Confinement(mode=mode, allowed_imports=frozenset(challenge.allowed_imports),
+                                  secrets=tuple(protected_paths(challenge, path, run.path)), why_not=why_not)
+        worker = Worker(snapshot, Limits.from_dict(challenge.limits), label=label, confinement=confinement,
+                        folder=run.path / "workers", hostile=True)
+        try:
+            yield worker
+        finally:
+            worker.stop()
+
+
 def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: bool = False,
-          keyword: str | None = None, marker: str | None = None, on_event: EventCallback | None = None,
-          run_timeout: float = RUN_TIMEOUT_S, cancel: threading.Event | None = None,
-          isolation: str | None = None) -> GradeReport:
+          keyword: str | None = None, marker: str | None = None, quick: bool = False,
+          on_event: EventCallback | None = None, run_timeout: float = RUN_TIMEOUT_S,
+          cancel: threading.Event | None = None, isolation: str | None = None,
+          lanes: int | None = None) -> GradeReport:
     """Grade the solution file against the challenge's hidden grader.
 
-    Setting `cancel` (from another thread) stops the run within a fraction of
-    a second, workers included, and raises GradingCancelled. `isolation` is
-    "auto", "require" or "none" (default: $MLTRAINER_ISOLATION, else auto).
+    `keyword` (pytest's -k) and `marker` (-m) select tests; `quick` leaves
+    the performance tests out. Such a partial run says so in
+    `report.selection`. Setting `cancel` (from another thread) stops the run
+    within a fraction of a second, workers included, and raises
+    GradingCancelled. `isolation` is "auto", "require" or "none" (default:
+    $MLTRAINER_ISOLATION, else auto). `lanes`: how many CPUs the run may use
+    (default $MLTRAINER_LANES, else 2 when free; grading/schedule.py).
     """
     mode = isolation_mode(isolation)
     outlook, why_not = isolation_outlook(mode)
@@ -102,32 +163,31 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     sha = hashlib.sha256(raw).hexdigest()
+    selection = describe_selection(keyword=keyword, marker=marker, quick=quick)
     _, issues = check_bytes(raw, path, challenge)
 
     def report(status: str, tests=(), error: str = "", isolation_level: str = outlook) -> GradeReport:
         return GradeReport(challenge_id=challenge.id, solution_path=str(path), source_sha256=sha,
                            started_at=started_at, duration_s=round(time.monotonic() - started, 3), status=status,
                            static_issues=issues, tests=list(tests), error=error, isolation=isolation_level,
-                           source=raw.decode("utf-8", "replace"))
+                           source=raw.decode("utf-8", "replace"), selection=selection)
 
     if issues:
         if on_event:
             on_event({"event": "rejected", "issues": len(issues)})
         return report("rejected", isolation_level="")
 
-    with _RunFolder() as run, _CpuClaim() as claim:
+    with RunFolder() as run, _CpuClaim(lanes_wanted(lanes)) as claim:
         # The bytes read above are what is graded, whatever happens to the file now.
         snapshot = run.path / "candidate" / path.name
         snapshot.parent.mkdir()
         snapshot.write_bytes(raw)
-        secrets = sorted({str(p) for p in (
-            challenge.root, paths.content_root(), *paths.extra_content_roots(), Path(__file__).resolve().parent,
-            path.resolve().parent, paths.data_dir(), run.path)})
         config = {
             "solution": str(snapshot), "reference": str(challenge.reference_path),
             "challenge": str(challenge.folder), "root": str(challenge.root),
-            "workers": str(run.path / "workers"), "secrets": secrets,
-            "isolation": mode, "why_not": why_not, "cpu": claim.cpu,
+            "workers": str(run.path / "workers"), "secrets": protected_paths(challenge, path, run.path),
+            "isolation": mode, "why_not": why_not, "cpus": claim.cpus, "fail_fast": fail_fast,
+            "schedule": str(run.path / "schedule.json") if len(claim.cpus) > 1 else None,
         }
         (run.path / "workers").mkdir()
         config_path = run.path / "run.json"
@@ -135,20 +195,17 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         # An empty ini file keeps the user's own pytest configuration out of the run.
         ini = run.path / "pytest.ini"
         ini.write_text("[pytest]\n", encoding="utf-8")
-        read_fd, write_fd = os.pipe()
         command = [
             sys.executable, "-m", "pytest", str(challenge.grader_path),
             "-p", "trainer.grading.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-c", str(ini), "--rootdir", str(run.path), "--import-mode=importlib", "-q", "--no-header",
-            "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            f"--mltrainer-run={config_path}", f"--mltrainer-events-fd={write_fd}",
+            "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning", f"--mltrainer-run={config_path}",
         ]
-        if fail_fast:
-            command.append("-x")
         if keyword:
             command += ["-k", keyword]
-        if marker:
-            command += ["-m", marker]
+        selected = " and ".join(f"({m})" for m in (marker, "not performance" if quick else None) if m)
+        if selected:
+            command += ["-m", selected]
         env = dict(os.environ)
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         # Everything the run makes goes under its own folder, removed at the end.
@@ -161,61 +218,87 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
                                     else (os.cpu_count() or 1))
         package_parent = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
-        proc = subprocess.Popen(command, cwd=run.path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True)
-        os.close(write_fd)
-        events = _EventReader(read_fd, on_event)
-        events.start()
-        deadline = time.monotonic() + run_timeout
+        forward = _Forwarder(on_event)
+        procs: list[subprocess.Popen] = []
+        readers: list[_EventReader] = []
+        outputs: list[Path] = []
         try:
-            while True:
-                try:
-                    output, _ = proc.communicate(timeout=_POLL_S)
-                    break
-                except subprocess.TimeoutExpired:
+            for lane in range(len(claim.cpus)):
+                read_fd, write_fd = os.pipe()
+                outputs.append(run.path / f"lane{lane}.out")
+                with open(outputs[-1], "wb") as out:
+                    procs.append(subprocess.Popen(
+                        command + [f"--mltrainer-events-fd={write_fd}", f"--mltrainer-lane={lane}"],
+                        cwd=run.path, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                        pass_fds=(write_fd,), start_new_session=True))
+                os.close(write_fd)
+                readers.append(_EventReader(read_fd, forward.lane(lane)))
+                readers[-1].start()
+            deadline = time.monotonic() + run_timeout
+            with _ExitWatch(procs) as exits:
+                while any(proc.poll() is None for proc in procs):
                     if cancel is not None and cancel.is_set():
-                        raise GradingCancelled() from None
+                        raise GradingCancelled()
                     if time.monotonic() > deadline:
-                        _kill_group(proc)
-                        proc.communicate()
                         return report("error", error=f"grading stopped after {run_timeout:.0f} s without finishing")
-        except BaseException:
-            # Ctrl-C, a cancel: never leave the grader or its workers behind
-            # (workers die with the grader process: PR_SET_PDEATHSIG).
-            _kill_group(proc)
-            proc.wait()
-            raise
+                    if any(proc.returncode not in (None, 0, 1) for proc in procs):
+                        break   # a lane broke: the run does not count, the others need not finish
+                    exits.wait(_POLL_S)
         finally:
-            # Nothing of the run may outlive it: anything still in the
-            # grader's process group goes now.
-            _kill_group(proc)
-            events.join(timeout=5)
-        text = output.decode("utf-8", "replace")
+            # Ctrl-C, a cancel, a timeout, or the end: nothing of the run may
+            # outlive it; anything still in a lane's process group goes now
+            # (workers die with their lane: PR_SET_PDEATHSIG).
+            for proc in procs:
+                _kill_group(proc)
+            for proc in procs:
+                proc.wait()
+            for reader in readers:
+                reader.join(timeout=5)
+        texts = [out.read_bytes()[-(64 << 10):].decode("utf-8", "replace") for out in outputs]
 
-    data = events.results
-    try:
-        tests = [TestResult.from_dict(t) for t in data["tests"]] if data else []
-        collect_errors = [str(e) for e in data["collect_errors"]] if data else []
-        isolation_level = str(data.get("isolation") or outlook) if data else outlook
-    except (KeyError, TypeError, ValueError) as exc:
-        return report("error", error=f"the grader's results could not be read ({exc})")
-    if collect_errors:  # pytest stops with exit status 2 then
-        return report("error", tests, error="the grader could not be loaded:\n" + _tail("\n".join(collect_errors)))
-    if data is None or proc.returncode not in (0, 1):
-        return report("error", error=f"the grader did not finish (pytest exit status {proc.returncode}); "
-                                     "its results do not count:\n" + _tail(text))
-    if events.collected is None or len(tests) != events.collected or any(t.outcome not in _OUTCOMES for t in tests):
+    return _verdict(report, readers, procs, texts, outlook, selection)
+
+
+def _verdict(report, readers: list["_EventReader"], procs: list[subprocess.Popen], texts: list[str],
+             outlook: str, selection: str) -> GradeReport:
+    """The report of a finished run from what its lanes sent: it counts only if every lane did its part."""
+    tests: list[TestResult] = []
+    isolations: set[str] = set()
+    for reader, proc, text in zip(readers, procs, texts):
+        data = reader.results
+        try:
+            tests += [TestResult.from_dict(t) for t in data["tests"]] if data else []
+            collect_errors = [str(e) for e in data["collect_errors"]] if data else []
+            isolations |= {str(data.get("isolation") or outlook)} if data else set()
+        except (KeyError, TypeError, ValueError) as exc:
+            return report("error", error=f"the grader's results could not be read ({exc})")
+        if collect_errors:  # pytest stops with exit status 2 then
+            return report("error", tests,
+                          error="the grader could not be loaded:\n" + _tail("\n".join(collect_errors)))
+        if data is None or proc.returncode not in (0, 1):
+            return report("error", error=f"the grader did not finish (pytest exit status {proc.returncode}); "
+                                         "its results do not count:\n" + _tail(text))
+    collected = [reader.collected for reader in readers]
+    by_id = {t.nodeid: t for t in tests}
+    if collected[0] is None or any(c != collected[0] for c in collected) or len(by_id) != len(tests) \
+            or set(by_id) != set(collected[0]) or any(t.outcome not in _OUTCOMES for t in tests):
         return report("error", tests, error="the grader did not report every test it collected; "
                                             "its results do not count")
+    tests = [by_id[nodeid] for nodeid in collected[0]]
+    isolation_level = "; ".join(sorted(isolations)) if len(isolations) > 1 else next(iter(isolations), outlook)
     if not tests:
+        if selection:
+            raise InputError(f"no test matches ({selection}); the names `-k` matches are shown under "
+                             "\"Run one test again\" in a report, or are the words of a test's name")
         return report("error", error="the grader selected no tests")
     if any(t.outcome == "error" for t in tests):
         status = "error"
         error = "the grading harness failed in some tests; see their messages"
     else:
+        # Every required test ran and passed: a test not run (after a failure,
+        # a timeout) never counts as a pass.
         required = [t for t in tests if not t.bonus]
-        status = "passed" if required and all(t.outcome in ("passed", "skipped") for t in required) \
-            and any(t.passed for t in required) else "failed"
+        status = "passed" if required and all(t.passed for t in required) else "failed"
         error = ""
     return report(status, tests, error=error, isolation_level=isolation_level)
 
@@ -228,7 +311,7 @@ class _EventReader(threading.Thread):
         self.fd = fd
         self.on_event = on_event
         self.results: dict | None = None
-        self.collected: int | None = None
+        self.collected: list[str] | None = None   # the node ids collected, in order
 
     def run(self) -> None:
         with os.fdopen(self.fd, "r", encoding="utf-8", errors="replace") as stream:
@@ -244,14 +327,79 @@ class _EventReader(threading.Thread):
                     # Only one results message counts: a second one is not the grader's.
                     self.results = event if self.results is None else {}
                     continue
-                if kind == "collected" and isinstance(event.get("count"), int):
-                    self.collected = event["count"] if self.collected is None else -1
+                if kind == "collected":
+                    tests = event.get("tests")
+                    nodeids = [t.get("nodeid") for t in tests] if isinstance(tests, list) and all(
+                        isinstance(t, dict) for t in tests) else None
+                    # Only one list counts: a second one is not the grader's.
+                    self.collected = nodeids if self.collected is None and nodeids is not None else []
                 if self.on_event is None:
                     continue
                 try:
                     self.on_event(event)
                 except Exception:  # a renderer's problem must not stop grading
                     pass
+
+
+class _ExitWatch:
+    """Wakes the engine as soon as a lane's process exits (pidfds where the kernel has them, else polling)."""
+
+    def __init__(self, procs: list[subprocess.Popen]) -> None:
+        self._fds: list[int] = []
+        for proc in procs:
+            try:
+                self._fds.append(os.pidfd_open(proc.pid))
+            except (AttributeError, OSError):   # not Linux 5.3+: poll
+                self.close()
+                self._fds = []
+                break
+
+    def wait(self, timeout: float) -> None:
+        if self._fds:
+            select.select(self._fds, [], [], timeout)
+        else:
+            time.sleep(min(timeout, 0.01))
+
+    def close(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+
+    def __enter__(self) -> "_ExitWatch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Forwarder:
+    """Passes the lanes' events to one callback, one at a time; the test list once (lane 0's)."""
+
+    def __init__(self, on_event: EventCallback | None) -> None:
+        self.on_event = on_event
+        self._lock = threading.Lock()
+
+    def lane(self, lane: int) -> EventCallback | None:
+        if self.on_event is None:
+            return None
+
+        def forward(event: Event) -> None:
+            if event.get("event") == "collected" and lane != 0:
+                return
+            with self._lock:
+                self.on_event(event)
+        return forward
+
+
+LANES_ENV = "MLTRAINER_LANES"
+MAX_LANES = 2
+
+
+def lanes_wanted(requested: int | None = None) -> int:
+    """How many lanes a run may use: `requested`, else $MLTRAINER_LANES, else MAX_LANES (free CPUs permitting)."""
+    if requested is None:
+        value = os.environ.get(LANES_ENV, "").strip()
+        requested = int(value) if value.isdigit() else MAX_LANES
+    return max(1, min(MAX_LANES, int(requested)))
 
 
 class _CpuClaim:
@@ -266,9 +414,10 @@ class _CpuClaim:
     side over the CPUs.
     """
 
-    def __init__(self) -> None:
-        self.cpu: int | None = None
-        self._fd = -1
+    def __init__(self, wanted: int = 1) -> None:
+        self.wanted = max(1, wanted)
+        self.cpus: list[int | None] = [None]   # one per lane
+        self._fds: list[int] = []
 
     def __enter__(self) -> "_CpuClaim":
         if not hasattr(os, "sched_getaffinity"):
@@ -278,6 +427,7 @@ class _CpuClaim:
             return self
         start = os.getpid() % len(cpus)
         folder = paths.lock_folder()
+        claimed = []
         for cpu in cpus[start:] + cpus[:start]:
             try:
                 fd = os.open(folder / f"mltrainer-{os.getuid()}-cpu{cpu}.lock",
@@ -289,17 +439,20 @@ class _CpuClaim:
             except OSError:   # another grading run has this CPU
                 os.close(fd)
                 continue
-            self.cpu, self._fd = cpu, fd
-            return self
-        self.cpu = cpus[start]   # every CPU is taken: share one
+            claimed.append(cpu)
+            self._fds.append(fd)
+            if len(claimed) == self.wanted:
+                break
+        # Every CPU is taken: share one.
+        self.cpus = claimed or [cpus[start]]
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
+        for fd in self._fds:
+            os.close(fd)
 
 
-class _RunFolder:
+class RunFolder:
     """A grading run's temporary folder, locked while the run lives.
 
     The lock (flock on a file inside) is released by the kernel when the
@@ -311,7 +464,7 @@ class _RunFolder:
         self.path: Path | None = None
         self._lock_fd = -1
 
-    def __enter__(self) -> "_RunFolder":
+    def __enter__(self) -> "RunFolder":
         remove_stale_runs()
         # Made and locked under a name no cleaner looks at, then renamed: a
         # cleaner in another run never sees the folder before its lock is held.

@@ -8,7 +8,8 @@ CI, so every renderer keeps that text inert in its own format:
 
 - text (`print_text`): rich `Text`, never read as markup or emoji codes;
 - JUnit (`to_junit`): only characters XML 1.0 can hold, escaped by ElementTree;
-- Markdown (`to_markdown`): candidate text only inside code spans (`code_span`);
+- Markdown (`to_markdown`): candidate text only inside code spans (`code_span`)
+  and, for what a solution printed, fenced code blocks (`code_block`);
 - and every format: no line that a CI runner would run as a workflow command
   (`neutralise_ci_commands`), since any of them may be printed to a CI log.
 
@@ -24,7 +25,7 @@ import re
 import unicodedata
 from xml.etree import ElementTree as ET
 
-from trainer.report import CATEGORY_TITLES, GradeReport, inert
+from trainer.report import CATEGORY_TITLES, GradeReport, TestResult, inert
 
 STATUS_TEXT = {
     "passed": "PASSED",
@@ -41,11 +42,22 @@ def headline(report: GradeReport) -> str:
         n = len(report.static_issues)
         return f"{STATUS_TEXT['rejected']}: {n} problem{'s' if n != 1 else ''} in the file"
     text = f"{STATUS_TEXT.get(report.status, report.status.upper())}: {counts['passed']}/{counts['total']} tests passed"
+    if counts["skipped"]:
+        text += f" ({counts['skipped']} not run)"
     if counts["bonus_total"]:
         text += f", bonus {counts['bonus_passed']}/{counts['bonus_total']}"
+    # A speed figure only for a solution that passed everything else: the
+    # performance tests do not run otherwise (grading/schedule.py).
     if report.speed_ratio is not None:
         text += f"; speed {report.speed_ratio:.1f}x the reference's time"
+    if report.selection:
+        text += f"; partial run ({report.selection})"
     return text
+
+
+def test_function(test) -> str:
+    """The grader's name of a test (what `-k` matches), without its parameters."""
+    return test.nodeid.split("::")[-1].split("[")[0]
 
 
 def isolation_text(report: GradeReport) -> str:
@@ -115,6 +127,9 @@ def _junit_suite(report: GradeReport) -> ET.Element:
             ET.SubElement(case, "skipped", message=message or "skipped")
         elif details:
             ET.SubElement(case, "system-out").text = details
+        if shows_output(test):
+            # What the solution printed, as it printed it: JUnit's place for a test's stdout.
+            ET.SubElement(case, "system-out").text = _xml(test.output)
     cases = suite.findall("testcase")
     suite.set("tests", str(len(cases)))
     for tag, attribute in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
@@ -156,13 +171,38 @@ def code_span(text: str, *, in_table: bool = False) -> str:
     return f"{fence}{text}{fence}"
 
 
+def code_block(text: str, *, indent: str = "") -> list[str]:
+    """`text` as the lines of a fenced code block, which Markdown shows literally, line by line.
+
+    Nothing inside a fenced block is markup, and nothing can end it early:
+
+    - its fence is a run of backticks longer than any in the text (three at
+      least), so no line of the text can close it;
+    - every line, blank ones too, starts with `indent`, the indentation of
+      the list item it belongs to: a line indented less would end the item,
+      and the block with it;
+    - the only line breaks left are newlines (`inert` removed the carriage
+      returns, form feeds and the rest that a Markdown reader could take
+      for one).
+    """
+    text = inert(str(text)).strip("\n")
+    fence = "`" * max(3, max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0) + 1)
+    return [indent + fence, *(indent + line for line in text.split("\n")), indent + fence]
+
+
+def shows_output(test: TestResult) -> bool:
+    """Whether a test's output is shown beside it: when it did not pass (JSON always keeps it)."""
+    return test.outcome in ("failed", "error") and bool(test.output.strip())
+
+
 def to_markdown(reports: GradeReport | list[GradeReport]) -> str:
     """A summary table, then the first line of each failure: for a CI job's summary page.
 
     Every string that is not mltrainer's own (the path, static issues, the
     error, test messages) is a code span; so are test names and categories,
     which hold `*`, `_`, `<` and `[...]` that Markdown would read as markup,
-    and the isolation, which quotes the kernel.
+    and the isolation, which quotes the kernel. What a failing test's
+    solution printed follows it as a fenced code block (`code_block`).
     """
     reports = reports if isinstance(reports, list) else [reports]
     lines = ["| challenge | solution | result | tests | speed vs reference | isolation |",
@@ -187,6 +227,8 @@ def to_markdown(reports: GradeReport | list[GradeReport]) -> str:
             title = CATEGORY_TITLES.get(t.category) or code_span(t.category)
             first = code_span(t.message.strip().splitlines()[0]) if t.message.strip() else t.outcome
             lines.append(f"- **{title}{' (bonus)' if t.bonus else ''}**: {code_span(t.name)}: {first}")
+            if shows_output(t):
+                lines += ["", "  It printed:", "", *code_block(t.output, indent="  ")]
     # Code spans cannot hold character references: a visible mark it is.
     return neutralise_ci_commands("\n".join(lines) + "\n")
 
@@ -311,13 +353,22 @@ def print_text(report: GradeReport, console, *, verbose: bool = False) -> None:
             for m in test.measurements:
                 if test.outcome == "passed" or not test.message.startswith(m.label):
                     line("      ", (f"{m.label}: {m.summary()}", "dim"))
+            if shows_output(test):
+                line("      ", ("It printed:", "dim"))
+                for text in test.output.strip("\n").split("\n"):
+                    line("        ", text)
     if any(t.bonus and not t.passed for t in report.tests) and report.status == "passed":
         console.print()
         line(("A bonus part is not done yet; it does not count against the challenge.", "yellow"))
+    failing = [t for t in report.tests if t.outcome in ("failed", "error") and not t.bonus]
+    if failing:
+        console.print()
+        line(("Run one test again: ", "dim"), (f"mltrainer grade {report.challenge_id} -k {test_function(failing[0])}",
+                                               "bold"), ("   (--quick: everything but the speed tests)", "dim"))
     console.print()
     line((f"graded in {report.duration_s:.1f} s", "dim"))
     line((f"isolation: {isolation_text(report)}", "dim"))
 
 
-__all__ = ["code_span", "headline", "isolation_text", "neutralise_ci_commands", "print_text", "to_json",
-           "to_junit", "to_markdown"]
+__all__ = ["code_block", "code_span", "headline", "isolation_text", "neutralise_ci_commands", "print_text",
+           "shows_output", "test_function", "to_json", "to_junit", "to_markdown"]

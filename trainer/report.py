@@ -38,6 +38,83 @@ def inert(text: str) -> str:
     return _NOT_INERT.sub("", text.replace("\r\n", "\n"))
 
 
+# What a test keeps of what the solution printed, in characters, the
+# "left out" line included: enough to debug with, small enough for a CI log.
+OUTPUT_LIMIT = 4000
+_LEFT_OUT_ROOM = 64   # room for the "... N characters left out ..." line
+# Terminal escape sequences, removed whole so that no "[31m" is left behind:
+# CSI (colours, cursor moves), OSC (titles, hyperlinks; ended by BEL or ST,
+# or at the end of the line) and the other two-character ESC sequences.
+_ESCAPE_SEQUENCE = re.compile(
+    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]"
+    "|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\\\|\x9c)?"
+    "|\x1b[ -~]")
+
+
+class PrintedText:
+    """What a solution printed, kept bounded as it arrives: its head and its tail.
+
+    Once more than `limit` characters came in, only the first and the last
+    (about `limit / 2` each) are kept, and the ones in between are counted,
+    so a flood costs no more memory than a page and `text()` says how much
+    is missing: "... 1048576 characters left out ...".
+    """
+
+    def __init__(self, limit: int = OUTPUT_LIMIT) -> None:
+        self.limit = limit
+        self.head = ""
+        self.tail = ""
+        self.left_out = 0
+
+    def add(self, text: str) -> "PrintedText":
+        if not text:
+            return self
+        keep = max(self.limit - _LEFT_OUT_ROOM, 2)
+        if not self.left_out:
+            whole = self.head + text
+            if len(whole) <= self.limit:
+                self.head = whole
+                return self
+            self.head, self.tail = whole[:keep // 2], whole[len(whole) - (keep - keep // 2):]
+            self.left_out = len(whole) - keep
+            return self
+        tail = self.tail + text
+        room = keep - len(self.head)
+        self.left_out += len(tail) - room
+        self.tail = tail[len(tail) - room:]
+        return self
+
+    def text(self) -> str:
+        """All of it, or its head, a line saying how much was left out, and its tail (at most `limit`)."""
+        if not self.left_out:
+            return self.head
+        # Cut at line ends when one is near, so that no line is shown in part.
+        end = self.head.rfind("\n", len(self.head) * 3 // 4) + 1 or len(self.head)
+        start = self.tail.find("\n", 0, len(self.tail) // 4) + 1
+        head = self.head[:end] if self.head[:end].endswith("\n") else self.head[:end] + "\n"
+        left_out = self.left_out + len(self.head) - end + start
+        return f"{head}... {left_out} characters left out ...\n{self.tail[start:]}"
+
+
+def printed_output(text: str) -> str:
+    """What a solution printed, bounded (`PrintedText`) and inert, as a report holds it.
+
+    Beyond `inert`: escape sequences go whole, and a carriage return that
+    does not end a line rewrites the line the way a terminal shows it (a
+    progress bar keeps its last state).
+    """
+    text = _ESCAPE_SEQUENCE.sub("", PrintedText().add(text).text().replace("\r\n", "\n"))
+    if "\r" in text:
+        lines = []
+        for line in text.split("\n"):
+            shown = ""
+            for part in line.split("\r"):
+                shown = part + shown[len(part):]
+            lines.append(shown)
+        text = "\n".join(lines)
+    return inert(text)
+
+
 def _inert_fields(obj, names) -> None:
     """Every named string field of `obj` made inert (None becomes "")."""
     for name in names:
@@ -130,10 +207,14 @@ class TestResult:
     bonus: bool = False
     duration_s: float = 0.0
     measurements: list[Measurement] = field(default_factory=list)
+    # What the solution printed (stdout and stderr) during the test, bounded
+    # and inert (`printed_output`); the reference's output is never kept.
+    output: str = ""
 
     def __post_init__(self) -> None:
         # Reports are also read back from JSON (the store, --import): every string counts.
         _inert_fields(self, ("nodeid", "name", "category", "outcome", "message"))
+        self.output = printed_output("" if self.output is None else str(self.output))
 
     @property
     def passed(self) -> bool:
@@ -141,6 +222,9 @@ class TestResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TestResult":
+        # Reports from before the output field have none: it is "".
+        if not isinstance(data.get("output", ""), str):
+            raise TypeError(f"a test's output must be a string, not {type(data['output']).__name__}")
         return cls(**{**data, "measurements": [Measurement(**m) for m in data.get("measurements", [])]})
 
 
@@ -158,13 +242,16 @@ class GradeReport:
     # What confined the candidate's code, e.g. "landlock v7 + seccomp", or
     # "limits only (...)" when the kernel offered no confinement.
     isolation: str = ""
+    # What a partial run left out ("" for a full grade), e.g. "quick: no performance tests" or
+    # "-k empty": its verdict is about the tests that ran, and it is not recorded as progress.
+    selection: str = ""
     format_version: int = FORMAT_VERSION
     # The exact text that was graded (its SHA-256 is source_sha256), for the
     # progress store; not part of the JSON report.
     source: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _inert_fields(self, ("challenge_id", "solution_path", "status", "error", "isolation"))
+        _inert_fields(self, ("challenge_id", "solution_path", "status", "error", "isolation", "selection"))
         for name in ("source_sha256", "started_at"):   # may be None in stored reports
             if getattr(self, name) is not None:
                 setattr(self, name, inert(str(getattr(self, name))))
@@ -219,7 +306,8 @@ class GradeReport:
         tests = [TestResult.from_dict(t) for t in data.get("tests", [])]
         issues = [Issue(**i) for i in data.get("static_issues", [])]
         keep = {k: data[k] for k in ("challenge_id", "solution_path", "source_sha256", "started_at",
-                                     "duration_s", "status", "error", "isolation", "format_version") if k in data}
+                                     "duration_s", "status", "error", "isolation", "selection", "format_version")
+                if k in data}
         return cls(**keep, static_issues=issues, tests=tests)
 
 

@@ -328,6 +328,10 @@ def grade_roster(session: "Session", roster: Roster, *, jobs: int = 1, shard: tu
                         note=f"the grading run could not be set up ({exc.strerror or exc})")
         return graded_cell(entry, report, board.points[entry.challenge_id])
 
+    # Several gradings at once take a CPU each; one at a time may use the
+    # machine's CPUs as lanes (trainer/grading/schedule.py).
+    if int(jobs) > 1:
+        options.setdefault("lanes", 1)
     to_grade = [e for e in entries if e.path is not None]
     for entry in entries:
         if entry.path is None:

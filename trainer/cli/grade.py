@@ -26,7 +26,7 @@ def _progress(out, label: str):
 def run_grade(session, challenge, path: Path, *, out, record: bool = True, **options):
     """Grade `path` through the session (recorded unless `record` is False), a status line on a terminal.
 
-    `options` go to the engine (fail_fast, marker, isolation). Returns the report.
+    `options` go to the engine (fail_fast, quick, keyword, isolation). Returns the report.
     """
     with _progress(out, challenge.id) as status:
         state = {"done": 0, "total": 0}
@@ -113,11 +113,17 @@ def default_jobs() -> int:
               help="Write the report to this file, creating its folder (the text summary still goes to the "
                    "terminal). Checked before grading starts.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing test.")
+@click.option("--quick", is_flag=True,
+              help="Leave out the performance tests: the logic in seconds. A partial run is not recorded.")
+@click.option("-k", "keyword", metavar="PATTERN", default=None,
+              help="Run only the tests whose names match PATTERN (pytest's -k: words, 'and', 'or', 'not'), "
+                   "e.g. -k empty to run one failing test again. A partial run is not recorded.")
 @isolation_option
 @workspace_option
 def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: bool, roster_dir: str | None,
           members: tuple[str, ...], jobs: int | None, shard: tuple[int, int] | None, fmt: str, output: str | None,
-          fail_fast: bool, isolation: str | None, workspace: str | None) -> None:
+          fail_fast: bool, quick: bool, keyword: str | None, isolation: str | None,
+          workspace: str | None) -> None:
     """Grade your solution: hidden tests, clear verdicts, speed vs the reference.
 
     Without CHALLENGE_ID, grades every solution file in the workspace (for CI).
@@ -142,7 +148,8 @@ def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: boo
         raise click.UsageError("--solution was given more than once: grade one file at a time "
                                "(or a whole study group with --roster DIR)")
     if roster_dir is not None:
-        given = [name for name, value in (("--solution", solution), ("--record", record)) if value]
+        given = [name for name, value in (("--solution", solution), ("--record", record), ("--quick", quick),
+                                          ("-k", keyword)) if value]
         if given:
             raise click.UsageError(f"{given[0]} cannot be used with --roster (a roster run never records)")
         _grade_roster(roster_dir, challenge_ids, members, jobs or default_jobs(), shard, fmt, output, fail_fast,
@@ -177,6 +184,8 @@ def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: boo
                        "your progress (--record records it)", err=True)
     else:
         record = True
+    if quick or keyword:
+        record = False   # progress counts full grades only
     output_path = prepare_output(output)
 
     warn_about_isolation(isolation)
@@ -188,7 +197,7 @@ def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: boo
             session.store   # a database that cannot be written is reported now, not after grading
         for challenge, path in work:
             report = run_grade(session, challenge, path, out=out, record=record, fail_fast=fail_fast,
-                               isolation=isolation)
+                               quick=quick, keyword=keyword, isolation=isolation)
             reports.append(report)
             if fmt == "text" or output is not None:
                 render.print_text(report, out)

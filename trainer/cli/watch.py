@@ -25,8 +25,9 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
           max_runs: int | None, workspace: str | None) -> None:
     """Grade now, then again on every save of the solution file (Ctrl-C stops).
 
-    Every run is recorded in your progress. The exit status is that of the
-    last run: 0 passed, 1 failed.
+    Each save runs the quick tests first (everything but performance), in
+    seconds; once they all pass, the full grade follows and is recorded in
+    your progress. The exit status is that of the last run: 0 passed, 1 failed.
     """
     from trainer import render
     from trainer.cli.grade import run_grade
@@ -47,8 +48,14 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
     def run_once() -> None:
         out.rule(f"{challenge.id} · {datetime.now().strftime('%H:%M:%S')}")
         try:
-            # Recorded with report.source: a save during the run is graded next time.
-            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast)
+            # The logic first, in seconds; the speed only once it is right.
+            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast, quick=True, record=False)
+            if report.passed:
+                render.print_text(report, out)
+                out.print()
+                out.rule("every quick test passed: the full grade, speed included", style="dim")
+                # Recorded with report.source: a save during the run is graded next time.
+                report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast)
         except SolutionNotFound as missing:  # deleted between two saves: wait for the next
             out.print(f"[yellow]{escape(str(missing))}[/]; waiting for it to come back")
             last["passed"] = False

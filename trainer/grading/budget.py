@@ -55,15 +55,18 @@ import numpy as np
 
 from trainer import paths
 from trainer.grading.checks import GradeFailure
-from trainer.grading.proxy import describe_call, resolve
+from trainer.grading.proxy import REFERENCE_TIMEOUT_S, describe_call, resolve
 from trainer.report import Measurement
-from trainer.sandbox.client import CandidateFailure, StoredRef, Worker
+from trainer.sandbox.client import CandidateFailure, CpuCutoff, StoredRef, Worker
 
-# A candidate call is stopped once it has taken CUTOFF_FACTOR times its
-# budget (ratio x the reference's time), but never before MIN_CUTOFF_S.
+# A candidate call is stopped once it has used CUTOFF_FACTOR times its
+# budget (ratio x the reference's time) of CPU time, but never before
+# MIN_CUTOFF_S; a call that sleeps, after CUTOFF_WALL_FACTOR times that in
+# wall time. On the CPU clock a busy machine cannot cut a call short, so the
+# floor can be low: a call 20x over budget is stopped early in its first run.
 CUTOFF_FACTOR = 4.0
-MIN_CUTOFF_S = 1.0
-REFERENCE_TIMEOUT_S = 120.0
+MIN_CUTOFF_S = 0.05
+CUTOFF_WALL_FACTOR = 5.0
 # Timing stops early once every candidate run is this many times over budget.
 CLEARLY_OVER = 2.0
 # The least CPU time a call is taken to need (its transfer costs taken off).
@@ -211,7 +214,8 @@ class Budget:
                         if run == 0:
                             cutoff = max(MIN_CUTOFF_S, CUTOFF_FACTOR * ratio * _total(clock))
                     else:
-                        cand_result, clock = _timed_call(self._solution, cand_target, call, what, cutoff)
+                        cand_result, clock = _timed_call(self._solution, cand_target, call, what, cutoff,
+                                                         cpu_cutoff=True)
                         cand_calls.append(clock)
                 self._checked(check, cand_result, ref_result, call, run, what)
                 del ref_result, cand_result
@@ -226,7 +230,8 @@ class Budget:
             ref_median = statistics.median(_total(c) for c in ref_calls)
             m = Measurement("time", label, cutoff, ref_median, "s", cutoff / ref_median,
                             None if informational else ratio, None if informational else False,
-                            informational=informational, cut_off=True, note=f"stopped after {cutoff:.2g} s")
+                            informational=informational, cut_off=True,
+                            note=f"stopped after {cutoff:.2g} s of CPU time")
             self._record(m)
             if informational:
                 return m
@@ -368,10 +373,16 @@ def peak_memory(worker: Worker, name: str, call: Call, what: str, *, timeout: fl
     return result, max(0, probe.peak_resident_bytes() - base)
 
 
-def _timed_call(worker: Worker, target, call: Call, what: str, timeout: float) -> tuple[object, dict]:
-    """(result, the worker's CPU clock around the call) of one timed call."""
+def _timed_call(worker: Worker, target, call: Call, what: str, timeout: float, *,
+                cpu_cutoff: bool = False) -> tuple[object, dict]:
+    """(result, the worker's CPU clock around the call) of one timed call.
+
+    With `cpu_cutoff`, `timeout` is CPU seconds of the worker (CpuCutoff).
+    """
     clock: dict = {}
-    result = worker.call_raw(target, call.args, call.kwargs, what=what, timeout=timeout, clock=clock)["ok"]
+    cutoff = CpuCutoff(worker, timeout, CUTOFF_WALL_FACTOR * timeout + 1.0) if cpu_cutoff else None
+    result = worker.call_raw(target, call.args, call.kwargs, what=what, timeout=timeout, clock=clock,
+                             patience=cutoff)["ok"]
     return result, clock
 
 

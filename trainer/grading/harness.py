@@ -26,7 +26,7 @@ def _helper_spec(name: str, **spec) -> dict:
     return {"name": name, **spec}
 
 
-class _Marker:
+class Marker:
     """Stands for the harness helper `name` among a call's arguments; the worker builds the real object."""
 
     def __init__(self, name: str, **spec) -> None:
@@ -39,19 +39,19 @@ class _Marker:
         return f"<{self.spec['name']}>"
 
 
-def one_pass(items) -> _Marker:
+def one_pass(items) -> Marker:
     """An iterator over `items` (an array or a list) that can be read only once."""
-    return _Marker("one_pass", data=np.asarray(items) if not isinstance(items, list) else items)
+    return Marker("one_pass", data=np.asarray(items) if not isinstance(items, list) else items)
 
 
-def one_pass_range(n: int) -> _Marker:
+def one_pass_range(n: int) -> Marker:
     """A lazy one-pass iterator over the ints 0..n-1; nothing is materialised."""
-    return _Marker("one_pass_range", n=int(n))
+    return Marker("one_pass_range", n=int(n))
 
 
-def seeded_rng() -> _Marker:
+def seeded_rng() -> Marker:
     """Inside `solution.repeat(...)`: a fresh np.random.default_rng(seed) per repetition."""
-    return _Marker("seeded_rng")
+    return Marker("seeded_rng")
 
 
 class GraderMetric:

@@ -28,11 +28,14 @@ import pytest
 from trainer.grading.budget import Budget
 from trainer.grading.checks import GradeFailure
 from trainer.grading.proxy import SolutionProxy
-from trainer.report import CATEGORIES, Measurement, TestResult
+from trainer.grading.schedule import GATE_MESSAGE, STOP_MESSAGE, Schedule, Timeouts, category_rank, gated
+from trainer.report import CATEGORIES, Measurement, PrintedText, TestResult
 from trainer.sandbox.client import CandidateFailure, CandidateRaised, Confinement, ProtocolError, Worker
 from trainer.sandbox.limits import Limits
 
 _MEASUREMENT_KEY = "mltrainer_measurement"
+# A lane waits at most this long for the other lanes' tests before the performance tests.
+_GATE_TIMEOUT_S = 3600.0
 _NOT_RUN = "not run"
 
 
@@ -40,6 +43,7 @@ def pytest_addoption(parser) -> None:
     group = parser.getgroup("mltrainer")
     group.addoption("--mltrainer-run", help="the grading run's configuration (JSON), written by the engine")
     group.addoption("--mltrainer-events-fd", type=int, default=-1, help="file descriptor for events and results")
+    group.addoption("--mltrainer-lane", type=int, default=0, help="this process's lane of the run (0, 1, ...)")
 
 
 def pytest_configure(config) -> None:
@@ -50,11 +54,12 @@ def pytest_configure(config) -> None:
         _harden_process()
         with open(config.getoption("--mltrainer-run"), encoding="utf-8") as handle:
             config.stash[_RUN_KEY] = json.load(handle)
-        cpu = config.stash[_RUN_KEY].get("cpu")
-        if cpu is not None and hasattr(os, "sched_setaffinity"):
-            # The engine's choice (engine._CpuClaim); the workers inherit it
-            # and, confined, cannot change it.
-            os.sched_setaffinity(0, {int(cpu)})
+        cpus = config.stash[_RUN_KEY].get("cpus") or []
+        lane = config.getoption("--mltrainer-lane")
+        if lane < len(cpus) and cpus[lane] is not None and hasattr(os, "sched_setaffinity"):
+            # The engine's choice (engine._CpuClaim), one CPU per lane; the
+            # workers inherit it and, confined, cannot change it.
+            os.sched_setaffinity(0, {int(cpus[lane])})
         config.pluginmanager.register(_Collector(config), "mltrainer-collector")
 
 
@@ -91,7 +96,8 @@ class _Workers:
                                folder=run["workers"], hostile=True)
         self.reference = Worker(run["reference"], limits, label="reference", confinement=confinement,
                                 folder=run["workers"], hostile=False)
-        self.solution_timeouts: dict = {}
+        collector = config.pluginmanager.get_plugin("mltrainer-collector")
+        self.solution_timeouts = Timeouts(collector.schedule) if collector and collector.schedule else {}
         self._fresh_for: dict[str, str] = {}
         config.stash[_WORKERS_KEY] = self
 
@@ -133,7 +139,8 @@ def challenge(_mltrainer_workers):
 @pytest.fixture
 def solution(_mltrainer_workers, request) -> SolutionProxy:
     worker = _mltrainer_workers.fresh(_mltrainer_workers.solution, request.node.nodeid)
-    return SolutionProxy(worker, timeouts=_mltrainer_workers.solution_timeouts)
+    return SolutionProxy(worker, timeouts=_mltrainer_workers.solution_timeouts,
+                         reference=_mltrainer_workers.reference)
 
 
 @pytest.fixture
@@ -186,10 +193,10 @@ def _user_message(excinfo) -> tuple[str, str]:
     """(outcome, message) for an exception that ended a test."""
     exc = excinfo.value
     if isinstance(exc, CandidateFailure):
-        message = f"Your solution {exc.message}." if not exc.message.startswith("not run") else exc.message + "."
-        if exc.output.strip():
-            message += f"\nIt printed:\n{exc.output.rstrip()}"
-        return "failed", message
+        # What it printed is the test's output (_Collector), not part of the message.
+        if exc.message.startswith("not run"):   # after a timeout or a failed import: the test did not run
+            return "skipped", exc.message + "."
+        return "failed", f"Your solution {exc.message}."
     if isinstance(exc, CandidateRaised):
         where = f" (line {exc.remote_line} of your file)" if exc.remote_line else ""
         message = f"{exc.remote_what or 'your code'} raised {exc.remote_type}: {exc}{where}"
@@ -215,7 +222,11 @@ class _Collector:
         self.config = config
         self.results: dict[str, TestResult] = {}
         self.order: list[str] = []
+        self.mine: list[str] = []          # the tests this lane took
+        self.schedule: Schedule | None = None
         self.collect_errors: list[str] = []
+        # What the solution printed before a failure stopped its worker, by test.
+        self.printed: dict[str, PrintedText] = {}
         fd = config.getoption("--mltrainer-events-fd")
         self.events = os.fdopen(fd, "w", buffering=1) if fd is not None and fd >= 0 else None
 
@@ -228,14 +239,61 @@ class _Collector:
 
     @pytest.hookimpl(trylast=True)  # after -k / -m deselection
     def pytest_collection_modifyitems(self, items) -> None:
+        # Correctness first, performance last (schedule.py); within a
+        # category, the grader's order.
+        items.sort(key=lambda item: category_rank(_category(item)))
         for item in items:
             self.results[item.nodeid] = TestResult(
                 nodeid=item.nodeid, name=_test_name(item), category=_category(item), outcome=_NOT_RUN,
                 bonus=item.get_closest_marker("bonus") is not None)
             self.order.append(item.nodeid)
+        run = self.config.stash.get(_RUN_KEY, {})
+        pending = sum(1 for r in self.results.values() if self._gates(r))
+        self.schedule = Schedule(run.get("schedule"), pending=pending, fail_fast=bool(run.get("fail_fast")))
         self.emit(event="collected", count=len(items),
                   tests=[{"nodeid": n, "name": self.results[n].name, "category": self.results[n].category}
                          for n in self.order])
+
+    @staticmethod
+    def _gates(result: TestResult) -> bool:
+        """Whether the performance tests wait for this test to pass."""
+        return not result.bonus and not gated(result.category)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        """Run the tests this lane takes from the schedule, in order (see schedule.py)."""
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+        if session.config.option.collectonly:
+            return True
+        items = session.items
+        gate: bool | None = None
+        while not self.schedule.stopped():
+            index = self.schedule.take()
+            if index >= len(items):
+                return True
+            item = items[index]
+            result = self.results[item.nodeid]
+            self.mine.append(item.nodeid)
+            if gated(result.category):
+                if gate is None:
+                    gate = self.schedule.gate_open(timeout=_GATE_TIMEOUT_S)
+                if not gate:
+                    result.outcome, result.message = "skipped", GATE_MESSAGE
+                    self.emit(event="done", nodeid=item.nodeid, outcome=result.outcome, name=result.name)
+                    continue
+            nextitem = items[index + 1] if index + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            failed = result.outcome in ("failed", "error") and not result.bonus
+            self.schedule.finished(counts=self._gates(result), failed=failed)
+            if session.shouldfail or session.shouldstop:
+                break
+        # Stopped at a failure: what no lane took is reported here, each test by the lane that takes it.
+        while (index := self.schedule.take()) < len(items):
+            nodeid = items[index].nodeid
+            self.mine.append(nodeid)
+            self.results[nodeid].outcome, self.results[nodeid].message = "skipped", STOP_MESSAGE
+        return True
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -252,6 +310,9 @@ class _Collector:
         result = self.results.get(item.nodeid)
         if result is None:
             return
+        if call.excinfo is not None and isinstance(call.excinfo.value, CandidateFailure):
+            # Taken from the worker when it was stopped: the test's output, first part.
+            self.printed.setdefault(item.nodeid, PrintedText()).add(call.excinfo.value.output)
         if call.when == "call":
             result.duration_s = call.duration
             if report.passed and result.outcome == _NOT_RUN:
@@ -274,15 +335,23 @@ class _Collector:
             return
         result.measurements = [Measurement(**value) for key, value in report.user_properties
                                if key == _MEASUREMENT_KEY]
+        # The rest of what the solution printed during the test (the worker
+        # keeps what workers stopped or restarted meanwhile printed); never
+        # the reference's output.
+        printed = self.printed.pop(report.nodeid, None) or PrintedText()
+        workers = self.config.stash.get(_WORKERS_KEY, None)
+        if workers is not None:
+            printed.add(workers.solution.output_excerpt())
+        result.output = printed.text()
         self.emit(event="done", nodeid=report.nodeid, outcome=result.outcome, name=result.name)
 
     @pytest.hookimpl(trylast=True)  # after the session fixtures stopped the workers
     def pytest_sessionfinish(self, session, exitstatus) -> None:
-        for result in self.results.values():
-            if result.outcome == _NOT_RUN:  # e.g. after -x stopped the run
-                result.outcome = "skipped"
-                result.message = "not run: grading stopped at the first failure"
+        mine = set(self.mine)
+        for nodeid in mine:
+            if self.results[nodeid].outcome == _NOT_RUN:  # interrupted
+                self.results[nodeid].outcome, self.results[nodeid].message = "skipped", STOP_MESSAGE
         workers = self.config.stash.get(_WORKERS_KEY, None)
-        self.emit(event="results", tests=[asdict(self.results[n]) for n in self.order],
+        self.emit(event="results", tests=[asdict(self.results[n]) for n in self.order if n in mine],
                   collect_errors=self.collect_errors, exitstatus=int(exitstatus),
                   isolation=workers.isolation() if workers is not None else "")

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainer.sandbox.client import CandidateFailure, RemoteMethod, Worker
+from trainer.grading import harness
+from trainer.sandbox.client import CandidateFailure, Patience, ProtocolError, RemoteMethod, Worker
 
-# After this many timeouts of one function in a run, further calls to it fail
-# at once instead of each waiting for its own timeout.
-MAX_TIMEOUTS_PER_NAME = 2
+# How long a solution's call may take, unless the grader sets a timeout: any
+# call PATIENCE_FIRST_S; one that takes longer, PATIENCE_FACTOR times the
+# reference's CPU time on the same input + PATIENCE_FIRST_S (docs/authoring.md).
+# A hang on a small input is known within seconds, a correct solution many
+# times slower than the reference still finishes, and its speed is the
+# performance tests' business.
+PATIENCE_FIRST_S = 1.0
+PATIENCE_FACTOR = 10.0
+# The reference's own calls are trusted to finish; this only bounds a bug.
+REFERENCE_TIMEOUT_S = 120.0
 
 
 def describe_value(value) -> str:
@@ -44,10 +52,13 @@ def resolve(name, target=None) -> tuple:
 class SolutionProxy:
     """`solution.kmeans(X, 3)` calls the function in the worker and returns its result."""
 
-    def __init__(self, worker: Worker, *, timeout: float | None = None, timeouts: dict | None = None) -> None:
+    def __init__(self, worker: Worker, *, timeout: float | None = None, timeouts: dict | None = None,
+                 reference: Worker | None = None) -> None:
         self._worker = worker
         self._timeout = timeout
+        # The functions that timed out in this run, and how (shared by the run's proxies).
         self._timeouts = timeouts if timeouts is not None else {}
+        self._reference = reference
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
@@ -55,28 +66,66 @@ class SolutionProxy:
         return RemoteFunction(self, name)
 
     def with_timeout(self, seconds: float) -> "SolutionProxy":
-        """The same solution, with a different per-call timeout."""
-        return SolutionProxy(self._worker, timeout=seconds, timeouts=self._timeouts)
+        """The same solution, with a fixed per-call timeout instead of one derived from the reference."""
+        return SolutionProxy(self._worker, timeout=seconds, timeouts=self._timeouts, reference=self._reference)
 
-    def _invoke(self, name: str, args, kwargs):
-        if self._timeouts.get(name, 0) >= MAX_TIMEOUTS_PER_NAME:
-            raise CandidateFailure("timeout", f"not run: {name}() already timed out "
-                                              f"{MAX_TIMEOUTS_PER_NAME} times in this grading run")
+    def _patience(self, replay) -> Patience | None:
+        """The timeout of a call without a fixed one: derived from the reference's time on its input."""
+        if self._timeout is not None:
+            return None
+
+        def measure() -> float | None:
+            if self._reference is None:
+                return None
+            clock: dict = {}
+            try:
+                replay(self._reference, clock)
+            except (CandidateFailure, ProtocolError):
+                return None
+            except Exception:   # the reference raised, as the task says it should for this input
+                pass
+            return clock["end"] - clock["start"] if "end" in clock else None
+
+        return Patience(measure, first=PATIENCE_FIRST_S, factor=PATIENCE_FACTOR,
+                        fallback=self._worker.limits.call_timeout)
+
+    def _guarded(self, name: str, call):
+        """Run `call()`; after a timeout of `name`, its later calls in the run are not run."""
+        if name in self._timeouts:
+            raise CandidateFailure("not_run", f"not run: {name}() {self._timeouts[name]} in an earlier test, "
+                                              "so its other tests would only wait as long")
         try:
-            return self._worker.call(name, args, kwargs, what=describe_call(name, args, kwargs),
-                                     timeout=self._timeout)
+            return call()
         except CandidateFailure as exc:
             if exc.kind == "timeout":
-                self._timeouts[name] = self._timeouts.get(name, 0) + 1
+                self._timeouts[name] = exc.message.split(" while ")[0].split(" (")[0]
             raise
+
+    def _invoke(self, name: str, args, kwargs):
+        what = describe_call(name, args, kwargs)
+        replayable = _replayable((args, kwargs))
+
+        def replay(reference: Worker, clock: dict):
+            if replayable:
+                reference.call_raw(name, args, kwargs, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock)
+
+        return self._guarded(name, lambda: self._worker.call(
+            name, args, kwargs, what=what, timeout=self._timeout, patience=self._patience(replay)))
 
     def repeat(self, name, seeds, args=(), kwargs=None, *, timeout: float | None = None) -> list:
         """Call `name` once per seed inside the worker; `seeded_rng()` markers get each seed."""
         target, label = resolve(name)
         seeds = list(seeds)
-        return self._worker.repeat(target, seeds, args, kwargs,
-                                   what=f"{describe_call(label, args, kwargs)} x{len(seeds)} seeds",
-                                   timeout=timeout or self._timeout)
+        what = f"{describe_call(label, args, kwargs)} x{len(seeds)} seeds"
+        replayable = isinstance(target, str) and _replayable((args, kwargs))
+
+        def replay(reference: Worker, clock: dict):
+            if replayable:
+                reference.repeat(target, seeds, args, kwargs, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock)
+
+        proxy = self if timeout is None else self.with_timeout(timeout)
+        return self._guarded(label, lambda: self._worker.repeat(
+            target, seeds, args, kwargs, what=what, timeout=proxy._timeout, patience=proxy._patience(replay)))
 
     def peak_memory(self, name: str, *args, **kwargs) -> tuple:
         """(result, peak bytes the call needed), measured from outside in a freshly started worker.
@@ -99,8 +148,16 @@ class SolutionProxy:
         candidate modify them; this returns the worker's view of them.
         """
         target, label = resolve(name)
-        reply = self._worker.call_raw(target, args, kwargs, what=describe_call(label, args, kwargs),
-                                      timeout=self._timeout, return_inputs=True)
+        what = describe_call(label, args, kwargs)
+        replayable = isinstance(target, str) and _replayable((args, kwargs))
+
+        def replay(reference: Worker, clock: dict):
+            if replayable:
+                reference.call_raw(target, args, kwargs, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock)
+
+        reply = self._guarded(label, lambda: self._worker.call_raw(
+            target, args, kwargs, what=what, timeout=self._timeout, return_inputs=True,
+            patience=self._patience(replay)))
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])
 
     def global_rng_state(self) -> str:
@@ -114,6 +171,21 @@ class SolutionProxy:
     def output(self) -> str:
         """What the solution printed since the last look."""
         return self._worker.output_excerpt()
+
+
+_DATA = (np.ndarray, np.generic, np.random.Generator, harness.Marker, int, float, complex, str, bytes, bool,
+         type(None))
+
+
+def _replayable(value, depth: int = 0) -> bool:
+    """Whether a call's arguments are data the reference can be given too (no objects of a worker)."""
+    if depth > 20:
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(_replayable(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(_replayable(v, depth + 1) for v in value.values())
+    return isinstance(value, _DATA)
 
 
 class RemoteFunction:

@@ -17,6 +17,7 @@ trusted reference's replies are believed about their own CPU time).
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import select
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trainer.report import PrintedText
 from trainer.sandbox import protocol
 from trainer.sandbox.limits import FORBIDDEN_IMPORTS, Limits
 
@@ -403,6 +405,90 @@ def reap_strays(keep: set[int]) -> None:
                 pass
 
 
+class Patience:
+    """How long a call may take when that depends on how long the reference takes on the same input.
+
+    A call first gets `first` seconds. Most calls finish well within them
+    and cost nothing more. One that has not replied by then is measured
+    against the reference: `measure()` runs the reference on the same input
+    (while the call goes on) and returns its CPU seconds, or None when it
+    cannot (the input holds objects of the solution's worker); the call
+    then has until `factor` x that + `first` seconds after it began (without
+    a reference time: `fallback` seconds).
+    """
+
+    def __init__(self, measure, *, first: float, factor: float, fallback: float) -> None:
+        self._measure = measure
+        self.first = first
+        self.factor = factor
+        self.fallback = fallback
+        self.start = 0.0
+        self.deadline = 0.0
+        self.timeout = first
+        self.extended = False
+        self.why = ""
+
+    def begin(self, start: float) -> None:
+        self.start = start
+        self.deadline = start + self.first
+        self.timeout = self.first
+        self.extended = False
+        self.why = ""
+
+    def extend(self) -> bool:
+        """Set the final deadline (once); whether it is later than the first one."""
+        if self.extended:
+            return False
+        self.extended = True
+        reference = self._measure()
+        if reference is None:
+            self.timeout = max(self.first, self.fallback)
+            self.why = "the longest a call may take"
+        else:
+            self.timeout = self.first + self.factor * reference
+            self.why = (f"{self.factor:g}x the reference's {reference:.2g} s on the same input "
+                        f"+ {self.first:g} s")
+        self.deadline = self.start + self.timeout
+        return self.deadline > time.monotonic()
+
+
+class CpuCutoff:
+    """A timed call's cutoff on the worker's CPU clock, so that a busy machine cannot cut a call short.
+
+    The call is stopped once the worker has used `limit` CPU seconds on it
+    (every thread counts), or after `wall_cap` seconds of wall time whatever
+    it used (a call that sleeps). Used like `Patience`: the wall deadline is
+    moved on for as long as the CPU clock has not reached the limit.
+    """
+
+    def __init__(self, worker: "Worker", limit: float, wall_cap: float) -> None:
+        self._worker = worker
+        self.limit = limit
+        self.wall_cap = max(wall_cap, limit)
+        self.first = limit
+        self.start = self.deadline = self._cpu0 = 0.0
+        self.timeout = limit
+        self.extended = False
+        self.why = ""
+
+    def begin(self, start: float) -> None:
+        self.start = start
+        self._cpu0 = self._worker.cpu_seconds()
+        self.deadline = start + self.limit
+        self.extended = False
+
+    def extend(self) -> bool:
+        now = time.monotonic()
+        used = self._worker.cpu_seconds() - self._cpu0
+        if used >= self.limit or now - self.start >= self.wall_cap:
+            self.timeout = now - self.start
+            self.why = f"{used:.2g} s of CPU time, the cutoff being {self.limit:.2g} s"
+            return False
+        self.extended = True
+        self.deadline = min(self.start + self.wall_cap, now + max(0.005, self.limit - used))
+        return True
+
+
 class Worker:
     """One sandboxed worker process for one solution file.
 
@@ -435,6 +521,9 @@ class Worker:
         self.services: dict[int, object] = {}
         self._output_path: Path | None = None
         self._output_seen = 0
+        # What stopped workers printed that no excerpt took yet (a restart
+        # for a timing, a kill): kept, bounded, for the next excerpt.
+        self._output_kept = PrintedText()
         self._next_id = 0
         self._loaded = False
         self._threads = 1
@@ -552,6 +641,7 @@ class Worker:
                     pass
         self._send_fd = self._recv_fd = self._service_fd = self._answer_fd = -1
         if self._dir:
+            self._read_output(self._output_kept)   # the file goes with the folder
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
         if self.probe is not None:
@@ -585,32 +675,35 @@ class Worker:
             return
         self._import({"op": "reset"})
 
-    def call(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None) -> object:
-        return self.call_raw(target, args, kwargs, what=what, timeout=timeout)["ok"]
+    def call(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
+             patience: "Patience | None" = None) -> object:
+        return self.call_raw(target, args, kwargs, what=what, timeout=timeout, patience=patience)["ok"]
 
     def call_raw(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
-                 return_inputs: bool = False, clock: dict | None = None) -> dict:
+                 return_inputs: bool = False, clock: dict | None = None,
+                 patience: "Patience | CpuCutoff | None" = None) -> dict:
         """The reply of one call; `clock`, when given, receives the worker's CPU clock around it.
 
         clock["start"] before the request is sent and ["end"] once the reply
         is in and the worker is idle again (seconds of the worker's CPU, read
         from the kernel), and ["reported"], what the worker says its thread's
         clock read when it had the request and when it began the reply: true
-        of a trusted worker only.
+        of a trusted worker only. `patience`, when given, decides the
+        timeout instead of `timeout` (see `Patience`).
         """
         self.ensure_started()
         message = {"op": "call", "target": target, "args": _as_args(args), "kwargs": _as_kwargs(kwargs),
                    "what": what, "return_inputs": return_inputs}
-        reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock)
+        reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience)
         self._expect_ok(reply, what)
         return reply
 
     def repeat(self, target, seeds, args=(), kwargs=None, *, what: str = "the call",
-               timeout: float | None = None) -> list:
+               timeout: float | None = None, patience: "Patience | None" = None, clock: dict | None = None) -> list:
         self.ensure_started()
         message = {"op": "repeat", "target": target, "seeds": [int(s) for s in seeds],
                    "args": _as_args(args), "kwargs": _as_kwargs(kwargs), "what": what}
-        reply = self._request(message, timeout or self.limits.call_timeout, what)
+        reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience)
         self._expect_ok(reply, what)
         if not isinstance(reply["ok"], list) or len(reply["ok"]) != len(seeds):
             self._bad_reply(what, "a repeated call must return one result per seed")
@@ -637,16 +730,29 @@ class Worker:
         """CPU time the worker process has used so far, all threads, read from the kernel."""
         return self.probe.cpu_seconds() if self.probe is not None else 0.0
 
-    def output_excerpt(self, limit: int = 2000) -> str:
-        """What the solution printed since the last excerpt (at most `limit` chars)."""
-        if self._output_path is None or not self._output_path.exists():
-            return ""
-        with open(self._output_path, "rb") as handle:
-            handle.seek(self._output_seen)
-            data = handle.read(limit + 1)
-            self._output_seen = handle.seek(0, os.SEEK_END)
-        text = data[:limit].decode("utf-8", "replace")
-        return text + ("\n... (output truncated)" if len(data) > limit else "")
+    def output_excerpt(self) -> str:
+        """What the solution printed since the last excerpt, in this worker and in any stopped since.
+
+        All of it, or its head and tail with what was left out counted
+        (`trainer.report.PrintedText`); raw (the report makes it inert).
+        """
+        printed, self._output_kept = self._output_kept, PrintedText()
+        return self._read_output(printed).text()
+
+    def _read_output(self, into: PrintedText) -> PrintedText:
+        """Add what this worker printed since the last look to `into`, a piece at a time."""
+        if self._output_path is None:
+            return into
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        try:
+            with open(self._output_path, "rb") as handle:
+                handle.seek(self._output_seen)
+                while chunk := handle.read(1 << 20):
+                    into.add(decoder.decode(chunk))
+                self._output_seen = handle.tell()
+        except OSError:
+            return into
+        return into.add(decoder.decode(b"", final=True))
 
     # transport -------------------------------------------------------------
     def _expect_ok(self, reply: dict, what: str) -> None:
@@ -689,8 +795,12 @@ class Worker:
             raise ProtocolError(str(reply["protocol_error"])[:2000])
         self._bad_reply(what, "a reply that is neither a result nor an error")
 
-    def _request(self, message: dict, timeout: float, what: str, clock: dict | None = None) -> dict:
+    def _request(self, message: dict, timeout: float, what: str, clock: dict | None = None,
+                 patience: "Patience | None" = None) -> dict:
         start = time.monotonic()
+        if patience is not None:
+            patience.begin(start)
+            timeout = patience.first
         deadline = start + timeout
         self._next_id += 1
         message["id"] = self._next_id
@@ -698,7 +808,8 @@ class Worker:
         if clock is not None:
             clock["start"] = self.cpu_seconds()
         self._send(chunks, deadline, timeout, what)
-        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._next_id)
+        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._next_id,
+                              patience=patience)
         if self._loaded:
             self._after_call(what)
         if clock is not None:   # after the thread check: a thread finishing late still counts
@@ -786,9 +897,16 @@ class Worker:
         if self._loaded:
             self._check_disk(what)
 
-    def _receive(self, deadline: float, final: float, what: str, timeout: float, *, expect_id) -> dict:
-        """One reply: its 8-byte length by `deadline`, all of it by `final` (both absolute)."""
-        head = self._read(8, deadline, timeout, what)
+    def _receive(self, deadline: float, final: float, what: str, timeout: float, *, expect_id,
+                 patience: "Patience | None" = None) -> dict:
+        """One reply: its 8-byte length by `deadline`, all of it by `final` (both absolute).
+
+        With `patience`, a reply not begun by `deadline` is waited for until
+        the deadline the patience then sets (once).
+        """
+        head = self._read(8, deadline, timeout, what, patience=patience)
+        if patience is not None and patience.extended:
+            final = patience.deadline + _REPLY_GRACE_S
         (total,) = struct.unpack("<Q", head)
         cap = (int(self.limits.reply_mb) << 20) + _MAX_REPLY_HEADER
         if total > cap:
@@ -822,7 +940,8 @@ class Worker:
         raise CandidateFailure("bad_reply", f"sent a malformed reply {_while(what)} ({detail[:200]}); "
                                             "a solution must not write to the grader's channel", output)
 
-    def _read(self, size: int, until: float, timeout: float, what: str) -> bytearray:
+    def _read(self, size: int, until: float, timeout: float, what: str,
+              patience: "Patience | None" = None) -> bytearray:
         """`size` bytes of a reply by `until`, serving the worker's requests to the grader meanwhile."""
         buf = bytearray(size)
         view = memoryview(buf)
@@ -831,7 +950,11 @@ class Worker:
         while got < size:
             remaining = until - time.monotonic()
             if remaining <= 0:
-                self._timed_out(timeout, what)
+                if patience is not None and got == 0 and patience.extend():
+                    until = patience.deadline
+                    continue
+                self._timed_out(patience.timeout if patience is not None else timeout, what,
+                                patience.why if patience is not None else "")
             readable, _, _ = select.select(watched, [], [], min(remaining, _WATCH_INTERVAL_S))
             if not readable:
                 self._watch(what)
@@ -901,9 +1024,10 @@ class Worker:
             self._bad_reply(what, "closed its channel to the grader")
         self._died(what)
 
-    def _timed_out(self, timeout: float, what: str):
+    def _timed_out(self, timeout: float, what: str, why: str = ""):
         output = self._stop_for_output()
-        raise CandidateFailure("timeout", f"timed out after {timeout:.3g} s {_while(what)}", output)
+        raise CandidateFailure("timeout", f"timed out after {timeout:.3g} s {_while(what)}"
+                                          + (f" ({why})" if why else ""), output)
 
     def _died(self, what: str):
         proc = self.proc

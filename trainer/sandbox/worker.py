@@ -136,6 +136,9 @@ def main(argv: list[str]) -> int:
     import numpy as np
 
     sys.meta_path.insert(0, _BlockImports(config.get("blocked_imports", ())))
+    # What a solution prints is shown under its test: a line printed just
+    # before a crash or os._exit must reach the output file too.
+    sys.stdout.reconfigure(line_buffering=True)
     server = _Server(np, protocol, request_fd, response_fd)
     services = config.get("services")
     server.services = (int(services[0]), int(services[1])) if services else None

@@ -1,8 +1,9 @@
 """Grade results: tests grouped by category, messages, and time bars per timed test.
 
-Names, messages, issues and the error are the candidate's text: each is shown
-as `Content` built from plain strings (never `Content.from_markup`), so
-`[b]` or `[@click=...]` in them is text, not markup or an action.
+Names, messages, issues, the error and what the solution printed are the
+candidate's text: each is shown as `Content` built from plain strings (never
+`Content.from_markup`), so `[b]` or `[@click=...]` in them is text, not
+markup or an action.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
+from trainer.render import shows_output
 from trainer.tui.messages import OpenChallenge, OpenCompare
 from trainer.tui.screens.base import TrainerScreen
 from trainer.tui.theme import OUTCOME_MARK, summary_line
@@ -104,6 +106,9 @@ class ResultsScreen(TrainerScreen):
             else:
                 rows.append(Static(Content.styled(f"{m.label}: {m.summary()}", "$text-muted"),
                                    classes="test-message"))
+        if shows_output(test):
+            rows.append(Static(Content.styled("It printed:", "$text-muted"), classes="test-message"))
+            rows.append(Static(Content(test.output.strip("\n")), classes="test-output"))
         return rows
 
     def action_back(self) -> None:

@@ -1,0 +1,180 @@
+"""How long a learner waits for a verdict, beside the floor: a pytest run of one numpy test.
+
+    python benchmarks/latency.py [--repeats 5] [--only kmeans softmax] [--skip hang slow]
+
+On an idle machine, for every bundled challenge, medians of `--repeats` runs:
+
+- floor: `python -m pytest -q` on a file with one numpy test, in this virtualenv
+  (with whatever pytest plugins it has installed);
+- full: a full grade of the reference, split into the performance phase (from
+  the first performance test's start to the last one's end: what the budgets
+  spend running candidate and reference) and the rest; target: rest <= 3x floor;
+- quick: `--quick` (everything but performance); target: <= 2x floor;
+- hang: a solution whose every public function spins forever; target: <= 15 s;
+- slow: a solution 20x over its time budget (each public function does its
+  work 20 x ratio times over), graded on the time-budget tests only,
+  beside the reference on the same tests; target: <= 3x the reference's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trainer.catalog import load_catalog  # noqa: E402
+from trainer.engine import grade  # noqa: E402
+
+FLOOR_TEST = "import numpy as np\n\n\ndef test_one():\n    assert np.allclose(np.ones(3).sum(), 3.0)\n"
+SECTIONS = ("full", "quick", "hang", "slow")
+
+
+def floor(repeats: int, folder: Path) -> float:
+    test = folder / "test_one.py"
+    test.write_text(FLOOR_TEST)
+    times = []
+    for _ in range(repeats):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)], cwd=folder,
+                       check=True, stdout=subprocess.DEVNULL)
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+def timed_grade(challenge, path, **options):
+    events = []
+    started = time.monotonic()
+    report = grade(challenge, path, on_event=lambda e: events.append((time.monotonic() - started, e)), **options)
+    return time.monotonic() - started, report, events
+
+
+def performance_phase(report, events) -> float:
+    perf = {t.nodeid for t in report.tests if t.category == "performance"}
+    starts = [t for t, e in events if e.get("event") == "start" and e.get("nodeid") in perf]
+    ends = [t for t, e in events if e.get("event") == "done" and e.get("nodeid") in perf]
+    return max(ends) - min(starts) if starts and ends else 0.0
+
+
+def spinning(source: str, body: str) -> str:
+    """The source with `body` run around every public function and method (outermost call only for `slow`)."""
+    tree = ast.parse(source)
+    wrapper = ast.parse(body).body
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (not node.name.startswith("_") or node.name in ("__init__", "__call__")):
+            inner = ast.FunctionDef(name="_inner", args=node.args, body=node.body, decorator_list=[],
+                                    returns=None, type_comment=None, type_params=[])
+            node.body = [inner] + [ast.parse(ast.unparse(stmt)).body[0] for stmt in wrapper]
+    header = "_depth = [0]\n"
+    return header + ast.unparse(ast.fix_missing_locations(tree))
+
+
+HANG = "while True:\n    pass"
+
+
+def slow_body(factor: float) -> str:
+    """The call, then (outermost calls only) the same work factor - 1 more times: factor x its time."""
+    return f"""
+_depth[0] += 1
+try:
+    _r = _inner(*__args__, **__kwargs__)
+    if _depth[0] == 1:
+        for _ in range({int(round(factor))} - 1):
+            _inner(*__args__, **__kwargs__)
+    return _r
+finally:
+    _depth[0] -= 1
+"""
+
+
+def with_varargs(source: str) -> str:
+    """Calls of `_inner` pass the function's own parameters (the wrapper body names them generically)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.body and isinstance(node.body[0], ast.FunctionDef) \
+                and node.body[0].name == "_inner":
+            a = node.args
+            positional = [ast.Name(p.arg) for p in a.posonlyargs + a.args]
+            if a.vararg:
+                positional.append(ast.Starred(ast.Name(a.vararg.arg)))
+            keywords = [ast.keyword(arg=p.arg, value=ast.Name(p.arg)) for p in a.kwonlyargs]
+            if a.kwarg:
+                keywords.append(ast.keyword(arg=None, value=ast.Name(a.kwarg.arg)))
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "_inner":
+                    call.args, call.keywords = positional, keywords
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", nargs="+", default=None, help="challenge ids")
+    parser.add_argument("--skip", nargs="+", choices=SECTIONS, default=[])
+    args = parser.parse_args()
+    catalog = [c for c in load_catalog() if not args.only or c.id in args.only]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        base = floor(args.repeats, folder)
+        print(f"floor (pytest, one numpy test, this venv): {base:.2f} s   median of {args.repeats}\n")
+        print(f"{'challenge':12s} {'full':>6s} {'perf':>6s} {'rest':>6s} {'rest/fl':>7s} {'quick':>6s} "
+              f"{'q/fl':>5s} {'hang':>6s} {'slow':>6s} {'budget':>6s} {'s/b':>5s}")
+        for challenge in catalog:
+            row = {}
+            if "full" not in args.skip:
+                runs = [timed_grade(challenge, challenge.reference_path) for _ in range(args.repeats)]
+                row["full"] = statistics.median(r[0] for r in runs)
+                row["perf"] = statistics.median(performance_phase(r[1], r[2]) for r in runs)
+                row["rest"] = statistics.median(r[0] - performance_phase(r[1], r[2]) for r in runs)
+                assert all(r[1].passed for r in runs), f"{challenge.id}: the reference did not pass"
+            if "quick" not in args.skip:
+                row["quick"] = statistics.median(timed_grade(challenge, challenge.reference_path, quick=True)[0]
+                                                 for _ in range(args.repeats))
+            source = challenge.reference_path.read_text(encoding="utf-8")
+            if "hang" not in args.skip:
+                hang = folder / f"{challenge.id}.py"
+                hang.write_text(spinning(source, HANG))
+                row["hang"] = statistics.median(timed_grade(challenge, hang)[0] for _ in range(args.repeats))
+            if "slow" not in args.skip:
+                _, full, _ = timed_grade(challenge, challenge.reference_path)
+                budgeted = sorted({t.nodeid.split("::")[-1].split("[")[0] for t in full.tests
+                                   if any(m.kind == "time" and not m.informational for m in t.measurements)})
+                if budgeted:
+                    ratio = float(challenge.budgets.get("time", 3.0))
+                    slow = folder / "slow" / f"{challenge.id}.py"
+                    slow.parent.mkdir(exist_ok=True)
+                    body = slow_body(20 * ratio).replace("*__args__, **__kwargs__", "")
+                    slow.write_text(with_varargs(spinning(source, body)))
+                    keyword = " or ".join(budgeted)
+                    ref_runs = [timed_grade(challenge, challenge.reference_path, keyword=keyword)
+                                for _ in range(args.repeats)]
+                    slow_runs = [timed_grade(challenge, slow, keyword=keyword) for _ in range(args.repeats)]
+                    assert all(r[1].status == "failed" for r in slow_runs), f"{challenge.id}: the slow one passed"
+                    row["budget"] = statistics.median(performance_phase(r[1], r[2]) for r in ref_runs)
+                    row["slow"] = statistics.median(performance_phase(r[1], r[2]) for r in slow_runs)
+
+            def cell(key, width=6, fmt="{:.2f}"):
+                return (fmt.format(row[key]) if key in row else "-").rjust(width)
+            row_ratio = {}
+            if "rest" in row:
+                row_ratio["rest/fl"] = row["rest"] / base
+            if "quick" in row:
+                row_ratio["q/fl"] = row["quick"] / base
+            if "slow" in row and row.get("budget"):
+                row_ratio["s/b"] = row["slow"] / row["budget"]
+            row.update(row_ratio)
+            print(f"{challenge.id:12s} {cell('full')} {cell('perf')} {cell('rest')} {cell('rest/fl', 7, '{:.1f}x')} "
+                  f"{cell('quick')} {cell('q/fl', 5, '{:.1f}x')} {cell('hang')} {cell('slow')} {cell('budget')} "
+                  f"{cell('s/b', 5, '{:.1f}x')}", flush=True)
+        print("\ntargets: rest <= 3x floor, quick <= 2x floor, hang <= 15 s, slow <= 3x budget")
+
+
+if __name__ == "__main__":
+    main()
