@@ -2,8 +2,9 @@
 
 Run by `mltrainer check` (for challenge authors) and the project's tests. The
 stub renders at every level, parses and defines the required names; the
-reference passes the pre-run checks (`trainer.precheck`) and its grader; the
-untouched stub fails the grader. (Known-buggy variants live in the
+reference passes the pre-run checks (`trainer.precheck`) and its grader, and
+reproduces every example of the challenge (`trainer.examples`, run in the
+sandbox as `mltrainer try` runs them); the untouched stub fails the grader. (Known-buggy variants live in the
 repository's tests.) Not to be confused with `trainer.precheck`, the checks
 of one solution file before it runs, or `trainer.grading.checks`, the
 graders' assertions.
@@ -34,11 +35,31 @@ def stub_problems(challenge: Challenge, levels=LEVELS) -> list[str]:
     return problems
 
 
+def example_problems(challenge: Challenge) -> list[str]:
+    """Every example of the challenge that its reference does not reproduce, with why."""
+    from trainer.examples import TryReport, run_examples
+    if not challenge.examples:
+        return []
+    report = TryReport(challenge.id, str(challenge.reference_path))
+    run_examples(challenge, challenge.reference_path, list(challenge.examples), report)
+    if report.error:
+        return [f"the reference cannot run the examples: {report.error}"]
+    return [f"example {outcome.example.text}: the reference {_example_failure(outcome)}"
+            for outcome in report.outcomes if not outcome.ok]
+
+
+def _example_failure(outcome) -> str:
+    if outcome.status == "mismatch":
+        return f"returns {outcome.got} ({outcome.why}); the example expects {outcome.expected}"
+    return f"fails: {outcome.why}"
+
+
 def check_challenge(challenge: Challenge, levels=LEVELS, *, run_graders: bool = True) -> list[str]:
     """Every broken invariant of `challenge`, as readable lines (empty when all hold)."""
     problems = stub_problems(challenge, levels)
     if problems or not run_graders:
         return problems
+    problems += example_problems(challenge)
     reference = grade(challenge, challenge.reference_path)
     if not reference.passed:
         failing = [f"{t.name}: {t.message.splitlines()[0] if t.message else t.outcome}"

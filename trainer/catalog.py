@@ -52,6 +52,8 @@ class Challenge:
     points: dict = field(default_factory=dict)
     limits: dict = field(default_factory=dict)
     extra_facts: dict = field(default_factory=dict)
+    #: Visible examples (trainer.examples.Example): shown by `show`, run by `try` and by the stub's `__main__`.
+    examples: tuple = ()
     folder: Path = Path()
     root: Path = Path()
 
@@ -84,7 +86,9 @@ class Challenge:
                                  trim_blocks=True, lstrip_blocks=True, autoescape=False)
         try:
             template = env.from_string(self.stub_path.read_text(encoding="utf-8"))
-            return template.render(level=level, challenge=self)
+            from trainer.examples import stub_main_block
+            return template.render(level=level, challenge=self,
+                                   examples_main=stub_main_block(self.id, self.examples))
         except jinja2.TemplateSyntaxError as exc:
             raise InvalidChallenge(self.stub_path, exc.lineno, f"template error: {exc.message}") from None
         except jinja2.TemplateError as exc:
@@ -156,8 +160,10 @@ def _line(node) -> int | None:
 
 _KNOWN_FIELDS = {
     "id", "title", "difficulty", "topics", "minutes", "summary", "description", "api", "allowed_imports",
-    "hints", "follow_ups", "budgets", "points", "limits", "extra_facts",
+    "hints", "follow_ups", "budgets", "points", "limits", "extra_facts", "examples",
 }
+MAX_EXAMPLES = 4
+_EXAMPLE_KEYS = ("call", "expected", "raises", "note", "tolerance")
 
 
 def load_challenge(folder: Path, root: Path) -> Challenge:
@@ -257,6 +263,7 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
         points=points,
         limits=limits,
         extra_facts={str(k): v for k, v in extra.items()},
+        examples=_examples(fields, text, api),
         folder=folder,
         root=root,
     )
@@ -265,6 +272,94 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
         if not file.is_file():
             raise InvalidChallenge(path, None, f"the {what} is missing: expected {file}")
     return challenge
+
+
+def _examples(fields: _Fields, text: str, api: list[ApiName]) -> tuple:
+    """The `examples:` of a challenge, each call and value checked (trainer.examples), errors at their line."""
+    node = fields.nodes.get("examples")
+    if node is None or fields.values.get("examples") is None:
+        return ()
+    import yaml
+    from trainer.examples import DEFAULT_ATOL, DEFAULT_RTOL, ExampleSyntaxError, make_example
+
+    if not isinstance(node, yaml.SequenceNode) or not isinstance(fields.values["examples"], list):
+        fields.fail("examples", "examples must be a list of {call, expected} entries")
+    if len(node.value) > MAX_EXAMPLES:
+        fields.fail("examples", f"at most {MAX_EXAMPLES} examples (they are shown with the task): "
+                                f"this has {len(node.value)}")
+    names = [a.name for a in api]
+    examples = []
+    for entry in node.value:
+        if not isinstance(entry, yaml.MappingNode):
+            raise InvalidChallenge(fields.path, _line(entry), "each example is a mapping with call: and expected:")
+        parts = {key.value: (key, value) for key, value in entry.value}
+        unknown = set(parts) - set(_EXAMPLE_KEYS)
+        if unknown:
+            raise InvalidChallenge(fields.path, _line(parts[sorted(unknown)[0]][0]),
+                                   f"unknown key(s) in an example: {', '.join(sorted(unknown))} "
+                                   f"(known: {', '.join(_EXAMPLE_KEYS)})")
+        if "call" not in parts:
+            raise InvalidChallenge(fields.path, _line(entry), "an example needs a call: (a call of "
+                                                             f"{' or '.join(names)})")
+        if "expected" in parts and "raises" in parts:
+            raise InvalidChallenge(fields.path, _line(parts["raises"][0]),
+                                   "an example has expected: or raises:, not both")
+        if "expected" not in parts and "raises" not in parts:
+            raise InvalidChallenge(fields.path, _line(entry), "an example needs expected: (the value the call "
+                                                             "returns) or raises: (the exception it raises)")
+        strings = {key: _source_text(value, text) for key, (_, value) in parts.items() if key != "tolerance"}
+        for key, value in strings.items():
+            if value is None:
+                raise InvalidChallenge(fields.path, _line(parts[key][1]),
+                                       f"example {key}: must be one line of text (quote it if YAML reads it "
+                                       "otherwise)")
+        rtol, atol = DEFAULT_RTOL, DEFAULT_ATOL
+        if "tolerance" in parts:
+            rtol, atol = _tolerance(fields.path, parts["tolerance"][1])
+        try:
+            example = make_example(strings["call"], names, expected=strings.get("expected"),
+                                   raises=strings.get("raises"), note=strings.get("note", ""), rtol=rtol, atol=atol)
+        except ExampleSyntaxError as exc:
+            part = exc.part if exc.part in parts else "call"
+            raise InvalidChallenge(fields.path, _line(parts[part][1]), f"example {part}: {exc.why}") from None
+        examples.append(example)
+    return tuple(examples)
+
+
+def _source_text(node, text: str) -> str | None:
+    """A YAML value as the text written: a scalar's text, or a flow [list] / {dict} as it stands; None otherwise."""
+    import yaml
+    if isinstance(node, yaml.ScalarNode):
+        value = node.value
+    elif isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and node.flow_style:
+        value = text[node.start_mark.index:node.end_mark.index]
+    else:
+        return None
+    return value.strip() if value.strip() and "\n" not in value.strip() else None
+
+
+def _tolerance(path: Path, node) -> tuple[float, float]:
+    """`tolerance: 1e-4` (both rtol and atol) or `tolerance: {rtol: ..., atol: ...}`."""
+    import yaml
+    from trainer.examples import DEFAULT_ATOL, DEFAULT_RTOL
+
+    def number(item) -> float:
+        try:
+            value = float(item.value) if isinstance(item, yaml.ScalarNode) else float("nan")
+        except ValueError:
+            value = float("nan")
+        if not (value >= 0 and value != float("inf")):
+            raise InvalidChallenge(path, _line(item), "an example's tolerance must be a finite number of 0 or more")
+        return value
+    if isinstance(node, yaml.ScalarNode):
+        value = number(node)
+        return value, value
+    if isinstance(node, yaml.MappingNode):
+        given = {key.value: number(value) for key, value in node.value}
+        if not given or set(given) - {"rtol", "atol"}:
+            raise InvalidChallenge(path, _line(node), "an example's tolerance is a number, or {rtol: ..., atol: ...}")
+        return given.get("rtol", DEFAULT_RTOL), given.get("atol", DEFAULT_ATOL)
+    raise InvalidChallenge(path, _line(node), "an example's tolerance is a number, or {rtol: ..., atol: ...}")
 
 
 class Catalog:

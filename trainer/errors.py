@@ -65,6 +65,21 @@ class InputError(TrainerError):
     """Bad input from the user that has no more specific type."""
 
 
+class InvalidInputs(TrainerError):
+    """A user's inputs file for `mltrainer try` (`<id>.try`) with lines that cannot be run.
+
+    `problems` are (line or None, why); every one is reported as path:line: why.
+    """
+
+    def __init__(self, path: Path | str, problems: list[tuple[int | None, str]]) -> None:
+        self.path = Path(path)
+        self.problems = list(problems)
+        lines = [f"{self.path}:{line}: {why}" if line else f"{self.path}: {why}" for line, why in self.problems]
+        count = len(lines)
+        head = "" if count == 1 else f"{count} lines of {self.path} cannot be run:\n"
+        super().__init__(head + "\n".join(lines))
+
+
 class IsolationUnavailable(TrainerError):
     """Full confinement of candidate code was required (--isolation require) but is not available."""
 

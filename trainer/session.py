@@ -28,6 +28,7 @@ from trainer.store import Clock, Store
 
 if TYPE_CHECKING:
     from trainer.catalog import Catalog, Challenge
+    from trainer.examples import Outcome, TryReport
     from trainer.mock import FollowUp, MockSession, Scorecard, SessionSummary
     from trainer.progress import Overview
     from trainer.report import GradeReport
@@ -169,6 +170,22 @@ class Session:
         if record:
             self.store.record_reveal(challenge.id)
         return text
+
+    def try_examples(self, challenge: "Challenge", path: Path | None = None, *, inputs: Path | None = None,
+                     isolation: str | None = None, timeout: float | None = None,
+                     on_start: Callable[["TryReport"], None] | None = None,
+                     on_outcome: Callable[["Outcome"], None] | None = None) -> "TryReport":
+        """Run a solution (the workspace's by default) on the challenge's examples and the user's own
+        inputs (`<id>.try` beside it, or `inputs`), in the sandbox. Nothing is recorded.
+
+        Blocking. Raises SolutionNotFound, InvalidInputs (every bad line of
+        the inputs file as path:line), InputError; see trainer.examples.
+        """
+        from trainer.examples import try_solution
+
+        path = self.solution_path(challenge) if path is None else Path(path)
+        return try_solution(challenge, path, inputs=inputs, isolation=isolation, timeout=timeout,
+                            on_start=on_start, on_outcome=on_outcome)
 
     # ------------------------------------------------------------- grading
 

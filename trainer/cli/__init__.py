@@ -25,6 +25,7 @@ LAZY_COMMANDS = {
     "show": "trainer.cli.core:show",
     "start": "trainer.cli.core:start",
     "hint": "trainer.cli.core:hint",
+    "try": "trainer.cli.try_:try_command",
     "grade": "trainer.cli.grade:grade",
     "compare": "trainer.cli.grade:compare",
     "check": "trainer.cli.grade:check",
@@ -104,6 +105,7 @@ def cli(ctx: click.Context) -> None:
     Typical loop:
       mltrainer list              the challenges
       mltrainer start kmeans      write the stub into your workspace
+      mltrainer try kmeans        your code on the examples, got beside expected
       mltrainer grade kmeans      hidden tests + speed vs the reference
       mltrainer hint kmeans       the next hint
       mltrainer compare kmeans    the reference beside your solution

@@ -45,6 +45,21 @@ def _print_task(challenge) -> None:
     for label, value in challenge.extra_facts.items():
         out.print(f"\n[bold]{escape(label)}[/]")
         out.print(Markdown(str(value)))
+    _print_examples(out, challenge)
+
+
+def _print_examples(out, challenge) -> None:
+    """The challenge's examples: each call, what it returns (or raises), and its note."""
+    from rich.markup import escape
+    if not challenge.examples:
+        return
+    out.print(f"\n[bold]Examples[/] [dim](`mltrainer try {challenge.id}` runs them on your file)[/]")
+    for example in challenge.examples:
+        outcome = f"raises {example.raises}" if example.raises else example.expected_text
+        out.print(f"  {escape(example.text)}", highlight=False)
+        out.print(f"    [dim]->[/] {escape(outcome)}", highlight=False)
+        if example.note:
+            out.print(f"    [dim]{escape(example.note)}[/]", highlight=False)
 
 
 @click.command()
@@ -68,6 +83,9 @@ def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> 
     _print_task(challenge)
     click.echo(f"\nYour file: {path}")
     click.echo(f"Edit it, then run: mltrainer grade {challenge.id}")
+    if challenge.examples:
+        click.echo(f"On the way: mltrainer try {challenge.id} runs the examples (and your own calls, one per "
+                   f"line in {path.with_suffix('.try').name}); python {path.name} runs them too.")
 
 
 @click.command()
