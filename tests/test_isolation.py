@@ -96,12 +96,14 @@ CASES = {
     "outlive_thread.py": (ROW_SUMS, "left 1 thread running after row_sums"),
     # 5. cheat the clock
     "clock_cache.py": (SPEED, "(budget 3x)"),
-    "clock_detects_timing.py": (SPEED, "on its own input) is wrong"),
+    # Caught by the check of its rubbish timed results, or first by the cutoff:
+    # its look at the caller's frames can alone cost 12x the reference's time.
+    "clock_detects_timing.py": (SPEED, ("on its own input) is wrong", "(budget 3x); stopped after")),
     "clock_child_process.py": (ROW_SUMS, "allowed: none"),
     # 6. exhaust the trusted side
     "exhaust_huge_declared_length.py": (ROW_SUMS, "sent a reply of 4096 MiB"),
     "exhaust_repeated_array.py": (ROW_SUMS, "sent a reply of 768 MiB"),
-    "exhaust_trickle.py": (ROW_SUMS, "timed out after 3 s"),
+    "exhaust_trickle.py": (ROW_SUMS, "timed out after 1 s"),
     "exhaust_fills_disk.py": (ROW_SUMS, "(disk limit)"),
     # 7. tamper with reports and terminals
     "reports_escape_sequences.py": (ROW_SUMS, "raised ValueError"),
@@ -237,15 +239,19 @@ def test_hostile_file_is_failed_and_changes_nothing(toy, arena, attack):
     watcher = PeakWatcher()
     watcher.start()
     started = time.monotonic()
+    # The speed test runs only when every other test passed: a file caught
+    # there is graded on it alone, as a solution right everywhere else would be.
+    keyword = "test_speed" if test_name == SPEED else None
     try:
-        report = grade(toy, path, isolation="require")
+        report = grade(toy, path, isolation="require", keyword=keyword)
     finally:
         watcher.stop.set()
         watcher.join()
     elapsed = time.monotonic() - started
     messages = {t.name: t.message for t in report.tests}
     assert report.status == "failed", (report.status, report.error, messages)
-    assert reason in messages[test_name], messages[test_name]
+    reasons = reason if isinstance(reason, tuple) else (reason,)
+    assert any(r in messages[test_name] for r in reasons), messages[test_name]
     assert "landlock v" in report.isolation and report.isolation.endswith("+ seccomp"), report.isolation
     arena.assert_untouched()
     # The trusted side stays small whatever the candidate sends (768 MiB in one case).
@@ -272,9 +278,10 @@ def test_a_trickled_reply_ends_at_the_call_deadline(toy, arena):
     report = grade(toy, path, isolation="require", keyword="test_row_sums")
     elapsed = time.monotonic() - started
     (test,) = report.tests
-    assert "timed out after 3 s" in test.message
-    # One absolute deadline: 3 s for the call + 2 s for a reply under way, however it trickles.
-    assert elapsed < 3 + 2 + 8, elapsed
+    assert "timed out after 1 s" in test.message
+    # One absolute deadline: 1 s for the call (its reply began: no reference
+    # time is asked for) + 2 s for a reply under way, however it trickles.
+    assert elapsed < 1 + 2 + 8, elapsed
 
 
 @needs_confinement

@@ -45,6 +45,7 @@ GITHUB_WORKFLOW = "# .github/workflows/leaderboard.yml"
 GITLAB_PIPELINE = "# .gitlab-ci.yml"
 INSTALL = 'pip install "$MLTRAINER_SOURCE"'
 MEMBERS = ["alice", "bob", "carol", "dave", "erin", "frank", "mallory"]
+SPEED_TEST = "Row sums of a 400x2000 matrix within budget"
 #: The only folders a CI job may add to the repository: the boards it writes.
 OUTPUTS = ("boards", "leaderboard")
 
@@ -231,9 +232,11 @@ def check_merged_board(data: dict) -> Leaderboard:
     assert alice.speed_ratio is not None and alice.file == "alice/rowsum.py"
 
     bob = cells["bob"]
-    assert (bob.verdict, bob.tests_passed, bob.tests_total, bob.points) == ("failed", 3, 4, 6)
-    assert [t.name for t in bob.report.tests if not t.passed] == ["Integer input gives float64 sums",
-                                                                 "Bonus: norm of (3, 4) is 5"]
+    # An edge case fails, so the speed test is not run (no performance points).
+    assert (bob.verdict, bob.tests_passed, bob.tests_total, bob.points) == ("failed", 2, 4, 4)
+    assert [(t.name, t.outcome) for t in bob.report.tests if not t.passed] == [
+        ("Bonus: norm of (3, 4) is 5", "failed"), ("Integer input gives float64 sums", "failed"),
+        (SPEED_TEST, "skipped")]
 
     carol = cells["carol"]
     assert (carol.verdict, carol.points) == ("rejected", 0)
@@ -254,7 +257,7 @@ def check_merged_board(data: dict) -> Leaderboard:
     assert "allowed: none" in messages["Row sums match numpy's"], messages
     assert "landlock" in mallory.report.isolation
 
-    assert board.standings() == [(1, "alice", 10), (2, "bob", 6), (3, "carol", 0), (3, "dave", 0),
+    assert board.standings() == [(1, "alice", 10), (2, "bob", 4), (3, "carol", 0), (3, "dave", 0),
                                  (3, "erin", 0), (3, "frank", 0), (3, "mallory", 0)]
     return board
 
@@ -322,10 +325,10 @@ def test_github_actions_workflow_of_the_doc(tmp_path, isolated_dirs):
     # The merge job's summary page got the whole board in Markdown, by itself.
     markdown = summary.read_text(encoding="utf-8")
     assert markdown == render_board.to_markdown(board)
-    for row in ("| `alice` | ✓ 4/4", "| `bob` | ✗ 3/4", "| `carol` | ✗ rejected | 0 |",
+    for row in ("| `alice` | ✓ 4/4", "| `bob` | ✗ 2/4", "| `carol` | ✗ rejected | 0 |",
                 "| `dave` | – no submission | 0 |", "| `erin` | – no submission | 0 |",
                 "| `frank` | ✗ refused | 0 |", "| `mallory` | ✗ 0/4 | 0 |", "| 1 | `alice` | 10 |",
-                "| 2 | `bob` | 6 |", FORMULA):
+                "| 2 | `bob` | 4 |", FORMULA):
         assert row in markdown, row
     # The merge step's log has the text board; the HTML board is the `leaderboard` artifact.
     assert all(m in merge_logs[-1][1].stdout for m in MEMBERS)
@@ -391,7 +394,8 @@ def test_gitlab_ci_pipeline_of_the_doc(tmp_path, isolated_dirs):
     assert sorted(suites) == [f"{m}/rowsum" for m in MEMBERS]
     failures = {name: int(s.get("failures")) + int(s.get("errors")) for name, s in suites.items()}
     assert failures["alice/rowsum"] == 0 and failures["bob/rowsum"] == 1
-    assert failures["carol/rowsum"] >= 1 and failures["frank/rowsum"] >= 1 and failures["mallory/rowsum"] >= 4
+    # mallory fails all three tests she runs; the speed test is then not run.
+    assert failures["carol/rowsum"] >= 1 and failures["frank/rowsum"] >= 1 and failures["mallory/rowsum"] >= 3
     assert failures["dave/rowsum"] == failures["erin/rowsum"] == 0   # no submission: skipped
     html = next(p for p in (workspace / "leaderboard").glob("*.html"))
     assert all(m in html.read_text(encoding="utf-8") for m in MEMBERS)
