@@ -345,24 +345,26 @@ class _ExitWatch:
     """Wakes the engine as soon as a lane's process exits (pidfds where the kernel has them, else polling)."""
 
     def __init__(self, procs: list[subprocess.Popen]) -> None:
-        self._fds: list[int] = []
+        self._fds: dict[subprocess.Popen, int] = {}
         for proc in procs:
             try:
-                self._fds.append(os.pidfd_open(proc.pid))
+                self._fds[proc] = os.pidfd_open(proc.pid)
             except (AttributeError, OSError):   # not Linux 5.3+: poll
                 self.close()
-                self._fds = []
                 break
 
     def wait(self, timeout: float) -> None:
-        if self._fds:
-            select.select(self._fds, [], [], timeout)
-        else:
+        """Until a lane still running exits, or `timeout` (an exited lane's pidfd stays readable)."""
+        running = [fd for proc, fd in self._fds.items() if proc.returncode is None]
+        if running:
+            select.select(running, [], [], timeout)
+        elif not self._fds:
             time.sleep(min(timeout, 0.01))
 
     def close(self) -> None:
-        for fd in self._fds:
+        for fd in self._fds.values():
             os.close(fd)
+        self._fds = {}
 
     def __enter__(self) -> "_ExitWatch":
         return self
