@@ -57,7 +57,7 @@ from trainer import paths
 from trainer.grading.checks import GradeFailure
 from trainer.grading.proxy import REFERENCE_TIMEOUT_S, describe_call, resolve
 from trainer.report import Measurement
-from trainer.sandbox.client import CandidateFailure, CpuCutoff, StoredRef, Worker
+from trainer.sandbox.client import CandidateFailure, Patience, StoredRef, Worker
 
 # A candidate call is stopped once it has used CUTOFF_FACTOR times its
 # budget (ratio x the reference's time) of CPU time, but never before
@@ -377,10 +377,10 @@ def _timed_call(worker: Worker, target, call: Call, what: str, timeout: float, *
                 cpu_cutoff: bool = False) -> tuple[object, dict]:
     """(result, the worker's CPU clock around the call) of one timed call.
 
-    With `cpu_cutoff`, `timeout` is CPU seconds of the worker (CpuCutoff).
+    With `cpu_cutoff`, `timeout` is CPU seconds of the worker (Patience.cpu_seconds).
     """
     clock: dict = {}
-    cutoff = CpuCutoff(worker, timeout, CUTOFF_WALL_FACTOR * timeout + 1.0) if cpu_cutoff else None
+    cutoff = Patience.cpu_seconds(worker, timeout, CUTOFF_WALL_FACTOR * timeout + 1.0) if cpu_cutoff else None
     result = worker.call_raw(target, call.args, call.kwargs, what=what, timeout=timeout, clock=clock,
                              patience=cutoff)["ok"]
     return result, clock

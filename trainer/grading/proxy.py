@@ -9,7 +9,8 @@ from trainer.sandbox.client import CandidateFailure, Patience, ProtocolError, Re
 
 # How long a solution's call may take, unless the grader sets a timeout: any
 # call PATIENCE_FIRST_S; one that takes longer, PATIENCE_FACTOR times the
-# reference's CPU time on the same input + PATIENCE_FIRST_S (docs/authoring.md).
+# reference's CPU time on the same input + PATIENCE_FIRST_S of CPU time
+# (docs/authoring.md; sandbox/client.py Patience).
 # A hang on a small input is known within seconds, a correct solution many
 # times slower than the reference still finishes, and its speed is the
 # performance tests' business.
@@ -86,7 +87,7 @@ class SolutionProxy:
                 pass
             return clock["end"] - clock["start"] if "end" in clock else None
 
-        return Patience(measure, first=PATIENCE_FIRST_S, factor=PATIENCE_FACTOR,
+        return Patience(measure, worker=self._worker, first=PATIENCE_FIRST_S, factor=PATIENCE_FACTOR,
                         fallback=self._worker.limits.call_timeout)
 
     def _guarded(self, name: str, call):

@@ -412,80 +412,65 @@ class Patience:
     and cost nothing more. One that has not replied by then is measured
     against the reference: `measure()` runs the reference on the same input
     (while the call goes on) and returns its CPU seconds, or None when it
-    cannot (the input holds objects of the solution's worker); the call
-    then has until `factor` x that + `first` seconds after it began (without
-    a reference time: `fallback` seconds).
+    cannot (the input holds objects of the solution's worker). The call may
+    then use `first` + `factor` x that of the worker's CPU time (without a
+    reference time: `fallback` seconds), counted on the kernel's clock so
+    that a busy machine does not cut it short; a call that sleeps instead is
+    stopped after WALL_FACTOR times that in wall time.
     """
 
-    def __init__(self, measure, *, first: float, factor: float, fallback: float) -> None:
+    WALL_FACTOR = 3.0
+
+    def __init__(self, measure, *, worker: "Worker", first: float, factor: float, fallback: float,
+                 limit: float | None = None, wall_cap: float | None = None) -> None:
         self._measure = measure
+        self._worker = worker
         self.first = first
         self.factor = factor
         self.fallback = fallback
-        self.start = 0.0
-        self.deadline = 0.0
+        self._fixed = limit
+        self._wall_cap = wall_cap
+        self.start = self.deadline = self._cpu0 = 0.0
+        self.limit: float | None = None   # CPU seconds, once known
         self.timeout = first
         self.extended = False
         self.why = ""
 
-    def begin(self, start: float) -> None:
-        self.start = start
-        self.deadline = start + self.first
-        self.timeout = self.first
-        self.extended = False
-        self.why = ""
-
-    def extend(self) -> bool:
-        """Set the final deadline (once); whether it is later than the first one."""
-        if self.extended:
-            return False
-        self.extended = True
-        reference = self._measure()
-        if reference is None:
-            self.timeout = max(self.first, self.fallback)
-            self.why = "the longest a call may take"
-        else:
-            self.timeout = self.first + self.factor * reference
-            self.why = (f"{self.factor:g}x the reference's {reference:.2g} s on the same input "
-                        f"+ {self.first:g} s")
-        self.deadline = self.start + self.timeout
-        return self.deadline > time.monotonic()
-
-
-class CpuCutoff:
-    """A timed call's cutoff on the worker's CPU clock, so that a busy machine cannot cut a call short.
-
-    The call is stopped once the worker has used `limit` CPU seconds on it
-    (every thread counts), or after `wall_cap` seconds of wall time whatever
-    it used (a call that sleeps). Used like `Patience`: the wall deadline is
-    moved on for as long as the CPU clock has not reached the limit.
-    """
-
-    def __init__(self, worker: "Worker", limit: float, wall_cap: float) -> None:
-        self._worker = worker
-        self.limit = limit
-        self.wall_cap = max(wall_cap, limit)
-        self.first = limit
-        self.start = self.deadline = self._cpu0 = 0.0
-        self.timeout = limit
-        self.extended = False
-        self.why = ""
+    @classmethod
+    def cpu_seconds(cls, worker: "Worker", limit: float, wall_cap: float) -> "Patience":
+        """A fixed limit on the worker's CPU clock (a timed call's cutoff), or `wall_cap` of wall time."""
+        patience = cls(None, worker=worker, first=limit, factor=0.0, fallback=limit, limit=limit,
+                       wall_cap=max(wall_cap, limit))
+        return patience
 
     def begin(self, start: float) -> None:
         self.start = start
         self._cpu0 = self._worker.cpu_seconds()
-        self.deadline = start + self.limit
+        self.deadline = start + self.first
+        self.limit = self._fixed
+        self.timeout = self.first
         self.extended = False
+        self.why = f"{self._fixed:.2g} s of CPU time at most" if self._fixed is not None else ""
 
     def extend(self) -> bool:
+        """Move the deadline on while the call is within what it may take; False: it is not."""
+        if self.limit is None:
+            reference = self._measure()
+            if reference is None:
+                self.limit = max(self.first, self.fallback)
+                self.why = f"{self.limit:.2g} s of CPU time at most: the longest a call may take"
+            else:
+                self.limit = self.first + self.factor * reference
+                self.why = (f"{self.limit:.2g} s of CPU time at most: {self.factor:g}x the reference's "
+                            f"{reference:.2g} s on the same input + {self.first:g} s")
+        self.extended = True
         now = time.monotonic()
         used = self._worker.cpu_seconds() - self._cpu0
-        if used >= self.limit or now - self.start >= self.wall_cap:
+        cap = self._wall_cap if self._wall_cap is not None else self.WALL_FACTOR * self.limit
+        if used >= self.limit or now - self.start >= cap:
             self.timeout = now - self.start
-            self.why = f"{used:.2g} s of CPU time, the cutoff being {self.limit:.2g} s"
             return False
-        self.extended = True
-        self.deadline = min(self.start + self.wall_cap, now + max(0.005, self.limit - used))
+        self.deadline = min(self.start + cap, now + max(0.005, self.limit - used))
         return True
 
 
@@ -681,7 +666,7 @@ class Worker:
 
     def call_raw(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
                  return_inputs: bool = False, clock: dict | None = None,
-                 patience: "Patience | CpuCutoff | None" = None) -> dict:
+                 patience: "Patience | None" = None) -> dict:
         """The reply of one call; `clock`, when given, receives the worker's CPU clock around it.
 
         clock["start"] before the request is sent and ["end"] once the reply
