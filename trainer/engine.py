@@ -85,6 +85,21 @@ def isolation_outlook(mode: str) -> tuple[str, str]:
     return isolation_line(describe(abi, seccomp), why), why
 
 
+def read_solution(solution_path: str | os.PathLike, challenge: Challenge) -> tuple[Path, bytes]:
+    """(the path, its bytes): what is graded or run is read once, here.
+
+    Raises SolutionNotFound when there is no such file, InputError when it
+    cannot be read.
+    """
+    path = Path(solution_path).expanduser()
+    if not path.is_file():
+        raise SolutionNotFound(path, challenge.id)
+    try:
+        return path, path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def describe_selection(*, keyword: str | None = None, marker: str | None = None, quick: bool = False) -> str:
     """What a run with these options leaves out, for the report ("" for a full grade)."""
     parts = (["quick: no performance tests"] if quick else []) + ([f"-k {keyword}"] if keyword else []) \
@@ -114,13 +129,7 @@ def solution_worker(challenge: Challenge, solution_path: str | os.PathLike, *, i
     from trainer.sandbox.limits import Limits
     mode = isolation_mode(isolation)
     _, why_not = isolation_outlook(mode)
-    path = Path(solution_path).expanduser()
-    if not path.is_file():
-        raise SolutionNotFound(path, challenge.id)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    path, raw = read_solution(solution_path, challenge)
     with RunFolder() as run:
         snapshot = run.path / "candidate" / path.name
         snapshot.parent.mkdir()
@@ -153,15 +162,9 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
     """
     mode = isolation_mode(isolation)
     outlook, why_not = isolation_outlook(mode)
-    path = Path(solution_path).expanduser()
-    if not path.is_file():
-        raise SolutionNotFound(path, challenge.id)
     started = time.monotonic()
     started_at = _now()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    path, raw = read_solution(solution_path, challenge)
     sha = hashlib.sha256(raw).hexdigest()
     selection = describe_selection(keyword=keyword, marker=marker, quick=quick)
     _, issues = check_bytes(raw, path, challenge)

@@ -777,17 +777,12 @@ def try_solution(challenge, solution_path: Path, *, inputs: Path | None = None, 
     sandbox (report.printed holds what the import printed), `on_outcome`
     after each example, so a caller can show them as they come.
     """
-    from trainer.errors import InputError, SolutionNotFound
+    from trainer.engine import read_solution
+    from trainer.errors import InputError
     from trainer.precheck import check_bytes
     from trainer.report import inert
 
-    path = Path(solution_path).expanduser()
-    if not path.is_file():
-        raise SolutionNotFound(path, challenge.id)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    path, raw = read_solution(solution_path, challenge)
     source, issues = check_bytes(raw, path, challenge)
     explicit = inputs is not None
     inputs = Path(inputs).expanduser() if explicit else inputs_path(path)

@@ -207,7 +207,8 @@ class Session:
 
         Blocking and safe in a worker thread. What is recorded is the bytes
         that were graded (report.source), not the file as it is afterwards.
-        `options` go to the engine (fail_fast, marker, isolation). Raises
+        `options` go to the engine (fail_fast, quick, keyword, isolation); a
+        partial run (quick, keyword) is never recorded. Raises
         SolutionNotFound when the file does not exist.
         """
         from trainer.errors import SolutionNotFound
@@ -216,7 +217,7 @@ class Session:
         if not path.is_file():
             raise SolutionNotFound(path, challenge.id)
         report = self.run_grading(challenge, path, on_event=on_event, **options)
-        if not record:
+        if not record or report.selection:   # progress counts full grades only
             return report, None
         # A connection of its own: this may run in a worker thread.
         with self.open_store() as store:
