@@ -237,6 +237,18 @@ def test_extra_temporaries_fail_the_memory_budget(workers):
     assert same.within_budget and slow.candidate > 5 * slow.reference
 
 
+def test_a_memory_test_whose_call_times_out_says_the_memory_was_not_measured(workers):
+    a, b = np.arange(10.0), np.arange(10.0)
+    ref = workers("ref", REFERENCE, "reference")
+    hangs = workers("hangs", "def outer_sum(a, b):\n    while True:\n        pass\n")
+    started = time.monotonic()
+    with pytest.raises(GradeFailure, match=r"outer_sum: the peak memory could not be measured because the call "
+                                           r"timed out after [\d.]+ s"):
+        budget_for(hangs, ref, []).memory("outer_sum", Call(a, b), check=lambda *_: None, label="outer_sum")
+    # As long as an untimed call may take: 1 s + 10x the reference's import and call (of CPU time).
+    assert time.monotonic() - started < 8
+
+
 def test_peak_memory_sees_a_materialised_stream(workers):
     n = 1_000_000
     _, lean = SolutionProxy(workers("ref", REFERENCE, "reference")).peak_memory("first", one_pass_range(n), 3)

@@ -152,7 +152,7 @@ def test_monkeypatching_numpy_in_the_candidate_changes_nothing(toy):
     report = grade(toy, HOSTILE / "patches_numpy.py")
     messages = failing(report)
     assert report.status == "failed"
-    assert "differ from the expected values in 20 of 20 entries" in messages["Row sums match numpy's"]
+    assert ": 20 of 20 entries differ from the expected values" in messages["Row sums match numpy's"]
 
 
 @pytest.mark.parametrize("name, where", [("imports_reference.py", ":2:1"), ("syntax_error.py", ":4:")])

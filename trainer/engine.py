@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from trainer import paths
+from trainer.paths import user_paths
 from trainer.catalog import Challenge
 from trainer.errors import GradingCancelled, InputError, IsolationUnavailable, SolutionNotFound, TrainerError
 from trainer.report import GradeReport, TestResult
@@ -180,7 +181,9 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             on_event({"event": "rejected", "issues": len(issues)})
         return report("rejected", isolation_level="")
 
-    with RunFolder() as run, _CpuClaim(lanes_wanted(lanes)) as claim:
+    # Stopping at the first failure is one lane's business: with two, the
+    # other lane's test under way could fail as well.
+    with RunFolder() as run, _CpuClaim(1 if fail_fast else lanes_wanted(lanes)) as claim:
         # The bytes read above are what is graded, whatever happens to the file now.
         snapshot = run.path / "candidate" / path.name
         snapshot.parent.mkdir()
@@ -259,11 +262,11 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
                 reader.join(timeout=5)
         texts = [out.read_bytes()[-(64 << 10):].decode("utf-8", "replace") for out in outputs]
 
-    return _verdict(report, readers, procs, texts, outlook, selection)
+    return _verdict(report, readers, procs, texts, outlook, selection, path)
 
 
 def _verdict(report, readers: list["_EventReader"], procs: list[subprocess.Popen], texts: list[str],
-             outlook: str, selection: str) -> GradeReport:
+             outlook: str, selection: str, path: Path) -> GradeReport:
     """The report of a finished run from what its lanes sent: it counts only if every lane did its part."""
     tests: list[TestResult] = []
     isolations: set[str] = set()
@@ -289,6 +292,8 @@ def _verdict(report, readers: list["_EventReader"], procs: list[subprocess.Popen
         return report("error", tests, error="the grader did not report every test it collected; "
                                             "its results do not count")
     tests = [by_id[nodeid] for nodeid in collected[0]]
+    for test in tests:   # tracebacks name the worker's private copy: show the user's file
+        test.message, test.output = user_paths(test.message, path), user_paths(test.output, path)
     isolation_level = "; ".join(sorted(isolations)) if len(isolations) > 1 else next(iter(isolations), outlook)
     if not tests:
         if selection:

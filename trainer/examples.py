@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from trainer.paths import user_paths
+
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-9
 #: The suffix of the user's own inputs file, beside the solution (`kmeans.py` -> `kmeans.try`).
@@ -818,19 +820,19 @@ def run_examples(challenge, path: Path, examples: list[Example], report: TryRepo
             worker.start()
         except CandidateFailure as exc:
             report.error = inert(f"Your solution {exc.message}.")
-            report.printed = inert(_excerpt(_user_paths(exc.output, path)))
+            report.printed = inert(_excerpt(user_paths(exc.output, path)))
             return
         except Exception as exc:
             if not isinstance(exc, CandidateRaised):
                 raise
-            report.error = inert(_user_paths(_raised_text(exc, "importing your file"), path))
-            report.printed = inert(_excerpt(_user_paths(worker.output_excerpt(), path)))
+            report.error = inert(user_paths(_raised_text(exc, "importing your file"), path))
+            report.printed = inert(_excerpt(user_paths(worker.output_excerpt(), path)))
             return
         except ProtocolError as exc:
             report.error = inert(f"the sandbox failed: {exc} (a bug in mltrainer, not in your solution)")
             return
         report.isolation = worker.isolation
-        report.printed = inert(_excerpt(_user_paths(worker.output_excerpt(), path)))
+        report.printed = inert(_excerpt(user_paths(worker.output_excerpt(), path)))
         if on_start is not None:
             on_start(report)
         timed_out: set[str] = set()
@@ -840,7 +842,7 @@ def run_examples(challenge, path: Path, examples: list[Example], report: TryRepo
             except ProtocolError as exc:
                 outcome = Outcome(example, FAILED, why=f"the sandbox failed: {exc} (a bug in mltrainer, "
                                                        "not in your solution)")
-            outcome.why, outcome.printed = _user_paths(outcome.why, path), _user_paths(outcome.printed, path)
+            outcome.why, outcome.printed = user_paths(outcome.why, path), user_paths(outcome.printed, path)
             outcome.got, outcome.expected, outcome.why, outcome.printed = (
                 inert(outcome.got), inert(outcome.expected), inert(outcome.why), inert(_excerpt(outcome.printed)))
             outcome.notes = [inert(n) for n in outcome.notes]
@@ -862,12 +864,6 @@ def _excerpt(text: str) -> str:
         cut = cut[:_PRINTED_CHARS]
     left = len(text.rstrip("\n")) - len(cut)
     return cut + (f"\n... ({left} more characters)" if left > 0 else "")
-
-
-def _user_paths(text: str, path: Path) -> str:
-    """Tracebacks and warnings name the worker's private copy of the file; show the user's own path instead."""
-    import re
-    return re.sub(r"[^\s\"']*/private/" + re.escape(path.name) + r"\b", lambda _: str(path), text)
 
 
 def _expected_text(example: Example) -> str:

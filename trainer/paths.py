@@ -72,3 +72,9 @@ def lock_folder() -> Path:
     import tempfile
 
     return Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir())
+
+
+def user_paths(text: str, path: Path) -> str:
+    """Tracebacks and warnings name a worker's private copy of the file; show the user's own path instead."""
+    import re
+    return re.sub(r"[^\s\"']*/private/" + re.escape(path.name) + r"\b", lambda _: str(path), text)

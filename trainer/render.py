@@ -55,6 +55,16 @@ def headline(report: GradeReport) -> str:
     return text
 
 
+def _error_key(message: str) -> str:
+    """What two failures share when one error broke both: the exception and the line that raised it.
+
+    Not the call that led there, nor the outer frames of the traceback: a
+    helper that raises fails every function that calls it.
+    """
+    first = message.strip().partition("\n")[0]
+    return first.partition(" raised ")[2] if " raised " in first else message
+
+
 def test_function(test) -> str:
     """The grader's name of a test (what `-k` matches), without its parameters."""
     return test.nodeid.split("::")[-1].split("[")[0]
@@ -339,6 +349,10 @@ def print_text(report: GradeReport, console, *, verbose: bool = False) -> None:
     if report.error:
         console.print()
         line((report.error, "magenta"))
+    repeated: dict[str, list] = {}
+    for test in report.tests:
+        if test.outcome in ("failed", "error") and "\n" in test.message.strip():
+            repeated.setdefault(_error_key(test.message), []).append(test)
     for category, tests in report.by_category().items():
         console.print()
         line((CATEGORY_TITLES.get(category, category), "bold"))
@@ -348,8 +362,17 @@ def print_text(report: GradeReport, console, *, verbose: bool = False) -> None:
             line("  ", (OUTCOME_MARK.get(test.outcome, "?"), colour), " ", test.name,
                  (" (bonus)" if test.bonus else "", "dim"))
             if test.outcome != "passed" and test.message:
-                for text in test.message.rstrip().splitlines():
-                    line("      ", text)
+                lines = test.message.rstrip().splitlines()
+                same = repeated.get(_error_key(test.message), [])
+                if len(same) > 1 and same[0] is not test:
+                    # The traceback was shown under the first test with this error.
+                    line("      ", lines[0])
+                    line("      ", (f"(the same error as in \"{same[0].name}\")", "dim"))
+                else:
+                    for text in lines:
+                        line("      ", text)
+                    if len(same) > 1:
+                        line("      ", (f"The same error in {len(same)} tests: fix it once.", "bold"))
             for m in test.measurements:
                 if test.outcome == "passed" or not test.message.startswith(m.label):
                     line("      ", (f"{m.label}: {m.summary()}", "dim"))

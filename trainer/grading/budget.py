@@ -55,7 +55,7 @@ import numpy as np
 
 from trainer import paths
 from trainer.grading.checks import GradeFailure
-from trainer.grading.proxy import REFERENCE_TIMEOUT_S, describe_call, resolve
+from trainer.grading.proxy import PATIENCE_FACTOR, PATIENCE_FIRST_S, REFERENCE_TIMEOUT_S, describe_call, resolve
 from trainer.report import Measurement
 from trainer.sandbox.client import CandidateFailure, Patience, StoredRef, Worker
 
@@ -288,12 +288,20 @@ class Budget:
                 slack_bytes: int) -> Measurement:
         ratio = float(ratio if ratio is not None else self._budgets.get("memory", 3.0))
         what = describe_call(name, call.args, call.kwargs)
-        ref_result, ref = peak_memory(self._reference, name, call, what)
+        clock: dict = {}
+        ref_result, ref = peak_memory(self._reference, name, call, what, clock=clock)
         limit = ratio * ref + slack_bytes
+        # As long as an untimed call may take (grading/proxy.py), on the
+        # reference's CPU time for the same import and call.
+        seconds = PATIENCE_FIRST_S + PATIENCE_FACTOR * clock.get("cpu", self._solution.limits.call_timeout)
         try:
-            cand_result, cand = peak_memory(self._solution, name, call, what,
-                                            timeout=max(self._solution.limits.call_timeout, 30.0))
+            cand_result, cand = peak_memory(self._solution, name, call, what, timeout=seconds,
+                                            patience=Patience.cpu_seconds(self._solution, seconds, 3 * seconds))
         except CandidateFailure as exc:
+            if exc.kind == "timeout":
+                # No peak to compare: say why, rather than a memory verdict.
+                raise GradeFailure(f"{label}: the peak memory could not be measured because the call "
+                                   f"{exc.message}. Its speed is what to fix first.") from None
             if exc.kind != "memory":
                 raise
             m = Measurement("memory", label, float(self._solution.limits.memory_mb << 20), float(ref), "B",
@@ -352,11 +360,13 @@ class Budget:
         return m
 
 
-def peak_memory(worker: Worker, name: str, call: Call, what: str, *, timeout: float | None = None) -> tuple:
+def peak_memory(worker: Worker, name: str, call: Call, what: str, *, timeout: float | None = None,
+                patience: Patience | None = None, clock: dict | None = None) -> tuple:
     """(result, peak bytes) of one call in a freshly started worker, read from the kernel.
 
     The input is placed in the worker before the solution is imported, so
-    the peak counts the import and the call, not the input.
+    the peak counts the import and the call, not the input. `clock["cpu"]`,
+    when given, receives the CPU seconds of the import and the call.
     """
     worker.start(load=False)
     key = f"b{next(_keys)}"
@@ -368,8 +378,11 @@ def peak_memory(worker: Worker, name: str, call: Call, what: str, *, timeout: fl
         raise RuntimeError("peak memory is measured from /proc, which this system does not have")
     base = probe.resident_bytes()
     probe.reset_peak()
+    cpu = worker.cpu_seconds()
     worker.load()
-    result = worker.call_raw(name, args, kwargs, what=what, timeout=timeout)["ok"]
+    result = worker.call_raw(name, args, kwargs, what=what, timeout=timeout, patience=patience)["ok"]
+    if clock is not None:
+        clock["cpu"] = worker.cpu_seconds() - cpu
     return result, max(0, probe.peak_resident_bytes() - base)
 
 

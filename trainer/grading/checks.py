@@ -97,7 +97,7 @@ def close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what: str, 
     worst = np.unravel_index(int(np.argmax(worst_diff)), ok.shape) if ok.ndim else ()
     tolerance = " + ".join(p for p in (f"{atol:g}" if atol else "", f"{rtol:g}·|expected|" if rtol else "") if p) or "0"
     lines = [
-        f"{what}{_given(given)} differ from the expected values in {int((~ok).sum())} of {ok.size} entries "
+        f"{what}{_given(given)}: {int((~ok).sum())} of {ok.size} entries differ from the expected values "
         f"(tolerance {tolerance}).",
         f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}",
     ]
@@ -123,7 +123,7 @@ def equal(actual, expected, *, what: str, given: str | None = None) -> None:
             return
         bad = np.argwhere(~np.asarray(same))
         first = tuple(int(i) for i in bad[0]) if bad.size else ()
-        lines = [f"{what}{_given(given)} differ in {len(bad)} of {exp.size} entries.",
+        lines = [f"{what}{_given(given)}: {len(bad)} of {exp.size} entries differ from the expected values.",
                  f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}"]
         if exp.size <= 40:
             lines += [labelled("  expected: ", exp), labelled("  got:      ", act)]
