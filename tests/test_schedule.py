@@ -215,7 +215,7 @@ def invoke(*args):
 
 
 @pytest.mark.slow
-def test_quick_leaves_performance_out_and_is_not_recorded(workspace, toy):
+def test_quick_leaves_performance_out_and_a_pass_is_not_recorded(workspace, toy):
     (workspace / "toy.py").write_text(toy.reference_path.read_text())
     result = invoke("grade", "toy", "--quick", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -238,6 +238,9 @@ def test_k_runs_the_matching_tests_and_names_them_in_the_report(workspace, toy):
     again = invoke("grade", "toy", "-k", "test_row_sums")
     assert again.exit_code == 1
     assert "0/1 tests passed" in again.output and "partial run (-k test_row_sums)" in again.output
+    # A partial run that fails is a true failure: recorded, like the full grade before it.
+    progress = json.loads(invoke("progress", "--format", "json").output)
+    assert [c["attempts"] for c in progress["challenges"] if c["challenge_id"] == "toy"] == [2]
 
 
 def test_k_matching_nothing_is_an_input_error(workspace, toy):

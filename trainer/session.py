@@ -208,7 +208,7 @@ class Session:
         Blocking and safe in a worker thread. What is recorded is the bytes
         that were graded (report.source), not the file as it is afterwards.
         `options` go to the engine (fail_fast, quick, keyword, isolation); a
-        partial run (quick, keyword) is never recorded. Raises
+        partial run (quick, keyword) is recorded only when it fails. Raises
         SolutionNotFound when the file does not exist.
         """
         from trainer.errors import SolutionNotFound
@@ -217,7 +217,8 @@ class Session:
         if not path.is_file():
             raise SolutionNotFound(path, challenge.id)
         report = self.run_grading(challenge, path, on_event=on_event, **options)
-        if not record or report.selection:   # progress counts full grades only
+        if not record or (report.selection and report.passed):
+            # A partial run that fails is a true failure; only a full grade passes.
             return report, None
         # A connection of its own: this may run in a worker thread.
         with self.open_store() as store:

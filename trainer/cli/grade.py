@@ -114,10 +114,11 @@ def default_jobs() -> int:
                    "terminal). Checked before grading starts.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing test.")
 @click.option("--quick", is_flag=True,
-              help="Leave out the performance tests: the logic in seconds. A partial run is not recorded.")
+              help="Leave out the performance tests: the logic in seconds. A partial run is recorded only when "
+                   "it fails (a pass needs the full grade).")
 @click.option("-k", "keyword", metavar="PATTERN", default=None,
               help="Run only the tests whose names match PATTERN (pytest's -k: words, 'and', 'or', 'not'), "
-                   "e.g. -k empty to run one failing test again. A partial run is not recorded.")
+                   "e.g. -k empty to run one failing test again. Recorded only when it fails.")
 @isolation_option
 @workspace_option
 def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: bool, roster_dir: str | None,
@@ -184,8 +185,6 @@ def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: boo
                        "your progress (--record records it)", err=True)
     else:
         record = True
-    if quick or keyword:
-        record = False   # progress counts full grades only
     output_path = prepare_output(output)
 
     warn_about_isolation(isolation)

@@ -26,8 +26,9 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
     """Grade now, then again on every save of the solution file (Ctrl-C stops).
 
     Each save runs the quick tests first (everything but performance), in
-    seconds; once they all pass, the full grade follows and is recorded in
-    your progress. The exit status is that of the last run: 0 passed, 1 failed.
+    seconds; once they all pass, the full grade follows. Every failing run and
+    every full grade is recorded in your progress. The exit status is that of
+    the last run: 0 passed, 1 failed; Ctrl-C exits 130.
     """
     from trainer import render
     from trainer.cli.grade import run_grade
@@ -49,7 +50,7 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
         out.rule(f"{challenge.id} · {datetime.now().strftime('%H:%M:%S')}")
         try:
             # The logic first, in seconds; the speed only once it is right.
-            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast, quick=True, record=False)
+            report = run_grade(session, challenge, path, out=out, fail_fast=fail_fast, quick=True)
             if report.passed:
                 render.print_text(report, out)
                 out.print()
