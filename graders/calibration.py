@@ -158,7 +158,7 @@ def check_loss(logits, labels, T, T_ref, given):
 # --------------------------------------------------------------------------
 
 def _bin_report(confidences, count, conf):
-    where = [f"bin {m + 1}: count {int(count[m])}" + ("" if count[m] == 0 else f", mean confidence {conf[m]!r}")
+    where = [f"bin {m + 1}: count {int(count[m])}" + ("" if count[m] == 0 else f", mean confidence {float(conf[m])!r}")
              for m in range(len(count)) if count[m] != 1]
     return "; ".join(where[:8]) + (" ..." if len(where) > 8 else "")
 
@@ -230,8 +230,9 @@ def test_argmax_ties_go_to_lowest_index(solution, rng):
                 f"all {n} confidences are 0.4 for {given}, so one bin should hold them all; got counts "
                 f"{checks.show(count)}")
     # A mean of n values that are 0 or 1: exact up to one rounding of the division.
-    checks.close(acc[full], [expected_acc], atol=1e-15, what="accuracy of the bin holding 0.4",
-                 given=given + "; a tie predicts the lower index, as np.argmax does")
+    checks.close(acc[full], [expected_acc], atol=1e-15,
+                 what="accuracy of the bin holding 0.4 (a tie predicts the lower index, as np.argmax does)",
+                 given=given)
     checks.close(ece(solution, probs, labels, 5, given), abs(expected_acc - 0.4), atol=1e-15, what="ECE",
                  given=given)
 
@@ -371,7 +372,7 @@ def test_ece_near_zero_when_calibrated(solution, rng):
 
 @pytest.mark.correctness
 def test_temperature_reaches_reference_loss(solution, reference, rng):
-    """fit_temperature reaches the reference's NLL (interior optimum, all right, all random)"""
+    """fit_temperature reaches the reference's NLL (an optimum inside the range, every prediction right, random labels)"""
     n, C = 5000, 6
     # Every row peaks at 0 (peak_at): exp(logits / T) <= 1 for every T, with a 1 in
     # every row, so neither overflow nor underflow can happen and this test is about

@@ -98,7 +98,8 @@ def _check_output(got, expected, tol, *, dtype, given, what="conv2d output"):
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         checks.fail(
-            f"{what} for {given} differs from the definition in {int(bad.sum())} of {bad.size} entries.\n"
+            f"{what} for {given} differs from the definition in {int(bad.sum())} of "
+            f"{checks.count(bad.size, 'entry', 'entries')}.\n"
             f"  first at index {first}: expected {float(expected[first])!r}, got {float(got[first])!r} "
             f"(rounding allows {float(tol[first]):.3g})")
 
@@ -195,7 +196,7 @@ def test_bias_is_added_per_output_channel(solution, rng):
     x = rng.standard_normal((2, 1, 6, 6))
     w = _symmetric_kernel(rng, 4, 1, 3, 3)
     b = np.array([10.0, 20.0, 30.0, 40.0])
-    given = _describe(x, w, b, 1, 0) + ", b = [10, 20, 30, 40]"
+    given = f"x {x.shape} {x.dtype}, w {w.shape} {w.dtype}, b = [10, 20, 30, 40], stride=1, padding=0"
     got = solution.conv2d(x, w, b)
     expected = _naive(x, w, b)
     tol = _tolerance(x, w, b, 1, 0, np.float64)
@@ -287,7 +288,7 @@ def test_channel_mismatch_raises(solution, rng):
     """A channel mismatch between x and w raises ValueError"""
     x = rng.standard_normal((1, 3, 5, 5))
     w = rng.standard_normal((2, 2, 3, 3))
-    checks.raises(ValueError, solution.conv2d, x, w, given="x with 3 channels and w (2, 2, 3, 3) with 2")
+    checks.raises(ValueError, solution.conv2d, x, w, given="x with 3 channels and w (2, 2, 3, 3) with 2 channels")
 
 
 @pytest.mark.edge_case
@@ -297,8 +298,8 @@ def test_kernel_larger_than_padded_input_raises(solution, rng, h, wd, kh, kw, pa
     x = rng.standard_normal((1, 2, h, wd))
     w = rng.standard_normal((2, 2, kh, kw))
     checks.raises(ValueError, solution.conv2d, x, w, padding=padding,
-                  given=f"x (1, 2, {h}, {wd}), w (2, 2, {kh}, {kw}), padding={padding}: "
-                        f"the padded input is {h + 2 * padding}x{wd + 2 * padding}")
+                  given=f"x (1, 2, {h}, {wd}), w (2, 2, {kh}, {kw}), padding={padding} (a {kh}x{kw} kernel on "
+                        f"a {h + 2 * padding}x{wd + 2 * padding} padded input)")
 
 
 @pytest.mark.edge_case
@@ -464,7 +465,8 @@ def _check_gradients(got, expected, tol, given, against):
         bad = _mismatch(g_arr, e_arr, tol)
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
-            checks.fail(f"{name} for {given} differs from {against} in {int(bad.sum())} of {bad.size} entries.\n"
+            checks.fail(f"{name} for {given} differs from {against} in {int(bad.sum())} of "
+                        f"{checks.count(bad.size, 'entry', 'entries')}.\n"
                         f"  first at index {first}: expected {float(e_arr[first])!r}, got {float(g_arr[first])!r} "
                         f"(rounding allows {tol:.3g})")
 

@@ -118,7 +118,8 @@ def _close_states(got, expected, sx, sy, n, what, given):
         bad = ~(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        checks.fail(f"{what} for {given} differs from the expected value in {int(bad.sum())} of {bad.size} states; "
+        checks.fail(f"{what} for {given} differs from the expected value in {int(bad.sum())} of "
+                    f"{checks.count(bad.size, 'state')}; "
                     f"first at {_state_name(sx, sy, n, i)}: expected {float(expected[i])!r}, got {float(got[i])!r} "
                     f"(tolerance {ATOL:g} + {RTOL:g}·|expected|).")
 
@@ -130,7 +131,7 @@ def test_statistics_match_reference(solution, reference, rng):
     # delta anywhere in (0, 1): the published values, a large 0.75 (each line's
     # interval [0, 1 - delta] is short) and a tiny 0.001.
     for delta in (0.2, 0.1, 0.05, 0.01, 0.35, 0.75, 0.001):
-        given = f"delta = {delta}, on all states with n <= 31 and on corners, edges, band edges and random states up to n = 10 000"
+        given = f"delta = {delta} on all states with n <= 31 and on corners, edges, band edges and random states up to n = 10 000"
         la, lb = _stats(solution, sx, sy, n, delta, given)
         ra, rb = _stats(reference, sx, sy, n, delta, given)
         _close_states(la, ra, sx, sy, n, "log_lambda_a", given)
@@ -147,7 +148,7 @@ def test_boundary_counts(solution, reference):
                 rows.append((sx, sy, n))
     sx, sy, n = (np.array(c, dtype=np.float64) for c in zip(*rows))
     for delta in (0.2, 0.05):
-        given = f"delta = {delta}, on states with S_x or S_y equal to 0 or n"
+        given = f"delta = {delta} on states with S_x or S_y equal to 0 or n"
         la, lb = _stats(solution, sx, sy, n, delta, given)
         ra, rb = _stats(reference, sx, sy, n, delta, given)
         for got, what in ((la, "log_lambda_a"), (lb, "log_lambda_b")):
@@ -412,7 +413,7 @@ def test_undecided_streams_in_simulation(solution, reference):
     p_rej, e_t, sd_t, undecided = _exact_truncated(reference, p1, p2, delta, b0, b1, max_n)
     rate, mean_n = solution.simulate_glr(p1, p2, delta, b0, b1, n_sims,
                                                                     np.random.default_rng(777), max_n=max_n)
-    given = (f" p1 = {p1}, p2 = {p2}, delta = {delta}, [b0, b1] = [{b0:g}, {b1:g}], max_n = {max_n}, {n_sims} "
+    given = (f"p1 = {p1}, p2 = {p2}, delta = {delta}, [b0, b1] = [{b0:g}, {b1:g}], max_n = {max_n}, {n_sims} "
              f"streams, of which {undecided:.1%} are still undecided at max_n")
     # Bounds a correct simulation leaves with probability below 1e-6 (about
     # 5.8 standard errors), while counting the undecided streams as
@@ -421,11 +422,11 @@ def test_undecided_streams_in_simulation(solution, reference):
     rate_half = _rate_halfwidth(p_rej, n_sims, SIM_FAIL_PROB / 2)
     mean_half = _mean_halfwidth(e_t, sd_t, n_sims, SIM_FAIL_PROB / 2, longest=max_n)
     checks.that(abs(rate - p_rej) <= rate_half,
-                f"reject_rate for{given} is {rate}, expected {p_rej:.4f} ± {rate_half:.4f} (the exact value by "
+                f"reject_rate for {given} is {rate}, expected {p_rej:.4f} ± {rate_half:.4f} (the exact value by "
                 f"dynamic programming, with a bound a correct simulation leaves with probability below "
                 f"{SIM_FAIL_PROB / 2:.2g}): an undecided stream is not a rejection.")
     checks.that(abs(mean_n - e_t) <= mean_half,
-                f"mean_n for{given} is {mean_n}, expected {e_t:.2f} ± {mean_half:.2f} (the exact value by dynamic "
+                f"mean_n for {given} is {mean_n}, expected {e_t:.2f} ± {mean_half:.2f} (the exact value by dynamic "
                 f"programming, with a bound a correct simulation leaves with probability below "
                 f"{SIM_FAIL_PROB / 2:.2g}): every stream counts, an undecided one with n = max_n.")
 
@@ -459,7 +460,7 @@ def test_no_stream_runs_past_max_n(solution):
     for p1, p2, delta, b0, b1, max_n, stops_at, decision in _no_stream_past_max_n_cases():
         for n_sims in (5, 1):
             given = (f"p1 = {p1:g}, p2 = {p2:g} (every stream is the same), delta = {delta}, [b0, b1] = "
-                     f"[{b0:.6g}, {b1:.6g}], max_n = {max_n}, {n_sims} stream{'s' if n_sims > 1 else ''}: every "
+                     f"[{b0:.6g}, {b1:.6g}], max_n = {max_n}, {checks.count(n_sims, 'stream')}, where every "
                      f"stream would stop with {decision} at pair {stops_at}")
             rng = np.random.default_rng(max_n * 10 + stops_at)
             got = solution.simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=max_n)
@@ -554,18 +555,18 @@ def test_null_operating_characteristics(solution):
     n_sims = 10_000
     rng = np.random.default_rng(1234)
     rate, mean_n = solution.simulate_glr(0.5, 0.5, DELTA, B0, B1, n_sims, rng)
-    given = f" p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, 14.6], {n_sims} streams"
+    given = f"p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, 14.6], {n_sims} streams"
     # About 5.8 standard errors each: sharing one uniform between x and y
     # moves the rate by 23 and the mean by 85; the one-sided maximum moves
     # the mean by 95.
     rate_half = _rate_halfwidth(EXACT_NULL_REJECT, n_sims, SIM_FAIL_PROB / 2)
     checks.that(abs(rate - EXACT_NULL_REJECT) <= rate_half,
-                f"reject_rate for{given} is {rate}, expected {EXACT_NULL_REJECT:.4f} ± {rate_half:.4f} "
+                f"reject_rate for {given} is {rate}, expected {EXACT_NULL_REJECT:.4f} ± {rate_half:.4f} "
                 f"(the exact type-I error rate, with a bound a correct simulation leaves with probability "
                 f"below {SIM_FAIL_PROB / 2:.2g}).")
     mean_half = _mean_halfwidth(EXACT_NULL_MEAN_N, EXACT_NULL_SD_N, n_sims, SIM_FAIL_PROB / 2)
     checks.that(abs(mean_n - EXACT_NULL_MEAN_N) <= mean_half,
-                f"mean_n for{given} is {mean_n}, expected {EXACT_NULL_MEAN_N:.2f} ± {mean_half:.2f} "
+                f"mean_n for {given} is {mean_n}, expected {EXACT_NULL_MEAN_N:.2f} ± {mean_half:.2f} "
                 f"(the exact expected stopping time, with a bound a correct simulation leaves with "
                 f"probability below {SIM_FAIL_PROB / 2:.2g}).")
 
@@ -630,7 +631,7 @@ def _timed_simulation_check():
 
 @pytest.mark.performance
 def test_simulation_speed(solution, budget):
-    """simulate_glr on 10 000 streams is vectorised: within the time budget of the reference"""
+    """simulate_glr on 10 000 streams within the time budget (vectorised over the streams)"""
     budget.time("simulate_glr",
                 lambda run: Call(TIMED_P1, TIMED_P2, DELTA, B0, B1, TIMED_SIMS, np.random.default_rng((99, run))),
                 check=_timed_simulation_check(), repeats=TIMED_RUNS - 1,

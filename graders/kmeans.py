@@ -302,7 +302,7 @@ def check_kpp_frequencies(cases, solution, results=None):
         if impossible:
             key = max(impossible, key=counts.get)
             checks.fail(
-                f"k-means++ on {given}: the centroids [{name(key)}] came {counts[key]} times in {trials} seeds, "
+                f"k-means++ on {given}: the centroids [{name(key)}] came {checks.count(counts[key], 'time')} in {trials} seeds, "
                 "but this outcome has probability 0 (a point already chosen has D = 0 and cannot be chosen again; "
                 "the first centroid is a uniformly drawn row).")
         worst = None
@@ -315,7 +315,7 @@ def check_kpp_frequencies(cases, solution, results=None):
         if worst is not None:
             _, key, p, expected, half = worst
             lines = [f"k-means++ on {given}, {trials} seeds: the centroids [{name(key)}] (in this order) came "
-                     f"{counts.get(key, 0)} times; expected {expected:.0f} ± {half:.0f} (probability {p:.4f}).",
+                     f"{checks.count(counts.get(key, 0), 'time')}; expected {expected:.0f} ± {half:.0f} (probability {p:.4f}).",
                      "  outcome: observed / expected counts"]
             for other, q in sorted(probs.items(), key=lambda kv: -kv[1])[:8]:
                 lines.append(f"  [{name(other)}]: {counts.get(other, 0)} / {trials * q:.0f}")
@@ -448,7 +448,7 @@ def test_kmeans_plus_plus_picks_distinct_rows(solution):
         C = checks.shape(res, (8, 2), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
         is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
         checks.that(is_row.all(), f"every k-means++ centroid should be a row of X ({given}); with seed {seed} "
-                                  f"centroid {int(np.argmin(is_row))} = {fmt_point(C[np.argmin(is_row)])} is not")
+                                  f"centroid {int(np.argmin(is_row))} = {fmt_point(C[np.argmin(is_row)])} is not one")
         checks.that(len(np.unique(C, axis=0)) == 8,
                     f"k-means++ chose the same point twice ({given}, seed {seed}): {checks.show(C)}")
 
@@ -460,7 +460,7 @@ def test_ties_go_to_lowest_index(solution):
     """Ties go to the lowest centroid index"""
     # Small integer coordinates: every distance formula is exact, so the ties are real.
     X = np.array([[-3, 0], [-1, 0], [0, 0], [1, 0], [3, 0]], dtype=np.float64)
-    given = "X = (-3,0), (-1,0), (0,0), (1,0), (3,0), init = (-2,0), (2,0): (0,0) is tied at first"
+    given = "X = (-3,0), (-1,0), (0,0), (1,0), (3,0), init = (-2,0), (2,0), where (0,0) is tied at first"
     centroids, labels = unpack(solution.kmeans(X, 2, init=np.array([[-2.0, 0.0], [2.0, 0.0]])), 5, 2, 2, given)
     # (0,0) joins centroid 0: means -4/3 and 2, then (0,0) is nearer to -4/3: converged.
     checks.close(centroids, np.array([[-4 / 3, 0.0], [2.0, 0.0]]), atol=1e-12, what="centroids", given=given)
@@ -474,7 +474,7 @@ def test_ties_go_to_lowest_index(solution):
                  dtype=np.float64)
     init = np.array([[10.0, 10.0], [2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])
     given = ("X = (10,10), (11,10), (9,10), (0,0), (4,0), (-2,1), (-2,-1), (-1,2), (1,2), init = (10,10), (2,0), "
-             "(-2,0), (0,2): (0,0) is tied between centroids 1, 2 and 3")
+             "(-2,0), (0,2), where (0,0) is tied between centroids 1, 2 and 3")
     centroids, labels = unpack(solution.kmeans(X, 4, init=init), 9, 4, 2, given)
     checks.close(centroids, init, atol=1e-12, what="centroids (each already the mean of its points)", given=given)
     checks.equal(labels, np.array([0, 0, 0, 1, 1, 2, 2, 3, 3]), what="labels ((0,0) goes to centroid 1)",
@@ -486,7 +486,7 @@ def test_empty_cluster_keeps_its_centroid(solution):
     """A cluster that becomes empty keeps its previous centroid"""
     X = np.array([[0, 0], [1, 0], [0, 1], [10, 0], [11, 0], [10, 1]], dtype=np.float64)
     init = np.array([[0.0, 0.0], [10.0, 0.0], [100.0, 100.0]])
-    given = "two groups near (0,0) and (10,0), init = (0,0), (10,0), (100,100): centroid 2 never gets a point"
+    given = "two groups near (0,0) and (10,0), init = (0,0), (10,0), (100,100), where centroid 2 never gets a point"
     centroids, labels = unpack(solution.kmeans(X, 3, init=init), 6, 3, 2, given)
     checks.close(centroids, np.array([[1 / 3, 1 / 3], [31 / 3, 1 / 3], [100.0, 100.0]]), atol=1e-12,
                  what="centroids", given=given)
@@ -494,7 +494,7 @@ def test_empty_cluster_keeps_its_centroid(solution):
 
     X = np.array([[1, 0], [2, 0], [3, 0], [7, 0], [8, 0]], dtype=np.float64)
     init = np.array([[11.0, 0.0], [4.0, 0.0], [1.0, 0.0]])
-    given = ("X = (1,0), (2,0), (3,0), (7,0), (8,0), init = (11,0), (4,0), (1,0): centroid 1 has points "
+    given = ("X = (1,0), (2,0), (3,0), (7,0), (8,0), init = (11,0), (4,0), (1,0), where centroid 1 has points "
              "after iteration 1 and none after iteration 2")
     centroids, labels = unpack(solution.kmeans(X, 3, init=init), 5, 3, 2, given)
     # It. 1: {8}, {3, 7}, {1, 2} -> 8, 5, 1.5. It. 2: {7, 8}, {}, {1, 2, 3} -> 7.5, 5 (kept), 2. Fixed point.
@@ -601,8 +601,8 @@ def test_stops_when_the_largest_move_equals_tol(solution):
     # centroids again (to 1.8125 and 8.9375).
     X = np.array([[-1, 0], [1, 0], [3, 0], [4.25, 0], [7, 0], [8, 0], [9, 0], [11.75, 0]], dtype=np.float64)
     init = np.array([[0.0, 0.0], [8.0, 0.0]])
-    given = ("X = (-1,0), (1,0), (3,0), (4.25,0), (7,0), (8,0), (9,0), (11.75,0), init = (0,0), (8,0), tol=1.0: "
-             "the first iteration moves centroid 0 by exactly 1.0 and centroid 1 by 0")
+    given = ("X = (-1,0), (1,0), (3,0), (4.25,0), (7,0), (8,0), (9,0), (11.75,0), init = (0,0), (8,0), tol=1.0, "
+             "where the first iteration moves centroid 0 by exactly 1.0 and centroid 1 by 0")
     centroids, _ = unpack(solution.kmeans(X, 2, init=init, tol=1.0), 8, 2, 2, given)
     # The centroids tell where the run stopped (the labels are test_labels_are_nearest_centroids' business).
     checks.close(centroids, np.array([[1.0, 0.0], [8.0, 0.0]]), atol=1e-12,

@@ -383,7 +383,7 @@ def test_pairwise_any_numeric_dtype_as_float64(solution):
 
 @pytest.mark.stability
 def test_pairwise_precise_far_from_origin(solution):
-    """Spread 1e-3 shifted by 1e4: squared distances to a relative 1e-8 (centre the data first)"""
+    """Points at 1e4 + N(0, (1e-3)^2): squared distances to a relative 1e-8 (centre the data first)"""
     A, B = far_cluster(21, n=300, m=100)
     given = "A (300, 8) and B (100, 8) with coordinates 1e4 + N(0, (1e-3)^2)"
     expected = exact_sq_dists(A, B)
@@ -414,7 +414,7 @@ def test_pairwise_never_negative(solution):
                     f"pairwise_sq_dists for {given} should have shape {(len(A), len(B))}, got {got.shape}")
         negative = np.argwhere(got < 0)
         checks.that(len(negative) == 0,
-                    f"pairwise_sq_dists for {given} returned {len(negative)} negative values, e.g. "
+                    f"pairwise_sq_dists for {given} returned {checks.count(len(negative), 'negative value')}, e.g. "
                     f"{got[tuple(negative[0])] if len(negative) else 0:.3g} at {tuple(int(i) for i in negative[0]) if len(negative) else ()}: "
                     f"rounding in the ||a||^2 - 2 a.b + ||b||^2 expansion can go below 0 for equal points; "
                     f"clip at 0 (np.maximum(D, 0)).")
@@ -435,7 +435,7 @@ def test_predict_agrees_with_brute_force_and_reference(solution, reference):
             for weights in ("uniform", "distance"):
                 # Only the queries decided by clear margins (the label tie rule has its own test).
                 keep = decided(Xt, yt, Xq, k, weights)
-                given = f"{desc} (the {keep.sum()} whose vote is not tied), k={k}, weights={weights!r}"
+                given = f"{desc} (the {keep.sum()} queries whose vote is not tied), k={k}, weights={weights!r}"
                 expected = brute_predict(Xt, yt, Xq[keep], k, weights)
                 check_predictions(reference.knn_predict(Xt, yt, Xq[keep], k, weights=weights), expected,
                                   given="the REFERENCE on " + given)
@@ -515,13 +515,13 @@ def test_predict_any_numeric_dtype_as_float64(solution):
                 keep, which = decided_by_any_weighting(X, y, Q, k), "whose winner is the same with 1, 1/d and 1/d^2"
             check_predictions(solution.knn_predict(X, y, Q[keep], k, weights=weights),
                               brute_predict(X, y, Q[keep], k, weights),
-                              given=f"{desc} (the {keep.sum()} queries {which}), k={k}, weights={weights!r}: "
-                                    f"convert X_train and X_query to float64 first")
+                              given=f"{desc} (the {keep.sum()} queries {which}), k={k}, weights={weights!r} "
+                                    f"(convert X_train and X_query to float64 first)")
     X, y, Q = float32_near_ties()
     for weights in ("uniform", "distance"):
         check_predictions(solution.knn_predict(X, y, Q, 1, weights=weights), np.ones(len(Q), dtype=np.int64),
-                          given=f"float32 points: for each of {len(Q)} queries, label 1 at squared distance 1 and "
-                                f"label 2 (a lower index) at squared distance 1 + 2^-24, k=1, weights={weights!r} "
+                          given=f"float32 points where each of the {len(Q)} queries has label 1 at squared distance 1 "
+                                f"and label 2 (a lower index) at squared distance 1 + 2^-24, k=1, weights={weights!r} "
                                 f"(in float32, 1 + 2^-24 rounds to 1: convert to float64 first)")
 
 
@@ -531,8 +531,8 @@ def test_predict_any_numeric_dtype_as_float64(solution):
 def test_equal_distances_go_to_lower_training_index(solution):
     """Equal distances are broken by the lower training index"""
     X, y, Q, expected5, nearest = tie_groups(71)
-    given = ("12 groups of integer points; around each query 2 points at distance 1 and 30 at distance 2, "
-             "shuffled; label 9 on the 3 lowest-indexed points at distance 2, label 1 elsewhere; k=5")
+    given = ("12 groups of integer points (around each query 2 points at distance 1 and 30 at distance 2, "
+             "shuffled; label 9 on the 3 lowest-indexed points at distance 2, label 1 elsewhere), k=5")
     check_predictions(solution.knn_predict(X, y, Q, 5), expected5, given=given)
     ids = np.arange(len(X), dtype=np.int64)
     check_predictions(solution.knn_predict(X, ids, Q, 1), nearest,
@@ -668,7 +668,7 @@ def test_exact_match_recognised_despite_rounding_residue(solution):
 
 @pytest.mark.edge_case
 def test_k_equal_to_n_and_k_one(solution):
-    """k = 1 and k = number of training points"""
+    """k = 1 and k = the number of training points both work"""
     X, y = blobs(91, n=25, d=2, classes=3)
     Q, _ = blobs(92, n=10, d=2, classes=3)
     for k in (1, 25):
@@ -700,7 +700,7 @@ def test_unknown_weights_raises_value_error(solution):
 
 @pytest.mark.stability
 def test_predict_same_neighbours_far_from_origin(solution):
-    """Spread 1e-3 shifted by 1e4: the same neighbours as exact distances give"""
+    """Points at 1e4 + N(0, (1e-3)^2): the same neighbours as exact distances give"""
     X, Q = far_cluster(121, n=400, m=120)
     ids = np.arange(len(X), dtype=np.int64)
     given = "400 training and 120 query points at 1e4 + N(0, (1e-3)^2) in 8-D"

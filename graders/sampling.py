@@ -41,7 +41,7 @@ def _check_counts(counts, probs, trials, fail_prob, *, what, given):
             bad.append(f"{label}: {count / trials:.4f} (expected {p:.4f} +- {half / trials:.4f})")
     checks.that(not bad,
                 f"{what} for {given}, over {trials} repetitions with fixed seeds, are off for "
-                f"{len(bad)} of {len(probs)}: " + "; ".join(bad[:8]) + ". A correct solution gets "
+                f"{len(bad)} of {checks.count(len(probs), 'outcome')}: " + "; ".join(bad[:8]) + ". A correct solution gets "
                 f"outside these bounds with probability below {fail_prob:g}.")
 
 
@@ -62,7 +62,7 @@ def _check_sample(sample, items, k, given):
         checks.fail(f"reservoir_sample for {given} should return a list, got {checks.show(sample)}")
     want = min(k, len(items))
     if len(sample) != want:
-        checks.fail(f"reservoir_sample for {given} returned {len(sample)} items, expected {want}: "
+        checks.fail(f"reservoir_sample for {given} returned {checks.count(len(sample), 'item')}, expected {want}: "
                     f"{checks.show(sample)}." + (f" {SECOND_PASS}" if len(sample) < want else ""))
     if len(set(sample)) != len(sample) or not set(sample) <= set(items):
         checks.fail(f"reservoir_sample for {given} should return distinct items of the stream (not their "
@@ -118,7 +118,7 @@ def test_reads_the_stream_once(solution, rng):
 def test_short_stream_returned_whole_in_order(solution, rng, n, k):
     """A stream of at most k items comes back whole, in stream order"""
     items = [10 * i + 3 for i in range(n)]
-    given = f"a stream of {n} items {items}, k={k}"
+    given = f"a stream of {checks.count(n, 'item')} {items}, k={k}"
     got = solution.reservoir_sample(one_pass(items), k, rng)
     checks.that(isinstance(got, list), f"reservoir_sample for {given} should return a list, got {checks.show(got)}")
     checks.equal(got, items, what="reservoir_sample", given=given)

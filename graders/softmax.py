@@ -140,7 +140,7 @@ def check_function(name, got, z, axis, *, given, eps=None, expected=None, dtype=
             checks.close(arr, expected, atol=float(tol.max()), what=what, given=given)   # the readable message
             first = tuple(int(i) for i in np.argwhere(~ok)[0])
             checks.fail(f"{what} for {given} differs from the expected value at index {first}: expected "
-                        f"{expected[first]!r}, got {act[first]!r} (tolerance {tol[first]:.3g})")
+                        f"{checks.show(expected[first])}, got {checks.show(act[first])} (tolerance {tol[first]:.3g})")
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def test_axis_zero_differs_from_last_axis(solution):
     checks.close(p0.sum(axis=0), np.ones(8), atol=1e-12, what="column sums of softmax(z, axis=0)",
                  given="z of shape (3, 8)")
     check_function("softmax", p0, z, 0, given="z of shape (3, 8), axis=0")
-    check_function("logsumexp", solution.logsumexp(z, axis=0), z, 0, given="z of shape (3, 8), axis=0: one value per column")
+    check_function("logsumexp", solution.logsumexp(z, axis=0), z, 0, given="z of shape (3, 8), axis=0 (one value per column)")
     check_function("log_softmax", solution.log_softmax(z, axis=0), z, 0, given="z of shape (3, 8), axis=0")
 
 
@@ -427,7 +427,7 @@ def test_log_softmax_where_softmax_underflows(solution):
 def test_shift_is_per_slice(solution):
     """The shift is the maximum along the axis, slice by slice (slices of very different scale)"""
     for desc, z, axis in PER_SLICE_CASES:
-        given = f"{desc}: shift each slice by its own maximum, not by the maximum of the whole array"
+        given = f"{desc}, where each slice must be shifted by its own maximum, not by the maximum of the whole array"
         for name in FUNCTIONS:
             check_function(name, getattr(solution, name)(z, axis=axis), z, axis, given=given)
     logits, labels = _SLICES.copy(), np.array([1, 0, 2])
@@ -591,7 +591,7 @@ def check_timed(name):
 
 @pytest.mark.performance
 def test_time_budget(budget):
-    """A (2048, 4096) array within the time budget"""
+    """Each function on a (2048, 4096) array within the time budget"""
     for name in FUNCTIONS:
         budget.time(name, time_inputs(name), check=check_timed(name), repeats=TIME_RUNS - 1,
                     label=f"{name}, float64 z (2048, 4096), axis=-1, a new z per call")
@@ -599,7 +599,7 @@ def test_time_budget(budget):
 
 @pytest.mark.performance
 def test_memory_budget(budget):
-    """A (4096, 4096) float32 array with peak memory within the budget"""
+    """Each function on a (4096, 4096) float32 array within the peak memory budget"""
     z = random_logits(MEMORY_SEED, SHAPE, dtype=np.float32)
     for name in FUNCTIONS:
         budget.memory(name, Call(z), check=check_timed(name),

@@ -85,7 +85,7 @@ def check_knn_result(got, P, q, k, given, exact_dists=False):
     exp_d, exp_i = brute_knn(P, q, k)
     where = f"{given}, query q = {_fmt_point(q)}, k = {k}"
     checks.that(idx.shape == (k,) and dists.shape == (k,),
-                f"query should return {k} neighbours for {where}; got idx of shape {idx.shape} "
+                f"query should return {checks.count(k, 'neighbour')} for {where}; got idx of shape {idx.shape} "
                 f"and dists of shape {dists.shape}: idx = {checks.show(idx)}")
     checks.that(idx.dtype.kind in "iu", f"idx should be an integer array for {where}, got dtype {idx.dtype}")
     if not np.array_equal(idx, exp_i):
@@ -121,7 +121,7 @@ def check_knn_valid(got, P, q, k, given):
     idx = checks.as_array(got[1], "idx", given)
     where = f"{given}, query q = {_fmt_point(q)}, k = {k}"
     checks.that(idx.shape == (k,) and dists.shape == (k,),
-                f"query should return {k} neighbours for {where}; got idx of shape {idx.shape} "
+                f"query should return {checks.count(k, 'neighbour')} for {where}; got idx of shape {idx.shape} "
                 f"and dists of shape {dists.shape}: idx = {checks.show(idx)}")
     checks.that(idx.dtype.kind in "iu", f"idx should be an integer array for {where}, got dtype {idx.dtype}")
     bad = idx[(idx < 0) | (idx >= len(P))]
@@ -150,7 +150,7 @@ def check_radius(got, P, q, r, given, why=""):
         repeated = np.flatnonzero(np.bincount(got[(got >= 0) & (got < len(P))], minlength=len(P)) > 1)
         checks.fail(
             f"query_radius disagrees with a brute-force scan for {where}.\n"
-            f"  expected {len(expected)} indices (ascending), got {len(got)}"
+            f"  expected {checks.count(len(expected), 'index', 'indices')} (ascending), got {len(got)}"
             + (f"; missing {checks.show(missing)}" if len(missing) else "")
             + (f"; not within r: {checks.show(extra)}" if len(extra) else "")
             + (f"; repeated {checks.show(repeated)}" if len(repeated) else "")
@@ -326,7 +326,7 @@ def test_tau_infinite_until_k_found(solution, rng):
             idx = checks.as_array(got[1], "idx", given) if isinstance(got, tuple) and len(got) == 2 else None
             if idx is not None and idx.shape != (k,):
                 checks.fail(
-                    f"query(q = {_fmt_point(q)}, k = {k}) returned {idx.size} neighbours instead of {k} ({given}): "
+                    f"query(q = {_fmt_point(q)}, k = {k}) returned {checks.count(idx.size, 'neighbour')} instead of {k} ({given}): "
                     f"idx = {checks.show(idx)}. Until k candidates are found the search radius tau must stay "
                     "infinite; shrinking it to the farthest candidate so far prunes whole subtrees when the first "
                     "candidates are very close (the query is, or is next to, a vantage point).")
@@ -351,7 +351,8 @@ def test_every_point_stored_exactly_once(solution, rng):
         checks.that(
             not len(lost) and not len(twice),
             f"query_radius(q = {_fmt_point(q)}, r = 1e9) should return every point exactly once ({given}); "
-            f"got {got.size} indices, {len(lost)} points missing (e.g. {checks.show(lost[:5])}), "
+            f"got {checks.count(got.size, 'index', 'indices')}, {checks.count(len(lost), 'point')} missing "
+            f"(e.g. {checks.show(lost[:5])}), "
             f"{len(twice)} repeated (e.g. {checks.show(twice[:5])}). A point at exactly the median distance "
             "must go to one child, and the vantage point must leave its own subtree.")
         check_radius(got, P, q, 1e9, given)

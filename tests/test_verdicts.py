@@ -60,10 +60,10 @@ def test_closeness_messages_read_for_singular_and_plural_names():
         with pytest.raises(checks.GradeFailure) as failure:
             checks.close(np.array([1.0, 2.0]), np.array([1.0, 3.0]), atol=1e-12, what=what, given="x = [1, 2]")
         first = str(failure.value).splitlines()[0]
-        assert first == f"{what} for x = [1, 2]: 1 of 2 entries differ from the expected values (tolerance 1e-12)."
+        assert first == f"{what} for x = [1, 2]: 1 of 2 entries differs from the expected values (tolerance 1e-12)."
     with pytest.raises(checks.GradeFailure) as failure:
         checks.equal(np.array([1, 2]), np.array([1, 3]), what="labels")
-    assert str(failure.value).splitlines()[0] == "labels: 1 of 2 entries differ from the expected values."
+    assert str(failure.value).splitlines()[0] == "labels: 1 of 2 entries differs from the expected values."
 
 
 @pytest.mark.slow

@@ -28,6 +28,19 @@ def _given(given: str | None) -> str:
     return f" for {given}" if given else ""
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """`n` and the noun in agreement with it: count(1, "item") is '1 item', count(3, "item") '3 items'."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def _differ(bad: int, size: int) -> str:
+    """'1 of 6 entries differs from the expected values', in agreement with both numbers."""
+    entries = "entry" if size == 1 else "entries"
+    verb = "differs" if bad == 1 else "differ"
+    values = "value" if size == 1 else "values"
+    return f"{bad} of {size} {entries} {verb} from the expected {values}"
+
+
 def show(value, limit: int = 400) -> str:
     """A compact, readable rendering of a value for messages."""
     if isinstance(value, np.ndarray):
@@ -91,17 +104,18 @@ def close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what: str, 
         ok = (diff <= atol + rtol * np.abs(exp64)) | both_nan | same_inf
     if ok.all():
         return
-    bad = np.argwhere(~ok) if ok.ndim else np.zeros((1, 0), int)
+    tolerance = " + ".join(p for p in (f"{atol:g}" if atol else "", f"{rtol:g}·|expected|" if rtol else "") if p) or "0"
+    if not ok.ndim:  # a single value: no entries to count, no index to point at
+        fail(f"{what}{_given(given)}: expected {show(exp[()])}, got {show(act[()])} (tolerance {tolerance}).")
+    bad = np.argwhere(~ok)
     first = tuple(int(i) for i in bad[0])
     worst_diff = np.where(ok, 0, np.nan_to_num(diff, nan=np.inf))
-    worst = np.unravel_index(int(np.argmax(worst_diff)), ok.shape) if ok.ndim else ()
-    tolerance = " + ".join(p for p in (f"{atol:g}" if atol else "", f"{rtol:g}·|expected|" if rtol else "") if p) or "0"
+    worst = np.unravel_index(int(np.argmax(worst_diff)), ok.shape)
     lines = [
-        f"{what}{_given(given)}: {int((~ok).sum())} of {ok.size} entries differ from the expected values "
-        f"(tolerance {tolerance}).",
+        f"{what}{_given(given)}: {_differ(int((~ok).sum()), ok.size)} (tolerance {tolerance}).",
         f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}",
     ]
-    if ok.ndim and worst != first:
+    if worst != first:
         lines.append(f"  largest difference at index {tuple(int(i) for i in worst)}: "
                      f"expected {show(exp[worst])}, got {show(act[worst])}")
     if exp.size <= 40:
@@ -121,9 +135,11 @@ def equal(actual, expected, *, what: str, given: str | None = None) -> None:
             same = same | (np.isnan(act) & np.isnan(exp))
         if np.all(same):
             return
+        if not exp.ndim:  # a single value: no entries to count, no index to point at
+            fail(f"{what}{_given(given)}: expected {show(exp[()])}, got {show(act[()])}")
         bad = np.argwhere(~np.asarray(same))
         first = tuple(int(i) for i in bad[0]) if bad.size else ()
-        lines = [f"{what}{_given(given)}: {len(bad)} of {exp.size} entries differ from the expected values.",
+        lines = [f"{what}{_given(given)}: {_differ(len(bad), exp.size)}.",
                  f"  first at index {first}: expected {show(exp[first])}, got {show(act[first])}"]
         if exp.size <= 40:
             lines += [labelled("  expected: ", exp), labelled("  got:      ", act)]
