@@ -222,6 +222,9 @@ def test_a_corrupt_file_is_moved_aside_and_a_fresh_database_used(tmp_path, clock
         assert s.recovered_from == tmp_path / "progress.db.corrupt-20260302T120000Z"
         assert s.recovered_from.read_bytes() == damaged   # moved, never deleted
         assert str(s.recovered_from) in s.recovery_message
+        # Neither the header (garbage) nor the list of tables (truncated) is left: nothing to salvage.
+        assert "nothing in it could be read" in s.recovery_message
+        assert "a new, empty database was started" in s.recovery_message
         assert s.grades() == []
         s.record_start("kmeans", "guided", "/w")
     with Store.open(path) as s:

@@ -35,13 +35,24 @@ if TYPE_CHECKING:
 @click.option("--import", "import_path", metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Merge a history written by --export; records already present are skipped.")
+@click.option("--recover", "recover_path", metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Copy what can still be read from a damaged progress database FILE (say a "
+                   "progress.db.corrupt-... file) into yours; records already there are not doubled.")
 @click.option("--mock", "show_mock", is_flag=True,
               help="List past mock-interview rounds with their scores instead.")
-def progress(fmt: str, export_path: Path | None, import_path: Path | None, show_mock: bool) -> None:
+def progress(fmt: str, export_path: Path | None, import_path: Path | None, recover_path: Path | None,
+             show_mock: bool) -> None:
     """Show status per challenge, solved count, streak and mastery per topic."""
-    if export_path is not None and import_path is not None:
-        raise click.UsageError("use --export or --import, not both")
+    chosen = [name for name, value in (("--export", export_path), ("--import", import_path),
+                                       ("--recover", recover_path)) if value is not None]
+    if len(chosen) > 1:
+        raise click.UsageError("use one of --export, --import and --recover, not "
+                               + ("both " + " and ".join(chosen) if len(chosen) == 2 else "all three"))
     with open_session() as session:
+        if recover_path is not None:
+            _recover(session.store, recover_path, fmt)
+            return
         if show_mock:  # the listing lives with the mock commands (trainer/cli/mock.py)
             from trainer.cli.mock import print_sessions
 
@@ -89,6 +100,32 @@ def _import(store: "Store", path: Path) -> None:
     total = sum(added.values())
     details = ", ".join(f"{n} {kind}" for kind, n in added.items())
     click.echo(f"Imported {total} new records from {path} ({details}).")
+
+
+def _recover(store: "Store", path: Path, fmt: str) -> None:
+    """Salvage FILE into the progress database; exit 2 when nothing in it can be read."""
+    report = store.recover_from(path)
+    if not report.readable:
+        raise InputError(f"cannot recover anything from {path}: {report.why}")
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(f"Read {path}:")
+    shown = report.shown()
+    width = max((len(t.label) for t in shown), default=0)
+    for table in shown:
+        line = f"  {table.label:<{width}}  {table.recovered} recovered"
+        if table.partial:
+            line += f" ({table.partial} without source or report)"
+        if table.lost:
+            line += f", {table.lost} lost"
+        if table.more_lost:
+            line += ", perhaps more lost (the end of the table could not be read)"
+        click.echo(line)
+    if not shown:
+        click.echo("  it holds no records")
+    click.echo(f"Added {report.added} record{'s' if report.added != 1 else ''} to {store.path}"
+               f" ({report.present} already there).")
 
 
 def _print_overview(o: "Overview") -> None:
@@ -142,11 +179,6 @@ def _print_overview(o: "Overview") -> None:
 REVIEW_KINDS = ("review", "early-review")
 
 
-def _newest_backup(path: Path) -> Path | None:
-    backups = sorted(path.parent.glob(f"{path.name}.*.bak"), key=lambda p: p.stat().st_mtime_ns)
-    return backups[-1] if backups else None
-
-
 @click.command("next")
 @click.option("--start", "start_it", is_flag=True,
               help="Also write its stub to the workspace (for a review, a fresh stub; "
@@ -162,7 +194,10 @@ def next_command(start_it: bool, level: str, workspace: str | None, fmt: str) ->
     Spaced repetition over your history: passed challenges come back after
     growing intervals, failed ones the next day, new ones easiest first.
     """
+    import contextlib
+
     from trainer.errors import SolutionExists
+    from trainer.workspace import backed_up, writing
 
     with open_session(workspace) as session:
         data = session.overview()
@@ -178,13 +213,14 @@ def next_command(start_it: bool, level: str, workspace: str | None, fmt: str) ->
             # solution is kept beside it as a .bak. A retry or an unfinished
             # start continues in the file as it is.
             review = rec.kind in REVIEW_KINDS
+            path = session.solution_path(challenge)
             try:
-                started = session.start(challenge, level=level, force=review)
+                # The backup made here is the one reported (put back if the stub cannot be written).
+                with writing(path.parent), (backed_up(path) if review else contextlib.nullcontext()) as kept:
+                    started = session.start(challenge, level=level)
+                    backup = kept
             except SolutionExists as exists:
                 existing = exists.path
-            else:
-                if review:
-                    backup = _newest_backup(started)
         path = started or existing or session.solution_path(challenge)
     if fmt == "json":
         click.echo(json.dumps({

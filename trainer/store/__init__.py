@@ -10,6 +10,9 @@ grading runs at once are both recorded. The modules:
 * :mod:`~trainer.store.records`: the records read back (plain values, no SQL);
 * :mod:`~trainer.store.queries`: :class:`Store`, the writes and reads of those records;
 * :mod:`~trainer.store.exchange`: export and import of the whole history;
+* :mod:`~trainer.store.salvage`: what can still be read from a damaged
+  database, copied row by row into a good one (on open, and
+  ``mltrainer progress --recover FILE``);
 * :mod:`~trainer.store.timestamps`: the injectable clock and the stored time format.
 
 The mock-interview rounds keep their own tables in the same database; their

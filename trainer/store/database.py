@@ -10,8 +10,10 @@ the TUI and a ``mltrainer watch`` running next to them. So:
   :mod:`trainer.store.schema` are applied on open, in order, each in its own
   transaction;
 * a file that SQLite cannot read as a database is moved aside (renamed with a
-  timestamp, never deleted) and a fresh database is used; ``recovered_from``
-  then names the moved file so the caller can say so;
+  timestamp, never deleted), a fresh database is created, and every row that
+  can still be read from the moved file is copied into it
+  (:mod:`trainer.store.salvage`); ``recovered_from`` then names the moved file
+  and ``salvage`` says what was recovered and lost, so the caller can say so;
 * a database mltrainer may not write (a read-only file or folder, files left
   by another user) is refused at once with :class:`DatabaseNotWritable`, which
   names the file and what to do; it is never mistaken for a damaged one, and
@@ -29,7 +31,7 @@ import sqlite3
 import time
 from datetime import timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TypeVar
 
 from trainer.errors import (
     USE_ANOTHER_FOLDER,
@@ -40,6 +42,9 @@ from trainer.errors import (
 )
 from trainer.store.schema import MIGRATIONS
 from trainer.store.timestamps import Clock, to_iso, utc_now
+
+if TYPE_CHECKING:
+    from trainer.store.salvage import SalvageReport
 
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
@@ -188,6 +193,30 @@ def _make_data_dir(folder: Path) -> None:
     raise DataDirUnusable(folder, why)
 
 
+def salvage_file(db: sqlite3.Connection, path: Path, source: Path, *, now: str) -> "SalvageReport":
+    """Copy every row that can be read from the database file ``source`` into
+    ``db`` (the database at ``path``), in one write transaction.
+
+    The file is read first, outside the transaction, and never written. When
+    nothing in it can be read, the report says why and nothing is written.
+    """
+    from trainer.store import salvage
+
+    try:
+        found = salvage.read_damaged(source)
+        with _Transaction(db, path) as conn:
+            return salvage.write_found(conn, found, now=now)
+    except salvage.Unreadable as unreadable:
+        return salvage.unreadable_report(source, str(unreadable))
+    except StoreError:   # this database cannot be written (disk full, locked): said as such
+        raise
+    except Exception as error:
+        # A salvage that stops must not stand between the user and a working
+        # database; nothing of it was written (the transaction rolled back).
+        return salvage.unreadable_report(source, f"the salvage stopped: {type(error).__name__}: {error}",
+                                         stopped=True)
+
+
 _Opened = TypeVar("_Opened", bound="Database")
 
 
@@ -199,6 +228,7 @@ class Database:
         self.path = path
         self.clock: Clock = clock or utc_now
         self.recovered_from: Path | None = None
+        self.salvage: "SalvageReport | None" = None   # what was copied from the moved file
 
     # ----------------------------------------------------------- opening
 
@@ -207,8 +237,10 @@ class Database:
         """Open (creating and migrating as needed) the database at ``path``.
 
         ``path`` defaults to ``paths.database_path()``. A damaged file is moved
-        aside to ``<name>.corrupt-<UTC timestamp>`` and a fresh database is
-        created; ``recovered_from`` is then set to the moved file.
+        aside to ``<name>.corrupt-<UTC timestamp>``, a fresh database is
+        created and what can still be read from the moved file is copied into
+        it; ``recovered_from`` is then set to the moved file and ``salvage`` to
+        what was recovered and lost.
         """
         if path is None:
             from trainer import paths
@@ -219,7 +251,7 @@ class Database:
         refusal = not_writable(path)
         if refusal is not None:
             raise refusal
-        recovered = None
+        recovered, salvaged = None, None
         try:
             db = cls._connect_and_migrate(path)
         except sqlite3.Error as error:
@@ -227,44 +259,73 @@ class Database:
                 raise _refused(path, error) from None
             if not (_is_damaged(error) or _is_io_error(error)):
                 raise StoreError(f"cannot open the progress database {path}: {error}") from error
-            db, recovered = cls._recover(path, clock or utc_now)
+            db, recovered, salvaged = cls._recover(path, clock or utc_now)
         opened = cls(db, path, clock)
         opened.recovered_from = recovered
+        opened.salvage = salvaged
         return opened
 
     @property
     def recovery_message(self) -> str | None:
-        """What to tell the user after a damaged database was replaced."""
+        """What to tell the user after a damaged database was replaced: where
+        it went, and what of it was recovered and lost."""
         if self.recovered_from is None:
             return None
-        return (
-            f"The progress database {self.path} could not be read; it was moved aside to "
-            f"{self.recovered_from} and a new, empty one was started."
-        )
+        from trainer.store.salvage import recovery_message
+
+        return recovery_message(self.path, self.recovered_from, self.salvage)
 
     @classmethod
-    def _recover(cls, path: Path, clock: Clock) -> tuple[sqlite3.Connection, Path | None]:
-        """Move the damaged file aside and start a fresh database.
+    def _recover(cls, path: Path, clock: Clock
+                 ) -> tuple[sqlite3.Connection, Path | None, "SalvageReport | None"]:
+        """Salvage the damaged file into a new database, move it aside, and put
+        the new one in its place.
 
         Recoveries are serialised by a lock file, and each first tries the
         file again: another mltrainer may have just replaced it with a fresh
         database (an I/O error is what a reader sees while that happens).
+        The new database is built beside the damaged one
+        (``<name>.salvage``) and renamed into place only when the salvage is
+        committed: a recovery interrupted before that leaves the damaged file
+        where it was, and the next mltrainer salvages it again.
         """
         with _recovery_lock(path):
             try:
-                return cls._connect_and_migrate(path), None
+                return cls._connect_and_migrate(path), None, None
             except sqlite3.Error as error:
                 if _is_refusal(error):
                     raise _refused(path, error) from None
                 if not _is_damaged(error):
                     raise StoreError(f"cannot open the progress database {path}: {error}") from error
+            fresh = path.with_name(path.name + ".salvage")
+            for leftover in (fresh, *side_files(fresh)):   # of an interrupted recovery
+                leftover.unlink(missing_ok=True)
+            try:
+                db = cls._connect_and_migrate(fresh)
+            except sqlite3.Error as error:
+                raise StoreError(f"the progress database {path} is damaged, and a new one cannot be "
+                                 f"created beside it at {fresh}: {error}") from error
+            try:
+                salvaged = salvage_file(db, fresh, path, now=to_iso(clock()))
+            finally:
+                db.close()   # the last connection: its WAL is written into the file
             moved = cls._move_aside(path, clock)
             try:
-                return cls._connect_and_migrate(path), moved
+                os.replace(fresh, path)
+                for side, target in zip(side_files(fresh), side_files(path)):
+                    if side.exists():
+                        os.replace(side, target)
+            except OSError as error:
+                raise StoreError(
+                    f"moved the damaged progress database aside to {moved}, but cannot put the new one "
+                    f"({fresh}) in its place at {path}: {error.strerror or error}"
+                ) from None
+            try:
+                return cls._connect_and_migrate(path), moved, salvaged
             except sqlite3.Error as error:
                 raise StoreError(
                     f"moved the damaged progress database aside to {moved}, "
-                    f"but cannot create a new one at {path}: {error}"
+                    f"but cannot open the new one at {path}: {error}"
                 ) from error
 
     @staticmethod
@@ -306,11 +367,16 @@ class Database:
         try:
             # Reading the schema is what reveals a file that is not a database.
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            cls._enable_wal(db)
-            cls._migrate(db, path)
+            # A newer mltrainer's file is refused untouched, damaged or not.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise DatabaseTooNew(path, version, len(MIGRATIONS))
+            # Checked before anything is written: a damaged file is moved aside as it was.
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed: {check}")
+            cls._enable_wal(db)
+            cls._migrate(db, path)
         except BaseException:
             db.close()
             raise
@@ -361,6 +427,17 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    # ------------------------------------------------------------ salvage
+
+    def recover_from(self, source: Path) -> "SalvageReport":
+        """Copy what can be read from the database file ``source`` (damaged or
+        not) into this one; records already here are kept and not doubled.
+
+        The file is never written. Nothing readable at all is a report with
+        ``readable`` False (and the reason in ``why``); nothing is written then.
+        """
+        return salvage_file(self._db, self.path, Path(source), now=self._now())
 
     # ------------------------------------------------------- transactions
 
