@@ -5,9 +5,24 @@ Fixtures only; what tests import by name is in tests/helpers.py.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.helpers import TOY_PACK
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`-n 2`), each grading takes one CPU.
+
+    The workers already grade side by side; a grading that also took a
+    second lane would start a second pytest process and its sandbox workers
+    on a CPU the other worker's grading needs (`mltrainer grade --roster
+    --jobs N` takes one lane per grading for the same reason). Without -n,
+    gradings use the engine's default (two lanes when the CPUs are free).
+    """
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        os.environ.setdefault("MLTRAINER_LANES", "1")
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +32,7 @@ def isolated_dirs(tmp_path, monkeypatch):
     workspace = tmp_path / "workspace"
     monkeypatch.setenv("MLTRAINER_DATA_DIR", str(data))
     monkeypatch.setenv("MLTRAINER_WORKSPACE", str(workspace))
+    monkeypatch.setenv("MLTRAINER_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("MLTRAINER_CHALLENGE_PATH", raising=False)
     return {"data": data, "workspace": workspace}
 

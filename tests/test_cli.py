@@ -58,14 +58,16 @@ def test_unknown_id_suggests_the_nearest_and_exits_2(run):
     assert result.exit_code == 2 and "did you mean 'toy'?" in result.output
 
 
-def test_start_writes_the_stub_and_refuses_to_overwrite(run, isolated_dirs):
+def test_start_writes_the_stub_and_never_overwrites_without_force(run, isolated_dirs):
     result = run("start", "toy", "--level", "interview")
     path = isolated_dirs["workspace"] / "toy.py"
     assert result.exit_code == 0 and str(path) in result.output and path.exists()
     path.write_text("my work")
-    result = run("start", "toy")
-    assert result.exit_code == 2 and "--force" in result.output and path.read_text() == "my work"
+    result = run("start", "toy")        # the README's first line, run again: not a failure
+    assert result.exit_code == 0 and "kept as it is" in result.output and path.read_text() == "my work"
     assert run("start", "toy", "--force").exit_code == 0
+    [backup] = path.parent.glob("toy.py.*.bak")
+    assert backup.read_text() == "my work" and "NotImplementedError" in path.read_text()
 
 
 def test_hint_reveals_the_next_hint_each_time(run):

@@ -54,6 +54,20 @@ class SolutionExists(TrainerError):
         super().__init__(f"{path} already exists; keeping your work (use --force to overwrite it)")
 
 
+class WorkspaceNotWritable(TrainerError):
+    """The workspace, or a file mltrainer writes in it, cannot be created or written.
+
+    ``folder`` is the workspace (or the folder being written in it), ``why``
+    says what refused in the user's words: a file in the way, a read-only or
+    pseudo file system, a permission.
+    """
+
+    def __init__(self, folder: Path | str, why: str) -> None:
+        self.folder, self.why = Path(folder), why
+        super().__init__(f"cannot write to the workspace {self.folder}: {why}; "
+                         "set MLTRAINER_WORKSPACE (or pass --workspace) to a folder you can write")
+
+
 class SolutionNotFound(TrainerError):
     def __init__(self, path: Path, challenge_id: str | None = None) -> None:
         self.path = path

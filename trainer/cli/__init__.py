@@ -6,7 +6,8 @@ not import numpy, pytest or textual. Errors a user can cause
 (`TrainerError`) are turned into a one-line message and exit code 2 here,
 at the edge; no traceback reaches the user for them.
 
-Exit codes: 0 success / all passed, 1 graded and failed, 2 usage or input error.
+Exit codes: 0 success / all passed, 1 graded and failed, 2 usage or input error,
+130 interrupted (Ctrl-C, whatever the command was doing).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ LAZY_COMMANDS = {
     "list": "trainer.cli.core:list_command",
     "show": "trainer.cli.core:show",
     "start": "trainer.cli.core:start",
+    "reset": "trainer.cli.core:reset",
     "hint": "trainer.cli.core:hint",
     "try": "trainer.cli.try_:try_command",
     "grade": "trainer.cli.grade:grade",
@@ -44,6 +46,22 @@ class UserError(click.ClickException):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+#: The exit status of a command stopped with Ctrl-C: 128 + SIGINT, what shells report.
+INTERRUPTED = 130
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C reached the command line: one line on stderr, exit status 130 (never 1, "graded and failed")."""
+
+    exit_code = INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+    def show(self, file=None) -> None:
+        click.echo("\nInterrupted.", err=True)   # the blank line closes the terminal's ^C
 
 
 class LazyGroup(click.Group):
@@ -91,6 +109,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except TrainerError as exc:
             raise UserError(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
 
 @click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, invoke_without_command=True,
@@ -136,8 +156,44 @@ def _finalise_expired_mock() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The `mltrainer` console script.
+
+    Ctrl-C ends every command with exit status 130: when the interrupt reaches
+    click (`Interrupted`), and also when a command catches it to stop cleanly
+    (watch mode says "Stopped watching.", the follow-up questions save the
+    ratings given) and then exits as it would have: the process was still
+    interrupted, and a shell or a script must not read 0 or 1 from it.
+    """
+    interrupted, restore = _notice_interrupts()
     try:
         cli.main(args=argv, prog_name="mltrainer")
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except SystemExit as done:
+        if interrupted.is_set() and done.code != INTERRUPTED:
+            sys.exit(INTERRUPTED)
+        raise
+    except KeyboardInterrupt:   # one that arrived after click's own handlers
+        sys.exit(INTERRUPTED)
+    finally:
+        restore()
+
+
+def _notice_interrupts():
+    """Note every SIGINT (then raise KeyboardInterrupt as Python does): (the event, undo).
+
+    Left alone when SIGINT is not Python's default handler (ignored by a
+    `nohup`, or handled by an embedding program) or outside the main thread.
+    """
+    import signal
+    import threading
+
+    seen = threading.Event()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        return seen, lambda: None
+
+    def on_interrupt(signum, frame):
+        seen.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    return seen, lambda: signal.signal(signal.SIGINT, signal.default_int_handler)

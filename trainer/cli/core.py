@@ -1,4 +1,4 @@
-"""`mltrainer list`, `show`, `start` and `hint`: the catalog and the workspace."""
+"""`mltrainer list`, `show`, `start`, `reset` and `hint`: the catalog and the workspace."""
 
 from __future__ import annotations
 
@@ -11,23 +11,81 @@ from trainer.cli.common import console, open_session, workspace_option
 @click.command("list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(fmt: str) -> None:
-    """List the challenges: id, title, difficulty, topics."""
-    from trainer.catalog import load_catalog
-    catalog = load_catalog()
+    """List the challenges: id, title, difficulty, topics, and where you stand on each.
+
+    Your status per challenge (new, started, attempted, passed, mastered:
+    docs/progress.md) and your best speed ratio come from your progress; if
+    the progress database cannot be read, the list is shown without them.
+    """
+    from trainer.errors import TrainerError
+
+    session = open_session()
+    catalog = session.catalog
+    try:
+        progress = {p.challenge_id: p for p in session.overview().challenges}
+        unreadable = None
+    except TrainerError as error:   # the catalog is what `list` is for: show it anyway
+        progress, unreadable = {}, str(error)
+    finally:
+        session.close()
     if fmt == "json":
         import json
-        click.echo(json.dumps([{"id": c.id, "title": c.title, "difficulty": c.difficulty, "topics": list(c.topics),
-                                "minutes": c.minutes, "summary": c.summary} for c in catalog], indent=2))
+        rows = []
+        for c in catalog:
+            p = progress.get(c.id)
+            rows.append({"id": c.id, "title": c.title, "difficulty": c.difficulty, "topics": list(c.topics),
+                         "minutes": c.minutes, "summary": c.summary,
+                         # Added fields (the ones above keep their meaning); null without progress.
+                         "status": p.status if p else None,
+                         "attempts": p.attempts if p else None,
+                         "best_speed_ratio": p.best_speed_ratio if p else None})
+        click.echo(json.dumps(rows, indent=2))
+        if unreadable:
+            click.echo(f"warning: your progress could not be read: {unreadable}", err=True)
         return
+    from rich.markup import escape
     from rich.table import Table
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "title", "difficulty", "topics"):
-        table.add_column(column)
-    for c in catalog:
-        table.add_row(c.id, c.title, c.difficulty, ", ".join(c.topics))
     out = console()
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    # One line per challenge: in a narrow terminal the title and the topics are cut, nothing else.
+    fixed = [max([2, *(len(c.id) for c in catalog)]), len("difficulty")]
+    if not unreadable:
+        fixed += [len("attempted"), len("best speed")]
+    room = max(out.width - sum(fixed) - 2 * (len(fixed) + 1), 20)   # two spaces between columns
+    title_width = min(max([5, *(len(c.title) for c in catalog)]), max(room * 3 // 5, 10))
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=title_width)
+    table.add_column("difficulty", no_wrap=True)
+    table.add_column("topics", no_wrap=True, overflow="ellipsis", max_width=max(room - title_width, 6))
+    if not unreadable:
+        table.add_column("status", no_wrap=True)
+        table.add_column("best speed", justify="right", no_wrap=True)
+    for c in catalog:
+        cells = [escape(c.id), escape(c.title), c.difficulty, escape(", ".join(c.topics))]
+        p = progress.get(c.id)
+        if p is not None:
+            style = LIST_STATUS_STYLE.get(p.status, "")
+            cells += [f"[{style}]{p.status}[/]" if style else p.status,
+                      "-" if p.best_speed_ratio is None else f"{p.best_speed_ratio:.1f}x"]
+        elif not unreadable:
+            cells += ["new", "-"]
+        table.add_row(*cells)
     out.print(table)
-    out.print(f"\n{len(catalog)} challenges. `mltrainer show ID` for the task, `mltrainer start ID` to begin.")
+    passed = sum(p.status in ("passed", "mastered") for p in progress.values())
+    started = sum(p.status in ("started", "attempted") for p in progress.values())
+    out.print()
+    if unreadable:
+        out.print(f"{len(catalog)} challenges. (Your progress could not be read: {escape(unreadable)})")
+    else:
+        out.print(f"{len(catalog)} challenges: {passed} passed, {started} started, "
+                  f"{len(catalog) - passed - started} not started. Best speed: your time / the "
+                  "reference's in your fastest grade (lower is faster).")
+    out.print("`mltrainer show ID` for the task, `mltrainer start ID` to begin.")
+
+
+#: How `list` colours a status (the same colours as `mltrainer progress`).
+LIST_STATUS_STYLE = {"new": "dim", "started": "", "attempted": "yellow", "passed": "green",
+                     "mastered": "bold green"}
 
 
 def _print_task(challenge) -> None:
@@ -73,19 +131,69 @@ def show(challenge_id: str) -> None:
 @click.argument("challenge_id")
 @click.option("--level", type=click.Choice(LEVELS), default="guided", show_default=True,
               help="guided: helper skeletons and TODOs; interview: signatures and docstrings only.")
-@click.option("--force", is_flag=True, help="Overwrite an existing solution (the old file is kept as a .bak).")
+@click.option("--force", is_flag=True,
+              help="Start over from a fresh stub even if your file exists (it is kept as a .bak; "
+                   "the same as `mltrainer reset ID`).")
 @workspace_option
 def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> None:
-    """Write the challenge's stub into your workspace and show the task."""
+    """Write the challenge's stub into your workspace and show the task.
+
+    If your file is already there it is kept as it is (nothing is written)
+    and the task is shown: running this again is safe. `--force` or
+    `mltrainer reset ID` starts over from a fresh stub, keeping a backup.
+    """
+    from trainer.errors import SolutionExists
+
     with open_session(workspace) as session:
         challenge = session.challenge(challenge_id)
-        path = session.start(challenge, level=level, force=force)
+        session.store   # a database that cannot be written is reported before any file is written
+        try:
+            path = session.start(challenge, level=level, force=force)
+        except SolutionExists as exists:
+            path, kept = exists.path, True
+        else:
+            kept = False
     _print_task(challenge)
-    click.echo(f"\nYour file: {path}")
+    if kept:
+        click.echo(f"\nYour file: {path} (it already exists and is kept as it is; "
+                   f"`mltrainer reset {challenge.id}` starts over from a fresh stub, keeping a backup)")
+    else:
+        click.echo(f"\nYour file: {path}")
+    _print_next_steps(challenge, path)
+
+
+def _print_next_steps(challenge, path) -> None:
     click.echo(f"Edit it, then run: mltrainer grade {challenge.id}")
     if challenge.examples:
         click.echo(f"On the way: mltrainer try {challenge.id} runs the examples (and your own calls, one per "
                    f"line in {path.with_suffix('.try').name}); python {path.name} runs them too.")
+
+
+@click.command()
+@click.argument("challenge_id")
+@click.option("--level", type=click.Choice(LEVELS), default="guided", show_default=True,
+              help="guided: helper skeletons and TODOs; interview: signatures and docstrings only.")
+@workspace_option
+def reset(challenge_id: str, level: str, workspace: str | None) -> None:
+    """Start a challenge over: your file is kept as a backup beside it, then a fresh stub is written.
+
+    The backup is `<ID>.py.<date-time>.bak` in the workspace (never
+    overwriting an earlier one); the task is not shown again (`mltrainer show ID`).
+    """
+    from trainer.workspace import backed_up, writing
+
+    with open_session(workspace) as session:
+        challenge = session.challenge(challenge_id)
+        session.store   # a database that cannot be written is reported before any file is moved
+        path = session.solution_path(challenge)
+        with writing(path.parent), backed_up(path) as backup:
+            session.start(challenge, level=level)   # put back if the stub cannot be written
+    if backup is None:
+        click.echo(f"There was no file to keep; wrote a fresh {level} stub to {path}")
+    else:
+        click.echo(f"Your previous file is kept as {backup}")
+        click.echo(f"Wrote a fresh {level} stub to {path}")
+    _print_next_steps(challenge, path)
 
 
 @click.command()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from trainer.cli.common import open_session, workspace_option
 
 
-def run_tui(theme: str = "dark", workspace: str | None = None) -> None:
+def run_tui(theme: str | None = None, workspace: str | None = None) -> None:
     """Open the app. The catalog and the store are loaded first, so their errors
     are reported at the command line like any other (no traceback)."""
     from trainer.tui.app import TrainerApp
@@ -23,12 +25,15 @@ def run_tui(theme: str = "dark", workspace: str | None = None) -> None:
         if app.stopped_gradings:
             click.echo("Stopped the grading run in progress; it was not recorded.", err=True)
         context.close()
+    if app.return_code:   # Textual's code after an unhandled error: not a clean exit
+        sys.exit(app.return_code)
 
 
 @click.command()
-@click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True,
-              help="Colour theme (t switches inside the app).")
+@click.option("--theme", type=click.Choice(["dark", "light"]), default=None,
+              help="Colour theme (t switches inside the app) [default: the theme you last chose with t, "
+                   "else dark].")
 @workspace_option
-def tui(theme: str, workspace: str | None) -> None:
+def tui(theme: str | None, workspace: str | None) -> None:
     """Open the full-screen app: dashboard, browser, grading, compare."""
     run_tui(theme=theme, workspace=workspace)

@@ -18,7 +18,8 @@
   by how much), since its content at the deadline is gone.
 * :func:`abandon` ends a round without grading it.
 * :func:`follow_ups` and :func:`rate_follow_up`: after the card, the user
-  rates their answers to the follow-up questions, 1 to 4.
+  rates their answers to the follow-up questions, 1 to 4; each question
+  carries the key points of a good answer, shown once it is rated.
 
 Grading goes through ``grade_function`` (the engine's ``grade`` by default):
 the application layer passes its own, counted and cancellable, and tests
@@ -36,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from trainer.workspace import writing
 from trainer.errors import GradingCancelled, InputError, TrainerError
 from trainer.mock import persistence
 from trainer.mock.format import card_summary_lines, clock_time, time_left
@@ -145,12 +147,14 @@ def start_session(
                 db, started_at=now, deadline=deadline, minutes=total_minutes, seed=seed, seeded=seeded,
                 options=options)
             folder = _round_folder(workspace_dir, session_id)
-            folder.mkdir(parents=True)
-            for position, (challenge, text) in enumerate(stubs):
-                path = folder / f"{challenge.id}.py"
-                path.write_text(text, encoding="utf-8")
-                persistence.insert_item(db, session_id, position, challenge.id, path,
-                                        sha256_hex(text.encode("utf-8")))
+            # An unusable workspace is one line for the CLI and a notice in the app.
+            with writing(workspace_dir):
+                folder.mkdir(parents=True)
+                for position, (challenge, text) in enumerate(stubs):
+                    path = folder / f"{challenge.id}.py"
+                    path.write_text(text, encoding="utf-8")
+                    persistence.insert_item(db, session_id, position, challenge.id, path,
+                                            sha256_hex(text.encode("utf-8")))
             persistence.set_folder(db, session_id, folder)
     except sqlite3.IntegrityError:
         # Another process started a round between our check and our insert.
@@ -331,7 +335,9 @@ def _item_card(session: MockSession, h: _Handed, report: "GradeReport | None", m
     from trainer.report import CATEGORIES
 
     title = h.challenge.title if h.challenge is not None else h.item.challenge_id
-    follow_ups = list(h.challenge.follow_ups) if h.challenge is not None else []
+    questions = list(h.challenge.follow_ups) if h.challenge is not None else []
+    follow_ups = [q.question for q in questions]
+    key_points = [list(q.key_points) for q in questions]
     time_used = None
     if h.last_edit is not None and not h.untouched:
         time_used = max(0.0, (h.last_edit - session.started_at).total_seconds())
@@ -340,9 +346,10 @@ def _item_card(session: MockSession, h: _Handed, report: "GradeReport | None", m
             challenge_id=h.item.challenge_id, title=title,
             outcome="missing" if h.snapshot is None else "error",
             categories={}, bonus=[0, 0], tests_passed=0, tests_total=0, speed_ratio=None,
-            test_fraction=0.0, speed_credit=0.0, points=0.0, time_used_s=time_used,
+            speed_credit=0.0, points=0.0, time_used_s=time_used,
             untouched=h.untouched, edited_late_s=h.edited_late_s, checks=h.item.checks,
-            message=message, grade_id=None, follow_ups=follow_ups,
+            message=message, grade_id=None, follow_ups=follow_ups, follow_up_key_points=key_points,
+            earned=0.0, ceiling=0.0,
         )
     categories: dict[str, list[int]] = {c: [0, 0] for c in CATEGORIES}
     for t in report.required_tests:
@@ -351,7 +358,9 @@ def _item_card(session: MockSession, h: _Handed, report: "GradeReport | None", m
         tally[1] += 1
     categories = {c: tally for c, tally in categories.items() if tally[1]}
     counts = report.counts()
-    f, s, points = item_points(report)
+    score = item_points(report)
+    failed = [[t.category, t.name] for t in report.required_tests if t.outcome in ("failed", "error")]
+    not_run = [[t.category, t.name] for t in report.required_tests if t.outcome == "skipped"]
     if not message:
         if report.static_issues:
             first = report.static_issues[0]
@@ -362,9 +371,10 @@ def _item_card(session: MockSession, h: _Handed, report: "GradeReport | None", m
         challenge_id=h.item.challenge_id, title=title, outcome=report.status,
         categories=categories, bonus=[counts["bonus_passed"], counts["bonus_total"]],
         tests_passed=counts["passed"], tests_total=counts["total"], speed_ratio=report.speed_ratio,
-        test_fraction=f, speed_credit=s, points=points, time_used_s=time_used,
+        speed_credit=score.speed_credit, points=score.points, time_used_s=time_used,
         untouched=h.untouched, edited_late_s=h.edited_late_s, checks=h.item.checks,
-        message=message, grade_id=grade_id, follow_ups=follow_ups,
+        message=message, grade_id=grade_id, follow_ups=follow_ups, follow_up_key_points=key_points,
+        earned=score.earned, ceiling=score.ceiling, failed_tests=failed, not_run_tests=not_run,
     )
 
 
@@ -533,11 +543,13 @@ def scorecard(store: Store, session_id: int) -> Scorecard:
 
 
 def follow_ups(store: Store, session_id: int) -> list[FollowUp]:
-    """The follow-up questions of a handed-in round, in order, with their ratings so far."""
+    """The follow-up questions of a handed-in round, in order, with their ratings so far
+    and the key points of a good answer (as the challenge gave them when the round was handed in)."""
     card = scorecard(store, session_id)
     rated = persistence.follow_up_ratings(store, session_id)
     return [
-        FollowUp(item.challenge_id, i, question, rated.get((item.challenge_id, i)))
+        FollowUp(item.challenge_id, i, question, rated.get((item.challenge_id, i)),
+                 tuple(item.follow_up_key_points[i]) if i < len(item.follow_up_key_points) else ())
         for item in card.items
         for i, question in enumerate(item.follow_ups)
     ]
