@@ -12,6 +12,7 @@ from pathlib import Path
 DATA_DIR_ENV = "MLTRAINER_DATA_DIR"
 WORKSPACE_ENV = "MLTRAINER_WORKSPACE"
 CHALLENGE_PATH_ENV = "MLTRAINER_CHALLENGE_PATH"
+CONFIG_DIR_ENV = "MLTRAINER_CONFIG_DIR"
 
 
 def content_root() -> Path:
@@ -38,6 +39,15 @@ def data_dir() -> Path:
         return Path(override).expanduser()
     from platformdirs import user_data_path
     return user_data_path("mltrainer", appauthor=False)
+
+
+def config_dir() -> Path:
+    """The user config directory (platformdirs), or MLTRAINER_CONFIG_DIR: the settings file lives here."""
+    override = os.environ.get(CONFIG_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+    return user_config_path("mltrainer", appauthor=False)
 
 
 def database_path() -> Path:

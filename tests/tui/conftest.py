@@ -1,4 +1,4 @@
-"""Fixtures of the TUI tests: a fake home, a fixed clock, a session over the fixed pack, a seeded history.
+"""Fixtures of the TUI tests: a settings folder, a fake home, a fixed clock, a session over the fixed pack, a seeded history.
 
 Fixtures only; the values and functions they are built from are in tests/tui/helpers.py.
 """
@@ -11,6 +11,14 @@ import pytest
 
 from tests.helpers import FakeClock
 from tests.tui.helpers import NOW, PACK, seed_history
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    """The settings file (theme, stub level) in a folder of the test's own: never the user's."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("MLTRAINER_CONFIG_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ async def test_results_show_a_failing_tests_output_under_it(pack_context):
         await pilot.pause()
         assert isinstance(app.screen, ResultsScreen)
         texts = shown(app.screen, "#results-body Static")
-        at = texts.index("✗ Rows sum to one")
+        at = texts.index("✗ Rows sum to one  · correctness")   # failures come first, with their category
         assert texts[at + 1:at + 4] == ["expected 1.0, got 0.5", "It printed:",
                                         f"row sums: [0.5 0.5]\n{MARKUP}\n::error::x"]
         assert shown(app.screen, ".test-output") == [f"row sums: [0.5 0.5]\n{MARKUP}\n::error::x"]

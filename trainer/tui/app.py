@@ -23,9 +23,13 @@ from textual.screen import Screen
 
 from trainer.errors import TrainerError
 from trainer.session import Session
+from trainer.settings import Settings, load_settings, remember
 from trainer.tui.messages import OpenChallenge, OpenCompare, ShowError, ShowReport
 from trainer.tui.screens.dashboard import DashboardScreen
 from trainer.tui.theme import THEMES
+
+#: Quitting waits this long at most for a cancelled grading run to stop (it takes a fraction of a second).
+STOP_WAIT_S = 10.0
 
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
@@ -52,16 +56,23 @@ class TrainerApp(App):
         self,
         context: Session | None = None,
         *,
-        theme: str = "dark",
+        theme: str | None = None,
         watch_interval: float | None = None,
+        settings: Settings | None = None,
     ) -> None:
+        """`theme`: "dark" or "light" for this run; None takes the one last chosen with `t`
+        (trainer/settings.py), which also gives the default stub level."""
         super().__init__()
         from trainer.watch import POLL_INTERVAL_S
 
         self.context = context or Session()
+        self.settings = load_settings() if settings is None else settings
+        theme = theme or self.settings.theme
         self.theme = THEMES.get(theme, theme)
         self.watch_interval = POLL_INTERVAL_S if watch_interval is None else watch_interval
         self.stopped_gradings = False   # set when quitting cancelled a grading run (not recorded)
+        self._settings_warned = False
+        self._stopping_since: float | None = None   # quitting, waiting for a grading run to stop
 
     def get_default_screen(self) -> Screen:
         return DashboardScreen()
@@ -69,7 +80,7 @@ class TrainerApp(App):
     def on_mount(self) -> None:
         message = self.context.recovery_message
         if message:
-            self.notify(message, title="Progress database replaced", severity="warning", timeout=15, markup=False)
+            self.notify(message, title="Progress database recovered", severity="warning", timeout=15, markup=False)
         from trainer.tui.screens.mock import announce_open_round
 
         announce_open_round(self)
@@ -81,8 +92,36 @@ class TrainerApp(App):
             self.stopped_gradings = True
 
     async def action_quit(self) -> None:
+        """Quit; during a grading run, stop it first and say so (`q` again quits without waiting).
+
+        Each grading runs in a thread of this process, and the process cannot
+        end before that thread does: the app stays on screen, saying that the
+        run is being stopped, until it has.
+        """
+        import time
+
+        if self.context.grading_in_progress and self._stopping_since is None:
+            from trainer.tui.screens.stopping import StoppingScreen
+
+            self.stop_gradings()
+            self._stopping_since = time.monotonic()
+            self.push_screen(StoppingScreen())
+            self.set_interval(0.05, self._exit_when_stopped)
+            return
         self.stop_gradings()
         await super().action_quit()
+
+    def _exit_when_stopped(self) -> None:
+        import time
+
+        waited = time.monotonic() - (self._stopping_since or 0.0)
+        if not self.context.grading_in_progress or waited > STOP_WAIT_S:
+            self.exit()
+
+    @property
+    def stopping(self) -> bool:
+        """Quitting is waiting for a cancelled grading run to stop."""
+        return self._stopping_since is not None
 
     def on_unmount(self) -> None:
         self.stop_gradings()
@@ -97,7 +136,18 @@ class TrainerApp(App):
             self.push_screen(HelpScreen())
 
     def action_toggle_theme(self) -> None:
-        self.theme = THEMES["light"] if self.current_theme.dark else THEMES["dark"]
+        """Switch between the light and the dark theme, and remember the choice for the next start."""
+        name = "light" if self.current_theme.dark else "dark"
+        self.theme = THEMES[name]
+        self.remember(theme=name)
+
+    def remember(self, **changes: str) -> None:
+        """Save a setting (trainer/settings.py); if it cannot be saved, say so once and carry on."""
+        self.settings, problem = remember(self.settings, **changes)
+        if problem and not self._settings_warned:
+            self._settings_warned = True
+            self.notify(f"The choice applies until you quit: {problem}.", title="Settings not saved",
+                        severity="warning", timeout=8, markup=False)
 
     def action_dashboard(self) -> None:
         while len(self.screen_stack) > 1:
@@ -195,8 +245,10 @@ class TrainerApp(App):
         self.show_report(message.challenge, message.report)
 
     def on_show_error(self, message: ShowError) -> None:
+        if self.stopping:   # a grading run stopped because the app is quitting: nothing to tell
+            return
         self.show_error(message.error, message.title)
 
 
-def run(context: Session | None = None, *, theme: str = "dark") -> None:
+def run(context: Session | None = None, *, theme: str | None = None) -> None:
     TrainerApp(context, theme=theme).run()

@@ -23,6 +23,31 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: The status column's width (styled cells are not measured: it is fixed).
+STATUS_WIDTH = 9
+
+#: Room the table needs besides its cells: two cells of padding per column (5) and a scrollbar.
+TABLE_OVERHEAD = 2 * 5 + 2
+
+
+def column_widths(width: int, progress: "list[ChallengeProgress]") -> tuple[int, int]:
+    """How wide the title and the topics columns are in a table `width` cells wide.
+
+    The id, difficulty and status columns take what they need; the title and
+    the topics share the rest: in full when they fit, else the title gets
+    at least 55% of it and the topics what remains.
+    """
+    ids = max([len("id"), *(len(p.challenge_id) for p in progress)])
+    difficulty = max([len("difficulty"), *(len(p.difficulty) for p in progress)])
+    room = max(width - ids - difficulty - STATUS_WIDTH - TABLE_OVERHEAD, 16)
+    title = max([len("title"), *(len(p.title) for p in progress)])
+    topics = max([len("topics"), *(len(", ".join(p.topics)) for p in progress)])
+    if title + topics <= room:
+        return title, topics
+    title_width = min(title, max(room * 11 // 20, room - topics))
+    return title_width, room - title_width
+
+
 def matches(query: str, p: "ChallengeProgress") -> bool:
     """Every word of the query appears in the id, title, difficulty, a topic or the status."""
     haystack = " ".join([p.challenge_id, p.title, p.difficulty, p.status, *p.topics]).lower()
@@ -50,14 +75,32 @@ class BrowserScreen(TrainerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("id", "title", "difficulty", "topics")
-        table.add_column("status", width=9)  # styled cells are not measured: fix the width
         table.can_focus = False  # the filter keeps the focus; the table follows the keys
+        self.widths: tuple[int, int] | None = None
         self.query_one(Input).focus()
         self.refresh_rows()
 
     def on_screen_resume(self) -> None:
         self.refresh_rows()
+
+    def on_resize(self) -> None:
+        """A wider terminal shows more of the titles and topics (and a narrower one, less)."""
+        if hasattr(self, "progress") and column_widths(self.size.width, self.progress) != self.widths:
+            self._fill(self.query_one(Input).value)
+
+    def _set_columns(self) -> tuple[int, int]:
+        """The table's columns for the screen's width (set again only when the widths change)."""
+        widths = column_widths(self.size.width or 80, self.progress)
+        if widths != self.widths:
+            table = self.query_one(DataTable)
+            table.clear(columns=True)
+            table.add_column("id", key="id")
+            table.add_column("title", width=widths[0], key="title")
+            table.add_column("difficulty", key="difficulty")
+            table.add_column("topics", width=widths[1], key="topics")
+            table.add_column("status", width=STATUS_WIDTH, key="status")
+            self.widths = widths
+        return widths
 
     def refresh_rows(self) -> None:
         self.progress = self.context.overview().challenges
@@ -67,13 +110,14 @@ class BrowserScreen(TrainerScreen):
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
+        title_width, topics_width = self._set_columns()
         shown = [p for p in self.progress if matches(query, p)]
         for p in shown:
             table.add_row(
                 p.challenge_id,
-                _clip(p.title, 19),
+                _clip(p.title, title_width),
                 p.difficulty,
-                _clip(", ".join(p.topics), 16),
+                _clip(", ".join(p.topics), topics_width),
                 Content.styled(p.status, STATUS_STYLE.get(p.status, "")),
                 key=p.challenge_id,
             )

@@ -35,13 +35,14 @@ class DetailScreen(TrainerScreen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("s", "start", "Start"),
+        Binding("s", "start_default", "Start"),
         Binding("e", "edit", "Edit"),
         Binding("g", "grade", "Grade"),
         Binding("c", "compare", "Compare"),
         Binding("h", "hint", "Hint"),
         Binding("w", "toggle_watch", "Watch"),
         Binding("i", "start('interview')", "Start, interview level", show=False),
+        Binding("l", "switch_level", "Stub level for s", show=False),
         Binding("r", "results", "Last results", show=False),
     ]
 
@@ -110,7 +111,9 @@ class DetailScreen(TrainerScreen):
         if path.exists():
             parts: list[Any] = [("Solution ", "$text-muted"), display_path(path)]
         else:
-            parts = [("Not started: ", "$text-muted"), "s writes the stub to ", display_path(path)]
+            level = self.app.settings.stub_level
+            parts = [("Not started: ", "$text-muted"), f"s writes the {level} stub to ", display_path(path),
+                     ("  (l: level)", "$text-muted")]
         if self.watching:
             parts += ["  ", ("● watching for saves", "b $warning")]
         self.query_one("#detail-file", Static).update(Content.assemble(*parts))
@@ -130,6 +133,20 @@ class DetailScreen(TrainerScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_start_default(self) -> None:
+        """`s`: start at the stub level chosen with `l` (remembered; guided until chosen)."""
+        self.action_start(self.app.settings.stub_level)
+
+    def action_switch_level(self) -> None:
+        """`l`: switch the level `s` starts at between guided and interview, and remember it."""
+        from trainer.catalog import LEVELS
+
+        current = self.app.settings.stub_level
+        level = LEVELS[(LEVELS.index(current) + 1) % len(LEVELS)] if current in LEVELS else LEVELS[0]
+        self.app.remember(stub_level=level)
+        self.notify(f"s now writes the {level} stub.", title="Stub level", markup=False)
+        self.refresh_info()
 
     def action_hint(self) -> None:
         try:

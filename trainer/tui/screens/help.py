@@ -56,13 +56,26 @@ class HelpScreen(TrainerModalScreen[None]):
     def _keys(self) -> Content:
         app = self.app
         lines: list[Content] = []
-        for title, bindings in binding_sections(app):
+        for title, rows in help_rows(app):
             lines.append(Content.styled(title, "b $accent"))
-            seen: set[tuple[str, str]] = set()
-            for b in bindings:
-                key = app.get_key_display(b)
-                if (key, b.description) in seen:
-                    continue
-                seen.add((key, b.description))
-                lines.append(Content.assemble(f"  {key:<10}", b.description))
+            for keys, description in rows:
+                lines.append(Content.assemble(f"  {keys:<10}", description))
         return Content("\n").join(lines)
+
+
+def help_rows(app: "TrainerApp") -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per section, one row per thing to do: its keys ("q, ^q") and what it does.
+
+    Keys that do the same thing share a row; a binding without a description
+    (the 2, 3 and 4 that "1-4" stands for) has none.
+    """
+    sections = []
+    for title, bindings in binding_sections(app):
+        rows: dict[tuple[str, str], list[str]] = {}
+        for b in bindings:
+            keys = rows.setdefault((b.action, b.description), [])
+            key = app.get_key_display(b)
+            if key not in keys:
+                keys.append(key)
+        sections.append((title, [(", ".join(keys), description) for (_, description), keys in rows.items()]))
+    return sections

@@ -1,4 +1,4 @@
-"""Grade results: tests grouped by category, messages, and time bars per timed test.
+"""Grade results: the failed tests first, then the rest grouped by category, with time bars.
 
 Names, messages, issues, the error and what the solution printed are the
 candidate's text: each is shown as `Content` built from plain strings (never
@@ -27,6 +27,10 @@ from trainer.tui.widgets.title_bar import TitleBar
 if TYPE_CHECKING:
     from trainer.catalog import Challenge
     from trainer.report import GradeReport, TestResult
+
+
+#: The outcomes listed first, under "Failed".
+FAILED_OUTCOMES = ("failed", "error")
 
 
 class ResultsScreen(TrainerScreen):
@@ -72,6 +76,15 @@ class ResultsScreen(TrainerScreen):
             yield Static(Content.styled(report.error, "$error"), classes="test-message")
         from trainer.report import CATEGORY_TITLES
 
+        # What to fix comes first: every failed test with its message, in the order of the run.
+        failed = [t for t in report.tests if t.outcome in FAILED_OUTCOMES]
+        if failed:
+            yield Static(
+                Content.assemble(("Failed", "b $error"), (f"  {len(failed)} of {len(report.tests)}", "$error")),
+                classes="category-title", id="results-failed",
+            )
+            for test in failed:
+                yield from self._test_rows(test, category=CATEGORY_TITLES.get(test.category, test.category))
         for category, tests in report.by_category().items():
             passed = sum(t.passed for t in tests)
             yield Static(
@@ -81,19 +94,26 @@ class ResultsScreen(TrainerScreen):
                 ),
                 classes="category-title",
             )
+            n_failed = sum(t.outcome in FAILED_OUTCOMES for t in tests)
+            if n_failed:
+                yield Static(Content.styled(f"{n_failed} failed: listed above", "$text-muted"),
+                             classes="test-message")
             for test in tests:
-                yield from self._test_rows(test)
+                if test.outcome not in FAILED_OUTCOMES:
+                    yield from self._test_rows(test)
         if report.isolation:  # reports from before the field have none to state
             yield Static(Content.styled(f"isolation: {report.isolation}", "$text-muted"),
                          id="results-isolation")
 
-    def _test_rows(self, test: "TestResult") -> "list[Widget]":
+    def _test_rows(self, test: "TestResult", category: str = "") -> "list[Widget]":
+        """A test's line (with its category, in the list of failures), message, timings and output."""
         mark, style = OUTCOME_MARK.get(test.outcome, ("?", ""))
         rows: list[Widget] = [
             Static(
                 Content.assemble(
                     (mark, style), " ", test.name,
                     (" (bonus)" if test.bonus else "", "$text-muted"),
+                    (f"  · {category.lower()}" if category else "", "$text-muted"),
                 ),
                 classes="test-row",
             )

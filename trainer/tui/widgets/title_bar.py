@@ -10,5 +10,12 @@ class TitleBar(Static):
     """A plain title line (static text: nothing scheduled, nothing to race with)."""
 
     def __init__(self, where: str = "", **kwargs) -> None:
-        text = Content.assemble(("mltrainer", "b"), (f" · {where}" if where else "", "$text-muted"))
-        super().__init__(text, **kwargs)
+        super().__init__(self._text(where), **kwargs)
+
+    def show(self, where: str) -> None:
+        """Say where the user is now (a screen that moves between things, like a mock round's items)."""
+        self.update(self._text(where))
+
+    @staticmethod
+    def _text(where: str) -> Content:
+        return Content.assemble(("mltrainer", "b"), (f" · {where}" if where else "", "$text-muted"))
