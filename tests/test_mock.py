@@ -241,7 +241,9 @@ def test_submit_grades_with_the_engine_records_mock_grades_and_counts_as_mastery
     assert item.bonus == [1, 1]
     assert item.speed_ratio is not None and item.speed_ratio > 0
     assert item.speed_credit == pytest.approx(min(1.0, 1.0 / item.speed_ratio))
-    assert item.points == pytest.approx(100 * (0.8 + 0.2 * item.speed_credit))
+    # The toy has no stability tests: the shares 50 + 20 + 15 are scaled to 100.
+    assert item.points == pytest.approx(100 * (50 + 20 + 15 * item.speed_credit) / 85)
+    assert item.failed_tests == [] and item.not_run_tests == []
     assert not card.late and card.late_factor == 1.0 and card.ended_by == "submit"
     assert card.score == round(item.points, 1)
     assert card.used_s == 12 * 60
@@ -389,17 +391,23 @@ def test_a_round_being_graded_elsewhere_is_not_graded_twice_but_a_dead_claim_is_
 
 
 def test_item_points_follow_the_formula():
+    # make_report: one correctness, one edge-case and one timed performance test; no stability
+    # tests, so the shares 50, 20 and 15 count out of 85.
     passed = make_report("x", passed=True, ratio=2.0)
-    f, s, points = mock.item_points(passed)
-    assert (f, s) == (1.0, 0.5) and points == pytest.approx(90.0)
-    failed = make_report("x", passed=False, ratio=0.5)  # 2 of 3 pass; faster than the reference
-    f, s, points = mock.item_points(failed)
-    assert (f, s) == (pytest.approx(2 / 3), 1.0) and points == pytest.approx(100 * 2 / 3)
+    score = mock.item_points(passed)
+    assert score.speed_credit == 0.5 and score.points == pytest.approx(100 * (85 - 7.5) / 85)
+    failed = make_report("x", passed=False, ratio=0.5)  # the correctness test fails; faster than the reference
+    score = mock.item_points(failed)
+    assert score.fractions == {"correctness": 0.0, "edge_case": 1.0, "performance": 1.0}
+    assert score.ceiling == 0.0 and score.points == 0.0  # wrong on ordinary input: nothing for the rest
     no_timing = make_report("x", passed=True, ratio=None)
-    assert mock.item_points(no_timing) == (1.0, 1.0, 100.0)
+    assert mock.item_points(no_timing).points == pytest.approx(100.0)
+    rejected = make_report("x", passed=True, ratio=1.0)
+    rejected.status = "rejected"
+    assert mock.item_points(rejected).points == 0.0
     assert mock.late_factor(0, 600) == 1.0 and mock.late_factor(150, 600) == 0.75
     assert mock.late_factor(900, 600) == 0.0
-    assert "points = 100 * f * (0.8 + 0.2 * s)" in mock.SCORE_FORMULA
+    assert "points  = min(earned, ceiling)" in mock.SCORE_FORMULA
 
 
 # --------------------------------------------------------------------------
@@ -414,7 +422,8 @@ def test_follow_up_ratings_are_saved_and_can_be_changed(store, catalog):
         mock.follow_ups(store, session.id)
     mock.submit(store, catalog)
     (question,) = mock.follow_ups(store, session.id)
-    assert question.question == catalog.get("toy").follow_ups[0] and question.rating is None
+    assert question.question == catalog.get("toy").follow_ups[0].question and question.rating is None
+    assert question.key_points == ()  # the toy gives its question as a plain string
     with pytest.raises(InputError, match="1, 2, 3 or 4"):
         mock.rate_follow_up(store, session.id, question, 5)
     mock.rate_follow_up(store, session.id, question, 2)
@@ -464,7 +473,7 @@ def test_cli_round_start_status_hint_submit_and_follow_ups(run, isolated_dirs):
     submitted = run("mock", "submit", input="4\n")
     assert submitted.exit_code == 0, submitted.output
     out = submitted.output
-    assert "Score " in out and "/ 100" in out and "points = 100 * f * (0.8 + 0.2 * s)" in out
+    assert "Score " in out and "/ 100" in out and "points  = min(earned, ceiling)" in out
     assert "toy" in out and "passed" in out
     assert "What is the cost for an (n, d) array?" in out and "Saved 1 rating." in out
 

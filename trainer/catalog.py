@@ -35,6 +35,19 @@ class ApiName:
 
 
 @dataclass(frozen=True)
+class FollowUpQuestion:
+    """A question an interviewer asks after the task, with the key points of a good answer.
+
+    In challenge.yaml a follow-up is a string (the question alone) or a mapping
+    ``{question: ..., key_points: [...]}``; the key points are shown after the
+    user has rated their own answer in a mock round.
+    """
+
+    question: str
+    key_points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Challenge:
     id: str
     title: str
@@ -46,7 +59,7 @@ class Challenge:
     api: tuple[ApiName, ...]
     allowed_imports: frozenset[str]
     hints: tuple[str, ...]
-    follow_ups: tuple[str, ...]
+    follow_ups: tuple[FollowUpQuestion, ...]
     budgets: dict = field(default_factory=dict)
     #: Points per passed test, by category, on a study group's leaderboard (trainer/leaderboard.py).
     points: dict = field(default_factory=dict)
@@ -158,6 +171,52 @@ def _line(node) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
+#: A follow-up given as a mapping has these keys, and 1 to MAX_KEY_POINTS key points.
+_FOLLOW_UP_KEYS = ("question", "key_points")
+MAX_KEY_POINTS = 6
+
+
+def _follow_ups(fields: _Fields) -> tuple[FollowUpQuestion, ...]:
+    """The `follow_ups:` of a challenge: each a question (a string) or {question, key_points}."""
+    import yaml
+
+    values = fields.required("follow_ups")
+    node = fields.nodes["follow_ups"]
+    shape = "a list of questions (strings, or mappings with question: and key_points:)"
+    if not isinstance(values, list) or not isinstance(node, yaml.SequenceNode):
+        fields.fail("follow_ups", f"follow_ups must be {shape}")
+    questions = []
+    for entry, value in zip(node.value, values):
+        def fail(why: str, at=entry):
+            raise InvalidChallenge(fields.path, _line(at), f"follow_ups: {why}")
+
+        if isinstance(value, str):
+            if not value.strip():
+                fail("a question must not be empty")
+            questions.append(FollowUpQuestion(value.strip()))
+            continue
+        if not isinstance(value, dict) or not isinstance(entry, yaml.MappingNode):
+            fail(f"each entry must be a question (a string) or a mapping with question: and key_points:, "
+                 f"not {type(value).__name__}")
+        keys = {key.value: key for key, _ in entry.value}
+        unknown = sorted(set(keys) - set(_FOLLOW_UP_KEYS))
+        if unknown:
+            fail(f"unknown key(s) in a follow-up: {', '.join(unknown)} (known: {', '.join(_FOLLOW_UP_KEYS)})",
+                 keys[unknown[0]])
+        question = value.get("question")
+        if not isinstance(question, str) or not question.strip():
+            fail("a follow-up mapping needs question: (a non-empty string)")
+        points = value.get("key_points")
+        if not isinstance(points, list) or not 1 <= len(points) <= MAX_KEY_POINTS \
+                or not all(isinstance(p, str) and p.strip() for p in points):
+            fail(f"key_points of {question.strip()[:40]!r} must be a list of 1 to {MAX_KEY_POINTS} "
+                 "non-empty strings (what a good answer covers; a question without them is a plain string)")
+        questions.append(FollowUpQuestion(question.strip(), tuple(p.strip() for p in points)))
+    if not questions:
+        fields.fail("follow_ups", f"follow_ups must be {shape}, with at least one")
+    return tuple(questions)
+
+
 _KNOWN_FIELDS = {
     "id", "title", "difficulty", "topics", "minutes", "summary", "description", "api", "allowed_imports",
     "hints", "follow_ups", "budgets", "points", "limits", "extra_facts", "examples",
@@ -258,7 +317,7 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
         api=tuple(api),
         allowed_imports=frozenset(allowed),
         hints=fields.strings("hints"),
-        follow_ups=fields.strings("follow_ups"),
+        follow_ups=_follow_ups(fields),
         budgets=fields.number_map("budgets", DEFAULT_BUDGETS),
         points=points,
         limits=limits,

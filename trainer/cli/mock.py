@@ -25,9 +25,11 @@ from trainer.mock.format import (
     CATEGORY_COLUMNS,
     clock_time,
     ended_phrase,
+    failed_test_lines,
     file_state,
     format_duration,
     item_cells,
+    key_point_lines,
     late_edit_note,
     rating_scale,
     score_breakdown,
@@ -41,6 +43,11 @@ if TYPE_CHECKING:
     from trainer.store import Store
 
 START_OPTIONS = ("minutes", "count", "topic", "difficulty", "seed", "level", "workspace")
+
+
+def _minutes(n: int) -> str:
+    """'1 minute', '30 minutes'."""
+    return f"{n} minute{'s' if n != 1 else ''}"
 
 
 def _echo_err(text: str) -> None:
@@ -98,19 +105,24 @@ def mock(ctx: click.Context, minutes: int | None, count: int, topic: str | None,
 
 
 def _start(*, workspace: str | None, **options) -> None:
+    from trainer import paths
     from trainer.cli.core import _print_task
+    from trainer.workspace import writing
 
     with open_session(workspace) as app:
         # `mltrainer mock` is a "next command" too: an expired round is finalised first.
         app.finalise_expired_mock(_echo_err)
-        session = app.start_mock(**options)
+        # The round's folder and stubs go under the workspace; a round that cannot write them is
+        # not started (nothing recorded), and the reason is one line.
+        with writing(paths.workspace_dir(workspace)):
+            session = app.start_mock(**options)
         challenges = [app.challenge(item.challenge_id) for item in session.items]
     for challenge in challenges:
         _print_task(challenge)
         click.echo()
     n = len(session.items)
     click.echo(f"Mock round {session.id} started: {n} challenge{'s' if n != 1 else ''}, "
-               f"{session.minutes} minutes, deadline {clock_time(session.deadline)}.")
+               f"{_minutes(session.minutes)}, deadline {clock_time(session.deadline)}.")
     for item in session.items:
         click.echo(f"  {item.challenge_id}: {item.path}")
     if session.seeded:
@@ -157,7 +169,7 @@ def status(fmt: str) -> None:
         click.echo(f"Mock round {session.id} is being graded.")
     elif left > 0:
         click.echo(f"Mock round {session.id}: {format_duration(left)} left "
-                   f"(deadline {clock_time(session.deadline)}, {session.minutes} minutes in all).")
+                   f"(deadline {clock_time(session.deadline)}, {_minutes(session.minutes)} in all).")
     else:
         click.echo(f"Mock round {session.id}: time is up since {clock_time(session.deadline)} "
                    f"({format_duration(-left)} ago). `mltrainer mock submit` hands it in, "
@@ -271,7 +283,8 @@ def card(round_id: int | None, no_follow_ups: bool, fmt: str) -> None:
         if fmt == "json":
             data = scorecard.to_dict()
             data["follow_ups"] = [
-                {"challenge_id": f.challenge_id, "index": f.index, "question": f.question, "rating": f.rating}
+                {"challenge_id": f.challenge_id, "index": f.index, "question": f.question, "rating": f.rating,
+                 "key_points": list(f.key_points)}
                 for f in app.mock_follow_ups(round_id)
             ]
             click.echo(json.dumps(data, indent=2))
@@ -286,8 +299,10 @@ OUTCOME_STYLE = {"passed": "bold green", "failed": "bold red", "rejected": "bold
 
 
 def print_scorecard(card: "Scorecard") -> None:
-    """The scorecard, with the formula."""
+    """The scorecard, with the formula, and per challenge the names of the failing tests."""
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
     out.print(f"[bold]Mock round {card.session_id}[/]: {ended_phrase(card)} {clock_time(card.handed_in_at)}, "
@@ -319,12 +334,25 @@ def print_scorecard(card: "Scorecard") -> None:
             notes.append(item.message)
         if notes:
             out.print(f"  {item.challenge_id}: " + "; ".join(notes), highlight=False, markup=False)
+    for item in card.items:
+        failures = failed_test_lines(item)
+        if failures:
+            out.print(f"\n[bold]{item.challenge_id}[/]: what failed")
+            # Mark and text in two columns: a long test name wraps under its own start.
+            listing = Table.grid(padding=(0, 1))
+            listing.add_column(width=1)
+            listing.add_column(overflow="fold")
+            for line in failures:
+                mark, text = line[:1], line[2:]
+                listing.add_row(Text(mark, style="bold red" if mark == "✗" else "dim"), Text(text))
+            out.print(Padding(listing, (0, 0, 0, 2)))
     out.print(f"\n[bold]Score {card.score:.1f} / 100[/]  ({score_breakdown(card)})")
     out.print(f"[dim]{card.formula}[/]", highlight=False)
 
 
 def ask_follow_ups(app: "Session", round_id: int) -> None:
-    """Ask the unrated follow-up questions one at a time; the user rates each answer 1-4."""
+    """Ask the unrated follow-up questions one at a time; the user rates each answer 1-4,
+    then sees the key points of a good answer."""
     pending = [f for f in app.mock_follow_ups(round_id) if f.rating is None]
     if not pending:
         return
@@ -349,10 +377,24 @@ def ask_follow_ups(app: "Session", round_id: int) -> None:
             continue
         app.rate_follow_up(round_id, f, int(answer))
         rated += 1
+        _echo_key_points(f)
     left = len(pending) - rated
     click.echo(f"\nSaved {rated} rating{'s' if rated != 1 else ''}."
                + (f" {left} question{'s' if left != 1 else ''} unrated: "
                   f"`mltrainer mock card {round_id}` asks again." if left else ""))
+
+
+def _echo_key_points(follow_up) -> None:
+    """The key points of a good answer, each wrapped to the terminal under its own start."""
+    import shutil
+
+    lines = key_point_lines(follow_up)
+    if not lines:
+        return
+    width = max(40, min(100, shutil.get_terminal_size().columns))
+    click.secho(lines[0], bold=True)
+    for point in lines[1:]:
+        click.echo(click.wrap_text(point[2:], width, initial_indent="  - ", subsequent_indent="    "))
 
 
 # --------------------------------------------------------------------------

@@ -4,8 +4,9 @@ A round lives in the progress database, so closing the terminal loses
 nothing: the deadline is stored, and whichever mltrainer command runs first
 after it finalises the round. The score formula is
 :data:`~trainer.mock.scoring.SCORE_FORMULA` (also in docs/mock.md). Follow-up
-questions are rated by the user from 1 to 4 after the card; the ratings are
-stored and shown beside the score, never mixed into it.
+questions are rated by the user from 1 to 4 after the card, and each rating is
+followed by the key points of a good answer; the ratings are stored and shown
+beside the score, never mixed into it.
 
 The modules:
 
@@ -38,9 +39,9 @@ from typing import Any
 #: as ``Any`` through ``__getattr__``; the modules have the types).
 PUBLIC_NAMES = {
     "format": (
-        "CATEGORY_COLUMNS", "card_summary_lines", "clock_time", "ended_phrase", "file_state",
-        "format_duration", "item_cells", "late_edit_note", "rating_scale", "score_breakdown",
-        "time_left", "time_used_of_allotted",
+        "CATEGORY_COLUMNS", "CATEGORY_NAMES", "card_summary_lines", "clock_time", "ended_phrase",
+        "failed_test_lines", "file_state", "format_duration", "item_cells", "key_point_lines",
+        "late_edit_note", "rating_scale", "score_breakdown", "time_left", "time_used_of_allotted",
     ),
     "lifecycle": (
         "GradeFunction", "abandon", "check", "finalise_expired_session", "follow_ups", "rate_follow_up",
@@ -52,7 +53,10 @@ PUBLIC_NAMES = {
         "NoMockSession", "Scorecard", "SessionSummary",
     ),
     "persistence": ("current_session", "get_session", "latest_session", "session_summaries"),
-    "scoring": ("SCORE_FORMULA", "item_points", "late_factor", "round_score"),
+    "scoring": (
+        "CEILING_FLOORS", "SCORE_FORMULA", "SHARES", "WORKED_EXAMPLES", "ItemScore", "category_score",
+        "item_points", "late_factor", "round_score", "tallies_of", "worked_examples_table",
+    ),
     "selection": ("choose_challenges", "selection_weights"),
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from trainer.mock.models import RATINGS, ItemCard, MockItem, MockSession, Scorecard, sha256_hex
+from trainer.mock.models import RATINGS, FollowUp, ItemCard, MockItem, MockSession, Scorecard, sha256_hex
 
 #: The scorecard's columns of tests passed, per category, in order: category -> heading.
 CATEGORY_COLUMNS = {"correctness": "correct", "edge_case": "edge", "stability": "stable",
@@ -83,6 +83,33 @@ def item_cells(item: ItemCard) -> list[str]:
     return cells
 
 
+#: The category of a failing test as the scorecard names it.
+CATEGORY_NAMES = {"correctness": "correctness", "edge_case": "edge case", "stability": "stability",
+                  "performance": "performance"}
+
+
+def failed_test_lines(item: ItemCard) -> list[str]:
+    """The scorecard's list of what went wrong in a challenge: one line per failing
+    required test, '✗ <category>: <test name>', then one line for the tests that did not run."""
+    lines = [f"✗ {CATEGORY_NAMES.get(category, category)}: {name}" for category, name in item.failed_tests]
+    if item.not_run_tests:
+        n = len(item.not_run_tests)
+        categories = {category for category, _ in item.not_run_tests}
+        if categories == {"performance"}:
+            why = "performance is timed only once every other test passes"
+        else:
+            why = "grading stopped before them"
+        lines.append(f"- {n} test{'s' if n != 1 else ''} not run ({why}): no points")
+    return lines
+
+
+def key_point_lines(follow_up: FollowUp) -> list[str]:
+    """'Key points of a good answer:' and one line per point; no lines when the question has none."""
+    if not follow_up.key_points:
+        return []
+    return ["Key points of a good answer:", *(f"- {point}" for point in follow_up.key_points)]
+
+
 def rating_scale(separator: str) -> str:
     """The follow-up ratings in short ('1 could not answer', '2 partly', ...), joined by ``separator``."""
     return separator.join(f"{n} {text.split(':')[0]}" for n, text in RATINGS.items())
@@ -98,4 +125,5 @@ def card_summary_lines(card: Scorecard) -> list[str]:
         if item.edited_late_s:
             line += f"; {late_edit_note(item.edited_late_s)}"
         lines.append(line)
+        lines += [f"    {failure}" for failure in failed_test_lines(item)]
     return lines

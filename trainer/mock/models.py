@@ -144,7 +144,6 @@ class ItemCard:
     tests_passed: int
     tests_total: int
     speed_ratio: float | None
-    test_fraction: float  # f of the formula
     speed_credit: float  # s of the formula
     points: float
     time_used_s: float | None  # last edit minus the start; None when untouched
@@ -153,7 +152,19 @@ class ItemCard:
     checks: int  # "grade now" runs before the hand-in
     message: str = ""
     grade_id: int | None = None
-    follow_ups: list[str] = field(default_factory=list)
+    follow_ups: list[str] = field(default_factory=list)  # the questions
+    # The key points of a good answer to each question, in the same order
+    # (empty lists for questions given without them, and in rounds handed in
+    # before key points existed).
+    follow_up_key_points: list[list[str]] = field(default_factory=list)
+    # earned and ceiling of the formula (None in rounds scored by an older formula).
+    earned: float | None = None
+    ceiling: float | None = None
+    # The required tests that failed or raised, as [category, name], in the
+    # report's order; and those that did not run (performance tests wait for
+    # everything else to pass), likewise.
+    failed_tests: list[list[str]] = field(default_factory=list)
+    not_run_tests: list[list[str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -216,6 +227,8 @@ class FollowUp:
     index: int  # 0-based, in the challenge's follow_ups
     question: str
     rating: int | None = None
+    #: What a good answer covers: shown once the user has rated their answer.
+    key_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -182,11 +182,10 @@ class MockScreen(TrainerScreen):
         except TrainerError:
             title, description = item.challenge_id, "*This challenge is no longer in the catalog.*"
         n = len(session.items)
-        position = f"{self.index + 1}/{n} · " if n > 1 else ""
-        self.query_one("#mock-title", Static).update(Content.assemble(
-            (f"Mock round {session.id}", "b"), " · ", position, (item.challenge_id, "$accent"),
-            " · ", title,
-        ))
+        # The same header as a challenge's screen: where you are in the title bar, then the title.
+        self.query_one(TitleBar).show(f"mock round {session.id} · {item.challenge_id}"
+                                      + (f" ({self.index + 1} of {n})" if n > 1 else ""))
+        self.query_one("#mock-title", Static).update(Content.styled(title, "b"))
         self.query_one("#mock-description", Markdown).update(description)
         self._show_file()
         self._show_check(self.last_checks.get(item.challenge_id))
@@ -405,14 +404,16 @@ class MockScreen(TrainerScreen):
 
 
 class MockScorecardScreen(TrainerScreen):
-    """The scorecard of a handed-in round, then its follow-up questions, rated 1-4."""
+    """The scorecard of a handed-in round (with the names of the failing tests), then its
+    follow-up questions, rated 1-4, each rating followed by the key points of a good answer."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("1", "rate(1)", "Rate your answer", key_display="1-4"),
-        Binding("2", "rate(2)", "Rate 2", show=False),
-        Binding("3", "rate(3)", "Rate 3", show=False),
-        Binding("4", "rate(4)", "Rate 4", show=False),
+        # Covered by "1-4" above: no description, so neither the footer nor the help lists them.
+        Binding("2", "rate(2)", show=False),
+        Binding("3", "rate(3)", show=False),
+        Binding("4", "rate(4)", show=False),
         Binding("k", "skip", "Skip question"),
     ]
 
@@ -430,6 +431,7 @@ class MockScorecardScreen(TrainerScreen):
             yield DataTable(id="card-table", cursor_type="none", zebra_stripes=False)
             yield Static(id="card-notes")
             yield Static(id="card-formula")
+        yield Static(id="card-key-points")
         yield Static(id="card-follow-up")
         yield Footer()
 
@@ -437,6 +439,7 @@ class MockScorecardScreen(TrainerScreen):
         self.card = self.context.mock_scorecard(self.session_id)
         self.pending = [f for f in self.context.mock_follow_ups(self.session_id) if f.rating is None]
         self._show_card(self.card)
+        self._show_key_points(None)
         self._show_follow_up()
 
     def _show_card(self, card: mock.Scorecard) -> None:
@@ -466,6 +469,12 @@ class MockScorecardScreen(TrainerScreen):
                     (mock.late_edit_note(item.edited_late_s), "$error")))
             if item.message:
                 notes.append(Content.assemble((f"{item.challenge_id}: ", "b"), inert(item.message)))
+            failures = mock.failed_test_lines(item)
+            if failures:
+                notes.append(Content.assemble((f"{item.challenge_id}", "b"), ": what failed"))
+                for line in failures:
+                    style = "$error" if line.startswith("✗") else "$text-muted"
+                    notes.append(Content.assemble("  ", (line[:2], style), inert(line[2:])))
         if card.late:
             notes.append(Content(mock.score_breakdown(card)))
         self.query_one("#card-notes", Static).update(Content("\n").join(notes))
@@ -493,17 +502,33 @@ class MockScorecardScreen(TrainerScreen):
             (f"Answer it aloud or on paper, then rate yourself:  {scale}  ·  k skips", "$text-muted"),
         ))
 
+    def _show_key_points(self, rated: "mock.FollowUp | None") -> None:
+        """The key points of a good answer to the question just rated (hidden when there are none)."""
+        target = self.query_one("#card-key-points", Static)
+        lines = mock.key_point_lines(rated) if rated is not None else []
+        target.display = bool(lines)
+        if not lines:
+            target.update("")
+            return
+        heading, *points = lines
+        target.update(Content.assemble(
+            " ", (heading, "b $success"), " ", (f"({rated.challenge_id}: {rated.question})", "$text-muted"),
+            *(Content.assemble("\n ", point) for point in points),
+        ))
+
     def action_rate(self, rating: int) -> None:
         if not self.pending:
             return
         f = self.pending.pop(0)
         self.context.rate_follow_up(self.session_id, f, rating)
+        self._show_key_points(f)
         self._show_follow_up()
 
     def action_skip(self) -> None:
         if self.pending:
             self.pending.pop(0)
             self.skipped += 1
+            self._show_key_points(None)
             self._show_follow_up()
 
     def action_back(self) -> None:
