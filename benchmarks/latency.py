@@ -19,7 +19,6 @@ On an idle machine, for every bundled challenge, medians of `--repeats` runs:
 from __future__ import annotations
 
 import argparse
-import ast
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from trainer.catalog import load_catalog  # noqa: E402
 from trainer.engine import grade  # noqa: E402
+from trainer.slowed import hanging, slowed  # noqa: E402
 
 FLOOR_TEST = "import numpy as np\n\n\ndef test_one():\n    assert np.allclose(np.ones(3).sum(), 3.0)\n"
 SECTIONS = ("full", "quick", "hang", "slow")
@@ -63,56 +63,6 @@ def performance_phase(report, events) -> float:
     return max(ends) - min(starts) if starts and ends else 0.0
 
 
-def spinning(source: str, body: str) -> str:
-    """The source with `body` run around every public function and method (outermost call only for `slow`)."""
-    tree = ast.parse(source)
-    wrapper = ast.parse(body).body
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and (not node.name.startswith("_") or node.name in ("__init__", "__call__")):
-            inner = ast.FunctionDef(name="_inner", args=node.args, body=node.body, decorator_list=[],
-                                    returns=None, type_comment=None, type_params=[])
-            node.body = [inner] + [ast.parse(ast.unparse(stmt)).body[0] for stmt in wrapper]
-    header = "_depth = [0]\n"
-    return header + ast.unparse(ast.fix_missing_locations(tree))
-
-
-HANG = "while True:\n    pass"
-
-
-def slow_body(factor: float) -> str:
-    """The call, then (outermost calls only) the same work factor - 1 more times: factor x its time."""
-    return f"""
-_depth[0] += 1
-try:
-    _r = _inner(*__args__, **__kwargs__)
-    if _depth[0] == 1:
-        for _ in range({int(round(factor))} - 1):
-            _inner(*__args__, **__kwargs__)
-    return _r
-finally:
-    _depth[0] -= 1
-"""
-
-
-def with_varargs(source: str) -> str:
-    """Calls of `_inner` pass the function's own parameters (the wrapper body names them generically)."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.body and isinstance(node.body[0], ast.FunctionDef) \
-                and node.body[0].name == "_inner":
-            a = node.args
-            positional = [ast.Name(p.arg) for p in a.posonlyargs + a.args]
-            if a.vararg:
-                positional.append(ast.Starred(ast.Name(a.vararg.arg)))
-            keywords = [ast.keyword(arg=p.arg, value=ast.Name(p.arg)) for p in a.kwonlyargs]
-            if a.kwarg:
-                keywords.append(ast.keyword(arg=None, value=ast.Name(a.kwarg.arg)))
-            for call in ast.walk(node):
-                if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "_inner":
-                    call.args, call.keywords = positional, keywords
-    return ast.unparse(ast.fix_missing_locations(tree))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
@@ -140,7 +90,7 @@ def main() -> None:
             source = challenge.reference_path.read_text(encoding="utf-8")
             if "hang" not in args.skip:
                 hang = folder / f"{challenge.id}.py"
-                hang.write_text(spinning(source, HANG))
+                hang.write_text(hanging(source))
                 row["hang"] = statistics.median(timed_grade(challenge, hang)[0] for _ in range(args.repeats))
             if "slow" not in args.skip:
                 _, full, _ = timed_grade(challenge, challenge.reference_path)
@@ -150,8 +100,7 @@ def main() -> None:
                     ratio = float(challenge.budgets.get("time", 3.0))
                     slow = folder / "slow" / f"{challenge.id}.py"
                     slow.parent.mkdir(exist_ok=True)
-                    body = slow_body(20 * ratio).replace("*__args__, **__kwargs__", "")
-                    slow.write_text(with_varargs(spinning(source, body)))
+                    slow.write_text(slowed(source, round(20 * ratio)))
                     keyword = " or ".join(budgeted)
                     ref_runs = [timed_grade(challenge, challenge.reference_path, keyword=keyword)
                                 for _ in range(args.repeats)]
