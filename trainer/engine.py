@@ -217,6 +217,10 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         # Everything the run makes goes under its own folder, removed at the end.
         env["TMPDIR"] = str(run.path)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # A lane runs on one CPU: a second BLAS thread (started by numpy before
+        # the lane pins itself) would only contend with it. Workers have one too.
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = "1"
         env["MLTRAINER_GRADER_PARENT"] = str(os.getpid())
         # The CPUs of the grading, counted before its pytest pins itself to one:
         # the budget shares its measurement slots among them.
