@@ -98,3 +98,19 @@ def test_mock_says_1_minute(run, minutes, said):
     assert said in result.output
     status = run("mock", "status")
     assert f"{said[:-1]} in all" in status.output
+
+
+def test_start_and_reset_use_the_level_last_chosen_in_the_app(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from trainer.cli import cli
+    from trainer.settings import Settings, save_settings
+    from tests.helpers import TOY_PACK
+    monkeypatch.setenv("MLTRAINER_CHALLENGE_PATH", str(TOY_PACK))
+    assert save_settings(Settings(stub_level="interview")) is None
+    runner = CliRunner()
+    assert runner.invoke(cli, ["start", "toy"], catch_exceptions=False).exit_code == 0
+    reset = runner.invoke(cli, ["reset", "toy"], catch_exceptions=False)
+    assert reset.exit_code == 0 and "fresh interview stub" in reset.output
+    explicit = runner.invoke(cli, ["reset", "toy", "--level", "guided"], catch_exceptions=False)
+    assert "fresh guided stub" in explicit.output

@@ -129,13 +129,14 @@ def show(challenge_id: str) -> None:
 
 @click.command()
 @click.argument("challenge_id")
-@click.option("--level", type=click.Choice(LEVELS), default="guided", show_default=True,
-              help="guided: helper skeletons and TODOs; interview: signatures and docstrings only.")
+@click.option("--level", type=click.Choice(LEVELS), default=None,
+              help="guided: helper skeletons and TODOs; interview: signatures and docstrings only "
+                   "[default: the level last chosen in the app (l), else guided].")
 @click.option("--force", is_flag=True,
               help="Start over from a fresh stub even if your file exists (it is kept as a .bak; "
                    "the same as `mltrainer reset ID`).")
 @workspace_option
-def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> None:
+def start(challenge_id: str, level: str | None, force: bool, workspace: str | None) -> None:
     """Write the challenge's stub into your workspace and show the task.
 
     If your file is already there it is kept as it is (nothing is written)
@@ -144,6 +145,7 @@ def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> 
     """
     from trainer.errors import SolutionExists
 
+    level = level or _remembered_level()
     with open_session(workspace) as session:
         challenge = session.challenge(challenge_id)
         session.store   # a database that cannot be written is reported before any file is written
@@ -162,6 +164,12 @@ def start(challenge_id: str, level: str, force: bool, workspace: str | None) -> 
     _print_next_steps(challenge, path)
 
 
+def _remembered_level() -> str:
+    """The stub level last chosen in the app (settings.json), else the first level."""
+    from trainer.settings import load_settings
+    return load_settings().stub_level
+
+
 def _print_next_steps(challenge, path) -> None:
     click.echo(f"Edit it, then run: mltrainer grade {challenge.id}")
     if challenge.examples:
@@ -171,10 +179,11 @@ def _print_next_steps(challenge, path) -> None:
 
 @click.command()
 @click.argument("challenge_id")
-@click.option("--level", type=click.Choice(LEVELS), default="guided", show_default=True,
-              help="guided: helper skeletons and TODOs; interview: signatures and docstrings only.")
+@click.option("--level", type=click.Choice(LEVELS), default=None,
+              help="guided: helper skeletons and TODOs; interview: signatures and docstrings only "
+                   "[default: the level last chosen in the app (l), else guided].")
 @workspace_option
-def reset(challenge_id: str, level: str, workspace: str | None) -> None:
+def reset(challenge_id: str, level: str | None, workspace: str | None) -> None:
     """Start a challenge over: your file is kept as a backup beside it, then a fresh stub is written.
 
     The backup is `<ID>.py.<date-time>.bak` in the workspace (never
@@ -182,6 +191,7 @@ def reset(challenge_id: str, level: str, workspace: str | None) -> None:
     """
     from trainer.workspace import backed_up, writing
 
+    level = level or _remembered_level()
     with open_session(workspace) as session:
         challenge = session.challenge(challenge_id)
         session.store   # a database that cannot be written is reported before any file is moved
