@@ -10,6 +10,7 @@ every folder, with `pytest` or `python -m pytest`, and in every xdist worker.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 from datetime import datetime, timedelta
@@ -35,6 +36,34 @@ def load_module(path: Path, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def grader_tests_marked(path: Path, category: str) -> frozenset[str]:
+    """The names of the grader's test functions marked `category` (e.g. "performance"), read without running it.
+
+    A mark counts where pytest would find it for the engine's `_category`: on
+    the function, on its class, or in the module's `pytestmark`.
+    """
+    def marked(node) -> bool:
+        marks = node.decorator_list if not isinstance(node, ast.Assign) else [node.value]
+        return any(isinstance(n, ast.Attribute) and n.attr == category
+                   and isinstance(n.value, ast.Attribute) and n.value.attr == "mark"
+                   for mark in marks for n in ast.walk(mark))
+
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    everything = any(isinstance(node, ast.Assign) and marked(node)
+                     and any(getattr(t, "id", None) == "pytestmark" for t in node.targets) for node in tree.body)
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            if everything or marked(node):
+                names.add(node.name)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for child in node.body:
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and child.name.startswith("test"):
+                    if everything or marked(node) or marked(child):
+                        names.add(child.name)
+    return frozenset(names)
 
 
 # -- processes, read from /proc (what a grading run must not leave behind) -------------

@@ -10,7 +10,6 @@ import numpy as np
 CAUGHT_BY = (
     'test_opaque_points_through_the_metric',
     'test_randomness_comes_from_rng',
-    'test_query_evaluations_at_20000',
 )
 
 
