@@ -318,9 +318,13 @@ def test_ctrl_c_in_watch_mode_exits_130_without_a_traceback(isolated_dirs):
 def test_ctrl_c_during_a_grading_exits_130_records_nothing_and_leaves_no_process(isolated_dirs):
     workspace = isolated_dirs["workspace"]
     workspace.mkdir(parents=True)
-    (workspace / "toy.py").write_text("print('started', flush=True)\n"
-                                      "def row_sums(X):\n    while True:\n        pass\n\n\n"
-                                      "def scale(X, c):\n    while True:\n        pass\n")
+    # Correct, but each call sleeps 0.9 s (under the 1 s a call gets before it is
+    # measured against the reference): a grading of about 10 s, whatever the load.
+    (workspace / "toy.py").write_text("import time\nimport numpy as np\n\n\n"
+                                      "def row_sums(X):\n    time.sleep(0.9)\n"
+                                      "    return np.asarray(X, dtype=np.float64).sum(axis=1)\n\n\n"
+                                      "def scale(X, c):\n    time.sleep(0.9)\n"
+                                      "    return c * np.asarray(X, dtype=np.float64)\n")
     env = {**os.environ, "MLTRAINER_CHALLENGE_PATH": str(TOY_PACK)}
     started = time.monotonic()
     status, output = interrupted(["grade", "toy"], wait=3.0, env=env)
