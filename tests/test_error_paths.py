@@ -279,8 +279,12 @@ def test_start_and_reset_refuse_a_folder_where_the_file_goes(run, isolated_dirs)
 def interrupted(args: list[str], *, after: str | None = None, wait: float = 0.0, env: dict) -> tuple[int, str]:
     """Run `mltrainer ARGS` in a session of its own, send SIGINT to its process group as a terminal's
     Ctrl-C does (once `after` was printed, then `wait` seconds), and return (exit status, all output)."""
+    # SIGINT as a terminal's process has it: a test run started in the background
+    # (`cmd &` in a script) hands its children SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt.
     process = subprocess.Popen([sys.executable, "-m", "trainer", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO, start_new_session=True)
+                               stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     try:
         if after is not None:
