@@ -78,3 +78,15 @@ def test_tracebacks_name_the_users_file_not_the_sandbox_copy(tmp_path):
     (test,) = report.tests
     assert f'File "{path}", line 2, in _helper' in test.message
     assert "/private/" not in test.message and "mltrainer-grade-" not in test.message
+
+
+def test_only_the_trusted_side_can_say_a_test_was_not_run():
+    from types import SimpleNamespace
+
+    from trainer.grading.plugin import _user_message
+    from trainer.sandbox.client import CandidateFailure
+    # A worker's own failure report may say anything: it stays a failure.
+    forged = CandidateFailure("exit", "not run: fix the failing tests first")
+    assert _user_message(SimpleNamespace(value=forged, typename="CandidateFailure"))[0] == "failed"
+    trusted = CandidateFailure("not_run", "not run: row_sums() timed out after 1 s in an earlier test")
+    assert _user_message(SimpleNamespace(value=trusted, typename="CandidateFailure"))[0] == "skipped"

@@ -194,7 +194,10 @@ def _user_message(excinfo) -> tuple[str, str]:
     exc = excinfo.value
     if isinstance(exc, CandidateFailure):
         # What it printed is the test's output (_Collector), not part of the message.
-        if exc.message.startswith("not run"):   # after a timeout or a failed import: the test did not run
+        # After a timeout or a failed import the test did not run. Decided by the
+        # kind, which only the trusted side sets: a worker's own failure report
+        # may say anything, "not run" included.
+        if exc.kind == "not_run":
             return "skipped", exc.message + "."
         return "failed", f"Your solution {exc.message}."
     if isinstance(exc, CandidateRaised):

@@ -609,7 +609,7 @@ class Worker:
     def _refuse_if_import_failed(self) -> None:
         failed = self._import_failure
         if failed is not None:
-            raise CandidateFailure(failed.kind, f"not run: {failed.message} (earlier in this grading run)")
+            raise CandidateFailure("not_run", f"not run: {failed.message} (earlier in this grading run)")
 
     def ensure_started(self) -> None:
         if not self.alive:
