@@ -9,7 +9,12 @@ On an idle machine, for every bundled challenge, medians of `--repeats` runs:
 - full: a full grade of the reference, split into the performance phase (from
   the first performance test's start to the last one's end: what the budgets
   spend running candidate and reference) and the rest; target: rest <= 3x floor;
-- quick: `--quick` (everything but performance); target: <= 2x floor;
+- quick: `--quick` (everything but performance); target: <= 2x floor. Three
+  ways: `quick` in this process, lanes forked by its lane server (as in
+  watch mode, the TUI, a roster: every grading after a process's first);
+  `cold`, the same with MLTRAINER_WARM_LANES=0 (each lane a fresh
+  interpreter); `cli`, the command `mltrainer grade ID FILE --quick` as a
+  learner types it (a new process, its lane server included);
 - hang: a solution whose every public function spins forever; target: <= 15 s;
 - slow: a solution 20x over its time budget (each public function does its
   work 20 x ratio times over), graded on the time-budget tests only,
@@ -19,6 +24,7 @@ On an idle machine, for every bundled challenge, medians of `--repeats` runs:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -31,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from trainer.catalog import load_catalog  # noqa: E402
 from trainer.engine import grade  # noqa: E402
+from trainer import warm  # noqa: E402
 from trainer.slowed import hanging, slowed  # noqa: E402
 
 FLOOR_TEST = "import numpy as np\n\n\ndef test_one():\n    assert np.allclose(np.ones(3).sum(), 3.0)\n"
@@ -56,6 +63,15 @@ def timed_grade(challenge, path, **options):
     return time.monotonic() - started, report, events
 
 
+def cli_quick(challenge, folder: Path) -> float:
+    """Wall time of `mltrainer grade ID REFERENCE --quick` in a new process (a passing quick run records nothing)."""
+    env = dict(os.environ, MLTRAINER_DATA_DIR=str(folder / "data"), MLTRAINER_WORKSPACE=str(folder / "ws"))
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "from trainer.cli import main; main()", "grade", challenge.id, "--solution", str(challenge.reference_path),
+                    "--quick"], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return time.monotonic() - started
+
+
 def performance_phase(report, events) -> float:
     perf = {t.nodeid for t in report.tests if t.category == "performance"}
     starts = [t for t, e in events if e.get("event") == "start" and e.get("nodeid") in perf]
@@ -75,7 +91,8 @@ def main() -> None:
         base = floor(args.repeats, folder)
         print(f"floor (pytest, one numpy test, this venv): {base:.2f} s   median of {args.repeats}\n")
         print(f"{'challenge':12s} {'full':>6s} {'perf':>6s} {'rest':>6s} {'rest/fl':>7s} {'quick':>6s} "
-              f"{'q/fl':>5s} {'hang':>6s} {'slow':>6s} {'budget':>6s} {'s/b':>5s}")
+              f"{'q/fl':>5s} {'cold':>6s} {'c/fl':>5s} {'cli':>6s} {'cli/fl':>6s} {'hang':>6s} {'slow':>6s} "
+              f"{'budget':>6s} {'s/b':>5s}")
         for challenge in catalog:
             row = {}
             if "full" not in args.skip:
@@ -87,6 +104,13 @@ def main() -> None:
             if "quick" not in args.skip:
                 row["quick"] = statistics.median(timed_grade(challenge, challenge.reference_path, quick=True)[0]
                                                  for _ in range(args.repeats))
+                os.environ[warm.WARM_ENV] = "0"
+                try:
+                    row["cold"] = statistics.median(
+                        timed_grade(challenge, challenge.reference_path, quick=True)[0] for _ in range(args.repeats))
+                finally:
+                    del os.environ[warm.WARM_ENV]
+                row["cli"] = statistics.median(cli_quick(challenge, folder) for _ in range(args.repeats))
             source = challenge.reference_path.read_text(encoding="utf-8")
             if "hang" not in args.skip:
                 hang = folder / f"{challenge.id}.py"
@@ -116,11 +140,14 @@ def main() -> None:
                 row_ratio["rest/fl"] = row["rest"] / base
             if "quick" in row:
                 row_ratio["q/fl"] = row["quick"] / base
+                row_ratio["c/fl"] = row["cold"] / base
+                row_ratio["cli/fl"] = row["cli"] / base
             if "slow" in row and row.get("budget"):
                 row_ratio["s/b"] = row["slow"] / row["budget"]
             row.update(row_ratio)
             print(f"{challenge.id:12s} {cell('full')} {cell('perf')} {cell('rest')} {cell('rest/fl', 7, '{:.1f}x')} "
-                  f"{cell('quick')} {cell('q/fl', 5, '{:.1f}x')} {cell('hang')} {cell('slow')} {cell('budget')} "
+                  f"{cell('quick')} {cell('q/fl', 5, '{:.1f}x')} {cell('cold')} {cell('c/fl', 5, '{:.1f}x')} "
+                  f"{cell('cli')} {cell('cli/fl', 6, '{:.1f}x')} {cell('hang')} {cell('slow')} {cell('budget')} "
                   f"{cell('s/b', 5, '{:.1f}x')}", flush=True)
         print("\ntargets: rest <= 3x floor, quick <= 2x floor, hang <= 15 s, slow <= 3x budget")
 

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
+from trainer import warm
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TOY_PACK = FIXTURES / "pack"
@@ -74,7 +76,12 @@ def _stat_fields(pid: int) -> list[bytes]:
 
 
 def descendants(root: int | None = None) -> list[int]:
-    """Every living (not zombie) process below `root` (this process by default)."""
+    """Every living (not zombie) process below `root` (this process by default) that belongs to a run.
+
+    A lane server (trainer/warm.py) waiting for this process's next grading
+    is not part of any run and is left out; its lanes, and their workers,
+    are not.
+    """
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -87,9 +94,30 @@ def descendants(root: int | None = None) -> list[int]:
     found, stack = [], [root or os.getpid()]
     while stack:
         for child in children.get(stack.pop(), []):
-            found.append(child)
+            if not is_lane_server(child):
+                found.append(child)
             stack.append(child)
     return found
+
+
+def is_lane_server(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/comm", "rb") as handle:
+            return handle.read().strip() == warm.SERVER_NAME
+    except OSError:
+        return False
+
+
+def is_lane(pid: int) -> bool:
+    """A grading lane (the trusted pytest process of a run), started cold or forked by a lane server."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"--mltrainer-run" in handle.read():
+                return True
+        with open(f"/proc/{pid}/comm", "rb") as handle:
+            return handle.read().strip() == warm.LANE_NAME
+    except OSError:
+        return False
 
 
 def alive(pid: int) -> bool:

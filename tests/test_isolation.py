@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import HOSTILE, REPO, TOY_PACK, alive, descendants, is_busy_worker
+from tests.helpers import HOSTILE, REPO, TOY_PACK, alive, descendants, is_busy_worker, is_lane
 from trainer import render
 from trainer.engine import RUN_PREFIX, grade, remove_stale_runs
 from trainer.report import inert
@@ -216,10 +216,9 @@ class PeakWatcher(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             for pid in descendants(os.getpid()):
+                if not is_lane(pid):
+                    continue
                 try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                        if b"--mltrainer-run" not in handle.read():
-                            continue
                     with open(f"/proc/{pid}/status") as handle:
                         for line in handle:
                             if line.startswith("VmHWM:"):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import TOY_PACK
+from tests.helpers import TOY_PACK, alive, descendants
 
 from trainer.store import Store
 
@@ -107,45 +107,34 @@ def test_a_mock_hand_in_records_the_snapshot_as_graded(toy, monkeypatch):
         assert sha256(stored) == grade.source_sha256 == store.grade_report(grade.id)["source_sha256"]
 
 
-def _children() -> dict[int, str]:
-    """This process's child processes and their states (Linux /proc)."""
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == os.getpid():
-            children[int(entry.name)] = state
-    return children
+def _children() -> set[int]:
+    """The living processes of grading runs under this process (Linux /proc)."""
+    return set(descendants())
 
 
 class SaveWhileGrading(threading.Thread):
     """Saves ``path`` again as soon as a grading process starts under this test process.
 
     The command line gives no hook into the grading run, but the engine grades
-    in a child process and reads the solution before starting it: a save
-    while that child runs comes after the read and before the record.
+    in a lane process below this one (a child, or a lane server's fork) and
+    reads the solution before starting it: a save while that lane runs comes
+    after the read and before the record.
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__(daemon=True)
         self.path = path
-        self.before = set(_children())
+        self.before = _children()
         self.saved_while_running = False
         self.stop = threading.Event()
 
     def run(self) -> None:
         deadline = time.monotonic() + 120
         while not self.stop.is_set() and time.monotonic() < deadline:
-            started = set(_children()) - self.before
+            started = _children() - self.before
             if started:
                 self.path.write_text(SAVED_DURING_GRADING, encoding="utf-8")
-                states = _children()
-                self.saved_while_running = any(states.get(pid, "Z") != "Z" for pid in started)
+                self.saved_while_running = any(alive(pid) for pid in started)
                 return
             time.sleep(0.002)
 

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from trainer import paths
+from trainer import paths, warm
 from trainer.paths import user_paths
 from trainer.catalog import Challenge
 from trainer.errors import GradingCancelled, InputError, IsolationUnavailable, SolutionNotFound, TrainerError
@@ -237,11 +237,11 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
                 read_fd, write_fd = os.pipe()
                 outputs.append(run.path / f"lane{lane}.out")
                 with open(outputs[-1], "wb") as out:
-                    procs.append(subprocess.Popen(
-                        command + [f"--mltrainer-events-fd={write_fd}", f"--mltrainer-lane={lane}"],
-                        cwd=run.path, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                        pass_fds=(write_fd,), start_new_session=True))
-                os.close(write_fd)
+                    try:
+                        procs.append(_start_lane(command + [f"--mltrainer-lane={lane}"], run.path, env, out,
+                                                 write_fd))
+                    finally:
+                        os.close(write_fd)
                 readers.append(_EventReader(read_fd, forward.lane(lane)))
                 readers[-1].start()
             deadline = time.monotonic() + run_timeout
@@ -262,11 +262,26 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
                 _kill_group(proc)
             for proc in procs:
                 proc.wait()
+                if isinstance(proc, warm.WarmLane):
+                    proc.close()
             for reader in readers:
                 reader.join(timeout=5)
         texts = [out.read_bytes()[-(64 << 10):].decode("utf-8", "replace") for out in outputs]
 
     return _verdict(report, readers, procs, texts, outlook, selection, path)
+
+
+def _start_lane(command: list[str], folder: Path, env: dict[str, str], out, events_fd: int):
+    """One lane: forked from this process's lane server when it can (trainer/warm.py), else a subprocess."""
+    if warm.wanted():
+        try:
+            return warm.server_for(env).spawn(command[3:], cwd=str(folder), env=env, stdout=out.fileno(),
+                                              events=events_fd)
+        except OSError:
+            pass   # no server here: a cold start does the same
+    return subprocess.Popen(command + [f"--mltrainer-events-fd={events_fd}"], cwd=folder, env=env,
+                            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, pass_fds=(events_fd,),
+                            start_new_session=True)
 
 
 def _verdict(report, readers: list["_EventReader"], procs: list[subprocess.Popen], texts: list[str],
@@ -361,7 +376,7 @@ class _ExitWatch:
         self._fds: dict[subprocess.Popen, int] = {}
         for proc in procs:
             try:
-                self._fds[proc] = os.pidfd_open(proc.pid)
+                self._fds[proc] = os.dup(proc.pidfd) if isinstance(proc, warm.WarmLane) else os.pidfd_open(proc.pid)
             except (AttributeError, OSError):   # not Linux 5.3+: poll
                 self.close()
                 break

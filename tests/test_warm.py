@@ -1,0 +1,163 @@
+"""Warm lanes (trainer/warm.py): forked from a lane server, and the verdict they give is the cold one.
+
+Real gradings of the toy challenge: the lane server, its forks and their
+workers are real processes, watched through /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.helpers import REPO, TOY_PACK, alive, descendants, is_busy_worker, is_lane, is_lane_server
+from trainer import warm
+from trainer.engine import grade
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not warm.wanted() or not sys.platform.startswith("linux"),
+                                 reason="warm lanes need Linux pidfds")]
+
+REFERENCE = TOY_PACK / "reference" / "toy.py"
+HANGS = REFERENCE.read_text().replace("    return np.asarray(X, dtype=np.float64).sum(axis=1)",
+                                      "    while True:\n        pass")
+
+
+def servers() -> list[int]:
+    """This process's lane servers."""
+    return [pid for pid in _children() if is_lane_server(pid)]
+
+
+def _children() -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != b"Z":
+                found.append(int(name))
+    return found
+
+
+def lanes_seen_while(run) -> tuple[object, set[int], set[int]]:
+    """run()'s result, and the pids of the lanes that ran meanwhile with their parents."""
+    seen: dict[int, int] = {}
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for pid in descendants():
+                if pid not in seen and is_lane(pid):
+                    try:
+                        with open(f"/proc/{pid}/stat", "rb") as handle:
+                            seen[pid] = int(handle.read().rsplit(b")", 1)[1].split()[1])
+                    except OSError:
+                        pass
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        result = run()
+    finally:
+        stop.set()
+        watcher.join()
+    # A lane's own forks (a worker before it executes its interpreter) look like the lane for a moment.
+    lanes = {pid: parent for pid, parent in seen.items() if parent not in seen}
+    return result, set(lanes), set(lanes.values())
+
+
+@pytest.fixture
+def warm_on(monkeypatch):
+    monkeypatch.delenv(warm.WARM_ENV, raising=False)
+
+
+def test_lanes_are_forked_by_one_server_that_stays_between_gradings(toy, warm_on):
+    first = grade(toy, REFERENCE, quick=True)
+    assert first.status == "passed", first.tests
+    server = servers()
+    assert len(server) == 1
+    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE, quick=True))
+    assert report.status == "passed", report.tests
+    assert lanes and parents == set(server), (lanes, parents, server)
+    assert servers() == server
+    assert not descendants(), "a lane or worker outlived its grading"
+
+
+def test_warm_and_cold_lanes_give_the_same_report(toy, warm_on, monkeypatch, tmp_path):
+    buggy = tmp_path / "toy.py"
+    buggy.write_text(REFERENCE.read_text().replace("return c * np.asarray", "return c + np.asarray"))
+    warm_reports = [grade(toy, path, lanes=1) for path in (REFERENCE, buggy)]
+    monkeypatch.setenv(warm.WARM_ENV, "0")
+    (cold_ok, cold_bad), lanes, parents = lanes_seen_while(
+        lambda: [grade(toy, path, lanes=1) for path in (REFERENCE, buggy)])
+    assert parents == {os.getpid()}, "with MLTRAINER_WARM_LANES=0 lanes are this process's own children"
+    for warm_report, cold in zip(warm_reports, (cold_ok, cold_bad)):
+        assert warm_report.status == cold.status
+        assert [(t.nodeid, t.outcome, t.message) for t in warm_report.tests] == \
+               [(t.nodeid, t.outcome, t.message) for t in cold.tests]
+    assert cold_ok.status == "passed" and cold_bad.status == "failed"
+
+
+def test_a_lane_killed_with_its_server_makes_the_run_an_error_never_a_pass(toy, warm_on, tmp_path):
+    solution = tmp_path / "toy.py"
+    solution.write_text(HANGS)
+    grade(toy, REFERENCE, quick=True, lanes=1)       # the server is up before the run starts
+    (server,) = servers()
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("report", grade(toy, solution, lanes=1)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not [pid for pid in descendants() if is_busy_worker(pid)] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(server, signal.SIGKILL)
+    thread.join(60)
+    report = result["report"]
+    assert report.status == "error" and "did not finish" in report.error, (report.status, report.error)
+    deadline = time.monotonic() + 5
+    while descendants() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not descendants(), "the lane and its workers die with the server"
+    # The next grading starts a new server.
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    assert servers() and servers() != [server]
+
+
+def test_a_changed_environment_gets_a_new_server(toy, warm_on, monkeypatch):
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    before = servers()
+    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "changed")
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    after = servers()
+    assert len(after) == 1 and after != before
+    assert not [pid for pid in before if alive(pid)], "the old server is stopped"
+
+
+def test_the_server_dies_with_the_process_that_started_it(tmp_path):
+    script = (
+        "import os, sys\nfrom pathlib import Path\n"
+        "from trainer.catalog import load_catalog\n"
+        "from trainer.engine import grade\n"
+        f"toy = load_catalog([Path({str(TOY_PACK)!r})]).get('toy')\n"
+        f"assert grade(toy, {str(REFERENCE)!r}, quick=True).status == 'passed'\n"
+        "from trainer import warm\n"
+        "print([s.proc.pid for s in warm._servers.values()][0], flush=True)\n"
+        "os._exit(0)\n"   # no clean-up: the server must notice on its own
+    )
+    env = {k: v for k, v in os.environ.items() if k != warm.WARM_ENV}
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    server = int(out.stdout.split()[-1])
+    deadline = time.monotonic() + 5
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server)

@@ -1,0 +1,375 @@
+"""Warm starts for grading lanes: pytest, numpy and the grading plugin imported once per process.
+
+A lane is a pytest process running a grader (engine.py). Started cold, each
+one spends most of its start-up importing pytest, numpy and mltrainer's
+grading modules, the same work every time. A process that grades more than
+once (watch mode, the TUI, a roster, the project's tests) instead keeps a
+**lane server**: a child process that has imported all of that and does
+nothing else. For each lane the engine asks it for one; it forks, and the
+fork runs `pytest.main` with the lane's arguments, environment and folder,
+exactly what a cold lane would have run, and exits.
+
+What stays as it was:
+
+- the server is trusted code only: it never runs a grader before forking and
+  never runs candidate code. Candidate code still runs only in sandboxed
+  workers, which a lane starts by executing a fresh interpreter, so nothing
+  of the server's (or a lane's) memory ever reaches a worker;
+- a lane's exit status comes from the kernel (the server's `waitpid`), and a
+  pidfd the server opens before the lane can be reaped lets the engine wait
+  for it without racing pid reuse. If the server dies, its lanes die with it
+  (PR_SET_PDEATHSIG) and count as broken: the run is an error, never a pass;
+- the server dies with the process that started it (PR_SET_PDEATHSIG, and
+  end of file on its socket), is not dumpable, and is replaced when the
+  environment lanes would inherit changes.
+
+`MLTRAINER_WARM_LANES=0` turns it off (lanes start cold, as subprocesses).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+WARM_ENV = "MLTRAINER_WARM_LANES"
+# Set per lane, not at the server's start: a server serves lanes that differ in these.
+PER_LANE_ENV = ("TMPDIR", "MLTRAINER_GRADER_PARENT")
+_MAX_MESSAGE = 1 << 20
+_SPAWN_TIMEOUT_S = 10.0
+
+
+def wanted() -> bool:
+    """Whether lanes start warm here: on by default where the kernel has pidfds and fd passing."""
+    if os.environ.get(WARM_ENV, "").strip() in ("0", "no", "false", "off"):
+        return False
+    return hasattr(os, "pidfd_open") and hasattr(socket, "send_fds") and hasattr(os, "fork")
+
+
+# -- the engine's side --------------------------------------------------------
+
+class WarmLane:
+    """A lane forked by the server: what the engine needs of a `subprocess.Popen`."""
+
+    def __init__(self, server: "LaneServer", pid: int, pidfd: int) -> None:
+        self._server = server
+        self.pid = pid
+        self.pidfd = pidfd
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._server.exit_status(self, timeout=0.0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            status = self._server.exit_status(self, timeout=timeout if timeout is not None else 3600.0)
+            if status is None:
+                raise subprocess.TimeoutExpired("lane", timeout)
+            self.returncode = status
+        return self.returncode
+
+    def close(self) -> None:
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+            self.pidfd = -1
+
+
+class LaneServer:
+    """The engine's handle on one lane server (one per environment, per process)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env_key = _env_key(env)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours.set_inheritable(False)
+        server_env = {k: v for k, v in env.items() if k not in PER_LANE_ENV}
+        server_env["MLTRAINER_GRADER_PARENT"] = str(os.getpid())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "trainer.warm", str(theirs.fileno())],
+            cwd="/", env=server_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
+        theirs.close()
+        self._sock = ours
+        self._lock = threading.Lock()           # one request at a time
+        self._exits: dict[int, int] = {}
+        self._replies: list[tuple[dict, list[int]]] = []
+        self._changed = threading.Condition()
+        self._dead = False
+        self._reader = threading.Thread(target=self._read, name="lane-server", daemon=True)
+        self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return not self._dead and self.proc.poll() is None
+
+    def spawn(self, argv: list[str], *, cwd: str, env: dict[str, str], stdout: int, events: int) -> WarmLane:
+        """A lane running `pytest.main(argv + [--mltrainer-events-fd=N])` in `cwd` with `env`."""
+        request = json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode()
+        with self._lock:
+            try:
+                socket.send_fds(self._sock, [request], [stdout, events])
+            except OSError as exc:
+                raise OSError(f"the lane server is gone ({exc})") from exc
+            with self._changed:
+                if not self._changed.wait_for(lambda: self._replies or self._dead, timeout=_SPAWN_TIMEOUT_S):
+                    raise OSError("the lane server did not answer")
+                if not self._replies:
+                    raise OSError("the lane server is gone")
+                reply, fds = self._replies.pop(0)
+        pid = reply.get("pid")
+        if not isinstance(pid, int) or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise OSError(f"the lane server could not start a lane: {reply.get('error', reply)!r:.300}")
+        return WarmLane(self, pid, fds[0])
+
+    def exit_status(self, lane: WarmLane, timeout: float) -> int | None:
+        """The lane's exit status once it has exited (None before); -9 if the server died first."""
+        if timeout <= 0 and lane.pidfd >= 0 and not select.select([lane.pidfd], [], [], 0)[0]:
+            return None                          # still running: no need to ask
+        # Exited (or waiting): the server reports the status right after reaping it.
+        with self._changed:
+            self._changed.wait_for(lambda: lane.pid in self._exits or self._dead, timeout=max(timeout, 1.0))
+            if lane.pid in self._exits:
+                return self._exits.pop(lane.pid)
+            return -signal.SIGKILL if self._dead else None
+
+    def close(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message, fds, _flags, _addr = socket.recv_fds(self._sock, _MAX_MESSAGE, 4)
+                if not message:
+                    break
+                try:
+                    data = json.loads(message)
+                except ValueError:
+                    data = {}
+                with self._changed:
+                    if "exit" in data and isinstance(data.get("exit"), int):
+                        self._exits[data["exit"]] = int(data.get("status", -signal.SIGKILL))
+                    else:
+                        self._replies.append((data if isinstance(data, dict) else {}, list(fds)))
+                    self._changed.notify_all()
+        except OSError:
+            pass
+        finally:
+            with self._changed:
+                self._dead = True
+                self._changed.notify_all()
+
+
+_servers: dict[tuple, LaneServer] = {}
+_servers_lock = threading.Lock()
+
+
+def server_for(env: dict[str, str]) -> LaneServer:
+    """This process's lane server for lanes with `env` (started on first use, replaced if it died)."""
+    key = _env_key(env)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is not None and not server.alive:
+            server.close()
+            server = None
+        if server is None:
+            for stale in list(_servers.values()):   # an environment that changed: its server goes
+                stale.close()
+            _servers.clear()
+            server = _servers[key] = LaneServer(env)
+        return server
+
+
+def _env_key(env: dict[str, str]) -> tuple:
+    return tuple(sorted((k, v) for k, v in env.items() if k not in PER_LANE_ENV))
+
+
+# -- the server's side --------------------------------------------------------
+
+def _preload() -> None:
+    """Import what every lane imports, before the first fork."""
+    import importlib
+
+    import _pytest.config
+    import numpy  # noqa: F401
+    import pytest  # noqa: F401
+
+    for name in _pytest.config.default_plugins:
+        try:
+            importlib.import_module(f"_pytest.{name}")
+        except ImportError:
+            pass
+    import trainer.catalog  # noqa: F401
+    import trainer.grading.plugin  # noqa: F401
+
+
+SERVER_NAME = b"mltrainer-lanes"   # what `ps` and /proc/<pid>/comm show
+LANE_NAME = b"mltrainer-lane"
+
+
+def _name(name: bytes) -> None:
+    try:
+        import ctypes
+        PR_SET_NAME = 15
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _harden(parent: int) -> None:
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    _name(SERVER_NAME)
+    if os.getppid() != parent:                   # the engine died before PR_SET_PDEATHSIG
+        os._exit(1)
+
+
+def serve(sock_fd: int) -> None:
+    parent = int(os.environ.get("MLTRAINER_GRADER_PARENT", "0") or 0)
+    _harden(parent)
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]                          # `-m` put the current folder first
+    sock = socket.socket(fileno=sock_fd)
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    _preload()
+    children: set[int] = set()
+    while True:
+        try:
+            ready = select.select([sock, wake_r], [], [])[0]
+        except InterruptedError:
+            continue
+        if wake_r in ready:
+            try:
+                os.read(wake_r, 4096)
+            except BlockingIOError:
+                pass
+        _reap(sock, children)
+        if sock not in ready:
+            continue
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(sock, _MAX_MESSAGE, 2)
+        except OSError:
+            message, fds = b"", []
+        if not message:                          # the engine is gone: so are we, and our lanes
+            os._exit(0)
+        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w))
+        for fd in fds:
+            os.close(fd)
+        if pid is None:
+            sock.send(json.dumps({"error": error}).encode())
+            continue
+        children.add(pid)
+        pidfd = os.pidfd_open(pid)               # before the lane can be reaped: no pid reuse race
+        try:
+            socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+        finally:
+            os.close(pidfd)
+
+
+def _reap(sock: socket.socket, children: set[int]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        sock.send(json.dumps({"exit": pid, "status": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tuple[int, int]):
+    try:
+        request = json.loads(message)
+        argv, cwd, env = request["argv"], request["cwd"], request["env"]
+        if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv) and isinstance(cwd, str)
+                and isinstance(env, dict) and len(fds) == 2):
+            raise ValueError("a lane request needs argv, cwd, env and two descriptors")
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, str(exc)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid, ""
+    # The lane. Nothing here may return into the server's loop.
+    code = 3
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sock.close()
+        for fd in private:
+            os.close(fd)
+        os.setsid()
+        _name(LANE_NAME)
+        code = _run_lane(argv, cwd, env, stdout=fds[0], events=fds[1])
+    except BaseException:                        # noqa: BLE001 - report it on the lane's output, then exit
+        import traceback
+        traceback.print_exc()
+        code = 3
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _run_lane(argv: list[str], cwd: str, env: dict[str, str], *, stdout: int, events: int) -> int:
+    import tempfile
+
+    import pytest
+
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(stdout, 1)
+    os.dup2(stdout, 2)
+    os.close(devnull)
+    keep = sorted({0, 1, 2, events})
+    # Only the lane's own descriptors go on (its output and its events pipe).
+    for low, high in zip(keep, keep[1:] + [_fd_limit()]):
+        os.closerange(low + 1, high)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    os.environ["MLTRAINER_GRADER_PARENT"] = str(os.getppid())
+    tempfile.tempdir = None                      # TMPDIR is the run's folder
+    sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
+    sys.argv = ["pytest", *argv]
+    return int(pytest.main([*argv, f"--mltrainer-events-fd={events}"]))
+
+
+def _fd_limit() -> int:
+    try:
+        return max(os.sysconf("SC_OPEN_MAX"), 256)
+    except (ValueError, OSError):
+        return 1024
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
