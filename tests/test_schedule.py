@@ -197,6 +197,32 @@ def test_a_call_over_ten_times_the_reference_plus_a_second_times_out_then_is_not
         proxy.work(0.0, 1)
 
 
+@pytest.mark.slow
+def test_a_call_still_running_when_its_function_times_out_in_another_lane_stops_as_not_run(workers):
+    from trainer.grading.proxy import SolutionProxy
+    from trainer.sandbox.client import CandidateFailure
+    solution, reference = workers
+    timeouts: dict = {}       # what the lanes share (a Timeouts on the run's schedule file)
+    proxy = SolutionProxy(solution, reference=reference, timeouts=timeouts)
+    when = {}
+
+    def mark():
+        when["marked"] = time.monotonic()
+        timeouts.setdefault("work", "timed out after 2 s")
+
+    marked = threading.Timer(2.0, mark)
+    marked.start()
+    # 0.5 s for the reference, 20 s for the solution: allowed 1 + 10 x 0.5 = 6 s of CPU, stopped at ~2 s.
+    with pytest.raises(CandidateFailure, match=r"^not run: work\(\) timed out after 2 s in another test") as caught:
+        proxy.work(0.5, 40)
+    late = time.monotonic() - when["marked"]
+    marked.join()
+    assert caught.value.kind == "not_run"
+    # Not a timeout: it stopped before its own allowance ran out, which it would only have reached at 6 s of CPU.
+    assert late < 5.0, f"stopped {late:.2f} s after the function was marked"
+    assert not solution.alive, "the call was stopped with its worker"
+
+
 # -- the command line ----------------------------------------------------------------------
 
 @pytest.fixture

@@ -70,8 +70,12 @@ class SolutionProxy:
         """The same solution, with a fixed per-call timeout instead of one derived from the reference."""
         return SolutionProxy(self._worker, timeout=seconds, timeouts=self._timeouts, reference=self._reference)
 
-    def _patience(self, replay) -> Patience | None:
-        """The timeout of a call without a fixed one: derived from the reference's time on its input."""
+    def _patience(self, name: str, replay) -> Patience | None:
+        """The timeout of a call of `name` without a fixed one: derived from the reference's time on its input.
+
+        A call still running when `name` times out in another lane stops then,
+        as not run: it would only wait as long.
+        """
         if self._timeout is not None:
             return None
 
@@ -87,8 +91,14 @@ class SolutionProxy:
                 pass
             return clock["end"] - clock["start"] if "end" in clock else None
 
+        def given_up() -> str | None:
+            if name not in self._timeouts:
+                return None
+            return (f"not run: {name}() {self._timeouts[name]} in another test meanwhile, so this call was "
+                    "stopped rather than waited for")
+
         return Patience(measure, worker=self._worker, first=PATIENCE_FIRST_S, factor=PATIENCE_FACTOR,
-                        fallback=self._worker.limits.call_timeout)
+                        fallback=self._worker.limits.call_timeout, given_up=given_up)
 
     def _guarded(self, name: str, call):
         """Run `call()`; after a timeout of `name`, its later calls in the run are not run."""
@@ -111,7 +121,7 @@ class SolutionProxy:
                 reference.call_raw(name, args, kwargs, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock)
 
         return self._guarded(name, lambda: self._worker.call(
-            name, args, kwargs, what=what, timeout=self._timeout, patience=self._patience(replay)))
+            name, args, kwargs, what=what, timeout=self._timeout, patience=self._patience(name, replay)))
 
     def repeat(self, name, seeds, args=(), kwargs=None, *, timeout: float | None = None) -> list:
         """Call `name` once per seed inside the worker; `seeded_rng()` markers get each seed."""
@@ -126,7 +136,7 @@ class SolutionProxy:
 
         proxy = self if timeout is None else self.with_timeout(timeout)
         return self._guarded(label, lambda: self._worker.repeat(
-            target, seeds, args, kwargs, what=what, timeout=proxy._timeout, patience=proxy._patience(replay)))
+            target, seeds, args, kwargs, what=what, timeout=proxy._timeout, patience=proxy._patience(label, replay)))
 
     def peak_memory(self, name: str, *args, **kwargs) -> tuple:
         """(result, peak bytes the call needed), measured from outside in a freshly started worker.
@@ -158,7 +168,7 @@ class SolutionProxy:
 
         reply = self._guarded(label, lambda: self._worker.call_raw(
             target, args, kwargs, what=what, timeout=self._timeout, return_inputs=True,
-            patience=self._patience(replay)))
+            patience=self._patience(label, replay)))
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])
 
     def global_rng_state(self) -> str:

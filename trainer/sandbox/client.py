@@ -417,13 +417,18 @@ class Patience:
     reference time: `fallback` seconds), counted on the kernel's clock so
     that a busy machine does not cut it short; a call that sleeps instead is
     stopped after WALL_FACTOR times that in wall time.
+
+    `given_up()`, when given, is asked while an extended call goes on: a
+    reason (not None) stops the call at once as not run (another lane found
+    the function hanging, so this call would only wait as long).
     """
 
     WALL_FACTOR = 3.0
 
     def __init__(self, measure, *, worker: "Worker", first: float, factor: float, fallback: float,
-                 limit: float | None = None, wall_cap: float | None = None) -> None:
+                 limit: float | None = None, wall_cap: float | None = None, given_up=None) -> None:
         self._measure = measure
+        self.given_up = given_up or (lambda: None)
         self._worker = worker
         self.first = first
         self.factor = factor
@@ -943,6 +948,10 @@ class Worker:
             readable, _, _ = select.select(watched, [], [], min(remaining, _WATCH_INTERVAL_S))
             if not readable:
                 self._watch(what)
+                if patience is not None and got == 0 and patience.extended:
+                    reason = patience.given_up()
+                    if reason:
+                        raise CandidateFailure("not_run", reason, self._stop_for_output())
                 continue
             if self._service_fd in readable:
                 self._serve(until, timeout, what)
