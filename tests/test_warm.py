@@ -161,3 +161,25 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path):
     while alive(server) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(server)
+
+
+def test_prewarm_starts_the_server_the_next_grading_uses(toy, warm_on, monkeypatch):
+    from trainer.engine import prewarm
+    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "prewarm")   # a server of its own, not an earlier test's
+    prewarm()
+    deadline = time.monotonic() + 30
+    while not servers() and time.monotonic() < deadline:   # it names itself once its interpreter is up
+        time.sleep(0.01)
+    (server,) = servers()
+    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE, quick=True))
+    assert report.status == "passed"
+    assert lanes and parents == {server}
+
+
+def test_prewarm_does_nothing_when_lanes_start_cold(monkeypatch):
+    from trainer.engine import prewarm
+    monkeypatch.setenv(warm.WARM_ENV, "0")
+    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "cold")
+    before = servers()
+    prewarm()
+    assert servers() == before

@@ -212,22 +212,7 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         selected = " and ".join(f"({m})" for m in (marker, "not performance" if quick else None) if m)
         if selected:
             command += ["-m", selected]
-        env = dict(os.environ)
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        # Everything the run makes goes under its own folder, removed at the end.
-        env["TMPDIR"] = str(run.path)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        # A lane runs on one CPU: a second BLAS thread (started by numpy before
-        # the lane pins itself) would only contend with it. Workers have one too.
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = "1"
-        env["MLTRAINER_GRADER_PARENT"] = str(os.getpid())
-        # The CPUs of the grading, counted before its pytest pins itself to one:
-        # the budget shares its measurement slots among them.
-        env["MLTRAINER_CPUS"] = str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                    else (os.cpu_count() or 1))
-        package_parent = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+        env = _lane_env(run.path)
         forward = _Forwarder(on_event)
         procs: list[subprocess.Popen] = []
         readers: list[_EventReader] = []
@@ -269,6 +254,43 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         texts = [out.read_bytes()[-(64 << 10):].decode("utf-8", "replace") for out in outputs]
 
     return _verdict(report, readers, procs, texts, outlook, selection, path)
+
+
+def _lane_env(run_path: Path | None = None) -> dict[str, str]:
+    """The environment of a run's lanes."""
+    env = dict(os.environ)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # Everything the run makes goes under its own folder, removed at the end.
+    if run_path is not None:
+        env["TMPDIR"] = str(run_path)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # A lane runs on one CPU: a second BLAS thread (started by numpy before
+    # the lane pins itself) would only contend with it. Workers have one too.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = "1"
+    env["MLTRAINER_GRADER_PARENT"] = str(os.getpid())
+    # The CPUs of the grading, counted before its pytest pins itself to one:
+    # the budget shares its measurement slots among them.
+    env["MLTRAINER_CPUS"] = str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                else (os.cpu_count() or 1))
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def prewarm() -> None:
+    """Start this process's lane server now, so that its first grading starts warm (trainer/warm.py).
+
+    For a command about to grade, and for watch mode and the app: the
+    server's imports then overlap with loading the challenge and checking
+    the file. Does nothing where lanes start cold; never fails.
+    """
+    if not warm.wanted():
+        return
+    try:
+        warm.server_for(_lane_env())
+    except OSError:
+        pass
 
 
 def _start_lane(command: list[str], folder: Path, env: dict[str, str], out, events_fd: int):

@@ -153,6 +153,8 @@ def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: boo
                                           ("-k", keyword)) if value]
         if given:
             raise click.UsageError(f"{given[0]} cannot be used with --roster (a roster run never records)")
+        from trainer.engine import prewarm
+        prewarm()
         _grade_roster(roster_dir, challenge_ids, members, jobs or default_jobs(), shard, fmt, output, fail_fast,
                       isolation, workspace)
         return
@@ -167,6 +169,8 @@ def grade(challenge_ids: tuple[str, ...], solution: tuple[str, ...], record: boo
     solution_file = solution[0] if solution else None
 
     from trainer import render
+    from trainer.engine import prewarm
+    prewarm()   # the lane server imports while the session loads and the file is checked
     session = open_session(workspace)
     if challenge_id is None:
         if solution_file:

@@ -40,6 +40,8 @@ def watch(challenge_id: str, solution: str | None, interval: float | None, fail_
     path = Path(solution) if solution else session.solution_path(challenge)
     if not path.is_file():
         raise SolutionNotFound(path, challenge.id)
+    from trainer.engine import prewarm
+    prewarm()   # every grading of the loop, the first one included, starts warm
     # A database that cannot be written is reported now, not after the first run.
     session.store
     from rich.markup import escape
