@@ -17,6 +17,15 @@ def draw(rng):
 
 def identity(value):
     return value
+
+def forward(x, scale=1.0):
+    return x * scale, {"x": x, "scale": scale}
+
+def backward(grad, cache):
+    return grad * cache["scale"]
+
+def broken_forward(x):
+    raise ValueError("forward failed")
 """
 
 
@@ -33,7 +42,7 @@ class _Services:
 
 def test_every_marker_names_a_registered_builder():
     markers = [harness.one_pass([1, 2]), harness.one_pass_range(3), harness.seeded_rng(),
-               harness.counting_metric(np.zeros((3, 2)))]
+               harness.counting_metric(np.zeros((3, 2))), harness.output_of("forward", 1.0)]
     sent = {marker.__mltrainer_wire__(_Services())[1]["name"] for marker in markers}
     assert sent == set(worker_module.HARNESS_HELPERS)
 
@@ -61,3 +70,24 @@ def test_the_worker_builds_markers_and_refuses_what_it_cannot_build(tmp_path):
             worker.call("draw", (harness.seeded_rng(),))
         with pytest.raises(ProtocolError, match="unknown harness helper 'no_such_helper'"):
             worker.call("identity", (_ForgedMarker(),))
+
+
+def test_output_of_is_the_workers_own_function_computed_when_the_call_runs(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    other = tmp_path / "other" / "solution.py"
+    other.parent.mkdir()
+    other.write_text(SOLUTION.replace('return grad * cache["scale"]', 'return -grad * cache["scale"]')
+                     .replace("return x * scale, {", "return x * scale, {'unused': 0, "))
+    cache = harness.output_of("forward", np.arange(3.0), index=1, scale=2.0)
+    assert repr(cache) == "forward(...)[1]"
+    with Worker(path, Limits(), hostile=False) as worker, Worker(other, Limits(), hostile=False) as second:
+        assert worker.call("backward", (np.ones(3), cache)).tolist() == [2.0, 2.0, 2.0]
+        assert second.call("backward", (np.ones(3), cache)).tolist() == [-2.0, -2.0, -2.0]   # its own forward
+        assert worker.call("identity", (harness.output_of("forward", 3.0, index=0),)) == 3.0
+        assert worker.repeat("backward", seeds=[0, 1], args=(np.ones(2), cache))[1].tolist() == [2.0, 2.0]
+        # A failure of the first function is the solution's, reported as what it raised.
+        with pytest.raises(ValueError, match="forward failed"):
+            worker.call("identity", (harness.output_of("broken_forward", 1.0),))
+        with pytest.raises(AttributeError, match="does not define 'missing'"):
+            worker.call("identity", (harness.output_of("missing"),))

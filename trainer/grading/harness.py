@@ -29,14 +29,15 @@ def _helper_spec(name: str, **spec) -> dict:
 class Marker:
     """Stands for the harness helper `name` among a call's arguments; the worker builds the real object."""
 
-    def __init__(self, name: str, **spec) -> None:
+    def __init__(self, name: str, *, shown: str | None = None, **spec) -> None:
         self.spec = _helper_spec(name, **spec)
+        self.shown = shown or f"<{name}>"
 
     def __mltrainer_wire__(self, worker):
         return "$h", self.spec
 
     def __repr__(self) -> str:
-        return f"<{self.spec['name']}>"
+        return self.shown
 
 
 def one_pass(items) -> Marker:
@@ -47,6 +48,21 @@ def one_pass(items) -> Marker:
 def one_pass_range(n: int) -> Marker:
     """A lazy one-pass iterator over the ints 0..n-1; nothing is materialised."""
     return Marker("one_pass_range", n=int(n))
+
+
+def output_of(name: str, *args, index: int | None = None, **kwargs) -> Marker:
+    """Stands for what the solution's own `name(*args, **kwargs)` returns (its item `index`).
+
+    Computed in the worker when the call it is an argument of runs, by that
+    worker's module: the candidate's function in the candidate's worker, the
+    reference's in the reference's. So a second function can be called, and
+    timed, on what the solution's first one made (a backward pass on its own
+    forward pass's cache), and the timed work includes the first call.
+    Only as a top-level argument of a call.
+    """
+    shown = f"{name}(...)" + (f"[{index}]" if index is not None else "")
+    return Marker("output_of", shown=shown, target=str(name), args=list(args), kwargs=dict(kwargs),
+                  index=None if index is None else int(index))
 
 
 def seeded_rng() -> Marker:

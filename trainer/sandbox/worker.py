@@ -286,6 +286,47 @@ def _build_one_pass_range(spec: dict, context: HelperContext):
     return _OnePass(iter(range(int(spec["n"]))))
 
 
+class _Deferred:
+    """An argument computed when the call runs: what the loaded solution's own `target(*args)` returns.
+
+    Built while the request is decoded, resolved by the call itself (inside
+    the code that reports what the solution raises), so a failure of
+    `target` is the solution's, reported like any exception of its code.
+    """
+
+    __slots__ = ("target", "args", "kwargs", "index")
+
+    def __init__(self, target: str, args: list, kwargs: dict, index) -> None:
+        self.target, self.args, self.kwargs, self.index = target, args, kwargs, index
+
+    def resolve(self, server) -> object:
+        try:
+            func = server._resolve(self.target)
+        except LookupError as exc:
+            raise AttributeError(str(exc)) from None
+        result = func(*self.args, **self.kwargs)
+        return result if self.index is None else result[self.index]
+
+
+def _resolved(server, args, kwargs) -> tuple[tuple, dict]:
+    """The call's arguments with every top-level deferred one computed, in order."""
+    if not any(isinstance(a, _Deferred) for a in (*args, *kwargs.values())):
+        return args, kwargs
+    args = tuple(a.resolve(server) if isinstance(a, _Deferred) else a for a in args)
+    kwargs = {k: v.resolve(server) if isinstance(v, _Deferred) else v for k, v in kwargs.items()}
+    return args, kwargs
+
+
+@harness_helper("output_of")
+def _build_output_of(spec: dict, context: HelperContext):
+    """What the solution's own function returns for the spec's arguments (its item `index`), at call time."""
+    target, args, kwargs, index = spec.get("target"), spec.get("args"), spec.get("kwargs"), spec.get("index")
+    if not (isinstance(target, str) and isinstance(args, list) and isinstance(kwargs, dict)
+            and (index is None or isinstance(index, int))):
+        raise context.refuse("output_of needs a function name, a list of arguments, a dict and an int index")
+    return _Deferred(target, args, kwargs, index)
+
+
 @harness_helper("grader_metric")
 def _build_grader_metric(spec: dict, context: HelperContext):
     """A metric whose distances the grader computes and counts (trainer.grading.harness.GraderMetric)."""
@@ -523,6 +564,7 @@ class _Server:
             return
         response: dict = {}
         try:
+            args, kwargs = _resolved(self, args, kwargs)
             result = func(*args, **kwargs)
             if request.get("return_inputs"):
                 # The grader checks mutation of inputs by looking at them after
@@ -548,6 +590,7 @@ class _Server:
             for seed in request["seeds"]:
                 args = self._decode(raw["args"], buffers, seed=seed, copy_arrays=True)
                 kwargs = self._decode(raw["kwargs"], buffers, seed=seed, copy_arrays=True)
+                args, kwargs = _resolved(self, args, kwargs)
                 results.append(func(*args, **kwargs))
         except self.protocol.DecodeError as exc:
             self.send({"protocol_error": str(exc)})
