@@ -1,0 +1,280 @@
+"""The linreg reference against independent implementations, and the
+assumptions the linreg grader makes about its own data sets.
+
+Oracles:
+- scikit-learn's LinearRegression (centring, then scipy's lstsq: the
+  minimum-norm solution) and Ridge(alpha=l2), with and without intercept;
+- numpy.linalg.lstsq on differently built systems: the intercept eliminated
+  by an orthonormal basis of the complement of the all-ones vector (no
+  centring), and ridge as least squares on X stacked over sqrt(l2) I;
+- mpmath at 60 digits for the ill-conditioned data (the exact minimiser of
+  the float64 data), which also checks the grader's rational-arithmetic oracle;
+- a plain loop over epochs, batches and rows for the SGD order, and gradient
+  descent (batch_size >= n) converging to LinearRegression's solution.
+
+scikit-learn, scipy and mpmath are test-only dependencies.
+"""
+
+import numpy as np
+import pytest
+
+from tests.helpers import REPO, load_module
+
+sklearn_linear = pytest.importorskip("sklearn.linear_model")
+scipy_linalg = pytest.importorskip("scipy.linalg")
+mpmath = pytest.importorskip("mpmath")
+
+ref = load_module(REPO / "reference" / "linreg.py", "linreg_reference")
+grader = load_module(REPO / "graders" / "linreg.py", "linreg_grader_data")
+
+
+def close_fit(got, expected, rtol):
+    w, b = got
+    w_exp, b_exp = expected
+    scale = np.linalg.norm(w_exp)
+    np.testing.assert_allclose(w, w_exp, rtol=0, atol=rtol * max(scale, 1e-300))
+    assert abs(b - b_exp) <= rtol * (abs(b_exp) + scale * 10 + 1)
+
+
+def complement_of_ones(n):
+    """(n, n - 1) orthonormal basis of the vectors whose entries sum to 0."""
+    Q, _ = np.linalg.qr(np.column_stack([np.ones(n), np.eye(n)[:, : n - 1]]))
+    return Q[:, 1:]
+
+
+def lstsq_without_centring(X, y):
+    """Minimum-norm w with a free intercept: lstsq of Q^T X against Q^T y, Q spanning 1's complement."""
+    Q = complement_of_ones(len(X))
+    w = np.linalg.lstsq(Q.T @ X, Q.T @ y, rcond=None)[0]
+    return w, float(np.mean(y - X @ w))
+
+
+def plain_loop_sgd(X, y, lr, epochs, batch_size, seed):
+    """The task's SGD order, one row at a time, in Python floats."""
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    rows = [[float(v) for v in row] for row in X]
+    targets = [float(v) for v in y]
+    w, b, losses = [0.0] * d, 0.0, []
+    for _ in range(epochs):
+        perm = rng.permutation(n).tolist()
+        batches = [perm[i:i + batch_size] for i in range(0, n, batch_size)]
+        for batch in batches:
+            residuals = [sum(a * c for a, c in zip(rows[i], w)) + b - targets[i] for i in batch]
+            grad_w = [sum(r * rows[i][j] for r, i in zip(residuals, batch)) / len(batch) for j in range(d)]
+            grad_b = sum(residuals) / len(batch)
+            w = [wj - lr * gj for wj, gj in zip(w, grad_w)]
+            b = b - lr * grad_b
+        sq = [(sum(a * c for a, c in zip(rows[i], w)) + b - targets[i]) ** 2 for i in range(n)]
+        losses.append(0.5 * sum(sq) / n)
+    return np.array(w), b, np.array(losses)
+
+
+# -- fit_linear ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed, n, d", [(1, 50, 3), (2, 200, 8), (3, 30, 1), (4, 7, 12)])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_least_squares_matches_sklearn(seed, n, d, fit_intercept):
+    X, y = grader.regression(seed, n, d)
+    model = sklearn_linear.LinearRegression(fit_intercept=fit_intercept).fit(X, y)
+    expected = (model.coef_, float(model.intercept_))
+    close_fit(ref.fit_linear(X, y, fit_intercept=fit_intercept), expected, 1e-10)
+    close_fit(grader.svd_fit(X, y, 0.0, fit_intercept), expected, 1e-10)
+
+
+@pytest.mark.parametrize("seed, n, d", [(5, 40, 4), (6, 100, 6), (7, 6, 10)])
+@pytest.mark.parametrize("l2", [1e-3, 0.5, 20.0, 1e4])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_matches_sklearn(seed, n, d, l2, fit_intercept):
+    X, y = grader.regression(seed, n, d, intercept=50.0)
+    model = sklearn_linear.Ridge(alpha=l2, fit_intercept=fit_intercept, solver="svd").fit(X, y)
+    expected = (model.coef_, float(model.intercept_))
+    close_fit(ref.fit_linear(X, y, l2=l2, fit_intercept=fit_intercept), expected, 1e-9)
+    close_fit(grader.svd_fit(X, y, l2, fit_intercept), expected, 1e-9)
+    # Ridge as least squares on a stacked system: [Xc; sqrt(l2) I] w ~ [yc; 0].
+    xm = X.mean(0) if fit_intercept else np.zeros(d)
+    ym = y.mean() if fit_intercept else 0.0
+    w = np.linalg.lstsq(np.vstack([X - xm, np.sqrt(l2) * np.eye(d)]), np.r_[y - ym, np.zeros(d)], rcond=None)[0]
+    close_fit(ref.fit_linear(X, y, l2=l2, fit_intercept=fit_intercept),
+              (w, float(ym - xm @ w) if fit_intercept else 0.0), 1e-9)
+
+
+def rank_deficient_cases():
+    X, y = grader.full_rank_base(61)
+    yield "duplicate", np.column_stack([X, X[:, 0]]), y, False
+    yield "zero column", np.column_stack([X[:, :1], np.zeros(len(X)), X[:, 1:]]), y, False
+    yield "2x column", np.column_stack([X, 2 * X[:, 1]]), y, False
+    g = np.random.default_rng(62)
+    yield "wide", g.normal(size=(5, 9)), g.normal(size=5), False
+    X, _ = grader.full_rank_base(71, n=32)
+    Xi = np.round(X * 4)
+    yi = Xi @ np.array([1.0, -2.0, 0.5]) + 4.0 + 0.1 * np.random.default_rng(72).normal(size=32)
+    yield "constant column", np.column_stack([Xi, np.full(32, 5.0)]), yi, True
+    yield "duplicate, intercept", np.column_stack([Xi, Xi[:, 0]]), yi, True
+    yield "one row", np.array([[3.0, -1.0, 2.0]]), np.array([7.0]), True
+    g = np.random.default_rng(73)
+    yield "wide, intercept", g.integers(-5, 6, size=(4, 7)).astype(np.float64), g.normal(size=4), True
+
+
+@pytest.mark.parametrize("case", list(rank_deficient_cases()), ids=lambda c: c[0])
+def test_minimum_norm_matches_lstsq_and_sklearn(case):
+    """The rank-deficient inputs of the grader: the reference and the grader's oracle give the
+    minimum-norm solution of lstsq on a system without centring and of scikit-learn."""
+    _, X, y, fi = case
+    if fi:
+        expected = lstsq_without_centring(X, y)
+    else:
+        expected = (np.linalg.lstsq(X, y, rcond=None)[0], 0.0)
+    model = sklearn_linear.LinearRegression(fit_intercept=fi).fit(X, y)
+    close_fit((model.coef_, float(model.intercept_)), expected, 1e-10)
+    close_fit(ref.fit_linear(X, y, fit_intercept=fi), expected, 1e-10)
+    close_fit(grader.svd_fit(X, y, 0.0, fi), expected, 1e-10)
+    # The description's claim: zero singular values at rounding level, the others above 1e-3.
+    s = np.linalg.svd(X - X.mean(0) if fi else X, compute_uv=False)
+    assert int(np.sum(s > 1e-12 * s[0])) < X.shape[1]                  # rank-deficient
+    assert np.all((s <= 1e-15 * s[0]) | (s >= 1e-3 * s[0])), s / s[0]
+
+
+def test_hand_built_minimum_norm_expectations():
+    """The grader's hand-built expected w (equal shares of a duplicate, 1/5 and 2/5 for a 2x column)."""
+    X, y = grader.full_rank_base(61)
+    a = np.linalg.lstsq(X, y, rcond=None)[0]
+    Xd = np.column_stack([X, X[:, 0]])
+    np.testing.assert_allclose(np.linalg.lstsq(Xd, y, rcond=None)[0], np.r_[a[0] / 2, a[1:], a[0] / 2], atol=1e-12)
+    X2 = np.column_stack([X, 2 * X[:, 1]])
+    np.testing.assert_allclose(np.linalg.lstsq(X2, y, rcond=None)[0], np.r_[a[0], a[1] / 5, a[2], 2 * a[1] / 5],
+                               atol=1e-12)
+
+
+def mp_exact(X, y, fit_intercept):
+    """The minimiser at 60 digits from the normal equations of the float64 data (exact inputs)."""
+    with mpmath.workdps(60):
+        A = np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
+        M = mpmath.matrix(A.tolist())
+        sol = mpmath.lu_solve(M.T * M, M.T * mpmath.matrix(y.tolist()))
+        out = np.array([float(v) for v in sol])
+    return (out[:-1], float(out[-1])) if fit_intercept else (out, 0.0)
+
+
+def stable_methods(X, y, fi):
+    xm = X.mean(0) if fi else np.zeros(X.shape[1])
+    ym = y.mean() if fi else 0.0
+    Xc, yc = X - xm, y - ym
+    U, s, Vt = np.linalg.svd(Xc, full_matrices=False)
+    Q, R = np.linalg.qr(Xc)
+    ws = {
+        "np.linalg.lstsq": np.linalg.lstsq(Xc, yc, rcond=None)[0],
+        "pinv": np.linalg.pinv(Xc) @ yc,
+        "svd": Vt.T @ ((U.T @ yc) / s),
+        "qr": scipy_linalg.solve_triangular(R, Q.T @ yc),
+        "reference": ref.fit_linear(X, y, fit_intercept=fi)[0],
+    }
+    for driver in ("gelsd", "gelsy", "gelss"):
+        ws[f"scipy {driver}"] = scipy_linalg.lstsq(Xc, yc, lapack_driver=driver)[0]
+    return ws
+
+
+def normal_equation_methods(X, y, fi):
+    xm = X.mean(0) if fi else np.zeros(X.shape[1])
+    Xc, yc = X - xm, y - (y.mean() if fi else 0.0)
+    G, r = Xc.T @ Xc, Xc.T @ yc
+    out = {"pinv(G)": np.linalg.pinv(G) @ r}
+    for name, solve in (("inv(G)", lambda: np.linalg.inv(G) @ r), ("solve(G)", lambda: np.linalg.solve(G, r))):
+        try:
+            out[name] = solve()
+        except np.linalg.LinAlgError:
+            out[name] = np.full(X.shape[1], np.inf)
+    return out
+
+
+@pytest.mark.parametrize("seed, fi", [(101, False), (102, True)])
+def test_ill_conditioned_data_and_margins(seed, fi):
+    """The stability test's data: condition number 1e10; the rational oracle agrees with mpmath;
+    every stable method is within 2e-7 (the test allows 1e-6) and every normal-equation method is
+    off by more than 1e-2."""
+    X, y = grader.ill_conditioned(seed, fit_intercept=fi)
+    s = np.linalg.svd(X - X.mean(0) if fi else X, compute_uv=False)
+    assert 0.9e10 < s[0] / s[-1] < 1.1e10
+    exact = grader.exact_fit(X, y, fi)
+    mp = mp_exact(X, y, fi)
+    np.testing.assert_allclose(exact[0], mp[0], rtol=1e-14)
+    assert abs(exact[1] - mp[1]) <= 1e-14 * (abs(mp[1]) + 1)
+    norm = np.linalg.norm(exact[0])
+    for name, w in stable_methods(X, y, fi).items():
+        assert np.linalg.norm(w - exact[0]) / norm < 2e-7, name
+    for name, w in normal_equation_methods(X, y, fi).items():
+        assert not np.linalg.norm(w - exact[0]) / norm < 1e-2, name
+    close_fit(ref.fit_linear(X, y, fit_intercept=fi), exact, 2e-7)
+
+
+def test_float32_data_need_float64():
+    """The float32 test's data: the reference matches LinearRegression on the same values in float64,
+    and the exact w rounded to float32 is off by more than 2e-8 of ||w|| (the grader allows 1e-8)."""
+    g = np.random.default_rng(51)
+    X32 = (g.normal(size=(80, 4)) * np.array([1.0, 10.0, 100.0, 1000.0]) + 5.0).astype(np.float32)
+    y32 = (X32.astype(np.float64) @ np.array([1.0, -2.0, 0.5, 0.01]) + g.normal(size=80)).astype(np.float32)
+    assert X32.dtype == np.float32 and y32.dtype == np.float32
+    for fi in (True, False):
+        model = sklearn_linear.LinearRegression(fit_intercept=fi).fit(X32.astype(np.float64), y32.astype(np.float64))
+        w, b = ref.fit_linear(X32, y32, fit_intercept=fi)
+        assert w.dtype == np.float64
+        close_fit((w, b), (model.coef_, float(model.intercept_)), 1e-10)
+        rounded = model.coef_.astype(np.float32).astype(np.float64)
+        assert np.abs(rounded - model.coef_).max() > 2e-8 * np.linalg.norm(model.coef_)
+
+
+def test_invalid_arguments():
+    X, y = grader.regression(91, 10, 2)
+    for args in ((X[:, 0], y), (X, y[:, None]), (X, y[:9]), (np.zeros((0, 2)), np.zeros(0)), (np.zeros((10, 0)), y)):
+        with pytest.raises(ValueError):
+            ref.fit_linear(*args)
+    for l2 in (-1.0, np.nan, np.inf):
+        with pytest.raises(ValueError):
+            ref.fit_linear(X, y, l2)
+    for lr, epochs, batch in ((0.0, 1, 2), (np.nan, 1, 2), (0.1, 0, 2), (0.1, 1, 0)):
+        with pytest.raises(ValueError):
+            ref.sgd_linear(X, y, lr, epochs, batch, np.random.default_rng(0))
+
+
+# -- sgd_linear ---------------------------------------------------------------------------------
+
+SGD_CASES = [(111, 96, 0.05, 1, 1), (111, 96, 0.1, 1, 8), (111, 96, 0.2, 1, 32), (121, 64, 0.1, 3, 16),
+             (121, 64, 0.1, 5, 16), (131, 48, 0.05, 4, 8), (141, 50, 0.1, 1, 16), (141, 50, 0.1, 1, 7),
+             (151, 30, 0.1, 3, 30), (151, 30, 0.1, 3, 100)]
+
+
+@pytest.mark.parametrize("data_seed, n, lr, epochs, batch", SGD_CASES)
+def test_sgd_matches_plain_loop(data_seed, n, lr, epochs, batch):
+    """The reference and the grader's loop against a row-by-row loop in Python floats, far inside
+    the grader's 1e-9; no step expands a difference between two trajectories."""
+    X, y = grader.sgd_data(data_seed, n)
+    expected = plain_loop_sgd(X, y, lr, epochs, batch, 7)
+    for w, b, losses in (ref.sgd_linear(X, y, lr, epochs, batch, np.random.default_rng(7)),
+                         grader.plain_sgd(X, y, lr, epochs, batch, 7)):
+        np.testing.assert_allclose(w, expected[0], rtol=0, atol=1e-12)
+        assert abs(b - expected[1]) < 1e-12
+        np.testing.assert_allclose(losses, expected[2], rtol=1e-12)
+    # A batch's Hessian [x 1]^T [x 1] / m has its largest eigenvalue below the mean of its rows'
+    # ||x||^2 + 1, so below the mean of the m largest: lr times that under 2 keeps every step
+    # non-expanding, and rounding differences do not grow.
+    m = min(batch, n)
+    assert lr * np.sort((X ** 2).sum(axis=1) + 1)[-m:].mean() < 2
+
+
+def test_gradient_descent_converges_to_least_squares():
+    """batch_size >= n is gradient descent on the half mean squared error: it converges to
+    LinearRegression's solution, and the losses decrease to its half mean squared error."""
+    X, y = grader.sgd_data(151, 30)
+    model = sklearn_linear.LinearRegression().fit(X, y)
+    w, b, losses = ref.sgd_linear(X, y, 0.2, 3000, 30, np.random.default_rng(0))
+    np.testing.assert_allclose(w, model.coef_, atol=1e-8)
+    assert abs(b - model.intercept_) < 1e-8
+    assert np.all(np.diff(losses) <= 1e-15)
+    r = X @ model.coef_ + model.intercept_ - y
+    assert abs(losses[-1] - 0.5 * np.mean(r ** 2)) < 1e-12
+
+
+def test_timed_sgd_data_contract():
+    for seed in grader.SGD_TIME_SEEDS:
+        X, _ = grader.sgd_data(seed, 20_000, 20)
+        assert 0.01 * (((X / 3.0) ** 2).sum(axis=1).max() + 1) < 2
