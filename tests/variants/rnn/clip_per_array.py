@@ -1,0 +1,51 @@
+"""Clips each array by its own norm instead of scaling all of them by the global norm."""
+
+import numpy as np
+
+CAUGHT_BY = ("test_clip_scales_by_global_norm", "test_clip_norm_without_overflow_or_underflow")
+
+
+def rnn_forward(x, h0, Wxh, Whh, b):
+    n, t_len, _ = x.shape
+    hidden = Whh.shape[0]
+    h_all = np.empty((n, t_len, hidden))
+    h = h0
+    for t in range(t_len):
+        h = np.tanh(x[:, t] @ Wxh + h @ Whh + b)
+        h_all[:, t] = h
+    return h_all, {"x": x, "h0": h0, "Wxh": Wxh, "Whh": Whh, "h_all": h_all}
+
+
+def rnn_backward(dh_all, cache):
+    x, h0, Wxh, Whh, h_all = cache["x"], cache["h0"], cache["Wxh"], cache["Whh"], cache["h_all"]
+    n, t_len, hidden = h_all.shape
+    dx = np.empty_like(x)
+    dWxh = np.zeros_like(Wxh)
+    dWhh = np.zeros_like(Whh)
+    db = np.zeros(hidden)
+    dh_next = np.zeros((n, hidden))
+    for t in reversed(range(t_len)):
+        dh = dh_all[:, t] + dh_next
+        da = dh * (1 - h_all[:, t] ** 2)
+        h_prev = h_all[:, t - 1] if t > 0 else h0
+        dx[:, t] = da @ Wxh.T
+        dWxh += x[:, t].T @ da
+        dWhh += h_prev.T @ da
+        db += da.sum(axis=0)
+        dh_next = da @ Whh.T
+    return {"dx": dx, "dh0": dh_next, "dWxh": dWxh, "dWhh": dWhh, "db": db}
+
+
+def clip_grad_norm(grads, max_norm):
+    if max_norm <= 0:
+        raise ValueError("max_norm must be positive")
+    m = max(float(np.max(np.abs(g))) for g in grads.values())
+    if m == 0:
+        norm = 0.0
+    else:
+        norm = m * float(np.sqrt(sum(np.sum((g / m) ** 2) for g in grads.values())))
+    out = {}
+    for k, g in grads.items():
+        own = float(np.linalg.norm(g))
+        out[k] = g * (max_norm / own) if own > max_norm else g.copy()
+    return out, norm
