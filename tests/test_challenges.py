@@ -102,7 +102,9 @@ def test_known_buggy_variant_fails_exactly_its_tests(challenge_id, path):
     performance tests: then it must pass every other test, and it is graded
     with those and the performance tests it names (the other timed tests
     are not its subject: a slow variant may be slow in several). A test left
-    not run (after a timeout of the function it calls) is not a failure.
+    not run (after a timeout of the function it calls) is not a failure. A
+    variant whose bug is only in a bonus part fails its bonus tests and
+    passes the grade, as a user grading it would see.
     """
     challenge = CHALLENGES[challenge_id]
     source_check = check_file(path, challenge)[1]
@@ -120,7 +122,9 @@ def test_known_buggy_variant_fails_exactly_its_tests(challenge_id, path):
         report = grade(challenge, path, keyword=" or ".join(["not performance"] + timed), lanes=1)
     else:
         report = grade(challenge, path, quick=True, lanes=1)
-    assert report.status == "failed", summary(report)
+    # A bug only in a bonus part fails its tests but not the grade, as the user sees it.
+    bonus = {function_of(t) for t in report.tests if t.bonus}
+    assert report.status == ("passed" if set(expected) <= bonus else "failed"), summary(report)
     failed = {function_of(t) for t in report.tests if t.outcome in ("failed", "error")}
     missing = sorted(set(expected) - failed)
     unexpected = sorted(failed - set(expected))
