@@ -1,0 +1,92 @@
+"""The averaged perceptron averages (w, b) at the end of each epoch instead of after every step:
+the mean of a handful of snapshots, not of the n x epochs weights the averaged perceptron is
+defined by. Only the bonus part is wrong, so the grade passes with the bonus failing."""
+
+import numpy as np
+
+CAUGHT_BY = ("test_averaged_agrees_with_reference", "test_averaged_is_the_mean_over_every_step")
+
+
+def _checked_inputs(X, y, max_epochs, lr):
+    """X as a float64 (n, d) array and y as a float64 array, or ValueError."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] < 1:
+        raise ValueError(f"X must be a 2-D array (n, d) with n >= 1, got shape {X.shape}")
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+    if y.dtype.kind not in "iuf" or not np.all((y == 1) | (y == -1)):
+        raise ValueError("y must contain only the labels -1 and +1")
+    if max_epochs < 1:
+        raise ValueError(f"max_epochs must be at least 1, got {max_epochs}")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr}")
+    # astype copies, so nothing below can write into the caller's X.
+    return X.astype(np.float64), y.astype(np.float64)
+
+
+def _train(X, labels, rng, max_epochs, lr, average):
+    """The perceptron's run: (w, b, mistakes per epoch, (u_w, u_b, steps) for the average)."""
+    n, d = X.shape
+    lr = float(lr)
+    w = np.zeros(d)
+    b = 0.0
+    u_w = np.zeros(d) if average else None
+    u_b = 0.0
+    step = 0                      # steps done so far, over all epochs
+    mistakes = []
+    for _ in range(max_epochs):
+        order = rng.permutation(n)
+        count = 0
+        # The rows in this epoch's order, copied once (O(n d) per epoch), are
+        # cheaper to iterate over than to index one at a time.
+        for x_i, y_i in zip(X[order], labels[order].tolist()):
+            if y_i * (x_i.dot(w) + b) <= 0:          # a zero margin is a mistake too
+                delta = lr * y_i
+                w += delta * x_i
+                b += delta
+                count += 1
+                if average:
+                    # This update is step + 1 (1-based); it counts in every later w_t.
+                    u_w += (step * delta) * x_i
+                    u_b += step * delta
+            step += 1
+        mistakes.append(count)
+        if count == 0:
+            break
+    return w, b, np.array(mistakes, dtype=np.int64), (u_w, u_b, step)
+
+
+def perceptron(X, y, rng, max_epochs=100, lr=1.0):
+    """(w, b, mistakes_per_epoch): the perceptron from w = 0, b = 0; labels -1/+1."""
+    X, labels = _checked_inputs(X, y, max_epochs, lr)
+    w, b, mistakes, _ = _train(X, labels, rng, max_epochs, lr, average=False)
+    return w, float(b), mistakes
+
+
+def averaged_perceptron(X, y, rng, max_epochs=100, lr=1.0):
+    X, labels = _checked_inputs(X, y, max_epochs, lr)
+    sum_w, sum_b, epochs = np.zeros(X.shape[1]), 0.0, 0
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(max_epochs):
+        w, b, m, _ = _train_from(X, labels, rng, lr, w, b)
+        mistakes.append(m)
+        sum_w += w
+        sum_b += b
+        epochs += 1
+        if m == 0:
+            break
+    return sum_w / epochs, float(sum_b / epochs), np.array(mistakes, dtype=np.int64)
+
+
+def _train_from(X, labels, rng, lr, w, b):
+    """One epoch from (w, b): (w, b, mistakes, None)."""
+    order = rng.permutation(X.shape[0])
+    w = w.copy()
+    count = 0
+    for x_i, y_i in zip(X[order], labels[order].tolist()):
+        if y_i * (x_i.dot(w) + b) <= 0:
+            w += lr * y_i * x_i
+            b += lr * y_i
+            count += 1
+    return w, b, count, None
