@@ -1,0 +1,615 @@
+"""Hidden grader for the decision_tree challenge.
+
+Oracles. Trees are compared with the reference's node by node, walking both
+from the root along their own left/right pointers (`compare_trees`), so that
+the numbering of the nodes is judged by its own test (pre-order) and every
+other test judges the splits: leaf or not, the feature, the threshold and the
+class counts of every node. Predictions are checked against a plain walk of
+the tree written here, one sample at a time.
+
+Thresholds. The midpoint rule ((a + b) / 2 in float64, a and b consecutive
+distinct values) is checked exactly in its own tests, on full-precision
+random values (one cut at the sign change, where b - a is rounded) on which
+a + (b - a) / 2, a midpoint computed in float32 or the lower value a differ
+from it, and on uint8 / int32 / float32 features. Everywhere else a threshold only has to separate the
+node's training samples the same way (a <= t < b): the agreement data have
+distinct coordinates on a grid of 2^-16 (exact in float32, for scikit-learn),
+where every midpoint formula is exact anyway.
+
+Ties. Two splits have equal impurity decreases for sure only when their
+children have the same class counts (then every formula computes the same
+number): the feature tie test duplicates a column; the threshold tie test
+cuts one sample off either end of 0 1 1 0, where left and right are
+exchanged but the one-sample child has impurity exactly 0, so even
+parent - wL I(L) - wR I(R) gives the same number both ways. Two splits with different
+children can have mathematically equal decreases, but formulas that round
+differently (parent - wL I(L) - wR I(R) against (nL I(L) + nR I(R)) / n, p^2
+against c^2 / n^2, log2 against log) may order them differently by an ulp, so
+the data of every other test are tie-free: at every node of the expected
+tree, the best split's decrease exceeds every other candidate's by more than
+1e-9, while rounding moves a decrease by ~1e-15 (n <= 150 here: impurities
+of size <= log2(3) computed from counts below 150). tests/references/
+test_decision_tree.py checks this with exact arithmetic (fractions for gini,
+50-digit logarithms for entropy) for every data set and setting used here,
+and that scikit-learn's DecisionTreeClassifier grows the same trees on them.
+The same check also finds no node whose best decrease lies in (0, 1e-9]: the
+"positive decrease" rule (a split only if its decrease exceeds 1e-12) decides
+nothing there, and has its own tests. Likewise no node of the agreement trees
+has exactly min_samples_split samples (that boundary has its own test), and
+predictions are compared only for points whose leaf has a single largest
+class count where the count tie rule is not the subject.
+
+Timed data sets. Every timed run has its own data set (a fresh seed); the
+result is compared with the reference's tree as in the agreement tests. A
+grown tree has many nodes where the best split cuts one odd sample off either
+end of some feature: two splits with the same class counts, left and right
+exchanged, mathematically tied, which parent - wL I(L) - wR I(R) can order
+either way by an ulp. So the timed seeds are chosen among those whose every
+node has a best split ahead by more than 1e-12 of every candidate with other
+children (splits with the very same children tie exactly in every formula,
+and the tie rules decide them alike); tests/references checks this (slow).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.grading import Call, checks
+
+KEYS = ("feature", "threshold", "left", "right", "counts", "classes")
+MSS = 12                           # min_samples_split of the agreement data sets (tie-free, see above)
+DTYPE_MSS = 30                     # min_samples_split of the dtype cases (tie-free)
+REPEATED_MSS = 10                  # and of the repeated-values case
+GINI_SEEDS = (2, 19, 37)
+ENTROPY_SEEDS = (8, 9, 18)
+DEPTH_SEED = 14                    # max_depth 0..3 and min_samples_split MSS_VALUES: tie-free too
+MSS_VALUES = (26, 33)              # its tree has a node of exactly this many samples
+MSL_SEED, MSL_VALUES = 2, (10, 15)
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+def boxes(seed, n=150, d=4, noise=0.05):
+    """n points on a 2^-16 grid (exact in float32), 3 classes from a rule on features 0-2, some noise."""
+    g = np.random.default_rng(seed)
+    X = np.round(g.normal(size=(n, d)) * 65536) / 65536
+    s = X[:, 0] + 0.8 * X[:, 1] * (X[:, 2] > 0)
+    y = np.digitize(s, [-0.4, 0.6])
+    flip = g.random(n) < noise
+    y[flip] = g.integers(3, size=flip.sum())
+    return X, y.astype(np.int64)
+
+
+def midpoint_cases():
+    """One feature of 60 full-precision values (4 scales) in 5 bands of labels 0, 1, 2, 0, 1."""
+    g = np.random.default_rng(31)
+    for trial in range(4):
+        x = np.sort(g.normal(size=60)) * 10.0 ** trial
+        # One band boundary at the sign change: there b - a is rounded, so a + (b - a) / 2 can
+        # differ from (a + b) / 2.
+        zero = int(np.searchsorted(x, 0.0))
+        others = g.choice(np.setdiff1d(np.arange(5, 55), np.arange(zero - 4, zero + 5)), size=3, replace=False)
+        cuts = np.sort(np.append(others, zero))
+        y = np.array([0, 1, 2, 0, 1])[np.searchsorted(cuts, np.arange(60), side="right")]
+        order = g.permutation(60)
+        yield x[order][:, None], y[order].astype(np.int64), (
+            f"60 random float64 values in one feature (scale 1e{trial}), labels in 5 bands along it")
+
+
+def dtype_cases():
+    """The same 120 x 3 integer values 0..255 as uint8 and int32, and float32 values near them;
+    3 classes in bands of x0 + 0.6 x1, 5% label noise."""
+    g = np.random.default_rng(41)
+    base = g.integers(0, 256, size=(120, 3))
+    y = np.digitize(base[:, 0] + 0.6 * base[:, 1], [150, 260]).astype(np.int64)
+    flip = g.random(120) < 0.05
+    y[flip] = g.integers(3, size=flip.sum())
+    return (("uint8 values 0..255 (a + b wraps around in uint8)", base.astype(np.uint8), y),
+            ("int32 values 0..255 (the midpoint of 3 and 4 is 3.5)", base.astype(np.int32), y),
+            ("float32 values (midpoints computed in float64)",
+             (base + g.random(size=base.shape)).astype(np.float32), y))
+
+
+def repeated_values_case():
+    """80 points with 2 features taking the values 0..4 only."""
+    g = np.random.default_rng(71)
+    X = g.integers(0, 5, size=(80, 2)).astype(np.float64)
+    y = (X[:, 0] + X[:, 1] + (g.random(80) < 0.2) >= 4).astype(np.int64)
+    return X, y
+
+
+def describe(seed, n=150, d=4):
+    return f"{n} points in {d}-D, 3 classes, 5% label noise (data set {seed})"
+
+
+# -- the tree, walked -------------------------------------------------------------------------------
+
+def check_container(tree, *, given):
+    """The dict with its six entries, consistent lengths and child indices in range; returns arrays."""
+    checks.that(isinstance(tree, dict),
+                f"fit_tree should return a dict with the keys {list(KEYS)} for {given}, got {checks.show(tree)}")
+    missing = [k for k in KEYS if k not in tree]
+    checks.that(not missing, f"the tree for {given} has no {missing} entry (it needs {list(KEYS)})")
+    arrays = {k: np.asarray(tree[k]) for k in KEYS}
+    n_nodes = arrays["feature"].shape[0] if arrays["feature"].ndim == 1 else -1
+    checks.that(n_nodes >= 1, f"tree['feature'] for {given} should be a 1-D array with one entry per node, "
+                              f"got {checks.show(tree['feature'])}")
+    for k in ("threshold", "left", "right"):
+        checks.that(arrays[k].shape == (n_nodes,),
+                    f"tree[{k!r}] for {given} should have shape ({n_nodes},) like tree['feature'], "
+                    f"got shape {arrays[k].shape}")
+    checks.that(arrays["counts"].ndim == 2 and arrays["counts"].shape[0] == n_nodes,
+                f"tree['counts'] for {given} should have shape ({n_nodes}, n_classes), got shape "
+                f"{arrays['counts'].shape}")
+    for k in ("feature", "left", "right"):
+        checks.that(arrays[k].dtype.kind in "iu", f"tree[{k!r}] for {given} should hold integers, got dtype "
+                                                  f"{arrays[k].dtype}")
+    inner = arrays["feature"] >= 0
+    for k in ("left", "right"):
+        idx = arrays[k][inner]
+        checks.that(np.all((idx >= 0) & (idx < n_nodes)),
+                    f"tree[{k!r}] for {given} points outside the {n_nodes} nodes at an internal node: "
+                    f"{checks.show(arrays[k])}")
+    return arrays
+
+
+def path_name(path):
+    return "the root" if not path else "the node at root -> " + " -> ".join(path)
+
+
+def compare_trees(got, expected, X, *, given, exact_thresholds=False):
+    """Walk both trees from the root along their pointers and compare every node.
+
+    A threshold must split the node's training samples like the expected one
+    (between the same two consecutive values), or equal it exactly with
+    `exact_thresholds`. Counts are compared at every node.
+    """
+    g = check_container(got, given=given)
+    e = {k: np.asarray(expected[k]) for k in KEYS}
+    X = np.asarray(X, dtype=np.float64)
+    checks.equal(g["classes"], e["classes"], what="tree['classes'] (np.unique(y))", given=given)
+    n_got = len(g["feature"])
+    stack = [(0, 0, (), np.arange(len(X)))]
+    seen = 0
+    while stack:
+        gi, ei, path, members = stack.pop()
+        seen += 1
+        checks.that(seen <= n_got, f"following left/right from the root of the tree for {given} visits more nodes "
+                                   f"than the tree has: a child pointer leads back up the tree")
+        where = f"{path_name(path)} ({len(members)} training samples)"
+        checks.equal(g["counts"][gi], e["counts"][ei], what=f"class counts of {where}", given=given)
+        e_leaf, g_leaf = e["feature"][ei] < 0, g["feature"][gi] < 0
+        if e_leaf:
+            checks.that(g_leaf, f"{where} should be a leaf for {given}, but it splits on feature "
+                                f"{g['feature'][gi]} at {g['threshold'][gi]!r} (class counts "
+                                f"{e['counts'][ei].tolist()})")
+            continue
+        f, t = int(e["feature"][ei]), float(e["threshold"][ei])
+        checks.that(not g_leaf, f"{where} should split on feature {f} at {t!r} for {given}, but it is a leaf "
+                                f"(class counts {e['counts'][ei].tolist()})")
+        checks.that(int(g["feature"][gi]) == f,
+                    f"{where} should split on feature {f} at {t!r} for {given}, got feature "
+                    f"{int(g['feature'][gi])} at {float(g['threshold'][gi])!r}")
+        tg = float(g["threshold"][gi])
+        v = X[members, f]
+        if exact_thresholds:
+            a, b = v[v <= t].max(), v[v > t].min()
+            checks.that(tg == t, f"{where} splits feature {f} between the consecutive values {a!r} and {b!r} "
+                                 f"for {given}: the threshold should be (a + b) / 2 computed in float64, "
+                                 f"{t!r}, got {tg!r}")
+        else:
+            a, b = v[v <= t].max(), v[v > t].min()
+            checks.that(a <= tg < b, f"{where} should split feature {f} between the consecutive values {a!r} "
+                                     f"and {b!r} for {given} (threshold {t!r}), got threshold {tg!r}")
+        go = v <= t
+        stack.append((int(g["right"][gi]), int(e["right"][ei]), path + ("right",), members[~go]))
+        stack.append((int(g["left"][gi]), int(e["left"][ei]), path + ("left",), members[go]))
+    checks.that(seen == n_got, f"the tree for {given} has {n_got} nodes, but only {seen} are reached from the "
+                               f"root (node 0): every node must be reachable")
+
+
+def walk_one(tree, x):
+    """Leaf index reached by one sample: x[feature] <= threshold goes left."""
+    node = 0
+    while tree["feature"][node] >= 0:
+        f = tree["feature"][node]
+        node = tree["left"][node] if x[f] <= tree["threshold"][node] else tree["right"][node]
+    return node
+
+
+def expected_predictions(tree, X):
+    X = np.asarray(X, dtype=np.float64)
+    leaves = [walk_one(tree, x) for x in X]
+    counts = np.asarray(tree["counts"])[leaves]
+    proba = counts / counts.sum(axis=1, keepdims=True)
+    labels = np.asarray(tree["classes"])[[int(np.argmax(c)) for c in counts]]
+    return labels, proba
+
+
+def untied(tree, X):
+    """Mask of the rows of X whose leaf has one largest class count (the count tie rule has its own test)."""
+    X = np.asarray(X, dtype=np.float64)
+    counts = np.asarray(tree["counts"])[[walk_one(tree, x) for x in X]]
+    top = counts.max(axis=1, keepdims=True)
+    return (counts == top).sum(axis=1) == 1
+
+
+def hand_tree(feature, threshold, left, right, counts, classes):
+    return {"feature": np.array(feature, dtype=np.int64), "threshold": np.array(threshold, dtype=np.float64),
+            "left": np.array(left, dtype=np.int64), "right": np.array(right, dtype=np.int64),
+            "counts": np.array(counts, dtype=np.int64), "classes": np.asarray(classes)}
+
+
+# -- fit: agreement -------------------------------------------------------------------------------
+
+@pytest.mark.correctness
+def test_tree_agrees_with_reference_gini(solution, reference):
+    """Gini trees agree with the reference node by node"""
+    for seed in GINI_SEEDS:
+        X, y = boxes(seed)
+        given = f"{describe(seed)}, criterion='gini', min_samples_split={MSS}"
+        compare_trees(solution.fit_tree(X, y, min_samples_split=MSS), reference.fit_tree(X, y, min_samples_split=MSS),
+                      X, given=given)
+
+
+@pytest.mark.correctness
+def test_tree_agrees_with_reference_entropy(solution, reference):
+    """Entropy trees agree with the reference node by node (they differ from the gini trees)"""
+    for seed in ENTROPY_SEEDS:
+        X, y = boxes(seed)
+        given = f"{describe(seed)}, criterion='entropy', min_samples_split={MSS}"
+        compare_trees(solution.fit_tree(X, y, min_samples_split=MSS, criterion="entropy"),
+                      reference.fit_tree(X, y, min_samples_split=MSS, criterion="entropy"), X, given=given)
+
+
+@pytest.mark.correctness
+def test_max_depth(solution, reference):
+    """max_depth: no split at depth max_depth (the root has depth 0)"""
+    X, y = boxes(DEPTH_SEED)
+    for depth in (0, 1, 2, 3):
+        given = f"{describe(DEPTH_SEED)}, max_depth={depth} (the root has depth 0; max_depth=0 is a single leaf)"
+        compare_trees(solution.fit_tree(X, y, max_depth=depth), reference.fit_tree(X, y, max_depth=depth), X,
+                      given=given)
+
+
+@pytest.mark.correctness
+def test_min_samples_split(solution, reference):
+    """min_samples_split: a node with exactly that many samples is split, one with fewer is a leaf"""
+    X, y = boxes(DEPTH_SEED)
+    for mss in MSS_VALUES:
+        given = (f"{describe(DEPTH_SEED)}, min_samples_split={mss} (the tree has a node of exactly {mss} "
+                 f"samples, which may be split)")
+        compare_trees(solution.fit_tree(X, y, min_samples_split=mss),
+                      reference.fit_tree(X, y, min_samples_split=mss), X, given=given)
+
+
+@pytest.mark.correctness
+def test_min_samples_leaf(solution, reference):
+    """min_samples_leaf: the best split among those that leave enough samples on both sides"""
+    X, y = boxes(MSL_SEED)
+    for msl in MSL_VALUES:
+        given = (f"{describe(MSL_SEED)}, min_samples_leaf={msl}, min_samples_split={MSS} (where the best split "
+                 f"would leave fewer than {msl} samples on one side, the best of the others is taken)")
+        compare_trees(solution.fit_tree(X, y, min_samples_leaf=msl, min_samples_split=MSS),
+                      reference.fit_tree(X, y, min_samples_leaf=msl, min_samples_split=MSS), X, given=given)
+
+
+@pytest.mark.correctness
+def test_thresholds_are_float64_midpoints(solution, reference):
+    """Thresholds are (a + b) / 2 in float64 between consecutive distinct values, exactly"""
+    for X, y, given in midpoint_cases():
+        compare_trees(solution.fit_tree(X, y), reference.fit_tree(X, y), X, given=given, exact_thresholds=True)
+
+
+@pytest.mark.correctness
+def test_nodes_in_depth_first_pre_order(solution):
+    """Nodes are numbered in depth-first pre-order: node, its left subtree, its right subtree"""
+    X, y = boxes(10)
+    given = f"{describe(10)}, max_depth=3"
+    tree = check_container(solution.fit_tree(X, y, max_depth=3), given=given)
+    order, stack = [], [0]
+    while stack and len(order) <= len(tree["feature"]):
+        node = int(stack.pop())
+        order.append(node)
+        if tree["feature"][node] >= 0:
+            stack += [int(tree["right"][node]), int(tree["left"][node])]
+    checks.that(order == list(range(len(tree["feature"]))),
+                f"the nodes of the tree for {given} are not numbered in depth-first pre-order (the root 0, then "
+                f"its whole left subtree, then its right subtree; so a left child is always its parent + 1): "
+                f"following left before right from the root visits the nodes in the order {order}")
+
+
+@pytest.mark.correctness
+def test_tree_container_and_dtypes(solution):
+    """The tree is a dict of arrays with the stated dtypes, and leaves are encoded as stated"""
+    X, y = boxes(10)
+    given = f"{describe(10)}, max_depth=2"
+    tree = check_container(solution.fit_tree(X, y, max_depth=2), given=given)
+    for k in ("feature", "left", "right", "counts"):
+        checks.dtype(tree[k], np.int64, what=f"tree[{k!r}]", given=given)
+    checks.dtype(tree["threshold"], np.float64, what="tree['threshold']", given=given)
+    checks.equal(tree["classes"], np.array([0, 1, 2]), what="tree['classes']", given=given)
+    checks.that(tree["classes"].dtype == y.dtype, f"tree['classes'] for {given} should have y's dtype {y.dtype} "
+                                                  f"(np.unique(y)), got {tree['classes'].dtype}")
+    leaf = tree["feature"] < 0
+    checks.that(np.all(tree["feature"][leaf] == -1), f"leaves should have feature -1 for {given}, got "
+                                                     f"{checks.show(tree['feature'])}")
+    checks.that(np.all(tree["threshold"][leaf] == 0.0), f"leaves should have threshold 0.0 for {given}, got "
+                                                        f"{checks.show(tree['threshold'])}")
+    for k in ("left", "right"):
+        checks.that(np.all(tree[k][leaf] == -1), f"leaves should have {k} = -1 for {given}, got "
+                                                 f"{checks.show(tree[k])}")
+    checks.that(tree["counts"].shape[1] == 3, f"tree['counts'] for {given} should have one column per class "
+                                              f"(3), got shape {tree['counts'].shape}")
+    checks.equal(tree["counts"][0], np.bincount(y, minlength=3), what="the root's class counts", given=given)
+
+
+@pytest.mark.correctness
+def test_labels_of_any_type(solution):
+    """Labels may be strings or negative integers; classes are sorted and predict returns labels"""
+    X, y = boxes(10)
+    for labels in (np.array(["virginica", "setosa", "versicolor"]), np.array([7, -3, 0])):
+        yl = labels[y]
+        given = f"{describe(10)}, max_depth=3, labels {labels.tolist()}"
+        tree = solution.fit_tree(X, yl, max_depth=3)
+        check_container(tree, given=given)
+        classes = np.asarray(tree["classes"])
+        checks.equal(classes, np.unique(yl), what="tree['classes'] (the labels, sorted)", given=given)
+        expected_counts = np.array([np.sum(yl == c) for c in np.unique(yl)])
+        checks.equal(np.asarray(tree["counts"])[0], expected_counts,
+                     what="the root's class counts (in the order of tree['classes'])", given=given)
+        arrays = {k: np.asarray(tree[k]) for k in KEYS}
+        keep = untied(arrays, X)
+        got = solution.predict(tree, X[keep])
+        expected, _ = expected_predictions(arrays, X[keep])
+        checks.that(isinstance(got, np.ndarray) and got.dtype.kind == yl.dtype.kind,
+                    f"predict for {given} should return an array of labels like y ({yl.dtype}), got "
+                    f"{checks.show(got)}")
+        checks.equal(got, expected, what="predictions on the training points (those whose leaf has one largest "
+                                         "class count)", given=given)
+
+
+@pytest.mark.correctness
+def test_features_of_any_numeric_dtype(solution, reference):
+    """uint8, int32 and float32 features are treated as float64 (thresholds too)"""
+    for desc, X, y in dtype_cases():
+        given = f"120 points with 3 features of {desc}, 3 classes, min_samples_split={DTYPE_MSS}"
+        X64 = X.astype(np.float64)
+        compare_trees(solution.fit_tree(X, y, min_samples_split=DTYPE_MSS),
+                      reference.fit_tree(X64, y, min_samples_split=DTYPE_MSS), X64,
+                      given=given, exact_thresholds=True)
+
+
+# -- predict ----------------------------------------------------------------------------------------
+
+@pytest.mark.correctness
+def test_predict_and_predict_proba_walk_the_tree(solution, reference):
+    """predict and predict_proba follow x[feature] <= threshold to a leaf (on the reference's tree)"""
+    X, y = boxes(DEPTH_SEED)
+    tree = reference.fit_tree(X, y, min_samples_split=MSS)
+    Q = np.random.default_rng(42).normal(size=(300, 4))
+    given = f"the reference's tree for {describe(DEPTH_SEED)}, min_samples_split={MSS}, and 300 new points"
+    labels, proba = expected_predictions(tree, Q)
+    got = solution.predict(tree, Q)
+    checks.shape(got, (300,), what="predict(tree, X)", given=given)
+    keep = untied(tree, Q)          # the count tie rule has its own test
+    checks.equal(np.asarray(got)[keep], labels[keep], what="predict(tree, X) on the points whose leaf has one "
+                                                           "largest class count", given=given)
+    got_p = solution.predict_proba(tree, Q)
+    checks.shape(got_p, (300, 3), what="predict_proba(tree, X)", given=given)
+    checks.dtype(got_p, np.float64, what="predict_proba(tree, X)", given=given)
+    # counts / total: one division, exact to half an ulp whatever the formula: 1e-15 relative.
+    checks.close(got_p, proba, rtol=1e-15, atol=1e-15, what="predict_proba(tree, X)", given=given)
+
+
+@pytest.mark.edge_case
+def test_point_on_threshold_goes_left(solution):
+    """A point exactly at a threshold goes left (x[feature] <= threshold)"""
+    tree = hand_tree([1, -1, 0, -1, -1], [0.5, 0, -2.25, 0, 0], [1, -1, 3, -1, -1], [2, -1, 4, -1, -1],
+                     [[3, 3, 3], [3, 0, 0], [0, 3, 3], [0, 3, 0], [0, 0, 3]], [0, 1, 2])
+    Q = np.array([[9.0, 0.5], [-2.25, 0.75], [-2.2, 0.75], [-2.25, 0.4]])
+    given = ("a tree splitting feature 1 at 0.5 (left: a leaf of class 0) and then feature 0 at -2.25 "
+             "(left: class 1, right: class 2), points [[9, 0.5], [-2.25, 0.75], [-2.2, 0.75], [-2.25, 0.4]]")
+    checks.equal(solution.predict(tree, Q), np.array([0, 1, 2, 0]), what="predict(tree, X)", given=given)
+    checks.close(solution.predict_proba(tree, Q), np.eye(3)[[0, 1, 2, 0]], atol=0, what="predict_proba(tree, X)",
+                 given=given)
+
+
+@pytest.mark.edge_case
+def test_predict_count_tie_goes_to_smallest_class(solution):
+    """A leaf whose largest class counts are equal predicts the smallest of those classes"""
+    tree = hand_tree([0, -1, -1], [0.0, 0, 0], [1, -1, -1], [2, -1, -1], [[4, 5, 5], [0, 3, 3], [4, 2, 2]],
+                     [-5, 2, 9])
+    Q = np.array([[-1.0], [1.0]])
+    given = "a stump whose left leaf has counts [0, 3, 3] and right leaf [4, 2, 2] for classes [-5, 2, 9]"
+    checks.equal(solution.predict(tree, Q), np.array([2, -5]), what="predict(tree, X)", given=given)
+    checks.close(solution.predict_proba(tree, Q), np.array([[0, 0.5, 0.5], [0.5, 0.25, 0.25]]), atol=0,
+                 what="predict_proba(tree, X)", given=given)
+
+
+# -- fit: ties and stopping rules ---------------------------------------------------------------------
+
+def stump(feature, threshold, n_left_counts, n_right_counts):
+    total = np.add(n_left_counts, n_right_counts)
+    return hand_tree([feature, -1, -1], [threshold, 0, 0], [1, -1, -1], [2, -1, -1],
+                     [total, n_left_counts, n_right_counts], [0, 1])
+
+
+@pytest.mark.edge_case
+def test_equal_decreases_go_to_the_lowest_feature(solution):
+    """Equal decreases: the lowest feature index wins"""
+    # Features 1 and 3 are the same column (and 0, 2 are noise that separates nothing as well),
+    # so the best split on feature 1 and on feature 3 make the same children.
+    g = np.random.default_rng(51)
+    col = g.permutation(40).astype(np.float64)
+    y = (col >= 25).astype(np.int64)
+    noise = np.tile(np.arange(4.0), 10)
+    X = np.column_stack([noise, col, noise[::-1].copy(), col])
+    given = "40 points where features 1 and 3 are the same column (labels: 1 where it is >= 25)"
+    compare_trees(solution.fit_tree(X, y), stump(1, 24.5, [25, 0], [0, 15]), X, given=given)
+    X2 = np.column_stack([noise, noise[::-1].copy(), col, col])
+    compare_trees(solution.fit_tree(X2, y), stump(2, 24.5, [25, 0], [0, 15]), X2,
+                  given="the same with the column as features 2 and 3")
+
+
+@pytest.mark.edge_case
+def test_equal_decreases_go_to_the_lowest_threshold(solution):
+    """Equal decreases on one feature: the lowest threshold wins"""
+    # Sorted labels 0 1 1 0: cutting off the first point or the last one leaves the same
+    # children (one point of class 0, and [1, 2]); the middle cut is worse.
+    # The right child (x = 2, 3, 4 with labels 1, 1, 0) is then cut at 3.5 into pure leaves.
+    expected = hand_tree([0, -1, 0, -1, -1], [1.5, 0, 3.5, 0, 0], [1, -1, 3, -1, -1], [2, -1, 4, -1, -1],
+                         [[2, 2], [1, 0], [1, 2], [0, 2], [1, 0]], [0, 1])
+    X = np.array([[1.0], [2.0], [3.0], [4.0]])
+    y = np.array([0, 1, 1, 0])
+    given = "x = [1, 2, 3, 4] with labels [0, 1, 1, 0] (cuts at 1.5 and 3.5 are equally good)"
+    compare_trees(solution.fit_tree(X, y), expected, X, given=given)
+    for criterion in ("gini", "entropy"):
+        Xs = np.array([[4.0], [1.0], [3.0], [2.0]])
+        ys = np.array([0, 0, 1, 1])
+        compare_trees(solution.fit_tree(Xs, ys, criterion=criterion), expected, Xs,
+                      given=f"the same points shuffled, criterion={criterion!r}")
+
+
+@pytest.mark.edge_case
+def test_no_split_without_a_positive_decrease(solution):
+    """A node is not split when no split decreases the impurity (XOR data stay a leaf)"""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 5)
+    y = np.array([0, 1, 1, 0] * 5)
+    for criterion in ("gini", "entropy"):
+        given = f"XOR data (20 points at the corners of a square), criterion={criterion!r}"
+        expected = hand_tree([-1], [0.0], [-1], [-1], [[10, 10]], [0, 1])
+        compare_trees(solution.fit_tree(X, y, criterion=criterion), expected, X, given=given)
+
+
+@pytest.mark.edge_case
+def test_pure_nodes_constant_features_and_single_samples(solution):
+    """A pure node, identical points with different labels, and one sample are leaves"""
+    cases = [
+        ("30 random points all of class 4", np.random.default_rng(61).normal(size=(30, 3)), np.full(30, 4),
+         hand_tree([-1], [0.0], [-1], [-1], [[30]], [4])),
+        ("6 identical points, labels [0, 1, 1, 0, 1, 1] (no threshold between distinct values)",
+         np.ones((6, 2)), np.array([0, 1, 1, 0, 1, 1]), hand_tree([-1], [0.0], [-1], [-1], [[2, 4]], [0, 1])),
+        ("one sample", np.array([[3.0, -1.0]]), np.array([1]), hand_tree([-1], [0.0], [-1], [-1], [[1]], [1])),
+    ]
+    for desc, X, y, expected in cases:
+        compare_trees(solution.fit_tree(X, y), expected, X, given=desc)
+    # A constant feature is never split on, even when it comes first.
+    X = np.column_stack([np.zeros(8), np.arange(8.0)])
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 1])
+    compare_trees(solution.fit_tree(X, y), stump(1, 2.5, [3, 0], [0, 5]), X,
+                  given="feature 0 constant, feature 1 = 0..7, labels 0 for x < 3")
+
+
+@pytest.mark.edge_case
+def test_repeated_values_split_only_between_distinct_values(solution, reference):
+    """Thresholds lie only between distinct values: repeated values stay on one side"""
+    X, y = repeated_values_case()
+    given = f"80 points with 2 features taking the values 0..4 only, 2 classes, min_samples_split={REPEATED_MSS}"
+    compare_trees(solution.fit_tree(X, y, min_samples_split=REPEATED_MSS),
+                  reference.fit_tree(X, y, min_samples_split=REPEATED_MSS), X, given=given)
+    X = np.array([[0.0], [1.0], [1.0], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 1, 1])
+    # Root cut at 0.5; its right child (x = 1, 1, 1, 2) is cut at 1.5, and the three 1s (labels
+    # 0, 1, 1) stay together in a leaf: no threshold between equal values.
+    expected = hand_tree([0, -1, 0, -1, -1], [0.5, 0, 1.5, 0, 0], [1, -1, 3, -1, -1], [2, -1, 4, -1, -1],
+                         [[2, 3], [1, 0], [1, 3], [1, 2], [0, 1]], [0, 1])
+    compare_trees(solution.fit_tree(X, y), expected, X,
+                  given="x = [0, 1, 1, 1, 2] with labels [0, 0, 1, 1, 1] (no cut between the 1s)")
+
+
+@pytest.mark.edge_case
+def test_invalid_arguments_raise_value_error(solution):
+    """Invalid criterion, min_samples_split, min_samples_leaf, max_depth or shapes raise ValueError"""
+    X, y = boxes(10, n=20)
+    bad = [({"criterion": "mse"}, "criterion='mse'"), ({"min_samples_split": 1}, "min_samples_split=1"),
+           ({"min_samples_leaf": 0}, "min_samples_leaf=0"), ({"max_depth": -1}, "max_depth=-1")]
+    for kwargs, desc in bad:
+        checks.raises(ValueError, solution.fit_tree, X, y, given=desc, **kwargs)
+    checks.raises(ValueError, solution.fit_tree, X, y[:-1], given="19 labels for 20 rows")
+    checks.raises(ValueError, solution.fit_tree, X[:, 0], y, given="a 1-D X")
+
+
+# -- stability --------------------------------------------------------------------------------------
+
+@pytest.mark.stability
+def test_midpoint_of_adjacent_floats(solution):
+    """When (a + b) / 2 rounds up to b (a and b adjacent floats), the threshold is a"""
+    # a = 1 + 2^-52 and b = 1 + 2^-51 are neighbours: a + b = 2 + 3 * 2^-52 rounds to even,
+    # 2 + 2^-50, so (a + b) / 2 = b, and x <= b would not separate them.
+    a = 1.0 + 2.0 ** -52
+    b = 1.0 + 2.0 ** -51
+    assert (a + b) / 2 == b
+    X = np.array([[0.5], [a], [b], [2.0]])
+    y = np.array([0, 0, 1, 1])
+    given = f"x = [0.5, {a!r}, {b!r}, 2.0] with labels [0, 0, 1, 1] (the middle two are adjacent floats)"
+    tree = solution.fit_tree(X, y)
+    compare_trees(tree, stump(0, a, [2, 0], [0, 2]), X, given=given, exact_thresholds=True)
+    checks.equal(solution.predict(tree, X), y, what="predictions on the training points", given=given)
+
+
+@pytest.mark.stability
+def test_exactly_zero_decrease_is_not_a_split(solution):
+    """A split whose exact decrease is 0 (children in the node's class proportions) is not made"""
+    # Every allowed cut leaves two children in the node's proportions 1:2, so the exact decrease
+    # is 0; computed, it may come out as a rounding residue of ~1e-17 either way, below 1e-12.
+    cases = (("x = 0..5, labels [0, 1, 1, 0, 1, 1], min_samples_leaf=3 (one allowed cut, after 3 points)",
+              np.arange(6.0)[:, None], np.array([0, 1, 1, 0, 1, 1]), 3, [[2, 4]]),
+             ("x = [0, 0, 0, 1, 1, 1, 2, 2, 2], labels [0, 1, 1] * 3 (cuts only between distinct values)",
+              np.repeat(np.arange(3.0), 3)[:, None], np.array([0, 1, 1] * 3), 1, [[3, 6]]))
+    for desc, X, y, msl, counts in cases:
+        for criterion in ("gini", "entropy"):
+            expected = hand_tree([-1], [0.0], [-1], [-1], counts, [0, 1])
+            compare_trees(solution.fit_tree(X, y, min_samples_leaf=msl, criterion=criterion), expected, X,
+                          given=f"{desc}, criterion={criterion!r}")
+
+
+# -- performance ------------------------------------------------------------------------------------
+
+TIME_SEEDS = (304, 305, 308, 316)          # the warm-up run and 3 timed repeats, each on its own (tie-free) data set
+TIME_N, TIME_D, TIME_MSS = 20_000, 10, 200
+PREDICT_SEEDS = tuple(range(401, 405))
+PREDICT_M = 400_000
+PREDICT_TRAIN = 5_000
+
+
+def timed_data(seed, n=TIME_N, d=TIME_D):
+    """n points in d-D (continuous values), 3 classes from a rule on 4 features, 40% of the labels redrawn."""
+    g = np.random.default_rng(seed)
+    X = g.normal(size=(n, d))
+    s = X[:, 0] + 0.5 * X[:, 1] - X[:, 2] * (X[:, 3] > 0)
+    y = np.digitize(s, [-0.5, 0.7]).astype(np.int64)
+    flip = g.random(n) < 0.4
+    y[flip] = g.integers(3, size=flip.sum())
+    return X, y
+
+
+def check_timed_tree(got, expected, call):
+    X, _ = call.args
+    compare_trees(got, expected, X, given=f"{len(X)} points in {X.shape[1]}-D, 3 classes, 40% of the labels redrawn, "
+                                          f"min_samples_split={TIME_MSS} (the reference's tree)")
+
+
+@pytest.mark.performance
+def test_fit_time_budget(budget):
+    """fit_tree on 20 000 points in 10-D within the time budget"""
+    budget.time("fit_tree", lambda run: Call(*timed_data(TIME_SEEDS[run]), min_samples_split=TIME_MSS),
+                check=check_timed_tree, repeats=len(TIME_SEEDS) - 1,
+                label="fit_tree, n=20 000, d=10, 3 classes, min_samples_split=200, a new data set per call")
+
+
+def check_timed_predictions(got, expected, call):
+    tree, Q = call.args
+    checks.equal(got, np.asarray(expected), what="predict(tree, X)",
+                 given=f"a tree of {len(tree['feature'])} nodes and {len(Q)} points (the reference's predictions)")
+
+
+@pytest.mark.performance
+def test_predict_time_budget(budget, reference):
+    """predict on 400 000 points through a deep tree within the time budget"""
+    trees = [reference.fit_tree(*timed_data(seed, n=PREDICT_TRAIN)) for seed in PREDICT_SEEDS]
+    queries = [np.random.default_rng(seed + 1000).normal(size=(PREDICT_M, TIME_D)) for seed in PREDICT_SEEDS]
+    budget.time("predict", lambda run: Call(trees[run], queries[run]), check=check_timed_predictions,
+                repeats=len(PREDICT_SEEDS) - 1,
+                label="predict, 400 000 points in 10-D, a fully grown tree of 5 000 training points")
