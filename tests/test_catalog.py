@@ -114,3 +114,13 @@ def test_stub_renders_at_both_levels(pack):
     assert "TODO" in guided and "TODO" not in interview
     with pytest.raises(InvalidChallenge, match="unknown level"):
         challenge.render_stub("expert")
+
+
+def test_the_readme_lists_every_bundled_challenge():
+    from tests.helpers import REPO
+    from trainer import paths
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    bundled = list(load_catalog([paths.content_root()]))
+    assert len(bundled) >= 15
+    missing = [c.id for c in bundled if f"| `{c.id}` | {c.title} |" not in readme]
+    assert not missing, f"README.md's table of challenges lacks {missing}"
