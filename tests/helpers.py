@@ -101,9 +101,13 @@ def descendants(root: int | None = None) -> list[int]:
 
 
 def is_lane_server(pid: int) -> bool:
+    """A lane server: named once its interpreter runs, known by its command line before that."""
     try:
         with open(f"/proc/{pid}/comm", "rb") as handle:
-            return handle.read().strip() == warm.SERVER_NAME
+            if handle.read().strip() == warm.SERVER_NAME:
+                return True
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().split(b"\0")[1:3] == [b"-m", b"trainer.warm"]
     except OSError:
         return False
 

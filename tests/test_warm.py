@@ -85,7 +85,7 @@ def test_lanes_are_forked_by_one_server_that_stays_between_gradings(toy, warm_on
     assert first.status == "passed", first.tests
     server = servers()
     assert len(server) == 1
-    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE, quick=True))
+    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE))   # a full grade: lanes live long enough to be seen
     assert report.status == "passed", report.tests
     assert lanes and parents == set(server), (lanes, parents, server)
     assert servers() == server
@@ -171,7 +171,7 @@ def test_prewarm_starts_the_server_the_next_grading_uses(toy, warm_on, monkeypat
     while not servers() and time.monotonic() < deadline:   # it names itself once its interpreter is up
         time.sleep(0.01)
     (server,) = servers()
-    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE, quick=True))
+    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE))   # a full grade: lanes live long enough to be seen
     assert report.status == "passed"
     assert lanes and parents == {server}
 
