@@ -1,0 +1,353 @@
+"""Hidden grader for the rand10 challenge.
+
+Exact, not statistical. The source the solution reads is a scripted,
+finite one-pass iterator (`one_pass`): a call either returns a result or
+runs out of draws (StopIteration, or the RuntimeError Python makes of it in
+a generator expression). The grader runs the solution on every sequence of
+draws, shortest first (`explore`): on the empty script; then, for each
+script on which it ran out, on that script extended by each of 1..m. A call
+that returns on a script of k draws after running out on its first k - 1
+made exactly k draws. So, for every k up to the depth explored, the grader
+knows exactly:
+
+- leaves: how many of the m^k sequences of k draws end a call after exactly
+  k draws, and with which result. The result is uniform at every number of
+  draws (the rule) when each depth's leaves give every result 1..n equally
+  often. Every rejection scheme has this property, whatever it does with
+  the rejected values: an attempt keeps a multiple of n equally likely
+  values and splits them evenly.
+- running: how many sequences of k draws have not ended a call, so
+  P(T > k) = running / m^k exactly (T the number of draws of a call), and
+  E[T] = sum over k >= 0 of P(T > k) >= the same sum up to the depth D
+  explored. That partial sum, an exact fraction, is compared with the bound
+  B(n, m) of the task: a solution within the bound is never failed, and a
+  scheme over it is caught once its excess shows within D draws.
+
+This is sound only if the result is a function of the draws read in the
+call (no randomness of its own, nothing kept between calls): a rule of the
+task, tested on its own by repeating one call many times in the worker.
+
+Every explored call is one round trip (about 0.5 ms), so the depths are
+chosen per case to keep a test at a few hundred calls; a call budget stops
+a solution that keeps running out (explore stops before a depth that would
+exceed it, and only whole depths are judged).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from trainer.grading import checks
+from trainer.grading.harness import one_pass
+
+RAN_OUT = "ran out"
+
+
+# -- the exact oracle ----------------------------------------------------------------------------
+
+def attempt_size(n: int, m: int) -> tuple[int, int]:
+    """(t, m^t): the fewest draws whose m^t values reach n (t = ceil(log_m n), in integers)."""
+    t, size = 0, 1
+    while size < n:
+        t, size = t + 1, size * m
+    return t, size
+
+
+def standard_bound(n: int, m: int) -> Fraction:
+    """B(n, m) = t m^t / L, L = the largest multiple of n <= m^t: the standard scheme's expected draws.
+
+    An attempt reads t draws and succeeds with probability L / m^t, so the
+    number of attempts is geometric with mean m^t / L.
+    """
+    t, size = attempt_size(n, m)
+    return Fraction(t * size, size - size % n)
+
+
+class Depth:
+    """What the calls on every sequence of k draws did."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.counts: dict = {}    # result -> sequences ending a call after exactly k draws
+        self.example: dict = {}   # result -> one such sequence
+        self.running = 0          # sequences of k draws on which the call ran out
+        self.calls = 0            # calls made so far, this depth included
+
+
+def explore(run, m: int, *, max_depth: int, max_calls: int):
+    """Yield a Depth for k = 0, 1, ..., max_depth: `run(script)` is a result or RAN_OUT.
+
+    Stops early when no sequence is left running, or before a depth whose
+    calls would take the total past `max_calls`.
+    """
+    frontier = [()]
+    calls = 0
+    for k in range(max_depth + 1):
+        if k:
+            if not frontier or calls + m * len(frontier) > max_calls:
+                return
+            frontier = [p + (x,) for p in frontier for x in range(1, m + 1)]
+        depth = Depth(k)
+        still = []
+        for script in frontier:
+            result = run(script)
+            calls += 1
+            if result == RAN_OUT:
+                still.append(script)
+            else:
+                depth.counts[result] = depth.counts.get(result, 0) + 1
+                depth.example.setdefault(result, script)
+        frontier = still
+        depth.running, depth.calls = len(still), calls
+        yield depth
+
+
+def expected_draws_at_least(depths, m: int) -> Fraction:
+    """sum over the explored k of P(T > k): a lower bound of the expected number of draws, exact."""
+    return sum((Fraction(d.running, m ** d.k) for d in depths), Fraction(0))
+
+
+# -- calling the solution ------------------------------------------------------------------------
+
+def show_draws(script) -> str:
+    if len(script) <= 12:
+        return "(" + ", ".join(map(str, script)) + ("," if len(script) == 1 else "") + ")"
+    return f"({', '.join(map(str, script[:6]))}, ..., {', '.join(map(str, script[-3:]))}) ({len(script)} draws)"
+
+
+def is_int_in(result, n: int) -> bool:
+    return (isinstance(result, (int, np.integer)) and not isinstance(result, (bool, np.bool_))
+            and 1 <= result <= n)
+
+
+def call(solution, name: str, n: int, m: int, script, given: str):
+    """The solution's result on the draws `script` (an int in 1..n, checked), or RAN_OUT."""
+    source = one_pass(list(script))
+    try:
+        result = solution.rand10(source) if name == "rand10" else solution.rand_n(n, m, source)
+    except StopIteration:
+        return RAN_OUT
+    except RuntimeError as exc:
+        if "StopIteration" not in str(exc):   # PEP 479: StopIteration inside a generator expression
+            raise
+        return RAN_OUT
+    if result is None:
+        checks.fail(f"{name} for {given} returned None on the draws {show_draws(script)}. When the source runs "
+                    f"out, next() raises StopIteration: let it propagate. A for loop over the source, "
+                    f"itertools.islice, map() or next(source, default) end silently at the end of the grader's "
+                    f"finite sources; read each draw with next(source).")
+    if not is_int_in(result, n):
+        checks.fail(f"{name} for {given} returned {checks.show(result)} on the draws {show_draws(script)}: "
+                    f"expected an int in 1..{n}.")
+    return int(result)
+
+
+def runner(solution, name, n, m, given):
+    return lambda script: call(solution, name, n, m, script, given)
+
+
+def check_uniform_at(depth: Depth, n: int, m: int, name: str, given: str) -> None:
+    """The sequences ending a call after exactly depth.k draws give every result 1..n equally often."""
+    total = sum(depth.counts.values())
+    if total == 0 or (len(depth.counts) == n and len(set(depth.counts.values())) == 1):
+        return
+    k = depth.k
+    shown = sorted(depth.counts.items())
+    table = ", ".join(f"{r}: {c}" for r, c in shown[:12]) + (", ..." if len(shown) > 12 else "")
+    missing = [r for r in range(1, n + 1) if r not in depth.counts]
+    most = max(depth.counts, key=lambda r: (depth.counts[r], -r))
+    lines = [f"{name} for {given} is not exactly uniform. Of the {m}^{k} = {checks.count(m ** k, 'sequence')} of {k} draws, "
+             f"{total} {'ends' if total == 1 else 'end'} a call after exactly {checks.count(k, 'draw')}, with these "
+             f"results (result: how many sequences): {table}."]
+    if missing:
+        lines.append(f"Never returned after exactly {checks.count(k, 'draw')}: "
+                     f"{', '.join(map(str, missing[:10]))}{', ...' if len(missing) > 10 else ''}.")
+    lines.append(f"E.g. the draws {show_draws(depth.example[most])} gave {most}.")
+    if k == 0:
+        lines.append("It returned from a source with no draws. If it reads the source with a for loop, "
+                     "itertools.islice, map() or next(source, default), the end of the grader's finite source "
+                     "goes unnoticed: read each draw with next(source) and let StopIteration propagate.")
+    if total % n:
+        lines.append(f"{checks.count(total, 'sequence')} cannot be split evenly among {n} results: reject the rest "
+                     f"and draw again (keep the largest multiple of {n} of the equally likely values).")
+    else:
+        lines.append(f"Each of the {n} results must come from {total // n} of them.")
+    lines.append(f"Whatever the number of draws k a call makes, every result must be equally likely given k: "
+                 f"P(result = j and k draws) must be the same for every j.")
+    checks.fail("\n".join(lines))
+
+
+def check_uniform(solution, name, n, m, *, max_depth, max_calls, given) -> None:
+    returned = False
+    depth = None
+    for depth in explore(runner(solution, name, n, m, given), m, max_depth=max_depth, max_calls=max_calls):
+        check_uniform_at(depth, n, m, name, given)
+        returned = returned or bool(depth.counts)
+    checks.that(returned,
+                f"{name} for {given} never returned within {checks.count(depth.k, 'draw')}, on any of the "
+                f"{m ** depth.k} sequences of {depth.k} draws (it ran out of draws on every one). With the "
+                f"expected number of draws at most {float(standard_bound(n, m)):.4g}, some results must come "
+                f"within {checks.count(math.floor(standard_bound(n, m)), 'draw')}.")
+
+
+# -- correctness ---------------------------------------------------------------------------------
+
+@pytest.mark.correctness
+def test_rand10_is_exactly_uniform(solution):
+    """rand10: every result 1..10 is exactly equally likely, at every number of draws (all sequences of up to 4 draws)"""
+    # Depths 0..4: the standard scheme's first attempt (2 draws) and its
+    # second; 561 calls for it.
+    check_uniform(solution, "rand10", 10, 7, max_depth=4, max_calls=600,
+                  given="the draws of every sequence of up to 4 draws from rand7 (1..7)")
+
+
+# (n, m, depth explored): n = 10 from m = 7 through the first attempt (rand10
+# goes deeper); n below m (7, 10), (2, 3), (3, 4); (13, 4); n = m and n = m^2
+# (no rejection at all); bits (5, 2). The small m reach the second attempt
+# and beyond at a few dozen calls.
+UNIFORM_CASES = [(10, 7, 2), (7, 10, 2), (5, 2, 6), (6, 3, 4), (2, 3, 4), (3, 4, 5), (13, 4, 4), (12, 12, 2),
+                 (49, 7, 2)]
+
+
+@pytest.mark.correctness
+@pytest.mark.parametrize("n, m, depth", UNIFORM_CASES, ids=[f"n{n}-m{m}" for n, m, _ in UNIFORM_CASES])
+def test_rand_n_is_exactly_uniform(solution, n, m, depth):
+    """rand_n: every result 1..n is exactly equally likely, at every number of draws"""
+    check_uniform(solution, "rand_n", n, m, max_depth=depth, max_calls=200,
+                  given=f"n={n}, m={m}, on every sequence of up to {depth} draws")
+
+
+# 60 ordinary draws: the standard scheme rejects its first attempt ((6, 6) is
+# value 40 of 0..48) and returns on the second.
+REPEAT_DRAWS = [6, 6, 3, 5, 1, 2, 4, 4, 2, 7, 5, 1, 3, 6, 7, 2, 1, 5, 7, 7] * 3
+
+
+@pytest.mark.correctness
+@pytest.mark.parametrize("name", ["rand10", "rand_n"])
+def test_result_depends_only_on_the_draws(solution, name):
+    """The result depends only on the draws of the call: the same draws give the same result"""
+    given = "60 fixed draws from rand7, repeated 40 times in one process"
+    args = (one_pass(REPEAT_DRAWS),) if name == "rand10" else (10, 7, one_pass(REPEAT_DRAWS))
+    try:
+        results = solution.repeat(name, seeds=range(40), args=args)
+    except StopIteration:
+        checks.fail(f"{name} for {given} ran out of the 60 draws {show_draws(REPEAT_DRAWS)}: with at most "
+                    f"2.45 draws expected, a call needs more than 60 draws only if nearly all of them are "
+                    f"rejected, and these are ordinary draws.")
+    distinct = sorted({repr(r) for r in results})
+    checks.that(len(distinct) == 1,
+                f"{name} for {given} returned different results for the same draws: {', '.join(distinct[:10])}. "
+                f"The result must be a function of the draws read in the call: no randomness of your own "
+                f"(random, np.random), nothing kept from one call to the next.")
+    checks.that(is_int_in(results[0], 10), f"{name} for {given} returned {checks.show(results[0])}, expected an "
+                                          f"int in 1..10.")
+
+
+# -- edge cases ----------------------------------------------------------------------------------
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("m", [2, 7, 10 ** 6])
+def test_n_one_reads_no_draw(solution, m):
+    """rand_n(1, m) returns 1 without reading a draw"""
+    given = f"n=1, m={m} and a source with no draws"
+    result = call(solution, "rand_n", 1, m, (), given)
+    checks.that(result != RAN_OUT,
+                f"rand_n for {given} asked for a draw. One possible result needs no randomness: return 1 "
+                f"without reading the source (the expected number of draws must be at most B(1, m) = 0).")
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("n, m", [(0, 7), (-3, 7), (10, 1), (1, 1), (10, 0), (5, -2)])
+def test_invalid_arguments_raise(solution, n, m):
+    """n < 1 or m < 2 raises ValueError, before reading any draw"""
+    checks.raises(ValueError, solution.rand_n, n, m, one_pass([]),
+                  given=f"n={n}, m={m} (a source with no draws: check the arguments before reading it)")
+
+
+# -- numerical stability -------------------------------------------------------------------------
+
+# n = m^k: the bound B = k, and the only schemes with E[T] <= k read exactly k
+# draws and map the m^k sequences one to one onto 1..n (log n / log m = k is
+# also the entropy bound). So every k-draw script returns, and different
+# scripts give different results. 7^40 and 10^30 exceed int64; 2^100 and
+# the others exceed float64's 53-bit mantissa, so a float or int64
+# accumulation makes results collide (or overflow); math.log(7**40, 7) is
+# 40.00000000000001, so a float logarithm reads 41 draws.
+POWER_CASES = [(7, 40), (2, 100), (10, 30)]
+
+
+@pytest.mark.stability
+@pytest.mark.parametrize("m, k", POWER_CASES, ids=[f"{m}^{k}" for m, k in POWER_CASES])
+def test_huge_n_exact_integer_arithmetic(solution, m, k):
+    """n = m^k beyond int64 and float64: exactly k draws, different draws give different results"""
+    n = m ** k
+    given = f"n = {m}^{k} (= {n}), m = {m}"
+    g = np.random.default_rng(1000 + m)
+    base = [int(x) for x in g.integers(1, m + 1, size=k)]
+    scripts = [base]
+    for position in (0, k // 2, k - 1):     # one draw changed: a different sequence, a different result
+        for value in range(1, m + 1):
+            if value != base[position]:
+                scripts.append(base[:position] + [value] + base[position + 1:])
+    scripts += [[int(x) for x in g.integers(1, m + 1, size=k)] for _ in range(8)]
+    scripts.append([m] * k)                  # the largest value, m^k - 1 before the + 1
+    scripts.append([1] * k)
+    seen = {}
+    for script in scripts:
+        result = call(solution, "rand_n", n, m, script, given)
+        if result == RAN_OUT:
+            checks.fail(f"rand_n for {given} ran out of draws on the {k} draws {show_draws(script)}. n is a power "
+                        f"of m: {k} draws give exactly n equally likely values, so no value is rejected and the "
+                        f"bound B(n, m) = {k} draws allows no more. Count the draws with integers "
+                        f"(math.log({m}**{k}, {m}) = {math.log(n, m)!r}).")
+        if not isinstance(result, int):
+            checks.fail(f"rand_n for {given} returned {checks.show(result)} of type {type(result).__name__}: "
+                        f"a result this large must be a Python int.")
+        if result in seen:
+            checks.fail(f"rand_n for {given} returned the same result {result} for the draws "
+                        f"{show_draws(seen[result])} and {show_draws(script)}. With n = m^{k}, the {k} draws "
+                        f"must map one to one onto 1..n; compute with Python ints (exact at any size), not "
+                        f"floats (53 bits) or int64.")
+        seen[result] = tuple(script)
+
+
+# -- performance: expected number of draws -------------------------------------------------------
+
+def check_expected_draws(solution, budget, name, n, m, *, max_depth, max_calls, given):
+    bound = standard_bound(n, m)
+    depths = []
+    for depth in explore(runner(solution, name, n, m, given), m, max_depth=max_depth, max_calls=max_calls):
+        depths.append(depth)
+        if expected_draws_at_least(depths, m) > bound:
+            break
+    at_least = expected_draws_at_least(depths, m)
+    last = depths[-1]
+    budget.at_most(f"{name}: expected draws for {given}, at least (counted over sequences of up to "
+                   f"{last.k} draws)", float(at_least), float(bound), unit="draws", reference=float(bound),
+                   advice=f"Over the sequences of up to {checks.count(last.k, 'draw')} alone, the expected number "
+                          f"of draws is already at least {float(at_least):.4f} ({at_least}), and it may be at "
+                          f"most B({n}, {m}) = {float(bound):.4f}, the standard scheme's: attempts of "
+                          f"t = {attempt_size(n, m)[0]} draws (the fewest with m^t >= n) that keep the largest "
+                          f"multiple of n of the m^t values. Rejecting more values than that, or reading more "
+                          f"draws per attempt than needed, costs draws.")
+
+
+@pytest.mark.performance
+def test_rand10_expected_draws(solution, budget):
+    """rand10: expected number of draws at most 2.45, the standard scheme's (49 values, 40 kept)"""
+    check_expected_draws(solution, budget, "rand10", 10, 7, max_depth=4, max_calls=600, given="n=10 from rand7")
+
+
+EXPECTED_DRAWS_CASES = [(10, 7, 3, 200), (3, 7, 8, 200), (5, 2, 9, 200)]
+
+
+@pytest.mark.performance
+def test_rand_n_expected_draws(solution, budget):
+    """rand_n: expected number of draws at most B(n, m) for (n, m) = (10, 7), (3, 7), (5, 2)"""
+    for n, m, max_depth, max_calls in EXPECTED_DRAWS_CASES:
+        check_expected_draws(solution, budget, "rand_n", n, m, max_depth=max_depth, max_calls=max_calls,
+                             given=f"n={n}, m={m}")
