@@ -1,0 +1,454 @@
+"""Hidden grader for the bigrams challenge.
+
+Oracles. Counts are compared with a plain count written here
+(`plain_model`: collections.Counter over the framed sentences), exactly.
+Log-probabilities are compared with `plain_log_prob`: per bigram
+log(c + k) - log(c(v) + k |V|) from the model's own arrays, added with
+math.fsum (correctly rounded). Scoring tests run on models the grader builds
+with `plain_model`, so that a counting mistake fails the counting tests only.
+Samples are compared with `plain_sample`: the stated draw, one
+rng.choice(len(vocab), p=p) per token from np.random.default_rng(seed),
+which is a single rng.random() placed in the normalised cumulative sums.
+
+Tolerances. Each term of a log-probability is a difference of two logs of
+numbers below 1e6, each rounded within |log| * eps, and the terms are added
+in any order: a sum of N terms of size at most T is within about
+N * T * 4 * eps of the exact sum (N <= 10^4, T <= 20 here: 2e-10 at worst);
+the tests allow 1e-9 * (N + 1) absolute plus 1e-12 relative, far below what
+any rule changes (one bigram's count off by one moves the sum by more than
+1e-6 here, an N off by one moves a perplexity by more than 1e-4 relative).
+Perplexity exp(-L / N): a relative error of exp is |L / N| times the
+absolute error of L / N: within 1e-9 relative. Samples: a drawn u falls
+within rounding (~1e-15) of a cumulative boundary with probability about
+|V| * 1e-15 per draw, so every correct way of computing p gives the same
+tokens for the seeds used here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from trainer.grading import Call, checks
+from trainer.grading.harness import check_randomness_from_rng
+
+START, END, UNK = "<s>", "</s>", "<unk>"
+KEYS = ("vocab", "prev", "next", "count")
+
+
+# -- the plain oracles ----------------------------------------------------------------------------
+
+def plain_model(sentences):
+    """The model of the task by plain counting (lists and Counter)."""
+    words = set()
+    pairs = Counter()
+    for s in sentences:
+        words.update(s)
+        seq = [START] + list(s) + [END]
+        for a, b in zip(seq, seq[1:]):
+            pairs[(a, b)] += 1
+    vocab = sorted(words | {END, UNK})
+    index = {w: i for i, w in enumerate(vocab)}
+    index[START] = len(vocab)
+    rows = sorted((index[a], index[b], c) for (a, b), c in pairs.items())
+    return {"vocab": vocab,
+            "prev": np.array([r[0] for r in rows], dtype=np.int64),
+            "next": np.array([r[1] for r in rows], dtype=np.int64),
+            "count": np.array([r[2] for r in rows], dtype=np.int64)}
+
+
+def _tables(model):
+    vocab = list(model["vocab"])
+    pairs = {(int(a), int(b)): int(c) for a, b, c in zip(model["prev"], model["next"], model["count"])}
+    totals = Counter()
+    for (a, _), c in pairs.items():
+        totals[a] += c
+    return vocab, {w: i for i, w in enumerate(vocab)}, pairs, totals
+
+
+def plain_terms(model, sentence, k):
+    """log P of each of the len(sentence) + 1 bigrams."""
+    vocab, index, pairs, totals = _tables(model)
+    V = len(vocab)
+    ids = [V] + [index.get(w, index[UNK]) for w in sentence] + [index[END]]
+    return [math.log(pairs.get((a, b), 0) + k) - math.log(totals[a] + k * V) for a, b in zip(ids, ids[1:])]
+
+
+def plain_log_prob(model, sentence, k=1.0):
+    return math.fsum(plain_terms(model, sentence, k))
+
+
+def plain_perplexity(model, sentences, k=1.0):
+    terms = [t for s in sentences for t in plain_terms(model, s, k)]
+    return math.exp(-math.fsum(terms) / len(terms))
+
+
+def plain_sample(model, seed, k=1.0, max_len=50):
+    """The stated draw: from <s>, one rng.choice(len(vocab), p=row) per token."""
+    vocab, _, pairs, totals = _tables(model)
+    V = len(vocab)
+    rng = np.random.default_rng(seed)
+    words, context = [], V
+    while len(words) < max_len:
+        p = np.array([(pairs.get((context, j), 0) + k) / (totals[context] + k * V) for j in range(V)])
+        j = int(rng.choice(V, p=p))
+        if vocab[j] == END:
+            break
+        words.append(vocab[j])
+        context = j
+    return words
+
+
+# -- data -------------------------------------------------------------------------------------------
+
+# Words whose order puts the markers in the middle: '.', ',', "'s" and '3' sort before '<'
+# (so before '</s>' and '<unk>'), capitalised and lower-case words after it.
+WORDS = [".", ",", "'s", "3", "A", "Bob", "cat", "dog", "the", "sat", "on", "mat", "a", "ran", "Zoe", "zebra"]
+
+
+def markov_corpus(seed, n_sentences, n_words=10, max_len=12):
+    """Sentences from a random Markov chain over n_words words (repeated bigrams, varied counts)."""
+    g = np.random.default_rng(seed)
+    words = WORDS[:n_words]
+    trans = g.dirichlet(np.full(n_words, 0.3), size=n_words + 1)
+    out = []
+    for _ in range(n_sentences):
+        n = int(g.integers(0, max_len + 1))
+        s, state = [], n_words
+        for _ in range(n):
+            state = int(g.choice(n_words, p=trans[state]))
+            s.append(words[state])
+        out.append(s)
+    return out
+
+
+def describe(sentences):
+    n = sum(len(s) for s in sentences)
+    return f"{len(sentences)} sentences ({n} words), e.g. {sentences[0]!r}"
+
+
+def model_arrays(model, *, given):
+    """The four entries of a model as (list of str, int64 arrays), or a failure that says what is wrong."""
+    checks.that(isinstance(model, dict) and all(key in model for key in KEYS),
+                f"fit_bigrams for {given} should return a dict with the entries {list(KEYS)}, got "
+                f"{checks.show(model, 300)}")
+    vocab = model["vocab"]
+    checks.that(isinstance(vocab, (list, tuple, np.ndarray)),
+                f"model['vocab'] for {given} should be a list of str, got {checks.show(vocab, 200)}")
+    arrays = [checks.as_array(model[key], f"model[{key!r}]", given) for key in KEYS[1:]]
+    return [str(w) for w in vocab], arrays
+
+
+# -- fit ----------------------------------------------------------------------------------------------
+
+@pytest.mark.correctness
+def test_model_format(solution):
+    """fit_bigrams returns a dict: vocab a list of str, prev / next / count int64 arrays of one length"""
+    sentences = markov_corpus(1, 20)
+    given = describe(sentences)
+    model = solution.fit_bigrams(sentences)
+    checks.that(isinstance(model, dict) and set(model) == set(KEYS),
+                f"fit_bigrams for {given} should return a dict with exactly the entries {list(KEYS)}, got "
+                f"{checks.show(model, 300)}")
+    checks.that(isinstance(model["vocab"], list) and all(isinstance(w, str) for w in model["vocab"]),
+                f"model['vocab'] for {given} should be a list of str, got {checks.show(model['vocab'], 200)}")
+    lengths = set()
+    for key in KEYS[1:]:
+        arr = model[key]
+        checks.that(isinstance(arr, np.ndarray) and arr.dtype == np.int64 and arr.ndim == 1,
+                    f"model[{key!r}] for {given} should be a 1-D int64 numpy array, got {checks.show(arr, 200)}")
+        lengths.add(arr.shape[0])
+    checks.that(len(lengths) == 1, f"model['prev'], model['next'] and model['count'] for {given} should have one "
+                                   f"length (one entry per distinct bigram), got lengths "
+                                   f"{[model[k].shape[0] for k in KEYS[1:]]}")
+
+
+@pytest.mark.correctness
+def test_vocabulary_is_sorted_with_end_and_unk(solution):
+    """The vocabulary is sorted(training words + '</s>' + '<unk>'), without '<s>'"""
+    for seed, n in ((2, 30), (3, 5)):
+        sentences = markov_corpus(seed, n, n_words=16)
+        vocab, _ = model_arrays(solution.fit_bigrams(sentences), given=describe(sentences))
+        checks.equal(vocab, plain_model(sentences)["vocab"],
+                     what="model['vocab'] (sorted in Python's string order, with '</s>' and '<unk>', no '<s>')",
+                     given=describe(sentences))
+
+
+@pytest.mark.correctness
+def test_counts_match_a_plain_count(solution):
+    """prev / next / count list every bigram of <s> w1 ... wn </s> once, sorted by (prev, next)"""
+    for seed, n, words in ((4, 40, 10), (5, 200, 16), (6, 3, 4)):
+        sentences = markov_corpus(seed, n, n_words=words)
+        given = describe(sentences)
+        expected = plain_model(sentences)
+        vocab, (prev, nxt, count) = model_arrays(solution.fit_bigrams(sentences), given=given)
+        checks.that(vocab == expected["vocab"], f"model['vocab'] for {given} should be {expected['vocab']}, got "
+                                                f"{vocab} (the counts below are indices into it)")
+        checks.equal(prev, expected["prev"], what="model['prev'] (context indices; len(vocab) is '<s>')",
+                     given=given)
+        checks.equal(nxt, expected["next"], what="model['next']", given=given)
+        checks.equal(count, expected["count"], what="model['count']", given=given)
+
+
+# -- scoring -----------------------------------------------------------------------------------------
+
+def log_prob_tolerance(n_terms, value):
+    return 1e-9 * (n_terms + 1) + 1e-12 * abs(value)   # the module docstring
+
+
+def check_log_prob(got, model, sentence, k, *, given):
+    expected = plain_log_prob(model, sentence, k)
+    checks.that(np.ndim(got) == 0, f"sentence_log_prob for {given} should return a float, got {checks.show(got)}")
+    checks.close(float(got), expected, atol=log_prob_tolerance(len(sentence) + 1, expected),
+                 what="sentence_log_prob (natural log)", given=given)
+
+
+@pytest.mark.correctness
+def test_log_prob_add_one(solution):
+    """sentence_log_prob with k = 1: sum of log((c(v, w) + 1) / (c(v) + |V|)) over the bigrams"""
+    train = markov_corpus(7, 60)
+    model = plain_model(train)
+    for s in markov_corpus(8, 6) + [train[0], train[1]]:
+        check_log_prob(solution.sentence_log_prob(model, s), model, s, 1.0,
+                       given=f"the model of {describe(train)}, sentence {s!r}, k=1")
+
+
+@pytest.mark.correctness
+def test_log_prob_add_k(solution):
+    """sentence_log_prob for k = 0.01, 0.5 and 3: (c(v, w) + k) / (c(v) + k |V|)"""
+    train = markov_corpus(9, 50)
+    model = plain_model(train)
+    for k in (0.01, 0.5, 3.0):
+        for s in markov_corpus(10, 4):
+            check_log_prob(solution.sentence_log_prob(model, s, k=k), model, s, k,
+                           given=f"the model of {describe(train)}, sentence {s!r}, k={k}")
+
+
+@pytest.mark.correctness
+def test_perplexity_counts_words_and_end(solution):
+    """perplexity = exp(-sum of log-probabilities / N), N = words + one '</s>' per sentence"""
+    train = markov_corpus(11, 60)
+    model = plain_model(train)
+    for seed, n in ((12, 1), (13, 7), (14, 30)):
+        test = markov_corpus(seed, n)
+        for k in (1.0, 0.1):
+            checks.close(float(solution.perplexity(model, test, k=k)), plain_perplexity(model, test, k),
+                         rtol=1e-9, what="perplexity",
+                         given=f"the model of {describe(train)}, test corpus of {describe(test)}, k={k}")
+
+
+# -- sampling -------------------------------------------------------------------------------------------
+
+def check_sample(got, expected, *, given):
+    checks.that(isinstance(got, list) and all(isinstance(w, str) for w in got),
+                f"sample_sentence for {given} should return a list of str, got {checks.show(got, 300)}")
+    checks.that(got == expected, f"sample_sentence for {given}: expected {expected!r} (one "
+                                 f"rng.choice(len(vocab), p=p) per token, p the smoothed row of the context over "
+                                 f"the vocabulary in its order; '</s>' ends the sentence and is not returned), got "
+                                 f"{got!r}")
+
+
+@pytest.mark.correctness
+def test_sample_follows_the_stated_draws(solution):
+    """sample_sentence draws one token per rng.choice over the vocabulary, from '<s>' until '</s>'"""
+    train = markov_corpus(15, 40, n_words=8, max_len=6)
+    model = plain_model(train)
+    for seed in range(12):
+        for k in (1.0, 0.05):
+            check_sample(solution.sample_sentence(model, np.random.default_rng(seed), k=k),
+                         plain_sample(model, seed, k), given=f"the model of {describe(train)}, "
+                                                            f"np.random.default_rng({seed}), k={k}")
+
+
+@pytest.mark.correctness
+def test_sample_randomness_comes_from_rng(solution):
+    """sample_sentence takes all its randomness from rng: same seed, same sentence"""
+    train = markov_corpus(16, 40, n_words=12)
+    model = plain_model(train)
+
+    def run(seed):
+        return solution.sample_sentence(model, np.random.default_rng(seed), k=1.0, max_len=30)
+
+    check_randomness_from_rng(solution, run, what="sample_sentence", given=f"the model of {describe(train)}")
+
+
+@pytest.mark.edge_case
+def test_sample_stops_at_max_len(solution):
+    """sample_sentence stops after max_len words (no '</s>' drawn then); max_len=0 gives []"""
+    # A model built here where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' once: every
+    # token drawn is 'ha' except with probability ~1e-9, whatever the draws, so only the stopping
+    # rule decides the result.
+    model = {"vocab": ["</s>", "<unk>", "ha"], "prev": np.array([2, 2, 3]), "next": np.array([0, 2, 2]),
+             "count": np.array([1, 10**9, 10**9])}
+    for seed, max_len in ((0, 0), (1, 1), (2, 7), (3, 20)):
+        check_sample(solution.sample_sentence(model, np.random.default_rng(seed), k=0.01, max_len=max_len),
+                     ["ha"] * max_len,
+                     given=f"a model where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' follows 'ha' once "
+                           f"(model {model!r}), k=0.01, max_len={max_len}")
+
+
+# -- edge cases -----------------------------------------------------------------------------------------
+
+@pytest.mark.edge_case
+def test_unknown_words_are_unk(solution):
+    """An unknown word is scored as '<unk>', both as the predicted word and as the next context"""
+    train = markov_corpus(17, 40, n_words=6)
+    model = plain_model(train)
+    for s in (["xylophone"], ["the", "quux", "the"], ["Bob", "cat", "nope", "nada", "."]):
+        check_log_prob(solution.sentence_log_prob(model, s), model, s, 1.0,
+                       given=f"the model of {describe(train)} (vocabulary {model['vocab']}), sentence {s!r} "
+                             f"with unknown words")
+
+
+@pytest.mark.edge_case
+def test_literal_unk_in_training(solution):
+    """A training corpus that already contains '<unk>' counts it as a word; it is in the vocabulary once"""
+    sentences = [["the", "<unk>", "sat"], ["<unk>", "<unk>"], ["sat"]]
+    given = f"sentences {sentences!r}"
+    expected = plain_model(sentences)
+    vocab, (prev, nxt, count) = model_arrays(solution.fit_bigrams(sentences), given=given)
+    checks.equal(vocab, expected["vocab"], what="model['vocab']", given=given)
+    checks.equal(prev, expected["prev"], what="model['prev']", given=given)
+    checks.equal(nxt, expected["next"], what="model['next']", given=given)
+    checks.equal(count, expected["count"], what="model['count']", given=given)
+
+
+@pytest.mark.edge_case
+def test_empty_sentences_and_empty_corpus(solution):
+    """An empty sentence is the bigram '<s> </s>'; no sentences give a uniform model over ['</s>', '<unk>']"""
+    sentences = [[], ["a"], []]
+    given = f"sentences {sentences!r}"
+    expected = plain_model(sentences)
+    vocab, (prev, nxt, count) = model_arrays(solution.fit_bigrams(sentences), given=given)
+    checks.equal(vocab, expected["vocab"], what="model['vocab']", given=given)
+    checks.equal(prev, expected["prev"], what="model['prev']", given=given)
+    checks.equal(nxt, expected["next"], what="model['next']", given=given)
+    checks.equal(count, expected["count"], what="model['count']", given=given)
+    vocab, arrays = model_arrays(solution.fit_bigrams([]), given="no sentences")
+    checks.equal(vocab, ["</s>", "<unk>"], what="model['vocab']", given="no sentences")
+    checks.that(all(a.shape == (0,) for a in arrays),
+                f"prev, next and count for no sentences should be empty, got {[checks.show(a) for a in arrays]}")
+    model = plain_model(sentences)
+    check_log_prob(solution.sentence_log_prob(model, []), model, [], 1.0,
+                   given=f"the model of {sentences!r}, the empty sentence")
+    # The model of no sentences is uniform: each of the 3 bigrams of ['<unk>', '<unk>'] (a word of
+    # its vocabulary, so no unknown word is involved) has probability 1/2.
+    empty = plain_model([])
+    checks.close(float(solution.sentence_log_prob(empty, ["<unk>", "<unk>"])), -3 * math.log(2.0), atol=1e-12,
+                 what="sentence_log_prob",
+                 given="the model of no sentences (vocabulary ['</s>', '<unk>']), sentence ['<unk>', '<unk>']")
+
+
+@pytest.mark.edge_case
+def test_markers_in_sentences_raise_value_error(solution):
+    """A sentence containing '<s>' or '</s>' raises ValueError (fit, log-probability, perplexity)"""
+    model = plain_model([["a", "b"]])
+    for bad in (["a", "</s>"], ["<s>", "a"], ["</s>"]):
+        checks.raises(ValueError, solution.fit_bigrams, [["a"], bad], given=f"sentences [['a'], {bad!r}]")
+        checks.raises(ValueError, solution.sentence_log_prob, model, bad, given=f"sentence {bad!r}")
+        checks.raises(ValueError, solution.perplexity, model, [bad], given=f"corpus [{bad!r}]")
+
+
+@pytest.mark.edge_case
+def test_invalid_arguments_raise_value_error(solution):
+    """k <= 0, k not finite, max_len < 0 and the perplexity of no sentences raise ValueError"""
+    model = plain_model([["a", "b"]])
+    for k in (0.0, -1.0, float("inf"), float("nan")):
+        checks.raises(ValueError, solution.sentence_log_prob, model, ["a"], k=k, given=f"k={k}")
+        checks.raises(ValueError, solution.perplexity, model, [["a"]], k=k, given=f"k={k}")
+        checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), k=k, given=f"k={k}")
+    checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=-1,
+                  given="max_len=-1")
+    checks.raises(ValueError, solution.perplexity, model, [], given="no sentences (N = 0)")
+
+
+# -- stability ---------------------------------------------------------------------------------------------
+
+@pytest.mark.stability
+def test_long_sentence_log_prob_is_finite(solution):
+    """A 10 000-word sentence has a finite, exact log-probability"""
+    train = markov_corpus(18, 100, n_words=16)
+    model = plain_model(train)
+    long = long_sentence(19)
+    check_log_prob(solution.sentence_log_prob(model, long), model, long, 1.0,
+                   given=f"the model of {describe(train)}, a sentence of 10 000 random words (its probability is "
+                         f"about 1e-10000)")
+
+
+@pytest.mark.stability
+def test_long_corpus_perplexity_is_finite(solution):
+    """The perplexity of a 10 000-word sentence is finite and exact"""
+    train = markov_corpus(18, 100, n_words=16)
+    model = plain_model(train)
+    long = long_sentence(20)
+    checks.close(float(solution.perplexity(model, [long])), plain_perplexity(model, [long], 1.0), rtol=1e-9,
+                 what="perplexity", given=f"the model of {describe(train)}, a corpus of one sentence of 10 000 "
+                                          f"random words (its probability is about 1e-10000)")
+
+
+def long_sentence(seed, n=10_000):
+    return [WORDS[i] for i in np.random.default_rng(seed).integers(0, 16, size=n)]
+
+
+# -- performance ---------------------------------------------------------------------------------------------
+
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "Be", "Do", "pu", "ha", "gi", "fo"]
+
+
+def zipf_corpus(seed, n_sentences, n_types, mean_len=20):
+    """About n_sentences * mean_len tokens drawn from a Zipf law over n_types made-up words."""
+    g = np.random.default_rng(seed)
+    types = sorted({"".join(g.choice(SYLLABLES, size=int(g.integers(1, 5)))) for _ in range(2 * n_types)})
+    types = list(g.permutation(types)[:n_types])
+    p = 1.0 / np.arange(1, len(types) + 1)
+    lengths = g.integers(0, 2 * mean_len, size=n_sentences)
+    tokens = g.choice(len(types), size=int(lengths.sum()), p=p / p.sum())
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    return [[str(types[t]) for t in tokens[a:b]] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+TIME_SEEDS = (301, 302, 303, 304)       # the warm-up run and 3 timed repeats, each on its own corpus
+FIT_SENTENCES = 20_000                  # about 400 000 tokens
+TYPES = 5_000
+_CORPORA: dict = {}
+
+
+def corpus(seed):
+    if seed not in _CORPORA:
+        _CORPORA[seed] = zipf_corpus(seed, FIT_SENTENCES, TYPES)
+    return _CORPORA[seed]
+
+
+def check_timed_model(got, expected, call):
+    given = f"{describe(call.args[0])} (the reference's model)"
+    vocab, (prev, nxt, count) = model_arrays(got, given=given)
+    checks.that(vocab == list(expected["vocab"]), f"model['vocab'] for {given} differs from the reference's")
+    for key, arr in (("prev", prev), ("next", nxt), ("count", count)):
+        checks.equal(arr, np.asarray(expected[key]), what=f"model[{key!r}]", given=given)
+
+
+@pytest.mark.performance
+def test_fit_time_budget(budget):
+    """fit_bigrams on about 400 000 tokens within the time budget"""
+    budget.time("fit_bigrams", lambda run: Call(corpus(TIME_SEEDS[run])), check=check_timed_model,
+                repeats=len(TIME_SEEDS) - 1, ratio=8.0,
+                label="fit_bigrams, 20 000 sentences (~400 000 tokens, 5 000 word types), a new corpus per call")
+
+
+def check_timed_perplexity(got, expected, call):
+    checks.close(float(got), float(expected), rtol=2e-9, what="perplexity",
+                 given=f"a model of ~400 000 tokens and a test corpus of {describe(call.args[1])} (the reference's)")
+
+
+@pytest.mark.performance
+def test_perplexity_time_budget(budget, reference):
+    """perplexity of about 400 000 tokens within the time budget"""
+    # The reference builds the models (a plain count here would cost the grader ~1 s of Python).
+    models = [reference.with_timeout(60).fit_bigrams(corpus(seed)) for seed in TIME_SEEDS]
+    budget.time("perplexity", lambda run: Call(models[run], corpus(TIME_SEEDS[(run + 1) % len(TIME_SEEDS)])),
+                check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1,
+                label="perplexity, a model of ~400 000 tokens, a test corpus of ~400 000 tokens, a new pair per "
+                      "call")
