@@ -1,0 +1,327 @@
+"""Hidden grader for the permutation_test challenge.
+
+Oracles. Exact p-values are counted here in integer arithmetic on integer
+data: with S the pooled sum, n1 n2 t = n s1 - n1 S, so a split is at least as
+extreme as the observed one exactly when an integer comparison says so. The
+correctness tests use group sizes that are powers of two, where every mean
+and difference is exact in float64 too: ties there are exact, and the tie
+slack matters only in the stability tests, on data built for it. Monte Carlo p-values depend on the draws; every
+correct solution draws the same stream (the stated order), so they are
+compared with the reference's, and, independently of the draws, with the
+exact p-value within binomial error. tests/references checks the reference
+against scipy.stats.permutation_test and against enumeration with fractions.
+
+Tolerances. A p-value is a count divided by C or by m + 1: two correct
+solutions give the same count, so p-values are compared within 1e-12 (the
+rounding of one division). The statistic mean(x) - mean(y) is within
+n eps max|z| of exact in any summation order: 1e-12 max|z| allows it. The
+Monte Carlo consistency test allows binomial_halfwidth(m, p, 1e-9) + 1 on b.
+On every data set here a statistic is either equal to the observed one in
+exact arithmetic or differs from it by more than 1e-9 max|z|
+(tests/references checks it), so the tie slack decides only true ties.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from trainer.grading import Call, checks, stats
+from trainer.grading.harness import check_randomness_from_rng
+
+P_ATOL = 1e-12
+
+
+def exact_p_integer(x, y, alternative):
+    """The exact p-value of integer data, by integer arithmetic over every split."""
+    z = [int(v) for v in np.concatenate([x, y])]
+    n1, n = len(x), len(z)
+    S = sum(z)
+    obs = n * sum(z[:n1]) - n1 * S
+    count = 0
+    for c in itertools.combinations(range(n), n1):
+        t = n * sum(z[i] for i in c) - n1 * S
+        count += t >= obs if alternative == "greater" else t <= obs if alternative == "less" else abs(t) >= abs(obs)
+    return count / math.comb(n, n1)
+
+
+def unpack(result, given):
+    checks.that(isinstance(result, (tuple, list)) and len(result) == 2,
+                f"permutation_test() should return (statistic, pvalue) for {given}; got {checks.show(result)}")
+    stat = checks.as_array(result[0], "statistic", given)
+    p = checks.as_array(result[1], "pvalue", given)
+    checks.that(stat.size == 1 and p.size == 1,
+                f"statistic and pvalue should be single numbers for {given}, got {checks.show(result)}")
+    return float(stat.reshape(-1)[0]), float(p.reshape(-1)[0])
+
+
+def check_p(result, expected_p, given, why):
+    _, p = unpack(result, given)
+    if abs(p - expected_p) > P_ATOL:
+        checks.fail(f"permutation_test() for {given}: pvalue should be {expected_p!r}, got {p!r}. {why}")
+
+
+EXACT_WHY = ("Exact mode: count every split whose statistic is at least as extreme as the observed one "
+             "(ties included, the observed split included) and divide by C(n1 + n2, n1).")
+MC_WHY = ("Monte Carlo: m permutations perm = rng.permutation(n), one call each, in order; group 1 is "
+          "z[perm[:n1]] with z = concatenate([x, y]); p = (b + 1) / (m + 1).")
+
+
+def integer_data(seed, n1, n2, low=0, high=9, skew=False):
+    g = np.random.default_rng(seed)
+    x = g.integers(low, high + 1, size=n1).astype(np.float64)
+    y = g.integers(low, high + 1, size=n2).astype(np.float64)
+    if skew:
+        x[0] += 20
+    return x, y
+
+
+# Group sizes are powers of two: every mean of small integers, and every difference of two, is exact in
+# float64, so ties are exact and the tie slack plays no part outside the stability tests.
+ONE_SIDED_CASES = [("integer data in [0, 9], n1 = 4, n2 = 8", *integer_data(11, 4, 8)),
+                   ("integer data in [0, 9], n1 = 2, n2 = 16", *integer_data(12, 2, 16)),
+                   ("integer data in [0, 3] (many ties), n1 = 8, n2 = 8", *integer_data(13, 8, 8, high=3))]
+TWO_SIDED_CASES = [("skewed integer data (one value + 20), n1 = 4, n2 = 8", *integer_data(21, 4, 8, skew=True)),
+                   ("x = [0, 0, 0, 7], y = [1, 2, 3, 1, 0, 2, 1, 1]", np.array([0.0, 0, 0, 7]),
+                    np.array([1.0, 2, 3, 1, 0, 2, 1, 1])),
+                   ("integer data in [0, 9], n1 = 8, n2 = 8", *integer_data(22, 8, 8))]
+
+
+# -- correctness --------------------------------------------------------------------------------
+
+@pytest.mark.correctness
+def test_exact_one_sided(solution, reference):
+    """Exact mode, greater and less: the count of splits at least as extreme, over C"""
+    for desc, x, y in ONE_SIDED_CASES:
+        for alt in ("greater", "less"):
+            given = f"{desc}, alternative={alt!r} (exact)"
+            expected = exact_p_integer(x, y, alt)
+            check_p(reference.permutation_test(x, y, np.random.default_rng(1), alternative=alt), expected,
+                    "the REFERENCE on " + given, EXACT_WHY)
+            check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt), expected, given,
+                    EXACT_WHY + " 'greater' counts t >= d - tol, 'less' t <= d + tol, t = mean(g1) - mean(g2).")
+
+
+@pytest.mark.correctness
+def test_exact_two_sided(solution):
+    """Exact mode, two-sided: |t| >= |d| (not twice the smaller one-sided p-value)"""
+    for desc, x, y in TWO_SIDED_CASES:
+        given = f"{desc}, alternative='two-sided' (exact)"
+        check_p(solution.permutation_test(x, y, np.random.default_rng(1)), exact_p_integer(x, y, "two-sided"),
+                given, EXACT_WHY + " Two-sided: |t| >= |d| - tol, which differs from doubling the smaller "
+                "one-sided p-value when n1 != n2.")
+
+
+@pytest.mark.correctness
+def test_statistic_is_difference_of_means(solution):
+    """The statistic is mean(x) - mean(y)"""
+    for desc, x, y in ONE_SIDED_CASES + TWO_SIDED_CASES:
+        stat, _ = unpack(solution.permutation_test(x, y, np.random.default_rng(1)), desc)
+        tol = 1e-12 * float(np.max(np.abs(np.concatenate([x, y]))))
+        checks.that(abs(stat - (x.mean() - y.mean())) <= tol,
+                    f"permutation_test() for {desc}: statistic should be mean(x) - mean(y) = "
+                    f"{x.mean() - y.mean()!r}, got {stat!r}")
+
+
+@pytest.mark.correctness
+def test_observed_split_counts(solution):
+    """Exact mode: the observed split counts itself, so p >= 1 / C"""
+    x, y = np.array([10.0, 11.0, 12.0]), np.array([1.0, 2.0, 3.0])
+    given = "x = [10, 11, 12], y = [1, 2, 3] (the observed split is the most extreme of the C(6, 3) = 20)"
+    for alt, expected in (("greater", 1 / 20), ("less", 1.0), ("two-sided", 2 / 20)):
+        check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt), expected,
+                f"{given}, alternative={alt!r}", EXACT_WHY)
+
+
+@pytest.mark.correctness
+def test_monte_carlo_draw_order(solution, reference):
+    """Monte Carlo: the same p-value as the reference for the same rng (the stated draw order)"""
+    cases = [("integer data in [0, 9], n1 = 16, n2 = 16", *integer_data(31, 16, 16), "two-sided", 999),
+             ("integer data in [0, 9], n1 = 16, n2 = 8", *integer_data(32, 16, 8), "greater", 500),
+             ("integer data in [0, 5], n1 = 8, n2 = 8", *integer_data(33, 8, 8, high=5), "less", 300)]
+    for desc, x, y, alt, m in cases:
+        given = f"{desc}, alternative={alt!r}, n_resamples={m} (Monte Carlo), rng = default_rng(7)"
+        kwargs = dict(alternative=alt, n_resamples=m, max_exact=10)
+        _, expected = unpack(reference.permutation_test(x, y, np.random.default_rng(7), **kwargs), given)
+        check_p(solution.permutation_test(x, y, np.random.default_rng(7), **kwargs), expected, given, MC_WHY)
+
+
+@pytest.mark.correctness
+def test_monte_carlo_plus_one(solution):
+    """Monte Carlo: p = (b + 1) / (m + 1), never 0"""
+    # C(40, 20) = 1.4e11 splits, one of them as extreme as the observed one: no draw reaches it (b = 0).
+    x, y = np.arange(20.0, 40.0), np.arange(20.0)
+    for m in (99, 1000):
+        check_p(solution.permutation_test(x, y, np.random.default_rng(3), alternative="greater", n_resamples=m),
+                1 / (m + 1), f"x = 20..39, y = 0..19, alternative='greater', n_resamples={m} (Monte Carlo; no "
+                "permutation is as extreme as the observed split, so b = 0)",
+                "The observed split counts as one more draw: p = (b + 1) / (m + 1), never 0.")
+
+
+@pytest.mark.correctness
+def test_monte_carlo_agrees_with_exact(solution):
+    """Monte Carlo p-values estimate the exact p-value (random splits of the pooled sample)"""
+    x, y = integer_data(41, 8, 8)
+    m = 4000
+    for alt in ("two-sided", "greater"):
+        exact = exact_p_integer(x, y, alt)
+        given = f"integer data in [0, 9], n1 = 8, n2 = 8, alternative={alt!r}, n_resamples={m}, max_exact=0"
+        _, p = unpack(solution.permutation_test(x, y, np.random.default_rng(42), alternative=alt, n_resamples=m,
+                                                max_exact=0), given)
+        b = p * (m + 1) - 1
+        # b ~ Binomial(m, exact): a correct solution is outside this with probability <= 1e-9.
+        slack = stats.binomial_halfwidth(m, exact, 1e-9) + 1
+        checks.that(abs(b - m * exact) <= slack,
+                    f"permutation_test() for {given}: pvalue {p!r} means b = {b:.0f} extreme permutations of {m}, "
+                    f"but the exact p-value is {exact:.4f}: b should be within {slack:.0f} of {m * exact:.0f}. "
+                    "Each permutation must be a uniformly random split of the pooled sample into groups of "
+                    "sizes n1 and n2 (no sampling with replacement).")
+
+
+@pytest.mark.correctness
+def test_exact_limit(solution):
+    """Exact when C <= max_exact, Monte Carlo when C = max_exact + 1"""
+    x, y = np.array([10.0, 11.0, 12.0]), np.array([1.0, 2.0, 3.0])       # C = 20; exact p = 1/20
+    given = "x = [10, 11, 12], y = [1, 2, 3] (C(6, 3) = 20 splits), alternative='greater', n_resamples=1"
+    check_p(solution.permutation_test(x, y, np.random.default_rng(2), alternative="greater", n_resamples=1,
+                                      max_exact=20), 1 / 20, given + ", max_exact=20",
+            "C == max_exact: the exact test (C <= max_exact), p = 1/20.")
+    _, p = unpack(solution.permutation_test(x, y, np.random.default_rng(2), alternative="greater", n_resamples=1,
+                                            max_exact=19), given + ", max_exact=19")
+    checks.that(p in (0.5, 1.0), f"permutation_test() for {given}, max_exact=19: C = 20 > max_exact, so Monte "
+                f"Carlo with m = 1: p is (b + 1) / 2, 0.5 or 1; got {p!r}")
+
+
+# -- edge cases ----------------------------------------------------------------------------------
+
+@pytest.mark.edge_case
+def test_single_value_groups(solution):
+    """n1 = 1 or n2 = 1 (C = n splits)"""
+    for desc, x, y in (("x = [5], y = [1, 2, 3, 4]", np.array([5.0]), np.array([1.0, 2, 3, 4])),
+                       ("x = [1, 2, 3, 4], y = [5]", np.array([1.0, 2, 3, 4]), np.array([5.0]))):
+        for alt in ("greater", "two-sided"):
+            check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt),
+                    exact_p_integer(x, y, alt), f"{desc}, alternative={alt!r}", EXACT_WHY)
+
+
+@pytest.mark.edge_case
+def test_all_values_equal(solution):
+    """All values equal: every split ties with the observed one, p = 1"""
+    x, y = np.full(5, 3.0), np.full(6, 3.0)
+    for alt in ("greater", "less", "two-sided"):
+        for kwargs, mode in (({}, "exact"), ({"max_exact": 0, "n_resamples": 50}, "Monte Carlo")):
+            check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt, **kwargs), 1.0,
+                    f"x = [3] * 5, y = [3] * 6, alternative={alt!r} ({mode})",
+                    "Every statistic equals the observed 0: all of them count (>=, not >).")
+
+
+@pytest.mark.edge_case
+def test_invalid_inputs_raise(solution):
+    """ValueError for empty, 2-D or non-finite samples, unknown alternative, n_resamples < 1, max_exact < 0"""
+    g = np.random.default_rng(0)
+    ok = np.array([1.0, 2.0, 3.0])
+    cases = [("x empty", (np.array([]), ok), {}), ("y empty", (ok, np.array([])), {}),
+             ("x 2-D", (np.ones((2, 2)), ok), {}), ("x with NaN", (np.array([1.0, np.nan]), ok), {}),
+             ("y with inf", (ok, np.array([np.inf, 1.0])), {}),
+             ("alternative='both'", (ok, ok), {"alternative": "both"}),
+             ("n_resamples=0", (ok, ok), {"n_resamples": 0}), ("max_exact=-1", (ok, ok), {"max_exact": -1})]
+    for desc, (x, y), kwargs in cases:
+        checks.raises(ValueError, solution.permutation_test, x, y, g, given=desc, **kwargs)
+
+
+@pytest.mark.edge_case
+def test_inputs_not_modified(solution):
+    """x and y are not modified"""
+    x, y = integer_data(51, 6, 5)
+    for kwargs in ({}, {"max_exact": 0, "n_resamples": 50}):
+        _, after, _ = solution.inputs_after("permutation_test", x, y, np.random.default_rng(1), **kwargs)
+        checks.equal(after[0], x, what="x after the call", given="integer data, n1 = 6, n2 = 5")
+        checks.equal(after[1], y, what="y after the call", given="integer data, n1 = 6, n2 = 5")
+
+
+@pytest.mark.edge_case
+def test_randomness_comes_from_rng(solution):
+    """Monte Carlo randomness comes from rng only"""
+    x, y = integer_data(61, 15, 15)
+    given = "integer data, n1 = n2 = 15, n_resamples=2000, max_exact=0"
+
+    def run(seed):
+        return unpack(solution.permutation_test(x, y, np.random.default_rng(seed), n_resamples=2000,
+                                                max_exact=0), given)[1]
+
+    check_randomness_from_rng(solution, run, what="permutation_test", given=given)
+
+
+# -- numerical stability -------------------------------------------------------------------------
+
+WORKED_X = np.array([0.3, 0.3, 0.3, 0.3, 2.3, 0.3, 2.3])
+WORKED_Y = np.array([2.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3])
+WORKED = "the worked example x = [0.3, 0.3, 0.3, 0.3, 2.3, 0.3, 2.3], y = [2.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]"
+TIE_WHY = ("Statistics equal in exact arithmetic come out as different floats (summed in another order): "
+           "count t >= d - tol with tol = 1e-12 * max|z|. A plain >= gives 12.67% here.")
+
+
+@pytest.mark.stability
+def test_worked_example_ties(solution):
+    """The worked example: p = 0.5 (exact and Monte Carlo), not 12.67%"""
+    check_p(solution.permutation_test(WORKED_X, WORKED_Y, np.random.default_rng(1), alternative="greater"), 0.5,
+            f"{WORKED}, alternative='greater' (exact)", TIE_WHY)
+    # Monte Carlo: each permutation is at least as extreme with probability 1/2, so b ~ Binomial(m, 1/2);
+    # a correct solution is outside the bound with probability <= 1e-9 (a plain >= gives b near 0.127 m).
+    m = 2000
+    given = f"{WORKED}, alternative='greater', n_resamples={m}, max_exact=0"
+    _, p = unpack(solution.permutation_test(WORKED_X, WORKED_Y, np.random.default_rng(8), alternative="greater",
+                                            n_resamples=m, max_exact=0), given)
+    slack = (stats.binomial_halfwidth(m, 0.5, 1e-9) + 1) / (m + 1)
+    checks.that(abs(p - 0.5) <= slack, f"permutation_test() for {given}: pvalue should be within {slack:.3f} of 0.5, "
+                f"got {p!r}. {TIE_WHY}")
+
+
+@pytest.mark.stability
+def test_ties_on_the_data_scale(solution):
+    """Ties on data near 1e6: the slack follows the data's scale, not |d|"""
+    x, y = WORKED_X + 1e6, WORKED_Y + 1e6
+    check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
+            "the worked example + 1e6 (values 1000000.3 and 1000002.3), alternative='greater' (exact)",
+            "Ties here differ by rounding of values near 1e6 (about 1e-10), far more than 100 eps |d|: "
+            "the slack is tol = 1e-12 * max|z| (about 1e-6 here).")
+
+
+@pytest.mark.stability
+def test_float32_input_in_float64(solution):
+    """float32 input gives the float64 result on the same values"""
+    x, y = WORKED_X.astype(np.float32), WORKED_Y.astype(np.float32)
+    check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
+            "the worked example as float32, alternative='greater' (exact)",
+            "Convert to float64 first: sums in float32 round by about 1e-7, far beyond the slack, and lose ties.")
+
+
+# -- performance ---------------------------------------------------------------------------------
+
+def check_same_p(got, expected, call):
+    _, p_ref = unpack(expected, "the REFERENCE")
+    check_p(got, p_ref, "the timed call", "Every timed result must match the reference's.")
+
+
+@pytest.mark.performance
+def test_monte_carlo_time_budget(budget):
+    """Monte Carlo, m = 10^4 permutations of n = 1000, within the time budget"""
+    def inputs(run):
+        g = np.random.default_rng(700 + run)
+        return Call(g.normal(size=400), g.normal(0.05, 1.0, size=600), np.random.default_rng([run, 1]),
+                    n_resamples=10_000)
+    budget.time("permutation_test", inputs, check=check_same_p, repeats=4,
+                label="Monte Carlo, n1 = 400, n2 = 600, m = 10 000, a new data set per call")
+
+
+@pytest.mark.performance
+def test_exact_time_budget(budget):
+    """Exact enumeration of C(21, 10) = 352 716 splits within the time budget"""
+    def inputs(run):
+        g = np.random.default_rng(800 + run)
+        return Call(g.normal(size=10), g.normal(size=11), np.random.default_rng(0), max_exact=400_000)
+    budget.time("permutation_test", inputs, check=check_same_p, repeats=4,
+                label="exact, n1 = 10, n2 = 11 (352 716 splits), a new data set per call")

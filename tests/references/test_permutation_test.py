@@ -1,0 +1,175 @@
+"""The permutation_test reference against independent implementations, and the grader's assumptions.
+
+Oracles:
+- scipy.stats.permutation_test with permutation_type="independent", the
+  statistic mean(a) - mean(b) (vectorized), n_resamples=np.inf (exact): the
+  same p-value for "greater" and "less", and for "two-sided" when n1 = n2
+  (scipy doubles the smaller one-sided p-value, which equals |t| >= |d| for
+  a symmetric null distribution);
+- exact enumeration with fractions (every split, rational means), and a
+  plain loop of rng.permutation(n) calls for the Monte Carlo draw order;
+- the worked example: 1716 / 3432 = 1/2 with fractions, and 435 / 3432
+  (12.67%) for the naive float comparison.
+scipy is a test-only dependency.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tests.helpers import REPO, load_module
+
+scipy_stats = pytest.importorskip("scipy.stats")
+
+ref = load_module(REPO / "reference" / "permutation_test.py", "permutation_test_reference")
+grader = load_module(REPO / "graders" / "permutation_test.py", "permutation_test_grader_data")
+
+
+def statistic(a, b, axis=-1):
+    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+
+def fraction_p(x, y, alternative):
+    xf = [Fraction(float(v)) for v in x]
+    zf = xf + [Fraction(float(v)) for v in y]
+    n1, n = len(x), len(zf)
+    S = sum(zf)
+    d = sum(xf) / n1 - (S - sum(xf)) / (n - n1)
+    count = 0
+    for c in itertools.combinations(range(n), n1):
+        s1 = sum(zf[i] for i in c)
+        t = s1 / n1 - (S - s1) / (n - n1)
+        count += t >= d if alternative == "greater" else t <= d if alternative == "less" else abs(t) >= abs(d)
+    return Fraction(count, math.comb(n, n1))
+
+
+DATA = [grader.integer_data(5, 6, 7), grader.integer_data(6, 5, 5), grader.integer_data(7, 3, 9, skew=True),
+        (np.random.default_rng(8).normal(size=7), np.random.default_rng(9).normal(size=6))]
+
+
+@pytest.mark.parametrize("case", range(len(DATA)))
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+def test_exact_against_fractions_and_scipy(case, alternative):
+    x, y = DATA[case]
+    stat, p = ref.permutation_test(x, y, None, alternative=alternative)
+    assert p == pytest.approx(float(fraction_p(x, y, alternative)), abs=1e-15)
+    assert stat == pytest.approx(x.mean() - y.mean(), abs=1e-13)
+    if alternative != "two-sided" or len(x) == len(y):
+        res = scipy_stats.permutation_test((x, y), statistic, permutation_type="independent", vectorized=True,
+                                           n_resamples=np.inf, alternative=alternative)
+        assert p == pytest.approx(res.pvalue, abs=1e-15)
+
+
+def test_grader_data_against_fractions():
+    for _, x, y in grader.ONE_SIDED_CASES + grader.TWO_SIDED_CASES:
+        for alt in ("greater", "less", "two-sided"):
+            assert grader.exact_p_integer(x, y, alt) == pytest.approx(float(fraction_p(x, y, alt)), abs=1e-15)
+            assert ref.permutation_test(x, y, None, alternative=alt)[1] == pytest.approx(
+                float(fraction_p(x, y, alt)), abs=1e-15)
+
+
+def test_two_sided_rule_differs_from_scipy_when_sizes_differ():
+    for _, x, y in grader.TWO_SIDED_CASES[:2]:
+        res = scipy_stats.permutation_test((x, y), statistic, vectorized=True, n_resamples=np.inf)
+        assert ref.permutation_test(x, y, None)[1] != pytest.approx(res.pvalue, abs=1e-3)
+
+
+def test_worked_example():
+    x, y = grader.WORKED_X, grader.WORKED_Y
+    assert fraction_p(x, y, "greater") == Fraction(1, 2)
+    z = np.concatenate([x, y])
+    naive = 0
+    for c in itertools.combinations(range(14), 7):
+        mask = np.zeros(14, bool)
+        mask[list(c)] = True
+        naive += z[mask].mean() - z[~mask].mean() >= x.mean() - y.mean()
+    assert naive == 435 and round(100 * naive / 3432, 2) == 12.67
+    assert ref.permutation_test(x, y, None, alternative="greater")[1] == 0.5
+    res = scipy_stats.permutation_test((x, y), statistic, vectorized=True, n_resamples=np.inf, alternative="greater")
+    assert res.pvalue == 0.5
+    assert ref.permutation_test(x + 1e6, y + 1e6, None, alternative="greater")[1] == 0.5
+
+
+def loop_monte_carlo(x, y, seed, m, alternative):
+    z = np.concatenate([x, y])
+    n1 = len(x)
+    zf = [Fraction(float(v)) for v in z]
+    d = sum(zf[:n1]) / n1 - sum(zf[n1:]) / (len(z) - n1)
+    rng = np.random.default_rng(seed)
+    b = 0
+    for _ in range(m):
+        perm = rng.permutation(len(z))
+        t = sum(zf[i] for i in perm[:n1]) / n1 - sum(zf[i] for i in perm[n1:]) / (len(z) - n1)
+        b += t >= d if alternative == "greater" else t <= d if alternative == "less" else abs(t) >= abs(d)
+    return (b + 1) / (m + 1)
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+def test_monte_carlo_draw_order_against_a_plain_loop(alternative):
+    x, y = grader.integer_data(71, 9, 12)
+    got = ref.permutation_test(x, y, np.random.default_rng(4), alternative=alternative, n_resamples=700,
+                               max_exact=0)[1]
+    assert got == pytest.approx(loop_monte_carlo(x, y, 4, 700, alternative), abs=1e-15)
+    got = ref.permutation_test(grader.WORKED_X, grader.WORKED_Y, np.random.default_rng(5), alternative=alternative,
+                               n_resamples=500, max_exact=0)[1]
+    assert got == pytest.approx(loop_monte_carlo(grader.WORKED_X, grader.WORKED_Y, 5, 500, alternative), abs=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 20, 1000])
+def test_the_stated_equivalent_draws(n):
+    """rng.permuted on a tile of arange(n), rng.permutation(z) and rng.shuffle draw what rng.permutation(n) does."""
+    k = 5
+    g = np.random.default_rng(3)
+    perms = np.array([g.permutation(n) for _ in range(k)])
+    assert np.array_equal(np.random.default_rng(3).permuted(np.tile(np.arange(n), (k, 1)), axis=1), perms)
+    z = np.random.default_rng(1).normal(size=n)
+    g = np.random.default_rng(3)
+    assert np.array_equal(np.array([g.permutation(z) for _ in range(k)]), z[perms])
+    g = np.random.default_rng(3)
+    rows = []
+    for _ in range(k):
+        row = np.arange(n)
+        g.shuffle(row)
+        rows.append(row)
+    assert np.array_equal(np.array(rows), perms)
+
+
+def test_monte_carlo_matches_scipy_statistically():
+    x, y = grader.integer_data(81, 10, 10)
+    exact = ref.permutation_test(x, y, None, max_exact=200_000)[1]
+    m = 20000
+    ours = ref.permutation_test(x, y, np.random.default_rng(1), n_resamples=m, max_exact=0)[1]
+    theirs = scipy_stats.permutation_test((x, y), statistic, vectorized=True, n_resamples=m,
+                                          rng=np.random.default_rng(2)).pvalue
+    half = (grader.stats.binomial_halfwidth(m, exact, 1e-9) + 1) / m
+    assert abs(ours - exact) <= half and abs(theirs - exact) <= half
+
+
+def test_no_near_ties_in_the_grader_data():
+    """Every statistic equals the observed one in exact arithmetic or differs by more than 1e-9 max|z|."""
+    cases = [(x, y) for _, x, y in grader.ONE_SIDED_CASES + grader.TWO_SIDED_CASES]
+    cases += [(grader.WORKED_X, grader.WORKED_Y), (grader.WORKED_X + 1e6, grader.WORKED_Y + 1e6)]
+    for x, y in cases:
+        z = np.concatenate([x, y])
+        n1 = len(x)
+        s1 = ref._exact_group1_sums(z, n1)
+        t = s1 / n1 - (z.sum() - s1) / len(y)
+        d = x.mean() - y.mean()
+        gap = np.abs(np.abs(t) - abs(d))
+        scale = np.max(np.abs(z))
+        assert np.all((gap <= 1e-13 * scale * 10) | (gap > 1e-9 * scale))
+        gap = np.abs(t - d)
+        assert np.all((gap <= 1e-13 * scale * 10) | (gap > 1e-9 * scale))
+
+
+def test_rejects_invalid_inputs():
+    ok = np.array([1.0, 2.0])
+    for args, kwargs in [((np.array([]), ok), {}), ((ok, np.array([np.nan])), {}), ((ok, ok), {"alternative": "x"}),
+                         ((ok, ok), {"n_resamples": 0}), ((ok, ok), {"max_exact": -1})]:
+        with pytest.raises(ValueError):
+            ref.permutation_test(*args, np.random.default_rng(0), **kwargs)
