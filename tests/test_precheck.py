@@ -1,4 +1,4 @@
-"""The pre-run checks of a solution (trainer.precheck): parse, required names, allowed imports, with file:line."""
+"""The pre-run checks of a solution (trainer.precheck): parse, required names, allowed imports, forbidden uses, with file:line."""
 
 import pytest
 
@@ -51,3 +51,67 @@ def test_missing_required_names_are_listed_but_bonus_names_are_not(toy):
 def test_syntax_error_has_line_and_column(toy):
     (issue,) = check_source("def f(:\n    pass\n", "sol.py", toy)
     assert (issue.line, issue.location()) == (1, "sol.py:1:7") and "syntax error" in issue.message
+
+
+# -- what a challenge forbids (`forbidden` in challenge.yaml) --------------------------------
+
+OWN_MATMUL = '''import numpy as np
+
+
+def matmul(a, b):
+    """Built from 2-d products."""
+    if np.ndim(a) == 0:
+        raise ValueError("matmul")
+    return np.einsum("...ij,...jk->...ik", a, b)
+
+
+if __name__ == "__main__":
+    print(matmul(np.ones((2, 2)), np.ones((2, 2))))
+'''
+
+
+@pytest.fixture
+def batched():
+    from trainer.catalog import load_catalog
+    return load_catalog().get("batched_matmul")
+
+
+def test_a_solution_may_define_and_call_a_function_with_a_forbidden_name(batched):
+    assert check_source(OWN_MATMUL, "m.py", batched) == []
+
+
+@pytest.mark.parametrize("line, what", [
+    ("    return np.matmul(a, b)", "'matmul'"),
+    ("    return a @ b", "@ operator"),
+    ("    return np.tensordot(a, b, 1)", "'tensordot'"),
+    ("    return np.linalg.multi_dot([a, b])", "'linalg'"),
+    ("    return getattr(np, 'matmul')(a, b)", "'matmul'"),
+    ("    return a.__matmul__(b)", "'__matmul__'"),
+    ("    return np.einsum('...ij,...jk->...ik', a, b, optimize=True)", "optimize="),
+    ("    from numpy import inner\n    return inner(a, b)", "'inner'"),
+])
+def test_each_forbidden_use_is_refused_with_its_line(batched, line, what):
+    source = OWN_MATMUL.replace('    return np.einsum("...ij,...jk->...ik", a, b)', line)
+    issues = check_source(source, "m.py", batched)
+    assert issues and all("not allowed in this challenge" in i.message for i in issues), issues
+    assert any(what in i.message for i in issues), [i.message for i in issues]
+    assert all(i.line in (8, 9) for i in issues), [(i.line, i.message) for i in issues]   # the replaced lines
+
+
+def test_a_challenge_without_forbidden_uses_allows_them(toy):
+    source = GOOD.replace("import numpy as np", "import numpy as np\nfrom numpy import matmul")
+    assert not [i for i in check_source(source, "t.py", toy) if "not allowed in this challenge" in i.message]
+
+
+def test_a_malformed_forbidden_entry_is_an_invalid_challenge(tmp_path):
+    import shutil
+
+    from tests.helpers import TOY_PACK
+    from trainer.catalog import load_catalog
+    from trainer.errors import InvalidChallenge
+    pack = tmp_path / "pack"
+    shutil.copytree(TOY_PACK, pack)
+    yaml_path = pack / "challenges" / "toy" / "challenge.yaml"
+    yaml_path.write_text(yaml_path.read_text() + "forbidden: [\"np.matmul\"]\n")
+    with pytest.raises(InvalidChallenge, match="each entry is a name, '@' or a keyword"):
+        load_catalog([pack])

@@ -64,6 +64,9 @@ class Challenge:
     #: Points per passed test, by category, on a study group's leaderboard (trainer/leaderboard.py).
     points: dict = field(default_factory=dict)
     limits: dict = field(default_factory=dict)
+    #: What a solution must not use (precheck.py): names and attributes ("matmul"), "@" for the
+    #: matrix-multiplication operator, "name=" for a keyword argument ("optimize=").
+    forbidden: tuple[str, ...] = ()
     extra_facts: dict = field(default_factory=dict)
     #: Visible examples (trainer.examples.Example): shown by `show`, run by `try` and by the stub's `__main__`.
     examples: tuple = ()
@@ -219,7 +222,7 @@ def _follow_ups(fields: _Fields) -> tuple[FollowUpQuestion, ...]:
 
 _KNOWN_FIELDS = {
     "id", "title", "difficulty", "topics", "minutes", "summary", "description", "api", "allowed_imports",
-    "hints", "follow_ups", "budgets", "points", "limits", "extra_facts", "examples",
+    "hints", "follow_ups", "budgets", "points", "limits", "extra_facts", "examples", "forbidden",
 }
 MAX_EXAMPLES = 4
 _EXAMPLE_KEYS = ("call", "expected", "raises", "note", "tolerance")
@@ -288,6 +291,13 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
     if forbidden:
         fields.fail("allowed_imports", f"{', '.join(sorted(forbidden))} can never be imported by a solution")
 
+    forbidden_uses = fields.strings("forbidden", required=False)
+    bad = [f for f in forbidden_uses if not (f == "@" or f.rstrip("=").isidentifier() and f.count("=") <= 1
+                                             and (f.endswith("=") or "=" not in f))]
+    if bad:
+        fields.fail("forbidden", f"{', '.join(map(repr, bad))}: each entry is a name, '@' or a keyword "
+                                 "argument written 'name='")
+
     # The sandbox's own defaults (trainer.sandbox.limits.Limits), overridden per challenge.
     default_limits = Limits.defaults()
     limits = fields.number_map("limits", default_limits)
@@ -316,6 +326,7 @@ def load_challenge(folder: Path, root: Path) -> Challenge:
         description=fields.string("description"),
         api=tuple(api),
         allowed_imports=frozenset(allowed),
+        forbidden=tuple(forbidden_uses),
         hints=fields.strings("hints"),
         follow_ups=_follow_ups(fields),
         budgets=fields.number_map("budgets", DEFAULT_BUDGETS),

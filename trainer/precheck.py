@@ -1,7 +1,9 @@
 """The pre-run checks of a solution file: static checks, before any of it runs.
 
-The file must parse, define every required name at module level, and import
-only what its challenge allows. `reference`, `graders` and `trainer` are never
+The file must parse, define every required name at module level, import
+only what its challenge allows, and use nothing its challenge forbids
+(`forbidden` in challenge.yaml: names such as `matmul`, the `@` operator,
+keyword arguments such as `optimize=`). `reference`, `graders` and `trainer` are never
 allowed (`trainer.sandbox.limits.FORBIDDEN_IMPORTS`, which the worker refuses
 too). Findings carry file:line so editors can jump to them. A file with
 findings is reported "rejected by the static checks" and never graded.
@@ -73,12 +75,54 @@ def check_source(source: str, path: str, challenge: Challenge) -> list[Issue]:
                                     f"importing {module!r} is not allowed in this challenge "
                                     f"(allowed: {allowed_list})"))
 
+    issues += _forbidden_uses(tree, path, challenge.forbidden, {api.name for api in challenge.api})
     names = defined_names(tree)
     for api in challenge.api:
         if not api.bonus and api.name not in names:
             issues.append(Issue(path, None, None,
                                 f"missing required name {api.name!r} (expected: {api.signature})"))
     return sorted(issues, key=lambda i: (i.line or 0, i.column or 0))
+
+
+def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own: set[str]) -> list[Issue]:
+    """Where the source uses what its challenge forbids: a name or attribute, the `@` operator, a keyword.
+
+    A name counts wherever it appears: called, imported (`from numpy import
+    matmul`), as an attribute (`np.matmul`, `np.linalg`), or spelt in a
+    string (`getattr(np, "matmul")`); a name the solution must define itself
+    (`own`, its API) only as an attribute or an import. Static, like every
+    pre-run check: it stops the plain uses, which is what a task's "do not
+    call" is about.
+    """
+    if not forbidden:
+        return []
+    names = {f for f in forbidden if f.isidentifier()}
+    bare = names - own
+    # The message of a raise may name the function it is in (a stub's NotImplementedError("matmul")).
+    in_raise = {id(n) for r in ast.walk(tree) if isinstance(r, ast.Raise) for n in ast.walk(r)}
+    keywords = {f[:-1] for f in forbidden if f.endswith("=")}
+    operator = "@" in forbidden
+    found: list[Issue] = []
+
+    def flag(node, what: str) -> None:
+        found.append(Issue(path, getattr(node, "lineno", None), getattr(node, "col_offset", -1) + 1,
+                           f"{what} is not allowed in this challenge (the task says what you may use)"))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in bare:
+            flag(node, f"{node.id!r}")
+        elif isinstance(node, ast.Attribute) and node.attr in names:
+            flag(node, f"{node.attr!r}")
+        elif isinstance(node, ast.alias) and (set(node.name.split(".")) & names):
+            flag(node, f"{node.name!r}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                node.value in bare or node.value in names and id(node) not in in_raise):
+            flag(node, f"{node.value!r}")
+        elif operator and isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
+            flag(node, "the @ operator")
+        elif isinstance(node, ast.keyword) and node.arg in keywords:
+            flag(node, f"the keyword argument {node.arg}=")
+    return found
 
 
 def check_bytes(raw: bytes, path: Path, challenge: Challenge) -> tuple[str | None, list[Issue]]:
