@@ -1,0 +1,236 @@
+"""Hidden grader for the batched_matmul challenge.
+
+Oracle: np.matmul itself (the grader may use it; the solution may not), on
+the same operands. Shapes and dtypes are compared exactly, integer results
+exactly (no rounding in integer arithmetic, and no test's products come
+near overflow), floating results within a bound from the maths:
+
+Any order of summing the k products of an entry (pairwise, blocked BLAS,
+sequential) computes it with |error| <= gamma_k * (|a| |b|)_ij, where
+gamma_k = k u / (1 - k u) and u = eps / 2 is the unit roundoff of the result
+dtype (Higham, Accuracy and Stability of Numerical Algorithms, 3.5). np.matmul
+obeys the same bound, so the two are within 2 gamma_k (|a| |b|)_ij of each
+other; the tests allow (k + 2) eps (|a| |b|)_ij (about twice that, and the
+few ulps the multiplications add), doubled for complex dtypes, whose
+products have 2 real multiplications and an addition each. |a| |b| is
+computed in float64 by the grader. An entry of the wrong pairing (np.dot's
+N-d product, a transposed operand) is off by the size of the entries, far
+above this bound.
+
+Each test checks one rule on inputs where the others are not at stake: the
+dtype is checked only by the dtype test (the others use float64 operands and
+compare values and shapes); length-1 matrix dimensions appear only in their
+own test (the other results have no axis of length 1, so np.squeeze is
+harmless there); 1-d operands only in the 1-d tests; the batch dimensions
+broadcast (one of them of length 1) only in the broadcasting test, and an
+operand without batch dimensions only in the shared-matrix test.
+
+The task's rule on which numpy functions a solution may call (no np.matmul,
+`@`, N-d np.dot, ...) cannot be observed by running the function, so no test
+checks it: the task states it as the exercise's rule, and the timed cases
+only make the slow ways to honour it fail (a Python loop per tiny matrix,
+einsum on large ones).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainer.grading import Call, checks
+
+
+def _operands(rng, shape_a, shape_b, dtype=np.float64):
+    a = rng.normal(size=shape_a)
+    b = rng.normal(size=shape_b)
+    if np.dtype(dtype).kind == "i":
+        return np.round(a * 10).astype(dtype), np.round(b * 10).astype(dtype)
+    if np.dtype(dtype).kind == "u":
+        return np.round(np.abs(a) * 10).astype(dtype), np.round(np.abs(b) * 10).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        return ((a + 1j * rng.normal(size=shape_a)).astype(dtype),
+                (b + 1j * rng.normal(size=shape_b)).astype(dtype))
+    return a.astype(dtype), b.astype(dtype)
+
+
+def check_product(got, a, b, *, given, dtype=False):
+    """got against np.matmul(a, b): shape exactly, values within the bound of the docstring."""
+    expected = np.matmul(a, b)
+    arr = np.asarray(got)
+    checks.that(arr.shape == expected.shape,
+                f"matmul of {given}: the result should have shape {expected.shape}, got {arr.shape}")
+    if dtype:
+        checks.that(arr.dtype == expected.dtype,
+                    f"matmul of {given}: the result should have dtype {expected.dtype} "
+                    f"(np.result_type({a.dtype}, {b.dtype})), got {arr.dtype}")
+    if expected.dtype.kind in "iub":
+        checks.equal(arr, expected, what=f"matmul of {given}")
+        return
+    k = a.shape[-1]
+    eps = np.finfo(expected.dtype).eps
+    scale = np.matmul(np.abs(a).astype(np.float64), np.abs(b).astype(np.float64))
+    bound = (k + 2) * eps * scale * (2 if expected.dtype.kind == "c" else 1) + np.finfo(expected.dtype).tiny
+    with np.errstate(invalid="ignore"):
+        err = np.abs(arr.astype(expected.dtype) - expected)
+    bad = ~(err <= bound)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        checks.that(False, f"matmul of {given}: {int(bad.sum())} of {bad.size} entries are wrong, "
+                           f"e.g. at {idx}: got {arr[idx]!r}, expected {expected[idx]!r} "
+                           f"(allowed error {float(bound[idx]):.3g})")
+
+
+@pytest.mark.correctness
+def test_two_matrices(solution, rng):
+    """Two 2-d matrices give their matrix product"""
+    for shape_a, shape_b in [((3, 4), (4, 5)), ((7, 2), (2, 3)), ((20, 30), (30, 12))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.correctness
+def test_stacks_of_matrices(solution, rng):
+    """Stacks with equal batch dimensions multiply matrix by matrix"""
+    for shape_a, shape_b in [((5, 3, 4), (5, 4, 2)), ((2, 3, 4, 5), (2, 3, 5, 6)), ((300, 3, 3), (300, 3, 3)),
+                             ((6, 40, 50), (6, 50, 30))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.correctness
+def test_not_np_dot_of_stacks(solution, rng):
+    """(2, 3, 4) times (2, 4, 5) is (2, 3, 5): a product per matrix, not np.dot's (2, 3, 2, 5)"""
+    a, b = _operands(rng, (2, 3, 4), (2, 4, 5))
+    got = np.asarray(solution.matmul(a, b))
+    checks.that(got.shape != np.dot(a, b).shape,
+                f"matmul of float64 (2, 3, 4) and (2, 4, 5) returned shape {got.shape}: that is np.dot's "
+                "product of every matrix of a with every matrix of b (dot sums over a's last axis and "
+                "b's second-to-last, pairing all batch indices); matmul pairs a[i] with b[i] only: (2, 3, 5)")
+    check_product(got, a, b, given="float64 (2, 3, 4) and (2, 4, 5)")
+
+
+@pytest.mark.correctness
+def test_batch_dimensions_broadcast(solution, rng):
+    """Batch dimensions broadcast: length 1 stretches, missing leading ones are added"""
+    for shape_a, shape_b in [((4, 1, 3, 5), (6, 5, 2)), ((1, 3, 5), (7, 5, 2)), ((2, 3, 4), (4, 1, 4, 2)),
+                             ((3, 1, 2, 4), (1, 5, 4, 3))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.correctness
+def test_one_operand_without_batch(solution, rng):
+    """A 2-d operand multiplies every matrix of the other operand's stack"""
+    for shape_a, shape_b in [((6, 3, 4), (4, 5)), ((3, 4), (6, 4, 5)), ((2, 3, 4, 5), (5, 2)),
+                             ((4, 5), (2, 3, 5, 2))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.correctness
+def test_vector_first(solution, rng):
+    """A 1-d first operand is a row vector, and its axis is removed from the result"""
+    for shape_a, shape_b in [((4,), (4, 3)), ((4,), (5, 4, 3)), ((3,), (2, 6, 3, 7))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.correctness
+def test_vector_second(solution, rng):
+    """A 1-d second operand is a column vector, and its axis is removed from the result"""
+    for shape_a, shape_b in [((3, 4), (4,)), ((5, 3, 4), (4,)), ((2, 6, 7, 3), (3,))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.correctness
+def test_two_vectors(solution, rng):
+    """Two 1-d operands give their inner product, a 0-d result"""
+    for k in (1, 5, 40):
+        a, b = _operands(rng, (k,), (k,))
+        check_product(solution.matmul(a, b), a, b, given=f"float64 ({k},) and ({k},)")
+
+
+@pytest.mark.edge_case
+def test_result_dtype(solution, rng):
+    """The result's dtype is np.result_type of the operands (integers stay integers)"""
+    for dta, dtb in [(np.int32, np.int32), (np.int64, np.int64), (np.float32, np.float32),
+                     (np.int64, np.float32), (np.float32, np.float64), (np.complex128, np.float64),
+                     (np.int16, np.uint8)]:
+        a, _ = _operands(rng, (3, 2, 4), (1,), dta)
+        _, b = _operands(rng, (1,), (4, 3), dtb)
+        check_product(solution.matmul(a, b), a, b, dtype=True,
+                      given=f"{np.dtype(dta).name} (3, 2, 4) and {np.dtype(dtb).name} (4, 3)")
+
+
+@pytest.mark.edge_case
+def test_length_one_dimensions_are_kept(solution, rng):
+    """Length-1 rows, columns and batch dimensions stay in the result's shape"""
+    for shape_a, shape_b in [((1, 4), (4, 1)), ((3, 1, 4), (4, 1)), ((1, 2, 4), (1, 4, 3)),
+                             ((2, 1, 5), (2, 5, 1)), ((1,), (1, 1))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.edge_case
+def test_empty_dimensions(solution, rng):
+    """Empty dimensions: an inner dimension of 0 gives zeros, other empty ones empty results"""
+    for shape_a, shape_b in [((3, 0), (0, 2)), ((2, 3, 0), (2, 0, 4)), ((0,), (0,)), ((0, 3, 4), (4, 2)),
+                             ((0, 4), (4, 5)), ((2, 3, 4), (4, 0))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.edge_case
+def test_zero_d_operand_raises(solution):
+    """A 0-d operand raises ValueError (matmul is not scalar multiplication)"""
+    for a, b in [(np.array(2.0), np.ones((2, 2))), (np.ones((2, 2)), np.array(3.0)),
+                 (np.array(2.0), np.array(3.0)), (np.array(2.0), np.ones(3))]:
+        with pytest.raises(ValueError):
+            solution.matmul(a, b)
+
+
+@pytest.mark.edge_case
+def test_inner_dimension_mismatch_raises(solution):
+    """Different inner dimensions raise ValueError"""
+    for shape_a, shape_b in [((3, 4), (5, 2)), ((4,), (5,)), ((2, 3, 4), (3,)), ((4,), (2, 3, 4)),
+                             ((2, 3, 4), (2, 3, 4)), ((3, 1), (2, 3))]:
+        with pytest.raises(ValueError):
+            solution.matmul(np.ones(shape_a), np.ones(shape_b))
+
+
+@pytest.mark.edge_case
+def test_batch_mismatch_raises(solution):
+    """Batch dimensions that do not broadcast raise ValueError"""
+    for shape_a, shape_b in [((2, 3, 4), (3, 4, 5)), ((2, 2, 3, 4), (3, 1, 4, 5)), ((4, 3, 4), (2, 3, 4, 5))]:
+        with pytest.raises(ValueError):
+            solution.matmul(np.ones(shape_a), np.ones(shape_b))
+
+
+# -- performance ---------------------------------------------------------------------------------
+# Run 0 warms up; every run draws its own operands from its own seed.
+
+def _time_inputs(shape_a, shape_b, seed):
+    def inputs(run):
+        g = np.random.default_rng(seed + run)
+        return Call(g.normal(size=shape_a), g.normal(size=shape_b))
+    return inputs
+
+
+def _check_timed(got, expected, call):
+    a, b = call.args
+    check_product(got, a, b, given=f"float64 {a.shape} and {b.shape}")
+
+
+@pytest.mark.performance
+def test_time_many_small_matrices(budget):
+    """A million products of 3 x 3 matrices within the time budget"""
+    budget.time("matmul", _time_inputs((1_000_000, 3, 3), (1_000_000, 3, 3), 501), check=_check_timed,
+                repeats=3, label="float64 (1000000, 3, 3) times (1000000, 3, 3), new operands per call")
+
+
+@pytest.mark.performance
+def test_time_few_large_matrices(budget):
+    """100 products of 256 x 256 matrices within the time budget"""
+    budget.time("matmul", _time_inputs((100, 256, 256), (100, 256, 256), 601), check=_check_timed,
+                repeats=3, label="float64 (100, 256, 256) times (100, 256, 256), new operands per call")
