@@ -183,3 +183,18 @@ def test_prewarm_does_nothing_when_lanes_start_cold(monkeypatch):
     before = servers()
     prewarm()
     assert servers() == before
+
+
+def test_a_server_that_does_not_answer_in_time_is_replaced_and_the_run_starts_cold(toy, warm_on, monkeypatch):
+    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "slow-server")   # a new server, still importing when asked
+    monkeypatch.setattr(warm, "_SPAWN_TIMEOUT_S", 0.001)
+    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE))
+    assert report.status == "passed", report.error
+    assert parents == {os.getpid()}, "the lanes started cold, as this process's children"
+    deadline = time.monotonic() + 5
+    while servers() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not servers(), "the server that missed its answer is gone (a late answer must not be taken for another)"
+    monkeypatch.setattr(warm, "_SPAWN_TIMEOUT_S", 10.0)
+    report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE))
+    assert report.status == "passed" and len(parents) == 1 and parents != {os.getpid()}, parents

@@ -118,6 +118,9 @@ class LaneServer:
                 raise OSError(f"the lane server is gone ({exc})") from exc
             with self._changed:
                 if not self._changed.wait_for(lambda: self._replies or self._dead, timeout=_SPAWN_TIMEOUT_S):
+                    # A late answer would be taken for the next request's: this server is done.
+                    self._dead = True
+                    self.proc.kill()
                     raise OSError("the lane server did not answer")
                 if not self._replies:
                     raise OSError("the lane server is gone")
