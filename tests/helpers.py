@@ -104,8 +104,11 @@ def is_lane_server(pid: int) -> bool:
     """A lane server: named once its interpreter runs, known by its command line before that."""
     try:
         with open(f"/proc/{pid}/comm", "rb") as handle:
-            if handle.read().strip() == warm.SERVER_NAME:
-                return True
+            comm = handle.read().strip()
+        if comm in (warm.SERVER_NAME, warm.LANE_NAME):
+            return comm == warm.SERVER_NAME
+        # Not named yet (its interpreter is starting). A lane has the server's
+        # command line too (a fork), but never this name.
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             return handle.read().split(b"\0")[1:3] == [b"-m", b"trainer.warm"]
     except OSError:

@@ -52,7 +52,7 @@ class TestBrowserWidth:
         """The bundled catalog's long titles: before, cut at 19 characters with 40% of the row empty."""
         context = Session(store_path=tmp_path / "p.db", workspace=home / "mltrainer", tz=timezone.utc)
         app = TrainerApp(context)
-        async with app.run_test(size=(120, 30)) as pilot:
+        async with app.run_test(size=(120, 50)) as pilot:   # tall enough for every challenge's row
             await pilot.press("b")
             await pilot.pause()
             rows = [line for line in screen_lines(app) if line.strip().split(" ")[0] in
