@@ -75,6 +75,21 @@ def _stat_fields(pid: int) -> list[bytes]:
         return handle.read().rsplit(b")", 1)[1].split()
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent's pid of a living (not zombie) process, None once it is gone."""
+    try:
+        fields = _stat_fields(pid)
+    except OSError:
+        return None
+    return int(fields[1]) if fields[0] != b"Z" else None
+
+
+def children(root: int | None = None) -> list[int]:
+    """The living (not zombie) child processes of `root` (this process by default), lane servers included."""
+    root = root or os.getpid()
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and parent_of(int(name)) == root]
+
+
 def descendants(root: int | None = None) -> list[int]:
     """Every living (not zombie) process below `root` (this process by default) that belongs to a run.
 

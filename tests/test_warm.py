@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from tests.helpers import REPO, TOY_PACK, alive, descendants, is_busy_worker, is_lane, is_lane_server
+from tests.helpers import (REPO, TOY_PACK, alive, children, descendants, is_busy_worker, is_lane,
+                           is_lane_server, parent_of)
 from trainer import warm
 from trainer.engine import grade
 
@@ -30,21 +31,7 @@ HANGS = REFERENCE.read_text().replace("    return np.asarray(X, dtype=np.float64
 
 def servers() -> list[int]:
     """This process's lane servers."""
-    return [pid for pid in _children() if is_lane_server(pid)]
-
-
-def _children() -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", "rb") as handle:
-                    fields = handle.read().rsplit(b")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == os.getpid() and fields[0] != b"Z":
-                found.append(int(name))
-    return found
+    return [pid for pid in children() if is_lane_server(pid)]
 
 
 def lanes_seen_while(run) -> tuple[object, set[int], set[int]]:
@@ -56,11 +43,9 @@ def lanes_seen_while(run) -> tuple[object, set[int], set[int]]:
         while not stop.is_set():
             for pid in descendants():
                 if pid not in seen and is_lane(pid):
-                    try:
-                        with open(f"/proc/{pid}/stat", "rb") as handle:
-                            seen[pid] = int(handle.read().rsplit(b")", 1)[1].split()[1])
-                    except OSError:
-                        pass
+                    parent = parent_of(pid)
+                    if parent is not None:
+                        seen[pid] = parent
             time.sleep(0.005)
 
     watcher = threading.Thread(target=watch, daemon=True)

@@ -85,7 +85,6 @@ class LaneServer:
     """The engine's handle on one lane server (one per environment, per process)."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.env_key = _env_key(env)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         ours.set_inheritable(False)
         server_env = {k: v for k, v in env.items() if k not in PER_LANE_ENV}
