@@ -15,6 +15,9 @@ def take(stream, k):
 def draw(rng):
     return float(rng.random())
 
+def roll(source, k):
+    return [source() for _ in range(k)], repr(source)
+
 def identity(value):
     return value
 
@@ -42,6 +45,7 @@ class _Services:
 
 def test_every_marker_names_a_registered_builder():
     markers = [harness.one_pass([1, 2]), harness.one_pass_range(3), harness.seeded_rng(),
+               harness.scripted_source([1, 2], name="rand7"),
                harness.counting_metric(np.zeros((3, 2))), harness.output_of("forward", 1.0)]
     sent = {marker.__mltrainer_wire__(_Services())[1]["name"] for marker in markers}
     assert sent == set(worker_module.HARNESS_HELPERS)
@@ -70,6 +74,18 @@ def test_the_worker_builds_markers_and_refuses_what_it_cannot_build(tmp_path):
             worker.call("draw", (harness.seeded_rng(),))
         with pytest.raises(ProtocolError, match="unknown harness helper 'no_such_helper'"):
             worker.call("identity", (_ForgedMarker(),))
+
+
+def test_a_scripted_source_returns_its_draws_one_per_call_then_says_it_ran_out(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    with Worker(path, Limits(), hostile=False) as worker:
+        draws, shown = worker.call("roll", (harness.scripted_source(np.array([3, 1, 7]), name="rand7"), 3))
+        assert draws == [3, 1, 7] and all(type(d) is int for d in draws)
+        assert shown == "<scripted rand7()>"
+        with pytest.raises(StopIteration, match=r"rand7\(\) has no draws left in this script"):
+            worker.call("roll", (harness.scripted_source([3, 1], name="rand7"), 3))
+    assert repr(harness.scripted_source([1], name="rand7")) == "rand7()"
 
 
 def test_output_of_is_the_workers_own_function_computed_when_the_call_runs(tmp_path):

@@ -50,6 +50,17 @@ def one_pass_range(n: int) -> Marker:
     return Marker("one_pass_range", n=int(n))
 
 
+def scripted_source(items, *, name: str = "source") -> Marker:
+    """A function of no arguments that returns `items` one per call (Python scalars), then raises StopIteration.
+
+    For tasks built on a random source given as a function (rand10 from
+    rand7): the grader scripts every draw, so a result can be checked
+    exactly. `name` is how the function shows (`repr`, messages).
+    """
+    data = np.asarray(items).tolist() if not isinstance(items, list) else list(items)
+    return Marker("scripted_source", shown=f"{name}()", data=data, fname=str(name))
+
+
 def output_of(name: str, *args, index: int | None = None, **kwargs) -> Marker:
     """Stands for what the solution's own `name(*args, **kwargs)` returns (its item `index`).
 

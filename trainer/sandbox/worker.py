@@ -224,6 +224,29 @@ class _OnePass:
         raise TypeError("the length of this stream is unknown: read it once, item by item")
 
 
+class _ScriptedSource:
+    """A function of no arguments returning the grader's scripted draws one per call.
+
+    Once they are used up every further call raises StopIteration, saying so:
+    the grader reads that as "this script did not end the call".
+    """
+
+    __slots__ = ("_next", "_name")
+
+    def __init__(self, items, name):
+        self._next = iter(items).__next__
+        self._name = name
+
+    def __call__(self):
+        try:
+            return self._next()
+        except StopIteration:
+            raise StopIteration(f"{self._name}() has no draws left in this script") from None
+
+    def __repr__(self):
+        return f"<scripted {self._name}()>"
+
+
 class _GraderMetric:
     """A metric whose distances the grader computes: the points are ids, their coordinates stay with it.
 
@@ -278,6 +301,12 @@ def _build_one_pass(spec: dict, context: HelperContext):
     data = spec["data"]
     items = data.tolist() if isinstance(data, context.np.ndarray) and data.ndim == 1 else list(data)
     return _OnePass(iter(items))
+
+
+@harness_helper("scripted_source")
+def _build_scripted_source(spec: dict, context: HelperContext):
+    """A function returning the scripted items one per call, then raising StopIteration."""
+    return _ScriptedSource(list(spec["data"]), str(spec.get("fname", "source")))
 
 
 @harness_helper("one_pass_range")
