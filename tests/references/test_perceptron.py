@@ -14,6 +14,11 @@ Oracles:
   is the running mean of (w, b) after every step from the first. (Its
   averaging across several `partial_fit` calls does not give that mean, so
   one fit it is.);
+- the per-sample loop, one numpy dot product per step (`trace_margins`): the
+  reference takes its margins from matrix-vector products over blocks of
+  samples, and must give that loop's mistakes and its w and b bit for bit on
+  every run of the grader (the timed ones included) and on runs over several
+  of its chunks;
 - the Novikoff bound (R / gamma)^2 with the true margin gamma of the data,
   from a hard-margin SVM in the space with the bias folded in (scipy).
 
@@ -255,7 +260,7 @@ def test_float32_and_stability_cases():
 
 
 def trace_margins(X, y, seed, max_epochs, lr=1.0):
-    """(mistakes, smallest relative margin) along the reference's rules, vectorised within each step."""
+    """(mistakes, smallest relative margin, w, b) of the per-sample loop: one dot product per step."""
     n, d = X.shape
     rng = np.random.default_rng(seed)
     absX = np.abs(X)
@@ -275,7 +280,7 @@ def trace_margins(X, y, seed, max_epochs, lr=1.0):
         mistakes.append(count)
         if count == 0:
             break
-    return np.array(mistakes), gap
+    return np.array(mistakes), gap, w, b
 
 
 TIMED = ([pytest.param(seed, id=f"perceptron-{seed}") for seed in grader.PERCEPTRON_TIME_SEEDS]
@@ -285,14 +290,63 @@ TIMED = ([pytest.param(seed, id=f"perceptron-{seed}") for seed in grader.PERCEPT
 @pytest.mark.parametrize("seed", TIMED)
 def test_timed_runs_have_no_near_ties_and_mistakes_in_every_epoch(seed):
     """The timed data sets: all 20 epochs run (mistakes in each), and no near tie along the run,
-    so the exact comparison of mistakes per epoch is fair to every correct solution."""
+    so the exact comparison of mistakes per epoch is fair to every correct solution. The
+    reference, which takes its margins from matrix-vector products, gives the per-sample
+    loop's run bit for bit there."""
     call = grader.timed_call(seed)
     X, y, rng = call.args
-    mistakes, gap = trace_margins(X, y.astype(np.float64), [seed, 1], call.kwargs["max_epochs"])
+    mistakes, gap, pw, pb = trace_margins(X, y.astype(np.float64), [seed, 1], call.kwargs["max_epochs"])
     assert len(mistakes) == grader.TIME_EPOCHS and mistakes.min() > 0.1 * grader.TIME_N
     assert gap >= 1e-9, gap
     w, b, ref_mistakes = ref.perceptron(X, y, rng, **call.kwargs)
     np.testing.assert_array_equal(ref_mistakes, mistakes)
+    np.testing.assert_array_equal(w, pw)
+    assert b == pb
+
+
+def larger_runs():
+    """(id, X, y, seed, kwargs) with n above the reference's CHUNK: its blocks meet chunk ends, and
+    on separable data, where mistakes get rare, grow to a whole chunk."""
+    return [
+        ("integer-separable-n1000", *grader.integer_data(61, 1000, 6), 62, {}),
+        ("integer-flipped-n700-lr0.5", *grader.integer_data(63, 700, 4, flip=40), 64, dict(max_epochs=5, lr=0.5)),
+        ("gaussian-separable-n1500", *grader.gaussian_data(65, 1500, 3), 66, dict(max_epochs=30)),
+        ("gaussian-flipped-n900", *grader.gaussian_data(67, 900, 8, flip=0.05), 68, dict(max_epochs=6)),
+    ]
+
+
+PER_SAMPLE_RUNS = [pytest.param(*run[1:], id=run[0]) for run in RUNS + larger_runs()]
+
+
+@pytest.mark.parametrize("X, y, seed, kwargs", PER_SAMPLE_RUNS)
+def test_reference_is_the_per_sample_loop_bit_for_bit(X, y, seed, kwargs):
+    """The reference jumps from one mistake to the next with matrix-vector products; it makes the
+    per-sample loop's decisions and the same updates in the same order, so the same w and b to
+    the last bit, on every run of the grader and on runs over several chunks. On Gaussian data
+    that holds because no margin is near a tie (checked here too): a product and a row's dot
+    product differ only in their last bits."""
+    lr = kwargs.get("lr", 1.0)
+    mistakes, gap, pw, pb = trace_margins(X, y.astype(np.float64), seed, kwargs.get("max_epochs", 100), lr)
+    if not is_integer_case(X, kwargs):
+        assert gap >= 1e-9, gap
+    w, b, ref_mistakes = ref.perceptron(X, y, np.random.default_rng(seed), **kwargs)
+    np.testing.assert_array_equal(ref_mistakes, mistakes)
+    np.testing.assert_array_equal(w, pw)
+    assert b == pb
+    if len(X) > 100:                                # the larger runs: several chunks, many updates
+        assert len(X) > 2 * ref.CHUNK and len(mistakes) >= 5 and mistakes.sum() > 20
+
+
+@pytest.mark.parametrize("X, y, seed, kwargs", [p for p in PER_SAMPLE_RUNS if len(p.values[0]) > 100])
+def test_averaged_reference_on_larger_runs(X, y, seed, kwargs):
+    """The averaged reference over several chunks, against the pure-Python loop's running sum."""
+    lr = kwargs.get("lr", 1.0)
+    *_, pwa, pba, _ = plain_run(X, y, seed, **kwargs)
+    wa, ba, _ = ref.averaged_perceptron(X, y, np.random.default_rng(seed), **kwargs)
+    _, _, mistakes = ref.perceptron(X, y, np.random.default_rng(seed), **kwargs)
+    atol = grader.average_atol(mistakes, X, lr)
+    np.testing.assert_allclose(wa, pwa, rtol=0, atol=atol)
+    assert abs(ba - pba) <= atol
 
 
 SIZES = {"separable_d2": 40, "separable_d4": 80, "flipped_d3": 60, "one_feature": 25, "duplicates": 30,
