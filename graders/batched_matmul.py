@@ -6,14 +6,19 @@ exactly (no rounding in integer arithmetic, and no test's products come
 near overflow), floating results within a bound from the maths:
 
 Any order of summing the k products of an entry (pairwise, blocked BLAS,
-sequential) computes it with |error| <= gamma_k * (|a| |b|)_ij, where
-gamma_k = k u / (1 - k u) and u = eps / 2 is the unit roundoff of the result
-dtype (Higham, Accuracy and Stability of Numerical Algorithms, 3.5). np.matmul
-obeys the same bound, so the two are within 2 gamma_k (|a| |b|)_ij of each
-other; the tests allow (k + 2) eps (|a| |b|)_ij (about twice that, and the
-few ulps the multiplications add), doubled for complex dtypes, whose
-products have 2 real multiplications and an addition each. |a| |b| is
-computed in float64 by the grader. An entry of the wrong pairing (np.dot's
+sequential, with or without FMA) computes it with
+|error| <= gamma_k * (|a| |b|)_ij, where gamma_k = k u / (1 - k u) and
+u = eps / 2 is the unit roundoff of the result dtype, the roundings of the
+products included (Higham, Accuracy and Stability of Numerical Algorithms,
+3.1 and 3.5). np.matmul obeys the same bound, so the two are within
+2 gamma_k (|a| |b|)_ij = k eps / (1 - k eps / 2) (|a| |b|)_ij of each other.
+The tests allow (k + 2) eps (|a| |b|)_ij, which is at least that whenever
+k (k + 2) eps <= 4: k up to 5 700 in float32 and 10^8 in float64, the
+tests' k being at most 256. Complex entries are within sqrt(2) gamma_{k+2}
+(|a| |b|)_ij (Higham 3.6: a complex product is 2 real multiplications and
+an addition), so two of them within sqrt(2) (k + 2) eps / (1 - (k + 2) eps / 2),
+below the doubled allowance 2 (k + 2) eps. |a| |b| is computed in float64
+by the grader. An entry of the wrong pairing (np.dot's
 N-d product, a transposed operand) is off by the size of the entries, far
 above this bound.
 
@@ -222,11 +227,22 @@ def _check_timed(got, expected, call):
     check_product(got, a, b, given=f"float64 {a.shape} and {b.shape}")
 
 
+# What the tiny-matrix case must catch is a Python iteration per matrix (a
+# million np.dot calls: about 25-30x the reference's time). The reference
+# lays the batch out innermost in cache-sized chunks, a speed-up that the
+# task does not ask for: whole-batch einsum, or rank-1 updates over k on the
+# whole batch, take 2-4.5x its time and are intended solutions, so this
+# case's budget is 8x (the ratio of the large-matrix case stays the
+# challenge's 3x: there einsum's loop without BLAS is about 10x).
+TINY_MATRICES_RATIO = 8.0
+
+
 @pytest.mark.performance
 def test_time_many_small_matrices(budget):
     """A million products of 3 x 3 matrices within the time budget"""
     budget.time("matmul", _time_inputs((1_000_000, 3, 3), (1_000_000, 3, 3), 501), check=_check_timed,
-                repeats=3, label="float64 (1000000, 3, 3) times (1000000, 3, 3), new operands per call")
+                repeats=3, ratio=TINY_MATRICES_RATIO,
+                label="float64 (1000000, 3, 3) times (1000000, 3, 3), new operands per call")
 
 
 @pytest.mark.performance

@@ -6,7 +6,8 @@ Oracles:
   sums, in exact integer arithmetic for integer operands.
 
 Every evaluation order of the reference is exercised (one shared operand,
-the loop over the batch with np.dot, einsum for small matrices), and the
+the loop over the batch with np.dot, the batch-innermost chunks for tiny
+matrices, einsum over the whole batch for thin or broadcast ones), and the
 grader's tolerance (graders/batched_matmul.py) is checked to accept the
 reference with room to spare and to reject np.dot's N-d product.
 """
@@ -110,11 +111,29 @@ def test_value_errors_like_matmul(shapes):
 
 
 def test_every_evaluation_order_is_exercised_by_the_timed_cases():
-    """The grader's two timed shapes take the einsum and the batch-loop paths."""
-    n, k, m = 3, 3, 3
-    assert not ref._CALL_S < n * m * k * ref._EINSUM_S
+    """The grader's two timed shapes take the batch-innermost chunks and the batch loop."""
+    n = k = m = 3
+    assert n * k * m < ref._LOOP_MIN_WORK and max(n, k, m) <= ref._TINY
     n = k = m = 256
-    assert ref._CALL_S < n * m * k * ref._EINSUM_S
+    assert n * k * m >= ref._LOOP_MIN_WORK
+
+
+# Tiny matrices in several chunks, the last one partial (a chunk holds
+# _CHUNK_BYTES // (itemsize * (nk + km + nm)) matrices: 2 520 for float64 3 x 4 x 2),
+# beside the shapes that the same sizes send to einsum: a broadcast batch, batched
+# inner products (n = m = 1), a long k.
+TINY_PATH_SHAPES = [((5000, 3, 4), (5000, 4, 2)), ((3, 700, 2, 5), (3, 700, 5, 16)), ((40, 1, 16), (40, 16, 2)),
+                    ((7, 1, 3, 3), (1, 9, 3, 3)), ((3000, 1, 16), (3000, 16, 1)), ((50, 2, 100), (50, 100, 2))]
+
+
+@pytest.mark.parametrize("shape_a, shape_b", TINY_PATH_SHAPES)
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32, np.complex128])
+def test_tiny_matrices_in_chunks_and_einsum(shape_a, shape_b, dtype):
+    g = np.random.default_rng(4)
+    a, b = grader._operands(g, shape_a, shape_b, dtype)
+    got = ref.matmul(a, b)
+    assert got.dtype == np.matmul(a, b).dtype
+    grader.check_product(got, a, b, given="test", dtype=True)
 
 
 def test_grader_rejects_np_dot_and_accepts_matmul():

@@ -1,5 +1,6 @@
-"""Always a Python loop over the broadcast batch with one np.dot per matrix: correct, but for
-100 000 matrices of 8 x 8 the loop's per-matrix overhead costs far more than the arithmetic."""
+"""Always a Python loop over the broadcast batch with one np.dot per matrix: correct, but for a
+million 3 x 3 matrices the loop's per-matrix overhead costs far more than the arithmetic (about
+25x the reference's time)."""
 
 import numpy as np
 
