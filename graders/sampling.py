@@ -9,6 +9,14 @@ looks at, so that a correct solution fails a test with probability below
 normal or chi-square approximation, which is unreliable that far in the
 tail), at the cost of being somewhat wider than the exact quantile.
 
+Every repetition is a call in the worker with its own generator, so the
+repetitions are most of what grading these three functions costs. Beside
+each test's number of repetitions: how far a frequency may stray for a
+correct solution, and the probability that the bugs named there are missed
+(from the exact binomial distribution of each count under the buggy rule:
+that one count stays within its bounds, an upper bound on all of them
+doing so).
+
 The timed weighted_choice calls each get their own weights and generator,
 and every result is checked: valid indices, zero weights never drawn, and
 the draws counted in ten groups of categories (by rank of weight, so the
@@ -70,11 +78,20 @@ def _check_sample(sample, items, k, given):
 
 
 # -- reservoir_sample -------------------------------------------------------------
+# Repetitions of the inclusion test. For a correct solution each item's count
+# is Binomial(4000, 0.3): its frequency strays more than 0.043 from 0.3 with
+# probability below 1e-7. A replacement rule of k/i instead of k/(i+1)
+# leaves each of the first three items at 2/9 = 0.222, 0.078 below 0.3: one
+# such count stays within its bounds with probability 1.3e-7, so that bug is
+# missed with probability below 1.3e-7.
+INCLUSION_REPS = 4000
+
+
 @pytest.mark.correctness
 def test_reservoir_inclusion_probabilities(solution):
     """Every item ends in the reservoir with probability k/n"""
     items = [100 + 7 * i for i in range(10)]
-    k, reps = 3, 20000
+    k, reps = 3, INCLUSION_REPS
     given = f"a stream of the 10 items {items[0]}, {items[1]}, ..., {items[-1]}, k={k}"
     samples = _reservoir_runs(solution, items, k, reps)
     counts = {f"item {item}": 0 for item in items}
@@ -82,17 +99,25 @@ def test_reservoir_inclusion_probabilities(solution):
         _check_sample(sample, items, k, given)
         for s in sample:
             counts[f"item {s}"] += 1
-    # A biased replacement rule (probability k/i instead of k/(i+1)) leaves
-    # the first items at 0.22 and the later ones at 0.33 instead of 0.3.
     _check_counts(counts, [k / len(items)] * len(items), reps, FAIL_PROB,
                   what="inclusion frequencies of the items", given=given)
+
+
+# Repetitions of the subset test. For a correct solution each of the 15
+# subsets' counts is Binomial(3000, 1/15): its frequency strays more than
+# 0.029 from 0.067 with probability below 6.7e-8. With a replacement rule of
+# k/i the item at position k always enters, so {0, 1} never comes up: a
+# count of 0, below the lower bound of 114, whatever the seeds. A rule of
+# k/(i+2) (an item enters too rarely), which the inclusion test misses with
+# probability 4e-3, is missed here with probability below 3e-15.
+SUBSET_REPS = 3000
 
 
 @pytest.mark.correctness
 def test_reservoir_subsets_are_uniform(solution):
     """Every k-subset of the stream is equally likely"""
     items = list(range(6))
-    k, reps = 2, 30000
+    k, reps = 2, SUBSET_REPS
     given = "a stream of the 6 items 0..5, k=2 (15 possible subsets)"
     samples = _reservoir_runs(solution, items, k, reps)
     subsets = list(itertools.combinations(items, k))
@@ -372,12 +397,24 @@ def test_split_sizes_per_class(solution, rng, test_fraction):
                 f"np.round() round halves to even (round(2.5) == 2).")
 
 
+# Repetitions of the within-class test. For a correct solution an item's
+# frequency strays more than 0.055, 0.056 or 0.053 from 0.4, 0.5 or 1/3
+# (classes 0, 1, 2) with probability below 4.2e-8, and a pair's more than
+# 0.042 from 1/6 with probability below 8.3e-8. Taking the first n_test items
+# of each class puts item 0 in test every time (frequency 1 against
+# 0.4 +- 0.055); taking a random run of consecutive items of a class never
+# puts items 1 and 7 (class 1's first and third) in test together (a count
+# of 0 against the lower bound of 375): both are caught whatever the seeds.
+# A bias of a few hundredths per item needs about 10^4 repetitions.
+SPLIT_REPS = 3000
+
+
 @pytest.mark.correctness
 def test_split_is_uniform_within_each_class(solution):
     """Each item of a class is equally likely to land in test"""
     labels = np.array([0, 1, 2, 0, 1, 2, 0, 1, 0, 1, 0, 2])  # sizes 5, 4, 3
     test_fraction = 0.4  # -> 2, 2 and 1 test items
-    reps = 10000
+    reps = SPLIT_REPS
     given = f"labels {labels.tolist()}, test_fraction={test_fraction}"
     runs = solution.repeat("stratified_split", seeds=range(reps), args=(labels, test_fraction, seeded_rng()))
     expected = _expected_test_counts(labels, test_fraction)
