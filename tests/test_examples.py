@@ -24,6 +24,8 @@ from trainer.examples import (
     ExampleSyntaxError, build, build_call, compare, inputs_path, make_example, parse_call, parse_inputs, parse_value,
     read_inputs, stub_main_block,
 )
+from trainer.sandbox.client import Worker
+from trainer.sandbox.limits import Limits
 
 from tests.helpers import HOSTILE, TOY_PACK
 
@@ -52,6 +54,8 @@ NAMES = ("softmax", "VPTree", "kmeans")
     ("kmeans(np.zeros((4, 2)), 2, rng=np.random.default_rng(7))",
      lambda a, k: k["rng"].integers(1 << 30) == np.random.default_rng(7).integers(1 << 30)),
     ("softmax(np.array(['cat', 'dog']))", lambda a, k: a[0].dtype.kind == "U"),
+    ("kmeans(2, 7, iter([3, 5]).__next__)",
+     lambda a, k: a[2].spec == {"name": "scripted_source", "data": [3, 5], "fname": "source"}),
 ])
 def test_allowed_forms_build_real_values(text, check):
     call = parse_call(text, NAMES)
@@ -63,6 +67,21 @@ def test_a_method_of_what_a_call_returns():
     call = parse_call("VPTree(np.zeros((3, 2)), rng=np.random.default_rng(0)).query(np.zeros(2), 2)", NAMES)
     assert call.name == "VPTree" and call.method.name == "query" and call.names == ("VPTree", "query")
     assert len(call.method.args) == 2
+
+
+def test_a_source_function_runs_as_written_in_plain_python_and_in_the_sandbox(tmp_path):
+    """`iter([..]).__next__` is plain Python (the scratchpad) and a scripted source in a worker (try)."""
+    text = "kmeans(2, iter([3, 5]).__next__)"
+    solution = tmp_path / "solution.py"
+    solution.write_text("def kmeans(k, draw):\n    return [draw() for _ in range(k)]\n")
+    plain = {}
+    exec(solution.read_text(), plain)
+    assert eval(text, {"kmeans": plain["kmeans"]}) == [3, 5]
+    args, kwargs = build_call(parse_call(text, NAMES))
+    with Worker(solution, Limits(), hostile=False) as worker:
+        assert worker.call("kmeans", args, kwargs) == [3, 5]
+        with pytest.raises(StopIteration, match="no draws left"):
+            worker.call("kmeans", (3,) + args[1:], kwargs)
 
 
 def test_a_generator_is_built_fresh_for_every_run():
@@ -106,6 +125,10 @@ def test_a_generator_is_built_fresh_for_every_run():
     ("softmax(np.float32('x'))", "np.float32() takes one number"),
     ("VPTree(np.zeros((2, 1)))._build()", "._build() is private"),
     ("VPTree(np.zeros((2, 1))).query(1).query(2)", "only softmax, VPTree, kmeans can be called here"),
+    ("softmax(iter(x).__next__)", "a source function is written iter([3, 5]).__next__"),
+    ("softmax(np.zeros(2).__next__)", "a source function is written iter([3, 5]).__next__"),
+    ("softmax(iter(['a']).__next__)", "the values of iter([...]).__next__ must be numbers"),
+    ("softmax(iter([1]).__next__())", "cannot be called inside an example's arguments"),
     ("softmax", "an example is a call of softmax, VPTree, kmeans"),
     ("softmax(", "is not a Python expression"),
     ("softmax(1)\nsoftmax(2)", "on one line"),

@@ -16,7 +16,8 @@ The text is **never evaluated** in mltrainer's process: `ast` checks it
 against a short list of forms (numbers, strings, None/True/False, lists,
 tuples, dicts, unary minus, `np.array(<literal>[, dtype=...])`,
 `np.zeros/ones/arange(...)`, `np.float32(<number>)` and the other scalar
-types, `np.inf`, `np.nan`, `np.random.default_rng(<int>)`, a call of one of
+types, `np.inf`, `np.nan`, `np.random.default_rng(<int>)`, a source function
+with scripted draws `iter([3, 5]).__next__`, a call of one of
 the challenge's functions, and a method call on its result such as
 `VPTree(P).query(q, 2)`) and turns it into a small tree (`Value`s and a
 `Call`). The arguments are built from the tree as real numpy values here,
@@ -103,6 +104,17 @@ class NumpyValue(Value):
     function: str
     args: tuple
     dtype: str | None = None  # stated explicitly: then a result must have exactly this dtype
+
+
+@dataclass(frozen=True)
+class Script(Value):
+    """`iter([3, 5]).__next__`: a function of no arguments returning those values one per call.
+
+    Plain Python (the scratchpad runs it as written); in the sandbox it is
+    the harness's `scripted_source`, which says what ran out when it does.
+    """
+
+    items: tuple              # Literal numbers
 
 
 @dataclass(frozen=True)
@@ -215,6 +227,8 @@ def _value(node: ast.expr) -> Value:
         if not all(isinstance(k, Literal) and isinstance(k.value, (str, int)) for k in keys):
             raise ExampleSyntaxError("dict keys must be strings or integers")
         return Mapping(tuple(zip(keys, (_value(v) for v in node.values))))
+    if isinstance(node, ast.Attribute) and node.attr == "__next__":
+        return _script(node)
     dotted = _dotted(node)
     if dotted in ("np.inf", "np.nan"):
         return Literal(math.inf if dotted == "np.inf" else math.nan)
@@ -227,7 +241,21 @@ def _value(node: ast.expr) -> Value:
                                  ": examples hold literals (numbers, strings, lists, np.array(...)), not variables"))
     raise ExampleSyntaxError(f"{_source(node)} is not allowed in an example (allowed: numbers, strings, "
                              "None/True/False, lists, tuples, dicts, np.array/zeros/ones/arange, np.inf, np.nan, "
-                             "np.random.default_rng(seed))")
+                             "np.random.default_rng(seed), iter([3, 5]).__next__)")
+
+
+def _script(node: ast.Attribute) -> Script:
+    """`iter([numbers]).__next__`, a source function with scripted draws; nothing else ends in `.__next__`."""
+    inner = node.value
+    if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "iter"
+            and len(inner.args) == 1 and not inner.keywords and isinstance(inner.args[0], (ast.List, ast.Tuple))):
+        raise ExampleSyntaxError(f"{_source(node)} is not allowed: a source function is written "
+                                 "iter([3, 5]).__next__ (it returns 3, then 5)")
+    items = tuple(_value(e) for e in inner.args[0].elts)
+    if not all(isinstance(i, Literal) and _is_number(i.value) for i in items):
+        raise ExampleSyntaxError("the values of iter([...]).__next__ must be numbers")
+    _check_size(len(items))
+    return Script(items)
 
 
 def _numpy_call(node: ast.Call) -> NumpyValue:
@@ -324,6 +352,8 @@ def _check_size(elements: int) -> None:
 
 
 def _holds_generator(value: Value) -> bool:
+    if isinstance(value, Script):
+        return True
     if isinstance(value, NumpyValue):
         return value.function == "random.default_rng"
     if isinstance(value, Sequence):
@@ -365,6 +395,8 @@ def _describe_spec(value: Value) -> str:
         return "None" if value.value is None else f"a {type(value.value).__name__}"
     if isinstance(value, NumpyValue):
         return f"np.{value.function}(...)"
+    if isinstance(value, Script):
+        return "a source function"
     return {Sequence: "a sequence", Mapping: "a dict"}.get(type(value), "that")
 
 
@@ -390,7 +422,7 @@ def make_example(call_text: str, names: Iterable[str], *, expected: str | None =
         if expected is not None:
             value = parse_value(expected)
             if _holds_generator(value):
-                raise ExampleSyntaxError("an expected value cannot be a random generator")
+                raise ExampleSyntaxError("an expected value cannot be a random generator or a source function")
     except ExampleSyntaxError as exc:
         raise ExampleSyntaxError(exc.why, "expected") from None
     if raises is not None:
@@ -506,6 +538,9 @@ def build(value: Value):
         return items if value.kind == "list" else tuple(items)
     if isinstance(value, Mapping):
         return {build(k): build(v) for k, v in value.items}
+    if isinstance(value, Script):
+        from trainer.grading.harness import scripted_source
+        return scripted_source([build(item) for item in value.items], name="source")
     if isinstance(value, NumpyValue):
         import numpy as np
         args = [build(a) for a in value.args]
@@ -519,7 +554,7 @@ def build(value: Value):
 
 
 def build_call(call: Call) -> tuple[tuple, dict]:
-    """(args, kwargs) of a call, built fresh (a generator starts at its seed each time)."""
+    """(args, kwargs) of a call, built fresh (a generator starts at its seed, a script at its first value, each time)."""
     return tuple(build(a) for a in call.args), {k: build(v) for k, v in call.kwargs}
 
 
