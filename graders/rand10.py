@@ -1,9 +1,11 @@
 """Hidden grader for the rand10 challenge.
 
-Exact, not statistical. The source the solution reads is a scripted,
-finite one-pass iterator (`one_pass`): a call either returns a result or
-runs out of draws (StopIteration, or the RuntimeError Python makes of it in
-a generator expression). The grader runs the solution on every sequence of
+Exact, not statistical. The source the solution calls is a scripted,
+finite function (`scripted_source`): each call returns the next draw of the
+script, and every call after the last draw raises StopIteration. So a call
+of the solution either returns a result or runs out of draws
+(StopIteration, or the RuntimeError Python makes of it in a generator
+expression). The grader runs the solution on every sequence of
 draws, shortest first (`explore`): on the empty script; then, for each
 script on which it ran out, on that script extended by each of 1..m. A call
 that returns on a script of k draws after running out on its first k - 1
@@ -23,7 +25,7 @@ knows exactly:
   B(n, m) of the task: a solution within the bound is never failed, and a
   scheme over it is caught once its excess shows within D draws.
 
-This is sound only if the result is a function of the draws read in the
+This is sound only if the result is a function of the draws made in the
 call (no randomness of its own, nothing kept between calls): a rule of the
 task, tested on its own by repeating one call many times in the worker.
 
@@ -42,7 +44,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import checks
-from trainer.grading.harness import one_pass
+from trainer.grading.harness import scripted_source
 
 RAN_OUT = "ran out"
 
@@ -124,22 +126,39 @@ def is_int_in(result, n: int) -> bool:
             and 1 <= result <= n)
 
 
+def source_name(name: str) -> str:
+    """What the task calls the source of `name`: rand7 for rand10, rand_m for rand_n."""
+    return "rand7" if name == "rand10" else "rand_m"
+
+
+def source_of(name: str, script):
+    """The scripted source function passed to `name`: the draws of `script`, one per call, then StopIteration."""
+    return scripted_source(list(script), name=source_name(name))
+
+
+def ran_out(exc: BaseException) -> bool:
+    """The call asked for a draw the script does not have: StopIteration, or what PEP 479 makes of it."""
+    return isinstance(exc, StopIteration) or (isinstance(exc, RuntimeError) and "StopIteration" in str(exc))
+
+
+SWALLOWED_END = ("A try/except around a draw (except Exception, except StopIteration), map(lambda _: {source}(), "
+                 "...) or iter({source}, sentinel) hide the StopIteration that the grader's finite source raises "
+                 "when its script ends, and a result is then computed from draws that never came: call {source}() "
+                 "directly and let StopIteration propagate.")
+
+
 def call(solution, name: str, n: int, m: int, script, given: str):
     """The solution's result on the draws `script` (an int in 1..n, checked), or RAN_OUT."""
-    source = one_pass(list(script))
+    source = source_of(name, script)
     try:
         result = solution.rand10(source) if name == "rand10" else solution.rand_n(n, m, source)
-    except StopIteration:
-        return RAN_OUT
-    except RuntimeError as exc:
-        if "StopIteration" not in str(exc):   # PEP 479: StopIteration inside a generator expression
+    except (StopIteration, RuntimeError) as exc:
+        if not ran_out(exc):    # PEP 479: StopIteration inside a generator expression is a RuntimeError
             raise
         return RAN_OUT
     if result is None:
-        checks.fail(f"{name} for {given} returned None on the draws {show_draws(script)}. When the source runs "
-                    f"out, next() raises StopIteration: let it propagate. A for loop over the source, "
-                    f"itertools.islice, map() or next(source, default) end silently at the end of the grader's "
-                    f"finite sources; read each draw with next(source).")
+        checks.fail(f"{name} for {given} returned None on the draws {show_draws(script)}. "
+                    + SWALLOWED_END.format(source=source_name(name)))
     if not is_int_in(result, n):
         checks.fail(f"{name} for {given} returned {checks.show(result)} on the draws {show_draws(script)}: "
                     f"expected an int in 1..{n}.")
@@ -168,9 +187,8 @@ def check_uniform_at(depth: Depth, n: int, m: int, name: str, given: str) -> Non
                      f"{', '.join(map(str, missing[:10]))}{', ...' if len(missing) > 10 else ''}.")
     lines.append(f"E.g. the draws {show_draws(depth.example[most])} gave {most}.")
     if k == 0:
-        lines.append("It returned from a source with no draws. If it reads the source with a for loop, "
-                     "itertools.islice, map() or next(source, default), the end of the grader's finite source "
-                     "goes unnoticed: read each draw with next(source) and let StopIteration propagate.")
+        lines.append("It returned from a source with no draws, which no uniform result can come from. "
+                     + SWALLOWED_END.format(source=source_name(name)))
     if total % n:
         lines.append(f"{checks.count(total, 'sequence')} cannot be split evenly among {n} results: reject the rest "
                      f"and draw again (keep the largest multiple of {n} of the equally likely values).")
@@ -230,18 +248,21 @@ REPEAT_DRAWS = [6, 6, 3, 5, 1, 2, 4, 4, 2, 7, 5, 1, 3, 6, 7, 2, 1, 5, 7, 7] * 3
 @pytest.mark.parametrize("name", ["rand10", "rand_n"])
 def test_result_depends_only_on_the_draws(solution, name):
     """The result depends only on the draws of the call: the same draws give the same result"""
-    given = "60 fixed draws from rand7, repeated 40 times in one process"
-    args = (one_pass(REPEAT_DRAWS),) if name == "rand10" else (10, 7, one_pass(REPEAT_DRAWS))
+    given = "60 fixed draws from a source over 1..7, repeated 40 times in one process (a fresh source each time)"
+    source = source_of(name, REPEAT_DRAWS)
+    args = (source,) if name == "rand10" else (10, 7, source)
     try:
         results = solution.repeat(name, seeds=range(40), args=args)
-    except StopIteration:
+    except (StopIteration, RuntimeError) as exc:
+        if not ran_out(exc):
+            raise
         checks.fail(f"{name} for {given} ran out of the 60 draws {show_draws(REPEAT_DRAWS)}: with at most "
                     f"2.45 draws expected, a call needs more than 60 draws only if nearly all of them are "
                     f"rejected, and these are ordinary draws.")
     distinct = sorted({repr(r) for r in results})
     checks.that(len(distinct) == 1,
                 f"{name} for {given} returned different results for the same draws: {', '.join(distinct[:10])}. "
-                f"The result must be a function of the draws read in the call: no randomness of your own "
+                f"The result must be a function of the draws made in the call: no randomness of your own "
                 f"(random, np.random), nothing kept from one call to the next.")
     checks.that(is_int_in(results[0], 10), f"{name} for {given} returned {checks.show(results[0])}, expected an "
                                           f"int in 1..10.")
@@ -252,20 +273,20 @@ def test_result_depends_only_on_the_draws(solution, name):
 @pytest.mark.edge_case
 @pytest.mark.parametrize("m", [2, 7, 10 ** 6])
 def test_n_one_reads_no_draw(solution, m):
-    """rand_n(1, m) returns 1 without reading a draw"""
+    """rand_n(1, m) returns 1 without calling the source"""
     given = f"n=1, m={m} and a source with no draws"
     result = call(solution, "rand_n", 1, m, (), given)
     checks.that(result != RAN_OUT,
                 f"rand_n for {given} asked for a draw. One possible result needs no randomness: return 1 "
-                f"without reading the source (the expected number of draws must be at most B(1, m) = 0).")
+                f"without calling the source (the expected number of draws must be at most B(1, m) = 0).")
 
 
 @pytest.mark.edge_case
 @pytest.mark.parametrize("n, m", [(0, 7), (-3, 7), (10, 1), (1, 1), (10, 0), (5, -2)])
 def test_invalid_arguments_raise(solution, n, m):
-    """n < 1 or m < 2 raises ValueError, before reading any draw"""
-    checks.raises(ValueError, solution.rand_n, n, m, one_pass([]),
-                  given=f"n={n}, m={m} (a source with no draws: check the arguments before reading it)")
+    """n < 1 or m < 2 raises ValueError, before calling the source"""
+    checks.raises(ValueError, solution.rand_n, n, m, source_of("rand_n", []),
+                  given=f"n={n}, m={m} (a source with no draws: check the arguments before calling it)")
 
 
 # -- numerical stability -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def _validated(n, m):
 
 
 def rand_n(n, m, rand_m):
-    """A uniform int in 1..n from rand_m, an iterator of uniform ints in 1..m (next() is one draw)."""
+    """A uniform int in 1..n from rand_m, a function whose every call rand_m() is one draw, uniform on 1..m."""
     _validated(n, m)
     if n == 1:
         return 1
@@ -32,11 +32,11 @@ def rand_n(n, m, rand_m):
     while True:
         v = 0
         for _ in range(t):
-            v = v * m + (next(rand_m) - 1)
+            v = v * m + (rand_m() - 1)
         if v < limit:
             return v % n + 1
 
 
 def rand10(rand7):
-    """A uniform int in 1..10 from rand7, an iterator of uniform ints in 1..7."""
+    """A uniform int in 1..10 from rand7, a function whose every call rand7() is one draw, uniform on 1..7."""
     return rand_n(10, 7, rand7)

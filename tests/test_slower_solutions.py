@@ -16,9 +16,10 @@ from trainer.slowed import slowed
 
 FACTOR = 5
 CHALLENGES = {c.id: c for c in load_catalog()}
-# Each call of these reads a one-pass source given as an argument: the slowed
-# copy repeats the work on the same source, by then consumed, and runs out.
-# Their calls take microseconds, so no timeout could be reached anyway.
+# Each call of these draws from a scripted source function given as an
+# argument: the slowed copy repeats the work with the same function, whose
+# draws are by then used up. Their calls take microseconds, so no timeout
+# could be reached anyway.
 CONSUMES_ITS_ARGUMENTS = {"rand10"}
 
 
@@ -26,7 +27,7 @@ CONSUMES_ITS_ARGUMENTS = {"rand10"}
 @pytest.mark.parametrize("challenge_id", sorted(CHALLENGES))
 def test_a_correct_but_slower_solution_passes_every_untimed_test(challenge_id, tmp_path):
     if challenge_id in CONSUMES_ITS_ARGUMENTS:
-        pytest.skip("every call reads a one-pass source that a repeated call would find consumed")
+        pytest.skip("every call draws from a scripted source function whose draws a repeated call finds used up")
     challenge = CHALLENGES[challenge_id]
     path = tmp_path / f"{challenge_id}.py"
     path.write_text(slowed(challenge.reference_path.read_text(encoding="utf-8"), FACTOR), encoding="utf-8")

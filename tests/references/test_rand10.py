@@ -1,8 +1,9 @@
 """The rand10 reference against exact enumeration, and the grader's oracle against direct counting.
 
 Oracle: exact enumeration with fractions. Every sequence of K draws is fed
-to a function in this process through a trusted iterator that counts what
-is read, so each sequence gives (result, draws used) or "ran out"; weighting
+to a function in this process through a trusted source function that counts
+the draws it gives, so each sequence gives (result, draws used) or "ran
+out"; weighting
 each sequence by m^-K gives the exact joint law of (result, T) up to K
 draws. Against it:
 - the reference: P(result = j, T = k) is the same for every j, T takes the
@@ -11,7 +12,8 @@ draws. Against it:
 - the grader's `explore`, which never sees the number of draws and infers
   it from running out (a call that returns on k draws after running out on
   their first k - 1 used exactly k): the same counts per depth, for the
-  reference, every alternative and every variant that runs here;
+  reference, every alternative and every variant whose result depends on
+  its draws alone;
 - the numbers the task states (B values, 2.401, 329/150, 4.27, log 10 /
   log 7, the float logarithm at 7^40), each computed independently (the
   reuse scheme's expectation from its Markov chain).
@@ -36,18 +38,15 @@ ALTERNATIVES = sorted((REPO / "tests" / "alternatives" / "rand10").glob("*.py"))
 
 
 class Counted:
-    """A trusted scripted source: counts the draws read, raises StopIteration at the end."""
+    """A trusted scripted source function: each call returns the next draw, counted; StopIteration at the end."""
 
     def __init__(self, draws):
         self.draws = list(draws)
         self.used = 0
 
-    def __iter__(self):
-        return self
-
-    def __next__(self):
+    def __call__(self):
         if self.used == len(self.draws):
-            raise StopIteration
+            raise StopIteration("no draws left in this script")
         self.used += 1
         return self.draws[self.used - 1]
 
@@ -174,10 +173,33 @@ def functions_of(path):
             ("rand_n(5, 2)", 2, lambda s: module.rand_n(5, 2, s)), ("rand_n(3, 7)", 7, lambda s: module.rand_n(3, 7, s))]
 
 
-SOLUTIONS = [REPO / "reference" / "rand10.py"] + ALTERNATIVES + VARIANTS
-# Reads the source with itertools.islice, which ends silently: it returns on a script that ran
-# out, so the grader sees a result on fewer draws than the call would read from a longer script.
-SWALLOWS_THE_END = {"islice_attempts"}
+# Keeps state from one call to the next (rule 3): what a sequence of draws gives depends on the
+# calls made before, so no two ways of enumerating the sequences can be compared.
+STATEFUL = {"keeps_leftover_between_calls"}
+SOLUTIONS = [REPO / "reference" / "rand10.py"] + ALTERNATIVES + [p for p in VARIANTS if p.stem not in STATEFUL]
+# Draw through map(), which takes the source's StopIteration as its own end, or catch it: they
+# return on a script that ran out, so the grader sees a result on fewer draws than the call would
+# make from a longer script.
+SWALLOWS_THE_END = {"map_attempts", "swallows_the_end_of_the_source"}
+
+
+def test_the_variants_set_apart_here_are_what_they_say():
+    assert STATEFUL | SWALLOWS_THE_END <= {p.stem for p in VARIANTS}
+    for stem in STATEFUL:     # the same draws, different results
+        module = load_module(REPO / "tests" / "variants" / "rand10" / f"{stem}.py", f"rand10_stateful_{stem}")
+        assert len({module.rand10(Counted(grader.REPEAT_DRAWS)) for _ in range(40)}) > 1, stem
+    for stem in SWALLOWS_THE_END:     # returns from no draws at all
+        module = load_module(REPO / "tests" / "variants" / "rand10" / f"{stem}.py", f"rand10_swallows_{stem}")
+        assert run_counted(module.rand10, []) is not None, stem
+
+
+def test_the_grader_reads_both_forms_of_running_out():
+    """StopIteration, and the RuntimeError PEP 479 makes of it inside a generator expression."""
+    source = Counted([])
+    with pytest.raises(RuntimeError) as caught:
+        sum(source() for _ in range(2))
+    assert grader.ran_out(caught.value) and grader.ran_out(StopIteration())
+    assert not grader.ran_out(RuntimeError("something else")) and not grader.ran_out(ValueError())
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SOLUTIONS])

@@ -29,7 +29,7 @@ def rand_n(n, m, rand_m):
     t, size = _best_length(n, m)
     limit = size - size % n
     while True:
-        v = sum((next(rand_m) - 1) * m ** (t - 1 - i) for i in range(t))
+        v = sum((rand_m() - 1) * m ** (t - 1 - i) for i in range(t))
         if v < limit:
             return 1 + v % n
 

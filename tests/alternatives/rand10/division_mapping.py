@@ -17,7 +17,7 @@ def rand_n(n, m, rand_m):
     t, size = len(powers) - 1, powers[-1]
     per_result = size // n             # L / n values per result, L = n * per_result
     while True:
-        digits = [next(rand_m) - 1 for _ in range(t)]
+        digits = [rand_m() - 1 for _ in range(t)]
         v = sum(d * p for d, p in zip(digits, powers))
         if v < n * per_result:
             return v // per_result + 1
@@ -25,8 +25,8 @@ def rand_n(n, m, rand_m):
 
 def rand10(rand7):
     while True:
-        row = next(rand7)
-        col = next(rand7)
+        row = rand7()
+        col = rand7()
         idx = col + (row - 1) * 7      # 1..49
         if idx <= 40:
             return 1 + (idx - 1) % 10

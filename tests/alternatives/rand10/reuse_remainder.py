@@ -16,18 +16,18 @@ def rand_n(n, m, rand_m):
                 return value % n + 1
             value, size = value - keep, size - keep
             continue
-        value = value * m + (next(rand_m) - 1)
+        value = value * m + (rand_m() - 1)
         size *= m
 
 
 def rand10(rand7):
     while True:
-        a = (next(rand7) - 1) * 7 + next(rand7)       # 1..49
+        a = (rand7() - 1) * 7 + rand7()       # 1..49
         if a <= 40:
             return (a - 1) % 10 + 1
-        a = (a - 40 - 1) * 7 + next(rand7)             # 1..63
+        a = (a - 40 - 1) * 7 + rand7()             # 1..63
         if a <= 60:
             return (a - 1) % 10 + 1
-        a = (a - 60 - 1) * 7 + next(rand7)             # 1..21
+        a = (a - 60 - 1) * 7 + rand7()             # 1..21
         if a <= 20:
             return (a - 1) % 10 + 1

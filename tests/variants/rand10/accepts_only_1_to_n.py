@@ -24,7 +24,7 @@ def rand_n(n, m, rand_m):
     while True:
         v = 0
         for _ in range(t):
-            v = v * m + (next(rand_m) - 1)
+            v = v * m + (rand_m() - 1)
         if v < n:
             return v % n + 1
 

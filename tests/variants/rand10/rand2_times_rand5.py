@@ -24,16 +24,16 @@ def rand_n(n, m, rand_m):
     while True:
         v = 0
         for _ in range(t):
-            v = v * m + (next(rand_m) - 1)
+            v = v * m + (rand_m() - 1)
         if v < limit:
             return v % n + 1
 
 
 def rand10(rand7):
-    bit = next(rand7)
+    bit = rand7()
     while bit == 7:
-        bit = next(rand7)
-    five = next(rand7)
+        bit = rand7()
+    five = rand7()
     while five > 5:
-        five = next(rand7)
+        five = rand7()
     return five + 5 * (bit % 2)

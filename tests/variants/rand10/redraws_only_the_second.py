@@ -24,16 +24,16 @@ def rand_n(n, m, rand_m):
     while True:
         v = 0
         for _ in range(t):
-            v = v * m + (next(rand_m) - 1)
+            v = v * m + (rand_m() - 1)
         if v < limit:
             return v % n + 1
 
 
 def rand10(rand7):
-    a = next(rand7)
-    b = next(rand7)
+    a = rand7()
+    b = rand7()
     idx = (a - 1) * 7 + b
     while idx > 40:
-        b = next(rand7)
+        b = rand7()
         idx = (a - 1) * 7 + b
     return (idx - 1) % 10 + 1

@@ -18,7 +18,7 @@ def rand_n(n, m, rand_m):
         return 1
     if n <= m:
         while True:
-            x = next(rand_m)
+            x = rand_m()
             if x <= n:
                 return x
     t, size = 0, 1
@@ -29,7 +29,7 @@ def rand_n(n, m, rand_m):
     while True:
         v = 0
         for _ in range(t):
-            v = v * m + (next(rand_m) - 1)
+            v = v * m + (rand_m() - 1)
         if v < limit:
             return v % n + 1
 

@@ -1,8 +1,7 @@
-"""Reads each attempt with itertools.islice(rand_m, t), which stops silently when the source
-ends: on a source that runs out it computes a result from draws that never came (on no draws at all,
-v = 0 and the result 1) instead of letting StopIteration say that it needs more."""
-
-import itertools
+"""Defensive code around the source: an attempt is wrapped in try/except Exception, and a failing
+source makes the call return None instead of crashing. The StopIteration that rand_m() raises when
+the grader's script ends is swallowed, so on a script that ran out the call returns None instead of
+letting StopIteration say that it needs more draws."""
 
 CAUGHT_BY = ("test_rand10_is_exactly_uniform", "test_rand_n_is_exactly_uniform")
 
@@ -24,9 +23,12 @@ def rand_n(n, m, rand_m):
         size *= m
     limit = size - size % n
     while True:
-        v = 0
-        for d in itertools.islice(rand_m, t):
-            v = v * m + (d - 1)
+        try:
+            v = 0
+            for _ in range(t):
+                v = v * m + (rand_m() - 1)
+        except Exception:
+            return None
         if v < limit:
             return v % n + 1
 
