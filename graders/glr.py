@@ -59,6 +59,18 @@ EXACT_TIMED_REJECT = 0.9993479769215743     # P(reject) at p1 = 0.35, p2 = 0.65 
 EXACT_TIMED_MEAN_N = 45.26481437886982      # E[stopping time] there
 EXACT_TIMED_SD_N = 31.178756300783977       # sd of the stopping time there
 EXACT_LONGEST_STREAM = 345                  # no stream runs past 345 pairs, whatever p1 and p2
+# The same at p1 = 0, p2 = 0.5: a difference far beyond delta.
+EXACT_FAR_POWER = 0.9998775276103337        # P(reject) at p1 = 0, p2 = 0.5
+# Under H0 (p1 = p2 = 0.5) with the acceptance threshold lowered to b1 = 2.5
+# (b0 = 98): streams stop sooner, and most early states decide the answer.
+LOW_B1 = 2.5
+EXACT_LOW_B1_REJECT = 0.04309355689593985   # P(reject) at p1 = p2 = 0.5, [b0, b1] = [98, 2.5]
+EXACT_LOW_B1_MEAN_N = 42.93792004151533     # E[stopping time] there
+EXACT_LOW_B1_SD_N = 25.017011885323193      # sd of the stopping time there
+EXACT_LOW_B1_LONGEST_STREAM = 232           # no stream of [98, 2.5] runs past 232 pairs
+# Every state a stream can reach before it stops has its statistics at least
+# 1.4e-6 from a threshold with [98, 14.6], 4e-5 with [98, 2.5]: a solution
+# within the 1e-9 tolerance takes the decisions these values are made of.
 
 # Agreement with the reference: 1e-9 absolute plus 1e-9 relative. A direct
 # difference of two log likelihoods of size ~ n log 2 carries rounding of
@@ -323,16 +335,20 @@ def test_statistics_shapes_and_integer_counts(solution):
 @pytest.mark.edge_case
 def test_simulation_randomness_comes_from_rng(solution):
     """simulate_glr draws from rng only: same seed, same result; the global generators untouched"""
-    given = "p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, 14.6], 2000 streams"
-    # Two independent runs give the same sum of 2000 stopping times (standard
-    # deviation 41.9 * sqrt(2000) = 1870) with probability about
-    # 1 / (2 sqrt(pi) * 1870) = 1.5e-4, and also the same number of rejections
-    # with probability about 0.03 more: a correct simulation fails the check
-    # "different seeds, different results" with probability near 5e-6.
+    given = "p1 = 0.1, p2 = 0.2, delta = 0.2, [b0, b1] = [98, 14.6], 1000 streams"
+    # Two independent runs of a correct simulation give the same result only
+    # if they agree on the number of rejections and on the sum of the 1000
+    # stopping times. From the exact distribution of one stream's (rejected,
+    # stopping time) (rate 0.356, sd of the time 38.1, correlation 0.07, by
+    # dynamic programming), the local normal approximation of that pair of
+    # sums, 1 / (4 pi * 1000 * sqrt(det of one stream's covariance)), gives
+    # about 4e-6 (the sums alone agree with probability 2.3e-4, exactly).
+    # A rate near 1/2 and streams of 71 pairs on average make this a third of
+    # the work of the same check at p1 = p2 = 0.5.
     check_randomness_from_rng(
         solution,
         lambda seed: tuple(float(v) for v in checks.as_array(
-            solution.simulate_glr(0.5, 0.5, DELTA, B0, B1, 2000, np.random.default_rng(seed)),
+            solution.simulate_glr(0.1, 0.2, DELTA, B0, B1, 1000, np.random.default_rng(seed)),
             "(reject_rate, mean_n)", given)),
         what="simulate_glr", given=given)
 
@@ -408,17 +424,19 @@ def test_undecided_streams_in_simulation(solution, reference):
     # power-of-two block of pairs: cutting the last block at max_n is
     # test_no_stream_runs_past_max_n's rule. This one is how the undecided
     # streams count.
-    p1, p2, delta, max_n, n_sims = 0.0, 0.1, 0.1, 64, 4000
+    p1, p2, delta, max_n, n_sims = 0.0, 0.1, 0.1, 64, 1000
     b0, b1 = THRESHOLDS[delta]
     p_rej, e_t, sd_t, undecided = _exact_truncated(reference, p1, p2, delta, b0, b1, max_n)
     rate, mean_n = solution.simulate_glr(p1, p2, delta, b0, b1, n_sims,
                                                                     np.random.default_rng(777), max_n=max_n)
     given = (f"p1 = {p1}, p2 = {p2}, delta = {delta}, [b0, b1] = [{b0:g}, {b1:g}], max_n = {max_n}, {n_sims} "
              f"streams, of which {undecided:.1%} are still undecided at max_n")
-    # Bounds a correct simulation leaves with probability below 1e-6 (about
-    # 5.8 standard errors), while counting the undecided streams as
-    # rejections (or with n = 0) moves the rate by 0.467 = 59 standard errors
-    # (the mean by 30 pairs = 160).
+    # Bounds a correct simulation leaves with probability below 5e-7 each
+    # (±0.092 on the rate, ±2.5 pairs on the mean, whose sd is 12.6), while
+    # counting the undecided streams as rejections moves the rate by 0.467
+    # and counting them with n = 0 moves the mean by 29.9 pairs (69 standard
+    # errors); a stopping time counted from 0 (0.53 lower) stays 4.9 standard
+    # errors inside.
     rate_half = _rate_halfwidth(p_rej, n_sims, SIM_FAIL_PROB / 2)
     mean_half = _mean_halfwidth(e_t, sd_t, n_sims, SIM_FAIL_PROB / 2, longest=max_n)
     checks.that(abs(rate - p_rej) <= rate_half,
@@ -549,41 +567,82 @@ def test_decisions_match_reference(solution, reference):
     assert compared >= 190, f"only {compared} streams compared"
 
 
+def _check_rate(rate, exact, n_sims, fail_prob, what, given, why=""):
+    half = _rate_halfwidth(exact, n_sims, fail_prob)
+    checks.that(abs(rate - exact) <= half,
+                f"reject_rate for {given} is {rate}, expected {what} {exact:.4f} ± {half:.4f} (the exact value by "
+                f"dynamic programming, with a bound a correct simulation leaves with probability below "
+                f"{fail_prob:.2g}){why}.")
+
+
+def _check_mean(mean_n, exact, sd, n_sims, fail_prob, longest, given):
+    half = _mean_halfwidth(exact, sd, n_sims, fail_prob, longest=longest)
+    checks.that(abs(mean_n - exact) <= half,
+                f"mean_n for {given} is {mean_n}, expected the mean stopping time {exact:.2f} ± {half:.2f} (the "
+                f"exact value by dynamic programming, with a bound a correct simulation leaves with probability "
+                f"below {fail_prob:.2g}).")
+
+
+def _simulated(solution, p1, p2, b1, n_sims, seed, given):
+    got = solution.simulate_glr(p1, p2, DELTA, B0, b1, n_sims, np.random.default_rng(seed))
+    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
+                f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
+    rate, mean_n = (float(v) for v in checks.as_array(got, "(reject_rate, mean_n)", given))
+    return rate, mean_n
+
+
+# Streams of the two simulations under H0. Each check below fails a correct
+# simulation with probability below SIM_FAIL_PROB / 4 (Bernstein), and the
+# numbers of streams keep every one-bug variant far outside the bounds or far
+# inside them. With 1000 streams at [98, 14.6] the bounds are ±0.044 on the
+# rate and ±8.9 pairs on the mean: x and y from one shared uniform never
+# reject (a rate of exactly 0) and stop after 65.1 pairs on average with a
+# standard deviation of 1.6 (hundreds of standard errors out), only the line
+# p2 = p1 + delta gives a mean of 61.2 (22 out), while a stopping time counted from 0 (a mean 1 lower) and
+# 0 log 0 = NaN (rate 0.037, mean 102.2) stay 5 to 6 standard errors inside.
+# With 800 streams at [98, 2.5] the mean's bound is ±6.4: log Lambda_b left
+# non-zero outside the band accepts most streams that begin with a lone
+# success, for a mean of 18.1 (21 standard errors out); counted from 0 the
+# mean stays 6 standard errors inside.
+NULL_SIMS, LOW_B1_SIMS = 1000, 800
+
+
 @pytest.mark.correctness
 def test_null_operating_characteristics(solution):
-    """At p1 = p2 = 0.5: rejection rate 0.0499 and mean sample size 100.8 (delta = 0.2)"""
-    n_sims = 10_000
-    rng = np.random.default_rng(1234)
-    rate, mean_n = solution.simulate_glr(0.5, 0.5, DELTA, B0, B1, n_sims, rng)
-    given = f"p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, 14.6], {n_sims} streams"
-    # About 5.8 standard errors each: sharing one uniform between x and y
-    # moves the rate by 23 and the mean by 85; the one-sided maximum moves
-    # the mean by 95.
-    rate_half = _rate_halfwidth(EXACT_NULL_REJECT, n_sims, SIM_FAIL_PROB / 2)
-    checks.that(abs(rate - EXACT_NULL_REJECT) <= rate_half,
-                f"reject_rate for {given} is {rate}, expected {EXACT_NULL_REJECT:.4f} ± {rate_half:.4f} "
-                f"(the exact type-I error rate, with a bound a correct simulation leaves with probability "
-                f"below {SIM_FAIL_PROB / 2:.2g}).")
-    mean_half = _mean_halfwidth(EXACT_NULL_MEAN_N, EXACT_NULL_SD_N, n_sims, SIM_FAIL_PROB / 2)
-    checks.that(abs(mean_n - EXACT_NULL_MEAN_N) <= mean_half,
-                f"mean_n for {given} is {mean_n}, expected {EXACT_NULL_MEAN_N:.2f} ± {mean_half:.2f} "
-                f"(the exact expected stopping time, with a bound a correct simulation leaves with "
-                f"probability below {SIM_FAIL_PROB / 2:.2g}).")
+    """At p1 = p2 = 0.5: rejection rate 0.0499 and mean sample size 100.8 (delta = 0.2), and with b1 = 2.5"""
+    fail_prob = SIM_FAIL_PROB / 4
+    given = f"p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, 14.6], {NULL_SIMS} streams"
+    rate, mean_n = _simulated(solution, 0.5, 0.5, B1, NULL_SIMS, 1234, given)
+    _check_rate(rate, EXACT_NULL_REJECT, NULL_SIMS, fail_prob, "the type-I error rate", given)
+    _check_mean(mean_n, EXACT_NULL_MEAN_N, EXACT_NULL_SD_N, NULL_SIMS, fail_prob, EXACT_LONGEST_STREAM, given)
+    given = f"p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, {LOW_B1}], {LOW_B1_SIMS} streams"
+    rate, mean_n = _simulated(solution, 0.5, 0.5, LOW_B1, LOW_B1_SIMS, 4321, given)
+    _check_rate(rate, EXACT_LOW_B1_REJECT, LOW_B1_SIMS, fail_prob, "the type-I error rate", given)
+    _check_mean(mean_n, EXACT_LOW_B1_MEAN_N, EXACT_LOW_B1_SD_N, LOW_B1_SIMS, fail_prob,
+                EXACT_LOW_B1_LONGEST_STREAM, given)
+
+
+# Streams of the two simulations of the power. With 4000 streams at the
+# design alternative the bound is ±0.026: the published power, checked
+# loosely. At p2 = 0.5 the power is 0.99988 and 1000 streams give ±0.010,
+# while log Lambda_b left non-zero outside the band accepts a fifth of the
+# streams early (power 0.781). Each check fails a correct simulation with
+# probability below SIM_FAIL_PROB / 2. Only rates are checked here: the mean
+# stopping time is test_null_operating_characteristics' to check.
+DESIGN_SIMS, FAR_SIMS = 4000, 1000
 
 
 @pytest.mark.correctness
 def test_power_at_design_alternative(solution):
-    """At p1 = 0, p2 = 0.2 (|p1 - p2| = delta) the power is 0.909"""
-    # 40 000 streams (under a second): the bound is then 0.0081, and an
-    # acceptance region that leaves the band moves the power by 0.0115.
-    n_sims = 40_000
-    rng = np.random.default_rng(5678)
-    rate, _ = solution.simulate_glr(0.0, 0.2, DELTA, B0, B1, n_sims, rng)
-    half = _rate_halfwidth(EXACT_POWER, n_sims, SIM_FAIL_PROB)
-    checks.that(abs(rate - EXACT_POWER) <= half,
-                f"reject_rate for p1 = 0, p2 = 0.2, delta = 0.2, [b0, b1] = [98, 14.6], {n_sims} streams is {rate}, "
-                f"expected the power {EXACT_POWER:.4f} ± {half:.4f} (the exact value, with a bound a correct "
-                f"simulation leaves with probability below {SIM_FAIL_PROB:.2g}).")
+    """At p1 = 0 the power is 0.909 at p2 = 0.2 (|p1 - p2| = delta) and 0.9999 at p2 = 0.5"""
+    fail_prob = SIM_FAIL_PROB / 2
+    given = f"p1 = 0, p2 = 0.2, delta = 0.2, [b0, b1] = [98, 14.6], {DESIGN_SIMS} streams"
+    rate, _ = _simulated(solution, 0.0, 0.2, B1, DESIGN_SIMS, 5678, given)
+    _check_rate(rate, EXACT_POWER, DESIGN_SIMS, fail_prob, "the power", given)
+    given = f"p1 = 0, p2 = 0.5, delta = 0.2, [b0, b1] = [98, 14.6], {FAR_SIMS} streams"
+    rate, _ = _simulated(solution, 0.0, 0.5, B1, FAR_SIMS, 8765, given)
+    _check_rate(rate, EXACT_FAR_POWER, FAR_SIMS, fail_prob, "the power", given,
+                why=": at a difference far beyond delta nearly every stream rejects")
 
 
 # The timed simulation: fixed seeds, one generator per run (warm-up and 3 runs).

@@ -175,8 +175,10 @@ def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
     done = 0
     while active.size and done < max_n:
         # Blocks of at least 16 pairs (a stream computes at most 15 pairs past
-        # its stopping time), longer once few streams are left.
-        k = min(max(16, (1 << 16) // active.size), 4096, max_n - done)
+        # its stopping time), longer once few streams are left: up to about
+        # 65 536 states a block, and at most 16 pairs per stream started, so
+        # that a small simulation does not compute far past its stopping times.
+        k = min(max(16, min(1 << 16, 16 * n_sims) // active.size), 4096, max_n - done)
         cx = sx[active, None] + np.cumsum(rng.random((active.size, k)) < p1, axis=1)
         cy = sy[active, None] + np.cumsum(rng.random((active.size, k)) < p2, axis=1)
         steps = np.broadcast_to(np.arange(done + 1, done + k + 1, dtype=np.float64), cx.shape)

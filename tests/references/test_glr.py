@@ -132,14 +132,15 @@ def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
 
     Returns P(reject), P(accept), P(undecided at max_n), E[T], Var[T] (an
     undecided stream counts as T = max_n), the last n at which a stream
-    can still be running, and P(T = n) for n = 0..max_n (without the
-    undecided streams).
+    can still be running, and P(T = n) and P(T = n and reject) for
+    n = 0..max_n (without the undecided streams).
     """
     lb0, lb1 = math.log(b0), math.log(b1)
     mass = np.ones((1, 1))
     reject = accept = e_t = e_t2 = 0.0
     last = 0
     stop_pmf = np.zeros(max_n + 1)
+    reject_pmf = np.zeros(max_n + 1)
     for n in range(1, max_n + 1):
         new = np.zeros((n + 1, n + 1))
         new[:-1, :-1] += (1 - p1) * (1 - p2) * mass
@@ -159,6 +160,7 @@ def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
         reject += p_rej
         accept += p_acc
         stop_pmf[n] = p_rej + p_acc
+        reject_pmf[n] = p_rej
         e_t += n * (p_rej + p_acc)
         e_t2 += n * n * (p_rej + p_acc)
         new[sx[rej | acc], sy[rej | acc]] = 0.0
@@ -167,7 +169,7 @@ def exact_operating_characteristics(p1, p2, delta, b0, b1, max_n):
     e_t += max_n * rest
     e_t2 += max_n * max_n * rest
     return dict(reject=reject, accept=accept, undecided=rest, mean_n=e_t, var_n=e_t2 - e_t * e_t, last=last,
-                stop_pmf=stop_pmf)
+                stop_pmf=stop_pmf, reject_pmf=reject_pmf)
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +186,18 @@ def alternative_curve():
 def timed_curve():
     """At the parameters of the grader's timed simulation."""
     return exact_operating_characteristics(0.35, 0.65, DELTA, B0, B1, 1000)
+
+
+@pytest.fixture(scope="module")
+def far_curve():
+    """At a difference far beyond delta (the grader's second power check)."""
+    return exact_operating_characteristics(0.0, 0.5, DELTA, B0, B1, 1000)
+
+
+@pytest.fixture(scope="module")
+def low_b1_curve():
+    """Under H0 with the acceptance threshold lowered to 2.5 (the grader's second null check)."""
+    return exact_operating_characteristics(0.5, 0.5, DELTA, B0, 2.5, 1000)
 
 
 def _grader_constants():
@@ -207,9 +221,16 @@ def test_published_operating_characteristics(null_curve, alternative_curve):
     assert abs(null_curve["reject"] + null_curve["accept"] - 1.0) < 1e-12
 
 
-def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, timed_curve):
+def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, timed_curve, far_curve,
+                                                 low_b1_curve):
     consts = _grader_constants()
+    assert far_curve["undecided"] == 0.0 and low_b1_curve["undecided"] == 0.0
     expected = {
+        "EXACT_FAR_POWER": far_curve["reject"],
+        "EXACT_LOW_B1_REJECT": low_b1_curve["reject"],
+        "EXACT_LOW_B1_MEAN_N": low_b1_curve["mean_n"],
+        "EXACT_LOW_B1_SD_N": math.sqrt(low_b1_curve["var_n"]),
+        "EXACT_LOW_B1_LONGEST_STREAM": low_b1_curve["last"],
         "EXACT_NULL_REJECT": null_curve["reject"],
         "EXACT_NULL_MEAN_N": null_curve["mean_n"],
         "EXACT_NULL_SD_N": math.sqrt(null_curve["var_n"]),
@@ -248,6 +269,27 @@ def test_timed_simulations_rarely_repeat_a_result(timed_curve):
     assert sums.max() == pytest.approx(1 / math.sqrt(2 * math.pi * 10_000 * timed_curve["var_n"]), rel=0.01)
     assert 8e-5 < (sums ** 2).sum() < 1e-4
     assert (sums ** 4).sum() < 1.1e-12
+
+
+def test_randomness_check_rarely_repeats_a_result():
+    """The grader's seed check fails a correct simulate_glr (1000 streams at
+    p1 = 0.1, p2 = 0.2) when two seeds give the same (number of rejections,
+    sum of stopping times). The sums alone agree with probability 2.3e-4
+    (exact, by FFT); the pair, by the local normal approximation with the
+    exact covariance of one stream's (rejected, stopping time), about 4e-6."""
+    curve = exact_operating_characteristics(0.1, 0.2, DELTA, B0, B1, 1000)
+    assert curve["undecided"] == 0.0
+    n_sims = 1000
+    pmf = curve["stop_pmf"][:curve["last"] + 1]
+    size = 1 << 19                       # > 1000 * 345: no wrap-around
+    sums = np.fft.irfft(np.fft.rfft(pmf, size) ** n_sims, size)
+    assert abs(sums.sum() - 1.0) < 1e-9
+    assert 2.2e-4 < (np.clip(sums, 0.0, None) ** 2).sum() < 2.5e-4
+    t = np.arange(pmf.size)
+    p, mean, var = curve["reject"], curve["mean_n"], curve["var_n"]
+    cov = (t * curve["reject_pmf"][:pmf.size]).sum() - p * mean
+    det = p * (1 - p) * var - cov ** 2
+    assert 4e-6 < 1 / (4 * math.pi * n_sims * math.sqrt(det)) < 5e-6
 
 
 def _scan_criterion(n, delta, b0, b1):
