@@ -13,6 +13,7 @@ CAUGHT_BY = (
     'test_every_point_stored_exactly_once',
     'test_ties_and_duplicates_match_brute_force',
     'test_many_duplicate_points',
+    'test_heaps_of_duplicates_among_distinct_points',
 )
 
 # Slack on the pruning bound, relative to the distances involved: the bounds
