@@ -189,10 +189,13 @@ def test_a_call_over_ten_times_the_reference_plus_a_second_times_out_then_is_not
     from trainer.sandbox.client import CandidateFailure
     solution, reference = workers
     proxy = SolutionProxy(solution, reference=reference)
-    started = time.monotonic()
-    with pytest.raises(CandidateFailure, match=r"timed out after [\d.]+ s .*10x the reference's 0.1 s"):
+    with pytest.raises(CandidateFailure, match=r"timed out after [\d.]+ s .*10x the reference's 0.1 s") as info:
         proxy.work(0.1, 40)              # 4 s of work where 1 + 10 x 0.1 = 2 s of CPU are allowed
-    assert 1.9 < time.monotonic() - started < 3 * 2
+    # From the call's start to its stop: 2 s of CPU, which a busy machine
+    # stretches in wall time up to Patience.WALL_FACTOR x 2 s (the stop and
+    # the worker's teardown come after, so they are not measured here).
+    took = float(re.search(r"timed out after ([\d.]+) s", info.value.message).group(1))
+    assert 1.9 < took <= 3 * 2 + 0.1
     with pytest.raises(CandidateFailure, match="not run: work\\(\\) timed out after"):
         proxy.work(0.0, 1)
 
