@@ -23,11 +23,12 @@ distance formula is exact.
 Timed data sets. Every timed or memory-measured run has its own data set
 (`timed_blobs`, a fresh seed per run) and its result is checked like the
 agreement runs: centroids to 1e-8, labels identical to the reference's.
-There n = 200 000, so a mean has up to n terms: its rounding in any order
-is at most n * (eps/2) * max|x| ~ 2e5 * 1.1e-16 * 15 = 3e-10, still well
-below 1e-8, while one point assigned to another blob (~30 away) moves a
-centroid of ~25 000 points by ~1e-3. Random rows as init would put Voronoi boundaries through
-the middle of the blobs, and with 200 000 points some would fall within
+There n is 100 000 (timed) or 200 000 (memory), so a mean has up to n
+terms: its rounding in any order is at most n * (eps/2) * max|x| ~ 2e5 *
+1.1e-16 * 15 = 3e-10, still well below 1e-8, while one point assigned to
+another blob (~30 away) moves a centroid of at most ~25 000 points by
+~1e-3 or more. Random rows as init would put Voronoi boundaries through
+the middle of the blobs, and with 100 000 points some would fall within
 rounding of them; so the init is instead one point of every blob (the
 blobs' centres are ~30 apart with unit noise), which makes every
 assignment, in both iterations and after them, a clear one: the nearest
@@ -40,8 +41,9 @@ k-means++ draws cannot be compared with the reference's (the order of the
 random draws is not part of the specification): a timed k-means++ result
 must be k distinct rows of X, of shape (k, d) and dtype float64 (the rows
 of the timed X are distinct, so a correct draw never repeats one: a chosen
-row has D = 0). One draw cannot show its distribution; the statistical
-tests above do.
+row has D = 0; the check looks a row up by its first coordinate, then
+compares whole rows, so it costs far less than the draw it checks). One
+draw cannot show its distribution; the statistical tests above do.
 
 The low-dimensional timed data sets (n = 200 000, d = 2, k = 4, blobs at the
 corners of a 40 x 40 square with unit noise, init one point of every blob)
@@ -422,6 +424,9 @@ def test_kmeans_plus_plus_first_centroid_uniform(solution):
     check_kpp_frequencies([(X, 1, 3000, "a 4x3 grid of 12 points, k=1")], solution)
 
 
+KPP_EXACT_TRIALS = {2: 5000, 3: 1500}   # seeds per k in the exact-probabilities test
+
+
 @pytest.mark.correctness
 def test_kmeans_plus_plus_exact_probabilities(solution):
     """k-means++ picks the next centroid with probability proportional to D^2 (exact probabilities)"""
@@ -430,12 +435,17 @@ def test_kmeans_plus_plus_exact_probabilities(solution):
     # the weight. D instead of D^2, the farthest point, or D measured to the
     # last centroid only change these probabilities by 0.16 to 0.5 in total
     # variation (D: 0.16 at k=2; D to the last centroid only: 0.47 at k=3).
-    # In the worst cell, D instead of D^2 is off by 3.2x the tolerance at k=2
-    # and 2.1x at k=3; the last-centroid-only rule by 3.8x at k=3 (computed in
-    # tests/references/test_kmeans.py), so these bugs fail with certainty.
+    # The trials are what these bugs need to fail with probability above
+    # 1 - 1e-6, as a correct solution passes with probability above 1 - 1e-6
+    # (exact binomial probabilities in tests/references/test_kmeans.py):
+    # k=2 catches D instead of D^2 (worst cell 2.2x the tolerance at 5000
+    # trials, missed with probability ~2e-9) and the farthest point (4.8x);
+    # k=3 catches D to the last centroid only (2.0x at 1500 trials, and 5% of
+    # its draws repeat a chosen point, an outcome of probability 0) and the
+    # farthest point (4.0x).
     X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
-    check_kpp_frequencies([(X, 2, 10000, "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=2"),
-                           (X, 3, 4000, "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=3")], solution)
+    check_kpp_frequencies([(X, 2, KPP_EXACT_TRIALS[2], "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=2"),
+                           (X, 3, KPP_EXACT_TRIALS[3], "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=3")], solution)
 
 
 @pytest.mark.correctness
@@ -777,7 +787,11 @@ def test_uint8_and_int32_input_do_not_wrap_around(solution):
 
 # -- performance ---------------------------------------------------------------------------
 
-def timed_blobs(seed, n=200_000, d=16, k=8):
+LLOYD_TIME_N = 100_000     # timed: ~0.07 s of reference CPU per call
+LLOYD_MEMORY_N = 200_000   # memory: an (n, k, d) float64 array is 205 MB
+
+
+def timed_blobs(seed, n=LLOYD_TIME_N, d=16, k=8):
     """(X, init): `blobs(seed, n, d, k)` and, as init, the first point of every blob.
 
     One point per blob makes every assignment a clear one (see the module
@@ -796,8 +810,8 @@ LLOYD_MEMORY_SEED = 311
 KPP_TIME_SEEDS = tuple(range(321, 327))
 
 
-def lloyd_call(seed, max_iters):
-    X, init = timed_blobs(seed)
+def lloyd_call(seed, max_iters, n=LLOYD_TIME_N):
+    X, init = timed_blobs(seed, n)
     return Call(X, 8, init=init, max_iters=max_iters, tol=0.0)
 
 
@@ -818,7 +832,10 @@ def check_timed_kpp(result, expected, call):
     given = f"32 blobs, n={len(X)}, d={X.shape[1]}, k={k}"
     C = checks.shape(result, (k, X.shape[1]), what="kmeans_plus_plus_init's result", given=given)
     checks.dtype(C, np.float64, what="kmeans_plus_plus_init's result", given=given)
-    is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
+    # Rows of X with the same first coordinate, then whole rows: O(n·k)
+    # comparisons of one column instead of O(n·k·d), well below the draw's cost.
+    same_first = C[:, :1] == X[None, :, 0]
+    is_row = np.array([np.any(np.all(X[np.flatnonzero(m)] == c, axis=1)) for c, m in zip(C, same_first)])
     checks.that(is_row.all(), f"every k-means++ centroid should be a row of X ({given}); centroid "
                               f"{int(np.argmin(is_row))} = {fmt_point(C[np.argmin(is_row)])} is not")
     checks.that(len(np.unique(C, axis=0)) == k,
@@ -827,14 +844,15 @@ def check_timed_kpp(result, expected, call):
 
 @pytest.mark.performance
 def test_lloyd_time_budget(budget):
-    """n = 200 000, d = 16, k = 8: two Lloyd iterations within the time budget"""
-    # CPU time per call over 6 runs, each on its own 25.6 MB data set. The
-    # reference against itself measures 0.98-1.03x (benchmarks/run.py), a Python
-    # loop over the points ~9x; with the former medians of stored runs, the
-    # correct styles measured 0.5-1.8x.
+    """n = 100 000, d = 16, k = 8: two Lloyd iterations within the time budget"""
+    # CPU time per call over 6 runs, each on its own 12.8 MB data set (~0.07 s
+    # of reference CPU: enough for a stable ratio, as every style's cost is
+    # linear in n). The reference against itself measures 0.98-1.03x
+    # (benchmarks/run.py), a Python loop over the points ~9x; with the former
+    # medians of stored runs, the correct styles measured 0.5-1.8x.
     budget.time("kmeans", lambda run: lloyd_call(LLOYD_TIME_SEEDS[run], 2), check=check_timed_kmeans,
                 repeats=len(LLOYD_TIME_SEEDS) - 1,
-                label="kmeans, n=200 000, d=16, k=8, 2 iterations, a new data set per call")
+                label="kmeans, n=100 000, d=16, k=8, 2 iterations, a new data set per call")
 
 
 LOW_D_TIME_SEEDS = tuple(range(331, 337))
@@ -868,7 +886,7 @@ def test_lloyd_time_budget_low_dimension(budget):
 def test_lloyd_memory_budget(budget):
     """n = 200 000, d = 16, k = 8: no (n, k, d) temporary (peak memory budget)"""
     # One iteration: the peak is reached in the first assignment already.
-    budget.memory("kmeans", lloyd_call(LLOYD_MEMORY_SEED, 1), check=check_timed_kmeans,
+    budget.memory("kmeans", lloyd_call(LLOYD_MEMORY_SEED, 1, n=LLOYD_MEMORY_N), check=check_timed_kmeans,
                   label="kmeans peak memory, n=200 000, d=16, k=8 (an (n, k, d) float64 array is 205 MB)")
 
 

@@ -261,15 +261,16 @@ def lloyd_trace(X, C, iterations):
     return gaps, moves
 
 
-TIMED_CALLS = ([pytest.param(grader.lloyd_call, seed, id=f"d16-{seed}")
-                for seed in grader.LLOYD_TIME_SEEDS + (grader.LLOYD_MEMORY_SEED,)]
+TIMED_CALLS = ([pytest.param(grader.lloyd_call, seed, id=f"d16-{seed}") for seed in grader.LLOYD_TIME_SEEDS]
+               + [pytest.param(functools.partial(grader.lloyd_call, n=grader.LLOYD_MEMORY_N), grader.LLOYD_MEMORY_SEED,
+                               id=f"d16-memory-{grader.LLOYD_MEMORY_SEED}")]
                + [pytest.param(grader.low_d_call, seed, id=f"d2-{seed}") for seed in grader.LOW_D_TIME_SEEDS])
 
 
 @pytest.mark.parametrize("make_call, seed", TIMED_CALLS)
 def test_grader_timed_runs_have_no_near_ties(make_call, seed):
-    """The timed and memory-measured data sets (n = 200 000 in d = 16, and in
-    d = 2 with blobs at the corners of a 40 x 40 square; init = one point of
+    """The timed and memory-measured data sets (n = 100 000 and 200 000 in d = 16,
+    and 200 000 in d = 2 with blobs at the corners of a 40 x 40 square; init = one point of
     every blob) decide every assignment by a relative margin >= 1e-6, like the
     agreement runs; the first iteration moves the centroids and the second moves
     none, so tol = 0 stops every implementation after the same two iterations."""
@@ -290,6 +291,24 @@ def test_grader_timed_kpp_data_have_distinct_rows(seed):
     X, k, rng = call.args
     assert len(np.unique(X, axis=0)) == len(X)
     grader.check_timed_kpp(ref.kmeans_plus_plus_init(X, k, rng), None, call)
+
+
+def test_grader_timed_kpp_check_rejects_what_is_not_k_distinct_rows():
+    """The timed k-means++ check (rows looked up by their first coordinate) rejects
+    a centroid one ulp off a row in a later coordinate, a point that shares only
+    its first coordinate with a row, a repeated row, and float32 rows."""
+    call = grader.kpp_call(grader.KPP_TIME_SEEDS[0])
+    X, k, rng = call.args
+    good = ref.kmeans_plus_plus_init(X, k, rng)
+    off = good.copy()
+    off[3, -1] = np.nextafter(off[3, -1], np.inf)
+    mixed = good.copy()
+    mixed[5, 1:] = X[0, 1:] + 1.0
+    repeated = good.copy()
+    repeated[7] = repeated[2]
+    for bad in (off, mixed, repeated, good.astype(np.float32)):
+        with pytest.raises(AssertionError):
+            grader.check_timed_kpp(bad, None, call)
 
 
 @pytest.mark.parametrize("case", range(3))
@@ -358,19 +377,41 @@ def test_grader_kpp_distribution_matches_sklearn_kmeans_plusplus():
 TINY = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
 
 
-@pytest.mark.parametrize("k, trials, bug, at_least", [(2, 10000, dict(power=1), 3.0),
-                                                      (3, 4000, dict(power=1), 2.0),
-                                                      (3, 4000, dict(last_only=True), 3.5)])
-def test_grader_kpp_test_has_power(k, trials, bug, at_least):
-    """In the exact-probabilities test, the usual k-means++ bugs move some cell's
-    expected count by several times its tolerance, so they fail with certainty
-    (the count's own noise is ~1/5 of the tolerance)."""
+def _farthest_point(X, k):
+    """Outcome probabilities of the "farthest point" bug: the first row uniform, then
+    always the row farthest from the chosen ones (unique here)."""
+    _, row_id = np.unique(X, axis=0, return_inverse=True)
+    out = {}
+    for first in range(len(X)):
+        chosen = [first]
+        while len(chosen) < k:
+            chosen.append(int(np.argmax(((X[:, None, :] - X[chosen][None]) ** 2).sum(axis=2).min(axis=1))))
+        key = tuple(int(row_id.ravel()[i]) for i in chosen)
+        out[key] = out.get(key, 0.0) + 1.0 / len(X)
+    return out
+
+
+@pytest.mark.parametrize("k, bug", [(2, "D"), (2, "farthest"), (3, "farthest"), (3, "last_only")])
+def test_grader_kpp_test_has_power(k, bug):
+    """In the exact-probabilities test, each usual k-means++ bug fails with
+    probability above 1 - 1e-6, like a correct solution passes: the chance that
+    a bug's draws stay inside the tolerance of its most displaced cell (exact
+    binomial), or never show an outcome of probability 0, is at most 1e-6."""
+    stats = pytest.importorskip("scipy.stats")
+    trials = grader.KPP_EXACT_TRIALS[k]
     probs = grader.kpp_exact_distribution(TINY, k)
-    cells = len(grader.kpp_exact_distribution(TINY, 2)) + len(grader.kpp_exact_distribution(TINY, 3))
+    cells = sum(len(grader.kpp_exact_distribution(TINY, j)) for j in grader.KPP_EXACT_TRIALS)
     delta = grader.FALSE_FAILURE / cells
-    wrong = _enumerate_kpp(TINY, k, **bug)
-    worst = max(abs(wrong.get(key, 0.0) - p) * trials / binomial_halfwidth(trials, p, delta)
-                for key, p in probs.items())
-    assert worst >= at_least
+    wrong = {"D": lambda: _enumerate_kpp(TINY, k, power=1), "farthest": lambda: _farthest_point(TINY, k),
+             "last_only": lambda: _enumerate_kpp(TINY, k, last_only=True)}[bug]()
+    impossible = sum(q for key, q in wrong.items() if key not in probs)
+    missed = (1.0 - impossible) ** trials
+    for key, p in probs.items():
+        half = binomial_halfwidth(trials, p, delta)
+        q = wrong.get(key, 0.0)
+        inside = (stats.binom.cdf(np.floor(trials * p + half), trials, q)
+                  - stats.binom.cdf(np.ceil(trials * p - half) - 1, trials, q))
+        missed = min(missed, inside)
+    assert missed <= 1e-6, (k, bug, missed)
 
 
