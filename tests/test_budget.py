@@ -153,6 +153,43 @@ def test_python_loops_fail_the_time_budget_with_a_clear_line(workers):
     assert records[0].within_budget is False and records[0].ratio > 3
 
 
+# The reference's first call in a fresh worker is slow (ten times its work,
+# as a warm-up can be); every later call is plain.
+SLOW_FIRST_CALL = """
+import numpy as np
+
+_calls = [0]
+
+def total(X):
+    _calls[0] += 1
+    for _ in range(9 if _calls[0] == 1 else 0):
+        float(np.sin(np.asarray(X)).sum())
+    return float(np.sin(np.asarray(X)).sum())
+"""
+# Twenty times the reference's plain work in every call.
+TWENTY_TIMES = """
+import numpy as np
+
+def total(X):
+    for _ in range(19):
+        float(np.sin(np.asarray(X)).sum())
+    return float(np.sin(np.asarray(X)).sum())
+"""
+
+
+def sine_totals(got, expected, call):
+    checks.close(got, expected, atol=1e-8, what="the total")
+
+
+def test_a_solution_far_over_budget_is_stopped_after_one_timed_run(workers):
+    """Far over budget against the reference's timed runs: a slow warm-up of the reference does not hide it."""
+    records = []
+    with pytest.raises(GradeFailure, match=r"\(budget 3x\)"):
+        budget_for(workers("slow", TWENTY_TIMES), workers("ref", SLOW_FIRST_CALL, "reference"), records).time(
+            "total", matrices((400, 500)), check=sine_totals, label="400x500")
+    assert records[0].ratio > 6 and "of 1 runs" in records[0].note, records[0]
+
+
 def test_cached_answers_do_not_help_a_slow_solution(workers):
     records = []
     with pytest.raises(GradeFailure, match=r"\(budget 3x\)"):

@@ -219,10 +219,12 @@ class Budget:
                         cand_calls.append(clock)
                 self._checked(check, cand_result, ref_result, call, run, what)
                 del ref_result, cand_result
-                if run >= 1 and min(map(_total, cand_calls)) > CLEARLY_OVER * ratio * max(map(_total, ref_calls)):
-                    # Every run so far, warm-up included, is far over budget
-                    # even against the slowest reference run: more runs cannot
-                    # change the verdict, only make the user wait.
+                if run >= 1 and min(map(_total, cand_calls)) > CLEARLY_OVER * ratio * max(map(_total, ref_calls[1:])):
+                    # Every candidate run so far, warm-up included, is far over
+                    # budget even against the slowest timed reference run: more
+                    # runs cannot change the verdict, only make the user wait.
+                    # (The reference's warm-up, often slower in a fresh worker,
+                    # counts no more here than in the verdict.)
                     break
         except CandidateFailure as exc:
             if exc.kind != "timeout" or not ref_calls:
