@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import os
 
-import pytest
+# One BLAS thread in the test processes, set before anything imports numpy:
+# under -n 2 both CPUs already run tests and gradings, and a second BLAS
+# thread only spins against them (an oracle's solver took 5x longer in wall
+# time beside a grading). Gradings set their own (engine._lane_env).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-from tests.helpers import TOY_PACK
+import pytest  # noqa: E402
+
+from tests.helpers import TOY_PACK  # noqa: E402
 
 
 def pytest_configure(config):
