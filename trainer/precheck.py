@@ -89,8 +89,9 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
 
     A name counts wherever it appears: called, imported (`from numpy import
     matmul`), as an attribute (`np.matmul`, `np.linalg`), or spelt in a
-    string (`getattr(np, "matmul")`); a name the solution must define itself
-    (`own`, its API) only as an attribute or an import. Static, like every
+    string (`getattr(np, "matmul")`). A name the solution must define itself
+    (`own`, its API) is not flagged where it is defined or called, nor in the
+    message of a raise (a stub's `NotImplementedError("matmul")`). Static, like every
     pre-run check: it stops the plain uses, which is what a task's "do not
     call" is about.
     """
