@@ -219,6 +219,8 @@ def _preload() -> None:
             pass
     import trainer.catalog  # noqa: F401
     import trainer.grading.plugin  # noqa: F401
+    from trainer.sandbox import policy
+    policy.package_locations(frozenset({"numpy"}))   # every worker's rules need it; slow to find
 
 
 SERVER_NAME = b"mltrainer-lanes"   # what `ps` and /proc/<pid>/comm show

@@ -78,16 +78,29 @@ def _distribution_locations(dist: importlib.metadata.Distribution) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
 def package_locations(names: frozenset[str]) -> tuple[str, ...]:
-    """Where the allowed third-party packages (and what they require) are installed."""
+    """Where the allowed third-party packages (and what they require) are installed.
+
+    Reading the installed files of a distribution takes a tenth of a second
+    for numpy, so the answer is kept for the process (a lane server computes
+    it once for all its lanes, trainer/warm.py); it is computed again if a
+    folder it names has gone (a package reinstalled elsewhere meanwhile).
+    """
     stdlib = set(getattr(sys, "stdlib_module_names", ()))
+    third_party = frozenset(n for n in names if n not in stdlib and n not in sys.builtin_module_names)
+    found = _third_party_locations(third_party)
+    if not all(os.path.exists(p) for p in found):
+        _third_party_locations.cache_clear()
+        found = _third_party_locations(third_party)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _third_party_locations(names: frozenset[str]) -> tuple[str, ...]:
     found: set[str] = set()
     seen_dists: set[str] = set()
     pending: list[str] = []
     for name in sorted(names):
-        if name in stdlib or name in sys.builtin_module_names:
-            continue
         spec = importlib.util.find_spec(name)
         if spec is None:
             continue
