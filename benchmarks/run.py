@@ -14,7 +14,8 @@
 4. startup: `mltrainer --help` and `mltrainer list` beside `python -c pass`
    (they must not pay for numpy, pytest or textual).
 5. confinement: worker start-up with and without Landlock + seccomp,
-   interleaved, and what confining costs.
+   interleaved, and what confining costs; and a confined worker forked by a
+   zygote beside one executed fresh (wall and CPU time).
 6. references: every bundled reference graded against itself (performance
    tests only), confined and not: each budgeted time ratio should be ~1.
 7. estimators: the same code as candidate and reference, per-call kernel CPU
@@ -217,6 +218,45 @@ def confinement_cost(repeats: int) -> None:
         a, b = (statistics.median(times[name]) for name in ("confined", "limits only"))
         print(f"worker start-up ({workers['confined'].isolation}): confined {a * 1e3:.1f} ms, limits only "
               f"{b * 1e3:.1f} ms: confinement adds {(a - b) * 1e3:+.1f} ms (medians of {repeats}, interleaved)")
+        zygote_startup(path, confined, tmp, repeats)
+
+
+def zygote_startup(path: Path, confined, tmp: str, repeats: int) -> None:
+    """A confined worker forked by a zygote vs executed fresh: wall time and the CPU both take."""
+    from trainer.sandbox.client import Zygote
+    if not hasattr(os, "pidfd_open"):
+        print("zygote: not available here (no pidfds)")
+        return
+    worker = Worker(path, Limits(), confinement=confined, folder=tmp)
+    wall: dict[str, list] = {"fresh": [], "forked": []}
+    cpu: dict[str, list] = {"fresh": [], "forked": []}
+    try:
+        for _ in range(repeats):
+            for name in wall:
+                Zygote._enabled = name == "forked"
+                before = _cpu_of_machine()
+                start = time.perf_counter()
+                worker.start()
+                worker.stop()        # the worker's CPU is counted once it is gone
+                wall[name].append(time.perf_counter() - start)
+                cpu[name].append(_cpu_of_machine() - before)
+    finally:
+        worker.stop()
+        Zygote._enabled = False
+        if Zygote._instance is not None:
+            Zygote._instance.close()
+    w_fresh, w_forked = (statistics.median(wall[n]) for n in ("fresh", "forked"))
+    c_fresh, c_forked = (statistics.median(cpu[n]) for n in ("fresh", "forked"))
+    print(f"confined worker start and stop: fresh interpreter {w_fresh * 1e3:.1f} ms wall / {c_fresh * 1e3:.0f} ms "
+          f"CPU, forked by the zygote {w_forked * 1e3:.1f} ms wall / {c_forked * 1e3:.0f} ms CPU "
+          f"({w_forked / w_fresh:.2f}x wall; medians of {repeats}, interleaved)")
+
+
+def _cpu_of_machine() -> float:
+    """CPU seconds the whole machine has spent (every process), from /proc/stat."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def reference_ratios() -> None:

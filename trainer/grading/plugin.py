@@ -75,6 +75,7 @@ def _harden_process() -> None:
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
             client.REAP_STRAYS = True
+        client.Zygote.enable()
     except (OSError, AttributeError):  # not Linux
         return
     parent = os.environ.get("MLTRAINER_GRADER_PARENT")

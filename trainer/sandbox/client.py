@@ -23,10 +23,12 @@ import os
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -53,6 +55,8 @@ _WATCH_INTERVAL_S = 0.1
 _OPEN_FILES = 256
 # Entries (files and folders) a worker may create in its private folder.
 _MAX_FILES = 10_000
+# How long the zygote may take to answer a request (a fork, a reap).
+_ZYGOTE_TIMEOUT_S = 10.0
 # Set in the grading process: it is the subreaper of everything its workers start.
 REAP_STRAYS = False
 
@@ -311,6 +315,158 @@ class ProcessProbe:
 
 # -- the worker process ------------------------------------------------------
 
+class ZygoteChild:
+    """A worker forked by the zygote: what `Worker` needs of a `subprocess.Popen`.
+
+    The zygote reaps it only when asked, after its pidfd said it exited, so
+    its pid stays its own (a zombie at worst) as long as this object may
+    signal its process group.
+    """
+
+    def __init__(self, zygote: "Zygote", pid: int, pidfd: int) -> None:
+        self._zygote = zygote
+        self.parent = zygote.proc.pid
+        self.pid = pid
+        self.pidfd = pidfd
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._exited(0):
+            self._reap()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not self._exited(timeout):
+                raise subprocess.TimeoutExpired("worker", timeout)
+            self._reap()
+        return self.returncode
+
+    def _exited(self, timeout: float | None) -> bool:
+        poller = select.poll()
+        poller.register(self.pidfd, select.POLLIN)
+        return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
+
+    def _reap(self) -> None:
+        self.returncode = self._zygote.reap(self.pid)
+        os.close(self.pidfd)
+        self.pidfd = -1
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+
+
+class Zygote:
+    """Forks workers from one interpreter that has imported what every worker imports.
+
+    A fresh interpreter spends most of a worker's start-up (70 ms of CPU)
+    importing numpy; a grading run starts a worker for every timed test, so
+    each grading process keeps one zygote (worker.py `zygote`) and asks it
+    for a fork per worker. The zygote is started the way a worker is (a
+    fresh `python -I` with a worker's scrubbed environment, never forked
+    from the grading process, so nothing of the grader's memory reaches a
+    worker) and never runs candidate code; each fork limits and confines
+    itself before anything else runs in it, exactly as a fresh worker does.
+    Used only where the grading process asked for it (`enable`) and the
+    kernel has pidfds; `MLTRAINER_WARM_WORKERS=0` turns it off. If it cannot
+    start or dies, workers start cold.
+    """
+
+    _instance: "Zygote | None" = None
+    _owner = 0
+    _enabled = False
+    _instance_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours.set_inheritable(False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER_SCRIPT), "--zygote", str(theirs.fileno()), str(os.getpid())],
+            cwd="/", env=scrubbed_environment("/nonexistent"), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
+            start_new_session=True)
+        theirs.close()
+        self._sock = ours
+        self._sock.settimeout(_ZYGOTE_TIMEOUT_S)
+        self._lock = threading.Lock()       # one request at a time
+        self._broken = False
+
+    @classmethod
+    def enable(cls) -> None:
+        """Let workers of this process be forked by a zygote (a grading run's pytest process)."""
+        cls._enabled = os.environ.get("MLTRAINER_WARM_WORKERS", "").strip() not in ("0", "no", "false", "off")
+
+    @classmethod
+    def for_this_process(cls) -> "Zygote | None":
+        """This process's zygote (started on first use, replaced if it died), or None: start cold."""
+        if not (cls._enabled and hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")):
+            return None
+        with cls._instance_lock:
+            zygote = cls._instance if cls._owner == os.getpid() else None
+            if zygote is not None and (zygote._broken or zygote.proc.poll() is not None):
+                zygote.close()
+                zygote = None
+            if zygote is None:
+                try:
+                    zygote = Zygote()
+                except OSError:
+                    return None
+                cls._instance, cls._owner = zygote, os.getpid()
+            return zygote
+
+    @classmethod
+    def pid(cls) -> int | None:
+        """The pid of this process's zygote, if it has one (it is not a stray)."""
+        zygote = cls._instance if cls._owner == os.getpid() else None
+        return zygote.proc.pid if zygote is not None else None
+
+    def spawn(self, folder: Path, fds: tuple[int, ...]) -> ZygoteChild:
+        reply, received = self._ask({"spawn": str(folder)}, fds)
+        pid = reply.get("pid")
+        if not isinstance(pid, int) or len(received) != 1:
+            for fd in received:
+                os.close(fd)
+            raise OSError(f"the zygote could not start a worker: {reply!r:.200}")
+        return ZygoteChild(self, pid, received[0])
+
+    def reap(self, pid: int) -> int:
+        """The exit status of a worker that has exited; SIGKILL if the zygote is gone (so is the worker)."""
+        try:
+            reply, _ = self._ask({"reap": pid}, ())
+        except OSError:
+            return -signal.SIGKILL
+        status = reply.get("status")
+        return status if isinstance(status, int) else -signal.SIGKILL
+
+    def _ask(self, request: dict, fds) -> tuple[dict, list[int]]:
+        with self._lock:
+            if self._broken:
+                raise OSError("the zygote is gone")
+            try:
+                socket.send_fds(self._sock, [json.dumps(request).encode()], list(fds))
+                message, received, _flags, _addr = socket.recv_fds(self._sock, 1 << 16, 1)
+            except OSError:
+                self._broken = True     # a late answer would be taken for the next request's
+                raise
+            if not message:
+                self._broken = True
+                raise OSError("the zygote is gone")
+        try:
+            reply = json.loads(message)
+        except ValueError:
+            reply = {}
+        return (reply if isinstance(reply, dict) else {}), list(received)
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+
+
 def scrubbed_environment(home: str) -> dict:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -562,12 +718,22 @@ class Worker:
             "services": [service_w, answer_r],
         }
         with open(self._output_path, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w)],
-                cwd=self._private, env=scrubbed_environment(str(self._private)),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                pass_fds=(req_r, resp_w, service_w, answer_r), start_new_session=True, close_fds=True,
-            )
+            zygote = Zygote.for_this_process()
+            try:
+                self.proc = zygote.spawn(self._private, (req_r, resp_w, service_w, answer_r, out.fileno())) \
+                    if zygote is not None else None
+            except OSError:
+                self.proc = None              # the zygote is gone: start this worker cold
+            if self.proc is not None:
+                config["parent"] = self.proc.parent
+                config.pop("services")        # the fork's own descriptors (worker.py)
+            else:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w)],
+                    cwd=self._private, env=scrubbed_environment(str(self._private)),
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                    pass_fds=(req_r, resp_w, service_w, answer_r), start_new_session=True, close_fds=True,
+                )
         self.probe = ProcessProbe(self.proc.pid)
         for fd in (req_r, resp_w, service_w, answer_r):
             os.close(fd)
@@ -1077,4 +1243,6 @@ _LIVE: "weakref.WeakSet[Worker]" = weakref.WeakSet()
 
 
 def _live_workers() -> set[int]:
-    return {w.proc.pid for w in list(_LIVE) if w.proc is not None}
+    """This process's children that are not strays: live workers, and the zygote."""
+    zygote = Zygote.pid()
+    return {w.proc.pid for w in list(_LIVE) if w.proc is not None} | ({zygote} if zygote else set())

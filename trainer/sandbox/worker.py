@@ -41,13 +41,20 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _MAX_CONFIG_BYTES = 4 << 20
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this worker when the grader process dies; exit if it already has."""
+def _die_with_parent(parent: int, *, dumpable: bool | None = None) -> None:
+    """Ask Linux to kill this worker when the grader process dies; exit if it already has.
+
+    `dumpable` sets whether processes of the same user may inspect this one
+    (ptrace, /proc/<pid>/mem): the zygote may not be, its forks are again,
+    as a fresh worker is.
+    """
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
+        PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if dumpable is not None:
+            libc.prctl(PR_SET_DUMPABLE, int(dumpable))
     except (OSError, AttributeError):  # not Linux: the CPU limit still ends an orphan
         pass
     if parent and os.getppid() != parent:  # the grader died before the request above
@@ -109,18 +116,33 @@ class _BlockImports(importlib.abc.MetaPathFinder):
 
 
 def main(argv: list[str]) -> int:
+    if argv[1:2] == ["--zygote"]:
+        return zygote(int(argv[2]), int(argv[3]))
     request_fd, response_fd = int(argv[1]), int(argv[2])
     config = _read_config(request_fd)
     _die_with_parent(int(config.get("parent", 0)))
     # Read what this worker needs from its own folder now: once confined it
     # cannot see mltrainer's package.
+    protocol_source, confine = _own_modules()
+    services = config.get("services")
+    return _serve(config, request_fd, response_fd, confine,
+                  lambda: _module_from_source("mltrainer_protocol", protocol_source, "protocol.py"),
+                  (int(services[0]), int(services[1])) if services else None)
+
+
+def _own_modules():
+    """protocol.py's source and the confine module, read from beside this file."""
     with open(os.path.join(_HERE, "protocol.py"), encoding="utf-8") as handle:
         protocol_source = handle.read()
     sys.path.insert(0, _HERE)
     import confine
     sys.path.remove(_HERE)
     sys.modules.pop("confine", None)
+    return protocol_source, confine
 
+
+def _serve(config: dict, request_fd: int, response_fd: int, confine, make_protocol, services) -> int:
+    """Limit and confine this process, then answer requests until the grader is done with it."""
     _apply_limits(config)
     policy = config.get("policy") or {}
     try:
@@ -132,7 +154,7 @@ def main(argv: list[str]) -> int:
         _write_plain(response_fd, {"confinement_error": confinement_error})
         return 3
 
-    protocol = _module_from_source("mltrainer_protocol", protocol_source, "protocol.py")
+    protocol = make_protocol()
     import numpy as np
 
     sys.meta_path.insert(0, _BlockImports(config.get("blocked_imports", ())))
@@ -140,11 +162,134 @@ def main(argv: list[str]) -> int:
     # before a crash or os._exit must reach the output file too.
     sys.stdout.reconfigure(line_buffering=True)
     server = _Server(np, protocol, request_fd, response_fd)
-    services = config.get("services")
-    server.services = (int(services[0]), int(services[1])) if services else None
+    server.services = services
     server.send({"ready": os.getpid(), "isolation": isolation, "confinement_error": confinement_error})
     server.serve()
     return 0
+
+
+# -- the zygote ----------------------------------------------------------------
+#
+# Started as `python -I worker.py --zygote SOCKET_FD PARENT` by a grading process
+# (client.py `Zygote`), with a worker's scrubbed environment. It imports what
+# every worker imports (numpy, the protocol) once, then forks one worker per
+# request. It never loads candidate code and holds nothing of any run: a
+# request brings only a folder and the worker's descriptors, which it closes
+# once forked. Each fork then does exactly what a freshly started worker
+# does, from reading its configuration on: it is single-threaded, so it
+# limits and confines itself before anything else runs in it.
+#
+# Requests, one at a time (SOCK_SEQPACKET, JSON):
+#   {"spawn": FOLDER} with 5 descriptors (request, response, service,
+#       answer, output)  ->  {"pid": PID} with a pidfd of the worker
+#   {"reap": PID}  ->  {"status": EXIT_STATUS}, once the pidfd said it exited
+# The grading process decides when a worker is reaped, so its pid cannot be
+# reused while the grading process may still signal it. End of file: the
+# grading process is gone, and every worker goes with the zygote.
+
+def zygote(sock_fd: int, parent: int) -> int:
+    import socket
+
+    # Not dumpable: where no seccomp filter stops ptrace (no confinement), a
+    # worker could otherwise rewrite the zygote, and with it every later fork.
+    _die_with_parent(parent, dumpable=False)
+    protocol_source, confine = _own_modules()
+    protocol = _module_from_source("mltrainer_protocol", protocol_source, "protocol.py")
+    import numpy  # noqa: F401 - imported once here, not in every worker
+
+    sock = socket.socket(fileno=sock_fd)
+    workers: set[int] = set()
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 5)
+        except InterruptedError:
+            continue
+        except OSError:
+            message, fds = b"", []
+        if not message:
+            for pid in workers:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            return 0
+        try:
+            request = json.loads(message)
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            request = {}
+        if isinstance(request.get("reap"), int) and request["reap"] in workers:
+            pid = request["reap"]
+            workers.discard(pid)
+            _, status = os.waitpid(pid, 0)
+            sock.send(json.dumps({"status": os.waitstatus_to_exitcode(status)}).encode())
+            continue
+        folder = request.get("spawn")
+        if not (isinstance(folder, str) and len(fds) == 5):
+            for fd in fds:
+                os.close(fd)
+            sock.send(json.dumps({"error": "a spawn request needs a folder and five descriptors"}).encode())
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                code = _forked_worker(sock, fds, folder, confine, protocol)
+            except BaseException:               # noqa: BLE001 - on the worker's output, then exit
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        workers.add(pid)
+        pidfd = os.pidfd_open(pid)              # before the worker can be reaped
+        try:
+            socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+        finally:
+            os.close(pidfd)
+
+
+def _forked_worker(sock, fds: list[int], folder: str, confine, protocol) -> int:
+    """A worker forked by the zygote: made what a freshly started one is, then served as one."""
+    sock.close()
+    request_fd, response_fd, service_fd, answer_fd, output_fd = fds
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    keep = sorted({0, 1, 2, request_fd, response_fd, service_fd, answer_fd})
+    for low, high in zip(keep, keep[1:] + [_fd_limit()]):
+        os.closerange(low + 1, high)
+    os.chdir(folder)
+    sys.argv[1:] = [str(request_fd), str(response_fd)]   # as a fresh worker's
+    os.environ["HOME"] = os.environ["TMPDIR"] = folder
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None
+    # Seeded from the system as in a fresh interpreter, not shared by every fork.
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
+    config = _read_config(request_fd)
+    _die_with_parent(int(config.get("parent", 0)), dumpable=True)
+    return _serve(config, request_fd, response_fd, confine, lambda: protocol, (service_fd, answer_fd))
+
+
+def _fd_limit() -> int:
+    try:
+        return max(os.sysconf("SC_OPEN_MAX"), 256)
+    except (ValueError, OSError):
+        return 1024
 
 
 def _write_plain(fd: int, message: dict) -> None:

@@ -1,0 +1,156 @@
+"""Workers forked by a zygote (sandbox/client.py `Zygote`) are what freshly started workers are.
+
+Real processes throughout: the zygote is a real `python -I worker.py
+--zygote`, its forks real workers, watched through /proc.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.helpers import REPO, TOY_PACK, alive
+from trainer.engine import grade
+from trainer.sandbox.client import CandidateFailure, Worker, Zygote
+from trainer.sandbox.limits import Limits
+
+pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "pidfd_open")),
+                                reason="the zygote needs Linux pidfds")
+
+PROBE = '''
+import os, sys, tempfile
+
+def info():
+    return {"home": os.environ.get("HOME"), "tmpdir": os.environ.get("TMPDIR"), "tmp": tempfile.gettempdir(),
+            "cwd": os.getcwd(), "argv": sys.argv[1:], "fds": sorted(os.listdir("/proc/self/fd")),
+            "ppid": os.getppid(), "threads": len(os.listdir("/proc/self/task"))}
+
+def leave(code):
+    os._exit(code)
+'''
+
+
+@pytest.fixture
+def probe(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    return path
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """Workers of this test process are forked by its zygote."""
+    monkeypatch.delenv("MLTRAINER_WARM_WORKERS", raising=False)
+    monkeypatch.setattr(Zygote, "_enabled", False)
+    Zygote.enable()
+    assert Zygote._enabled
+    yield
+    zygote = Zygote._instance if Zygote._owner == os.getpid() else None
+    if zygote is not None:
+        zygote.close()
+    monkeypatch.setattr(Zygote, "_instance", None)
+
+
+def zygote_pid() -> int:
+    pid = Zygote.pid()
+    assert pid is not None
+    return pid
+
+
+def cmdline(pid: int) -> list[bytes]:
+    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+        return handle.read().split(b"\0")
+
+
+def test_a_forked_worker_holds_exactly_what_a_fresh_one_holds(probe, tmp_path, monkeypatch):
+    with Worker(probe, Limits(), folder=tmp_path, hostile=False) as cold:
+        cold.start()
+        fresh = cold.call("info")
+        fresh_private = str(cold._private)
+    monkeypatch.setattr(Zygote, "_enabled", True)
+    try:
+        with Worker(probe, Limits(), folder=tmp_path, hostile=False) as warm:
+            warm.start()
+            got = warm.call("info")
+            private = str(warm._private)
+            zygote = zygote_pid()
+            assert b"--zygote" in cmdline(zygote), "the zygote is a fresh interpreter, not a fork of the grader"
+    finally:
+        Zygote._instance.close()
+        Zygote._instance = None
+    assert fresh["ppid"] == os.getpid() and got["ppid"] == zygote
+    assert got["home"] == got["tmpdir"] == got["tmp"] == got["cwd"] == private
+    assert fresh["home"] == fresh["tmpdir"] == fresh["tmp"] == fresh["cwd"] == fresh_private
+    # The same descriptors (stdin, output, the four protocol pipes, the one listing them), nothing of the zygote's.
+    assert len(got["fds"]) == len(fresh["fds"]), (got["fds"], fresh["fds"])
+    assert len(got["argv"]) == len(fresh["argv"]) == 2
+    assert got["threads"] == fresh["threads"] == 1
+
+
+def test_exit_statuses_reach_the_grader(probe, tmp_path, forked):
+    with Worker(probe, Limits(), folder=tmp_path) as worker:
+        with pytest.raises(CandidateFailure, match="exited with status 7"):
+            worker.call("leave", (7,))
+        worker.start()
+        os.kill(worker.proc.pid, signal.SIGSEGV)
+        with pytest.raises(CandidateFailure, match="SIGSEGV"):
+            worker.call("info")
+        assert worker.call("info")["ppid"] == zygote_pid(), "the next call gets a fresh fork"
+
+
+def test_a_killed_zygote_takes_its_workers_and_the_next_start_gets_a_new_one(probe, tmp_path, forked):
+    with Worker(probe, Limits(), folder=tmp_path) as worker:
+        worker.start()
+        first, victim = zygote_pid(), worker.proc.pid
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while alive(victim) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not alive(victim), "a worker dies with its zygote"
+        assert not worker.alive and worker.proc.returncode == -signal.SIGKILL
+        assert worker.call("info")["ppid"] == zygote_pid() != first   # a call starts a fresh worker
+
+
+def test_the_zygote_and_its_workers_go_when_the_grading_process_goes(probe, tmp_path):
+    script = (
+        "import json, os, sys\n"
+        "from trainer.sandbox.client import Worker, Zygote\n"
+        "from trainer.sandbox.limits import Limits\n"
+        "Zygote.enable()\n"
+        f"worker = Worker({str(probe)!r}, Limits(), folder={str(tmp_path)!r})\n"
+        "worker.start()\n"
+        "print(json.dumps([Zygote.pid(), worker.proc.pid]), flush=True)\n"
+        "os._exit(0)\n"   # no clean-up: only the kernel's notices are left
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MLTRAINER_WARM_WORKERS"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=60)
+    zygote, worker = json.loads(done.stdout)
+    deadline = time.monotonic() + 5
+    while (alive(zygote) or alive(worker)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive(zygote) and not alive(worker)
+
+
+@pytest.mark.slow
+def test_forked_and_fresh_workers_give_the_same_report(monkeypatch, tmp_path):
+    from trainer.catalog import load_catalog
+    toy = load_catalog([TOY_PACK]).get("toy")
+    reference = TOY_PACK / "reference" / "toy.py"
+    buggy = tmp_path / "toy.py"
+    buggy.write_text(reference.read_text().replace("return c * np.asarray", "return c + np.asarray"))
+    monkeypatch.delenv("MLTRAINER_WARM_WORKERS", raising=False)
+    forked = [grade(toy, path, lanes=1) for path in (reference, buggy)]
+    monkeypatch.setenv("MLTRAINER_WARM_WORKERS", "0")
+    fresh = [grade(toy, path, lanes=1) for path in (reference, buggy)]
+    for one, other in zip(forked, fresh):
+        assert one.status == other.status
+        assert [(t.nodeid, t.outcome, t.message) for t in one.tests] == \
+               [(t.nodeid, t.outcome, t.message) for t in other.tests]
+    assert forked[0].status == "passed" and forked[1].status == "failed"
