@@ -119,11 +119,21 @@ def test_a_lane_killed_with_its_server_makes_the_run_an_error_never_a_pass(toy, 
 def test_a_changed_environment_gets_a_new_server(toy, warm_on, monkeypatch):
     assert grade(toy, REFERENCE, quick=True).status == "passed"
     before = servers()
-    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "changed")
+    monkeypatch.setenv("TEST_MARKER_FOR_THE_SERVER", "changed")
     assert grade(toy, REFERENCE, quick=True).status == "passed"
     after = servers()
     assert len(after) == 1 and after != before
     assert not [pid for pid in before if alive(pid)], "the old server is stopped"
+
+
+def test_mltrainer_settings_and_the_current_test_keep_the_server(toy, warm_on, monkeypatch, tmp_path):
+    """Nothing the server imports reads them; each lane gets them anyway (the whole environment)."""
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    before = servers()
+    monkeypatch.setenv("MLTRAINER_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "another test")
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    assert servers() == before
 
 
 def test_the_server_dies_with_the_process_that_started_it(tmp_path):

@@ -199,7 +199,17 @@ def server_for(env: dict[str, str]) -> LaneServer:
 
 
 def _env_key(env: dict[str, str]) -> tuple:
-    return tuple(sorted((k, v) for k, v in env.items() if k not in PER_LANE_ENV))
+    """What in a lane's environment the server's own imports could depend on.
+
+    Each lane gets its whole environment when it is forked; the server only
+    imports modules, and none of mltrainer's reads the environment at import.
+    So mltrainer's own settings (folders, lanes, isolation) and pytest's
+    PYTEST_CURRENT_TEST (new in every test of a test run) do not need a new
+    server; anything else might (PYTHON*, BLAS and allocator settings, HOME
+    for the user's site folder, ...).
+    """
+    return tuple(sorted((k, v) for k, v in env.items()
+                        if k not in PER_LANE_ENV and k != "PYTEST_CURRENT_TEST" and not k.startswith("MLTRAINER_")))
 
 
 # -- the server's side --------------------------------------------------------
