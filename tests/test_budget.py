@@ -190,6 +190,30 @@ def test_a_solution_far_over_budget_is_stopped_after_one_timed_run(workers):
     assert records[0].ratio > 6 and "of 1 runs" in records[0].note, records[0]
 
 
+PLAIN_SINE = """
+import numpy as np
+
+def total(X):
+    return float(np.sin(np.asarray(X)).sum())
+"""
+# Twice the reference's work: within a 3x budget, but not by a factor of two.
+TWICE = TWENTY_TIMES.replace("range(19)", "range(1)")
+
+
+def test_a_solution_far_within_budget_is_accepted_after_three_timed_runs(workers):
+    records = []
+    m = budget_for(workers("same", PLAIN_SINE), workers("ref", PLAIN_SINE, "reference"), records).time(
+        "total", matrices((1000, 2000)), check=sine_totals, label="1000x2000", repeats=5)
+    assert m.within_budget and "of 3 runs" in m.note, m
+
+
+def test_a_solution_within_budget_but_not_far_within_runs_every_repeat(workers):
+    records = []
+    m = budget_for(workers("twice", TWICE), workers("ref", PLAIN_SINE, "reference"), records).time(
+        "total", matrices((1000, 2000)), check=sine_totals, label="1000x2000", repeats=5)
+    assert m.within_budget and 1.5 < m.ratio < 3 and "of 5 runs" in m.note, m
+
+
 def test_cached_answers_do_not_help_a_slow_solution(workers):
     records = []
     with pytest.raises(GradeFailure, match=r"\(budget 3x\)"):

@@ -25,7 +25,9 @@ What is measured cannot be gamed from inside a worker:
   does can fall outside what is counted.
 - **The faster half of the runs after a warm-up**: page faults on fresh
   memory and other machine noise only add time, to single calls; the mean
-  of the faster half leaves them out (`_typical`). One-time work that does
+  of the faster half leaves them out (`_typical`). Timing stops before
+  `repeats` runs when the verdict cannot change: every run far over budget,
+  or, after three, a ratio under half the budget. One-time work that does
   not depend on the input (at import, or in a slower call) is not counted:
   the budget is the steady cost of a call.
 - **Peak memory is the kernel's peak resident size** of a fresh worker during
@@ -67,8 +69,11 @@ from trainer.sandbox.client import CandidateFailure, Patience, StoredRef, Worker
 CUTOFF_FACTOR = 4.0
 MIN_CUTOFF_S = 0.05
 CUTOFF_WALL_FACTOR = 5.0
-# Timing stops early once every candidate run is this many times over budget.
+# Timing stops early once every candidate run is this many times over budget,
+# or, after ACCEPT_AFTER timed runs, once the ratio is this many times under it.
 CLEARLY_OVER = 2.0
+CLEARLY_UNDER = 2.0
+ACCEPT_AFTER = 3
 # The least CPU time a call is taken to need (its transfer costs taken off).
 _FLOOR_S = 1e-6
 
@@ -226,6 +231,9 @@ class Budget:
                     # (The reference's warm-up, often slower in a fresh worker,
                     # counts no more here than in the verdict.)
                     break
+                if run >= ACCEPT_AFTER and self._clearly_under(cand_calls, ref_calls, ratio):
+                    # Far within budget: a pass whatever more runs would show.
+                    break
         except CandidateFailure as exc:
             if exc.kind != "timeout" or not ref_calls:
                 raise
@@ -239,8 +247,7 @@ class Budget:
                 return m
             self._fail(m, "The solution is far slower than the reference: look for Python loops over the data "
                           "that could be vectorised.")
-        linux = self._reference.probe is not None and self._reference.probe.linux
-        transfer = _transfer_cost(ref_calls) if linux else 0.0   # elsewhere the clocks differ
+        transfer = self._transfer(ref_calls)
         timed = slice(1, None) if len(cand_calls) > 1 else slice(None)
         cand = _typical(_total(c) - transfer for c in cand_calls[timed])
         ref = _typical(_total(r) - transfer for r in ref_calls[timed])
@@ -255,6 +262,26 @@ class Budget:
             self._fail(m, "Too slow compared with the reference: look for Python loops over the data, repeated "
                           "work, or large temporaries.")
         return m
+
+    def _transfer(self, ref_calls: list[dict]) -> float:
+        """What moving one run's data costs, taken off both sides (Linux; elsewhere the clocks differ)."""
+        linux = self._reference.probe is not None and self._reference.probe.linux
+        return _transfer_cost(ref_calls) if linux else 0.0
+
+    def _clearly_under(self, cand_calls: list[dict], ref_calls: list[dict], ratio: float) -> bool:
+        """Whether the verdict on the timed runs so far is a pass by a wide margin.
+
+        Then more runs would only make the user wait: noise only adds time,
+        so a solution over budget cannot look twice as fast as it is on most
+        of its runs, and each run's input is new, so no run can be fast at
+        the expense of a later one. The same estimate as the verdict's (the
+        faster half, less what moving data costs): the ratio then reported
+        is under half the budget.
+        """
+        transfer = self._transfer(ref_calls)
+        cand = _typical(_total(c) - transfer for c in cand_calls[1:])
+        ref = _typical(_total(r) - transfer for r in ref_calls[1:])
+        return CLEARLY_UNDER * cand < ratio * ref
 
     def _fresh_workers(self) -> None:
         """Time in freshly started workers, so that earlier tests leave no trace.
