@@ -160,7 +160,7 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path):
 
 def test_prewarm_starts_the_server_the_next_grading_uses(toy, warm_on, monkeypatch):
     from trainer.engine import prewarm
-    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "prewarm")   # a server of its own, not an earlier test's
+    monkeypatch.setenv("TEST_MARKER_FOR_THE_SERVER", "prewarm")   # a server of its own, not an earlier test's
     prewarm()
     deadline = time.monotonic() + 30
     while not servers() and time.monotonic() < deadline:   # it names itself once its interpreter is up
@@ -174,14 +174,14 @@ def test_prewarm_starts_the_server_the_next_grading_uses(toy, warm_on, monkeypat
 def test_prewarm_does_nothing_when_lanes_start_cold(monkeypatch):
     from trainer.engine import prewarm
     monkeypatch.setenv(warm.WARM_ENV, "0")
-    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "cold")
+    monkeypatch.setenv("TEST_MARKER_FOR_THE_SERVER", "cold")
     before = servers()
     prewarm()
     assert servers() == before
 
 
 def test_a_server_that_does_not_answer_in_time_is_replaced_and_the_run_starts_cold(toy, warm_on, monkeypatch):
-    monkeypatch.setenv("MLTRAINER_TEST_MARKER", "slow-server")   # a new server, still importing when asked
+    monkeypatch.setenv("TEST_MARKER_FOR_THE_SERVER", "slow-server")   # a new server, still importing when asked
     monkeypatch.setattr(warm, "_SPAWN_TIMEOUT_S", 0.001)
     report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE))
     assert report.status == "passed", report.error
