@@ -344,14 +344,14 @@ def test_pegasos_margin_of_exactly_one_is_no_update(solution):
     for steps, expected in ((2, [0.5, 0.0]), (3, [2.0 / 3.0, 0.0])):
         given = f"one point x = [1, 0], y = [1], lam=1, steps={steps} (at step 2 the margin is exactly 1)"
         check_w(solution.pegasos(X, y, 1.0, steps, np.random.default_rng(180)), np.array(expected), given)
-    # Two points, lam = 0.25, default_rng(0) draws 1, 1, 1. Step 1: w = 4 * (-1) *
-    # [0.5, 0] = [-2, 0]. Step 2: margin -1 * (-2 * 0.5) = 1 exactly: w = w / 2 =
-    # [-1, 0]. Step 3: margin 0.5 < 1: w = (2/3) w - (4/3) [0.5, 0] = [-4/3, 0].
-    X = np.array([[1.0, 2.0], [0.5, 0.0]])
-    y = np.array([1, -1])
+    # The same with a label -1: x = [0.5, 0], y = -1, lam = 0.25 (again n = 1, so
+    # no draw matters). Step 1: w = 4 * (-1) * [0.5, 0] = [-2, 0]. Step 2: margin
+    # -1 * (-2 * 0.5) = 1 exactly: w = w / 2 = [-1, 0]. Step 3: margin 0.5 < 1:
+    # w = (2/3) w - (4/3) [0.5, 0] = [-4/3, 0].
+    X = np.array([[0.5, 0.0]])
+    y = np.array([-1])
     check_w(solution.pegasos(X, y, 0.25, 3, np.random.default_rng(0)), np.array([-4.0 / 3.0, 0.0]),
-            "X = [[1, 2], [0.5, 0]], y = [1, -1], lam=0.25, steps=3, rng=np.random.default_rng(0) "
-            "(it draws 1, 1, 1: the second step meets a margin of exactly 1)")
+            "one point x = [0.5, 0], y = [-1], lam=0.25, steps=3 (at step 2 the margin is exactly 1)")
 
 
 @pytest.mark.edge_case
