@@ -37,6 +37,8 @@ import subprocess
 import sys
 import threading
 
+from trainer.sandbox.worker import as_child, exit_after
+
 WARM_ENV = "MLTRAINER_WARM_LANES"
 # Set per lane, not at the server's start: a server serves lanes that differ in these.
 PER_LANE_ENV = ("TMPDIR", "MLTRAINER_GRADER_PARENT")
@@ -331,27 +333,19 @@ def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tup
     pid = os.fork()
     if pid:
         return pid, ""
-    # The lane. Nothing here may return into the server's loop.
-    code = 3
-    try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        sock.close()
-        for fd in private:
-            os.close(fd)
-        os.setsid()
-        _name(LANE_NAME)
-        code = _run_lane(argv, cwd, env, stdout=fds[0], events=fds[1])
-    except BaseException:                        # noqa: BLE001 - report it on the lane's output, then exit
-        import traceback
-        traceback.print_exc()
-        code = 3
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+    exit_after(lambda: _lane(sock, private, argv, cwd, env, fds))   # never returns into the server's loop
+
+
+def _lane(sock: socket.socket, private: tuple[int, int], argv: list[str], cwd: str, env: dict[str, str],
+          fds: list[int]) -> int:
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    sock.close()
+    for fd in private:
+        os.close(fd)
+    os.setsid()
+    _name(LANE_NAME)
+    return _run_lane(argv, cwd, env, stdout=fds[0], events=fds[1])
 
 
 def _run_lane(argv: list[str], cwd: str, env: dict[str, str], *, stdout: int, events: int) -> int:
@@ -359,15 +353,7 @@ def _run_lane(argv: list[str], cwd: str, env: dict[str, str], *, stdout: int, ev
 
     import pytest
 
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(stdout, 1)
-    os.dup2(stdout, 2)
-    os.close(devnull)
-    keep = sorted({0, 1, 2, events})
-    # Only the lane's own descriptors go on (its output and its events pipe).
-    for low, high in zip(keep, keep[1:] + [_fd_limit()]):
-        os.closerange(low + 1, high)
+    as_child(stdout, {events})   # only the lane's own descriptors go on (its output and its events pipe)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
@@ -376,13 +362,6 @@ def _run_lane(argv: list[str], cwd: str, env: dict[str, str], *, stdout: int, ev
     sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
     sys.argv = ["pytest", *argv]
     return int(pytest.main([*argv, f"--mltrainer-events-fd={events}"]))
-
-
-def _fd_limit() -> int:
-    try:
-        return max(os.sysconf("SC_OPEN_MAX"), 256)
-    except (ValueError, OSError):
-        return 1024
 
 
 if __name__ == "__main__":

@@ -235,17 +235,7 @@ def zygote(sock_fd: int, parent: int) -> int:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            code = 3
-            try:
-                code = _forked_worker(sock, fds, folder, confine, protocol)
-            except BaseException:               # noqa: BLE001 - on the worker's output, then exit
-                traceback.print_exc()
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(code)
+            exit_after(lambda: _forked_worker(sock, fds, folder, confine, protocol))
         for fd in fds:
             os.close(fd)
         workers.add(pid)
@@ -261,15 +251,7 @@ def _forked_worker(sock, fds: list[int], folder: str, confine, protocol) -> int:
     sock.close()
     request_fd, response_fd, service_fd, answer_fd, output_fd = fds
     os.setsid()
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    os.close(output_fd)
-    keep = sorted({0, 1, 2, request_fd, response_fd, service_fd, answer_fd})
-    for low, high in zip(keep, keep[1:] + [_fd_limit()]):
-        os.closerange(low + 1, high)
+    as_child(output_fd, {request_fd, response_fd, service_fd, answer_fd})
     os.chdir(folder)
     sys.argv[1:] = [str(request_fd), str(response_fd)]   # as a fresh worker's
     os.environ["HOME"] = os.environ["TMPDIR"] = folder
@@ -283,6 +265,39 @@ def _forked_worker(sock, fds: list[int], folder: str, confine, protocol) -> int:
     config = _read_config(request_fd)
     _die_with_parent(int(config.get("parent", 0)), dumpable=True)
     return _serve(config, request_fd, response_fd, confine, lambda: protocol, (service_fd, answer_fd))
+
+
+# -- for forks of a server (the zygote here, the lane server in trainer/warm.py) --
+
+def as_child(output_fd: int, keep: set[int]) -> None:
+    """A fork's standard input from /dev/null, its output and errors to `output_fd`; every descriptor but those
+    and `keep` closed."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    if output_fd not in keep | {0, 1, 2}:
+        os.close(output_fd)
+    kept = sorted(keep | {0, 1, 2})
+    for low, high in zip(kept, kept[1:] + [_fd_limit()]):
+        os.closerange(low + 1, high)
+
+
+def exit_after(run) -> None:
+    """In a fork: exit with what `run()` returns (3, with its traceback on the output, if it raised); never return
+    into the server's loop."""
+    code = 3
+    try:
+        code = run()
+    except BaseException:                       # noqa: BLE001 - on the fork's output, then exit
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def _fd_limit() -> int:
