@@ -17,6 +17,7 @@ import pytest
 
 from tests.helpers import REPO, TOY_PACK, alive
 from trainer.engine import grade
+from trainer.sandbox import client
 from trainer.sandbox.client import CandidateFailure, Worker, Zygote
 from trainer.sandbox.limits import Limits
 
@@ -115,6 +116,16 @@ def test_a_killed_zygote_takes_its_workers_and_the_next_start_gets_a_new_one(pro
         assert not alive(victim), "a worker dies with its zygote"
         assert not worker.alive and worker.proc.returncode == -signal.SIGKILL
         assert worker.call("info")["ppid"] == zygote_pid() != first   # a call starts a fresh worker
+
+
+def test_a_zygote_that_does_not_answer_in_time_goes_and_the_worker_starts_fresh(probe, tmp_path, forked,
+                                                                                monkeypatch):
+    monkeypatch.setattr(client, "_ZYGOTE_TIMEOUT_S", 0.001)   # it is still importing numpy when asked
+    with Worker(probe, Limits(), folder=tmp_path) as worker:
+        worker.start()
+        zygote = Zygote._instance.proc.pid
+        assert worker.call("info")["ppid"] == os.getpid(), "started fresh, on pipes no fork of the zygote holds"
+        assert not alive(zygote), "the zygote that missed its answer is gone, and any fork it made with it"
 
 
 def test_the_zygote_and_its_workers_go_when_the_grading_process_goes(probe, tmp_path):

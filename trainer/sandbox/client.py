@@ -360,7 +360,7 @@ class ZygoteChild:
 class Zygote:
     """Forks workers from one interpreter that has imported what every worker imports.
 
-    A fresh interpreter spends most of a worker's start-up (70 ms of CPU)
+    A fresh interpreter spends most of a worker's start-up (75-80 ms of CPU)
     importing numpy; a grading run starts a worker for every timed test, so
     each grading process keeps one zygote (worker.py `zygote`) and asks it
     for a fork per worker. The zygote is started the way a worker is (a
@@ -459,6 +459,8 @@ class Zygote:
         return (reply if isinstance(reply, dict) else {}), list(received)
 
     def close(self) -> None:
+        """Stop the zygote; its forks die with it."""
+        self._broken = True
         try:
             self._sock.close()
         finally:
@@ -703,37 +705,17 @@ class Worker:
         shutil.copyfile(self.solution_path, self._module_path)
         self._output_path = Path(self._dir) / "output.txt"
         self._output_seen = 0
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
-        service_r, service_w = os.pipe()
-        answer_r, answer_w = os.pipe()
         config = {
-            "parent": os.getpid(),
             "memory_bytes": int(self.limits.memory_mb) << 20,
             "output_bytes": int(self.limits.output_mb) << 20,
             "cpu_seconds": int(self.limits.cpu_seconds),
             "open_files": _OPEN_FILES,
             "blocked_imports": sorted(FORBIDDEN_IMPORTS),
             "policy": self.confinement.policy(self._private),
-            "services": [service_w, answer_r],
         }
         with open(self._output_path, "wb") as out:
-            zygote = Zygote.for_this_process()
-            try:
-                self.proc = zygote.spawn(self._private, (req_r, resp_w, service_w, answer_r, out.fileno())) \
-                    if zygote is not None else None
-            except OSError:
-                self.proc = None              # the zygote is gone: start this worker cold
-            if self.proc is not None:
-                config["parent"] = self.proc.parent
-                config.pop("services")        # the fork's own descriptors (worker.py)
-            else:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w)],
-                    cwd=self._private, env=scrubbed_environment(str(self._private)),
-                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                    pass_fds=(req_r, resp_w, service_w, answer_r), start_new_session=True, close_fds=True,
-                )
+            (req_r, req_w), (resp_r, resp_w), (service_r, service_w), (answer_r, answer_w) = \
+                self._spawn(config, out.fileno())
         self.probe = ProcessProbe(self.proc.pid)
         for fd in (req_r, resp_w, service_w, answer_r):
             os.close(fd)
@@ -762,6 +744,37 @@ class Worker:
         self._disk_baseline = self._disk_free()
         if load:
             self.load()
+
+    def _spawn(self, config: dict, output_fd: int) -> list[tuple[int, int]]:
+        """Start the worker's process, forked by this process's zygote or else a fresh interpreter; its pipes.
+
+        Completes `config` with what depends on how it started.
+        """
+        zygote = Zygote.for_this_process()
+        if zygote is not None:
+            pipes = [os.pipe() for _ in range(4)]
+            (req_r, _), (_, resp_w), (_, service_w), (answer_r, _) = pipes
+            try:
+                # The fork dies with the zygote; its services are the descriptors it got (worker.py).
+                self.proc = zygote.spawn(self._private, (req_r, resp_w, service_w, answer_r, output_fd))
+                return pipes
+            except OSError:
+                # A fork may hold these pipes: the zygote goes, and its forks with it, and the worker
+                # starts fresh on new pipes.
+                zygote.close()
+                for fd in (fd for pair in pipes for fd in pair):
+                    os.close(fd)
+        pipes = [os.pipe() for _ in range(4)]
+        (req_r, _), (_, resp_w), (_, service_w), (answer_r, _) = pipes
+        config["parent"] = os.getpid()
+        config["services"] = [service_w, answer_r]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w)],
+            cwd=self._private, env=scrubbed_environment(str(self._private)),
+            stdin=subprocess.DEVNULL, stdout=output_fd, stderr=subprocess.STDOUT,
+            pass_fds=(req_r, resp_w, service_w, answer_r), start_new_session=True, close_fds=True,
+        )
+        return pipes
 
     def load(self) -> None:
         """Import the solution in the running worker (started with load=False)."""

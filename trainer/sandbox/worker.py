@@ -233,9 +233,10 @@ def zygote(sock_fd: int, parent: int) -> int:
             continue
         sys.stdout.flush()
         sys.stderr.flush()
+        me = os.getpid()
         pid = os.fork()
         if pid == 0:
-            exit_after(lambda: _forked_worker(sock, fds, folder, confine, protocol))
+            exit_after(lambda: _forked_worker(me, sock, fds, folder, confine, protocol))
         for fd in fds:
             os.close(fd)
         workers.add(pid)
@@ -246,8 +247,9 @@ def zygote(sock_fd: int, parent: int) -> int:
             os.close(pidfd)
 
 
-def _forked_worker(sock, fds: list[int], folder: str, confine, protocol) -> int:
+def _forked_worker(zygote: int, sock, fds: list[int], folder: str, confine, protocol) -> int:
     """A worker forked by the zygote: made what a freshly started one is, then served as one."""
+    _die_with_parent(zygote, dumpable=True)
     sock.close()
     request_fd, response_fd, service_fd, answer_fd, output_fd = fds
     os.setsid()
@@ -263,7 +265,6 @@ def _forked_worker(sock, fds: list[int], folder: str, confine, protocol) -> int:
     if "random" in sys.modules:
         sys.modules["random"].seed()
     config = _read_config(request_fd)
-    _die_with_parent(int(config.get("parent", 0)), dumpable=True)
     return _serve(config, request_fd, response_fd, confine, lambda: protocol, (service_fd, answer_fd))
 
 
