@@ -325,7 +325,6 @@ class ZygoteChild:
 
     def __init__(self, zygote: "Zygote", pid: int, pidfd: int) -> None:
         self._zygote = zygote
-        self.parent = zygote.proc.pid
         self.pid = pid
         self.pidfd = pidfd
         self.returncode: int | None = None
