@@ -81,7 +81,7 @@ def _distribution_locations(dist: importlib.metadata.Distribution) -> set[str]:
 def package_locations(names: frozenset[str]) -> tuple[str, ...]:
     """Where the allowed third-party packages (and what they require) are installed.
 
-    Reading the installed files of a distribution takes a tenth of a second
+    Reading the installed files of a distribution takes tens of milliseconds
     for numpy, so the answer is kept for the process (a lane server computes
     it once for all its lanes, trainer/warm.py); it is computed again if a
     folder it names has gone (a package reinstalled elsewhere meanwhile).
