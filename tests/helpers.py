@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from trainer import warm
+from trainer.sandbox.worker import ZYGOTE_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -94,8 +95,9 @@ def descendants(root: int | None = None) -> list[int]:
     """Every living (not zombie) process below `root` (this process by default) that belongs to a run.
 
     A lane server (trainer/warm.py) waiting for this process's next grading
-    is not part of any run and is left out; its lanes, and their workers,
-    are not.
+    is not part of any run and is left out, and so is each worker zygote it
+    started (the one it keeps for its next lane, or one a lane adopted and
+    that exits once the lane has); its lanes, and all workers, are not.
     """
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
@@ -108,11 +110,25 @@ def descendants(root: int | None = None) -> list[int]:
                 children.setdefault(int(fields[1]), []).append(int(name))
     found, stack = [], [root or os.getpid()]
     while stack:
-        for child in children.get(stack.pop(), []):
-            if not is_lane_server(child):
+        parent = stack.pop()
+        for child in children.get(parent, []):
+            if not (is_lane_server(child) or (is_zygote(child) and is_lane_server(parent))):
                 found.append(child)
             stack.append(child)
     return found
+
+
+def is_zygote(pid: int) -> bool:
+    """A worker zygote (trainer/sandbox/client.py `Zygote`): named once its interpreter runs (the name stays
+    while it exits), known by its command line before that, which the workers it forks keep too."""
+    try:
+        with open(f"/proc/{pid}/comm", "rb") as handle:
+            if handle.read().strip() == ZYGOTE_NAME:
+                return True
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"--zygote" in handle.read().split(b"\0")
+    except OSError:
+        return False
 
 
 def is_lane_server(pid: int) -> bool:

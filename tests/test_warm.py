@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.helpers import (REPO, TOY_PACK, alive, children, descendants, is_busy_worker, is_lane,
-                           is_lane_server, parent_of)
+                           is_lane_server, is_zygote, parent_of)
 from trainer import warm
 from trainer.engine import grade
 
@@ -193,3 +193,91 @@ def test_a_server_that_does_not_answer_in_time_is_replaced_and_the_run_starts_co
     monkeypatch.setattr(warm, "_SPAWN_TIMEOUT_S", 10.0)
     report, lanes, parents = lanes_seen_while(lambda: grade(toy, REFERENCE))
     assert report.status == "passed" and len(parents) == 1 and parents != {os.getpid()}, parents
+
+
+def spares(server: int) -> list[int]:
+    """The zygotes a lane server has started (the one it keeps ready, and any a lane still holds)."""
+    return [pid for pid in children(server) if is_zygote(pid)]
+
+
+def workers_grandparents_while(run, cpus: dict | None = None) -> tuple[object, set[int]]:
+    """run()'s result, and the grandparents of the workers forked by a zygote meanwhile.
+
+    `cpus`, when given, receives the CPU sets seen: of "workers" and of "lanes".
+    """
+    seen: set[int] = set()
+    stop = threading.Event()
+    cpus = {} if cpus is None else cpus
+
+    def watch():
+        while not stop.is_set():
+            for pid in descendants():
+                parent = parent_of(pid)
+                try:
+                    if is_lane(pid):
+                        cpus.setdefault("lanes", set()).add(frozenset(os.sched_getaffinity(pid)))
+                    if parent and is_zygote(parent):
+                        cpus.setdefault("workers", set()).add(frozenset(os.sched_getaffinity(pid)))
+                        grandparent = parent_of(parent)
+                        if grandparent:
+                            seen.add(grandparent)
+                except OSError:
+                    continue
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        result = run()
+    finally:
+        stop.set()
+        watcher.join()
+    return result, seen
+
+
+def test_a_lane_forks_its_workers_from_the_zygote_its_server_started_ahead(toy, warm_on, monkeypatch):
+    monkeypatch.delenv("MLTRAINER_WARM_WORKERS", raising=False)
+    assert grade(toy, REFERENCE, quick=True).status == "passed"       # the server is up, a zygote ready
+    (server,) = servers()
+    cpus: dict = {}
+    report, grandparents = workers_grandparents_while(lambda: grade(toy, REFERENCE, lanes=1), cpus)
+    assert report.status == "passed", report.tests
+    assert grandparents == {server}, "the workers' zygote was the one the server started, not the lane's own"
+    # The lane pins itself to a CPU as it starts (when one is free); its workers run where it ended up.
+    assert cpus["workers"] == {min(cpus["lanes"], key=len)}, cpus
+    deadline = time.monotonic() + 5
+    while len(spares(server)) != 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(spares(server)) == 1, "the lane's zygote ended with the lane; one is ready for the next lane"
+
+
+def test_without_confinement_a_lane_declines_the_zygote_and_starts_its_own(toy, warm_on, monkeypatch):
+    """Its forks would not be the lane's descendants, and unconfined workers can start processes."""
+    monkeypatch.delenv("MLTRAINER_WARM_WORKERS", raising=False)
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    (server,) = servers()
+    report, grandparents = workers_grandparents_while(lambda: grade(toy, REFERENCE, lanes=1, isolation="none"))
+    assert report.status == "passed", report.tests
+    assert grandparents and server not in grandparents, "the workers' zygote was started by the lane"
+    assert all(is_lane(pid) or not alive(pid) for pid in grandparents)
+
+
+def test_a_killed_lane_takes_the_workers_of_its_adopted_zygote(toy, warm_on, monkeypatch, tmp_path):
+    monkeypatch.delenv("MLTRAINER_WARM_WORKERS", raising=False)
+    solution = tmp_path / "toy.py"
+    solution.write_text(HANGS)
+    assert grade(toy, REFERENCE, quick=True, lanes=1).status == "passed"
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("report", grade(toy, solution, lanes=1)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not [pid for pid in descendants() if is_busy_worker(pid)] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (lane,) = [pid for pid in descendants() if is_lane(pid)]
+    os.kill(lane, signal.SIGKILL)
+    thread.join(60)
+    assert result["report"].status == "error"
+    deadline = time.monotonic() + 5
+    while descendants() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not descendants(), "the zygote the lane adopted saw its end, and stopped its workers"

@@ -13,15 +13,17 @@ What stays as it was:
 
 - the server is trusted code only: it never runs a grader before forking and
   never runs candidate code. Candidate code still runs only in sandboxed
-  workers, which a lane starts by executing a fresh interpreter, so nothing
-  of the server's (or a lane's) memory ever reaches a worker;
+  workers, forked by a zygote that is a freshly executed interpreter
+  (started ahead by the server for its next lane, `_Spare`, or by the lane
+  itself), so nothing of the server's (or a lane's) memory ever reaches a
+  worker;
 - a lane's exit status comes from the kernel (the server's `waitpid`), and a
   pidfd the server opens before the lane can be reaped lets the engine wait
   for it without racing pid reuse. If the server dies, its lanes die with it
   (PR_SET_PDEATHSIG) and count as broken: the run is an error, never a pass;
 - the server dies with the process that started it (PR_SET_PDEATHSIG, and
   end of file on its socket), is not dumpable, and is replaced when the
-  environment lanes would inherit changes.
+  environment its imports could depend on changes (`_env_key`).
 
 `MLTRAINER_WARM_LANES=0` turns it off (lanes start cold, as subprocesses).
 """
@@ -272,6 +274,7 @@ def serve(sock_fd: int) -> None:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     _preload()
+    spare = _Spare.start()
     children: set[int] = set()
     while True:
         try:
@@ -292,7 +295,7 @@ def serve(sock_fd: int) -> None:
             message, fds = b"", []
         if not message:                          # the engine is gone: so are we, and our lanes
             os._exit(0)
-        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w))
+        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w), spare)
         for fd in fds:
             os.close(fd)
         if pid is None:
@@ -304,10 +307,14 @@ def serve(sock_fd: int) -> None:
             socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
+        if spare is not None:                    # the lane holds it now; the next lane gets a new one
+            spare.close()
+        spare = _Spare.start()
 
 
 def _reap(sock: socket.socket, children: set[int]) -> None:
-    while children:
+    """Reap every child that has exited; report the lanes' (the others are zygotes, _Spare)."""
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
@@ -315,11 +322,61 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
             return
         if pid == 0:
             return
-        children.discard(pid)
-        sock.send(json.dumps({"exit": pid, "status": os.waitstatus_to_exitcode(status)}).encode())
+        if pid in children:
+            children.discard(pid)
+            sock.send(json.dumps({"exit": pid, "status": os.waitstatus_to_exitcode(status)}).encode())
 
 
-def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tuple[int, int]):
+class _Spare:
+    """A worker zygote started ahead for the next lane (trainer/sandbox/client.py `Zygote`).
+
+    A lane otherwise starts its own when it starts its first worker, and
+    waits for its numpy import. The zygote is started exactly as a lane
+    would start it (a fresh interpreter with a worker's scrubbed
+    environment; never a fork of this server) and its socket goes to one
+    lane only: the server closes its copy once the lane is forked, so the
+    zygote and its workers end when that lane does (end of file), or with
+    this server (PR_SET_PDEATHSIG). The lane adopts it only where its
+    workers are confined (`Zygote.enable`); else it closes it.
+    """
+
+    def __init__(self, sock: socket.socket, pid: int, pidfd: int) -> None:
+        self.sock, self.pid, self.pidfd = sock, pid, pidfd
+
+    @classmethod
+    def start(cls) -> "_Spare | None":
+        from trainer.sandbox.client import zygote_command
+        if not hasattr(os, "pidfd_open"):
+            return None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv, env = zygote_command(theirs.fileno(), os.getpid())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            exit_after(lambda: _exec_zygote(argv, env, theirs.fileno()))
+        theirs.close()
+        return cls(ours, pid, os.pidfd_open(pid))   # before it can be reaped: no pid reuse race
+
+    def close(self) -> None:
+        self.sock.close()
+        os.close(self.pidfd)
+
+
+def _exec_zygote(argv: list[str], env: dict[str, str], sock_fd: int) -> int:
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    as_child(devnull, {sock_fd})
+    os.set_inheritable(sock_fd, True)
+    os.chdir("/")
+    os.execve(argv[0], argv, env)
+    return 3
+
+
+def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tuple[int, int],
+               spare: "_Spare | None"):
     try:
         request = json.loads(message)
         argv, cwd, env = request["argv"], request["cwd"], request["env"]
@@ -333,11 +390,11 @@ def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tup
     pid = os.fork()
     if pid:
         return pid, ""
-    exit_after(lambda: _lane(sock, private, argv, cwd, env, fds))   # never returns into the server's loop
+    exit_after(lambda: _lane(sock, private, argv, cwd, env, fds, spare))   # never returns into the server's loop
 
 
 def _lane(sock: socket.socket, private: tuple[int, int], argv: list[str], cwd: str, env: dict[str, str],
-          fds: list[int]) -> int:
+          fds: list[int], spare: "_Spare | None") -> int:
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     sock.close()
@@ -345,15 +402,21 @@ def _lane(sock: socket.socket, private: tuple[int, int], argv: list[str], cwd: s
         os.close(fd)
     os.setsid()
     _name(LANE_NAME)
-    return _run_lane(argv, cwd, env, stdout=fds[0], events=fds[1])
+    keep = set()
+    if spare is not None:
+        from trainer.sandbox.client import Zygote
+        Zygote.offer(spare.sock.detach(), spare.pid, spare.pidfd)
+        keep = {*Zygote.offered_descriptors()}
+    return _run_lane(argv, cwd, env, stdout=fds[0], events=fds[1], keep=keep)
 
 
-def _run_lane(argv: list[str], cwd: str, env: dict[str, str], *, stdout: int, events: int) -> int:
+def _run_lane(argv: list[str], cwd: str, env: dict[str, str], *, stdout: int, events: int,
+              keep: set[int] = frozenset()) -> int:
     import tempfile
 
     import pytest
 
-    as_child(stdout, {events})   # only the lane's own descriptors go on (its output and its events pipe)
+    as_child(stdout, {events, *keep})   # only the lane's own descriptors go on (output, events, its zygote's)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)

@@ -60,7 +60,21 @@ def pytest_configure(config) -> None:
             # The engine's choice (engine._CpuClaim), one CPU per lane; the
             # workers inherit it and, confined, cannot change it.
             os.sched_setaffinity(0, {int(cpus[lane])})
+        _use_a_zygote(config.stash[_RUN_KEY].get("isolation"))
         config.pluginmanager.register(_Collector(config), "mltrainer-collector")
+
+
+def _use_a_zygote(isolation: str | None) -> None:
+    """Fork this run's workers from a zygote (sandbox/client.py), one the lane server started ahead if any.
+
+    That one is not this process's child, so an orphan of one of its workers
+    would not come back to this process (the subreaper) to be stopped: it is
+    used only where workers are confined, and seccomp lets them start no
+    process at all.
+    """
+    from trainer.sandbox import client
+    from trainer.sandbox.confine import seccomp_available
+    client.Zygote.enable(adopt=isolation != "none" and seccomp_available())
 
 
 def _harden_process() -> None:
@@ -75,7 +89,6 @@ def _harden_process() -> None:
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0:
             client.REAP_STRAYS = True
-        client.Zygote.enable()
     except (OSError, AttributeError):  # not Linux
         return
     parent = os.environ.get("MLTRAINER_GRADER_PARENT")

@@ -375,26 +375,74 @@ class Zygote:
     _instance: "Zygote | None" = None
     _owner = 0
     _enabled = False
+    _adopt = False
+    _offered: "tuple[int, int, int, int] | None" = None    # (socket, pid, pidfd, owner) of a spare
     _instance_lock = threading.Lock()
 
-    def __init__(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        ours.set_inheritable(False)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), "--zygote", str(theirs.fileno()), str(os.getpid())],
-            cwd="/", env=scrubbed_environment("/nonexistent"), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
-            start_new_session=True)
-        theirs.close()
-        self._sock = ours
+    def __init__(self, adopted: "tuple[socket.socket, _Adopted] | None" = None) -> None:
+        if adopted is not None:
+            self._sock, self.proc = adopted
+        else:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            ours.set_inheritable(False)
+            argv, env = zygote_command(theirs.fileno(), os.getpid())
+            self.proc = subprocess.Popen(argv, cwd="/", env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         pass_fds=(theirs.fileno(),), start_new_session=True)
+            theirs.close()
+            self._sock = ours
         self._sock.settimeout(_ZYGOTE_TIMEOUT_S)
         self._lock = threading.Lock()       # one request at a time
         self._broken = False
 
     @classmethod
-    def enable(cls) -> None:
-        """Let workers of this process be forked by a zygote (a grading run's pytest process)."""
+    def enable(cls, *, adopt: bool = False) -> None:
+        """Let workers of this process be forked by a zygote (a grading run's pytest process).
+
+        With `adopt`, a zygote the lane server started ahead for this process
+        (`offer`) is used: only where workers are confined, since its forks
+        are not this process's descendants (an orphan of an unconfined worker
+        would not come back to it, trainer/grading/plugin.py). Otherwise the
+        offer is declined and the zygote, alone at its end, exits.
+        """
         cls._enabled = os.environ.get("MLTRAINER_WARM_WORKERS", "").strip() not in ("0", "no", "false", "off")
+        cls._adopt = cls._enabled and adopt
+        if not cls._adopt:
+            cls._decline()
+
+    @classmethod
+    def offer(cls, sock_fd: int, pid: int, pidfd: int) -> None:
+        """A zygote started ahead for this process by its parent, which reaps it (trainer/warm.py `_Spare`)."""
+        cls._offered = (sock_fd, pid, pidfd, os.getpid())
+
+    @classmethod
+    def offered_descriptors(cls) -> tuple[int, ...]:
+        return cls._offered[0:3:2] if cls._offered else ()
+
+    @classmethod
+    def _decline(cls) -> None:
+        offered, cls._offered = cls._offered, None
+        if offered is not None and offered[3] == os.getpid():
+            os.close(offered[0])
+            os.close(offered[2])
+
+    @classmethod
+    def _adopted(cls) -> "Zygote | None":
+        """The zygote offered to this process, set to run its forks on this process's CPUs; None if none or gone."""
+        offered, cls._offered = cls._offered, None
+        if offered is None or offered[3] != os.getpid():
+            return None
+        sock_fd, pid, pidfd, _ = offered
+        proc = _Adopted(pid, pidfd)
+        try:
+            if proc.poll() is not None:
+                raise OSError("the zygote offered has exited")
+            os.sched_setaffinity(pid, os.sched_getaffinity(0))   # its forks inherit it
+        except OSError:
+            os.close(sock_fd)
+            proc.close()
+            return None
+        return Zygote((socket.socket(fileno=sock_fd), proc))
 
     @classmethod
     def for_this_process(cls) -> "Zygote | None":
@@ -408,7 +456,7 @@ class Zygote:
                 zygote = None
             if zygote is None:
                 try:
-                    zygote = Zygote()
+                    zygote = (cls._adopted() if cls._adopt else None) or Zygote()
                 except OSError:
                     return None
                 cls._instance, cls._owner = zygote, os.getpid()
@@ -466,6 +514,53 @@ class Zygote:
             if self.proc.poll() is None:
                 self.proc.kill()
             self.proc.wait()
+
+
+class _Adopted:
+    """What `Zygote` needs of a `Popen` for a zygote it did not start (its parent reaps it), through a pidfd."""
+
+    def __init__(self, pid: int, pidfd: int) -> None:
+        self.pid = pid
+        self._pidfd = pidfd
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._pidfd >= 0:
+            poller = select.poll()
+            poller.register(self._pidfd, select.POLLIN)
+            if poller.poll(0):
+                self.returncode = -signal.SIGKILL   # its status is its parent's to read
+        return self.returncode
+
+    def kill(self) -> None:
+        if self._pidfd >= 0 and self.poll() is None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self._pidfd >= 0 and self.returncode is None:
+            poller = select.poll()
+            poller.register(self._pidfd, select.POLLIN)
+            if not poller.poll(None if timeout is None else int(timeout * 1000)):
+                raise subprocess.TimeoutExpired("zygote", timeout)
+        self.close()
+        return self.returncode if self.returncode is not None else -signal.SIGKILL
+
+    def close(self) -> None:
+        if self._pidfd >= 0:
+            self.poll()
+            os.close(self._pidfd)
+            self._pidfd = -1
+            if self.returncode is None:
+                self.returncode = -signal.SIGKILL
+
+
+def zygote_command(sock_fd: int, parent: int) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a zygote serving `sock_fd`, dying with `parent`."""
+    return ([sys.executable, "-I", str(WORKER_SCRIPT), "--zygote", str(sock_fd), str(parent)],
+            scrubbed_environment("/nonexistent"))
 
 
 def scrubbed_environment(home: str) -> dict:

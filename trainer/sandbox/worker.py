@@ -41,20 +41,25 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _MAX_CONFIG_BYTES = 4 << 20
 
 
-def _die_with_parent(parent: int, *, dumpable: bool | None = None) -> None:
+ZYGOTE_NAME = b"mltrainer-forks"   # what `ps` and /proc/<pid>/comm show of a zygote (its forks: python)
+
+
+def _die_with_parent(parent: int, *, dumpable: bool | None = None, name: bytes | None = None) -> None:
     """Ask Linux to kill this worker when the grader process dies; exit if it already has.
 
     `dumpable` sets whether processes of the same user may inspect this one
     (ptrace, /proc/<pid>/mem): the zygote may not be, its forks are again,
-    as a fresh worker is.
+    as a fresh worker is. `name` sets the process's name.
     """
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+        PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME = 1, 4, 15
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if dumpable is not None:
             libc.prctl(PR_SET_DUMPABLE, int(dumpable))
+        if name is not None:
+            libc.prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: the CPU limit still ends an orphan
         pass
     if parent and os.getppid() != parent:  # the grader died before the request above
@@ -192,7 +197,7 @@ def zygote(sock_fd: int, parent: int) -> int:
 
     # Not dumpable: where no seccomp filter stops ptrace (no confinement), a
     # worker could otherwise rewrite the zygote, and with it every later fork.
-    _die_with_parent(parent, dumpable=False)
+    _die_with_parent(parent, dumpable=False, name=ZYGOTE_NAME)
     protocol_source, confine = _own_modules()
     protocol = _module_from_source("mltrainer_protocol", protocol_source, "protocol.py")
     import numpy  # noqa: F401 - imported once here, not in every worker
@@ -249,7 +254,7 @@ def zygote(sock_fd: int, parent: int) -> int:
 
 def _forked_worker(zygote: int, sock, fds: list[int], folder: str, confine, protocol) -> int:
     """A worker forked by the zygote: made what a freshly started one is, then served as one."""
-    _die_with_parent(zygote, dumpable=True)
+    _die_with_parent(zygote, dumpable=True, name=b"python")
     sock.close()
     request_fd, response_fd, service_fd, answer_fd, output_fd = fds
     os.setsid()
