@@ -11,7 +11,9 @@ On an idle machine, for every bundled challenge, medians of `--repeats` runs:
   spend running candidate and reference) and the rest; target: rest <= 3x floor;
 - quick: `--quick` (everything but performance); target: <= 2x floor. Three
   ways: `quick` in this process, lanes forked by its lane server (as in
-  watch mode, the TUI, a roster: every grading after a process's first);
+  watch mode, the TUI, a roster: every grading after a process's first),
+  each after a pause (`--pause`, 0.5 s: a learner between two saves, in
+  which the server gets its worker zygotes ready);
   `cold`, the same with MLTRAINER_WARM_LANES=0 (each lane a fresh
   interpreter); `cli`, the command `mltrainer grade ID FILE --quick` as a
   learner types it (a new process, its lane server included);
@@ -63,6 +65,12 @@ def timed_grade(challenge, path, **options):
     return time.monotonic() - started, report, events
 
 
+def warm_quick(challenge, pause: float) -> float:
+    """Wall time of a `--quick` grading in this process, after `pause` seconds of nothing (between two saves)."""
+    time.sleep(pause)
+    return timed_grade(challenge, challenge.reference_path, quick=True)[0]
+
+
 def cli_quick(challenge, folder: Path) -> float:
     """Wall time of `mltrainer grade ID REFERENCE --quick` in a new process (a passing quick run records nothing)."""
     env = dict(os.environ, MLTRAINER_DATA_DIR=str(folder / "data"), MLTRAINER_WORKSPACE=str(folder / "ws"))
@@ -84,6 +92,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", nargs="+", default=None, help="challenge ids")
     parser.add_argument("--skip", nargs="+", choices=SECTIONS, default=[])
+    parser.add_argument("--pause", type=float, default=0.5,
+                        help="seconds before each warm quick grading (a learner between two saves)")
     args = parser.parse_args()
     catalog = [c for c in load_catalog() if not args.only or c.id in args.only]
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,8 +112,7 @@ def main() -> None:
                 row["rest"] = statistics.median(r[0] - performance_phase(r[1], r[2]) for r in runs)
                 assert all(r[1].passed for r in runs), f"{challenge.id}: the reference did not pass"
             if "quick" not in args.skip:
-                row["quick"] = statistics.median(timed_grade(challenge, challenge.reference_path, quick=True)[0]
-                                                 for _ in range(args.repeats))
+                row["quick"] = statistics.median(warm_quick(challenge, args.pause) for _ in range(args.repeats))
                 os.environ[warm.WARM_ENV] = "0"
                 try:
                     row["cold"] = statistics.median(

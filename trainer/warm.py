@@ -45,6 +45,8 @@ WARM_ENV = "MLTRAINER_WARM_LANES"
 # Set per lane, not at the server's start: a server serves lanes that differ in these.
 PER_LANE_ENV = ("TMPDIR", "MLTRAINER_GRADER_PARENT")
 _MAX_MESSAGE = 1 << 20
+# Worker zygotes kept ready for the next lanes: as many as a grading has lanes at most (engine.MAX_LANES).
+SPARES = 2
 _SPAWN_TIMEOUT_S = 10.0
 
 
@@ -274,7 +276,8 @@ def serve(sock_fd: int) -> None:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     _preload()
-    spare = _Spare.start()
+    spares: list[_Spare] = []
+    _Spare.fill(spares)                          # while the engine gets its first grading ready
     children: set[int] = set()
     while True:
         try:
@@ -287,6 +290,9 @@ def serve(sock_fd: int) -> None:
             except BlockingIOError:
                 pass
         _reap(sock, children)
+        if not children:
+            # Between gradings only: started while lanes run, they would take CPU from them.
+            _Spare.fill(spares)
         if sock not in ready:
             continue
         try:
@@ -295,10 +301,13 @@ def serve(sock_fd: int) -> None:
             message, fds = b"", []
         if not message:                          # the engine is gone: so are we, and our lanes
             os._exit(0)
-        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w), spare)
+        spare = spares.pop(0) if spares else None
+        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w), spare, spares)
         for fd in fds:
             os.close(fd)
         if pid is None:
+            if spare is not None:
+                spares.insert(0, spare)
             sock.send(json.dumps({"error": error}).encode())
             continue
         children.add(pid)
@@ -307,9 +316,8 @@ def serve(sock_fd: int) -> None:
             socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
-        if spare is not None:                    # the lane holds it now; the next lane gets a new one
+        if spare is not None:                    # the lane holds it now
             spare.close()
-        spare = _Spare.start()
 
 
 def _reap(sock: socket.socket, children: set[int]) -> None:
@@ -358,6 +366,15 @@ class _Spare:
         theirs.close()
         return cls(ours, pid, os.pidfd_open(pid))   # before it can be reaped: no pid reuse race
 
+    @classmethod
+    def fill(cls, spares: "list[_Spare]") -> None:
+        """As many ready zygotes as a grading has lanes at most."""
+        while len(spares) < SPARES:
+            spare = cls.start()
+            if spare is None:
+                return
+            spares.append(spare)
+
     def close(self) -> None:
         self.sock.close()
         os.close(self.pidfd)
@@ -376,7 +393,7 @@ def _exec_zygote(argv: list[str], env: dict[str, str], sock_fd: int) -> int:
 
 
 def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tuple[int, int],
-               spare: "_Spare | None"):
+               spare: "_Spare | None", others: "list[_Spare]"):
     try:
         request = json.loads(message)
         argv, cwd, env = request["argv"], request["cwd"], request["env"]
@@ -390,6 +407,8 @@ def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tup
     pid = os.fork()
     if pid:
         return pid, ""
+    for other in others:                         # the next lanes': not this one's to hold
+        other.close()
     exit_after(lambda: _lane(sock, private, argv, cwd, env, fds, spare))   # never returns into the server's loop
 
 
