@@ -38,6 +38,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 from trainer.sandbox.worker import as_child, exit_after
 
@@ -45,8 +46,10 @@ WARM_ENV = "MLTRAINER_WARM_LANES"
 # Set per lane, not at the server's start: a server serves lanes that differ in these.
 PER_LANE_ENV = ("TMPDIR", "MLTRAINER_GRADER_PARENT")
 _MAX_MESSAGE = 1 << 20
-# Worker zygotes kept ready for the next lanes: as many as a grading has lanes at most (engine.MAX_LANES).
+# Worker zygotes kept ready for the next lanes: as many as a grading has lanes at most (engine.MAX_LANES),
+# started once no lane has run for this long.
 SPARES = 2
+_IDLE_BEFORE_SPARES_S = 0.2
 _SPAWN_TIMEOUT_S = 10.0
 
 
@@ -279,9 +282,17 @@ def serve(sock_fd: int) -> None:
     spares: list[_Spare] = []
     _Spare.fill(spares)                          # while the engine gets its first grading ready
     children: set[int] = set()
+    idle_since = time.monotonic()
     while True:
+        # Zygotes for the next lanes are started once no lane has run for a
+        # moment (a learner between two saves): started while lanes run, or
+        # between gradings that follow each other at once, they would only
+        # take CPU from the gradings.
+        wait = None
+        if not children and len(spares) < SPARES:
+            wait = max(0.0, idle_since + _IDLE_BEFORE_SPARES_S - time.monotonic())
         try:
-            ready = select.select([sock, wake_r], [], [])[0]
+            ready = select.select([sock, wake_r], [], [], wait)[0]
         except InterruptedError:
             continue
         if wake_r in ready:
@@ -289,9 +300,9 @@ def serve(sock_fd: int) -> None:
                 os.read(wake_r, 4096)
             except BlockingIOError:
                 pass
-        _reap(sock, children)
-        if not children:
-            # Between gradings only: started while lanes run, they would take CPU from them.
+        if _reap(sock, children) and not children:
+            idle_since = time.monotonic()
+        if not ready and not children:
             _Spare.fill(spares)
         if sock not in ready:
             continue
@@ -320,17 +331,20 @@ def serve(sock_fd: int) -> None:
             spare.close()
 
 
-def _reap(sock: socket.socket, children: set[int]) -> None:
-    """Reap every child that has exited; report the lanes' (the others are zygotes, _Spare)."""
+def _reap(sock: socket.socket, children: set[int]) -> bool:
+    """Reap every child that has exited; report the lanes' (the others are zygotes, _Spare). Any lane's?"""
+    lanes = False
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
+            lanes = lanes or bool(children)
             children.clear()
-            return
+            return lanes
         if pid == 0:
-            return
+            return lanes
         if pid in children:
+            lanes = True
             children.discard(pid)
             sock.send(json.dumps({"exit": pid, "status": os.waitstatus_to_exitcode(status)}).encode())
 
