@@ -56,7 +56,7 @@ def forked(monkeypatch):
     Zygote.enable()
     assert Zygote._enabled
     yield
-    zygote = Zygote._instance if Zygote._owner == os.getpid() else None
+    zygote = Zygote._mine()
     if zygote is not None:
         zygote.close()
     monkeypatch.setattr(Zygote, "_instance", None)

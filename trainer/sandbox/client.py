@@ -315,6 +315,13 @@ class ProcessProbe:
 
 # -- the worker process ------------------------------------------------------
 
+def _exited(pidfd: int, timeout: float | None) -> bool:
+    """Whether the process of `pidfd` has exited, waiting up to `timeout` seconds for it (None: as long as it takes)."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
+
+
 class ZygoteChild:
     """A worker forked by the zygote: what `Worker` needs of a `subprocess.Popen`.
 
@@ -330,21 +337,16 @@ class ZygoteChild:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None and self._exited(0):
+        if self.returncode is None and _exited(self.pidfd, 0):
             self._reap()
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            if not self._exited(timeout):
+            if not _exited(self.pidfd, timeout):
                 raise subprocess.TimeoutExpired("worker", timeout)
             self._reap()
         return self.returncode
-
-    def _exited(self, timeout: float | None) -> bool:
-        poller = select.poll()
-        poller.register(self.pidfd, select.POLLIN)
-        return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
 
     def _reap(self) -> None:
         self.returncode = self._zygote.reap(self.pid)
@@ -450,7 +452,7 @@ class Zygote:
         if not (cls._enabled and hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")):
             return None
         with cls._instance_lock:
-            zygote = cls._instance if cls._owner == os.getpid() else None
+            zygote = cls._mine()
             if zygote is not None and (zygote._broken or zygote.proc.poll() is not None):
                 zygote.close()
                 zygote = None
@@ -465,8 +467,13 @@ class Zygote:
     @classmethod
     def pid(cls) -> int | None:
         """The pid of this process's zygote, if it has one (it is not a stray)."""
-        zygote = cls._instance if cls._owner == os.getpid() else None
+        zygote = cls._mine()
         return zygote.proc.pid if zygote is not None else None
+
+    @classmethod
+    def _mine(cls) -> "Zygote | None":
+        """This process's zygote, if it started or adopted one (not one a parent process had)."""
+        return cls._instance if cls._owner == os.getpid() else None
 
     def spawn(self, folder: Path, fds: tuple[int, ...]) -> ZygoteChild:
         reply, received = self._ask({"spawn": str(folder)}, fds)
@@ -525,11 +532,8 @@ class _Adopted:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None and self._pidfd >= 0:
-            poller = select.poll()
-            poller.register(self._pidfd, select.POLLIN)
-            if poller.poll(0):
-                self.returncode = -signal.SIGKILL   # its status is its parent's to read
+        if self.returncode is None and self._pidfd >= 0 and _exited(self._pidfd, 0):
+            self.returncode = -signal.SIGKILL       # its status is its parent's to read
         return self.returncode
 
     def kill(self) -> None:
@@ -540,11 +544,8 @@ class _Adopted:
                 pass
 
     def wait(self, timeout: float | None = None) -> int:
-        if self._pidfd >= 0 and self.returncode is None:
-            poller = select.poll()
-            poller.register(self._pidfd, select.POLLIN)
-            if not poller.poll(None if timeout is None else int(timeout * 1000)):
-                raise subprocess.TimeoutExpired("zygote", timeout)
+        if self._pidfd >= 0 and self.returncode is None and not _exited(self._pidfd, timeout):
+            raise subprocess.TimeoutExpired("zygote", timeout)
         self.close()
         return self.returncode if self.returncode is not None else -signal.SIGKILL
 
