@@ -1140,22 +1140,21 @@ class Worker:
         return output
 
     def _send(self, chunks, deadline: float, timeout: float, what: str) -> None:
-        for chunk in chunks:
-            view = memoryview(chunk).cast("B")
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self._timed_out(timeout, what)
-                _, writable, _ = select.select([], [self._send_fd], [], min(remaining, _WATCH_INTERVAL_S))
-                if not writable:
-                    self._watch(what)
-                    continue
-                try:
-                    view = view[os.write(self._send_fd, view):]
-                except BlockingIOError:
-                    continue
-                except BrokenPipeError:
-                    self._died(what)
+        views = protocol.frame_views(chunks)
+        while views:
+            try:   # the pipe usually has room: write first, wait only when it is full
+                views = protocol.write_some(self._send_fd, views)
+                continue
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                self._died(what)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._timed_out(timeout, what)
+            _, writable, _ = select.select([], [self._send_fd], [], min(remaining, _WATCH_INTERVAL_S))
+            if not writable:
+                self._watch(what)
 
     def _watch(self, what: str) -> None:
         if self._loaded:

@@ -242,12 +242,34 @@ def unpack(payload: bytearray, decoder_cls=Decoder):
     return decoder_cls(buffers).decode(header)
 
 
+_IOV_MAX = 1024   # the least IOV_MAX of the systems mltrainer runs on (POSIX allows no fewer than 16; Linux has 1024)
+
+
+def write_some(fd: int, views: list) -> list:
+    """Write as much of `views` (byte memoryviews) as one writev takes; what is left to write.
+
+    One system call per frame rather than one per chunk: each write to a
+    pipe wakes the process reading it, and a frame written in five pieces
+    would wake it five times.
+    """
+    written = os.writev(fd, views[:_IOV_MAX])
+    while views and written >= len(views[0]):
+        written -= len(views[0])
+        views = views[1:]
+    if written:
+        views = [views[0][written:], *views[1:]]
+    return views
+
+
+def frame_views(chunks: list) -> list:
+    """The non-empty chunks of a frame as byte memoryviews, for `write_some`."""
+    return [view for view in (memoryview(chunk).cast("B") for chunk in chunks) if view.nbytes]
+
+
 def write_frame(fd: int, chunks: list) -> None:
-    for chunk in chunks:
-        view = memoryview(chunk).cast("B")
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+    views = frame_views(chunks)
+    while views:
+        views = write_some(fd, views)
 
 
 def read_exact(fd: int, size: int) -> bytearray | None:
