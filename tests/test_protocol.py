@@ -130,3 +130,28 @@ def test_json_headers_are_capped_and_deep_nesting_refused():
 def test_malformed_nodes_are_refused(node):
     with pytest.raises(protocol.DecodeError):
         decode(frame(node))
+
+
+def test_a_frame_larger_than_the_pipe_arrives_whole_through_partial_writes():
+    """write_some takes what one writev wrote off the chunks, however it cut them."""
+    import fcntl
+    import os
+    chunks = protocol.pack({"a": np.arange(40_000, dtype=np.float64), "b": b"x" * 3, "c": "text"})
+    expected = b"".join(bytes(memoryview(c).cast("B")) for c in chunks)
+    read_fd, write_fd = os.pipe()
+    try:
+        fcntl.fcntl(write_fd, 1031, 4096)        # F_SETPIPE_SZ: one page, so every writev is partial
+        os.set_blocking(write_fd, False)
+        views, got, writes = protocol.frame_views(chunks), bytearray(), 0
+        while views:
+            try:
+                views = protocol.write_some(write_fd, views)
+                writes += 1
+            except BlockingIOError:
+                pass
+            got += os.read(read_fd, 1 << 20)
+        got += os.read(read_fd, 1 << 20) if len(got) < len(expected) else b""
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    assert bytes(got) == expected and writes > len(chunks)
