@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from trainer import warm
-from trainer.sandbox.worker import ZYGOTE_NAME
+from trainer.sandbox.worker import MOTHER_NAME, ZYGOTE_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -96,8 +96,9 @@ def descendants(root: int | None = None) -> list[int]:
 
     A lane server (trainer/warm.py) waiting for this process's next grading
     is not part of any run and is left out, and so is each worker zygote it
-    started (the one it keeps for its next lane, or one a lane adopted and
-    that exits once the lane has); its lanes, and all workers, are not.
+    started (its mother zygote, the ones it keeps for its next lanes, or one
+    a lane adopted and that exits once the lane has); its lanes, and all
+    workers, are not.
     """
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
@@ -112,7 +113,7 @@ def descendants(root: int | None = None) -> list[int]:
     while stack:
         parent = stack.pop()
         for child in children.get(parent, []):
-            if not (is_lane_server(child) or (is_zygote(child) and is_lane_server(parent))):
+            if not (is_lane_server(child) or (is_zygote(child) and (is_lane_server(parent) or is_mother(parent)))):
                 found.append(child)
             stack.append(child)
     return found
@@ -129,6 +130,22 @@ def is_zygote(pid: int) -> bool:
             return b"--zygote" in handle.read().split(b"\0")
     except OSError:
         return False
+
+
+def is_mother(pid: int) -> bool:
+    """A lane server's mother zygote, which forks the zygotes of its lanes (trainer/warm.py `_Mother`): named
+    once its interpreter runs, known before that by its command line and its parent (the zygotes it forks,
+    and their workers, keep the command line)."""
+    try:
+        with open(f"/proc/{pid}/comm", "rb") as handle:
+            if handle.read().strip() == MOTHER_NAME:
+                return True
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            args = handle.read().split(b"\0")
+    except OSError:
+        return False
+    parent = parent_of(pid)
+    return b"--mother" in args and parent is not None and is_lane_server(parent)
 
 
 def is_lane_server(pid: int) -> bool:

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.helpers import (REPO, TOY_PACK, alive, children, descendants, is_busy_worker, is_lane,
-                           is_lane_server, is_zygote, parent_of)
+                           is_lane_server, is_mother, is_zygote, parent_of)
 from trainer import warm
 from trainer.engine import grade
 
@@ -195,9 +195,15 @@ def test_a_server_that_does_not_answer_in_time_is_replaced_and_the_run_starts_co
     assert report.status == "passed" and len(parents) == 1 and parents != {os.getpid()}, parents
 
 
+def mother_of(server: int) -> int:
+    """The mother zygote of a lane server (the one all its lanes' zygotes are forked from)."""
+    (mother,) = [pid for pid in children(server) if is_mother(pid)]
+    return mother
+
+
 def spares(server: int) -> list[int]:
-    """The zygotes a lane server has started (the one it keeps ready, and any a lane still holds)."""
-    return [pid for pid in children(server) if is_zygote(pid)]
+    """The zygotes a lane server has made (the ones it keeps ready, and any a lane still holds)."""
+    return [pid for pid in children(mother_of(server)) if is_zygote(pid)]
 
 
 def workers_grandparents_while(run, cpus: dict | None = None) -> tuple[object, set[int]]:
@@ -242,13 +248,30 @@ def test_a_lane_forks_its_workers_from_the_zygote_its_server_started_ahead(toy, 
     cpus: dict = {}
     report, grandparents = workers_grandparents_while(lambda: grade(toy, REFERENCE, lanes=1), cpus)
     assert report.status == "passed", report.tests
-    assert grandparents == {server}, "the workers' zygote was the one the server started, not the lane's own"
+    assert grandparents == {mother_of(server)}, "the workers' zygote was forked by the server's mother zygote, " \
+                                                "not started by the lane"
     # The lane pins itself to a CPU as it starts (when one is free); its workers run where it ended up.
     assert cpus["workers"] == {min(cpus["lanes"], key=len)}, cpus
     deadline = time.monotonic() + 5
     while len(spares(server)) != warm.SPARES and time.monotonic() < deadline:
         time.sleep(0.02)
     assert len(spares(server)) == warm.SPARES, "the lane's zygote ended with the lane; the next lanes' are ready"
+
+
+def test_without_its_mother_zygote_the_server_starts_fresh_zygotes(toy, warm_on, monkeypatch):
+    monkeypatch.delenv("MLTRAINER_WARM_WORKERS", raising=False)
+    assert grade(toy, REFERENCE, quick=True).status == "passed"
+    (server,) = servers()
+    mother = mother_of(server)
+    os.kill(mother, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while alive(mother) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for _ in range(2):   # the lane takes a spare forked before; the next ones are fresh interpreters
+        report, grandparents = workers_grandparents_while(lambda: grade(toy, REFERENCE, lanes=1))
+        assert report.status == "passed", report.tests
+    assert grandparents == {server}, "a zygote the server started itself, not the lane's own"
+    assert not [pid for pid in children(server) if is_mother(pid)]
 
 
 def test_without_confinement_a_lane_declines_the_zygote_and_starts_its_own(toy, warm_on, monkeypatch):

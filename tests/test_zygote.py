@@ -19,6 +19,7 @@ from tests.helpers import REPO, TOY_PACK, alive
 from trainer.engine import grade
 from trainer.sandbox import client
 from trainer.sandbox.client import CandidateFailure, Worker, Zygote
+from trainer.sandbox import worker as worker_module
 from trainer.sandbox.limits import Limits
 
 pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "pidfd_open")),
@@ -149,6 +150,85 @@ def test_the_zygote_and_its_workers_go_when_the_grading_process_goes(probe, tmp_
     while (alive(zygote) or alive(worker)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not alive(zygote) and not alive(worker)
+
+
+def ask(sock, request: dict, fds=()) -> tuple[dict, list[int]]:
+    import socket
+    socket.send_fds(sock, [json.dumps(request).encode()], list(fds))
+    message, received, _flags, _addr = socket.recv_fds(sock, 4096, 1)
+    return json.loads(message), received
+
+
+def test_a_mother_zygote_forks_zygotes_only_and_each_is_a_clean_zygote():
+    """The lane server's mother (trainer/warm.py `_Mother`): every lane's zygote is a fork of it."""
+    import socket
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    argv, env = client.zygote_command(theirs.fileno(), os.getpid(), mother=True)
+    mother = subprocess.Popen(argv, env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    theirs.close()
+    ours.settimeout(30)
+    held = []
+    try:
+        folder_fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(5)]
+        reply, received = ask(ours, {"spawn": "/tmp"}, folder_fds)
+        for fd in folder_fds:
+            os.close(fd)
+        assert "error" in reply and not received, "the mother never forks a worker"
+
+        mine, its = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        reply, (pidfd,) = ask(ours, {"zygote": 1}, [its.fileno()])
+        its.close()
+        zygote = reply["pid"]
+        held += [mine, pidfd]
+        deadline = time.monotonic() + 5
+        while comm(zygote) != worker_module.ZYGOTE_NAME and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert comm(zygote) == worker_module.ZYGOTE_NAME
+        assert comm(mother.pid) == worker_module.MOTHER_NAME
+        with open(f"/proc/{zygote}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        ppid, session = int(fields[1]), int(fields[3])
+        assert ppid == mother.pid and session == zygote, "the mother's child, in a session of its own"
+        assert sorted(int(fd) for fd in os.listdir(f"/proc/{zygote}/fd"))[3:] == [3], \
+            "it holds its own socket and nothing of the mother's (nor of anything else)"
+        mine.settimeout(30)
+        spare_fd = os.open(os.devnull, os.O_RDONLY)
+        reply, received = ask(mine, {"zygote": 1}, [spare_fd])
+        os.close(spare_fd)
+        assert "error" in reply and not received, "a lane's zygote forks workers only"
+
+        mine.close()
+        held.remove(mine)
+        deadline = time.monotonic() + 5
+        while alive(zygote) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not alive(zygote), "a zygote ends when the lane that holds its socket does"
+
+        mine, its = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        reply, (other_pidfd,) = ask(ours, {"zygote": 1}, [its.fileno()])
+        its.close()
+        held += [mine, other_pidfd]
+        mother.kill()
+        mother.wait(10)
+        deadline = time.monotonic() + 5
+        while alive(reply["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not alive(reply["pid"]), "and with the mother (which dies with its lane server)"
+    finally:
+        mother.kill()
+        mother.wait(10)
+        ours.close()
+        for item in held:
+            item.close() if hasattr(item, "close") else os.close(item)
+
+
+def comm(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/comm", "rb") as handle:
+            return handle.read().strip()
+    except OSError:
+        return b""
 
 
 @pytest.mark.slow

@@ -13,10 +13,10 @@ What stays as it was:
 
 - the server is trusted code only: it never runs a grader before forking and
   never runs candidate code. Candidate code still runs only in sandboxed
-  workers, forked by a zygote that is a freshly executed interpreter
-  (started ahead by the server for its next lane, `_Spare`, or by the lane
-  itself), so nothing of the server's (or a lane's) memory ever reaches a
-  worker;
+  workers, forked by a zygote that is a freshly executed interpreter or a
+  fork of one (made ahead by the server for its next lane, `_Spare`, from
+  its mother zygote, `_Mother`; or started by the lane itself), so nothing
+  of the server's (or a lane's) memory ever reaches a worker;
 - a lane's exit status comes from the kernel (the server's `waitpid`), and a
   pidfd the server opens before the lane can be reaped lets the engine wait
   for it without racing pid reuse. If the server dies, its lanes die with it
@@ -282,19 +282,23 @@ def serve(sock_fd: int) -> None:
     wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    mother = _Mother.start()                     # imports numpy while this server imports the rest
     _preload()
     spares: list[_Spare] = []
-    _Spare.fill(spares)                          # while the engine gets its first grading ready
+    mother = _Spare.fill(spares, mother)         # while the engine gets its first grading ready
+    can_fill = len(spares) == SPARES             # (not where the kernel has no pidfds)
     children: set[int] = set()
     idle_since = time.monotonic()
     while True:
-        # Zygotes for the next lanes are started once no lane has run for a
-        # moment (a learner between two saves): started while lanes run, or
-        # between gradings that follow each other at once, they would only
-        # take CPU from the gradings.
+        # Forked from the mother, a zygote costs little: the next lanes' are
+        # made as soon as a lane has taken one. Without the mother, each
+        # costs a numpy import, and they are started only once no lane has
+        # run for a moment (a learner between two saves): started while
+        # lanes run, or between gradings that follow each other at once,
+        # they would only take CPU from the gradings.
         wait = None
-        if not children and len(spares) < SPARES:
-            wait = max(0.0, idle_since + _IDLE_BEFORE_SPARES_S - time.monotonic())
+        if can_fill and len(spares) < SPARES and (mother is not None or not children):
+            wait = 0.0 if mother is not None else max(0.0, idle_since + _IDLE_BEFORE_SPARES_S - time.monotonic())
         try:
             ready = select.select([sock, wake_r], [], [], wait)[0]
         except InterruptedError:
@@ -306,8 +310,9 @@ def serve(sock_fd: int) -> None:
                 pass
         if _reap(sock, children) and not children:
             idle_since = time.monotonic()
-        if not ready and not children:
-            _Spare.fill(spares)
+        if not ready and can_fill and len(spares) < SPARES and (mother is not None or not children):
+            mother = _Spare.fill(spares, mother)
+            can_fill = len(spares) == SPARES
         if sock not in ready:
             continue
         try:
@@ -316,8 +321,9 @@ def serve(sock_fd: int) -> None:
             message, fds = b"", []
         if not message:                          # the engine is gone: so are we, and our lanes
             os._exit(0)
+        _Spare.prune(spares)
         spare = spares.pop(0) if spares else None
-        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w), spare, spares)
+        pid, error = _fork_lane(message, fds, sock, (wake_r, wake_w), spare, spares, mother)
         for fd in fds:
             os.close(fd)
         if pid is None:
@@ -357,12 +363,13 @@ class _Spare:
     """A worker zygote started ahead for the next lane (trainer/sandbox/client.py `Zygote`).
 
     A lane otherwise starts its own when it starts its first worker, and
-    waits for its numpy import. The zygote is started exactly as a lane
-    would start it (a fresh interpreter with a worker's scrubbed
-    environment; never a fork of this server) and its socket goes to one
-    lane only: the server closes its copy once the lane is forked, so the
-    zygote and its workers end when that lane does (end of file), or with
-    this server (PR_SET_PDEATHSIG). The lane adopts it only where its
+    waits for its numpy import. The zygote is a fork of the server's mother
+    zygote (`_Mother`), or else started exactly as a lane would start it (a
+    fresh interpreter with a worker's scrubbed environment); never a fork of
+    this server. Its socket goes to one lane only: the server closes its
+    copy once the lane is forked, so the zygote and its workers end when
+    that lane does (end of file), or with this server (PR_SET_PDEATHSIG,
+    through the mother if it has one). The lane adopts it only where its
     workers are confined (`Zygote.enable`); else it closes it.
     """
 
@@ -371,31 +378,99 @@ class _Spare:
 
     @classmethod
     def start(cls) -> "_Spare | None":
-        from trainer.sandbox.client import zygote_command
-        if not hasattr(os, "pidfd_open"):
-            return None
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv, env = zygote_command(theirs.fileno(), os.getpid())
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            exit_after(lambda: _exec_zygote(argv, env, theirs.fileno()))
-        theirs.close()
-        return cls(ours, pid, os.pidfd_open(pid))   # before it can be reaped: no pid reuse race
+        """A zygote in a fresh interpreter, a child of this server."""
+        sock, pid, pidfd = _start_zygote(mother=False)
+        return None if sock is None else cls(sock, pid, pidfd)
 
     @classmethod
-    def fill(cls, spares: "list[_Spare]") -> None:
-        """As many ready zygotes as a grading has lanes at most."""
+    def fill(cls, spares: "list[_Spare]", mother: "_Mother | None") -> "_Mother | None":
+        """As many ready zygotes as a grading has lanes at most; the mother, or None once it has failed."""
+        cls.prune(spares)
         while len(spares) < SPARES:
-            spare = cls.start()
+            spare = mother.fork() if mother is not None else cls.start()
+            if spare is None and mother is not None:
+                mother.close()                   # gone or not answering: zygotes start fresh from now on
+                mother = None
+                continue
             if spare is None:
-                return
+                return mother
             spares.append(spare)
+        return mother
+
+    @staticmethod
+    def prune(spares: "list[_Spare]") -> None:
+        """Drop the zygotes that have exited (killed from outside, or with their mother)."""
+        for spare in [spare for spare in spares if select.select([spare.pidfd], [], [], 0)[0]]:
+            spares.remove(spare)
+            spare.close()
 
     def close(self) -> None:
         self.sock.close()
         os.close(self.pidfd)
+
+
+class _Mother:
+    """The zygote the server's spares are forked from: one numpy import per server, not one per lane.
+
+    A fresh interpreter with a worker's scrubbed environment, started by this
+    server as a lane starts its zygote (worker.py `zygote`, `--mother`). It
+    forks zygotes and nothing else: it never forks a worker and never loads
+    candidate code, so each zygote it forks is what a freshly started one
+    is, less the 75-80 ms of its imports. It dies with this server.
+    """
+
+    def __init__(self, sock: socket.socket, pid: int, pidfd: int) -> None:
+        self.sock, self.pid, self.pidfd = sock, pid, pidfd
+        sock.settimeout(_SPAWN_TIMEOUT_S)
+
+    @classmethod
+    def start(cls) -> "_Mother | None":
+        sock, pid, pidfd = _start_zygote(mother=True)
+        return None if sock is None else cls(sock, pid, pidfd)
+
+    def fork(self) -> "_Spare | None":
+        """A new zygote for the next lane, or None if the mother failed to make one."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        received: list[int] = []
+        try:
+            socket.send_fds(self.sock, [b'{"zygote": 1}'], [theirs.fileno()])
+            message, received, _flags, _addr = socket.recv_fds(self.sock, 4096, 1)
+            pid = json.loads(message).get("pid")
+            if not isinstance(pid, int) or len(received) != 1:
+                raise ValueError(f"the mother zygote could not fork a zygote: {message[:200]!r}")
+        except (OSError, ValueError, AttributeError):
+            ours.close()
+            for fd in received:
+                os.close(fd)
+            return None
+        finally:
+            theirs.close()
+        return _Spare(ours, pid, received[0])
+
+    def close(self) -> None:
+        try:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)   # its zygotes go with it
+        except OSError:
+            pass
+        self.sock.close()
+        os.close(self.pidfd)
+
+
+def _start_zygote(*, mother: bool) -> "tuple[socket.socket | None, int, int]":
+    """(our socket, pid, pidfd) of a zygote in a fresh interpreter, a child of this server; (None, 0, -1) if
+    the kernel has no pidfds."""
+    from trainer.sandbox.client import zygote_command
+    if not hasattr(os, "pidfd_open"):
+        return None, 0, -1
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    argv, env = zygote_command(theirs.fileno(), os.getpid(), mother=mother)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        exit_after(lambda: _exec_zygote(argv, env, theirs.fileno()))
+    theirs.close()
+    return ours, pid, os.pidfd_open(pid)         # before it can be reaped: no pid reuse race
 
 
 def _exec_zygote(argv: list[str], env: dict[str, str], sock_fd: int) -> int:
@@ -411,7 +486,7 @@ def _exec_zygote(argv: list[str], env: dict[str, str], sock_fd: int) -> int:
 
 
 def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tuple[int, int],
-               spare: "_Spare | None", others: "list[_Spare]"):
+               spare: "_Spare | None", others: "list[_Spare]", mother: "_Mother | None"):
     try:
         request = json.loads(message)
         argv, cwd, env = request["argv"], request["cwd"], request["env"]
@@ -427,6 +502,9 @@ def _fork_lane(message: bytes, fds: list[int], sock: socket.socket, private: tup
         return pid, ""
     for other in others:                         # the next lanes': not this one's to hold
         other.close()
+    if mother is not None:
+        mother.sock.close()
+        os.close(mother.pidfd)
     exit_after(lambda: _lane(sock, private, argv, cwd, env, fds, spare))   # never returns into the server's loop
 
 

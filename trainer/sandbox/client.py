@@ -558,10 +558,13 @@ class _Adopted:
                 self.returncode = -signal.SIGKILL
 
 
-def zygote_command(sock_fd: int, parent: int) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment of a zygote serving `sock_fd`, dying with `parent`."""
-    return ([sys.executable, "-I", str(WORKER_SCRIPT), "--zygote", str(sock_fd), str(parent)],
-            scrubbed_environment("/nonexistent"))
+def zygote_command(sock_fd: int, parent: int, *, mother: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a zygote serving `sock_fd`, dying with `parent`.
+
+    A `mother` zygote forks zygotes instead of workers (a lane server's, trainer/warm.py).
+    """
+    return ([sys.executable, "-I", str(WORKER_SCRIPT), "--zygote", str(sock_fd), str(parent),
+             *(["--mother"] if mother else [])], scrubbed_environment("/nonexistent"))
 
 
 def scrubbed_environment(home: str) -> dict:

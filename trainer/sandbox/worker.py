@@ -24,6 +24,7 @@ reply it gets (see client.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.abc
 import itertools
@@ -42,6 +43,7 @@ _MAX_CONFIG_BYTES = 4 << 20
 
 
 ZYGOTE_NAME = b"mltrainer-forks"   # what `ps` and /proc/<pid>/comm show of a zygote (its forks: python)
+MOTHER_NAME = b"mltrainer-spawn"   # ... and of a lane server's mother zygote, which forks zygotes only
 
 
 def _die_with_parent(parent: int, *, dumpable: bool | None = None, name: bytes | None = None) -> None:
@@ -122,7 +124,7 @@ class _BlockImports(importlib.abc.MetaPathFinder):
 
 def main(argv: list[str]) -> int:
     if argv[1:2] == ["--zygote"]:
-        return zygote(int(argv[2]), int(argv[3]))
+        return zygote(int(argv[2]), int(argv[3]), mother=argv[4:5] == ["--mother"])
     request_fd, response_fd = int(argv[1]), int(argv[2])
     config = _read_config(request_fd)
     _die_with_parent(int(config.get("parent", 0)))
@@ -191,19 +193,34 @@ def _serve(config: dict, request_fd: int, response_fd: int, confine, make_protoc
 # The grading process decides when a worker is reaped, so its pid cannot be
 # reused while the grading process may still signal it. End of file: the
 # grading process is gone, and every worker goes with the zygote.
+#
+# A lane server (trainer/warm.py) starts one zygote with `--mother` the same
+# way: it forks zygotes, never workers, so that the zygote each lane gets
+# costs a fork instead of a numpy import:
+#   {"zygote": 1} with 1 descriptor (the new zygote's socket)
+#       ->  {"pid": PID} with a pidfd of the new zygote
+# The new zygote closes the mother's socket and every other descriptor, and
+# dies with the mother (which dies with the server) or at the end of file
+# on its own socket (the lane it was given to is gone). The mother reaps
+# the zygotes that have exited before each request it serves.
 
-def zygote(sock_fd: int, parent: int) -> int:
+def zygote(sock_fd: int, parent: int, *, mother: bool = False) -> int:
     import socket
 
     # Not dumpable: where no seccomp filter stops ptrace (no confinement), a
     # worker could otherwise rewrite the zygote, and with it every later fork.
-    _die_with_parent(parent, dumpable=False, name=ZYGOTE_NAME)
+    _die_with_parent(parent, dumpable=False, name=MOTHER_NAME if mother else ZYGOTE_NAME)
     protocol_source, confine = _own_modules()
     protocol = _module_from_source("mltrainer_protocol", protocol_source, "protocol.py")
     import numpy  # noqa: F401 - imported once here, not in every worker
 
-    sock = socket.socket(fileno=sock_fd)
-    workers: set[int] = set()
+    return _zygote_serve(socket.socket(fileno=sock_fd), confine, protocol, mother=mother)
+
+
+def _zygote_serve(sock, confine, protocol, *, mother: bool) -> int:
+    import socket
+
+    forks: set[int] = set()
     while True:
         try:
             message, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 5)
@@ -212,7 +229,7 @@ def zygote(sock_fd: int, parent: int) -> int:
         except OSError:
             message, fds = b"", []
         if not message:
-            for pid in workers:
+            for pid in forks:
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except OSError:
@@ -224,32 +241,62 @@ def zygote(sock_fd: int, parent: int) -> int:
             request = None
         if not isinstance(request, dict):
             request = {}
-        if isinstance(request.get("reap"), int) and request["reap"] in workers:
+        if mother:
+            _reap_exited(forks)
+        if not mother and isinstance(request.get("reap"), int) and request["reap"] in forks:
             pid = request["reap"]
-            workers.discard(pid)
+            forks.discard(pid)
             _, status = os.waitpid(pid, 0)
             sock.send(json.dumps({"status": os.waitstatus_to_exitcode(status)}).encode())
             continue
         folder = request.get("spawn")
-        if not (isinstance(folder, str) and len(fds) == 5):
+        if mother and request.get("zygote") == 1 and len(fds) == 1:
+            run = functools.partial(_forked_zygote, os.getpid(), sock, fds[0], confine, protocol)
+        elif not mother and isinstance(folder, str) and len(fds) == 5:
+            run = functools.partial(_forked_worker, os.getpid(), sock, fds, folder, confine, protocol)
+        else:
             for fd in fds:
                 os.close(fd)
-            sock.send(json.dumps({"error": "a spawn request needs a folder and five descriptors"}).encode())
+            wanted = "a zygote request needs one descriptor" if mother else \
+                "a spawn request needs a folder and five descriptors"
+            sock.send(json.dumps({"error": wanted}).encode())
             continue
         sys.stdout.flush()
         sys.stderr.flush()
-        me = os.getpid()
         pid = os.fork()
         if pid == 0:
-            exit_after(lambda: _forked_worker(me, sock, fds, folder, confine, protocol))
+            exit_after(run)
         for fd in fds:
             os.close(fd)
-        workers.add(pid)
-        pidfd = os.pidfd_open(pid)              # before the worker can be reaped
+        forks.add(pid)
+        pidfd = os.pidfd_open(pid)              # before the fork can be reaped
         try:
             socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
+
+
+def _reap_exited(forks: set[int]) -> None:
+    """Reap the mother's zygotes that have exited (their lanes reap only their workers)."""
+    for pid in list(forks):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            forks.discard(pid)
+
+
+def _forked_zygote(mother: int, mother_sock, sock_fd: int, confine, protocol) -> int:
+    """A zygote forked by the mother: what a freshly started zygote is once it has imported numpy."""
+    import socket
+
+    _die_with_parent(mother, dumpable=False, name=ZYGOTE_NAME)
+    mother_sock.close()
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    as_child(devnull, {sock_fd})
+    return _zygote_serve(socket.socket(fileno=sock_fd), confine, protocol, mother=False)
 
 
 def _forked_worker(zygote: int, sock, fds: list[int], folder: str, confine, protocol) -> int:
