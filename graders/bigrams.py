@@ -132,12 +132,12 @@ def describe(sentences):
 
 def model_arrays(model, *, given):
     """The four entries of a model as (list of str, int64 arrays), or a failure that says what is wrong."""
-    checks.that(isinstance(model, dict) and all(key in model for key in KEYS),
-                f"fit_bigrams for {given} should return a dict with the entries {list(KEYS)}, got "
-                f"{checks.show(model, 300)}")
+    if not (isinstance(model, dict) and all(key in model for key in KEYS)):
+        checks.fail(f"fit_bigrams for {given} should return a dict with the entries {list(KEYS)}, got "
+                    f"{checks.show(model, 300)}")
     vocab = model["vocab"]
-    checks.that(isinstance(vocab, (list, tuple, np.ndarray)),
-                f"model['vocab'] for {given} should be a list of str, got {checks.show(vocab, 200)}")
+    if not isinstance(vocab, (list, tuple, np.ndarray)):
+        checks.fail(f"model['vocab'] for {given} should be a list of str, got {checks.show(vocab, 200)}")
     arrays = [checks.as_array(model[key], f"model[{key!r}]", given) for key in KEYS[1:]]
     return [str(w) for w in vocab], arrays
 
@@ -150,16 +150,16 @@ def test_model_format(solution):
     sentences = markov_corpus(1, 20)
     given = describe(sentences)
     model = solution.fit_bigrams(sentences)
-    checks.that(isinstance(model, dict) and set(model) == set(KEYS),
-                f"fit_bigrams for {given} should return a dict with exactly the entries {list(KEYS)}, got "
-                f"{checks.show(model, 300)}")
-    checks.that(isinstance(model["vocab"], list) and all(isinstance(w, str) for w in model["vocab"]),
-                f"model['vocab'] for {given} should be a list of str, got {checks.show(model['vocab'], 200)}")
+    if not (isinstance(model, dict) and set(model) == set(KEYS)):
+        checks.fail(f"fit_bigrams for {given} should return a dict with exactly the entries {list(KEYS)}, got "
+                    f"{checks.show(model, 300)}")
+    if not (isinstance(model["vocab"], list) and all(isinstance(w, str) for w in model["vocab"])):
+        checks.fail(f"model['vocab'] for {given} should be a list of str, got {checks.show(model['vocab'], 200)}")
     lengths = set()
     for key in KEYS[1:]:
         arr = model[key]
-        checks.that(isinstance(arr, np.ndarray) and arr.dtype == np.int64 and arr.ndim == 1,
-                    f"model[{key!r}] for {given} should be a 1-D int64 numpy array, got {checks.show(arr, 200)}")
+        if not (isinstance(arr, np.ndarray) and arr.dtype == np.int64 and arr.ndim == 1):
+            checks.fail(f"model[{key!r}] for {given} should be a 1-D int64 numpy array, got {checks.show(arr, 200)}")
         lengths.add(arr.shape[0])
     checks.that(len(lengths) == 1, f"model['prev'], model['next'] and model['count'] for {given} should have one "
                                    f"length (one entry per distinct bigram), got lengths "
@@ -201,7 +201,8 @@ def log_prob_tolerance(n_terms, value):
 
 def check_log_prob(got, model, sentence, k, *, given):
     expected = plain_log_prob(model, sentence, k)
-    checks.that(np.ndim(got) == 0, f"sentence_log_prob for {given} should return a float, got {checks.show(got)}")
+    if np.ndim(got) != 0:
+        checks.fail(f"sentence_log_prob for {given} should return a float, got {checks.show(got)}")
     checks.close(float(got), expected, atol=log_prob_tolerance(len(sentence) + 1, expected),
                  what="sentence_log_prob (natural log)", given=given)
 
@@ -243,8 +244,8 @@ def test_perplexity_counts_words_and_end(solution):
 # -- sampling -------------------------------------------------------------------------------------------
 
 def check_sample(got, expected, *, given):
-    checks.that(isinstance(got, list) and all(isinstance(w, str) for w in got),
-                f"sample_sentence for {given} should return a list of str, got {checks.show(got, 300)}")
+    if not (isinstance(got, list) and all(isinstance(w, str) for w in got)):
+        checks.fail(f"sample_sentence for {given} should return a list of str, got {checks.show(got, 300)}")
     checks.that(got == expected, f"sample_sentence for {given}: expected {expected!r} (one "
                                  f"rng.choice(len(vocab), p=p) per token, p the smoothed row of the context over "
                                  f"the vocabulary in its order; '</s>' ends the sentence and is not returned), got "
@@ -329,8 +330,8 @@ def test_empty_sentences_and_empty_corpus(solution):
     checks.equal(count, expected["count"], what="model['count']", given=given)
     vocab, arrays = model_arrays(solution.fit_bigrams([]), given="no sentences")
     checks.equal(vocab, ["</s>", "<unk>"], what="model['vocab']", given="no sentences")
-    checks.that(all(a.shape == (0,) for a in arrays),
-                f"prev, next and count for no sentences should be empty, got {[checks.show(a) for a in arrays]}")
+    if not all(a.shape == (0,) for a in arrays):
+        checks.fail(f"prev, next and count for no sentences should be empty, got {[checks.show(a) for a in arrays]}")
     model = plain_model(sentences)
     check_log_prob(solution.sentence_log_prob(model, []), model, [], 1.0,
                    given=f"the model of {sentences!r}, the empty sentence")

@@ -105,14 +105,14 @@ def curve(solution, probs, labels, n_bins, given):
 
 def curve_arrays(got, n_bins, given):
     """A result of reliability_curve as three checked arrays."""
-    checks.that(isinstance(got, tuple) and len(got) == 3,
-                f"reliability_curve should return a tuple (bin_confidence, bin_accuracy, bin_count) "
-                f"for {given}, got {checks.show(got)}")
+    if not (isinstance(got, tuple) and len(got) == 3):
+        checks.fail(f"reliability_curve should return a tuple (bin_confidence, bin_accuracy, bin_count) "
+                    f"for {given}, got {checks.show(got)}")
     conf = checks.shape(got[0], (n_bins,), what="bin_confidence", given=given)
     acc = checks.shape(got[1], (n_bins,), what="bin_accuracy", given=given)
     count = checks.shape(got[2], (n_bins,), what="bin_count", given=given)
-    checks.that(count.dtype.kind in "iu" or np.array_equal(count, np.round(count)),
-                f"bin_count should hold whole numbers for {given}, got {checks.show(count)}")
+    if not (count.dtype.kind in "iu" or np.array_equal(count, np.round(count))):
+        checks.fail(f"bin_count should hold whole numbers for {given}, got {checks.show(count)}")
     return conf.astype(np.float64), acc.astype(np.float64), count.astype(np.int64)
 
 
@@ -122,8 +122,8 @@ def ece(solution, probs, labels, n_bins, given):
 
 def ece_value(got, given):
     """A result of expected_calibration_error as a checked float."""
-    checks.that(isinstance(got, (float, np.floating)) and not isinstance(got, bool),
-                f"expected_calibration_error should return a float for {given}, got {checks.show(got)}")
+    if not (isinstance(got, (float, np.floating)) and not isinstance(got, bool)):
+        checks.fail(f"expected_calibration_error should return a float for {given}, got {checks.show(got)}")
     return float(got)
 
 
@@ -133,8 +133,8 @@ def temperature(solution, logits, labels, given):
 
 def temperature_value(got, given):
     """A result of fit_temperature as a checked float T > 0."""
-    checks.that(isinstance(got, (float, np.floating, int, np.integer)) and not isinstance(got, bool),
-                f"fit_temperature should return a float for {given}, got {checks.show(got)}")
+    if not (isinstance(got, (float, np.floating, int, np.integer)) and not isinstance(got, bool)):
+        checks.fail(f"fit_temperature should return a float for {given}, got {checks.show(got)}")
     T = float(got)
     checks.that(math.isfinite(T) and T > 0, f"fit_temperature returned T = {T!r} for {given}; T must be finite and > 0")
     return T
@@ -226,9 +226,9 @@ def test_argmax_ties_go_to_lowest_index(solution, rng):
              f"columns ({int(np.sum(labels == first))} of them the lower one)")
     conf, acc, count = curve(solution, probs, labels, 5, given)
     full = count > 0
-    checks.that(full.sum() == 1 and count[full][0] == n,
-                f"all {n} confidences are 0.4 for {given}, so one bin should hold them all; got counts "
-                f"{checks.show(count)}")
+    if not (full.sum() == 1 and count[full][0] == n):
+        checks.fail(f"all {n} confidences are 0.4 for {given}, so one bin should hold them all; got counts "
+                    f"{checks.show(count)}")
     # A mean of n values that are 0 or 1: exact up to one rounding of the division.
     checks.close(acc[full], [expected_acc], atol=1e-15,
                  what="accuracy of the bin holding 0.4 (a tie predicts the lower index, as np.argmax does)",
@@ -248,9 +248,9 @@ def test_empty_bins_are_nan(solution, rng):
     conf, acc, count = curve(solution, probs, labels, 10, given)
     checks.equal(count[:9], np.zeros(9, dtype=np.int64), what="bin_count of bins 1..9", given=given)
     checks.equal(int(count[9]), n, what="bin_count of bin 10", given=given)
-    checks.that(np.all(np.isnan(conf[:9])) and np.all(np.isnan(acc[:9])),
-                f"bins 1..9 are empty for {given}: their confidence and accuracy should be NaN (no data), not "
-                f"a number. Got bin_confidence {checks.show(conf[:9])}, bin_accuracy {checks.show(acc[:9])}")
+    if not (np.all(np.isnan(conf[:9])) and np.all(np.isnan(acc[:9]))):
+        checks.fail(f"bins 1..9 are empty for {given}: their confidence and accuracy should be NaN (no data), not "
+                    f"a number. Got bin_confidence {checks.show(conf[:9])}, bin_accuracy {checks.show(acc[:9])}")
     expected = abs(float(np.mean(labels == 2)) - float(np.mean(conf_values)))
     # One non-empty bin: ECE = |acc - conf|; rounding of two means of 400 values.
     checks.close(ece(solution, probs, labels, 10, given), expected, atol=1e-12, what="ECE", given=given)
@@ -332,8 +332,8 @@ def test_default_bins(solution, reference, rng):
     probs = random_probs(rng, 500, 5)
     labels = draw_labels(probs, rng)
     got = solution.reliability_curve(probs, labels)
-    checks.that(isinstance(got, tuple) and len(got) == 3 and np.shape(got[2]) == (10,),
-                f"reliability_curve(probs, labels) should use 10 bins by default, got {checks.show(got)}")
+    if not (isinstance(got, tuple) and len(got) == 3 and np.shape(got[2]) == (10,)):
+        checks.fail(f"reliability_curve(probs, labels) should use 10 bins by default, got {checks.show(got)}")
     checks.close(solution.expected_calibration_error(probs, labels),
                  reference.expected_calibration_error(probs, labels, 15), atol=1e-12,
                  what="expected_calibration_error(probs, labels) with its default of 15 bins",
@@ -350,9 +350,9 @@ def test_counts_sum_to_n(solution, rng):
     for n_bins in (1, 10, 15, 100):
         given = f"N = {n} predictions ({len(probs[::10])} with confidence exactly 1.0), n_bins = {n_bins}"
         _, _, count = curve(solution, probs, labels, n_bins, given)
-        checks.that(count.sum() == n and count.min() >= 0,
-                    f"bin_count sums to {int(count.sum())} for {given}, expected N = {n}: every prediction "
-                    f"belongs to exactly one bin (1.0 to the last). Counts: {checks.show(count)}")
+        if not (count.sum() == n and count.min() >= 0):
+            checks.fail(f"bin_count sums to {int(count.sum())} for {given}, expected N = {n}: every prediction "
+                        f"belongs to exactly one bin (1.0 to the last). Counts: {checks.show(count)}")
 
 
 @pytest.mark.correctness
@@ -503,9 +503,9 @@ def test_one_prediction_one_class_one_bin(solution, rng):
     probs, labels = np.ones((5, 1)), np.zeros(5, dtype=np.int64)
     conf, acc, count = curve(solution, probs, labels, 4, given)
     full = count > 0
-    checks.that(np.all(conf[full] == 1.0) and np.all(acc[full] == 1.0),
-                f"every prediction of {given} has confidence 1 and is right: the non-empty bins should have "
-                f"confidence and accuracy 1, got bin_confidence {checks.show(conf)}, bin_accuracy {checks.show(acc)}")
+    if not (np.all(conf[full] == 1.0) and np.all(acc[full] == 1.0)):
+        checks.fail(f"every prediction of {given} has confidence 1 and is right: the non-empty bins should have "
+                    f"confidence and accuracy 1, got bin_confidence {checks.show(conf)}, bin_accuracy {checks.show(acc)}")
     checks.close(ece(solution, probs, labels, 4, given), 0.0, atol=0, what="ECE", given=given)
 
     probs = random_probs(rng, 20, 3)

@@ -127,14 +127,15 @@ def describe(seed, n=150, d=4):
 
 def check_container(tree, *, given):
     """The dict with its six entries, consistent lengths and child indices in range; returns arrays."""
-    checks.that(isinstance(tree, dict),
-                f"fit_tree should return a dict with the keys {list(KEYS)} for {given}, got {checks.show(tree)}")
+    if not isinstance(tree, dict):
+        checks.fail(f"fit_tree should return a dict with the keys {list(KEYS)} for {given}, got {checks.show(tree)}")
     missing = [k for k in KEYS if k not in tree]
     checks.that(not missing, f"the tree for {given} has no {missing} entry (it needs {list(KEYS)})")
     arrays = {k: np.asarray(tree[k]) for k in KEYS}
     n_nodes = arrays["feature"].shape[0] if arrays["feature"].ndim == 1 else -1
-    checks.that(n_nodes >= 1, f"tree['feature'] for {given} should be a 1-D array with one entry per node, "
-                              f"got {checks.show(tree['feature'])}")
+    if not (n_nodes >= 1):
+        checks.fail(f"tree['feature'] for {given} should be a 1-D array with one entry per node, "
+                    f"got {checks.show(tree['feature'])}")
     for k in ("threshold", "left", "right"):
         checks.that(arrays[k].shape == (n_nodes,),
                     f"tree[{k!r}] for {given} should have shape ({n_nodes},) like tree['feature'], "
@@ -148,9 +149,9 @@ def check_container(tree, *, given):
     inner = arrays["feature"] >= 0
     for k in ("left", "right"):
         idx = arrays[k][inner]
-        checks.that(np.all((idx >= 0) & (idx < n_nodes)),
-                    f"tree[{k!r}] for {given} points outside the {n_nodes} nodes at an internal node: "
-                    f"{checks.show(arrays[k])}")
+        if not np.all((idx >= 0) & (idx < n_nodes)):
+            checks.fail(f"tree[{k!r}] for {given} points outside the {n_nodes} nodes at an internal node: "
+                        f"{checks.show(arrays[k])}")
     return arrays
 
 
@@ -333,13 +334,16 @@ def test_tree_container_and_dtypes(solution):
     checks.that(tree["classes"].dtype == y.dtype, f"tree['classes'] for {given} should have y's dtype {y.dtype} "
                                                   f"(np.unique(y)), got {tree['classes'].dtype}")
     leaf = tree["feature"] < 0
-    checks.that(np.all(tree["feature"][leaf] == -1), f"leaves should have feature -1 for {given}, got "
-                                                     f"{checks.show(tree['feature'])}")
-    checks.that(np.all(tree["threshold"][leaf] == 0.0), f"leaves should have threshold 0.0 for {given}, got "
-                                                        f"{checks.show(tree['threshold'])}")
+    if not np.all(tree["feature"][leaf] == -1):
+        checks.fail(f"leaves should have feature -1 for {given}, got "
+                    f"{checks.show(tree['feature'])}")
+    if not np.all(tree["threshold"][leaf] == 0.0):
+        checks.fail(f"leaves should have threshold 0.0 for {given}, got "
+                    f"{checks.show(tree['threshold'])}")
     for k in ("left", "right"):
-        checks.that(np.all(tree[k][leaf] == -1), f"leaves should have {k} = -1 for {given}, got "
-                                                 f"{checks.show(tree[k])}")
+        if not np.all(tree[k][leaf] == -1):
+            checks.fail(f"leaves should have {k} = -1 for {given}, got "
+                        f"{checks.show(tree[k])}")
     checks.that(tree["counts"].shape[1] == 3, f"tree['counts'] for {given} should have one column per class "
                                               f"(3), got shape {tree['counts'].shape}")
     checks.equal(tree["counts"][0], np.bincount(y, minlength=3), what="the root's class counts", given=given)
@@ -363,9 +367,9 @@ def test_labels_of_any_type(solution):
         keep = untied(arrays, X)
         got = solution.predict(tree, X[keep])
         expected, _ = expected_predictions(arrays, X[keep])
-        checks.that(isinstance(got, np.ndarray) and got.dtype.kind == yl.dtype.kind,
-                    f"predict for {given} should return an array of labels like y ({yl.dtype}), got "
-                    f"{checks.show(got)}")
+        if not (isinstance(got, np.ndarray) and got.dtype.kind == yl.dtype.kind):
+            checks.fail(f"predict for {given} should return an array of labels like y ({yl.dtype}), got "
+                        f"{checks.show(got)}")
         checks.equal(got, expected, what="predictions on the training points (those whose leaf has one largest "
                                          "class count)", given=given)
 

@@ -111,9 +111,9 @@ def _grid(ns, rng, per_n=None):
 
 def _stats(proxy, sx, sy, n, delta, given):
     out = proxy.glr_statistics(sx, sy, n, delta)
-    checks.that(isinstance(out, (tuple, list)) and len(out) == 2,
-                f"glr_statistics for {given} should return a tuple (log_lambda_a, log_lambda_b), "
-                f"got {checks.show(out)}")
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        checks.fail(f"glr_statistics for {given} should return a tuple (log_lambda_a, log_lambda_b), "
+                    f"got {checks.show(out)}")
     la = checks.as_array(out[0], "log_lambda_a", given)
     lb = checks.as_array(out[1], "log_lambda_b", given)
     return la, lb
@@ -263,12 +263,12 @@ def test_small_integer_streams_do_not_wrap(solution):
         got = solution.sequential_glr(x.astype(dtype), y.astype(dtype), DELTA, 1e30, 640000.0)
         given = (f"300 pairs, x = 1 but x[5::10] = 0, y = 1 but y[7::50] = 0, both {np.dtype(dtype)} arrays, "
                  f"delta = 0.2, [b0, b1] = [1e30, 640000]")
-        checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                    f"sequential_glr for {given} should return a tuple (decision, n_used), got {checks.show(got)}")
-        checks.that(got[0] == "accept_h0",
-                    f"sequential_glr for {given} returned {checks.show(tuple(got))}, expected ('accept_h0', 274): "
-                    f"the counts pass {np.iinfo(dtype).max}, the largest {np.dtype(dtype)}. Keep them in a wider "
-                    f"integer or a float (np.cumsum does; sx += x[i] keeps the dtype of x and wraps around).")
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            checks.fail(f"sequential_glr for {given} should return a tuple (decision, n_used), got {checks.show(got)}")
+        if got[0] != "accept_h0":
+            checks.fail(f"sequential_glr for {given} returned {checks.show(tuple(got))}, expected ('accept_h0', 274): "
+                        f"the counts pass {np.iinfo(dtype).max}, the largest {np.dtype(dtype)}. Keep them in a wider "
+                        f"integer or a float (np.cumsum does; sx += x[i] keeps the dtype of x and wraps around).")
 
 
 @pytest.mark.edge_case
@@ -319,13 +319,13 @@ def test_statistics_shapes_and_integer_counts(solution):
     args = tuple(int(v[i]) for v in flat)
     given = f"delta = 0.1 on Python ints S_x = {args[0]}, S_y = {args[1]}, n = {args[2]}"
     got = solution.glr_statistics(*args, 0.1)
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"glr_statistics for {given} should return a tuple (log_lambda_a, log_lambda_b), "
-                f"got {checks.show(got)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"glr_statistics for {given} should return a tuple (log_lambda_a, log_lambda_b), "
+                    f"got {checks.show(got)}")
     for value, whole, what in zip(got, (fa, fb), ("log_lambda_a", "log_lambda_b")):
         arr = checks.as_array(value, what, given)
-        checks.that(arr.shape == () and arr.dtype.kind == "f",
-                    f"{what} for {given} should be a float (or a 0-d float array), got {checks.show(value)}")
+        if not (arr.shape == () and arr.dtype.kind == "f"):
+            checks.fail(f"{what} for {given} should be a float (or a 0-d float array), got {checks.show(value)}")
         checks.that(abs(float(arr) - whole[i]) <= ATOL + RTOL * abs(whole[i])
                     or (np.isnan(float(arr)) and np.isnan(whole[i])),
                     f"{what} for {given} is {float(arr)!r}, but {float(whole[i])!r} for the same state in a "
@@ -482,8 +482,8 @@ def test_no_stream_runs_past_max_n(solution):
                      f"stream would stop with {decision} at pair {stops_at}")
             rng = np.random.default_rng(max_n * 10 + stops_at)
             got = solution.simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=max_n)
-            checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                        f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
+            if not (isinstance(got, (tuple, list)) and len(got) == 2):
+                checks.fail(f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
             rate, mean_n = (float(v) for v in checks.as_array(got, "(reject_rate, mean_n)", given))
             rejected = decision == "reject_h0" and stops_at <= max_n
             checks.that(rate == (1.0 if rejected else 0.0),
@@ -551,8 +551,8 @@ def test_decisions_match_reference(solution, reference):
             if tie:
                 continue
             got = solution.sequential_glr(x, y, delta, b0, b1)
-            checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                        f"sequential_glr should return a tuple (decision, n_used), got {checks.show(got)}")
+            if not (isinstance(got, (tuple, list)) and len(got) == 2):
+                checks.fail(f"sequential_glr should return a tuple (decision, n_used), got {checks.show(got)}")
             got = (got[0], got[1])
             if got != expected:
                 sx, sy = int(x[:expected[1]].sum()), int(y[:expected[1]].sum())
@@ -585,8 +585,8 @@ def _check_mean(mean_n, exact, sd, n_sims, fail_prob, longest, given):
 
 def _simulated(solution, p1, p2, b1, n_sims, seed, given):
     got = solution.simulate_glr(p1, p2, DELTA, B0, b1, n_sims, np.random.default_rng(seed))
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
     rate, mean_n = (float(v) for v in checks.as_array(got, "(reject_rate, mean_n)", given))
     return rate, mean_n
 
@@ -662,8 +662,8 @@ def _timed_simulation_check():
     def check(got, expected, call):
         given = (f"p1 = {TIMED_P1}, p2 = {TIMED_P2}, delta = 0.2, [b0, b1] = [98, 14.6], {TIMED_SIMS} streams "
                  f"(a timed call, with its own generator)")
-        checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                    f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            checks.fail(f"simulate_glr for {given} should return a tuple (reject_rate, mean_n), got {checks.show(got)}")
         rate, mean_n = (float(v) for v in checks.as_array(got, "(reject_rate, mean_n)", given))
         checks.that(0.0 <= rate <= 1.0 and abs(rate * TIMED_SIMS - round(rate * TIMED_SIMS)) <= 1e-6,
                     f"reject_rate for {given} is {rate!r}: it should be a number of streams divided by "

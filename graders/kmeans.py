@@ -185,12 +185,12 @@ def fmt_point(p):
 
 def unpack(result, n, k, d, given):
     """The (centroids, labels) pair of a kmeans() result, with shapes checked."""
-    checks.that(isinstance(result, (tuple, list)) and len(result) == 2,
-                f"kmeans() should return a tuple (centroids, labels); got {checks.show(result)} for {given}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        checks.fail(f"kmeans() should return a tuple (centroids, labels); got {checks.show(result)} for {given}")
     centroids = checks.shape(result[0], (k, d), what="centroids", given=given)
     labels = checks.shape(result[1], (n,), what="labels", given=given)
-    checks.that(labels.dtype.kind in "iu",
-                f"labels should be integers, got dtype {labels.dtype} for {given}: {checks.show(labels)}")
+    if labels.dtype.kind not in "iu":
+        checks.fail(f"labels should be integers, got dtype {labels.dtype} for {given}: {checks.show(labels)}")
     return centroids, labels
 
 
@@ -200,7 +200,8 @@ def check_nearest(X, centroids, labels, given):
     k = len(centroids)
     checks.that(np.all((labels >= 0) & (labels < k)),
                 f"labels should lie in 0..{k - 1} for {given}; got values from {labels.min()} to {labels.max()}")
-    checks.that(np.all(np.isfinite(centroids)), f"centroids should be finite for {given}; got {checks.show(centroids)}")
+    if not np.all(np.isfinite(centroids)):
+        checks.fail(f"centroids should be finite for {given}; got {checks.show(centroids)}")
     D = squared_distances(X, centroids)
     best = D.min(axis=1)
     mine = D[np.arange(len(X)), labels]
@@ -366,7 +367,8 @@ def test_result_is_converged(solution):
     for given, X, k, kwargs in convergence_cases():
         tol = kwargs.get("tol", 1e-4)
         centroids, labels = unpack(solution.kmeans(X, k, **kwargs), len(X), k, X.shape[1], given)
-        checks.that(np.all(np.isfinite(centroids)), f"centroids should be finite for {given}: {checks.show(centroids)}")
+        if not np.all(np.isfinite(centroids)):
+            checks.fail(f"centroids should be finite for {given}: {checks.show(centroids)}")
         _, after = lloyd_step(X, centroids)
         moves = np.sqrt(((after - centroids) ** 2).sum(axis=1))
         j = int(np.argmax(moves))
@@ -459,8 +461,8 @@ def test_kmeans_plus_plus_picks_distinct_rows(solution):
         is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
         checks.that(is_row.all(), f"every k-means++ centroid should be a row of X ({given}); with seed {seed} "
                                   f"centroid {int(np.argmin(is_row))} = {fmt_point(C[np.argmin(is_row)])} is not one")
-        checks.that(len(np.unique(C, axis=0)) == 8,
-                    f"k-means++ chose the same point twice ({given}, seed {seed}): {checks.show(C)}")
+        if len(np.unique(C, axis=0)) != 8:
+            checks.fail(f"k-means++ chose the same point twice ({given}, seed {seed}): {checks.show(C)}")
 
 
 # -- edge cases ------------------------------------------------------------------------------
@@ -554,14 +556,15 @@ def test_fewer_distinct_points_than_k(solution, rng):
     for seed, res in enumerate(results):
         C = checks.shape(res, (5, 2), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
         is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
-        checks.that(is_row.all(),
-                    f"kmeans_plus_plus_init should return rows of X for {given}; seed {seed} gave {checks.show(C)}. "
-                    "Once every point has D = 0, pick any row instead of dividing by zero.")
+        if not is_row.all():
+            checks.fail(f"kmeans_plus_plus_init should return rows of X for {given}; seed {seed} gave {checks.show(C)}. "
+                        "Once every point has D = 0, pick any row instead of dividing by zero.")
     centroids, labels = unpack(solution.kmeans(X, 5, rng=rng), 7, 5, 2, given)
     is_row = np.all(centroids[:, None, :] == X[None, :, :], axis=2).any(axis=1)
-    checks.that(is_row.all(), f"every centroid should be one of the distinct points for {given} (duplicate "
-                              f"centroids tie, so some clusters stay empty and keep their centroid: not NaN, "
-                              f"not 0 / 0); got {checks.show(centroids)}")
+    if not is_row.all():
+        checks.fail(f"every centroid should be one of the distinct points for {given} (duplicate "
+                    f"centroids tie, so some clusters stay empty and keep their centroid: not NaN, "
+                    f"not 0 / 0); got {checks.show(centroids)}")
     # Duplicated centroids tie: which of them gets the points is the tie rule's
     # business (test_ties_go_to_lowest_index); here any nearest one will do.
     check_nearest(X, centroids, labels, given)
@@ -641,8 +644,8 @@ def test_one_point_and_one_feature(solution, rng):
     checks.equal(labels, np.array([0, 0, 0, 1, 1, 1, 2, 2]), what="labels", given=given)
     given = "one feature, X = [[0], [1], [2], [10], [11], [12], [20], [21]], k=3"
     C = checks.shape(solution.kmeans_plus_plus_init(X, 3, rng), (3, 1), what="kmeans_plus_plus_init", given=given)
-    checks.that(np.isin(C.ravel(), X.ravel()).all(),
-                f"kmeans_plus_plus_init for {given} should return rows of X, got {checks.show(C)}")
+    if not np.isin(C.ravel(), X.ravel()).all():
+        checks.fail(f"kmeans_plus_plus_init for {given} should return rows of X, got {checks.show(C)}")
 
 
 @pytest.mark.edge_case
@@ -778,11 +781,11 @@ def test_uint8_and_int32_input_do_not_wrap_around(solution):
             a = checks.shape(a, (k, X.shape[1]), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
             b = checks.shape(b, (k, X.shape[1]), what=f"kmeans_plus_plus_init's result (seed {seed})",
                              given=given + " as float64")
-            checks.that(np.array_equal(a.astype(np.float64), b.astype(np.float64)),
-                        f"kmeans_plus_plus_init on {given} with np.random.default_rng({seed}) chose "
-                        f"{checks.show(a, 200)}, but on the same values as float64 with the same seed it chose "
-                        f"{checks.show(b, 200)}. Integer input must be treated as float64: differences of uint8 "
-                        "values wrap around (0 - 10 = 246) and int32 squares overflow, which changes D^2.")
+            if not np.array_equal(a.astype(np.float64), b.astype(np.float64)):
+                checks.fail(f"kmeans_plus_plus_init on {given} with np.random.default_rng({seed}) chose "
+                            f"{checks.show(a, 200)}, but on the same values as float64 with the same seed it chose "
+                            f"{checks.show(b, 200)}. Integer input must be treated as float64: differences of uint8 "
+                            "values wrap around (0 - 10 = 246) and int32 squares overflow, which changes D^2.")
 
 
 # -- performance ---------------------------------------------------------------------------

@@ -151,12 +151,12 @@ def pegasos_case(case):
 
 def unpack_svm(result, d, given):
     """(w, b) of a fit_svm result: w of shape (d,), b a single number (its type is test_return_types' business)."""
-    checks.that(isinstance(result, (tuple, list)) and len(result) == 2,
-                f"fit_svm() should return a tuple (w, b); got {checks.show(result)} for {given}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        checks.fail(f"fit_svm() should return a tuple (w, b); got {checks.show(result)} for {given}")
     w = checks.shape(result[0], (d,), what="w", given=given)
     b = checks.as_array(result[1], "b", given)
-    checks.that(b.size == 1 and b.dtype.kind in "iuf",
-                f"b should be a single number for {given}; got {checks.show(result[1])}")
+    if not (b.size == 1 and b.dtype.kind in "iuf"):
+        checks.fail(f"b should be a single number for {given}; got {checks.show(result[1])}")
     return w.astype(np.float64), float(b.reshape(-1)[0])
 
 
@@ -229,15 +229,15 @@ def test_return_types(solution):
     X, y = svm_data(130, 40, 3)
     given = "40 points in 3-D, C=1"
     result = solution.fit_svm(X, y, 1.0)
-    checks.that(isinstance(result, (tuple, list)) and len(result) == 2,
-                f"fit_svm() should return a tuple (w, b); got {checks.show(result)} for {given}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        checks.fail(f"fit_svm() should return a tuple (w, b); got {checks.show(result)} for {given}")
     w, b = result
     checks.shape(w, (3,), what="w", given=given)
     checks.dtype(w, np.float64, what="w", given=given)
-    checks.that(isinstance(b, (float, np.floating)) or (isinstance(b, np.ndarray) and b.shape == ()
-                                                          and b.dtype == np.float64),
-                f"b should be a float (a Python float, a NumPy float64 or a 0-d array) for {given}; "
-                f"got {checks.show(b)} of type {type(b).__name__}{f' and shape {b.shape}' if hasattr(b, 'shape') else ''}")
+    if not (isinstance(b, (float, np.floating)) or (isinstance(b, np.ndarray) and b.shape == ()
+                                                      and b.dtype == np.float64)):
+        checks.fail(f"b should be a float (a Python float, a NumPy float64 or a 0-d array) for {given}; "
+                    f"got {checks.show(b)} of type {type(b).__name__}{f' and shape {b.shape}' if hasattr(b, 'shape') else ''}")
     w = solution.pegasos(X, y, 0.1, 20, np.random.default_rng(131))
     given = "40 points in 3-D, lam=0.1, steps=20"
     checks.shape(w, (3,), what="pegasos' w", given=given)

@@ -166,8 +166,8 @@ def half_mse(X, y, w, b):
 # -- checks -------------------------------------------------------------------------------------
 
 def unpack(got, size, name, given):
-    checks.that(isinstance(got, (tuple, list)) and len(got) == size,
-                f"{name} for {given} should return a tuple of {size} values, got {checks.show(got)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == size):
+        checks.fail(f"{name} for {given} should return a tuple of {size} values, got {checks.show(got)}")
     return got
 
 
@@ -177,11 +177,12 @@ def check_fit(got, expected, X, *, given, rtol=FIT_RTOL, fit_intercept=True):
     w_exp, b_exp = expected
     scale = float(np.linalg.norm(w_exp))
     checks.close(w, w_exp, atol=rtol * max(scale, 1e-300), what="w", given=given)
-    checks.that(np.asarray(b).shape == () and np.asarray(b).dtype.kind in "fiu",
-                f"b for {given} should be a number, got {checks.show(b)}")
+    if not (np.asarray(b).shape == () and np.asarray(b).dtype.kind in "fiu"):
+        checks.fail(f"b for {given} should be a number, got {checks.show(b)}")
     if not fit_intercept:
-        checks.that(float(b) == 0.0, f"b for {given} with fit_intercept=False should be exactly 0.0 (no intercept "
-                                     f"is fitted), got {checks.show(b)}")
+        if float(b) != 0.0:
+            checks.fail(f"b for {given} with fit_intercept=False should be exactly 0.0 (no intercept "
+                        f"is fitted), got {checks.show(b)}")
         return
     x_norm = float(np.linalg.norm(np.asarray(X, dtype=np.float64).mean(axis=0)))
     checks.close(float(b), b_exp, atol=rtol * (abs(b_exp) + x_norm * scale), what="b", given=given)
@@ -274,12 +275,13 @@ def test_returns_float64_w_and_float_b(solution):
     for given, args in (("X of shape (20, 1) (d = 1)", (X, y)), ("int64 X (20, 3) and int64 y", (Xi, yi)),
                         ("X (20, 1), l2=1.0", (X, y, 1.0)), ("X (20, 1), fit_intercept=False", (X, y, 0.0, False))):
         w, b = unpack(solution.fit_linear(*args), 2, "fit_linear", given)
-        checks.that(isinstance(w, np.ndarray), f"w for {given} should be a numpy array, got {checks.show(w)}")
+        if not isinstance(w, np.ndarray):
+            checks.fail(f"w for {given} should be a numpy array, got {checks.show(w)}")
         checks.shape(w, (args[0].shape[1],), what="w", given=given)
         checks.dtype(w, np.float64, what="w", given=given)
-        checks.that(isinstance(b, float) or (isinstance(b, (np.ndarray, np.generic)) and np.asarray(b).shape == ()
-                                             and np.asarray(b).dtype == np.float64),
-                    f"b for {given} should be a float (a Python float or a float64 scalar), got {checks.show(b)}")
+        if not (isinstance(b, float) or (isinstance(b, (np.ndarray, np.generic)) and np.asarray(b).shape == ()
+                                         and np.asarray(b).dtype == np.float64)):
+            checks.fail(f"b for {given} should be a float (a Python float or a float64 scalar), got {checks.show(b)}")
 
 
 @pytest.mark.correctness
@@ -523,9 +525,9 @@ def test_sgd_returns_float64(solution):
         checks.dtype(w, np.float64, what="w", given=given)
         checks.shape(losses, (3,), what="losses", given=given)
         checks.dtype(losses, np.float64, what="losses", given=given)
-        checks.that(isinstance(b, float) or (isinstance(b, (np.ndarray, np.generic)) and np.asarray(b).shape == ()
-                                             and np.asarray(b).dtype == np.float64),
-                    f"b for {given} should be a float, got {checks.show(b)}")
+        if not (isinstance(b, float) or (isinstance(b, (np.ndarray, np.generic)) and np.asarray(b).shape == ()
+                                         and np.asarray(b).dtype == np.float64)):
+            checks.fail(f"b for {given} should be a float, got {checks.show(b)}")
 
 
 # -- performance ------------------------------------------------------------------------------------

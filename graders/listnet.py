@@ -114,14 +114,15 @@ def ndcg_oracle(y_true, y_score, k=None, mask=None):
 # -- checks ------------------------------------------------------------------------------------------
 
 def unpack_loss(got, shape, given):
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"listnet_loss for {given} should return (loss, grad), got {checks.show(got)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"listnet_loss for {given} should return (loss, grad), got {checks.show(got)}")
     loss = checks.as_array(got[0], "loss", given)
-    checks.that(loss.shape == () and loss.dtype.kind == "f",
-                f"the loss for {given} should be a float scalar, got {checks.show(got[0])}")
+    if not (loss.shape == () and loss.dtype.kind == "f"):
+        checks.fail(f"the loss for {given} should be a float scalar, got {checks.show(got[0])}")
     grad = checks.as_array(got[1], "grad", given)
-    checks.that(grad.shape == shape, f"grad for {given} should have shape {shape}, got {grad.shape}: "
-                                     f"{checks.show(got[1])}")
+    if grad.shape != shape:
+        checks.fail(f"grad for {given} should have shape {shape}, got {grad.shape}: "
+                    f"{checks.show(got[1])}")
     return float(loss), grad.astype(np.float64)
 
 
@@ -135,15 +136,16 @@ def check_loss(got, y_true, y_pred, mask=None, *, given, loss=True, grad=True):
         checks.close(g, expected_grad, atol=gtol, what="the gradient (Q - P) / B w.r.t. y_pred", given=given)
         if mask is not None:
             masked = ~np.asarray(mask, dtype=bool)
-            checks.that(np.all(g[masked] == 0),
-                        f"the gradient for {given} should be exactly 0 at masked entries, got "
-                        f"{checks.show(g[masked])} there")
+            if not np.all(g[masked] == 0):
+                checks.fail(f"the gradient for {given} should be exactly 0 at masked entries, got "
+                            f"{checks.show(g[masked])} there")
 
 
 def check_ndcg(got, y_true, y_score, k=None, mask=None, *, given):
     expected = ndcg_oracle(y_true, y_score, k, mask)
     value = checks.as_array(got, f"ndcg_at_k(..., k={k})", given)
-    checks.that(value.shape == (), f"ndcg_at_k for {given} should return a float, got {checks.show(got)}")
+    if value.shape != ():
+        checks.fail(f"ndcg_at_k for {given} should return a float, got {checks.show(got)}")
     checks.close(float(value), expected, atol=64 * np.shape(y_true)[1] * EPS, what=f"NDCG@{k} (mean over lists)",
                  given=given)
 
@@ -389,9 +391,9 @@ def test_inputs_not_modified(solution):
 def check_same_as_moderate(got, moderate, y_true, y_pred, mask=None, *, given, moderate_given):
     want, want_grad = unpack_loss(moderate, np.shape(y_true), moderate_given)
     value, grad = unpack_loss(got, np.shape(y_true), given)
-    checks.that(np.isfinite(value) and np.all(np.isfinite(grad)),
-                f"listnet_loss for {given} should be finite, got loss {checks.show(value)} and grad {checks.show(grad)}. "
-                f"Shift each list by its own maximum over its valid entries, and use log-softmaxes, not log(softmax).")
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        checks.fail(f"listnet_loss for {given} should be finite, got loss {checks.show(value)} and grad {checks.show(grad)}. "
+                    f"Shift each list by its own maximum over its valid entries, and use log-softmaxes, not log(softmax).")
     ltol, gtol = kl_bounds(y_true, y_pred, mask, want)
     checks.close(value, want, atol=ltol, what=f"the loss (vs yours for {moderate_given})", given=given)
     checks.close(grad, want_grad, atol=gtol, what=f"the gradient (vs yours for {moderate_given})", given=given)
@@ -449,8 +451,9 @@ def test_listnet_underflowing_probabilities(solution):
     value, _ = unpack_loss(solution.listnet_loss(yt, yp), yt.shape, given)
     moderate, _ = unpack_loss(solution.listnet_loss(yt, mp), yt.shape, "y_true [[0, 0.5, 1]], y_pred [[0, -20, 1]]")
     p1 = float(np.exp(0.5 - np.log(np.exp(0.0) + np.exp(0.5) + np.exp(1.0))))
-    checks.that(np.isfinite(value), f"listnet_loss for {given} should be finite, got {checks.show(value)}: "
-                                    f"log Q is finite (-2001.3), compute it as a log-softmax, not log(softmax)")
+    if not np.isfinite(value):
+        checks.fail(f"listnet_loss for {given} should be finite, got {checks.show(value)}: "
+                    f"log Q is finite (-2001.3), compute it as a log-softmax, not log(softmax)")
     checks.close(value - moderate, p1 * 1980.0, atol=1e-9, what="loss(y_pred [[0, -2000, 1]]) - loss([[0, -20, 1]])",
                  given=given + " (expected P_1 * 1980)")
 
@@ -493,7 +496,8 @@ def ndcg_inputs(run):
 
 def check_timed_ndcg(got, expected, call):
     value = checks.as_array(got, "ndcg_at_k", "timed call")
-    checks.that(value.shape == (), f"ndcg_at_k should return a float, got {checks.show(got)}")
+    if value.shape != ():
+        checks.fail(f"ndcg_at_k should return a float, got {checks.show(got)}")
     checks.close(float(value), float(expected), atol=128 * PERF_L * EPS, what="NDCG@10",
                  given=f"({PERF_B}, {PERF_L}) with ties (scores rounded to 0.1), k=10")
 

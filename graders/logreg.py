@@ -160,11 +160,14 @@ def as_theta(got, d, given, what="fit_logistic"):
     checks.that(isinstance(got, (tuple, list)) and len(got) == 2, f"{what} for {given} {describe_result(got, d)}")
     w = checks.as_array(got[0], "w", given)
     b = checks.as_array(got[1], "b", given)
-    checks.that(w.shape == (d,), f"w for {given} should have shape ({d},), got shape {w.shape}: {checks.show(w)}")
-    checks.that(b.ndim == 0, f"b for {given} should be a scalar, got {checks.show(got[1])}")
+    if w.shape != (d,):
+        checks.fail(f"w for {given} should have shape ({d},), got shape {w.shape}: {checks.show(w)}")
+    if b.ndim != 0:
+        checks.fail(f"b for {given} should be a scalar, got {checks.show(got[1])}")
     theta = np.concatenate([w.astype(np.float64), [float(b)]])
-    checks.that(np.all(np.isfinite(theta)), f"{what} for {given} returned (w, b) = {checks.show(theta)}: "
-                                            f"every entry should be finite")
+    if not np.all(np.isfinite(theta)):
+        checks.fail(f"{what} for {given} returned (w, b) = {checks.show(theta)}: "
+                    f"every entry should be finite")
     return theta
 
 
@@ -199,10 +202,10 @@ def check_agreement(theta, theta_ref, X, y, l2, given, tol=1e-8):
     # gradient (the gradient test's business), bounds its distance to the minimiser.
     bound = 4 * (np.linalg.norm(tol * len(y) + a1) + np.linalg.norm(np.abs(g2) + a2)) / lam
     dist = float(np.linalg.norm(theta - theta_ref))
-    checks.that(dist <= bound,
-                f"(w, b) for {given} is {dist:.3g} away from the minimiser (expected (w, b) = "
-                f"{checks.show(theta_ref)}, got {checks.show(theta)}); the gradients allow at most {bound:.3g}. "
-                f"Minimise the SUM of the log-losses plus l2/2 ||w||^2, with b not penalised.")
+    if not (dist <= bound):
+        checks.fail(f"(w, b) for {given} is {dist:.3g} away from the minimiser (expected (w, b) = "
+                    f"{checks.show(theta_ref)}, got {checks.show(theta)}); the gradients allow at most {bound:.3g}. "
+                    f"Minimise the SUM of the log-losses plus l2/2 ||w||^2, with b not penalised.")
 
 
 # -- sigmoid: correctness ----------------------------------------------------------------------------
@@ -211,8 +214,9 @@ def check_sigmoid(got, z, given, *, dtype=False):
     z = np.asarray(z)
     out = output_dtype(z)
     arr = checks.as_array(got, "sigmoid(z)", given)
-    checks.that(arr.shape == z.shape, f"sigmoid(z) for {given} should have shape {z.shape}, got {arr.shape}: "
-                                      f"{checks.show(got)}")
+    if arr.shape != z.shape:
+        checks.fail(f"sigmoid(z) for {given} should have shape {z.shape}, got {arr.shape}: "
+                    f"{checks.show(got)}")
     if dtype:
         checks.that(arr.dtype == out, f"sigmoid(z) for {given} should have dtype {out} (z is {z.dtype}: float32 in, "
                                       f"float32 out; any other dtype gives float64), got {arr.dtype}")
@@ -247,7 +251,8 @@ def test_sigmoid_values(solution, reference):
         check_sigmoid(reference.sigmoid(z), z, "the REFERENCE on " + given)
         check_sigmoid(solution.sigmoid(z), z, given)
     got = checks.as_array(solution.sigmoid(-2.5), "sigmoid(-2.5)", "a Python float")
-    checks.that(got.shape == (), f"sigmoid(-2.5) of a Python float should be a scalar, got {checks.show(got)}")
+    if got.shape != ():
+        checks.fail(f"sigmoid(-2.5) of a Python float should be a scalar, got {checks.show(got)}")
     check_sigmoid(got, np.array(-2.5), "the Python float z = -2.5")
 
 
@@ -278,7 +283,8 @@ def test_sigmoid_other_dtypes_give_float64(solution):
 
 def check_loss(got, y, z, given, *, tight=False):
     expected = loss_oracle(y, z)
-    checks.that(np.ndim(got) == 0, f"log_loss for {given} should be a scalar, got {checks.show(got)}")
+    if np.ndim(got) != 0:
+        checks.fail(f"log_loss for {given} should be a scalar, got {checks.show(got)}")
     value = float(checks.as_array(got, "log_loss", given))
     if tight:   # large logits: the rounding of softplus(z) - y z (module docstring)
         atol = 4 * EPS * (float(np.max(np.abs(z))) + abs(expected) + 4)
@@ -589,13 +595,14 @@ SOFTMAX_CASES = [("X (200, 4) N(0, 1), 3 classes, l2=1", 301, 200, 4, 3, 1.0),
 
 
 def as_softmax_theta(got, d, K, given):
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"fit_softmax for {given} should return (W, b), got {checks.show(got)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"fit_softmax for {given} should return (W, b), got {checks.show(got)}")
     W = checks.shape(got[0], (d, K), what="W", given=given)
     b = checks.shape(got[1], (K,), what="b", given=given)
     theta = np.vstack([W.astype(np.float64), b.astype(np.float64)[None, :]])
-    checks.that(np.all(np.isfinite(theta)), f"fit_softmax for {given} returned W, b with entries that are not "
-                                            f"finite: W = {checks.show(W)}, b = {checks.show(b)}")
+    if not np.all(np.isfinite(theta)):
+        checks.fail(f"fit_softmax for {given} returned W, b with entries that are not "
+                    f"finite: W = {checks.show(W)}, b = {checks.show(b)}")
     return theta
 
 
@@ -646,10 +653,10 @@ def test_softmax_intercepts_sum_to_zero(solution):
     theta = as_softmax_theta(solution.fit_softmax(X, y, l2=l2), d, K, given)
     b = theta[-1]
     # Centring at the end leaves ~K eps max|b|; keeping steps orthogonal to the shift, ~1e-16 per step.
-    checks.that(abs(b.sum()) <= 1e-10 * (1 + np.abs(b).max()),
-                f"the intercepts b for {given} should sum to 0 (the objective does not change when every b_k "
-                f"moves by the same amount; return the minimiser with sum(b) = 0), got b = {checks.show(b)} "
-                f"with sum {b.sum():.3g}")
+    if not (abs(b.sum()) <= 1e-10 * (1 + np.abs(b).max())):
+        checks.fail(f"the intercepts b for {given} should sum to 0 (the objective does not change when every b_k "
+                    f"moves by the same amount; return the minimiser with sum(b) = 0), got b = {checks.show(b)} "
+                    f"with sum {b.sum():.3g}")
 
 
 @pytest.mark.edge_case

@@ -51,20 +51,22 @@ def objective(x, P, w=None):
 
 def as_point(result, d, what, given):
     arr = checks.as_array(result, what, given)
-    checks.that(arr.shape == (d,), f"{what} for {given} should have shape ({d},), got {checks.show(result)}")
+    if arr.shape != (d,):
+        checks.fail(f"{what} for {given} should have shape ({d},), got {checks.show(result)}")
     return arr
 
 
 def check_geometric(result, P, w, f_star, given):
     """f(result) <= (1 + RTOL) f*, with the gap in the message."""
     x = as_point(result, P.shape[1], "geometric_median()", given).astype(np.float64)
-    checks.that(np.all(np.isfinite(x)), f"geometric_median() for {given} returned {checks.show(result)}: not "
-                "finite. Did an iterate land on a data point (a distance of 0)? Use the Vardi-Zhang rule there.")
+    if not np.all(np.isfinite(x)):
+        checks.fail(f"geometric_median() for {given} returned {checks.show(result)}: not "
+                    "finite. Did an iterate land on a data point (a distance of 0)? Use the Vardi-Zhang rule there.")
     fx = objective(x, P, w)
-    checks.that(fx <= f_star * (1 + RTOL),
-                f"geometric_median() for {given} returned {checks.show(x)} with total distance {fx!r}; the minimum "
-                f"is {f_star!r} (relative gap {(fx - f_star) / f_star:.3g}, allowed {RTOL:g}). Iterate until a "
-                "step is tiny relative to the mean distance f(x) / W (not an absolute tolerance).")
+    if not (fx <= f_star * (1 + RTOL)):
+        checks.fail(f"geometric_median() for {given} returned {checks.show(x)} with total distance {fx!r}; the minimum "
+                    f"is {f_star!r} (relative gap {(fx - f_star) / f_star:.3g}, allowed {RTOL:g}). Iterate until a "
+                    "step is tiny relative to the mean distance f(x) / W (not an absolute tolerance).")
 
 
 def lines_cost(col, w, x):
@@ -76,8 +78,8 @@ def check_manhattan(result, expected, P, w, given):
     d = P.shape[1]
     got = as_point(result, d, "manhattan_median()", given)
     exp = np.asarray(expected)
-    checks.that(got.dtype.kind in "iu" or (got.dtype.kind == "f" and np.all(got == np.round(got))),
-                f"manhattan_median() for {given} should return integer coordinates, got {checks.show(result)}")
+    if not (got.dtype.kind in "iu" or (got.dtype.kind == "f" and np.all(got == np.round(got)))):
+        checks.fail(f"manhattan_median() for {given} should return integer coordinates, got {checks.show(result)}")
     if np.array_equal(got.astype(object), exp.astype(object)):
         return
     weights = np.ones(len(P)) if w is None else np.asarray(w, dtype=np.float64)
@@ -166,13 +168,13 @@ def test_manhattan_return_type(solution):
     base = random_points(21, 15, 3, -100, 100)
     for dtype in (np.int8, np.int16, np.int32, np.int64):
         result = solution.manhattan_median(base.astype(dtype))
-        checks.that(isinstance(result, np.ndarray) and result.dtype == np.int64 and result.shape == (3,),
-                    f"manhattan_median() for 15 points of dtype {np.dtype(dtype).name} should return an int64 "
-                    f"array of shape (3,), got {checks.show(result)}")
+        if not (isinstance(result, np.ndarray) and result.dtype == np.int64 and result.shape == (3,)):
+            checks.fail(f"manhattan_median() for 15 points of dtype {np.dtype(dtype).name} should return an int64 "
+                        f"array of shape (3,), got {checks.show(result)}")
     result = solution.manhattan_median((base + 100).astype(np.uint8), np.ones(15))
-    checks.that(isinstance(result, np.ndarray) and result.dtype == np.int64 and result.shape == (3,),
-                f"manhattan_median() for uint8 points with weights should return an int64 array of shape (3,), "
-                f"got {checks.show(result)}")
+    if not (isinstance(result, np.ndarray) and result.dtype == np.int64 and result.shape == (3,)):
+        checks.fail(f"manhattan_median() for uint8 points with weights should return an int64 array of shape (3,), "
+                    f"got {checks.show(result)}")
 
 
 # -- Manhattan: edge cases -------------------------------------------------------------------------
@@ -370,9 +372,9 @@ def test_geometric_median_return_type(solution):
     P = np.array([[0, 0, 1], [4, 0, 2], [1, 3, -1], [2, 2, 2]])
     for dtype in (np.int8, np.int64, np.float32, np.float64):
         result = solution.geometric_median(P.astype(dtype))
-        checks.that(isinstance(result, np.ndarray) and result.dtype == np.float64 and result.shape == (3,),
-                    f"geometric_median() for 4 points of dtype {np.dtype(dtype).name} should return a float64 "
-                    f"array of shape (3,), got {checks.show(result)}")
+        if not (isinstance(result, np.ndarray) and result.dtype == np.float64 and result.shape == (3,)):
+            checks.fail(f"geometric_median() for 4 points of dtype {np.dtype(dtype).name} should return a float64 "
+                        f"array of shape (3,), got {checks.show(result)}")
 
 
 # -- geometric median: edge cases ------------------------------------------------------------------
@@ -404,8 +406,9 @@ def test_geometric_median_coincident_points(solution):
             args = (P,) if w is None else (P, w)
             result = solution.geometric_median(*args, max_iter=k)
             x = as_point(result, 3, "geometric_median()", given)
-            checks.that(np.array_equal(x, p), f"geometric_median() for {given}, max_iter={k}, should return that "
-                        f"point exactly, [0.1, 0.7, -3.3]; got {checks.show(x)}")
+            if not np.array_equal(x, p):
+                checks.fail(f"geometric_median() for {given}, max_iter={k}, should return that "
+                            f"point exactly, [0.1, 0.7, -3.3]; got {checks.show(x)}")
 
 
 @pytest.mark.edge_case
@@ -474,8 +477,9 @@ def manhattan_call(run):
 
 def check_manhattan_timed(result, expected, call):
     got = as_point(result, MANHATTAN_D, "manhattan_median()", "10^6 random points")
-    checks.that(np.array_equal(got, expected), f"manhattan_median() for 10^6 random integer points in 3-D: expected "
-                f"{checks.show(expected)}, got {checks.show(got)}")
+    if not np.array_equal(got, expected):
+        checks.fail(f"manhattan_median() for 10^6 random integer points in 3-D: expected "
+                    f"{checks.show(expected)}, got {checks.show(got)}")
 
 
 def geometric_call(run):

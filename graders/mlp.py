@@ -172,13 +172,13 @@ def loss_tolerance(params, loss, l2, zmax, kf):
 
 def as_layers(result, shapes, what, given):
     """A [(W, b), ...] result as a list of float arrays with the expected shapes."""
-    checks.that(isinstance(result, (list, tuple)) and len(result) == len(shapes),
-                f"{what} for {given} should be a list of {len(shapes)} (W, b) pairs, one per layer, "
-                f"got {checks.show(result, 300)}")
+    if not (isinstance(result, (list, tuple)) and len(result) == len(shapes)):
+        checks.fail(f"{what} for {given} should be a list of {len(shapes)} (W, b) pairs, one per layer, "
+                    f"got {checks.show(result, 300)}")
     layers = []
     for i, (pair, (ws, bs)) in enumerate(zip(result, shapes)):
-        checks.that(isinstance(pair, (list, tuple)) and len(pair) == 2,
-                    f"layer {i} of {what} for {given} should be a pair (W, b), got {checks.show(pair, 300)}")
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+            checks.fail(f"layer {i} of {what} for {given} should be a pair (W, b), got {checks.show(pair, 300)}")
         W = checks.shape(pair[0], ws, what=f"W of layer {i} in {what}", given=given)
         b = checks.shape(pair[1], bs, what=f"b of layer {i} in {what}", given=given)
         for arr, name in ((W, "W"), (b, "b")):
@@ -193,11 +193,11 @@ def shapes_of(params):
 
 
 def unpack_loss_grads(result, params, given):
-    checks.that(isinstance(result, (list, tuple)) and len(result) == 2,
-                f"loss_and_grads for {given} should return (loss, grads), got {checks.show(result, 300)}")
+    if not (isinstance(result, (list, tuple)) and len(result) == 2):
+        checks.fail(f"loss_and_grads for {given} should return (loss, grads), got {checks.show(result, 300)}")
     loss, grads = result
-    checks.that(np.ndim(loss) == 0 and np.asarray(loss).dtype.kind in "fiu",
-                f"the loss for {given} should be a scalar, got {checks.show(loss)}")
+    if not (np.ndim(loss) == 0 and np.asarray(loss).dtype.kind in "fiu"):
+        checks.fail(f"the loss for {given} should be a scalar, got {checks.show(loss)}")
     return float(loss), as_layers(grads, shapes_of(params), "grads", given)
 
 

@@ -176,17 +176,18 @@ def novikoff_cases():
 
 def unpack(result, d, given, what="perceptron"):
     """(w, b, mistakes) of a result, leniently (the types are test_return_types' business)."""
-    checks.that(isinstance(result, (tuple, list)) and len(result) == 3,
-                f"{what}() should return a tuple (w, b, mistakes_per_epoch) for {given}; got {checks.show(result)}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        checks.fail(f"{what}() should return a tuple (w, b, mistakes_per_epoch) for {given}; got {checks.show(result)}")
     w = checks.shape(result[0], (d,), what="w", given=given).astype(np.float64)
     b = checks.as_array(result[1], "b", given)
-    checks.that(b.size == 1, f"b should be a single number for {given}, got {checks.show(result[1])}")
+    if b.size != 1:
+        checks.fail(f"b should be a single number for {given}, got {checks.show(result[1])}")
     mistakes = checks.as_array(result[2], "mistakes_per_epoch", given)
-    checks.that(mistakes.ndim == 1 and mistakes.size >= 1,
-                f"mistakes_per_epoch should be a 1-D array with one entry per epoch run for {given}, "
-                f"got {checks.show(result[2])}")
-    checks.that(mistakes.dtype.kind in "iu" or (mistakes.dtype.kind == "f" and np.all(mistakes == np.round(mistakes))),
-                f"mistakes_per_epoch should hold whole counts for {given}, got {checks.show(result[2])}")
+    if not (mistakes.ndim == 1 and mistakes.size >= 1):
+        checks.fail(f"mistakes_per_epoch should be a 1-D array with one entry per epoch run for {given}, "
+                    f"got {checks.show(result[2])}")
+    if not (mistakes.dtype.kind in "iu" or (mistakes.dtype.kind == "f" and np.all(mistakes == np.round(mistakes)))):
+        checks.fail(f"mistakes_per_epoch should hold whole counts for {given}, got {checks.show(result[2])}")
     return w, float(b.reshape(-1)[0]), mistakes.astype(np.int64)
 
 
@@ -290,11 +291,11 @@ def check_scaled(result, unit, lr, d, given, what="perceptron"):
     w, b, mistakes = unpack(result, d, given, what)
     w1, b1, mistakes1 = unpack(unit, d, given + " with lr=1", what)
     name = "(w_avg, b_avg)" if what == "averaged_perceptron" else "(w, b)"
-    checks.that(np.array_equal(mistakes, mistakes1) and np.array_equal(w, lr * w1) and b == lr * b1,
-                f"{what}() for {given}: from zero the run with lr = {lr:g} makes the same mistakes as with lr = 1 "
-                f"and its {name} is exactly {lr:g} times theirs (every update is lr y x and lr y). With lr = 1: "
-                f"w = {checks.show(w1, 120)}, b = {b1!r}, mistakes_per_epoch = {show_counts(mistakes1)}; with "
-                f"lr = {lr:g}: w = {checks.show(w, 120)}, b = {b!r}, mistakes_per_epoch = {show_counts(mistakes)}.")
+    if not (np.array_equal(mistakes, mistakes1) and np.array_equal(w, lr * w1) and b == lr * b1):
+        checks.fail(f"{what}() for {given}: from zero the run with lr = {lr:g} makes the same mistakes as with lr = 1 "
+                    f"and its {name} is exactly {lr:g} times theirs (every update is lr y x and lr y). With lr = 1: "
+                    f"w = {checks.show(w1, 120)}, b = {b1!r}, mistakes_per_epoch = {show_counts(mistakes1)}; with "
+                    f"lr = {lr:g}: w = {checks.show(w, 120)}, b = {b!r}, mistakes_per_epoch = {show_counts(mistakes)}.")
 
 
 @pytest.mark.correctness
@@ -385,19 +386,19 @@ def test_return_types(solution):
     for given, Xin in (("separable float64 data, n=30, d=3", X),
                        ("the same data as int64 features", X.astype(np.int64))):
         result = solution.perceptron(Xin, y, np.random.default_rng(72))
-        checks.that(isinstance(result, tuple) and len(result) == 3,
-                    f"perceptron() should return a tuple (w, b, mistakes_per_epoch) for {given}; got "
-                    f"{checks.show(result)}")
+        if not (isinstance(result, tuple) and len(result) == 3):
+            checks.fail(f"perceptron() should return a tuple (w, b, mistakes_per_epoch) for {given}; got "
+                        f"{checks.show(result)}")
         w, b, mistakes = result
-        checks.that(isinstance(w, np.ndarray) and w.dtype == np.float64 and w.shape == (3,),
-                    f"w should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
-        checks.that(isinstance(b, (float, np.floating)) or (isinstance(b, np.ndarray) and b.shape == ()
-                                                             and b.dtype.kind == "f"),
-                    f"b should be a float (a Python float or a NumPy float64 scalar) for {given}; got "
-                    f"{checks.show(b)} of type {type(b).__name__}")
-        checks.that(isinstance(mistakes, np.ndarray) and mistakes.ndim == 1 and mistakes.dtype.kind in "iu",
-                    f"mistakes_per_epoch should be a 1-D NumPy array of integers for {given}; got "
-                    f"{checks.show(mistakes)} of type {type(mistakes).__name__}")
+        if not (isinstance(w, np.ndarray) and w.dtype == np.float64 and w.shape == (3,)):
+            checks.fail(f"w should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
+        if not (isinstance(b, (float, np.floating)) or (isinstance(b, np.ndarray) and b.shape == ()
+                                                         and b.dtype.kind == "f")):
+            checks.fail(f"b should be a float (a Python float or a NumPy float64 scalar) for {given}; got "
+                        f"{checks.show(b)} of type {type(b).__name__}")
+        if not (isinstance(mistakes, np.ndarray) and mistakes.ndim == 1 and mistakes.dtype.kind in "iu"):
+            checks.fail(f"mistakes_per_epoch should be a 1-D NumPy array of integers for {given}; got "
+                        f"{checks.show(mistakes)} of type {type(mistakes).__name__}")
 
 
 # -- edge cases ------------------------------------------------------------------------------------
@@ -416,10 +417,10 @@ def check_same_run(result, expected, d, given, expected_given):
     """Two runs of the solution that must agree exactly (the same values in another dtype)."""
     w, b, mistakes = unpack(result, d, given)
     exp_w, exp_b, exp_mistakes = unpack(expected, d, expected_given)
-    checks.that(np.array_equal(mistakes, exp_mistakes) and np.array_equal(w, exp_w) and b == exp_b,
-                f"perceptron() for {given} should give exactly the run for {expected_given} (the same values): "
-                f"w = {checks.show(exp_w, 160)}, b = {exp_b!r}, mistakes_per_epoch = {show_counts(exp_mistakes)}; "
-                f"got w = {checks.show(w, 160)}, b = {b!r}, mistakes_per_epoch = {show_counts(mistakes)}.")
+    if not (np.array_equal(mistakes, exp_mistakes) and np.array_equal(w, exp_w) and b == exp_b):
+        checks.fail(f"perceptron() for {given} should give exactly the run for {expected_given} (the same values): "
+                    f"w = {checks.show(exp_w, 160)}, b = {exp_b!r}, mistakes_per_epoch = {show_counts(exp_mistakes)}; "
+                    f"got w = {checks.show(w, 160)}, b = {b!r}, mistakes_per_epoch = {show_counts(mistakes)}.")
 
 
 @pytest.mark.edge_case
@@ -483,8 +484,8 @@ def test_one_feature(solution):
     y = np.array([-1, -1, -1, -1, 1, 1, 1, 1])
     given = "one feature, X = [[-5], [-3], [-2], [-1], [1], [2], [4], [6]], y = sign(x)"
     result = solution.perceptron(X, y, np.random.default_rng(112))
-    checks.that(isinstance(result, (tuple, list)) and len(result) == 3,
-                f"perceptron() should return (w, b, mistakes_per_epoch) for {given}; got {checks.show(result)}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        checks.fail(f"perceptron() should return (w, b, mistakes_per_epoch) for {given}; got {checks.show(result)}")
     w, b, mistakes = unpack(result, 1, given)
     m = margins(X, y, w, b)
     checks.that(np.all(m > 0),
@@ -545,8 +546,8 @@ def test_float32_features_are_computed_in_float64(solution):
     given = "float32 Gaussian features, n=80, d=4, 5% of labels flipped, max_epochs=10"
     result = solution.perceptron(X32, y, np.random.default_rng(152), max_epochs=10)
     w = checks.as_array(result[0], "w", given) if isinstance(result, (tuple, list)) and result else None
-    checks.that(w is not None and w.dtype == np.float64,
-                f"w should be float64 for {given} (compute in float64), got {checks.show(w, 120)}")
+    if not (w is not None and w.dtype == np.float64):
+        checks.fail(f"w should be float64 for {given} (compute in float64), got {checks.show(w, 120)}")
     # The same values as float64: every step is the same in float64 arithmetic.
     expected = solution.perceptron(X32.astype(np.float64), y, np.random.default_rng(152), max_epochs=10)
     check_same_run(result, expected, 4, given, "the same values as float64")

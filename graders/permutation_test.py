@@ -49,12 +49,12 @@ def exact_p_integer(x, y, alternative):
 
 
 def unpack(result, given):
-    checks.that(isinstance(result, (tuple, list)) and len(result) == 2,
-                f"permutation_test() should return (statistic, pvalue) for {given}; got {checks.show(result)}")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        checks.fail(f"permutation_test() should return (statistic, pvalue) for {given}; got {checks.show(result)}")
     stat = checks.as_array(result[0], "statistic", given)
     p = checks.as_array(result[1], "pvalue", given)
-    checks.that(stat.size == 1 and p.size == 1,
-                f"statistic and pvalue should be single numbers for {given}, got {checks.show(result)}")
+    if not (stat.size == 1 and p.size == 1):
+        checks.fail(f"statistic and pvalue should be single numbers for {given}, got {checks.show(result)}")
     return float(stat.reshape(-1)[0]), float(p.reshape(-1)[0])
 
 

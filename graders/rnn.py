@@ -189,8 +189,8 @@ def _within(got, expected, tol, *, what, given, law):
 
 def forward_result(got, p: Problem, given):
     """(h_all, cache) from rnn_forward, h_all checked for shape; returns both."""
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"rnn_forward for {given} should return a pair (h_all, cache), got {checks.show(got, 200)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"rnn_forward for {given} should return a pair (h_all, cache), got {checks.show(got, 200)}")
     h_all, cache = got
     n, t, _, hidden = p.shape
     arr = checks.as_array(h_all, "h_all", given)
@@ -208,9 +208,9 @@ def check_forward(got, p: Problem, given):
 
 
 def check_grads(got, p: Problem, given, *, law="backpropagation through time"):
-    checks.that(isinstance(got, dict),
-                f"rnn_backward for {given} should return a dict with keys {', '.join(KEYS)}, got "
-                f"{checks.show(got, 200)}")
+    if not isinstance(got, dict):
+        checks.fail(f"rnn_backward for {given} should return a dict with keys {', '.join(KEYS)}, got "
+                    f"{checks.show(got, 200)}")
     checks.that(set(got) == set(KEYS),
                 f"rnn_backward for {given} should return a dict with exactly the keys {', '.join(KEYS)}, "
                 f"got the keys {sorted(map(str, got))}")
@@ -221,9 +221,9 @@ def check_grads(got, p: Problem, given, *, law="backpropagation through time"):
 
 def check_grads_shape_only(got, p: Problem, given):
     """The container and shapes of rnn_backward's result (values are checked elsewhere)."""
-    checks.that(isinstance(got, dict) and set(got) == set(KEYS),
-                f"rnn_backward for {given} should return a dict with exactly the keys {', '.join(KEYS)}, got "
-                f"{checks.show(got, 200)}")
+    if not (isinstance(got, dict) and set(got) == set(KEYS)):
+        checks.fail(f"rnn_backward for {given} should return a dict with exactly the keys {', '.join(KEYS)}, got "
+                    f"{checks.show(got, 200)}")
     for key, arg in zip(KEYS, p.args):
         checks.shape(got[key], np.shape(arg), what=key, given=given)
 
@@ -396,14 +396,14 @@ def _describe_grads(grads) -> str:
 
 
 def _clip_result(got, grads, given):
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"clip_grad_norm for {given} should return (clipped grads, total norm), got {checks.show(got, 200)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"clip_grad_norm for {given} should return (clipped grads, total norm), got {checks.show(got, 200)}")
     clipped, norm = got
-    checks.that(isinstance(clipped, dict) and set(clipped) == set(grads),
-                f"clip_grad_norm for {given} should return a dict with the same keys {sorted(grads)}, got "
-                f"{checks.show(clipped, 200)}")
-    checks.that(np.ndim(norm) == 0 and np.asarray(norm).dtype.kind == "f",
-                f"the total norm returned by clip_grad_norm for {given} should be a float, got {checks.show(norm)}")
+    if not (isinstance(clipped, dict) and set(clipped) == set(grads)):
+        checks.fail(f"clip_grad_norm for {given} should return a dict with the same keys {sorted(grads)}, got "
+                    f"{checks.show(clipped, 200)}")
+    if not (np.ndim(norm) == 0 and np.asarray(norm).dtype.kind == "f"):
+        checks.fail(f"the total norm returned by clip_grad_norm for {given} should be a float, got {checks.show(norm)}")
     return clipped, float(norm)
 
 
@@ -476,8 +476,8 @@ def test_clip_does_not_modify_input(solution):
     given = f"{_describe_grads(grads)} of global norm {_norm(grads):.6g}, max_norm=1"
     _, args_after, _ = solution.inputs_after("clip_grad_norm", grads, 1.0)
     after = args_after[0]
-    checks.that(isinstance(after, dict) and set(after) == set(grads),
-                f"clip_grad_norm for {given} changed the keys of the dict it was given: {checks.show(after, 200)}")
+    if not (isinstance(after, dict) and set(after) == set(grads)):
+        checks.fail(f"clip_grad_norm for {given} changed the keys of the dict it was given: {checks.show(after, 200)}")
     for key, g in grads.items():
         checks.equal(checks.as_array(after[key], key), g,
                      what=f"grads[{key!r}] after clip_grad_norm (scale copies, not the caller's arrays)", given=given)
@@ -535,8 +535,8 @@ def _check_timed(got, expected, call):
     x, h0, Wxh, Whh, b = call.args
     n, t, d = x.shape
     given = f"x {x.shape}, h0 {h0.shape}, Wxh {Wxh.shape}, Whh {Whh.shape}, b {b.shape}"
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"rnn_forward for {given} should return (h_all, cache), got {checks.show(got, 200)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"rnn_forward for {given} should return (h_all, cache), got {checks.show(got, 200)}")
     ref_h = np.asarray(expected[0])
     tol = 2 * _forward_bound(x, h0, Wxh, Whh, b, ref_h)
     _within(got[0], ref_h, tol, what="h_all", given=given, law="the reference")

@@ -148,15 +148,15 @@ def describe_docs(docs, limit=6):
 def as_words(value, what, given):
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind == "U":
         return [str(w) for w in value]
-    checks.that(isinstance(value, (list, tuple)) and all(isinstance(w, str) for w in value),
-                f"{what} for {given} should be a list of str, got {checks.show(value)}")
+    if not (isinstance(value, (list, tuple)) and all(isinstance(w, str) for w in value)):
+        checks.fail(f"{what} for {given} should be a list of str, got {checks.show(value)}")
     return list(value)
 
 
 def as_pair(got, what, given):
-    checks.that(isinstance(got, (tuple, list)) and len(got) == 2,
-                f"{what} for {given} should return a pair (vocabulary, {'idf' if what == 'fit' else 'X'}), "
-                f"got {checks.show(got)}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        checks.fail(f"{what} for {given} should return a pair (vocabulary, {'idf' if what == 'fit' else 'X'}), "
+                    f"got {checks.show(got)}")
     return got
 
 
@@ -171,8 +171,8 @@ def as_matrix(value, n, V, what, given):
 
 def by_words(vocabulary, X, words, what, given):
     """The columns of X (named by `vocabulary`) in the order of `words`; fails if the sets differ."""
-    checks.that(len(set(vocabulary)) == len(vocabulary),
-                f"the vocabulary of {what} for {given} has repeated words: {checks.show(vocabulary)}")
+    if len(set(vocabulary)) != len(vocabulary):
+        checks.fail(f"the vocabulary of {what} for {given} has repeated words: {checks.show(vocabulary)}")
     missing = sorted(set(words) - set(vocabulary))
     extra = sorted(set(vocabulary) - set(words))
     checks.that(not missing and not extra,
@@ -206,9 +206,9 @@ def check_proportional(X, f, what, given, tol):
     top = np.argmax(f, axis=0)
     cols = np.arange(f.shape[1])
     factor = X[top, cols] / f[top, cols]
-    checks.that(np.all(np.isfinite(factor)),
-                f"{what} for {given}: the entries of the documents where a word is most frequent should be "
-                f"finite, got {checks.show(X[top, cols])}")
+    if not np.all(np.isfinite(factor)):
+        checks.fail(f"{what} for {given}: the entries of the documents where a word is most frequent should be "
+                    f"finite, got {checks.show(X[top, cols])}")
     checks.close(X, f * factor, rtol=tol, what=what, given=given)
 
 
@@ -232,8 +232,8 @@ def test_tokenize(solution):
     """tokenize: lowercase, then every match of (?u)\\b\\w\\w+\\b in order"""
     for doc, expected in TOKEN_CASES:
         got = solution.tokenize(doc)
-        checks.that(isinstance(got, (list, tuple)) and all(isinstance(t, str) for t in got),
-                    f"tokenize({doc!r}) should return a list of str, got {checks.show(got)}")
+        if not (isinstance(got, (list, tuple)) and all(isinstance(t, str) for t in got)):
+            checks.fail(f"tokenize({doc!r}) should return a list of str, got {checks.show(got)}")
         checks.that(list(got) == expected,
                     f"tokenize({doc!r}) should be {expected}, got {list(got)}: lowercase the document, then "
                     f"take every run of two or more word characters (letters of any alphabet, digits, '_') "
@@ -241,10 +241,10 @@ def test_tokenize(solution):
     # Lowercase first, then tokenise: 'İ'.lower() is 'i' + a combining dot (U+0307), not a word character.
     doc = "İstanbul"
     got = solution.tokenize(doc)
-    checks.that(isinstance(got, (list, tuple)) and list(got) == ["stanbul"],
-                f"tokenize({doc!r}) should be ['stanbul'], got {checks.show(got)}: lowercase the whole "
-                f"document first ({doc!r}.lower() is {doc.lower()!r}: 'i' and a combining dot, which is not a word "
-                f"character, so 'i' stands alone and is dropped), then tokenise")
+    if not (isinstance(got, (list, tuple)) and list(got) == ["stanbul"]):
+        checks.fail(f"tokenize({doc!r}) should be ['stanbul'], got {checks.show(got)}: lowercase the whole "
+                    f"document first ({doc!r}.lower() is {doc.lower()!r}: 'i' and a combining dot, which is not a word "
+                    f"character, so 'i' stands alone and is dropped), then tokenise")
 
 
 TRICKY_DOCS = ["Hello, World!", "hello-world a b", "x_1 42 3.14", "Don't STOP", "Straße; über"]
@@ -424,22 +424,22 @@ def test_output_types(solution):
     docs, counts, words = corpus(71, 5, 4)
     given = describe_docs(docs)
     got = as_pair(solution.fit_transform(docs), "fit_transform", given)
-    checks.that(isinstance(got[0], (list, tuple)) and all(isinstance(w, str) for w in got[0]),
-                f"the vocabulary returned by fit_transform for {given} should be a list of str, got "
-                f"{checks.show(got[0])}")
-    checks.that(isinstance(got[1], np.ndarray) and got[1].dtype == np.float64 and got[1].shape == (5, 4),
-                f"the matrix returned by fit_transform for {given} should be a float64 numpy array of shape (5, 4) "
-                f"(dense: one row per document, one column per word), got {checks.show(got[1])}")
+    if not (isinstance(got[0], (list, tuple)) and all(isinstance(w, str) for w in got[0])):
+        checks.fail(f"the vocabulary returned by fit_transform for {given} should be a list of str, got "
+                    f"{checks.show(got[0])}")
+    if not (isinstance(got[1], np.ndarray) and got[1].dtype == np.float64 and got[1].shape == (5, 4)):
+        checks.fail(f"the matrix returned by fit_transform for {given} should be a float64 numpy array of shape (5, 4) "
+                    f"(dense: one row per document, one column per word), got {checks.show(got[1])}")
     got = as_pair(solution.fit(docs), "fit", given)
-    checks.that(isinstance(got[0], (list, tuple)) and all(isinstance(w, str) for w in got[0]),
-                f"the vocabulary returned by fit for {given} should be a list of str, got {checks.show(got[0])}")
-    checks.that(isinstance(got[1], np.ndarray) and got[1].dtype == np.float64 and got[1].shape == (4,),
-                f"the idf returned by fit for {given} should be a float64 numpy array of shape (4,), got "
-                f"{checks.show(got[1])}")
+    if not (isinstance(got[0], (list, tuple)) and all(isinstance(w, str) for w in got[0])):
+        checks.fail(f"the vocabulary returned by fit for {given} should be a list of str, got {checks.show(got[0])}")
+    if not (isinstance(got[1], np.ndarray) and got[1].dtype == np.float64 and got[1].shape == (4,)):
+        checks.fail(f"the idf returned by fit for {given} should be a float64 numpy array of shape (4,), got "
+                    f"{checks.show(got[1])}")
     got = solution.transform(docs, words, np.array([1.5, 2.0, 1.25, 3.0]))
-    checks.that(isinstance(got, np.ndarray) and got.dtype == np.float64 and got.shape == (5, 4),
-                f"transform for {given} with a vocabulary of 4 words should return a float64 numpy array of shape "
-                f"(5, 4), got {checks.show(got)}")
+    if not (isinstance(got, np.ndarray) and got.dtype == np.float64 and got.shape == (5, 4)):
+        checks.fail(f"transform for {given} with a vocabulary of 4 words should return a float64 numpy array of shape "
+                    f"(5, 4), got {checks.show(got)}")
 
 
 # -- transform ---------------------------------------------------------------------------------------
@@ -558,8 +558,9 @@ def test_empty_documents_give_zero_rows(solution):
         given = f"{describe_docs(EMPTY_DOCS)}, {describe_options(smooth_idf, sublinear_tf, norm)}"
         X = fitted(solution.fit_transform(EMPTY_DOCS, smooth_idf=smooth_idf, sublinear_tf=sublinear_tf, norm=norm),
                    EMPTY_DOCS, words, given)
-        checks.that(np.all(np.isfinite(X)), f"X for {given} should be finite, got {checks.show(X)} (a row of zeros "
-                                            f"has norm 0: leave it at 0 instead of dividing 0 by 0)")
+        if not np.all(np.isfinite(X)):
+            checks.fail(f"X for {given} should be finite, got {checks.show(X)} (a row of zeros "
+                        f"has norm 0: leave it at 0 instead of dividing 0 by 0)")
         checks.equal(X[[0, 2, 3]], np.zeros((3, 4)), what="the rows of the documents '', '   ' and '\\t\\n' "
                                                           "(no token)", given=given)
     docs = ["", "zulu kiwi", "apple kiwi apple"]
@@ -567,7 +568,8 @@ def test_empty_documents_give_zero_rows(solution):
         given = f"{describe_docs(docs)}, vocabulary ['apple', 'banana'], idf [1.5, 2.0], norm={norm!r}"
         X = as_matrix(solution.transform(docs, ["apple", "banana"], np.array([1.5, 2.0]), norm=norm), 3, 2,
                       "transform", given)
-        checks.that(np.all(np.isfinite(X)), f"transform for {given} should be finite, got {checks.show(X)}")
+        if not np.all(np.isfinite(X)):
+            checks.fail(f"transform for {given} should be finite, got {checks.show(X)}")
         checks.equal(X[:2], np.zeros((2, 2)), what="the rows of '' and 'zulu kiwi' (no word of the vocabulary)",
                      given=given)
 

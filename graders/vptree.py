@@ -78,15 +78,15 @@ def check_knn(tree, P, q, k, given, exact_dists=False, ask=None):
 
 def check_knn_result(got, P, q, k, given, exact_dists=False):
     """A result of query(q, k) equals brute force (indices exactly)."""
-    checks.that(isinstance(got, tuple) and len(got) == 2,
-                f"query(q, k) should return a tuple (dists, idx), got {checks.show(got)} for {given}")
+    if not (isinstance(got, tuple) and len(got) == 2):
+        checks.fail(f"query(q, k) should return a tuple (dists, idx), got {checks.show(got)} for {given}")
     dists = checks.as_array(got[0], "dists", given)
     idx = checks.as_array(got[1], "idx", given)
     exp_d, exp_i = brute_knn(P, q, k)
     where = f"{given}, query q = {_fmt_point(q)}, k = {k}"
-    checks.that(idx.shape == (k,) and dists.shape == (k,),
-                f"query should return {checks.count(k, 'neighbour')} for {where}; got idx of shape {idx.shape} "
-                f"and dists of shape {dists.shape}: idx = {checks.show(idx)}")
+    if not (idx.shape == (k,) and dists.shape == (k,)):
+        checks.fail(f"query should return {checks.count(k, 'neighbour')} for {where}; got idx of shape {idx.shape} "
+                    f"and dists of shape {dists.shape}: idx = {checks.show(idx)}")
     checks.that(idx.dtype.kind in "iu", f"idx should be an integer array for {where}, got dtype {idx.dtype}")
     if not np.array_equal(idx, exp_i):
         j = int(np.flatnonzero(idx != exp_i)[0])
@@ -115,21 +115,22 @@ def check_knn_valid(got, P, q, k, given):
     does not depend on how ties are broken), each returned distance that of
     its own index.
     """
-    checks.that(isinstance(got, tuple) and len(got) == 2,
-                f"query(q, k) should return a tuple (dists, idx), got {checks.show(got)} for {given}")
+    if not (isinstance(got, tuple) and len(got) == 2):
+        checks.fail(f"query(q, k) should return a tuple (dists, idx), got {checks.show(got)} for {given}")
     dists = checks.as_array(got[0], "dists", given)
     idx = checks.as_array(got[1], "idx", given)
     where = f"{given}, query q = {_fmt_point(q)}, k = {k}"
-    checks.that(idx.shape == (k,) and dists.shape == (k,),
-                f"query should return {checks.count(k, 'neighbour')} for {where}; got idx of shape {idx.shape} "
-                f"and dists of shape {dists.shape}: idx = {checks.show(idx)}")
+    if not (idx.shape == (k,) and dists.shape == (k,)):
+        checks.fail(f"query should return {checks.count(k, 'neighbour')} for {where}; got idx of shape {idx.shape} "
+                    f"and dists of shape {dists.shape}: idx = {checks.show(idx)}")
     checks.that(idx.dtype.kind in "iu", f"idx should be an integer array for {where}, got dtype {idx.dtype}")
     bad = idx[(idx < 0) | (idx >= len(P))]
-    checks.that(not bad.size, f"query returned indices outside 0..{len(P) - 1} for {where}: {checks.show(bad)}")
+    if bad.size:
+        checks.fail(f"query returned indices outside 0..{len(P) - 1} for {where}: {checks.show(bad)}")
     repeated = np.flatnonzero(np.bincount(idx, minlength=len(P)) > 1)
-    checks.that(not repeated.size,
-                f"query returned the same index more than once for {where}: {checks.show(repeated[:10])} "
-                "(is a point stored twice?)")
+    if repeated.size:
+        checks.fail(f"query returned the same index more than once for {where}: {checks.show(repeated[:10])} "
+                    "(is a point stored twice?)")
     exp_d, _ = brute_knn(P, q, k)
     checks.close(dists, exp_d, atol=DIST_ATOL, what="dists (the k smallest distances, ascending)", given=where)
     checks.close(dists, _distances(P[idx], q), atol=DIST_ATOL,
@@ -142,8 +143,8 @@ def check_radius(got, P, q, r, given, why=""):
     expected = brute_radius(P, q, r)
     where = f"{given}, q = {_fmt_point(q)}, r = {r!r}"
     # (The dtype of an empty result is the subject of the boundary test alone.)
-    checks.that(got.ndim == 1 and (got.size == 0 or got.dtype.kind in "iu"),
-                f"query_radius should return a 1-D integer array for {where}, got {checks.show(got)}")
+    if not (got.ndim == 1 and (got.size == 0 or got.dtype.kind in "iu")):
+        checks.fail(f"query_radius should return a 1-D integer array for {where}, got {checks.show(got)}")
     if not np.array_equal(got, expected):
         missing = np.setdiff1d(expected, got)
         extra = np.setdiff1d(got, expected)
@@ -413,13 +414,12 @@ def test_every_point_stored_exactly_once(solution, rng):
         counts = np.bincount(valid, minlength=n)
         lost = np.flatnonzero(counts == 0)
         twice = np.flatnonzero(counts > 1)
-        checks.that(
-            not len(lost) and not len(twice),
-            f"query_radius(q = {_fmt_point(q)}, r = 1e9) should return every point exactly once ({given}); "
-            f"got {checks.count(got.size, 'index', 'indices')}, {checks.count(len(lost), 'point')} missing "
-            f"(e.g. {checks.show(lost[:5])}), "
-            f"{len(twice)} repeated (e.g. {checks.show(twice[:5])}). A point at exactly the median distance "
-            "must go to one child, and the vantage point must leave its own subtree.")
+        if not (not len(lost) and not len(twice)):
+            checks.fail(f"query_radius(q = {_fmt_point(q)}, r = 1e9) should return every point exactly once ({given}); "
+                        f"got {checks.count(got.size, 'index', 'indices')}, {checks.count(len(lost), 'point')} missing "
+                        f"(e.g. {checks.show(lost[:5])}), "
+                        f"{len(twice)} repeated (e.g. {checks.show(twice[:5])}). A point at exactly the median distance "
+                        "must go to one child, and the vantage point must leave its own subtree.")
         check_radius(got, P, q, 1e9, given)
 
 
@@ -459,10 +459,10 @@ def test_query_radius_includes_boundary(solution, rng):
                              "only when its bound is strictly greater than r.")
     far = np.array([-1000.0, 0.0])
     empty = checks.as_array(tree.query_radius(far, 10.0), "query_radius result", given)
-    checks.that(empty.shape == (0,) and empty.dtype.kind in "iu",
-                f"query_radius(q = (-1000, 0), r = 10) should be an empty integer array ({given}: the nearest "
-                f"point is at distance {_distances(P, far).min():g}), got {checks.show(empty)}. An empty "
-                "list makes a float array: give the dtype, e.g. np.array(found, dtype=np.int64).")
+    if not (empty.shape == (0,) and empty.dtype.kind in "iu"):
+        checks.fail(f"query_radius(q = (-1000, 0), r = 10) should be an empty integer array ({given}: the nearest "
+                    f"point is at distance {_distances(P, far).min():g}), got {checks.show(empty)}. An empty "
+                    "list makes a float array: give the dtype, e.g. np.array(found, dtype=np.int64).")
 
 
 @pytest.mark.edge_case

@@ -19,7 +19,12 @@ def fail(message: str) -> None:
 
 
 def that(condition, message: str) -> None:
-    """Fail with `message` unless `condition` holds."""
+    """Fail with `message` unless `condition` holds.
+
+    The message is made before the call, whether or not it is needed: where
+    it shows a value (`show` takes tens of microseconds for an array), and
+    the check runs often, write `if not condition: fail(...)` instead.
+    """
     if not bool(condition):
         raise GradeFailure(message)
 
@@ -91,8 +96,8 @@ def close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what: str, 
     """
     exp = as_array(expected, "the expected value")
     act = as_array(actual, what, given)
-    that(act.shape == exp.shape,
-         f"{what}{_given(given)} should have shape {exp.shape}, got shape {act.shape}: {show(actual)}")
+    if act.shape != exp.shape:   # (a message that shows a value is made only when it is needed)
+        fail(f"{what}{_given(given)} should have shape {exp.shape}, got shape {act.shape}: {show(actual)}")
     if act.dtype.kind not in "biufc":
         fail(f"{what}{_given(given)} should be numeric, got dtype {act.dtype}: {show(actual)}")
     act64 = act.astype(np.complex128 if np.iscomplexobj(act) else np.float64)
@@ -128,8 +133,8 @@ def equal(actual, expected, *, what: str, given: str | None = None) -> None:
     if isinstance(expected, np.ndarray) or isinstance(actual, np.ndarray):
         exp = as_array(expected, "the expected value")
         act = as_array(actual, what, given)
-        that(act.shape == exp.shape,
-             f"{what}{_given(given)} should have shape {exp.shape}, got shape {act.shape}: {show(actual)}")
+        if act.shape != exp.shape:
+            fail(f"{what}{_given(given)} should have shape {exp.shape}, got shape {act.shape}: {show(actual)}")
         same = act == exp
         if exp.dtype.kind in "fc" and act.dtype.kind in "fc":
             same = same | (np.isnan(act) & np.isnan(exp))
@@ -144,7 +149,8 @@ def equal(actual, expected, *, what: str, given: str | None = None) -> None:
         if exp.size <= 40:
             lines += [labelled("  expected: ", exp), labelled("  got:      ", act)]
         fail("\n".join(lines))
-    that(actual == expected, f"{what}{_given(given)}: expected {show(expected)}, got {show(actual)}")
+    if not bool(actual == expected):
+        fail(f"{what}{_given(given)}: expected {show(expected)}, got {show(actual)}")
 
 
 def raises(exc_type, func, *args, given: str | None = None, **kwargs) -> BaseException:

@@ -164,11 +164,11 @@ def check_randomness_from_rng(solution, run, *, what: str, given: str, seeds=(20
                     f"{what} for {given} changed the global random state (np.random.seed, np.random.rand, "
                     f"np.random.choice, random.random...). All randomness must come from the rng argument, "
                     f"so that a seed decides the result and other code's random numbers are left alone.")
-    checks.that(same_result(observed[0], observed[1]),
-                f"{what} for {given}, called twice with np.random.default_rng({a}), gave different results: "
-                f"{checks.show(observed[0], 200)} and then {checks.show(observed[1], 200)}. All randomness "
-                f"must come from the rng argument, so the same seed gives the same result.")
-    checks.that(not same_result(observed[0], observed[2]),
-                f"{what} for {given} gave the same result with np.random.default_rng({a}) and "
-                f"default_rng({b}): {checks.show(observed[0], 200)}. The randomness must come from the rng "
-                f"argument (a different seed gives a different result), not from a fixed seed of your own.")
+    if not same_result(observed[0], observed[1]):
+        checks.fail(f"{what} for {given}, called twice with np.random.default_rng({a}), gave different results: "
+                    f"{checks.show(observed[0], 200)} and then {checks.show(observed[1], 200)}. All randomness "
+                    f"must come from the rng argument, so the same seed gives the same result.")
+    if same_result(observed[0], observed[2]):
+        checks.fail(f"{what} for {given} gave the same result with np.random.default_rng({a}) and "
+                    f"default_rng({b}): {checks.show(observed[0], 200)}. The randomness must come from the rng "
+                    f"argument (a different seed gives a different result), not from a fixed seed of your own.")
