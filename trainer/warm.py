@@ -236,8 +236,21 @@ def _preload() -> None:
             importlib.import_module(f"_pytest.{name}")
         except ImportError:
             pass
+    # What every lane imports as it starts: pytest's debugging and
+    # faulthandler plugins import these when they configure, and loading the
+    # challenge imports yaml and the examples parser.
+    import _pytest._argcomplete  # noqa: F401
+    import faulthandler  # noqa: F401
+    import pdb  # noqa: F401
+    import yaml  # noqa: F401
+    import yaml.cyaml  # noqa: F401
+
     import trainer.catalog  # noqa: F401
+    import trainer.examples  # noqa: F401
     import trainer.grading.plugin  # noqa: F401
+    import trainer.grading.stats  # noqa: F401
+    import trainer.leaderboard  # noqa: F401
+    import trainer.sandbox.confine  # noqa: F401
     from trainer.sandbox import policy
     policy.package_locations(frozenset({"numpy"}))   # every worker's rules need it; slow to find
     # What is loaded now lasts as long as the server: out of the collector's
