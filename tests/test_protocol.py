@@ -155,3 +155,20 @@ def test_a_frame_larger_than_the_pipe_arrives_whole_through_partial_writes():
         os.close(read_fd)
         os.close(write_fd)
     assert bytes(got) == expected and writes > len(chunks)
+
+
+@pytest.mark.parametrize("items", [
+    ["a", "b", ""], [1, 2, 10**30], [1.5, -0.0, 2], [], ["x", 1, 2.5],
+    [True, 1], [np.float64(1.5), 2.0], [float("nan"), 1.0], [float("inf")], [1, None], [["a"], ["b", "c"]],
+])
+def test_lists_of_plain_items_roundtrip_with_their_types(items):
+    """Lists JSON carries as they are take a shortcut; the rest (bool, numpy scalars, non-finite) still don't."""
+    got = roundtrip(items)
+    assert [type(v) for v in got] == [type(v) for v in items]
+    assert repr(got) == repr(items)
+
+
+def test_a_forged_list_is_decoded_item_by_item_when_it_holds_nodes():
+    header = [1, "a", {"$f": "nan"}, {"$x": 1}]
+    with pytest.raises(protocol.DecodeError, match="unknown tag"):
+        protocol.Decoder([]).decode(header)
