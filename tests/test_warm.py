@@ -304,3 +304,14 @@ def test_a_killed_lane_takes_the_workers_of_its_adopted_zygote(toy, warm_on, mon
     while descendants() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not descendants(), "the zygote the lane adopted saw its end, and stopped its workers"
+
+
+def test_the_grade_command_starts_the_lane_server_first_and_its_help_does_not(warm_on, monkeypatch):
+    from trainer.cli import _start_lanes_early
+    monkeypatch.setenv("WARM_TEST_ENVIRONMENT", str(time.monotonic()))   # a server of its own environment
+    before = set(servers())
+    for args in (["grade", "--help"], ["watch", "kmeans", "-h"], ["list"], ["start", "kmeans"], []):
+        _start_lanes_early(args)
+        assert set(servers()) == before, args
+    _start_lanes_early(["grade", "kmeans", "--quick"])
+    assert len(set(servers()) - before) == 1, "started before click parses the command line"

@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     ratings given) and then exits as it would have: the process was still
     interrupted, and a shell or a script must not read 0 or 1 from it.
     """
+    _start_lanes_early(sys.argv[1:] if argv is None else argv)
     interrupted, restore = _notice_interrupts()
     try:
         cli.main(args=argv, prog_name="mltrainer")
@@ -175,6 +176,23 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(INTERRUPTED)
     finally:
         restore()
+
+
+# Commands whose first grading should not wait for the lane server's imports.
+_GRADING_COMMANDS = ("grade", "watch")
+
+
+def _start_lanes_early(args: list[str]) -> None:
+    """Start the lane server (trainer/warm.py) before click and the command's modules load.
+
+    Its imports then overlap with everything the command does before its
+    first grading (about 0.1 s sooner than the command itself could start
+    it). Not for help, and never an error: the command starts it anyway.
+    """
+    if not args or args[0] not in _GRADING_COMMANDS or any(a in ("-h", "--help") for a in args):
+        return
+    from trainer.engine import prewarm
+    prewarm()
 
 
 def _notice_interrupts():
