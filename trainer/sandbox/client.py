@@ -1143,10 +1143,13 @@ class Worker:
         return output
 
     def _send(self, chunks, deadline: float, timeout: float, what: str) -> None:
-        views = protocol.frame_views(chunks)
+        self._write(self._send_fd, protocol.frame_views(chunks), deadline, timeout, what, watch=True)
+
+    def _write(self, fd: int, views: list, deadline: float, timeout: float, what: str, *, watch: bool) -> None:
+        """Write `views` to the worker's pipe `fd` by `deadline`, watching its folder meanwhile if `watch`."""
         while views:
             try:   # the pipe usually has room: write first, wait only when it is full
-                views = protocol.write_some(self._send_fd, views)
+                views = protocol.write_some(fd, views)
                 continue
             except BlockingIOError:
                 pass
@@ -1155,8 +1158,8 @@ class Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._timed_out(timeout, what)
-            _, writable, _ = select.select([], [self._send_fd], [], min(remaining, _WATCH_INTERVAL_S))
-            if not writable:
+            _, writable, _ = select.select([], [fd], [], min(remaining, _WATCH_INTERVAL_S))
+            if not writable and watch:
                 self._watch(what)
 
     def _watch(self, what: str) -> None:
@@ -1255,19 +1258,8 @@ class Worker:
             answer = service.serve(first, ids)
         except ValueError as exc:
             self._bad_reply(what, str(exc))
-        view = memoryview(np.ascontiguousarray(answer, dtype=np.float64)).cast("B")
-        while view:
-            try:
-                view = view[os.write(self._answer_fd, view):]
-                continue
-            except BlockingIOError:
-                pass
-            except BrokenPipeError:
-                self._died(what)
-            remaining = until - time.monotonic()
-            if remaining <= 0:
-                self._timed_out(timeout, what)
-            select.select([], [self._answer_fd], [], remaining)
+        answer = memoryview(np.ascontiguousarray(answer, dtype=np.float64)).cast("B")
+        self._write(self._answer_fd, protocol.frame_views([answer]), until, timeout, what, watch=False)
 
     def _service_read(self, size: int, until: float, timeout: float, what: str) -> bytes:
         chunks, got = [], 0
