@@ -553,13 +553,18 @@ def test_build_evaluations_n_log_n(solution, budget):
         tree = solution.with_timeout(60).VPTree(metric.points, metric=metric, rng=rng)
         builds.append(metric.count)
         check_knn(tree, P, P[0], 3, f"n = {n} uniform points in 2-D", ask=metric.query(0))
-    table = ", ".join(f"n={n}: {b}" for n, b in zip(GROWTH_SIZES, builds))
+        if metric.count > 2.0 * n * np.log2(n):
+            break   # over budget: larger builds (a round trip to the grader per node) cannot change the verdict
+    sizes = GROWTH_SIZES[:len(builds)]
+    table = ", ".join(f"n={n}: {b}" for n, b in zip(sizes, builds))
     checks.that(builds[-1] > 0,
                 f"building the tree evaluated no distances through the metric passed to VPTree ({table}). "
                 "Use `metric` for every distance: it is how the tree is measured.")
-    per_n_log_n = [b / (n * np.log2(n)) for n, b in zip(GROWTH_SIZES, builds)]
+    per_n_log_n = [b / (n * np.log2(n)) for n, b in zip(sizes, builds)]
     worst = int(np.argmax(per_n_log_n))
-    budget.at_most(f"build evaluations / (n log2 n), worst over n = 2 500..40 000 (at n = {GROWTH_SIZES[worst]})",
+    largest = f"{sizes[-1]:,}".replace(",", " ")
+    budget.at_most(f"build evaluations / (n log2 n), worst over n = 2 500..{largest} (at n = {sizes[worst]})"
+                   if len(sizes) > 1 else f"build evaluations / (n log2 n) at n = {sizes[0]}",
                    float(per_n_log_n[worst]), 2.0, unit="x n log2 n",
                    advice=f"Build evaluations: {table}. One metric call per node, over the node's other points, "
                           "gives about n log2 n in total.")
@@ -586,14 +591,21 @@ def test_wall_time_for_information(solution, reference, budget, rng, d, n):
     """CPU time of a query vs the reference tree and vs brute force (reported, not budgeted)"""
     k = 5
     P = rng.random((n, d))
-    Q = rng.random((10, d))
+    Q = rng.random((3, d))
     given = f"n = {n} uniform points in {d}-D"
     # The time, of trees on the coordinates with their own Euclidean metric,
-    # built first so that both workers hold the same objects while timed...
-    tree = solution.VPTree(P, metric=None, rng=rng)
-    ref_tree = reference.VPTree(P, rng=rng)
-    for q in Q[:3]:   # reported numbers are only worth something if the answers are right
+    # built first so that both workers hold the same objects while timed.
+    # Both are built from equal rng states and answer the same queries before
+    # the timing (equally warm): a tree written as the reference is then the
+    # reference's own tree, not one of another shape whose queries visit a
+    # different number of nodes, and timed against it gives a ratio of 1 up
+    # to noise.
+    seed = int(rng.integers(2 ** 32))
+    tree = solution.VPTree(P, metric=None, rng=np.random.default_rng(seed))
+    ref_tree = reference.VPTree(P, rng=np.random.default_rng(seed))
+    for q in Q:   # reported numbers are only worth something if the answers are right
         check_knn(tree, P, q, k, given)
+        ref_tree.query(q, k)
     # The timed queries are points not queried before (no answer to them can
     # exist yet), one per run, and every answer is checked.
     timed = rng.random((6, d))
@@ -601,11 +613,21 @@ def test_wall_time_for_information(solution, reference, budget, rng, d, n):
                          check=lambda got, expected, call: check_knn_result(got, P, call.args[0], k, given),
                          repeats=len(timed) - 1, informational=True,
                          label=f"one k = {k} query, {given}, vs the reference tree")
-    # ...then the fraction of points a query evaluates, counted on opaque points.
-    metric = counting_metric(P, Q)
-    counted = solution.VPTree(metric.points, metric=metric, rng=rng)
-    mean = _mean_query_evaluations(counted, metric, k)
     scan = _mean_cpu_seconds(lambda q: scan_knn(P, q, k), timed)
+    if (d, n) == (2, 20_000):
+        # The fraction of points a query evaluates at n = 20 000, d = 2 is what
+        # test_query_evaluations_at_20000 counts (over 100 queries): a counted
+        # tree here would cost a round trip to the grader per node built again.
+        note = "the fraction of points a query evaluates: see the query cost at n = 20 000 (counted)"
+    else:
+        # The fraction of points a query evaluates, counted on opaque points.
+        # A query here evaluates nearly all n points, a round trip to the
+        # grader per node it visits: the 3 checked queries show it (the
+        # fraction varies little between queries, as every query ball crosses
+        # nearly every median sphere).
+        metric = counting_metric(P, Q)
+        counted = solution.VPTree(metric.points, metric=metric, rng=rng)
+        mean = _mean_query_evaluations(counted, metric, k)
+        note = f"the tree evaluated {100 * mean / n:.1f}% of the points per query"
     budget.note(f"one k = {k} query, {given}", timing.candidate, scan, unit="s",
-                versus="a vectorised brute-force scan (numpy, one call)",
-                note=f"the tree evaluated {100 * mean / n:.1f}% of the points per query")
+                versus="a vectorised brute-force scan (numpy, one call)", note=note)
