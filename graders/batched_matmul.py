@@ -20,7 +20,9 @@ an addition), so two of them within sqrt(2) (k + 2) eps / (1 - (k + 2) eps / 2),
 below the doubled allowance 2 (k + 2) eps. |a| |b| is computed in float64
 by the grader. An entry of the wrong pairing (np.dot's
 N-d product, a transposed operand) is off by the size of the entries, far
-above this bound.
+above this bound. A timed result is compared with the reference's result for
+the same operands instead of a second product, within the same bound made
+uniform (`_check_timed`).
 
 Each test checks one rule on inputs where the others are not at stake: the
 dtype is checked only by the dtype test (the others use float64 operands and
@@ -213,18 +215,51 @@ def test_batch_mismatch_raises(solution):
 
 
 # -- performance ---------------------------------------------------------------------------------
-# Run 0 warms up; every run draws its own operands from its own seed.
+# Run 0 warms up; every run draws its own operands from its own seed, uniform
+# on [-1, 1) (a quarter of the cost of normal draws; the speed of a product
+# does not depend on its operands' values; `_check_timed` relies on the
+# entries being within 1).
 
 def _time_inputs(shape_a, shape_b, seed):
     def inputs(run):
         g = np.random.default_rng(seed + run)
-        return Call(g.normal(size=shape_a), g.normal(size=shape_b))
+        return Call(g.uniform(-1.0, 1.0, size=shape_a), g.uniform(-1.0, 1.0, size=shape_b))
     return inputs
 
 
 def _check_timed(got, expected, call):
+    """A timed result against the reference's result for the same float64 operands.
+
+    Both are within gamma_k (|a| |b|)_ij of the exact product (module
+    docstring: the reference sums in some order too), so within
+    2 gamma_k (|a| |b|)_ij <= (k + 2) eps (|a| |b|)_ij of each other, and
+    (|a| |b|)_ij <= k, as every entry of the timed operands is within 1
+    (`_time_inputs`). So |got - expected| <= (k + 2) eps k for a correct
+    result: 3.3e-15 for k = 3, 1.5e-11 for k = 256, whereas an entry of a
+    wrong result is off by the size of the entries (sqrt(k) / 3 typically:
+    0.6 for k = 3, 5 for k = 256). One
+    subtraction and one maximum: no second product, and cheaper than the
+    timed call it checks.
+    """
     a, b = call.args
-    check_product(got, a, b, given=f"float64 {a.shape} and {b.shape}")
+    arr = np.asarray(got)
+    if arr.shape != expected.shape:
+        checks.fail(f"matmul of float64 {a.shape} and {b.shape}: the result should have shape "
+                    f"{expected.shape}, got {arr.shape}")
+    k = a.shape[-1]
+    bound = (k + 2) * np.finfo(np.float64).eps * k
+    if arr.dtype.kind not in "fc":    # an integer or object result: its values, as check_product takes them
+        arr = arr.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        err = arr - expected
+        err = np.abs(err, out=err) if err.dtype == np.float64 else np.abs(err)
+        worst = err.max()
+    if not worst <= bound:    # NaN included
+        bad = ~(err <= bound)
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        checks.fail(f"matmul of float64 {a.shape} and {b.shape}: {int(bad.sum())} of {bad.size} entries are "
+                    f"wrong, e.g. at {idx}: got {arr[idx]!r}, expected {expected[idx]!r} "
+                    f"(allowed error {bound:.3g})")
 
 
 # What the tiny-matrix case must catch is a Python iteration per matrix (a

@@ -146,3 +146,28 @@ def test_grader_rejects_np_dot_and_accepts_matmul():
     wrong[1, 2, 3] += 1e-6
     with pytest.raises(BaseException):
         grader.check_product(wrong, a, b, given="test")
+
+
+@pytest.mark.parametrize("shape", [(20_000, 3, 3), (4, 256, 256)])
+def test_timed_check_accepts_matmul_and_rejects_a_wrong_entry(shape):
+    """The timed cases' check (against the reference's result, a bound for entries within 1)."""
+    call = grader._time_inputs(shape, shape, 7)(1)
+    a, b = call.args
+    assert np.abs(a).max() <= 1 and np.abs(b).max() <= 1
+    expected = ref.matmul(a, b)
+    grader._check_timed(np.matmul(a, b), expected, call)
+    grader._check_timed(np.einsum("...ij,...jk->...ik", a, b), expected, call)
+    # The bound has room to spare: the largest difference is under half of it.
+    k = shape[-1]
+    assert np.abs(np.matmul(a, b) - expected).max() <= (k + 2) * k * np.finfo(np.float64).eps / 2
+    wrong = np.matmul(a, b)
+    wrong[1, 2, 0] += 1e-9
+    with pytest.raises(BaseException):
+        grader._check_timed(wrong, expected, call)
+    wrong[1, 2, 0] = np.nan
+    with pytest.raises(BaseException):
+        grader._check_timed(wrong, expected, call)
+    with pytest.raises(BaseException):
+        grader._check_timed(np.matmul(a, b).astype(np.float32), expected, call)
+    with pytest.raises(BaseException):
+        grader._check_timed(np.matmul(a, b)[:, :1], expected, call)
