@@ -321,3 +321,19 @@ def test_a_temperature_kept_from_the_previous_timed_run_fails():
     for (logits, labels), kept, best in zip(data[1:], fitted[:-1], fitted[1:]):
         excess = nll(logits, labels, kept) / nll(logits, labels, best) - 1
         assert excess > 1000 * 1e-6
+
+
+@pytest.mark.parametrize("n_classes", [5, 10])
+def test_timed_draws_are_random_probs_and_draw_labels(n_classes):
+    """The grader's timed draws (calibrated_draw, built for speed) are those of
+    random_probs(scale=2) and draw_labels from the same generator: the same
+    labels, the probabilities within a few ulp, every row summing to 1."""
+    grader = load_module(REPO / "graders" / "calibration.py", "calibration_grader_data")
+    n = 20_000
+    probs, labels = grader.calibrated_draw(np.random.default_rng(5), n, n_classes)
+    rng = np.random.default_rng(5)
+    expected = grader.random_probs(rng, n, n_classes, scale=2.0)
+    np.testing.assert_array_equal(labels, grader.draw_labels(expected, rng))
+    assert probs.shape == (n, n_classes) and probs.dtype == np.float64
+    assert np.max(np.abs(probs - expected)) <= 4 * 2.2e-16
+    assert np.max(np.abs(probs.sum(axis=1) - 1.0)) <= 1e-15
