@@ -340,3 +340,29 @@ def test_counts_and_notes(workers):
     counted = budget.at_most("numpy values", np.float64(3.0), np.int64(5))
     assert type(counted.within_budget) is bool
     json.dumps(asdict(counted))
+
+
+INCREMENT = "import numpy as np\n\ndef inc(X):\n    return X + 1.0\n"
+# Twenty-five times the reference's work on the same 64 MB in and out: far over
+# a 3x budget, though moving the data (about twice the reference's work here)
+# would bring the totals to about 5x, under the 6x at which timing stops early.
+INCREMENT_25_TIMES = ("import numpy as np\n\ndef inc(X):\n    for _ in range(24):\n        np.add(X, 1.0)\n"
+                      "    return X + 1.0\n")
+
+
+@pytest.mark.slow
+def test_a_solution_far_over_budget_is_stopped_early_however_large_its_data(workers):
+    g = np.random.default_rng(4)
+
+    def same(got, expected, call):
+        checks.equal(got, expected, what="X + 1")
+
+    records = []
+    with pytest.raises(GradeFailure, match=r"\(budget 3x\)"):
+        Budget(workers("slow", INCREMENT_25_TIMES), workers("ref", INCREMENT, "reference"), {"time": 3.0},
+               records.append).time("inc", lambda run: Call(g.normal(size=(2000, 4000))), check=same,
+                                    label="64 MB in and out")
+    # Stopped after the first timed run (or the second, if noise slowed the reference's first one): the
+    # totals, data included, would have kept it running all five.
+    runs = int(records[0].note.split(" of ")[1].split()[0])
+    assert records[0].ratio > 6 and runs <= 2, records[0]

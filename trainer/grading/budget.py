@@ -224,12 +224,7 @@ class Budget:
                         cand_calls.append(clock)
                 self._checked(check, cand_result, ref_result, call, run, what)
                 del ref_result, cand_result
-                if run >= 1 and min(map(_total, cand_calls)) > CLEARLY_OVER * ratio * max(map(_total, ref_calls[1:])):
-                    # Every candidate run so far, warm-up included, is far over
-                    # budget even against the slowest timed reference run: more
-                    # runs cannot change the verdict, only make the user wait.
-                    # (The reference's warm-up, often slower in a fresh worker,
-                    # counts no more here than in the verdict.)
+                if run >= 1 and self._clearly_over(cand_calls, ref_calls, ratio):
                     break
                 if run >= ACCEPT_AFTER and self._clearly_under(cand_calls, ref_calls, ratio):
                     # Far within budget: a pass whatever more runs would show.
@@ -267,6 +262,22 @@ class Budget:
         """What moving one run's data costs, taken off both sides (Linux; elsewhere the clocks differ)."""
         linux = self._reference.probe is not None and self._reference.probe.linux
         return _transfer_cost(ref_calls) if linux else 0.0
+
+    def _clearly_over(self, cand_calls: list[dict], ref_calls: list[dict], ratio: float) -> bool:
+        """Whether every candidate run so far, warm-up included, is far over budget even against the slowest
+        timed reference run.
+
+        More runs cannot change the verdict then, only make the user wait.
+        What moving the data costs comes off both sides, as in the verdict:
+        with large inputs it would otherwise hide how far over a slow
+        solution is (a loop 25x over an 8x budget looked 10x over). The
+        reference's warm-up, often slower in a fresh worker, counts no more
+        here than in the verdict.
+        """
+        transfer = self._transfer(ref_calls)
+        fastest = min(max(_FLOOR_S, _total(c) - transfer) for c in cand_calls)
+        slowest = max(max(_FLOOR_S, _total(r) - transfer) for r in ref_calls[1:])
+        return fastest > CLEARLY_OVER * ratio * slowest
 
     def _clearly_under(self, cand_calls: list[dict], ref_calls: list[dict], ratio: float) -> bool:
         """Whether the verdict on the timed runs so far is a pass by a wide margin.
