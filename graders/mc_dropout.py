@@ -42,6 +42,7 @@ p = 0 and p = 1 on their own; the shapes with T = 1, C = 1 and n = 0.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -412,14 +413,26 @@ TIME_RUNS = 4           # a warm-up and 3 timed calls
 TIME_GIVEN = f"T={TIME_T}, n={TIME_N}, C={TIME_C}"
 
 
-def timed_probs(seed):
-    """T x n x C probabilities: uniforms with about 10% set to 0, rows normalised (a fresh draw per seed)."""
-    g = np.random.default_rng(seed)
+@functools.lru_cache(maxsize=1)
+def _timed_base():
+    """T x n x C probabilities: uniforms with about 10% set to 0, rows normalised (drawn once)."""
+    g = np.random.default_rng(1000)
     P = g.random((TIME_T, TIME_N, TIME_C))
     P[P < 0.1] = 0.0
     P[..., 0] += 0.5                          # no all-zero row
     P /= P.sum(axis=-1, keepdims=True)
+    P.flags.writeable = False
     return P
+
+
+def timed_probs(seed):
+    """The timed probabilities with their n rows in a random order of their own (a new array per seed).
+
+    Each run's input, and so its result, is new to the worker (one of 20000! orders), at a third of the
+    cost of drawing the probabilities afresh: the same kind of data, the same size and layout.
+    """
+    order = np.random.default_rng(seed).permutation(TIME_N)
+    return np.take(_timed_base(), order, axis=1)
 
 
 def check_timed(name):
@@ -452,6 +465,17 @@ def check_timed_dropout(got, expected, call):
     x, p, rng = call.args
     arr = checks.shape(got, x.shape, what="dropout(x, p, rng)", given=f"x {x.shape}, p={p}")
     exp = np.asarray(expected)
+    if arr.dtype == np.float64 and exp.dtype == np.float64:
+        # Both checks below at once, in a pass over the arrays that costs less than the call it checks:
+        # the reference's result is exactly 0 where it drops, and nonzero elsewhere (x has no zeros), so
+        # |got - expected| <= 4 eps |expected| everywhere holds only with the same mask and the kept
+        # entries within 4 eps relative (NaN fails the comparison). The messages come from the checks below.
+        diff = np.subtract(arr, exp)
+        np.abs(diff, out=diff)
+        bound = np.abs(exp)
+        bound *= 4 * EPS
+        if bool(np.less_equal(diff, bound).all()):
+            return
     checks.that(np.array_equal(arr != 0, exp != 0),
                 f"dropout(x, p={p}, rng) for x {x.shape}: the mask differs from the reference's on the same rng")
     checks.close(arr, exp, rtol=4 * EPS, what="dropout(x, p, rng)", given=f"x {x.shape} N(0, 1), p={p}")
