@@ -34,7 +34,7 @@ class OnePass:
         if self._started:
             raise RuntimeError("second pass")
         self._started = True
-        return self
+        return self._it  # the items' own iterator: a for loop reads it without a Python-level __next__
 
     def __next__(self):
         return next(self._it)
