@@ -62,7 +62,8 @@ from trainer.report import Measurement
 from trainer.sandbox.client import CandidateFailure, Patience, StoredRef, Worker
 
 # A candidate call is stopped once it has used CUTOFF_FACTOR times its
-# budget (ratio x the reference's time) of CPU time, but never before
+# budget (ratio x the reference's time) of CPU time, plus what moving its
+# data costs (counted once, not multiplied: `_cutoff`), but never before
 # MIN_CUTOFF_S; a call that sleeps, after CUTOFF_WALL_FACTOR times that in
 # wall time. On the CPU clock a busy machine cannot cut a call short, so the
 # floor can be low: a call 20x over budget is stopped early in its first run.
@@ -217,7 +218,7 @@ class Budget:
                         ref_result, clock = _timed_call(self._reference, ref_target, call, what, REFERENCE_TIMEOUT_S)
                         ref_calls.append(clock)
                         if run == 0:
-                            cutoff = max(MIN_CUTOFF_S, CUTOFF_FACTOR * ratio * _total(clock))
+                            cutoff = self._cutoff(clock, ratio)
                     else:
                         cand_result, clock = _timed_call(self._solution, cand_target, call, what, cutoff,
                                                          cpu_cutoff=True)
@@ -232,8 +233,11 @@ class Budget:
         except CandidateFailure as exc:
             if exc.kind != "timeout" or not ref_calls:
                 raise
-            ref_median = statistics.median(_total(c) for c in ref_calls)
-            m = Measurement("time", label, cutoff, ref_median, "s", cutoff / ref_median,
+            # As in the verdict, what moving the data costs is off both sides.
+            transfer = self._transfer(ref_calls)
+            ref_median = statistics.median(max(_FLOOR_S, _total(c) - transfer) for c in ref_calls)
+            used = max(_FLOOR_S, cutoff - transfer)
+            m = Measurement("time", label, used, ref_median, "s", used / ref_median,
                             None if informational else ratio, None if informational else False,
                             informational=informational, cut_off=True,
                             note=f"stopped after {cutoff:.2g} s of CPU time")
@@ -257,6 +261,17 @@ class Budget:
             self._fail(m, "Too slow compared with the reference: look for Python loops over the data, repeated "
                           "work, or large temporaries.")
         return m
+
+    def _cutoff(self, warm_up: dict, ratio: float) -> float:
+        """CPU seconds after which a candidate call is stopped, from the reference's warm-up call.
+
+        CUTOFF_FACTOR times the call's budget of work, plus moving its data
+        once: multiplying the transfer too would let a slow solution with
+        large inputs run for several times longer than its work allows.
+        """
+        transfer = self._transfer([warm_up])
+        work = max(_FLOOR_S, _total(warm_up) - transfer)
+        return max(MIN_CUTOFF_S, transfer + CUTOFF_FACTOR * ratio * work)
 
     def _transfer(self, ref_calls: list[dict]) -> float:
         """What moving one run's data costs, taken off both sides (Linux; elsewhere the clocks differ)."""
