@@ -269,7 +269,7 @@ TIMED_CALLS = ([pytest.param(grader.lloyd_call, seed, id=f"d16-{seed}") for seed
 
 @pytest.mark.parametrize("make_call, seed", TIMED_CALLS)
 def test_grader_timed_runs_have_no_near_ties(make_call, seed):
-    """The timed and memory-measured data sets (n = 100 000 and 200 000 in d = 16,
+    """The timed and memory-measured data sets (n = 100 000 in d = 16,
     and 200 000 in d = 2 with blobs at the corners of a 40 x 40 square; init = one point of
     every blob) decide every assignment by a relative margin >= 1e-6, like the
     agreement runs; the first iteration moves the centroids and the second moves
