@@ -23,6 +23,7 @@ import yaml
 from tests.helpers import REPO, load_module
 
 glr = load_module(REPO / "reference" / "glr.py", "reference_glr")
+grader = load_module(REPO / "graders" / "glr.py", "grader_glr")
 
 DELTA, B0, B1 = 0.2, 98.0, 14.6
 
@@ -244,6 +245,16 @@ def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, 
     for name, value in expected.items():
         # Summation order aside, the constants are these numbers.
         assert consts[name] == pytest.approx(value, rel=1e-12, abs=1e-14), name
+
+
+def test_power_simulations_max_n_changes_nothing(alternative_curve, far_curve):
+    """The power simulations pass max_n = POWER_MAX_N: the exact values they are
+    checked against are those of that max_n, no stream is undecided there, and
+    none comes near it (the last still running n is 345, by the same
+    programme), so cutting at max_n cannot change a correct simulation."""
+    assert grader.POWER_MAX_N == 1000   # the max_n of the fixtures
+    for curve in (alternative_curve, far_curve):
+        assert curve["undecided"] == 0.0 and curve["last"] <= grader.EXACT_LONGEST_STREAM < grader.POWER_MAX_N
 
 
 def test_worst_case_sample_size_bounds_every_stream(null_curve):
