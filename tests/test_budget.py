@@ -368,13 +368,19 @@ def test_a_solution_far_over_budget_is_stopped_early_however_large_its_data(work
     assert m.ratio > 6 and (m.cut_off or int(m.note.split(" of ")[1].split()[0]) <= 2), m
 
 
-def test_the_early_stop_compares_work_as_the_verdict_does(workers):
-    """Every candidate run 7x the reference's work, 3x its totals with the data moved: over 2 x a 3x budget."""
+@pytest.fixture
+def linux_budget(workers):
+    """A Budget whose started reference worker tells how much of a call was moving data (Linux /proc)."""
     reference = workers("ref", PLAIN_SINE, "reference")
     reference.start()
-    b = budget_for(workers("same", PLAIN_SINE), reference, [])
     if not reference.probe.linux:
         pytest.skip("the transfer is measured from /proc")
+    return budget_for(workers("same", PLAIN_SINE), reference, [])
+
+
+def test_the_early_stop_compares_work_as_the_verdict_does(linux_budget):
+    """Every candidate run 7x the reference's work, 3x its totals with the data moved: over 2 x a 3x budget."""
+    b = linux_budget
     ref_calls = [{"start": 0.0, "end": 0.3, "reported": (1.0, 1.1)}] * 2   # 0.1 s of work, 0.2 s moving data
     slow = [{"start": 0.0, "end": 0.9}] * 2                                 # 0.7 s of work, the same data
     assert b._clearly_over(slow, ref_calls, 3.0)
@@ -382,14 +388,10 @@ def test_the_early_stop_compares_work_as_the_verdict_does(workers):
     assert not b._clearly_over(within, ref_calls, 3.0)
 
 
-def test_a_call_is_cut_off_at_its_budget_of_work_plus_moving_its_data_once(workers):
+def test_a_call_is_cut_off_at_its_budget_of_work_plus_moving_its_data_once(linux_budget):
     """CUTOFF_FACTOR x ratio x the reference's work, plus the transfer (not multiplied with it)."""
     from trainer.grading.budget import CUTOFF_FACTOR, MIN_CUTOFF_S
-    reference = workers("ref", PLAIN_SINE, "reference")
-    reference.start()
-    b = budget_for(workers("same", PLAIN_SINE), reference, [])
-    if not reference.probe.linux:
-        pytest.skip("the transfer is measured from /proc")
+    b = linux_budget
     # A warm-up of 1.0 s of CPU of which the reference reported 0.2 s of work: 0.8 s moved data.
     warm_up = {"start": 10.0, "end": 11.0, "reported": (5.0, 5.2)}
     assert b._cutoff(warm_up, 3.0) == pytest.approx(0.8 + CUTOFF_FACTOR * 3.0 * 0.2)
