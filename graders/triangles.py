@@ -412,7 +412,7 @@ def test_any_integer_dtype_gives_the_int64_result(solution):
 # -- performance ------------------------------------------------------------------------------------
 
 K = 10
-GROUP_SEEDS = tuple(range(201, 206))      # the warm-up and 4 timed runs, each on its own graph
+GROUP_SEEDS = tuple(range(201, 205))      # the warm-up and 3 timed runs, each on its own graph
 POPULAR_SEEDS = tuple(range(211, 215))    # the warm-up and 3 timed runs
 
 
@@ -433,8 +433,10 @@ def test_time_groups(budget):
 
 @pytest.mark.performance
 def test_time_popular_users(budget):
-    """20 000 users, 100 000 edges, 20 users with 300 friends each, within the time budget"""
+    """20 000 users, 50 000 edges, 10 users with 300 friends each, within the time budget"""
+    # ~1.5 million paths of length 2, 0.9 million of them through the 10 users with 300 friends: the hubs
+    # dominate, and the reference's call (~0.07 s) stays well above the timer's noise.
     budget.time("recommend_friends",
-                lambda run: Call(popular(POPULAR_SEEDS[run], 20_000, 100_000, 20, 300), 20_000, K),
+                lambda run: Call(popular(POPULAR_SEEDS[run], 20_000, 50_000, 10, 300), 20_000, K),
                 check=check_timed, repeats=len(POPULAR_SEEDS) - 1,
-                label="recommend_friends, 20 000 users, 100 000 edges, 20 with 300 friends, k=10, a new graph per call")
+                label="recommend_friends, 20 000 users, 50 000 edges, 10 with 300 friends, k=10, a new graph per call")

@@ -64,8 +64,8 @@ def _scipy(edges, n, k):
 CASES = [
     Case("50 000 users, 100 000 edges, groups (graded)", lambda: (_groups(1, 50_000, 100_000), 50_000, 10),
          lambda ref, E, n, k: ref.recommend_friends(E, n, k), _scipy),
-    Case("20 000 users, 100 000 edges, 20 popular (graded)",
-         lambda: (_popular(2, 20_000, 100_000, 20, 300), 20_000, 10),
+    Case("20 000 users, 50 000 edges, 10 popular (graded)",
+         lambda: (_popular(2, 20_000, 50_000, 10, 300), 20_000, 10),
          lambda ref, E, n, k: ref.recommend_friends(E, n, k), _scipy),
     Case("100 000 users, 300 000 edges, groups", lambda: (_groups(3, 100_000, 300_000), 100_000, 10),
          lambda ref, E, n, k: ref.recommend_friends(E, n, k), _scipy),
