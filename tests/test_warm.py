@@ -34,30 +34,50 @@ def servers() -> list[int]:
     return [pid for pid in children() if is_lane_server(pid)]
 
 
-def lanes_seen_while(run) -> tuple[object, set[int], set[int]]:
-    """run()'s result, and the pids of the lanes that ran meanwhile with their parents."""
-    seen: dict[int, int] = {}
+def watching(run, look):
+    """run()'s result, calling look() every 5 ms in another thread while it runs."""
     stop = threading.Event()
 
     def watch():
         while not stop.is_set():
-            for pid in descendants():
-                if pid not in seen and is_lane(pid):
-                    parent = parent_of(pid)
-                    if parent is not None:
-                        seen[pid] = parent
+            look()
             time.sleep(0.005)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        result = run()
+        return run()
     finally:
         stop.set()
         watcher.join()
+
+
+def lanes_seen_while(run) -> tuple[object, set[int], set[int]]:
+    """run()'s result, and the pids of the lanes that ran meanwhile with their parents."""
+    seen: dict[int, int] = {}
+
+    def look():
+        for pid in descendants():
+            if pid not in seen and is_lane(pid):
+                parent = parent_of(pid)
+                if parent is not None:
+                    seen[pid] = parent
+
+    result = watching(run, look)
     # A lane's own forks (a worker before it executes its interpreter) look like the lane for a moment.
     lanes = {pid: parent for pid, parent in seen.items() if parent not in seen}
     return result, set(lanes), set(lanes.values())
+
+
+def grading_until_a_worker_spins(toy, solution) -> tuple[threading.Thread, dict]:
+    """A one-lane grading of `solution` in a thread (its report goes to result["report"]), once its worker spins."""
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("report", grade(toy, solution, lanes=1)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not [pid for pid in descendants() if is_busy_worker(pid)] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return thread, result
 
 
 @pytest.fixture
@@ -97,12 +117,7 @@ def test_a_lane_killed_with_its_server_makes_the_run_an_error_never_a_pass(toy, 
     solution.write_text(HANGS)
     grade(toy, REFERENCE, quick=True, lanes=1)       # the server is up before the run starts
     (server,) = servers()
-    result = {}
-    thread = threading.Thread(target=lambda: result.setdefault("report", grade(toy, solution, lanes=1)))
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not [pid for pid in descendants() if is_busy_worker(pid)] and time.monotonic() < deadline:
-        time.sleep(0.02)
+    thread, result = grading_until_a_worker_spins(toy, solution)
     os.kill(server, signal.SIGKILL)
     thread.join(60)
     report = result["report"]
@@ -212,33 +227,23 @@ def workers_grandparents_while(run, cpus: dict | None = None) -> tuple[object, s
     `cpus`, when given, receives the CPU sets seen: of "workers" and of "lanes".
     """
     seen: set[int] = set()
-    stop = threading.Event()
     cpus = {} if cpus is None else cpus
 
-    def watch():
-        while not stop.is_set():
-            for pid in descendants():
-                parent = parent_of(pid)
-                try:
-                    if is_lane(pid):
-                        cpus.setdefault("lanes", set()).add(frozenset(os.sched_getaffinity(pid)))
-                    if parent and is_zygote(parent):
-                        cpus.setdefault("workers", set()).add(frozenset(os.sched_getaffinity(pid)))
-                        grandparent = parent_of(parent)
-                        if grandparent:
-                            seen.add(grandparent)
-                except OSError:
-                    continue
-            time.sleep(0.005)
+    def look():
+        for pid in descendants():
+            parent = parent_of(pid)
+            try:
+                if is_lane(pid):
+                    cpus.setdefault("lanes", set()).add(frozenset(os.sched_getaffinity(pid)))
+                if parent and is_zygote(parent):
+                    cpus.setdefault("workers", set()).add(frozenset(os.sched_getaffinity(pid)))
+                    grandparent = parent_of(parent)
+                    if grandparent:
+                        seen.add(grandparent)
+            except OSError:
+                continue
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        result = run()
-    finally:
-        stop.set()
-        watcher.join()
-    return result, seen
+    return watching(run, look), seen
 
 
 def test_a_lane_forks_its_workers_from_the_zygote_its_server_started_ahead(toy, warm_on, monkeypatch):
@@ -290,12 +295,7 @@ def test_a_killed_lane_takes_the_workers_of_its_adopted_zygote(toy, warm_on, mon
     solution = tmp_path / "toy.py"
     solution.write_text(HANGS)
     assert grade(toy, REFERENCE, quick=True, lanes=1).status == "passed"
-    result = {}
-    thread = threading.Thread(target=lambda: result.setdefault("report", grade(toy, solution, lanes=1)))
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not [pid for pid in descendants() if is_busy_worker(pid)] and time.monotonic() < deadline:
-        time.sleep(0.02)
+    thread, result = grading_until_a_worker_spins(toy, solution)
     (lane,) = [pid for pid in descendants() if is_lane(pid)]
     os.kill(lane, signal.SIGKILL)
     thread.join(60)
