@@ -270,12 +270,14 @@ def write_some(fd: int, views: list) -> list:
     would wake it five times.
     """
     written = os.writev(fd, views[:_IOV_MAX])
-    while views and written >= len(views[0]):
-        written -= len(views[0])
-        views = views[1:]
+    done = 0                                 # views written whole
+    while done < len(views) and written >= len(views[done]):
+        written -= len(views[done])
+        done += 1
+    rest = views[done:]
     if written:
-        views = [views[0][written:], *views[1:]]
-    return views
+        rest[0] = rest[0][written:]
+    return rest
 
 
 def frame_views(chunks: list) -> list:
