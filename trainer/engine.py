@@ -540,7 +540,10 @@ def remove_stale_runs(folder: str | os.PathLike | None = None) -> list[Path]:
     folder = Path(folder or tempfile.gettempdir())
     removed = []
     try:
-        candidates = [p for p in folder.iterdir() if p.name.startswith((RUN_PREFIX, _STAGING_PREFIX)) and p.is_dir()]
+        # The temporary folder may hold thousands of entries: their names are filtered before any Path is made.
+        with os.scandir(folder) as entries:
+            candidates = [Path(e.path) for e in entries
+                          if e.name.startswith((RUN_PREFIX, _STAGING_PREFIX)) and e.is_dir(follow_symlinks=False)]
     except OSError:
         return removed
     for run in candidates:
