@@ -5,7 +5,9 @@ Oracles. Counts are compared with a plain count written here
 Log-probabilities are compared with `plain_log_prob`: per bigram
 log(c + k) - log(c(v) + k |V|) from the model's own arrays, added with
 math.fsum (correctly rounded). Scoring tests run on models the grader builds
-with `plain_model`, so that a counting mistake fails the counting tests only.
+with `plain_model`, so that a counting mistake fails the counting tests only
+(the timed perplexity test on `zipf_model`'s, the same counts taken with
+numpy from the drawn token ids; tests/references checks that they agree).
 Samples are compared with `plain_sample`: the stated draw, one
 rng.choice(len(vocab), p=p) per token from np.random.default_rng(seed),
 which is a single rng.random() placed in the normalised cumulative sums.
@@ -26,6 +28,7 @@ tokens for the seeds used here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 
@@ -399,16 +402,54 @@ def long_sentence(seed, n=10_000):
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "Be", "Do", "pu", "ha", "gi", "fo"]
 
 
-def zipf_corpus(seed, n_sentences, n_types, mean_len=20):
-    """About n_sentences * mean_len tokens drawn from a Zipf law over n_types made-up words."""
+@functools.lru_cache(maxsize=8)          # a timed test's corpus and model come from one draw
+def zipf_draw(seed, n_sentences, n_types, mean_len=20):
+    """(word types, token ids into them, sentence bounds): about n_sentences * mean_len tokens drawn from a Zipf
+    law over up to n_types made-up words, all drawn from the seed (numpy draws, no Python loop per token)."""
     g = np.random.default_rng(seed)
-    types = sorted({"".join(g.choice(SYLLABLES, size=int(g.integers(1, 5)))) for _ in range(2 * n_types)})
-    types = list(g.permutation(types)[:n_types])
+    n_syllables = g.integers(1, 5, size=2 * n_types)
+    syllables = np.array(SYLLABLES, dtype=object)[g.integers(0, len(SYLLABLES), size=int(n_syllables.sum()))]
+    ends = np.cumsum(n_syllables).tolist()
+    parts = syllables.tolist()
+    types = sorted({"".join(parts[e - n:e]) for e, n in zip(ends, n_syllables.tolist())})
+    types = [types[i] for i in g.permutation(len(types))[:n_types].tolist()]
     p = 1.0 / np.arange(1, len(types) + 1)
     lengths = g.integers(0, 2 * mean_len, size=n_sentences)
     tokens = g.choice(len(types), size=int(lengths.sum()), p=p / p.sum())
     bounds = np.concatenate([[0], np.cumsum(lengths)])
-    return [[str(types[t]) for t in tokens[a:b]] for a, b in zip(bounds[:-1], bounds[1:])]
+    tokens.setflags(write=False)
+    bounds.setflags(write=False)
+    return tuple(types), tokens, bounds
+
+
+def zipf_corpus(seed, n_sentences, n_types, mean_len=20):
+    """The sentences of `zipf_draw`: a list of lists of str."""
+    types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len)
+    words = np.array(types, dtype=object)[tokens].tolist()
+    return [words[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
+def zipf_model(seed, n_sentences, n_types, mean_len=20):
+    """The model of `zipf_corpus(...)` (what `plain_model` gives, tests/references checks it), counted with numpy
+    from the drawn ids: a plain count of ~400 000 tokens would cost the grader about half a second of Python."""
+    types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len)
+    present = np.unique(tokens).tolist()
+    vocab = sorted([types[t] for t in present] + [END, UNK])
+    V = len(vocab)
+    position = {w: i for i, w in enumerate(vocab)}
+    to_vocab = np.zeros(len(types), dtype=np.int64)
+    to_vocab[present] = [position[types[t]] for t in present]
+    # Every sentence framed: <s> w1 ... wn </s>, one after the other; the pair (</s>, <s>) joins two sentences.
+    lengths = np.diff(bounds)
+    first = bounds[:-1] + 2 * np.arange(len(lengths))          # where each framed sentence starts
+    framed = np.empty(len(tokens) + 2 * len(lengths), dtype=np.int64)
+    framed[first] = V
+    framed[first + lengths + 1] = position[END]
+    framed[np.arange(len(tokens)) + np.repeat(first + 1 - bounds[:-1], lengths)] = to_vocab[tokens]
+    prev, nxt = framed[:-1], framed[1:]
+    keep = prev != position[END]
+    keys, count = np.unique(prev[keep] * (V + 1) + nxt[keep], return_counts=True)
+    return {"vocab": vocab, "prev": keys // (V + 1), "next": keys % (V + 1), "count": count.astype(np.int64)}
 
 
 TIME_SEEDS = (301, 302, 303, 304)       # the warm-up run and 3 timed repeats, each on its own corpus
@@ -445,11 +486,10 @@ def check_timed_perplexity(got, expected, call):
 
 
 @pytest.mark.performance
-def test_perplexity_time_budget(budget, reference):
+def test_perplexity_time_budget(budget):
     """perplexity of about 400 000 tokens within the time budget"""
-    # The reference builds the models (a plain count here would cost the grader ~1 s of Python).
-    models = [reference.with_timeout(60).fit_bigrams(corpus(seed)) for seed in TIME_SEEDS]
-    budget.time("perplexity", lambda run: Call(models[run], corpus(TIME_SEEDS[(run + 1) % len(TIME_SEEDS)])),
+    budget.time("perplexity", lambda run: Call(zipf_model(TIME_SEEDS[run], FIT_SENTENCES, TYPES),
+                                               corpus(TIME_SEEDS[(run + 1) % len(TIME_SEEDS)])),
                 check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1,
                 label="perplexity, a model of ~400 000 tokens, a test corpus of ~400 000 tokens, a new pair per "
                       "call")

@@ -192,3 +192,23 @@ def test_grader_oracles_agree_with_the_reference():
         np.testing.assert_array_equal(model[key], expected[key])
     for seed in range(5):
         assert grader.plain_sample(model, seed) == ref.sample_sentence(model, np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("seed, n_sentences, n_types, mean_len", [(1, 50, 30, 5), (2, 300, 200, 10), (3, 7, 5, 1)])
+def test_grader_zipf_model_is_the_plain_count(seed, n_sentences, n_types, mean_len):
+    """The timed perplexity test scores with models the grader counts with numpy: they are plain_model's."""
+    expected = grader.plain_model(grader.zipf_corpus(seed, n_sentences, n_types, mean_len))
+    model = grader.zipf_model(seed, n_sentences, n_types, mean_len)
+    assert model["vocab"] == expected["vocab"]
+    for key in ("prev", "next", "count"):
+        assert model[key].dtype == np.int64
+        np.testing.assert_array_equal(model[key], expected[key])
+
+
+def test_grader_timed_models_are_the_references_fit():
+    seed = grader.TIME_SEEDS[0]
+    model = grader.zipf_model(seed, grader.FIT_SENTENCES, grader.TYPES)
+    fitted = ref.fit_bigrams(grader.corpus(seed))
+    assert model["vocab"] == fitted["vocab"] and len(model["vocab"]) > 4000
+    for key in ("prev", "next", "count"):
+        np.testing.assert_array_equal(model[key], fitted[key])
