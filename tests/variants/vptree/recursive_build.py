@@ -1,6 +1,6 @@
 """Builds the tree recursively, one Python call per level. Correct, but a tree
 over many identical points is a chain as deep as there are points: beyond about
-1 000 of them the build hits Python's recursion limit (RecursionError): 10 000
+1 000 of them the build hits Python's recursion limit (RecursionError): 4 000
 identical points, and each heap of 2 000 duplicates among distinct points.
 """
 

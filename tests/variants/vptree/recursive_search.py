@@ -1,7 +1,7 @@
 """Builds with an explicit stack but searches recursively (query and
 query_radius), one Python call per level: on a tree over many identical points,
 a chain as deep as there are points, a search beyond about 1 000 levels hits
-Python's recursion limit (RecursionError): 10 000 identical points, and each
+Python's recursion limit (RecursionError): 4 000 identical points, and each
 heap of 2 000 duplicates among distinct points.
 """
 
