@@ -58,12 +58,16 @@ than 1e-8 by the end, i.e. by less than 100x), so the 1e-8 relative
 tolerance of the comparison holds rounding with a margin of ~1e3 and still
 catches any wrong rule (off by 1e-3 or more).
 
-Timed calls: every run has its own parameters and data, and every result is
-checked against the reference's with the bounds above (doubled once more:
-candidate and reference both err).
+Timed calls: every run has its own parameters, labels and rows (rows drawn
+once per test, times a factor drawn for the run), and every result is checked
+against the reference's with the bounds above (doubled once more: candidate
+and reference both err); those bounds need only column sums and one product
+of |X| with the product of the |W| (`error_scales`), not the network itself.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -140,18 +144,32 @@ def oracle_loss_and_grads(params, X, y, l2):
 
 
 def error_scales(params, X, l2):
-    """(per-array scales [(SW, Sb), ...], zmax, kf): the absolute-value bounds of the module docstring."""
-    A = [np.abs(np.asarray(X, dtype=np.float64))]
-    for W, b in params:
-        A.append(A[-1] @ np.abs(W) + np.abs(b))
-    zmax = float(A[-1].max()) if A[-1].size else 0.0
-    n = A[0].shape[0]
-    D = np.ones_like(A[-1]) / max(n, 1)
+    """(per-array scales [(SW, Sb), ...], zmax, kf): the absolute-value bounds of the module docstring.
+
+    The absolute network has no ReLU, so it is linear in |X|: its layer inputs are
+    A_0 = |X|, A_{i+1} = A_i @ |W_i| + |b_i|, and its logits bound is |X| @ M + c
+    with M = |W_1| ... |W_L| and c the biases carried through the later |W|s (one
+    product over the n rows instead of one per layer). Run backwards from
+    D = ones / n, every row of D is the same vector d_i (D @ |W|.T keeps the rows
+    equal), so A_i.T @ D = outer(colsum(A_i), d_i) and D.sum(axis=0) = n d_i, where
+    colsum(A_{i+1}) = colsum(A_i) @ |W_i| + n |b_i|. The same bounds, without
+    forming A_i or D row by row.
+    """
+    absX = np.abs(np.asarray(X, dtype=np.float64))
+    n = absX.shape[0]
+    absW = [np.abs(W) for W, _ in params]
+    M, c = absW[0], np.abs(params[0][1])
+    for (_, b), aW in zip(params[1:], absW[1:]):
+        M, c = M @ aW, c @ aW + np.abs(b)
+    zmax = float((absX @ M + c).max()) if n and M.shape[1] else 0.0
+    colsums = [absX.sum(axis=0)]
+    for (_, b), aW in zip(params, absW):
+        colsums.append(colsums[-1] @ aW + n * np.abs(b))
+    d = np.ones(absW[-1].shape[1]) / max(n, 1)
     scales = []
     for i in reversed(range(len(params))):
-        W = params[i][0]
-        scales.insert(0, (A[i].T @ D + l2 * np.abs(W), D.sum(axis=0)))
-        D = D @ np.abs(W).T
+        scales.insert(0, (np.outer(colsums[i], d) + l2 * absW[i], n * d))
+        d = d @ absW[i].T
     kf = sum(W.shape[0] + 1 for W, _ in params)
     return scales, zmax, kf
 
@@ -546,9 +564,19 @@ FW_SIZES, FW_N = [16, 32, 32, 10], 150_000
 PERF_RUNS = 4
 
 
+@functools.lru_cache(maxsize=2)
+def _perf_rows(d, n, seed):
+    """The N(0, 1) rows the timed inputs are made from, drawn once per test."""
+    return np.random.default_rng(seed).standard_normal((n, d))
+
+
 def perf_call(run, sizes, n, seed, with_labels):
+    """Run `run`'s input: its own network, labels and scale of the rows (one multiplication instead of
+    n * d fresh draws); no run's logits or gradients are another's."""
     params = random_params(sizes, seed + 2 * run)
-    X, y = random_data(sizes, n, seed + 2 * run + 1)
+    g = np.random.default_rng(seed + 2 * run + 1)
+    X = _perf_rows(sizes[0], n, seed) * g.uniform(0.75, 1.25)
+    y = g.integers(sizes[-1], size=n)
     return Call(params, X, y, 1e-3) if with_labels else Call(params, X)
 
 

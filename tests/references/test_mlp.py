@@ -228,10 +228,14 @@ def kink_margin(params, X):
     h, A = np.asarray(X, dtype=float), np.abs(X)
     worst = np.inf
     for W, b in params[:-1]:
-        z = h @ W + b
-        A = A @ np.abs(W) + np.abs(b)
-        worst = min(worst, float((np.abs(z) / A).min()))
-        h, A = np.maximum(z, 0), A
+        z = h @ W
+        z += b
+        A = A @ np.abs(W)
+        A += np.abs(b)
+        ratio = np.abs(z)
+        ratio /= A
+        worst = min(worst, float(ratio.min()))
+        h = np.maximum(z, 0, out=z)
     return worst
 
 
