@@ -16,6 +16,13 @@ SIZE = 3 * checks._BLOCK + 5     # three whole blocks and a partial one
 PLACES = [0, checks._BLOCK + 17, SIZE - 1]
 
 
+def ones_with(place: int, value: float) -> tuple[np.ndarray, np.ndarray]:
+    """(actual, expected): two arrays of ones, both holding `value` at `place`."""
+    actual, expected = np.ones(SIZE), np.ones(SIZE)
+    actual[place] = expected[place] = value
+    return actual, expected
+
+
 def passes(actual, expected, **tolerance) -> bool:
     try:
         checks.close(actual, expected, what="x", **tolerance)
@@ -47,9 +54,7 @@ def test_the_relative_part_of_the_bound_scales_with_the_expected_entry(place):
 
 @pytest.mark.parametrize("place", PLACES)
 def test_nan_matches_nan_only_where_both_have_it(place):
-    expected = np.ones(SIZE)
-    actual = np.ones(SIZE)
-    expected[place] = actual[place] = np.nan
+    actual, expected = ones_with(place, np.nan)
     assert passes(actual, expected, atol=1e-12)
     assert not passes(actual, expected, atol=1e-12, equal_nan=False)
     actual[place] = 1.0
@@ -59,9 +64,7 @@ def test_nan_matches_nan_only_where_both_have_it(place):
 
 @pytest.mark.parametrize("place", PLACES)
 def test_infinities_must_be_equal(place):
-    expected = np.ones(SIZE)
-    actual = np.ones(SIZE)
-    expected[place] = actual[place] = np.inf
+    actual, expected = ones_with(place, np.inf)
     assert passes(actual, expected, rtol=1e-9)
     actual[place] = -np.inf
     assert not passes(actual, expected, rtol=1e-9)
