@@ -1,6 +1,6 @@
 """`checks.close` decides each entry by its rule, whatever the size of the arrays.
 
-Large real arrays go through a blockwise pass (checks._all_within); these
+Large real arrays go through a blockwise pass (checks.all_within); these
 tests place the entry that decides in the first, a middle and the last,
 partial, block, so a block skipped or a bound computed differently fails.
 """
