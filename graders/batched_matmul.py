@@ -14,7 +14,7 @@ products included (Higham, Accuracy and Stability of Numerical Algorithms,
 2 gamma_k (|a| |b|)_ij = k eps / (1 - k eps / 2) (|a| |b|)_ij of each other.
 The tests allow (k + 2) eps (|a| |b|)_ij, which is at least that whenever
 k (k + 2) eps <= 4: k up to 5 700 in float32 and 10^8 in float64, the
-tests' k being at most 256. Complex entries are within sqrt(2) gamma_{k+2}
+tests' k being at most 1024. Complex entries are within sqrt(2) gamma_{k+2}
 (|a| |b|)_ij (Higham 3.6: a complex product is 2 real multiplications and
 an addition), so two of them within sqrt(2) (k + 2) eps / (1 - (k + 2) eps / 2),
 below the doubled allowance 2 (k + 2) eps. |a| |b| is computed in float64
@@ -235,9 +235,9 @@ def _check_timed(got, expected, call):
     2 gamma_k (|a| |b|)_ij <= (k + 2) eps (|a| |b|)_ij of each other, and
     (|a| |b|)_ij <= k, as every entry of the timed operands is within 1
     (`_time_inputs`). So |got - expected| <= (k + 2) eps k for a correct
-    result: 3.3e-15 for k = 3, 1.5e-11 for k = 256, whereas an entry of a
+    result: 3.3e-15 for k = 3, 2.3e-10 for k = 1024, whereas an entry of a
     wrong result is off by the size of the entries (sqrt(k) / 3 typically:
-    0.6 for k = 3, 5 for k = 256). One
+    0.6 for k = 3, 11 for k = 1024). One
     subtraction and one maximum: no second product, and cheaper than the
     timed call it checks.
     """
@@ -280,8 +280,16 @@ def test_time_many_small_matrices(budget):
                 label="float64 (1000000, 3, 3) times (1000000, 3, 3), new operands per call")
 
 
+# The large-matrix case: two products of 1024 x 1024 matrices. What it must
+# catch is arithmetic without BLAS (einsum's C loop, about 10x); the work of
+# a product grows as n^3 and its operands as n^2, so two 1024 x 1024 products
+# take the reference as long as 100 of 256 x 256 (0.07 s of CPU) with a third
+# of the bytes to move to and from the worker (17 MB per operand).
+LARGE_SHAPE = (2, 1024, 1024)
+
+
 @pytest.mark.performance
 def test_time_few_large_matrices(budget):
-    """100 products of 256 x 256 matrices within the time budget"""
-    budget.time("matmul", _time_inputs((100, 256, 256), (100, 256, 256), 601), check=_check_timed,
-                repeats=3, label="float64 (100, 256, 256) times (100, 256, 256), new operands per call")
+    """2 products of 1024 x 1024 matrices within the time budget"""
+    budget.time("matmul", _time_inputs(LARGE_SHAPE, LARGE_SHAPE, 601), check=_check_timed,
+                repeats=3, label=f"float64 {LARGE_SHAPE} times {LARGE_SHAPE}, new operands per call")

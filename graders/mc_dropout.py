@@ -465,17 +465,12 @@ def check_timed_dropout(got, expected, call):
     x, p, rng = call.args
     arr = checks.shape(got, x.shape, what="dropout(x, p, rng)", given=f"x {x.shape}, p={p}")
     exp = np.asarray(expected)
-    if arr.dtype == np.float64 and exp.dtype == np.float64:
-        # Both checks below at once, in a pass over the arrays that costs less than the call it checks:
-        # the reference's result is exactly 0 where it drops, and nonzero elsewhere (x has no zeros), so
-        # |got - expected| <= 4 eps |expected| everywhere holds only with the same mask and the kept
-        # entries within 4 eps relative (NaN fails the comparison). The messages come from the checks below.
-        diff = np.subtract(arr, exp)
-        np.abs(diff, out=diff)
-        bound = np.abs(exp)
-        bound *= 4 * EPS
-        if bool(np.less_equal(diff, bound).all()):
-            return
+    # Both checks below at once, in a pass over the arrays that costs less than the call it checks: the
+    # reference's result is exactly 0 where it drops, and nonzero elsewhere (x has no zeros), so
+    # |got - expected| <= 4 eps |expected| everywhere holds only with the same mask and the kept entries
+    # within 4 eps relative (NaN fails the comparison). The messages come from the checks below.
+    if arr.dtype == np.float64 and exp.dtype == np.float64 and checks.all_within(arr, exp, rtol=4 * EPS):
+        return
     checks.that(np.array_equal(arr != 0, exp != 0),
                 f"dropout(x, p={p}, rng) for x {x.shape}: the mask differs from the reference's on the same rng")
     checks.close(arr, exp, rtol=4 * EPS, what="dropout(x, p, rng)", given=f"x {x.shape} N(0, 1), p={p}")
