@@ -1,8 +1,8 @@
 """Checks of the glr reference against independent computations.
 
 - glr_statistics against the definition evaluated with 50-digit mpmath
-  arithmetic (the constrained maxima from the roots of the cubic found by
-  mpmath.polyroots, plus both end points of the interval);
+  arithmetic (the constrained maxima at the root of the cubic found by a
+  bracketing solver, mpmath.findroot, or at an end point of the interval);
 - the operating characteristics against an exact dynamic programme over the
   (S_x, S_y) states, which also pins the constants the grader uses and the
   facts `mltrainer show glr` displays;
@@ -13,7 +13,6 @@
 import ast
 import math
 import re
-import warnings
 
 import mpmath as mp
 import numpy as np
@@ -36,20 +35,47 @@ def _mp_loglik(sx, sy, n, p1, p2):
     return term(sx, p1) + term(n - sx, 1 - p1) + term(sy, p2) + term(n - sy, 1 - p2)
 
 
+def _sign_just_inside(coeffs, x, side):
+    """Sign of the cubic (descending coeffs) just to the right (side = 1) or left (-1) of x."""
+    c3, c2, c1, c0 = coeffs
+    derivatives = (((c3 * x + c2) * x + c1) * x + c0, (3 * c3 * x + 2 * c2) * x + c1, 6 * c3 * x + 2 * c2, 6 * c3)
+    for k, value in enumerate(derivatives):
+        if value != 0:
+            return mp.sign(value) * side ** k
+    return 0
+
+
 def _mp_line_max(sa, sb, n, d):
-    """max of the log likelihood over p in [0, 1 - d] on the line (p, p + d)."""
+    """max of the log likelihood over p in [0, 1 - d] on the line (p, p + d).
+
+    The log likelihood a log p + (1 - a) log(1 - p) + b log q + (1 - b) log(1 - q),
+    q = p + d, is a sum of concave terms, one of them strictly concave: its
+    derivative decreases, so it has at most one zero inside the interval, the
+    maximum, and otherwise the maximum is at an end point. The derivative times
+    p (1 - p) q (1 - q) > 0 is a cubic in p with the same sign inside; its
+    root is found by a bracketing solver (Anderson-Bjorck) between points where
+    the cubic is positive and negative."""
     a, b = mp.mpf(sa) / n, mp.mpf(sb) / n
-    # Derivative times p (1 - p) q (1 - q), q = p + d: a cubic in p.
-    coeffs = [2, 3 * d - 2 - a - b, a * (1 - 2 * d) + b - d * (2 - d), a * d * (1 - d)]
-    candidates = [mp.mpf(0), 1 - d]
-    with warnings.catch_warnings():
-        # mpmath >= 1.4 deprecates the descending coefficient order that
-        # 1.3 requires; the order is right for both.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        roots = mp.polyroots(coeffs, maxsteps=100, extraprec=40)
-    for r in roots:
-        if abs(mp.im(r)) < mp.mpf(10) ** -30 and 0 < mp.re(r) < 1 - d:
-            candidates.append(mp.re(r))
+    coeffs = [mp.mpf(2), 3 * d - 2 - a - b, a * (1 - 2 * d) + b - d * (2 - d), a * d * (1 - d)]
+
+    def cubic(p):
+        return ((coeffs[0] * p + coeffs[1]) * p + coeffs[2]) * p + coeffs[3]
+
+    lo, hi = mp.mpf(0), 1 - d
+    candidates = [lo, hi]
+    if _sign_just_inside(coeffs, lo, 1) > 0 and _sign_just_inside(coeffs, hi, -1) < 0:
+        # An end point may be a root of the cubic (a = 0 at p = 0): step inside
+        # it, by halving, to where the cubic has the sign it has just inside.
+        t = (hi - lo) / 2
+        while not cubic(lo + t) > 0:
+            t /= 2
+        lo, t = (lo if cubic(lo) > 0 else lo + t), (hi - lo) / 2
+        while not cubic(hi - t) < 0:
+            t /= 2
+        hi = hi if cubic(hi) < 0 else hi - t
+        root = mp.findroot(cubic, (lo, hi), solver="anderson")
+        assert lo < root < hi and abs(cubic(root)) < mp.mpf(10) ** (5 - mp.mp.dps), (sa, sb, n, d)
+        candidates.append(root)
     values = []
     for p in candidates:
         try:
