@@ -615,31 +615,21 @@ def pseudo_words(seed, count):
 
 def text_corpus(seed, n, pool):
     """n documents of 20 to 80 tokens drawn from `pool` with Zipf-like frequencies; 10% capitalised, 10%
-    followed by a comma."""
+    followed by a comma. Every token is picked among the four forms of its word (as is, capitalised, with a
+    comma, both), and the documents are joined from slices of one list: no per-document numpy arrays."""
     g = np.random.default_rng(seed)
-    pool = np.array(pool, dtype=object)
     V = len(pool)
     p = 1.0 / (np.arange(V) + 2.7)
     p /= p.sum()
     lengths = g.integers(20, 81, size=n)
-    tokens = pool[g.choice(V, size=int(lengths.sum()), p=p)]
-    caps = g.random(len(tokens)) < 0.1
-    tokens[caps] = [t.capitalize() for t in tokens[caps]]
-    comma = g.random(len(tokens)) < 0.1
-    tokens[comma] = [t + "," for t in tokens[comma]]
-    return [" ".join(part) for part in np.split(tokens, np.cumsum(lengths)[:-1])]
-
-
-def close_large(X, expected, tol, what, given):
-    """checks.close(X, expected, rtol=tol) on a large matrix in a few passes: |X - expected| <= tol |expected|
-    everywhere (a NaN or an infinity fails it) is a pass of checks.close; otherwise checks.close decides and
-    explains. The check of a timed result then costs far less than the call it checks."""
-    diff = X - expected
-    np.abs(diff, out=diff)
-    bound = np.abs(expected)
-    bound *= tol
-    if not np.less_equal(diff, bound, out=np.empty(diff.shape, dtype=bool)).all():
-        checks.close(X, expected, rtol=tol, what=what, given=given)
+    words = g.choice(V, size=int(lengths.sum()), p=p)
+    caps = g.random(len(words)) < 0.1
+    comma = g.random(len(words)) < 0.1
+    forms = np.array([form for w in pool for form in (w, w.capitalize(), w + ",", w.capitalize() + ",")],
+                     dtype=object)
+    tokens = forms[4 * words + caps + 2 * comma].tolist()
+    ends = np.cumsum(lengths).tolist()
+    return [" ".join(tokens[start:end]) for start, end in zip([0] + ends[:-1], ends)]
 
 
 def check_timed_fit_transform(got, expected, call):
@@ -648,7 +638,7 @@ def check_timed_fit_transform(got, expected, call):
     vocabulary = list(expected[0])
     X = fitted(got, docs, vocabulary, given)
     # m <= 80 distinct words per row: the tolerance of the module docstring with m = 80.
-    close_large(X, expected[1], 4 * EPS * (80 + 2 * math.log(len(docs) + 1) + 10), "X", given)
+    checks.close(X, expected[1], rtol=4 * EPS * (80 + 2 * math.log(len(docs) + 1) + 10), what="X", given=given)
 
 
 @pytest.mark.performance
@@ -669,7 +659,7 @@ def check_timed_transform(got, expected, call):
     given = (f"{len(docs)} documents of 20 to 80 tokens over {PERF_WORDS} words, {TRANSFORM_VOCABULARY} of them in "
              f"the vocabulary, sublinear_tf=True, norm='l1'")
     X = as_matrix(got, len(docs), TRANSFORM_VOCABULARY, "transform", given)
-    close_large(X, expected, 4 * EPS * (80 + 2 * math.log(len(docs) + 1) + 10), "X", given)
+    checks.close(X, expected, rtol=4 * EPS * (80 + 2 * math.log(len(docs) + 1) + 10), what="X", given=given)
 
 
 @pytest.mark.performance
