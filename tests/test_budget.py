@@ -368,6 +368,38 @@ def test_a_solution_far_over_budget_is_stopped_early_however_large_its_data(work
     assert m.ratio > 6 and (m.cut_off or int(m.note.split(" of ")[1].split()[0]) <= 2), m
 
 
+# A reference whose first call does one-time work ten times its steady work (as a
+# cold first call in a fresh worker can), and a candidate 25x the steady work in
+# every call: its warm-up fits within four budgets of the reference's warm-up.
+SORTED_MAX = "import numpy as np\n\ndef f(X):\n    return float(np.sort(X, axis=None)[-1])\n"
+SORTED_MAX_SLOW_FIRST = ("import numpy as np\n\n_first = [True]\n\ndef f(X):\n    if _first:\n"
+                         "        _first.clear()\n        for _ in range(10):\n            np.sort(X, axis=None)\n"
+                         "    return float(np.sort(X, axis=None)[-1])\n")
+SORTED_MAX_25_TIMES = ("import numpy as np\n\ndef f(X):\n    for _ in range(24):\n        np.sort(X, axis=None)\n"
+                       "    return float(np.sort(X, axis=None)[-1])\n")
+
+
+@pytest.mark.slow
+def test_a_timed_run_is_cut_off_from_the_references_timed_run_not_its_warm_up(workers):
+    """The candidate's timed runs are stopped at four budgets of the reference's timed run, not of its slow warm-up."""
+    from trainer.grading.budget import CUTOFF_FACTOR
+    g = np.random.default_rng(5)
+    records = []
+
+    def same(got, expected, call):
+        checks.equal(got, expected, what="the largest entry")
+
+    with pytest.raises(GradeFailure, match="stopped after"):
+        Budget(workers("slow", SORTED_MAX_25_TIMES), workers("ref", SORTED_MAX_SLOW_FIRST, "reference"),
+               {"time": 3.0}, records.append).time("f", lambda run: Call(g.random((1000, 2000))), check=same,
+                                                  label="16 MB in, a float out")
+    m = records[0]
+    # Cut off in run 1 (its warm-up, 25 steady calls, is within 4 x 3 x the reference's 11): what it was
+    # allowed is four budgets of the reference's steady call, far less than its warm-up.
+    assert m.cut_off and m.ratio < 1.5 * CUTOFF_FACTOR * 3.0, m
+    assert m.ratio > CUTOFF_FACTOR * 3.0 / 1.5, m     # shown against the reference's timed run
+
+
 @pytest.fixture
 def linux_budget(workers):
     """A Budget whose started reference worker tells how much of a call was moving data (Linux /proc)."""

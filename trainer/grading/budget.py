@@ -2,8 +2,8 @@
 
 Absolute times mean little on a shared machine; what is compared is the
 candidate against the reference on the same inputs, in identical freshly
-started workers, interleaved (reference, candidate, candidate, reference,
-...: who goes first alternates).
+started workers, interleaved (the warm-ups, reference first; then the
+timed runs, reference first in run 1 and alternating after it).
 
 What is measured cannot be gamed from inside a worker:
 
@@ -211,14 +211,19 @@ class Budget:
             for run in range(repeats + 1):
                 call = self._call_of(inputs, run)
                 what = describe_call(shown, call.args, call.kwargs)
-                # Who goes first alternates: the first to touch fresh memory
-                # after the grader's own work pays more for it on some machines.
-                for side in ("reference", "candidate") if run % 2 == 0 else ("candidate", "reference"):
+                # Who goes first alternates over the timed runs: the first to
+                # touch fresh memory after the grader's own work pays more for
+                # it on some machines. The reference goes first in the warm-up
+                # and in run 1, so that each candidate call has a cutoff.
+                for side in ("reference", "candidate") if run % 2 == 1 or run == 0 else ("candidate", "reference"):
                     if side == "reference":
                         ref_result, clock = _timed_call(self._reference, ref_target, call, what, REFERENCE_TIMEOUT_S)
                         ref_calls.append(clock)
-                        if run == 0:
-                            cutoff = self._cutoff(clock, ratio)
+                        # The warm-up's cutoff from the reference's warm-up (both may
+                        # be cold in a fresh worker); a timed run's from the slowest
+                        # timed reference run, as steady as the candidate's.
+                        cutoff = self._cutoff(clock, ratio) if run == 0 else \
+                            max(self._cutoff(c, ratio) for c in ref_calls[1:])
                     else:
                         cand_result, clock = _timed_call(self._solution, cand_target, call, what, cutoff,
                                                          cpu_cutoff=True)
@@ -233,9 +238,11 @@ class Budget:
         except CandidateFailure as exc:
             if exc.kind != "timeout" or not ref_calls:
                 raise
-            # As in the verdict, what moving the data costs is off both sides.
+            # As in the verdict, what moving the data costs is off both sides;
+            # against the reference's calls of the kind the cutoff came from
+            # (its timed runs, once there are any).
             transfer = self._transfer(ref_calls)
-            ref_median = statistics.median(max(_FLOOR_S, _total(c) - transfer) for c in ref_calls)
+            ref_median = statistics.median(max(_FLOOR_S, _total(c) - transfer) for c in ref_calls[1:] or ref_calls)
             used = max(_FLOOR_S, cutoff - transfer)
             m = Measurement("time", label, used, ref_median, "s", used / ref_median,
                             None if informational else ratio, None if informational else False,
@@ -262,15 +269,18 @@ class Budget:
                           "work, or large temporaries.")
         return m
 
-    def _cutoff(self, warm_up: dict, ratio: float) -> float:
-        """CPU seconds after which a candidate call is stopped, from the reference's warm-up call.
+    def _cutoff(self, reference_call: dict, ratio: float) -> float:
+        """CPU seconds after which a candidate call is stopped, from a reference call of the same kind.
+
+        The candidate's warm-up is cut off from the reference's warm-up, a
+        timed run from the slowest timed reference run.
 
         CUTOFF_FACTOR times the call's budget of work, plus moving its data
         once: multiplying the transfer too would let a slow solution with
         large inputs run for several times longer than its work allows.
         """
-        transfer = self._transfer([warm_up])
-        work = max(_FLOOR_S, _total(warm_up) - transfer)
+        transfer = self._transfer([reference_call])
+        work = max(_FLOOR_S, _total(reference_call) - transfer)
         return max(MIN_CUTOFF_S, transfer + CUTOFF_FACTOR * ratio * work)
 
     def _transfer(self, ref_calls: list[dict]) -> float:
