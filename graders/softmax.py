@@ -116,36 +116,6 @@ def output_dtype(z):
     return np.dtype(np.float32) if np.asarray(z).dtype == np.float32 else np.dtype(np.float64)
 
 
-BLOCK = 1 << 16     # entries per block of all_within: two float64 blocks of 512 KiB stay in cache
-
-
-def all_within(got, expected, tolerance):
-    """Whether every entry of got is within tolerance(|expected|) of the finite expected (float32 or float64).
-
-    A sufficient condition for check_function's tests, evaluated block by block
-    in float64 with the same operations: the timed results hold 8 million
-    entries, and whole-array temporaries would make the check cost the grader
-    more than the call it checks. `tolerance(t)` turns |expected| into the
-    tolerance in place. False (the full check then decides and explains) for a
-    non-float result or a non-finite expected value; a NaN in got fails.
-    """
-    if got.dtype.kind != "f" or got.shape != expected.shape or expected.dtype not in (np.float32, np.float64):
-        return False
-    got, expected = got.reshape(-1), expected.reshape(-1)
-    size = min(got.size, BLOCK)
-    diff, tol, ok = np.empty(size), np.empty(size), np.empty(size, dtype=bool)
-    with np.errstate(invalid="ignore", over="ignore"):
-        for start in range(0, got.size, BLOCK):
-            g, e = got[start:start + BLOCK], expected[start:start + BLOCK]
-            d, t, k = diff[:len(g)], tol[:len(g)], ok[:len(g)]
-            np.subtract(g, e, out=d)
-            np.abs(d, out=d)
-            tolerance(np.abs(e, out=t))
-            if not (np.less_equal(d, t, out=k).all() and np.isfinite(t).all()):
-                return False
-    return True
-
-
 def check_function(name, got, z, axis, *, given, eps=None, expected=None, dtype=False):
     """got == ORACLES[name](z, axis) within the bounds of the module docstring, with the right shape.
 
@@ -171,17 +141,12 @@ def check_function(name, got, z, axis, *, given, eps=None, expected=None, dtype=
                         f"float32 out; any other dtype gives float64), got {arr.dtype}: {checks.show(got)}")
     M, C = spread(z, axis)
     rtol, atol = eps * (M + C + 4), np.finfo(out_dtype).tiny
-
-    def softmax_tolerance(t):       # atol + rtol * |expected|, in place
-        return np.add(np.multiply(t, rtol, out=t), atol, out=t)
-
-    def log_tolerance(t):           # eps * (M + C + |expected| + 4), in place
-        return np.multiply(np.add(np.add(t, M + C, out=t), 4, out=t), eps, out=t)
-
+    # The timed results hold millions of entries: checks.all_within decides a result within its bounds in
+    # cache-sized blocks, and only a result it does not pass is explained entry by entry.
     if name == "softmax":
-        if not all_within(arr, expected, softmax_tolerance):
+        if not checks.all_within(arr, expected, atol=atol, rtol=rtol):
             checks.close(arr, expected.astype(np.float64, copy=False), rtol=rtol, atol=atol, what=what, given=given)
-    elif not all_within(arr, expected, log_tolerance):
+    elif not checks.all_within(arr, expected, atol=eps * (M + C + 4), rtol=eps):   # eps (M + C + |expected| + 4)
         expected = expected.astype(np.float64, copy=False)
         finite = np.isfinite(expected)
         scale = np.where(finite, np.abs(np.where(finite, expected, 0.0)), 0.0)
