@@ -310,23 +310,28 @@ def test_timed_simulations_rarely_repeat_a_result(timed_curve):
 
 def test_randomness_check_rarely_repeats_a_result():
     """The grader's seed check fails a correct simulate_glr (1000 streams at
-    p1 = 0.1, p2 = 0.2) when two seeds give the same (number of rejections,
-    sum of stopping times). The sums alone agree with probability 2.3e-4
-    (exact, by FFT); the pair, by the local normal approximation with the
-    exact covariance of one stream's (rejected, stopping time), about 4e-6."""
-    curve = exact_operating_characteristics(0.1, 0.2, DELTA, B0, B1, 1000)
-    assert curve["undecided"] == 0.0
+    p1 = 0.3, p2 = 0.5, [b0, b1] = [98, 2.5]) when two seeds give the same
+    (number of rejections, sum of stopping times). The sums alone agree with
+    probability 2.3e-4 (exact, by FFT); the pair, by the local normal
+    approximation with the exact covariance of one stream's (rejected,
+    stopping time), about 4.4e-6."""
+    curve = exact_operating_characteristics(0.3, 0.5, DELTA, B0, 2.5, 1000)
+    assert curve["undecided"] == 0.0 and curve["last"] == 232
+    assert curve["reject"] == pytest.approx(0.676, abs=5e-4)
+    assert curve["mean_n"] == pytest.approx(58.6, abs=0.05)
+    assert math.sqrt(curve["var_n"]) == pytest.approx(39.5, abs=0.05)
     n_sims = 1000
     pmf = curve["stop_pmf"][:curve["last"] + 1]
-    size = 1 << 19                       # > 1000 * 345: no wrap-around
+    size = 1 << 18                       # > 1000 * 232: no wrap-around
     sums = np.fft.irfft(np.fft.rfft(pmf, size) ** n_sims, size)
     assert abs(sums.sum() - 1.0) < 1e-9
-    assert 2.2e-4 < (np.clip(sums, 0.0, None) ** 2).sum() < 2.5e-4
+    assert 2.2e-4 < (np.clip(sums, 0.0, None) ** 2).sum() < 2.35e-4
     t = np.arange(pmf.size)
     p, mean, var = curve["reject"], curve["mean_n"], curve["var_n"]
     cov = (t * curve["reject_pmf"][:pmf.size]).sum() - p * mean
+    assert cov / math.sqrt(p * (1 - p) * var) == pytest.approx(0.20, abs=0.005)
     det = p * (1 - p) * var - cov ** 2
-    assert 4e-6 < 1 / (4 * math.pi * n_sims * math.sqrt(det)) < 5e-6
+    assert 4.3e-6 < 1 / (4 * math.pi * n_sims * math.sqrt(det)) < 4.5e-6
 
 
 def _scan_criterion(n, delta, b0, b1):
