@@ -206,9 +206,9 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
             # (no:unraisableexception: its five garbage collections at the end
             # walk whatever a grader built, 0.5 s after a corpus of tokens)
             "-p", "trainer.grading.plugin", "-p", "no:cacheprovider", "-p", "no:randomly",
-            "-p", "no:unraisableexception",
+            "-p", "no:unraisableexception", *_UNUSED_PLUGINS,
             "-c", str(ini), "--rootdir", str(run.path), "--import-mode=importlib", "-q", "--no-header",
-            "--tb=no", "-W", "ignore::pytest.PytestAssertRewriteWarning", f"--mltrainer-run={config_path}",
+            "--tb=no", "--assert=plain", "--noconftest", f"--mltrainer-run={config_path}",
         ]
         if keyword:
             command += ["-k", keyword]
@@ -257,6 +257,19 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
         texts = [out.read_bytes()[-(64 << 10):].decode("utf-8", "replace") for out in outputs]
 
     return _verdict(report, readers, procs, texts, outlook, selection, path)
+
+
+# pytest's plugins that no grader uses, left out of every lane: registering
+# them and their per-test hooks cost about a fifth of a small grading's fixed
+# time, paid once per grading. Assertions are not rewritten either (graders
+# state their messages; docs/authoring.md): rewriting compiled each grader
+# from source in every lane. And no conftest.py is loaded (--noconftest): one
+# in a folder above a pack's graders would add its fixtures and hooks to the
+# grading.
+_UNUSED_PLUGINS = tuple(arg for name in ("logging", "doctest", "junitxml", "pastebin", "stepwise", "setuponly",
+                                          "setupplan", "legacypath", "tmpdir", "monkeypatch", "recwarn",
+                                          "threadexception", "debugging", "unittest")
+                        for arg in ("-p", f"no:{name}"))
 
 
 def _lane_env(run_path: Path | None = None) -> dict[str, str]:
