@@ -61,6 +61,33 @@ def test_untouched_stub_fails_every_test(toy, tmp_path):
     assert "NotImplementedError" in report.tests[0].message
 
 
+# Correct, but its row_sums rewrites its own file (the worker's copy) into one whose scale is wrong.
+REWRITES_ITSELF = """
+import numpy as np
+
+
+def row_sums(X):
+    with open(__file__, "w") as handle:
+        handle.write("import numpy as np\\n\\ndef scale(X, c):\\n    return np.zeros_like(X)\\n")
+    return np.asarray(X, dtype=np.float64).sum(axis=1)
+
+
+def scale(X, c):
+    return c * np.asarray(X, dtype=np.float64)
+"""
+
+
+@pytest.mark.slow
+def test_every_test_runs_the_bytes_first_loaded_even_if_the_solution_rewrites_its_file(toy, tmp_path):
+    """Each test gets a fresh module, from the code the worker compiled when it first loaded the file."""
+    solution = tmp_path / "toy.py"
+    solution.write_text(REWRITES_ITSELF)
+    report = grade(toy, solution, quick=True, lanes=1)   # one worker: row_sums' tests run before scale's
+    outcomes = {t.nodeid.split("::")[-1]: t.outcome for t in report.tests}
+    assert outcomes["test_row_sums"] == "passed" and outcomes["test_scale_does_not_mutate"] == "passed", outcomes
+    assert solution.read_text() == REWRITES_ITSELF   # the user's file is a copy away
+
+
 def test_missing_solution_is_an_input_error(toy, tmp_path):
     with pytest.raises(SolutionNotFound, match="mltrainer start toy"):
         grade(toy, tmp_path / "nope.py")
