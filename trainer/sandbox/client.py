@@ -933,7 +933,7 @@ class Worker:
 
     # calls ------------------------------------------------------------------
     def reset(self) -> None:
-        """Run the solution again in a clean namespace, from the code compiled at its first load (start a worker if needed)."""
+        """Run the solution again in a clean namespace, as compiled at its first load (start a worker if needed)."""
         if not self.alive:
             self.start()
             return
