@@ -306,7 +306,8 @@ def test_randomness_comes_from_rng(solution):
     given = f"{n} points on a 7x7 integer grid given as ids with a metric, {len(Q)} fixed k = {k} queries"
 
     def evaluations(rng):
-        """(build evaluations, evaluations of each query): what the tree's shape decides."""
+        """(build evaluations, evaluations of each query, fingerprint of the pairs evaluated): what the
+        tree's shape decides."""
         metric = counting_metric(P, Q)
         tree = solution.VPTree(metric.points, metric=metric, **({} if rng is None else {"rng": rng}))
         build = solution.count(metric)
@@ -315,17 +316,18 @@ def test_randomness_comes_from_rng(solution):
             before = solution.count(metric)
             tree.query(metric.query(j), k)
             per_query.append(solution.count(metric) - before)
-        return (build, tuple(per_query))
+        return (build, tuple(per_query), hex(metric.fingerprint))
 
     # Over 3000 seeds the reference, and each of three trees written
     # differently (a balanced split, leaf buckets, one shuffle up front), gave
-    # 3000 different results (no equal pair among 4.5 million): two seeds
+    # 3000 different counts (no equal pair among 4.5 million): two seeds
     # collide with probability of order 1e-6 or less
     # (tests/references/test_vptree.py checks 1000 seeds of the reference).
     # The build's count alone is not enough (a balanced split needs the same
     # count whatever the seed; the others collide with probability 6e-3 to
-    # 8e-3); five queries are (each costs a round trip to the grader per node
-    # it visits, so no more than that).
+    # 8e-3), nor are the queries' counts of a search that visits every point;
+    # which pairs the build evaluated is (another vantage point, other
+    # pairs): the metric's fingerprint of them, the same in any order.
     check_randomness_from_rng(solution, lambda seed: evaluations(np.random.default_rng(seed)),
                               what=f"VPTree(points, metric, rng) and {len(Q)} queries (metric evaluations)",
                               given=given)
@@ -339,7 +341,7 @@ def test_randomness_comes_from_rng(solution):
                 "np.random.default_rng(): the global generators belong to other code.")
     checks.that(first != second,
                 f"two trees built without an rng, for {given}, needed exactly the same metric evaluations "
-                f"(build and each query: {first}): rng=None must mean fresh randomness, "
+                f"(build and each query, and which pairs: {first}): rng=None must mean fresh randomness, "
                 "np.random.default_rng() without a seed, not a fixed seed.")
 
 

@@ -107,3 +107,21 @@ def test_output_of_is_the_workers_own_function_computed_when_the_call_runs(tmp_p
             worker.call("identity", (harness.output_of("broken_forward", 1.0),))
         with pytest.raises(AttributeError, match="does not define 'missing'"):
             worker.call("identity", (harness.output_of("missing"),))
+
+
+def test_a_metrics_fingerprint_is_the_pairs_evaluated_in_any_order():
+    """Two searches that evaluate as many distances but not the same ones differ in the fingerprint only."""
+    points = np.random.default_rng(3).random((40, 2))
+
+    def fingerprint(requests):
+        metric = harness.counting_metric(points)
+        for first, ids in requests:
+            metric.serve(first, np.asarray(ids, dtype=np.int64))
+        return metric.count, metric.fingerprint
+
+    once = fingerprint([(3, [1, 2, 5]), (7, [0, 39])])
+    assert fingerprint([(7, [39]), (3, [5, 1]), (7, [0]), (3, [2])]) == once     # order and batching
+    other = fingerprint([(3, [1, 2, 6]), (7, [0, 39])])                         # one pair differs
+    assert other[0] == once[0] and other[1] != once[1]
+    assert fingerprint([(5, [3]), (3, [1, 2]), (7, [0, 39])]) != once            # (5, 3) is not (3, 5)
+    assert fingerprint([]) == (0, 0)

@@ -88,7 +88,11 @@ class GraderMetric:
     of ids), and queries `metric.query(j)`; `metric(a, B)` called in the
     worker asks the grader for the distances (one request per call), so the
     solution learns a distance only by paying for it, and `metric.count`
-    (the rows evaluated) is kept here, out of the solution's reach.
+    (the rows evaluated) is kept here, out of the solution's reach. So is
+    `metric.fingerprint`: a 64-bit sum of a hash of every (from, to) pair
+    evaluated, the same whatever the order of the evaluations, so that two
+    trees that evaluate the same number of distances but not the same ones
+    are told apart.
     """
 
     def __init__(self, points, queries=None) -> None:
@@ -101,6 +105,7 @@ class GraderMetric:
         self.points = np.arange(self.n, dtype=np.int64)[:, None]
         self.count = 0
         self.calls = 0
+        self.fingerprint = 0
         self.max_rows = len(self._coords)
         self.key = next(_ids)
 
@@ -114,6 +119,7 @@ class GraderMetric:
             raise ValueError("a distance between points that do not exist")
         self.count += int(ids.size)
         self.calls += 1
+        self.fingerprint = (self.fingerprint + _pair_hash_sum(first, ids, self.max_rows)) % (1 << 64)
         diff = self._coords[ids] - self._coords[first]
         return np.sqrt(np.einsum("ij,ij->i", diff, diff))
 
@@ -123,6 +129,15 @@ class GraderMetric:
 
     def __repr__(self) -> str:
         return "<grader metric>"
+
+
+def _pair_hash_sum(first: int, ids: np.ndarray, rows: int) -> int:
+    """The sum, modulo 2^64, of splitmix64 of the pair number first * rows + id over `ids`."""
+    z = (np.uint64(first) * np.uint64(rows) + ids.astype(np.uint64).ravel()) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return int(z.sum(dtype=np.uint64))
 
 
 def counting_metric(points, queries=None) -> GraderMetric:
