@@ -260,13 +260,13 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
 
 
 # pytest's plugins that no grader uses, left out of every lane: registering
-# them and their per-test hooks cost about a fifth of a small grading's fixed
-# time, paid once per grading. (What a lane itself prints or warns goes to its
-# log, shown when the lane breaks; what the solution prints is the workers'.) Assertions are not rewritten either (graders
-# state their messages; docs/authoring.md): rewriting compiled each grader
-# from source in every lane. And no conftest.py is loaded (--noconftest): one
-# in a folder above a pack's graders would add its fixtures and hooks to the
-# grading.
+# them and running their per-test hooks cost 15-20 ms per grading (a small
+# grader's quick grade took about 150 ms). What a lane itself prints or warns
+# goes to its log, shown when the lane breaks; what the solution prints is
+# the workers'. Assertions are not rewritten either (graders state their
+# messages; docs/authoring.md): rewriting compiled each grader from source in
+# every lane. And no conftest.py is loaded (--noconftest): one in a folder
+# above a pack's graders would add its fixtures and hooks to the grading.
 _UNUSED_PLUGINS = tuple(arg for name in ("logging", "doctest", "junitxml", "pastebin", "stepwise", "setuponly",
                                           "setupplan", "legacypath", "tmpdir", "monkeypatch", "recwarn",
                                           "threadexception", "debugging", "unittest", "warnings", "capture")

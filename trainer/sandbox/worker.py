@@ -760,10 +760,10 @@ class _Server:
     def load(self, path: str, *, again: bool = False) -> dict:
         """Import the solution in a new module; `again` (a reset): from the code compiled at its first load.
 
-        A reset runs the bytes the worker first read, not whatever the file
-        holds by then (the solution could have rewritten it), and does not
-        compile them again (a millisecond per test for a module of a few
-        hundred lines).
+        A reset neither reads the file again (the bytes graded stay the
+        bytes first read, whatever the solution writes to its copy) nor
+        compiles it again (a millisecond or two per test for a module of a
+        few hundred lines).
         """
         self.module_path = path
         try:
