@@ -169,7 +169,8 @@ def test_simulation_randomness_comes_from_rng(solution):
     # gives about 4.4e-6 (the sums alone agree with probability 2.3e-4,
     # exactly; tests/references/test_glr.py). The low b1 ends many streams
     # early and leaves the rest to run long: a spread of stopping times that
-    # costs about half the work of the same bound at b1 = 14.6.
+    # costs about half the work of the same bound at b1 = 14.6. (The longest
+    # edge case, so the first: a free lane takes it early in a quick grade.)
     check_randomness_from_rng(
         solution,
         lambda seed: tuple(float(v) for v in checks.as_array(
