@@ -94,3 +94,15 @@ def test_the_first_and_largest_differences_are_reported_from_any_block():
     assert f"2 of {SIZE} entries differ" in message
     assert f"first at index ({checks._BLOCK + 17},)" in message
     assert f"largest difference at index ({SIZE - 1},)" in message
+
+
+def test_all_within_passes_only_two_real_arrays_of_the_same_shape():
+    """What a grader's fast check must not let through: its full check judges these."""
+    expected = np.full(10, 0.1)
+    assert checks.all_within(expected.copy(), expected, atol=1e-12)
+    assert not checks.all_within(expected + 1j, expected, atol=1e-12)          # the imaginary part counts
+    assert not checks.all_within(np.array(["0.1"] * 10), expected, atol=1e-12)  # strings that parse as numbers
+    assert not checks.all_within(expected[:5], expected, atol=1e-12)            # a prefix of the answer
+    assert not checks.all_within(expected.reshape(2, 5), expected, atol=1e-12)
+    assert not passes(expected + 1j, expected, atol=1e-12)
+    assert passes(expected + 0j, expected, atol=1e-12)                          # as close always judged it
