@@ -172,3 +172,37 @@ def test_a_forged_list_is_decoded_item_by_item_when_it_holds_nodes():
     header = [1, "a", {"$f": "nan"}, {"$x": 1}]
     with pytest.raises(protocol.DecodeError, match="unknown tag"):
         protocol.Decoder([]).decode(header)
+
+
+@pytest.mark.parametrize("rows", [10, 40_000])      # one frame under _LARGE_FRAME, one over it
+def test_a_frame_read_from_a_pipe_decodes_into_writable_arrays_equal_to_those_sent(rows):
+    import os
+    import threading
+    sent = np.random.default_rng(3).normal(size=(rows, 8))
+    chunks = protocol.pack({"a": sent, "s": "text"})
+    read_fd, write_fd = os.pipe()
+    writer = threading.Thread(target=lambda: (protocol.write_frame(write_fd, chunks), os.close(write_fd)))
+    writer.start()
+    try:
+        payload = protocol.read_frame(read_fd)
+        at_end = protocol.read_frame(read_fd)
+    finally:
+        writer.join()
+        os.close(read_fd)
+    got = protocol.unpack(payload)
+    assert got["s"] == "text" and at_end is None
+    assert got["a"].flags.writeable and np.array_equal(got["a"], sent)
+
+
+def test_a_large_frame_cut_short_reads_as_the_end_of_the_stream():
+    """No byte of a frame_buffer left unset by a short read is ever decoded."""
+    import os
+    chunks = protocol.pack({"a": np.ones(1 << 18)})             # 2 MiB: a large frame
+    whole = b"".join(bytes(memoryview(c).cast("B")) for c in chunks)
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, whole[:4096])
+        os.close(write_fd)
+        assert protocol.read_frame(read_fd) is None
+    finally:
+        os.close(read_fd)
