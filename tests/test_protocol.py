@@ -77,7 +77,10 @@ def frame(header, buffers=(), table=None):
     import struct
     head = json.dumps(header).encode()
     sizes = json.dumps([len(b) for b in buffers] if table is None else table).encode()
-    return bytearray(struct.pack("<II", len(head), len(sizes)) + head + sizes + b"".join(buffers))
+    payload = bytearray(struct.pack("<II", len(head), len(sizes)) + head + sizes)
+    for b in buffers:                       # each at a multiple of protocol.ALIGN, as split expects
+        payload += bytes(-len(payload) % protocol.ALIGN) + b
+    return payload
 
 
 def decode(payload, **kwargs):
@@ -106,6 +109,29 @@ def test_array_shapes_are_checked_against_the_buffer(shape, why):
 def test_refused_dtypes(dtype):
     with pytest.raises(protocol.DecodeError):
         decode(frame({"$a": [dtype, [1], 0]}, [b"\0" * 8]))
+
+
+def test_every_buffer_starts_at_a_multiple_of_align_and_arrays_decode_aligned():
+    """Whatever the header's length, so no worker gets a misaligned (slower) copy of an input."""
+    for name in ["a", "ab", "abc", "a" * 61]:
+        chunks = protocol.pack({"n": name, "x": np.arange(3, dtype=np.int8), "z": np.ones((4, 3))})
+        payload = protocol.frame_buffer(sum(memoryview(c).cast("B").nbytes for c in chunks[1:]))
+        view, pos = memoryview(payload), 0
+        for chunk in chunks[1:]:
+            data = memoryview(chunk).cast("B")
+            view[pos:pos + data.nbytes] = data
+            pos += data.nbytes
+        _, buffers = protocol.split(payload)
+        assert [len(b) for b in buffers] == [3, 96]
+        base = np.frombuffer(payload, dtype=np.uint8).ctypes.data
+        offsets = [np.frombuffer(b, dtype=np.uint8).ctypes.data - base for b in buffers]
+        assert all(offset % protocol.ALIGN == 0 for offset in offsets), offsets
+        got = protocol.unpack(payload)
+        assert got["z"].flags.aligned and np.array_equal(got["z"], np.ones((4, 3))) and got["n"] == name
+
+
+def test_a_large_frame_buffer_starts_at_a_multiple_of_align():
+    assert np.frombuffer(protocol.frame_buffer(1 << 20), dtype=np.uint8).ctypes.data % protocol.ALIGN == 0
 
 
 def test_the_buffer_table_must_add_up_to_the_frame():
@@ -174,7 +200,7 @@ def test_a_forged_list_is_decoded_item_by_item_when_it_holds_nodes():
         protocol.Decoder([]).decode(header)
 
 
-@pytest.mark.parametrize("rows", [10, 40_000])      # one frame under _LARGE_FRAME, one over it
+@pytest.mark.parametrize("rows", [10, 40_000])      # one frame under protocol._LARGE_FRAME, one over it
 def test_a_frame_read_from_a_pipe_decodes_into_writable_arrays_equal_to_those_sent(rows):
     import os
     import threading
