@@ -1210,9 +1210,9 @@ class Worker:
                                             "a solution must not write to the grader's channel", output)
 
     def _read(self, size: int, until: float, timeout: float, what: str,
-              patience: "Patience | None" = None):
+              patience: "Patience | None" = None) -> bytearray:
         """`size` bytes of a reply by `until`, serving the worker's requests to the grader meanwhile."""
-        buf = protocol.frame_buffer(size)
+        buf = bytearray(size)
         view = memoryview(buf)
         got = 0
         watched = [self._recv_fd, self._service_fd] if self._service_fd >= 0 else [self._recv_fd]

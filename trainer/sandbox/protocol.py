@@ -4,11 +4,12 @@ A message is one frame: an 8-byte little-endian length of the rest (the
 payload), then the 4-byte lengths of a JSON header and of a JSON table of
 buffer sizes, the header, the table, and the raw buffers of the numpy arrays
 the header refers to, each starting at a multiple of ALIGN bytes from the
-start of the payload (zero bytes pad the gaps). Read into a `frame_buffer`,
-every array decoded is aligned as numpy's own are: the same input is
-equally fast to work on in every worker, whatever the length of the header
-before it (a misaligned float64 array is 10-25% slower to reduce or
-exponentiate). Only data crosses: arrays of non-object dtypes, numpy scalars,
+start of the payload (zero bytes pad the gaps). Read into a bytearray, whose
+memory starts at a multiple of 16, every array decoded is aligned as numpy
+requires (an itemsize is at most 16): the same input is equally fast to
+work on in every worker, whatever the length of the header before it (a
+misaligned float64 array is 10-25% slower to reduce or exponentiate). Only
+data crosses: arrays of non-object dtypes, numpy scalars,
 Python scalars, strings, bytes, None, and lists / tuples / dicts of those.
 Nothing is ever pickled, so decoding a message cannot run code.
 
@@ -209,7 +210,7 @@ class Decoder:
             raise DecodeError("array buffer does not match its shape")
         if count == 0:
             return np.empty(shape, dtype=dtype)
-        # The buffer is a slice of a writable `frame_buffer`, so the array is writable and no copy is made.
+        # The buffer is a slice of a bytearray, so the array is writable and no copy is made.
         return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
 
 
@@ -232,7 +233,7 @@ def pack(message: dict, encoder: Encoder | None = None) -> list:
     return chunks
 
 
-def split(payload, max_header: int | None = None) -> tuple:
+def split(payload: bytearray, max_header: int | None = None) -> tuple:
     """Split the payload of one frame into its (undecoded) header and buffers.
 
     `max_header` caps the JSON parts: a JSON header decodes into Python
@@ -274,7 +275,7 @@ def fields(header) -> dict:
     return {key: node for key, node in header["$d"]}
 
 
-def unpack(payload, decoder_cls=Decoder):
+def unpack(payload: bytearray, decoder_cls=Decoder):
     """Decode the payload of one frame (without its 8-byte length)."""
     header, buffers = split(payload)
     return decoder_cls(buffers).decode(header)
@@ -312,33 +313,9 @@ def write_frame(fd: int, chunks: list) -> None:
         views = write_some(fd, views)
 
 
-# From this size a frame is read into numpy's memory rather than a bytearray.
-# From this size a frame is read into numpy's memory rather than a bytearray.
-_LARGE_FRAME = 1 << 16
-
-
-def frame_buffer(size: int):
-    """A writable buffer of `size` bytes to read a frame into.
-
-    A large one is numpy's memory, starting at a multiple of ALIGN, its
-    bytes not yet set: bytearray(size) writes zeros over all of it first,
-    which for a 64 MiB array cost three times the read itself (every 4 KiB
-    page faulted in to be zeroed), and numpy backs a large np.empty with
-    huge pages and leaves it unset, so the read touches each page once. The
-    caller fills every byte (or discards the buffer), so nothing unset is
-    ever decoded. A small one is a bytearray, whose memory starts at a
-    multiple of 16: all that numpy needs for an aligned array.
-    """
-    if size < _LARGE_FRAME:
-        return bytearray(size)
-    raw = np.empty(size + ALIGN, dtype=np.uint8)
-    start = -raw.ctypes.data % ALIGN
-    return raw[start:start + size]
-
-
-def read_exact(fd: int, size: int):
-    """Read exactly `size` bytes from fd (a `frame_buffer`); None on end of file."""
-    buf = frame_buffer(size)
+def read_exact(fd: int, size: int) -> bytearray | None:
+    """Read exactly `size` bytes from fd; None on end of file."""
+    buf = bytearray(size)
     view = memoryview(buf)
     got = 0
     while got < size:
@@ -349,7 +326,7 @@ def read_exact(fd: int, size: int):
     return buf
 
 
-def read_frame(fd: int):
+def read_frame(fd: int) -> bytearray | None:
     head = read_exact(fd, 8)
     if head is None:
         return None
