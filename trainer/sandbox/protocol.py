@@ -8,10 +8,11 @@ start of the payload (zero bytes pad the gaps). Read into a bytearray, whose
 memory starts at a multiple of 16, every array decoded is aligned as numpy
 requires (an itemsize is at most 16): the same input is equally fast to
 work on in every worker, whatever the length of the header before it (a
-misaligned float64 array is 10-25% slower to reduce or exponentiate). Only
-data crosses: arrays of non-object dtypes, numpy scalars,
-Python scalars, strings, bytes, None, and lists / tuples / dicts of those.
-Nothing is ever pickled, so decoding a message cannot run code.
+misaligned float64 array is 10-25% slower to reduce or exponentiate).
+
+Only data crosses: arrays of non-object dtypes, numpy scalars, Python
+scalars, strings, bytes, None, and lists / tuples / dicts of those. Nothing
+is ever pickled, so decoding a message cannot run code.
 
 Decoding assumes nothing of the sender: every size is checked against the
 frame before it is used, and each buffer may back one value only, so a
