@@ -239,7 +239,7 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
                         raise GradingCancelled()
                     if time.monotonic() > deadline:
                         return report("error", error=f"grading stopped after {run_timeout:.0f} s without finishing")
-                    if any(proc.returncode not in (None, 0, 1) for proc in procs):
+                    if any(proc.returncode not in (None, *_LANE_FINISHED) for proc in procs):
                         break   # a lane broke: the run does not count, the others need not finish
                     exits.wait(_POLL_S)
         finally:
@@ -258,6 +258,12 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
 
     return _verdict(report, readers, procs, texts, outlook, selection, path)
 
+
+# The exit statuses of a lane that ran its part: pytest's 0 (every test
+# passed), 1 (some failed) and 5 (-k or -m matched none of its tests, which
+# `_verdict` tells from a grader that selects nothing). Any other ends the
+# run: the lanes still running are stopped.
+_LANE_FINISHED = (0, 1, 5)
 
 # pytest's plugins that no grader uses, left out of every lane: registering
 # them and running their per-test hooks cost 15-20 ms per grading (a small
