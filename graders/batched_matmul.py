@@ -248,7 +248,7 @@ def _check_timed(got, expected, call):
                     f"{expected.shape}, got {arr.shape}")
     k = a.shape[-1]
     bound = (k + 2) * np.finfo(np.float64).eps * k
-    if arr.dtype.kind == "f" and checks.all_within(arr, expected, atol=bound):
+    if checks.all_within(arr, expected, atol=bound):
         return
     if arr.dtype.kind not in "fc":    # an integer or object result: its values, as check_product takes them
         arr = arr.astype(np.float64)

@@ -273,6 +273,7 @@ def test_k_runs_the_matching_tests_and_names_them_in_the_report(workspace, toy):
     assert [c["attempts"] for c in progress["challenges"] if c["challenge_id"] == "toy"] == [2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lanes_start", ["warm", "cold"])
 def test_k_matching_nothing_is_an_input_error(workspace, toy, lanes_start, monkeypatch):
     """Every time: the lane that finds no test first must not stop the other as if it had broken."""

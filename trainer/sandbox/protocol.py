@@ -262,6 +262,8 @@ def split(payload: bytearray, max_header: int | None = None) -> tuple:
     starts = []
     for size in sizes:
         pos = _aligned(pos)
+        if pos + size > len(view):
+            raise DecodeError("frame length does not match its contents")
         starts.append(pos)
         pos += size
     if pos != len(view):
