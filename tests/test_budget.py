@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import checks
-from trainer.grading.budget import Budget, Call
+from trainer.grading.budget import CLEARLY_OVER, Budget, Call
 from trainer.grading.checks import GradeFailure
 from trainer.grading.harness import one_pass_range
 from trainer.grading.proxy import SolutionProxy
@@ -187,11 +187,13 @@ def test_a_solution_far_over_budget_is_stopped_after_one_timed_run(workers):
     with pytest.raises(GradeFailure, match=r"\(budget 3x\)"):
         budget_for(workers("slow", TWENTY_TIMES), workers("ref", SLOW_FIRST_CALL, "reference"), records).time(
             "total", matrices((400, 500)), check=sine_totals, label="400x500")
-    # Its first timed run is cut off at CUTOFF_FACTOR x the budget of the
-    # reference's first timed run, or, where the floor MIN_CUTOFF_S is above
-    # that (a fast machine), finishes and is clearly over: either way timing
-    # stops there, and the warm-up's far higher cutoff did not let it through.
-    assert records[0].ratio > 6 and (records[0].cut_off or "of 1 runs" in records[0].note), records[0]
+    # Its warm-up is already clearly over, so its first timed run is cut off
+    # at CLEARLY_OVER x the budget of the reference's first timed run, or,
+    # where the floor MIN_CUTOFF_S is above that (a fast machine), finishes
+    # and is clearly over: either way timing stops there, and the warm-up's
+    # far higher cutoff did not let it through.
+    assert records[0].ratio >= 0.999 * CLEARLY_OVER * 3.0, records[0]
+    assert records[0].cut_off or "of 1 runs" in records[0].note, records[0]
 
 
 PLAIN_SINE = """
@@ -202,6 +204,18 @@ def total(X):
 """
 # Twice the reference's work: within a 3x budget, but not by a factor of two.
 TWICE = TWENTY_TIMES.replace("range(19)", "range(1)")
+
+
+def test_a_solution_slow_only_in_its_warm_up_is_timed_as_before(workers):
+    """A first call ten times the work is clearly over the reference's timed run; the later ones are not.
+
+    The first timed run then only has to stay under the clearly-over bar,
+    which a steady call far within budget does, and timing goes on.
+    """
+    records = []
+    m = budget_for(workers("first", SLOW_FIRST_CALL), workers("ref", PLAIN_SINE, "reference"), records).time(
+        "total", matrices((400, 500)), check=sine_totals, label="400x500")
+    assert m.within_budget and not m.cut_off and m.ratio < 1.5, m
 
 
 def test_a_solution_far_within_budget_is_accepted_after_three_timed_runs(workers):
@@ -366,10 +380,12 @@ def test_a_solution_far_over_budget_is_stopped_early_however_large_its_data(work
         Budget(workers("slow", INCREMENT_25_TIMES), workers("ref", INCREMENT, "reference"), {"time": 3.0},
                records.append).time("inc", lambda run: Call(g.normal(size=(2000, 4000))), check=same,
                                     label="64 MB in and out")
-    # Stopped in its warm-up (the cutoff), or after the first timed run (the second, if noise slowed the
-    # reference's first one): not after all five.
+    # Stopped in its warm-up (the cutoff), in its first timed run (at the clearly-over bar, shown as
+    # over 2 x the budget), or after the first timed run (the second, if noise slowed the reference's
+    # first one): not after all five.
     m = records[0]
-    assert m.ratio > 6 and (m.cut_off or int(m.note.split(" of ")[1].split()[0]) <= 2), m
+    assert m.ratio >= 0.999 * CLEARLY_OVER * 3.0, m
+    assert m.cut_off or int(m.note.split(" of ")[1].split()[0]) <= 2, m
 
 
 # A reference whose first call does one-time work ten times its steady work (as a
@@ -385,8 +401,7 @@ SORTED_MAX_25_TIMES = ("import numpy as np\n\ndef f(X):\n    for _ in range(24):
 
 @pytest.mark.slow
 def test_a_timed_run_is_cut_off_from_the_references_timed_run_not_its_warm_up(workers):
-    """The candidate's timed runs are stopped at four budgets of the reference's timed run, not of its slow warm-up."""
-    from trainer.grading.budget import CUTOFF_FACTOR
+    """The candidate's timed runs are stopped at budgets of the reference's timed run, not of its slow warm-up."""
     g = np.random.default_rng(5)
     records = []
 
@@ -398,10 +413,11 @@ def test_a_timed_run_is_cut_off_from_the_references_timed_run_not_its_warm_up(wo
                {"time": 3.0}, records.append).time("f", lambda run: Call(g.random((1000, 2000))), check=same,
                                                   label="16 MB in, a float out")
     m = records[0]
-    # Cut off in run 1 (its warm-up, 25 steady calls, is within 4 x 3 x the reference's 11): what it was
-    # allowed is four budgets of the reference's steady call, far less than its warm-up.
-    assert m.cut_off and m.ratio < 1.5 * CUTOFF_FACTOR * 3.0, m
-    assert m.ratio > CUTOFF_FACTOR * 3.0 / 1.5, m     # shown against the reference's timed run
+    # Cut off in run 1 (its warm-up, 25 steady calls, is within 4 x 3 x the reference's 11, and clearly
+    # over the reference's timed run): what it was allowed is two budgets of the reference's steady call,
+    # far less than its warm-up.
+    assert m.cut_off and m.ratio < 1.5 * CLEARLY_OVER * 3.0, m
+    assert m.ratio > CLEARLY_OVER * 3.0 / 1.5, m     # shown against the reference's timed run
 
 
 @pytest.fixture
@@ -422,6 +438,30 @@ def test_the_early_stop_compares_work_as_the_verdict_does(linux_budget):
     assert b._clearly_over(slow, ref_calls, 3.0)
     within = [{"start": 0.0, "end": 0.7}] * 2                               # 5x: over budget, not twice over
     assert not b._clearly_over(within, ref_calls, 3.0)
+
+
+def test_a_run_after_runs_all_clearly_over_is_stopped_at_the_clearly_over_bar(linux_budget):
+    """Once every candidate run is over CLEARLY_OVER budgets, the next needs only reach that bar (+ the transfer).
+
+    Reaching it ends timing either way, so the run is stopped there rather
+    than at CUTOFF_FACTOR budgets; until then, and before any timed
+    reference run, the cutoff stands.
+    """
+    from trainer.grading.budget import MIN_CUTOFF_S
+    b = linux_budget
+    # The reference's cold warm-up (1.8 s of work) and its timed run (0.1 s), each with 0.2 s of moving data.
+    warm_up = {"start": 0.0, "end": 2.0, "reported": (1.0, 2.8)}
+    timed = {"start": 0.0, "end": 0.3, "reported": (1.0, 1.1)}
+    cutoff = b._cutoff(timed, 3.0)
+    over = [{"start": 0.0, "end": 1.0}]       # 0.8 s of work: over 2 x 3 x 0.1
+    within = [{"start": 0.0, "end": 0.7}]     # 0.5 s: over budget, not twice over
+    assert b._limit(cutoff, over, [warm_up, timed], 3.0) == pytest.approx(0.2 + CLEARLY_OVER * 3.0 * 0.1)
+    assert b._limit(cutoff, within, [warm_up, timed], 3.0) == cutoff
+    assert b._limit(cutoff, over + within, [warm_up, timed], 3.0) == cutoff
+    assert b._limit(cutoff, over, [warm_up], 3.0) == cutoff   # no timed reference run yet
+    # Never below the floor of every cutoff.
+    tiny = {"start": 0.0, "end": 0.001, "reported": (0.0, 0.001)}
+    assert b._limit(1.0, over, [tiny, tiny], 3.0) == MIN_CUTOFF_S
 
 
 def test_a_call_is_cut_off_at_its_budget_of_work_plus_moving_its_data_once(linux_budget):

@@ -205,7 +205,7 @@ class Budget:
             self._fresh_workers()
         ref_calls: list[dict] = []
         cand_calls: list[dict] = []
-        cutoff = MIN_CUTOFF_S
+        cutoff = limit = MIN_CUTOFF_S
         what = shown
         try:
             for run in range(repeats + 1):
@@ -225,7 +225,8 @@ class Budget:
                         cutoff = self._cutoff(clock, ratio) if run == 0 else \
                             max(self._cutoff(c, ratio) for c in ref_calls[1:])
                     else:
-                        cand_result, clock = _timed_call(self._solution, cand_target, call, what, cutoff,
+                        limit = self._limit(cutoff, cand_calls, ref_calls, ratio)
+                        cand_result, clock = _timed_call(self._solution, cand_target, call, what, limit,
                                                          cpu_cutoff=True)
                         cand_calls.append(clock)
                 self._checked(check, cand_result, ref_result, call, run, what)
@@ -243,11 +244,11 @@ class Budget:
             # (its timed runs, once there are any).
             transfer = self._transfer(ref_calls)
             ref_median = statistics.median(max(_FLOOR_S, _total(c) - transfer) for c in ref_calls[1:] or ref_calls)
-            used = max(_FLOOR_S, cutoff - transfer)
+            used = max(_FLOOR_S, limit - transfer)
             m = Measurement("time", label, used, ref_median, "s", used / ref_median,
                             None if informational else ratio, None if informational else False,
                             informational=informational, cut_off=True,
-                            note=f"stopped after {cutoff:.2g} s of CPU time")
+                            note=f"stopped after {limit:.2g} s of CPU time")
             self._record(m)
             if informational:
                 return m
@@ -282,6 +283,24 @@ class Budget:
         transfer = self._transfer([reference_call])
         work = max(_FLOOR_S, _total(reference_call) - transfer)
         return max(MIN_CUTOFF_S, transfer + CUTOFF_FACTOR * ratio * work)
+
+    def _limit(self, cutoff: float, cand_calls: list[dict], ref_calls: list[dict], ratio: float) -> float:
+        """CPU seconds after which the next candidate call is stopped.
+
+        The cutoff, or lower once every candidate run so far (the warm-up
+        included) is clearly over budget against the reference's timed runs:
+        then the next call needs only to reach the clearly-over bar, and
+        reaching it ends timing either way (a call stopped there is over
+        CLEARLY_OVER x the budget, like every run before it). A solution far
+        over budget is then stopped at twice its budget in its first timed
+        run instead of at CUTOFF_FACTOR times it; one whose warm-up was slow
+        only once runs on as before.
+        """
+        if not cand_calls or len(ref_calls) < 2 or not self._clearly_over(cand_calls, ref_calls, ratio):
+            return cutoff
+        transfer = self._transfer(ref_calls)
+        slowest = max(max(_FLOOR_S, _total(r) - transfer) for r in ref_calls[1:])
+        return min(cutoff, max(MIN_CUTOFF_S, transfer + CLEARLY_OVER * ratio * slowest))
 
     def _transfer(self, ref_calls: list[dict]) -> float:
         """What moving one run's data costs, taken off both sides (Linux; elsewhere the clocks differ)."""
