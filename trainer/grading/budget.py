@@ -298,9 +298,8 @@ class Budget:
         """
         if not cand_calls or len(ref_calls) < 2 or not self._clearly_over(cand_calls, ref_calls, ratio):
             return cutoff
-        transfer = self._transfer(ref_calls)
-        slowest = max(max(_FLOOR_S, _total(r) - transfer) for r in ref_calls[1:])
-        return min(cutoff, max(MIN_CUTOFF_S, transfer + CLEARLY_OVER * ratio * slowest))
+        transfer, bar = self._over_bar(ref_calls, ratio)
+        return min(cutoff, max(MIN_CUTOFF_S, transfer + bar))
 
     def _transfer(self, ref_calls: list[dict]) -> float:
         """What moving one run's data costs, taken off both sides (Linux; elsewhere the clocks differ)."""
@@ -318,10 +317,17 @@ class Budget:
         reference's warm-up, often slower in a fresh worker, counts no more
         here than in the verdict.
         """
+        transfer, bar = self._over_bar(ref_calls, ratio)
+        return min(max(_FLOOR_S, _total(c) - transfer) for c in cand_calls) > bar
+
+    def _over_bar(self, ref_calls: list[dict], ratio: float) -> tuple[float, float]:
+        """(what moving the data costs, the work over which a candidate run is clearly over budget).
+
+        The bar is CLEARLY_OVER x the budget of the slowest timed reference run's work.
+        """
         transfer = self._transfer(ref_calls)
-        fastest = min(max(_FLOOR_S, _total(c) - transfer) for c in cand_calls)
         slowest = max(max(_FLOOR_S, _total(r) - transfer) for r in ref_calls[1:])
-        return fastest > CLEARLY_OVER * ratio * slowest
+        return transfer, CLEARLY_OVER * ratio * slowest
 
     def _clearly_under(self, cand_calls: list[dict], ref_calls: list[dict], ratio: float) -> bool:
         """Whether the verdict on the timed runs so far is a pass by a wide margin.
