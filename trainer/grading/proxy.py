@@ -20,13 +20,32 @@ PATIENCE_FACTOR = 10.0
 REFERENCE_TIMEOUT_S = 120.0
 
 
-def describe_value(value) -> str:
+def describe_value(value, depth: int = 0) -> str:
+    """An argument as messages name it (`array(300, 2)`, `rng`, `[(array(4, 8), array(8,))]`).
+
+    Every call is described before it is made, so the cost does not grow with
+    the data: arrays by their shape, small containers item by item (a
+    network's parameters, a list of (W, b) pairs, would otherwise be printed
+    in full by repr only to be cut to a few characters), larger or deeper
+    ones by their length.
+    """
     if isinstance(value, np.ndarray):
         return f"array{value.shape}"
     if isinstance(value, np.random.Generator):
         return "rng"
-    if isinstance(value, (list, tuple)) and len(value) > 4:
-        return f"<{type(value).__name__} of {len(value)}>"
+    if isinstance(value, (list, tuple, dict)):
+        if len(value) > 4 or depth >= 2:
+            return f"<{type(value).__name__} of {len(value)}>"
+        if isinstance(value, dict):
+            items = ", ".join(f"{describe_value(k, depth + 1)}: {describe_value(v, depth + 1)}"
+                              for k, v in value.items())
+            return "{" + items + "}"
+        items = ", ".join(describe_value(v, depth + 1) for v in value)
+        if isinstance(value, list):
+            return f"[{items}]"
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    if isinstance(value, (str, bytes)) and len(value) > 24:
+        value = value[:24]                   # a corpus as one string: no copy of all of it
     text = repr(value)
     return text if len(text) <= 24 else text[:21] + "..."
 
