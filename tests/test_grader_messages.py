@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import checks
+from trainer.grading.proxy import describe_call, describe_value
 
 GRADERS = sorted((Path(__file__).resolve().parent.parent / "graders").glob("*.py"))
 
@@ -38,6 +39,21 @@ def test_the_count_of_differing_entries_agrees(actual, expected, sentence):
     assert close == f"loss for x: {sentence} (tolerance 1e-09)."
     equal = first_line(lambda: checks.equal(np.array(actual), np.array(expected), what="labels"))
     assert equal == f"labels: {sentence}."
+
+
+def test_a_call_names_arrays_by_their_shape_inside_small_containers():
+    """How a call is named in messages (a timeout's, a crash's): a network's parameters by their shapes."""
+    params = [(np.zeros((4, 8)), np.zeros(8)), (np.zeros((8, 3)), np.zeros(3))]
+    assert describe_call("sgd_step", (params, {"W": np.ones((2, 2))}, 0.1)) == \
+        "sgd_step([(array(4, 8), array(8,)), (array(8, 3), array(3,))], {'W': array(2, 2)}, 0.1)"
+    assert describe_call("f", ((1,), (2, 3), "abc", None)) == "f((1,), (2, 3), 'abc', None)"
+
+
+def test_a_call_names_large_or_deep_arguments_briefly():
+    assert describe_value(list(range(10 ** 6))) == "<list of 1000000>"
+    assert describe_value([[[np.zeros(3)]]]) == "[[<list of 1>]]"
+    assert describe_value("a" * 10 ** 6) == "'" + "a" * 20 + "..."
+    assert len(describe_call("f", tuple(np.zeros((k, k)) for k in range(4)) + ("x" * 200,) * 4)) <= 120 + len("f()")
 
 
 def test_a_single_value_is_not_counted_as_entries():
