@@ -282,12 +282,16 @@ def test_worked_example_ties(solution):
 
 @pytest.mark.stability
 def test_ties_on_the_data_scale(solution):
-    """Ties on data near 1e6: the slack follows the data's scale, not |d|"""
-    x, y = WORKED_X + 1e6, WORKED_Y + 1e6
-    check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
-            "the worked example + 1e6 (values 1000000.3 and 1000002.3), alternative='greater' (exact)",
-            "Ties here differ by rounding of values near 1e6 (about 1e-10), far more than 100 eps |d|: "
-            "the slack is tol = 1e-12 * max|z| (about 1e-6 here).")
+    """Ties on data near 1e6 and near -1e6: the slack follows the data's scale, max |z|, not |d|"""
+    # Shifting both samples changes neither d nor any split's statistic
+    # (exactly), so p stays 0.5; only rounding near +-1e6 does, by about 1e-10.
+    # Near -1e6 a slack of 1e-12 * max(z) instead of max |z| is negative.
+    for shift, values in ((1e6, "1000000.3 and 1000002.3"), (-1e6, "-999999.7 and -999997.7")):
+        x, y = WORKED_X + shift, WORKED_Y + shift
+        check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
+                f"the worked example {shift:+.0e} (values {values}), alternative='greater' (exact)",
+                f"Ties here differ by rounding of values near {shift:+.0e} (about 1e-10), far more than 100 eps |d|: "
+                "the slack is tol = 1e-12 * max|z| (about 1e-6 here).")
 
 
 @pytest.mark.stability
