@@ -267,6 +267,10 @@ def test_ndcg_ties_are_averaged(solution):
     check_ndcg(solution.ndcg_at_k(yt, ys), yt, ys, None, given="y_true [[10, 0, 0, 1, 5]], y_score [[1, 0, 0, 0, 1]]")
     yt, ys = np.array([[0.0, 3.0, 1.0, 2.0]]), np.zeros((1, 4))
     check_ndcg(solution.ndcg_at_k(yt, ys), yt, ys, None, given="y_true [[0, 3, 1, 2]], every score 0 (one tie group)")
+    # A model that scores every document alike, over a batch: each list is its own tie group,
+    # however the rows' scores compare (one group per row, never one across rows).
+    yt, ys = relevances(83, 3, 4), np.zeros((3, 4))
+    check_ndcg(solution.ndcg_at_k(yt, ys), yt, ys, None, given="B = 3 lists of length 4, every score 0 (a tie group per list)")
 
 
 @pytest.mark.correctness
@@ -290,6 +294,9 @@ def test_ndcg_masks(solution):
     ys[~mask] = 10.0                                    # the highest scores, if they were counted
     check_ndcg(solution.ndcg_at_k(yt, ys, mask=mask), yt, ys, None, mask,
                given="B = 5 lists padded to 7, valid lengths 7, 3, 5, 2, 6 (masked entries: relevance 4, score 10)")
+    yt[~mask] = -1.0                                    # not a relevance, but masked: never checked
+    check_ndcg(solution.ndcg_at_k(yt, ys, mask=mask), yt, ys, None, mask,
+               given="B = 5 lists padded to 7, valid lengths 7, 3, 5, 2, 6 (masked entries: relevance -1, score 10)")
 
 
 # -- edge cases ------------------------------------------------------------------------------------------
@@ -352,21 +359,28 @@ def test_ndcg_rejects_bad_input(solution):
 
 @pytest.mark.edge_case
 def test_integer_inputs(solution):
-    """Integer scores and relevances give the values of their float64 copies"""
+    """Integer scores and relevances (signed and unsigned) give the values of their float64 copies"""
     # Compared with your own results on the float64 copies: only the conversion is at stake here.
-    # int8 arithmetic would wrap around (100 - (-100) = -56).
-    yt = np.array([[3, 0, 1, 2], [1, 1, 0, 4]], dtype=np.int64)
-    yp = np.array([[100, -100, 0, 5], [2, 1, 0, -3]], dtype=np.int8)
-    given = "int64 y_true and int8 y_pred (2, 4) [[100, -100, 0, 5], [2, 1, 0, -3]]"
-    want, want_grad = unpack_loss(solution.listnet_loss(yt.astype(np.float64), yp.astype(np.float64)), yt.shape,
-                                  "the float64 copies of " + given)
-    got, got_grad = unpack_loss(solution.listnet_loss(yt, yp), yt.shape, given)
-    _, gtol = kl_bounds(yt, yp, None, want)
-    checks.close(got, want, atol=kl_bounds(yt, yp, None, want)[0], what="the loss (vs its float64 copies)", given=given)
-    checks.close(got_grad, want_grad, atol=gtol, what="the gradient (vs its float64 copies)", given=given)
-    want = float(checks.as_array(solution.ndcg_at_k(yt.astype(np.float64), yp.astype(np.float64), k=2), "ndcg", given))
-    got = float(checks.as_array(solution.ndcg_at_k(yt, yp, k=2), "ndcg", given))
-    checks.close(got, want, atol=64 * 4 * EPS, what="NDCG@2 (vs its float64 copies)", given=given.replace("y_pred", "y_score"))
+    # int8 arithmetic would wrap around (100 - (-100) = -56), and so would uint8's (0 - 200 = 56,
+    # -200 = 56: negating scores to sort them in decreasing order).
+    cases = [(np.array([[3, 0, 1, 2], [1, 1, 0, 4]], dtype=np.int64),
+              np.array([[100, -100, 0, 5], [2, 1, 0, -3]], dtype=np.int8),
+              "int64 y_true and int8 y_pred (2, 4) [[100, -100, 0, 5], [2, 1, 0, -3]]"),
+             (np.array([[3, 0, 1, 2], [1, 1, 0, 4]], dtype=np.uint8),
+              np.array([[0, 1, 200, 3], [2, 250, 0, 1]], dtype=np.uint8),
+              "uint8 y_true and uint8 y_pred (2, 4) [[0, 1, 200, 3], [2, 250, 0, 1]]")]
+    for yt, yp, given in cases:
+        want, want_grad = unpack_loss(solution.listnet_loss(yt.astype(np.float64), yp.astype(np.float64)), yt.shape,
+                                      "the float64 copies of " + given)
+        got, got_grad = unpack_loss(solution.listnet_loss(yt, yp), yt.shape, given)
+        atol, gtol = kl_bounds(yt, yp, None, want)
+        checks.close(got, want, atol=atol, what="the loss (vs its float64 copies)", given=given)
+        checks.close(got_grad, want_grad, atol=gtol, what="the gradient (vs its float64 copies)", given=given)
+        given = given.replace("y_pred", "y_score")
+        want = float(checks.as_array(solution.ndcg_at_k(yt.astype(np.float64), yp.astype(np.float64), k=2), "ndcg",
+                                     given))
+        got = float(checks.as_array(solution.ndcg_at_k(yt, yp, k=2), "ndcg", given))
+        checks.close(got, want, atol=64 * 4 * EPS, what="NDCG@2 (vs its float64 copies)", given=given)
 
 
 @pytest.mark.edge_case
