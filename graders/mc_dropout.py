@@ -370,11 +370,22 @@ def test_dropout_dtypes(solution):
 
 @pytest.mark.edge_case
 def test_dropout_p_zero_keeps_x(solution):
-    """dropout with p = 0 returns x unchanged"""
-    x = np.random.default_rng(81).normal(size=(10, 7))
+    """dropout with p = 0 returns x's values, in the output dtype (float32 stays, anything else float64)"""
+    g = np.random.default_rng(81)
+    x = g.normal(size=(10, 7))
     got = checks.shape(solution.dropout(x, 0.0, np.random.default_rng(82)), x.shape, what="dropout(x, 0, rng)",
                        given="x (10, 7) N(0, 1), p=0")
     checks.close(got, x, rtol=2 * EPS, what="dropout(x, 0, rng)", given="x (10, 7) N(0, 1), p=0 (nothing dropped)")
+    # A shortcut for p = 0 (returning a copy of x) must still give the output dtype.
+    for desc, xd, dtype in (("int64 x (10, 7) in [-5, 5]", g.integers(-5, 6, size=(10, 7)), np.float64),
+                            ("float16 x (10, 7)", x.astype(np.float16), np.float64),
+                            ("float32 x (10, 7)", x.astype(np.float32), np.float32)):
+        given = f"{desc}, p=0"
+        got = checks.shape(solution.dropout(xd, 0.0, np.random.default_rng(82)), xd.shape,
+                           what="dropout(x, 0, rng)", given=given)
+        checks.dtype(got, dtype, what="dropout(x, 0, rng) (float32 in, float32 out; any other dtype gives float64)",
+                     given=given)
+        checks.equal(got, xd.astype(dtype), what="dropout(x, 0, rng)", given=f"{given} (nothing dropped)")
 
 
 @pytest.mark.edge_case
