@@ -152,10 +152,14 @@ def test_vector_second(solution, rng):
 
 @pytest.mark.correctness
 def test_two_vectors(solution, rng):
-    """Two 1-d operands give their inner product, a 0-d result"""
+    """Two 1-d operands give their inner product, a 0-d result (a 0-d array or a numpy scalar)"""
     for k in (1, 5, 40):
         a, b = _operands(rng, (k,), (k,))
-        check_product(solution.matmul(a, b), a, b, given=f"float64 ({k},) and ({k},)")
+        got = solution.matmul(a, b)
+        checks.that(isinstance(got, (np.ndarray, np.generic)),
+                    f"matmul of float64 ({k},) and ({k},) should be a 0-d array or a numpy scalar of the result "
+                    f"dtype (np.float64), as np.matmul's, got a {type(got).__name__}")
+        check_product(got, a, b, given=f"float64 ({k},) and ({k},)")
 
 
 @pytest.mark.edge_case
@@ -168,6 +172,13 @@ def test_result_dtype(solution, rng):
         _, b = _operands(rng, (1,), (4, 3), dtb)
         check_product(solution.matmul(a, b), a, b, dtype=True,
                       given=f"{np.dtype(dta).name} (3, 2, 4) and {np.dtype(dtb).name} (4, 3)")
+        # A stack times a stack keeps it too (np.sum of int32 or int16 products would give int64).
+        # Only the dtype is checked here: its shape and values have tests of their own.
+        a, _ = _operands(rng, (3, 2, 4), (1,), dta)
+        _, b = _operands(rng, (1,), (3, 4, 3), dtb)
+        checks.dtype(solution.matmul(a, b), np.result_type(dta, dtb),
+                     what=f"matmul of {np.dtype(dta).name} (3, 2, 4) and {np.dtype(dtb).name} (3, 4, 3) "
+                          f"(np.result_type({np.dtype(dta).name}, {np.dtype(dtb).name}))")
 
 
 @pytest.mark.edge_case
