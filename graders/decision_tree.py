@@ -455,6 +455,12 @@ def test_equal_decreases_go_to_the_lowest_feature(solution):
     X2 = np.column_stack([noise, noise[::-1].copy(), col, col])
     compare_trees(solution.fit_tree(X2, y), stump(2, 24.5, [25, 0], [0, 15]), X2,
                   given="the same with the column as features 2 and 3")
+    # Feature 1 is minus feature 0: the same cut comes first in feature 1's sorted order and last in
+    # feature 0's, so trying the cuts position by position across features picks feature 1.
+    y3 = (col >= 39).astype(np.int64)
+    X3 = np.column_stack([col, -col])
+    compare_trees(solution.fit_tree(X3, y3), stump(0, 38.5, [39, 0], [0, 1]), X3,
+                  given="40 points where feature 1 is minus feature 0 (labels: 1 only where feature 0 is 39)")
 
 
 @pytest.mark.edge_case
