@@ -76,6 +76,17 @@ def test_the_worker_builds_markers_and_refuses_what_it_cannot_build(tmp_path):
             worker.call("identity", (_ForgedMarker(),))
 
 
+def test_an_rng_argument_comes_back_as_where_the_call_left_it(tmp_path):
+    """inputs_after hands back a Generator as its bit_generator.state: how far the call drew."""
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    with Worker(path, Limits(), hostile=False) as worker:
+        reply = worker.call_raw("draw", (np.random.default_rng(5),), {}, return_inputs=True)
+    drawn = np.random.default_rng(5)
+    assert reply["ok"] == float(drawn.random())
+    assert reply["args_after"][0] == drawn.bit_generator.state != np.random.default_rng(5).bit_generator.state
+
+
 def test_a_scripted_source_returns_its_draws_one_per_call_then_says_it_ran_out(tmp_path):
     path = tmp_path / "solution.py"
     path.write_text(SOLUTION)

@@ -175,7 +175,8 @@ class SolutionProxy:
         """(result, args, kwargs) with the arguments as they were after the call.
 
         Arguments cross the boundary as copies, so a grader cannot see a
-        candidate modify them; this returns the worker's view of them.
+        candidate modify them; this returns the worker's view of them (a
+        numpy Generator as its `bit_generator.state`: how far it was drawn).
         """
         target, label = resolve(name)
         what = describe_call(label, args, kwargs)
