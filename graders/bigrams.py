@@ -288,10 +288,22 @@ def test_sample_stops_at_max_len(solution):
     model = {"vocab": ["</s>", "<unk>", "ha"], "prev": np.array([2, 2, 3]), "next": np.array([0, 2, 2]),
              "count": np.array([1, 10**9, 10**9])}
     for seed, max_len in ((0, 0), (1, 1), (2, 7), (3, 20)):
-        check_sample(solution.sample_sentence(model, np.random.default_rng(seed), k=0.01, max_len=max_len),
-                     ["ha"] * max_len,
-                     given=f"a model where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' follows 'ha' once "
-                           f"(model {model!r}), k=0.01, max_len={max_len}")
+        given = (f"a model where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' follows 'ha' once "
+                 f"(model {model!r}), k=0.01, max_len={max_len}")
+        words, (_, rng_after, *_), _ = solution.inputs_after("sample_sentence", model, np.random.default_rng(seed),
+                                                             k=0.01, max_len=max_len)
+        check_sample(words, ["ha"] * max_len, given=given)
+        # At most max_len draws (one rng.random() per token; where they come from is another test's
+        # business): none after the last word, none at all for max_len=0.
+        drawn = np.random.default_rng(seed)
+        at_most = [drawn.bit_generator.state]
+        for _ in range(max_len):
+            drawn.random()
+            at_most.append(drawn.bit_generator.state)
+        checks.that(rng_after in at_most,
+                    f"sample_sentence for {given} returned the right words but drew more from rng than "
+                    f"{max_len} tokens take (one rng.choice per token): a token after the last word, or "
+                    f"anything at all for max_len=0. Once max_len words are there nothing more is drawn.")
 
 
 # -- edge cases -----------------------------------------------------------------------------------------
