@@ -470,6 +470,30 @@ def test_clip_zero_norm(solution):
 
 
 @pytest.mark.edge_case
+def test_clip_with_empty_arrays(solution):
+    """Zero-size arrays among the gradients count for nothing and come back empty"""
+    # Against your own results without the empty array: only the empty array is at stake here.
+    grads = _grads_of(141, scale=3.0)
+    with_empty = dict(grads, dx=np.zeros((0, 5, 4)))                    # a batch of no sequences
+    given = f"{_describe_grads(with_empty)} (dx is empty), max_norm=1"
+    clipped, total = _clip_result(solution.clip_grad_norm(with_empty, 1.0), with_empty, given)
+    own, own_total = _clip_result(solution.clip_grad_norm(grads, 1.0), grads, "the same grads without 'dx'")
+    rtol = 2 * gamma(_entries(grads) + 4)
+    checks.close(total, own_total, rtol=rtol, what="the total norm (vs your own without the empty 'dx')",
+                 given=given)
+    checks.shape(clipped["dx"], (0, 5, 4), what="clipped 'dx'", given=given)
+    for key in grads:
+        checks.close(clipped[key], own[key], rtol=rtol, what=f"clipped {key!r} (vs your own without the empty 'dx')",
+                     given=given)
+    empty = {"dW": np.zeros((0, 4)), "db": np.zeros(0)}
+    given = "grads {'dW': (0, 4), 'db': (0,)} (no entries at all: norm 0), max_norm=1"
+    clipped, total = _clip_result(solution.clip_grad_norm(empty, 1.0), empty, given)
+    checks.that(total == 0.0, f"the total norm for {given} should be 0.0, got {total!r}")
+    for key, g in empty.items():
+        checks.shape(clipped[key], g.shape, what=f"clipped {key!r}", given=given)
+
+
+@pytest.mark.edge_case
 def test_clip_does_not_modify_input(solution):
     """clip_grad_norm returns new arrays and leaves the grads it was given unchanged"""
     grads = _grads_of(131, scale=3.0)

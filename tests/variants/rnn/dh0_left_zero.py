@@ -47,7 +47,7 @@ def rnn_backward(dh_all, cache):
 def clip_grad_norm(grads, max_norm):
     if max_norm <= 0:
         raise ValueError("max_norm must be positive")
-    m = max(float(np.max(np.abs(g))) for g in grads.values())
+    m = max((float(np.max(np.abs(g))) for g in grads.values() if np.size(g)), default=0.0)
     if m == 0:
         norm = 0.0
     else:
