@@ -274,13 +274,14 @@ def test_fit_uses_the_tokeniser(solution):
                  given=given + f", columns {TRICKY_VOCABULARY}, norm=None")
 
 
-SORT_DOCS = ["zebra apple", "über mango 42", "_id banana 7up zebra"]
-SORT_VOCABULARY = ["42", "7up", "_id", "apple", "banana", "mango", "zebra", "über"]
+# 'straße' sorts after 'strasz' by code point ('ß' is U+00DF), before it by a case-folded key ('strasse').
+SORT_DOCS = ["zebra apple", "über mango 42", "_id banana 7up zebra", "straße strasz"]
+SORT_VOCABULARY = ["42", "7up", "_id", "apple", "banana", "mango", "strasz", "straße", "zebra", "über"]
 
 
 @pytest.mark.correctness
 def test_vocabulary_is_sorted(solution):
-    """The vocabulary is sorted as Python sorts strings (by code point): digits, '_', letters, then 'ü'"""
+    """The vocabulary is sorted as Python sorts strings (by code point): digits, '_', letters, 'strasz', 'straße', 'ü'"""
     given = describe_docs(SORT_DOCS)
     for what, got in (("fit", solution.fit(SORT_DOCS, smooth_idf=True)),
                       ("fit_transform", solution.fit_transform(SORT_DOCS, smooth_idf=True, sublinear_tf=False,
