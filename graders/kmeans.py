@@ -477,7 +477,8 @@ def test_kmeans_plus_plus_picks_distinct_rows(solution):
 @pytest.mark.edge_case
 def test_ties_go_to_lowest_index(solution):
     """Ties go to the lowest centroid index"""
-    # Small integer coordinates: every distance formula is exact, so the ties are real.
+    # Small integer coordinates with a mean of (0, 0): every distance formula is exact, also after
+    # centring the data at its mean, so the ties are real.
     X = np.array([[-3, 0], [-1, 0], [0, 0], [1, 0], [3, 0]], dtype=np.float64)
     given = "X = (-3,0), (-1,0), (0,0), (1,0), (3,0), init = (-2,0), (2,0), where (0,0) is tied at first"
     centroids, labels = unpack(solution.kmeans(X, 2, init=np.array([[-2.0, 0.0], [2.0, 0.0]])), 5, 2, 2, given)
@@ -488,15 +489,16 @@ def test_ties_go_to_lowest_index(solution):
     # A three-way tie: (0,0) is at squared distance 4 from centroids 1, 2 and 3.
     # With it in cluster 1, every centroid is already the mean of its points,
     # so the first iteration moves nothing and the run stops there: the case
-    # involves neither an empty cluster nor the stopping rule.
-    X = np.array([[10, 10], [11, 10], [9, 10], [0, 0], [4, 0], [-2, 1], [-2, -1], [-1, 2], [1, 2]],
-                 dtype=np.float64)
+    # involves neither an empty cluster nor the stopping rule. The mean of X
+    # is (2.5, 3), so the distances stay exact for a solution that centres
+    # the data at its mean first (a good guard against cancellation).
+    X = np.array([[9, 10], [11, 10], [0, 0], [4, 0], [-2, 1], [-2, -1], [-1, 2], [1, 2]], dtype=np.float64)
     init = np.array([[10.0, 10.0], [2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])
-    given = ("X = (10,10), (11,10), (9,10), (0,0), (4,0), (-2,1), (-2,-1), (-1,2), (1,2), init = (10,10), (2,0), "
+    given = ("X = (9,10), (11,10), (0,0), (4,0), (-2,1), (-2,-1), (-1,2), (1,2), init = (10,10), (2,0), "
              "(-2,0), (0,2), where (0,0) is tied between centroids 1, 2 and 3")
-    centroids, labels = unpack(solution.kmeans(X, 4, init=init), 9, 4, 2, given)
+    centroids, labels = unpack(solution.kmeans(X, 4, init=init), 8, 4, 2, given)
     checks.close(centroids, init, atol=1e-12, what="centroids (each already the mean of its points)", given=given)
-    checks.equal(labels, np.array([0, 0, 0, 1, 1, 2, 2, 3, 3]), what="labels ((0,0) goes to centroid 1)",
+    checks.equal(labels, np.array([0, 0, 1, 1, 2, 2, 3, 3]), what="labels ((0,0) goes to centroid 1)",
                  given=given)
 
 
@@ -628,6 +630,21 @@ def test_stops_when_the_largest_move_equals_tol(solution):
     # The centroids tell where the run stopped (the labels are test_labels_are_nearest_centroids' business).
     checks.close(centroids, np.array([[1.0, 0.0], [8.0, 0.0]]), atol=1e-12,
                  what="centroids (stop after the first iteration: its largest move, 1.0, is <= tol)", given=given)
+
+
+@pytest.mark.correctness
+def test_a_move_is_the_euclidean_distance(solution):
+    """A centroid's move is the Euclidean distance between its positions, not its largest coordinate change"""
+    # Iteration 1 moves the centroids by (-3, -0.25) and (-3.5, 1.75) (clusters of 4 points: exact
+    # means): the larger move is 3.91 > tol = 3.75, though no coordinate changes by more than 3.5.
+    # So the run goes on; iteration 2 moves (7, 3) to cluster 0 and stops (a move of 1.30).
+    X = np.array([[5, 7], [2, 0], [5, 1], [7, 1], [1, 5], [1, 4], [7, 3], [2, 1]], dtype=np.float64)
+    init = np.array([[7.0, 1.0], [7.0, 3.0]])
+    given = ("X = (5,7), (2,0), (5,1), (7,1), (1,5), (1,4), (7,3), (2,1), init = (7,1), (7,3), tol=3.75, where "
+             "iteration 1 moves centroid 1 by (-3.5, 1.75): 3.91 > tol, though no coordinate moves by more than 3.5")
+    centroids, _ = unpack(solution.kmeans(X, 2, init=init, tol=3.75), 8, 2, 2, given)
+    checks.close(centroids, np.array([[4.6, 1.2], [7 / 3, 16 / 3]]), atol=1e-12,
+                 what="centroids (after iteration 2: iteration 1's largest move, 3.91, is > tol)", given=given)
 
 
 @pytest.mark.edge_case

@@ -5,7 +5,8 @@ stops after one iteration.
 
 import numpy as np
 
-CAUGHT_BY = ('test_result_is_converged', 'test_agrees_with_reference', 'test_counts_iterations_like_the_reference', 'test_empty_cluster_keeps_its_centroid')
+CAUGHT_BY = ('test_result_is_converged', 'test_agrees_with_reference', 'test_counts_iterations_like_the_reference', 'test_empty_cluster_keeps_its_centroid',
+             'test_a_move_is_the_euclidean_distance')
 
 
 def _as_float_data(X):
