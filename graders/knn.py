@@ -517,6 +517,14 @@ def test_predict_any_numeric_dtype_as_float64(solution):
                               brute_predict(X, y, Q[keep], k, weights),
                               given=f"{desc} (the {keep.sum()} queries {which}), k={k}, weights={weights!r} "
                                     f"(convert X_train and X_query to float64 first)")
+    # The weights computed from the neighbours' coordinates as given: in uint8 the points below the
+    # query wrap around (2 - 4 = 254), and class 1 above it wins. In float64 the 3 nearest are at
+    # distances 2, 1 and 2, and class 0 wins with the weights 1, 1/d and 1/d^2 alike.
+    X, y = np.array([[2], [3], [6], [100]], dtype=np.uint8), np.array([0, 0, 1, 1])
+    Q = np.array([[4]], dtype=np.uint8)
+    check_predictions(solution.knn_predict(X, y, Q, 3, weights="distance"), np.zeros(1, dtype=np.int64),
+                      given="uint8 X_train [[2], [3], [6], [100]] with labels [0, 0, 1, 1], X_query [[4]], k=3, "
+                            "weights='distance' (distances 2, 1, 2, 96; in uint8, 2 - 4 = 254)")
     X, y, Q = float32_near_ties()
     for weights in ("uniform", "distance"):
         check_predictions(solution.knn_predict(X, y, Q, 1, weights=weights), np.ones(len(Q), dtype=np.int64),
