@@ -34,3 +34,14 @@ def test_a_correct_but_slower_solution_passes_every_untimed_test(challenge_id, t
     report = grade(challenge, path, quick=True)
     failing = [f"{t.nodeid}: {t.message[:300]}" for t in report.tests if not t.passed]
     assert report.status == "passed" and not failing, "\n".join(failing) or report.error
+
+
+def test_a_slowed_call_leaves_its_rng_argument_as_one_call_does():
+    """Every repetition makes the same draws, and the caller's generator ends where one call leaves it."""
+    import numpy as np
+
+    namespace: dict = {}
+    exec(slowed("def draw(rng, n=2):\n    return rng.random(n).tolist()\n", FACTOR), namespace)
+    rng, once = np.random.default_rng(7), np.random.default_rng(7)
+    assert namespace["draw"](rng, n=3) == once.random(3).tolist()
+    assert rng.bit_generator.state == once.bit_generator.state

@@ -15,14 +15,28 @@ _HANG = "while True:\n    pass"
 
 
 def _slow_body(factor: int) -> str:
-    """The call, then (outermost calls only) the same work factor - 1 more times: factor x its time."""
+    """The call, then (outermost calls only) the same work factor - 1 more times: factor x its time.
+
+    A random generator among the arguments (anything with a `bit_generator`)
+    starts each repetition where the call found it and is left where the
+    first run left it: every repetition makes the same draws, and the caller
+    sees the draws of one call.
+    """
     return f"""
 _depth[0] += 1
 try:
+    if _depth[0] > 1:
+        return _inner()
+    _gens = [_g for _g in _params() if hasattr(_g, 'bit_generator')]
+    _before = [_g.bit_generator.state for _g in _gens]
     _r = _inner()
-    if _depth[0] == 1:
-        for _ in range({factor} - 1):
-            _inner()
+    _after = [_g.bit_generator.state for _g in _gens]
+    for _ in range({factor} - 1):
+        for _g, _s in zip(_gens, _before):
+            _g.bit_generator.state = _s
+        _inner()
+    for _g, _s in zip(_gens, _after):
+        _g.bit_generator.state = _s
     return _r
 finally:
     _depth[0] -= 1
@@ -32,8 +46,9 @@ finally:
 def _wrapped(source: str, body: str) -> str:
     """The source with every public function and method (and __init__, __call__) run inside `body`.
 
-    The original body becomes a nested `_inner` with the same parameters, and
-    every `_inner()` call in `body` passes the function's own arguments.
+    The original body becomes a nested `_inner` with the same parameters,
+    every `_inner()` call in `body` passes the function's own arguments, and
+    `_params()` stands for a tuple of the argument values.
     """
     tree = ast.parse(source)
     for node in ast.walk(tree):
@@ -50,9 +65,14 @@ def _wrapped(source: str, body: str) -> str:
         keywords = [ast.keyword(arg=p.arg, value=ast.Name(p.arg)) for p in a.kwonlyargs]
         if a.kwarg:
             keywords.append(ast.keyword(arg=None, value=ast.Name(a.kwarg.arg)))
+        values = positional + [ast.Name(p.arg) for p in a.kwonlyargs]
+        if a.kwarg:
+            values.append(ast.Starred(ast.Call(ast.Attribute(ast.Name(a.kwarg.arg), "values"), [], [])))
         for call in ast.walk(ast.Module(body=node.body[1:], type_ignores=[])):
             if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "_inner":
                 call.args, call.keywords = positional, keywords
+            elif isinstance(call, ast.Call) and getattr(call.func, "id", None) == "_params":
+                call.func, call.args = ast.Name("tuple"), [ast.List(values)]
     return "_depth = [0]\n" + ast.unparse(ast.fix_missing_locations(tree))
 
 
