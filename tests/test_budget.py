@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import checks
-from trainer.grading.budget import CLEARLY_OVER, Budget, Call
+from trainer.grading.budget import CLEARLY_OVER, Budget, Call, secret_seed
 from trainer.grading.checks import GradeFailure
 from trainer.grading.harness import one_pass_range
 from trainer.grading.proxy import SolutionProxy
@@ -260,6 +260,25 @@ def test_large_transfers_do_not_dilute_the_ratio(workers):
     # ~80 ms of work (benchmarked here): counted, they would give
     # (2 * 80 + 47) / (80 + 47) = 1.63x. The bounds sit between the two.
     assert 1.72 < m.ratio < 2.3, m.ratio
+
+
+def test_a_budget_seed_is_stable_within_a_test_and_new_in_every_other():
+    """Budget.seed: the same number for the same grader seed within one test (a run's input can be
+    built twice), unrelated ones for other seeds and in every other test (a fresh secret each)."""
+    first, second = Budget(None, None, {}, print), Budget(None, None, {}, print)
+    seeds = [first.seed(s) for s in range(200)]
+    assert seeds == [first.seed(s) for s in range(200)]
+    assert len(set(seeds)) == 200 and all(0 <= s < 2 ** 63 for s in seeds)
+    assert not set(seeds) & {second.seed(s) for s in range(200)}
+    np.testing.assert_array_equal(first.rng(7).normal(size=5), np.random.default_rng(first.seed(7)).normal(size=5))
+
+
+def test_a_secret_seed_depends_on_the_secret_and_the_seed_only():
+    """Without the secret, one seed tells nothing about the next: roughly half the bits differ."""
+    assert secret_seed(b"k" * 16, 5) == secret_seed(b"k" * 16, 5)
+    flipped = [bin(secret_seed(b"k" * 16, s) ^ secret_seed(b"k" * 16, s + 1)).count("1") for s in range(100)]
+    assert 25 < np.mean(flipped) < 38, np.mean(flipped)
+    assert secret_seed(b"k" * 16, 5) != secret_seed(b"j" * 16, 5)
 
 
 def test_rubbish_returned_in_timed_runs_fails_the_check(workers):

@@ -96,6 +96,7 @@ CASES = {
     "outlive_thread.py": (ROW_SUMS, "left 1 thread running after row_sums"),
     # 5. cheat the clock
     "clock_cache.py": (SPEED, "(budget 3x)"),
+    "clock_precomputed.py": (SPEED, "(budget 3x)"),
     # Caught by the check of its rubbish timed results, or first by the cutoff:
     # its look at the caller's frames can alone cost 12x the reference's time.
     "clock_detects_timing.py": (SPEED, ("on its own input) is wrong", "(budget 3x); stopped after")),

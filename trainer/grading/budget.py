@@ -10,6 +10,12 @@ What is measured cannot be gamed from inside a worker:
 - **The clock is the kernel's CPU clock of the whole worker process**, read
   from here: every thread counts, and a thread still running after a call
   fails that call (client.py). No child process can exist under the sandbox.
+- **No timed input can be known before its call.** The graders ship with
+  mltrainer, so a file could rebuild inputs made from fixed seeds at import
+  and answer the timed calls from a cache built there, where the budget
+  does not look. Timed inputs are drawn from `Budget.seed`: a keyed hash of
+  the grader's own seed under a secret drawn afresh for every timed test,
+  which stays in this process.
 - **A timed call is an ordinary call**: its input travels with the request,
   exactly as in an untimed call, so nothing in the worker says it is timed
   and no run's input is there before its run (no work can be done early).
@@ -45,8 +51,10 @@ Every measurement is recorded in the report, passing or not.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import itertools
 import os
+import secrets
 import statistics
 import threading
 import time as _clock
@@ -158,6 +166,16 @@ class Call:
         self.kwargs = kwargs
 
 
+def secret_seed(secret: bytes, seed: int) -> int:
+    """The seed that `seed` stands for under `secret`: 63 bits of a keyed BLAKE2b hash.
+
+    Without the secret, one seed says nothing about another (not even about
+    `seed + 1`'s), so the input of one run says nothing about the next run's.
+    """
+    digest = hashlib.blake2b(str(int(seed)).encode(), key=secret, digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
 Inputs = Callable[[int], Call]
 # check(candidate_result, reference_result, call) raises GradeFailure when the
 # candidate's result for that call's input is wrong.
@@ -170,6 +188,21 @@ class Budget:
         self._reference = reference
         self._budgets = budgets
         self._record = record  # callable(Measurement)
+        self._secret = secrets.token_bytes(16)
+
+    def seed(self, seed: int) -> int:
+        """This test's own seed for the grader's `seed`: build every timed input from one.
+
+        The same `seed` gives the same number within one test of one grading
+        (so a run's input can be built twice), a different one in every other
+        test and grading, and none can be worked out before the grading draws
+        its secret: no file can prepare the answers of its timed calls.
+        """
+        return secret_seed(self._secret, seed)
+
+    def rng(self, seed: int = 0) -> np.random.Generator:
+        """A generator seeded with `self.seed(seed)`."""
+        return np.random.default_rng(self.seed(seed))
 
     # -- helpers -------------------------------------------------------------
     def _fail(self, measurement: Measurement, advice: str) -> None:
