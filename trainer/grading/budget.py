@@ -35,7 +35,8 @@ What is measured cannot be gamed from inside a worker:
   `repeats` runs when the verdict cannot change: every run far over budget,
   or, after three, a ratio under half the budget. One-time work that does
   not depend on the input (at import, or in a slower call) is not counted:
-  the budget is the steady cost of a call.
+  the budget is the steady cost of a call, and since no input is known
+  before its call, no answer can be worked out in that uncounted time.
 - **Peak memory is the kernel's peak resident size** of a fresh worker during
   the import and the call, above what it held with its input in place.
 - **At most two measurements at once on the machine** (fewer on one CPU):
