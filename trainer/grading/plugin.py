@@ -165,7 +165,10 @@ def reference(_mltrainer_workers, request) -> SolutionProxy:
 
 @pytest.fixture
 def rng(request) -> np.random.Generator:
-    """A generator seeded from the test's name: fixed across runs, different per test."""
+    """A generator seeded from the test's name: fixed across runs, different per test.
+
+    Anyone can rebuild what it draws, so never build timed inputs from it: use `budget.rng`.
+    """
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
