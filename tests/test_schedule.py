@@ -12,6 +12,7 @@ import re
 import threading
 import time
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -225,6 +226,61 @@ def test_a_call_still_running_when_its_function_times_out_in_another_lane_stops_
     # Not a timeout: it stopped before its own allowance ran out, which it would only have reached at 6 s of CPU.
     assert late < 5.0, f"stopped {late:.2f} s after the function was marked"
     assert not solution.alive, "the call was stopped with its worker"
+
+
+# distance(points, metric, seconds): `seconds` of CPU, then metric(0, [1]). The solution's
+# writes that request in two parts, with 0.5 s of CPU between them, as a worker descheduled
+# in the middle of a large request (a VP-tree's whole row of ids) would.
+ASKS_THE_GRADER = """
+import os
+import struct
+import time
+
+import numpy as np
+
+
+def spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def distance(points, metric, seconds):
+    spin(seconds)
+    if {paused}:
+        os.write(metric._request_fd, struct.pack("<QQq", metric._key, 1, 0))
+        spin(0.5)
+        os.write(metric._request_fd, np.array([1], dtype=np.int64).tobytes())
+        return float(np.frombuffer(os.read(metric._response_fd, 8), dtype=np.float64)[0])
+    return float(metric(0, [1])[0])
+"""
+
+
+@pytest.mark.slow
+def test_a_request_to_the_grader_across_the_first_deadline_gets_the_calls_own_time(tmp_path):
+    """A call may take 1 s + 10x the reference's time; a request it makes of the grader when the
+    first second runs out is answered within that, not timed out at the first second."""
+    from trainer.grading.harness import counting_metric
+    from trainer.grading.proxy import SolutionProxy
+    from trainer.sandbox.client import Worker
+    from trainer.sandbox.limits import Limits
+    pair = []
+    for label, paused in (("solution", True), ("ref", False)):
+        path = tmp_path / label / "asks.py"
+        path.parent.mkdir()
+        path.write_text(ASKS_THE_GRADER.format(paused=paused))
+        pair.append(Worker(path, Limits(call_timeout=60), label=label, folder=tmp_path))
+    solution, reference = pair
+    try:
+        metric = counting_metric(np.array([[0.0, 0.0], [3.0, 4.0]]))
+        # The reference's 0.3 s allow 1 + 10 x 0.3 = 4 s of CPU; the solution's request starts at
+        # 0.8 s and ends at 1.3 s, across the first deadline.
+        started = time.monotonic()
+        assert SolutionProxy(solution, reference=reference).distance(metric.points, metric, 0.8) == 5.0
+        assert time.monotonic() - started < 3 * 4
+    finally:
+        for worker in pair:
+            worker.stop()
 
 
 # -- the command line ----------------------------------------------------------------------

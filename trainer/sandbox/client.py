@@ -1145,7 +1145,8 @@ class Worker:
     def _send(self, chunks, deadline: float, timeout: float, what: str) -> None:
         self._write(self._send_fd, protocol.frame_views(chunks), deadline, timeout, what, watch=True)
 
-    def _write(self, fd: int, views: list, deadline: float, timeout: float, what: str, *, watch: bool) -> None:
+    def _write(self, fd: int, views: list, deadline: float, timeout: float, what: str, *, watch: bool,
+               patience: "Patience | None" = None) -> None:
         """Write `views` to the worker's pipe `fd` by `deadline`, watching its folder meanwhile if `watch`."""
         while views:
             try:   # the pipe usually has room: write first, wait only when it is full
@@ -1157,7 +1158,8 @@ class Worker:
                 self._died(what)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                self._timed_out(timeout, what)
+                deadline = self._later(patience, timeout, what)
+                continue
             _, writable, _ = select.select([], [fd], [], min(remaining, _WATCH_INTERVAL_S))
             if not writable and watch:
                 self._watch(what)
@@ -1233,7 +1235,9 @@ class Worker:
                         raise CandidateFailure("not_run", reason, self._stop_for_output())
                 continue
             if self._service_fd in readable:
-                self._serve(until, timeout, what)
+                # A request of the worker's is part of its call: until the reply
+                # begins, its exchange may go on as long as the call may.
+                self._serve(until, timeout, what, patience if got == 0 else None)
                 if self._recv_fd not in readable:
                     continue
             n = os.readv(self._recv_fd, [view[got:]])
@@ -1242,26 +1246,28 @@ class Worker:
             got += n
         return buf
 
-    def _serve(self, until: float, timeout: float, what: str) -> None:
+    def _serve(self, until: float, timeout: float, what: str, patience: "Patience | None" = None) -> None:
         """Answer one request the worker makes of the grader (see worker._GraderMetric).
 
         This runs once per distance call of a metric tree, tens of thousands
         of times per test: reads and writes are tried first and waited for
         only when the pipe is not ready.
         """
-        key, rows, first = struct.unpack("<QQq", self._service_read(24, until, timeout, what))
+        key, rows, first = struct.unpack("<QQq", self._service_read(24, until, timeout, what, patience))
         service = self.services.get(key)
         if service is None or rows > service.max_rows:
             self._bad_reply(what, "a request to the grader it does not know or cannot answer")
-        ids = np.frombuffer(self._service_read(8 * rows, until, timeout, what), dtype=np.int64)
+        ids = np.frombuffer(self._service_read(8 * rows, until, timeout, what, patience), dtype=np.int64)
         try:
             answer = service.serve(first, ids)
         except ValueError as exc:
             self._bad_reply(what, str(exc))
         answer = memoryview(np.ascontiguousarray(answer, dtype=np.float64)).cast("B")
-        self._write(self._answer_fd, protocol.frame_views([answer]), until, timeout, what, watch=False)
+        self._write(self._answer_fd, protocol.frame_views([answer]), until, timeout, what, watch=False,
+                    patience=patience)
 
-    def _service_read(self, size: int, until: float, timeout: float, what: str) -> bytes:
+    def _service_read(self, size: int, until: float, timeout: float, what: str,
+                      patience: "Patience | None" = None) -> bytes:
         chunks, got = [], 0
         while got < size:
             try:
@@ -1269,7 +1275,8 @@ class Worker:
             except BlockingIOError:
                 remaining = until - time.monotonic()
                 if remaining <= 0:
-                    self._timed_out(timeout, what)
+                    until = self._later(patience, timeout, what)
+                    continue
                 select.select([self._service_fd], [], [], remaining)
                 continue
             if not chunk:
@@ -1285,6 +1292,14 @@ class Worker:
         except subprocess.TimeoutExpired:
             self._bad_reply(what, "closed its channel to the grader")
         self._died(what)
+
+    def _later(self, patience: "Patience | None", timeout: float, what: str) -> float:
+        """The next deadline of a call whose deadline has passed: the patience's, while the call may go on."""
+        if patience is None:
+            self._timed_out(timeout, what)
+        if not patience.extend():
+            self._timed_out(patience.timeout, what, patience.why)
+        return patience.deadline
 
     def _timed_out(self, timeout: float, what: str, why: str = ""):
         output = self._stop_for_output()
