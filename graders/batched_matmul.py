@@ -229,13 +229,14 @@ def test_batch_mismatch_raises(solution):
 # Run 0 warms up; every run draws its own operands from its own seed, uniform
 # on [-1, 1) (a quarter of the cost of normal draws; the speed of a product
 # does not depend on its operands' values; `_check_timed` relies on the
-# entries being within 1).
+# entries being within 1). The seeds are the budget's (`budget.seed`): drawn
+# from a secret of the test, so no file can multiply the timed operands
+# before the grading and answer the timed calls from a cache.
 
-def _time_inputs(shape_a, shape_b, seed):
-    def inputs(run):
-        g = np.random.default_rng(seed + run)
-        return Call(g.uniform(-1.0, 1.0, size=shape_a), g.uniform(-1.0, 1.0, size=shape_b))
-    return inputs
+def _time_call(shape_a, shape_b, seed):
+    """The operands of one timed run, drawn from `seed`."""
+    g = np.random.default_rng(seed)
+    return Call(g.uniform(-1.0, 1.0, size=shape_a), g.uniform(-1.0, 1.0, size=shape_b))
 
 
 def _check_timed(got, expected, call):
@@ -245,7 +246,7 @@ def _check_timed(got, expected, call):
     docstring: the reference sums in some order too), so within
     2 gamma_k (|a| |b|)_ij <= (k + 2) eps (|a| |b|)_ij of each other, and
     (|a| |b|)_ij <= k, as every entry of the timed operands is within 1
-    (`_time_inputs`). So |got - expected| <= (k + 2) eps k for a correct
+    (`_time_call`). So |got - expected| <= (k + 2) eps k for a correct
     result: 3.3e-15 for k = 3, 2.3e-10 for k = 1024, whereas an entry of a
     wrong result is off by the size of the entries (sqrt(k) / 3 typically:
     0.6 for k = 3, 11 for k = 1024). `checks.all_within` decides a correct
@@ -285,8 +286,8 @@ TINY_MATRICES_RATIO = 8.0
 @pytest.mark.performance
 def test_time_many_small_matrices(budget):
     """A million products of 3 x 3 matrices within the time budget"""
-    budget.time("matmul", _time_inputs((1_000_000, 3, 3), (1_000_000, 3, 3), 501), check=_check_timed,
-                repeats=3, ratio=TINY_MATRICES_RATIO,
+    budget.time("matmul", lambda run: _time_call((1_000_000, 3, 3), (1_000_000, 3, 3), budget.seed(501 + run)),
+                check=_check_timed, repeats=3, ratio=TINY_MATRICES_RATIO,
                 label="float64 (1000000, 3, 3) times (1000000, 3, 3), new operands per call")
 
 
@@ -301,5 +302,5 @@ LARGE_SHAPE = (2, 1024, 1024)
 @pytest.mark.performance
 def test_time_few_large_matrices(budget):
     """2 products of 1024 x 1024 matrices within the time budget"""
-    budget.time("matmul", _time_inputs(LARGE_SHAPE, LARGE_SHAPE, 601), check=_check_timed,
+    budget.time("matmul", lambda run: _time_call(LARGE_SHAPE, LARGE_SHAPE, budget.seed(601 + run)), check=_check_timed,
                 repeats=3, label=f"float64 {LARGE_SHAPE} times {LARGE_SHAPE}, new operands per call")

@@ -8,16 +8,20 @@ order. Temperature fits are judged by the negative log-likelihood they reach,
 computed here with a stable log-sum-exp.
 
 The timed calls are checked too, each on its own input (fresh draws from
-fixed seeds), so that no run can reuse another's answer. The curve and the
-ECE on N = 6 x 10^5 predictions agree with the reference to 1e-9: a mean of
-at most N values in [0, 1] is off by below N * 2.2e-16 = 1.3e-10 whatever the
-summation order, so two such means differ by below 2.7e-10. The ECE is a
-weighted mean (weights count_m / N, summing to 1) of the per-bin gaps
-|acc_m - conf_m|, whose accuracies are exact up to one division (the numbers
-of correct predictions are integers, summed exactly in any order): each side
-is off by below 1.3e-10, plus M * 2.2e-16 for the final sum of M = 15 terms,
-and the two by below 2.7e-10 + 7e-15. The bin counts must be equal: the
-binning is fixed by the task and both sides see the same floats. A timed
+budget.seed, under a secret drawn for each timed test), so that no run can
+reuse another's answer and no file can work out the answers before the
+grading. The curve and the ECE on N = 6 x 10^5 predictions agree with the
+reference to 1e-9: a mean of at most N values in [0, 1] is off by below
+N * 2.2e-16 = 1.3e-10 whatever the summation order, so two such means differ
+by below 2.7e-10. The ECE is a weighted mean (weights count_m / N, summing
+to 1) of the per-bin gaps |acc_m - conf_m|, whose accuracies are exact up to
+one division (the numbers of correct predictions are integers, summed
+exactly in any order): each side is off by below 1.3e-10, plus M * 2.2e-16
+for the final sum of M = 15 terms, and the two by below 2.7e-10 + 7e-15.
+These bounds hold for any draw. The bin
+counts must be equal: the binning (edges the floats k / M, a confidence on an
+edge in the bin below) is fixed by the task and both sides see the same
+floats, so a correct binning gives the reference's counts on any draw. A timed
 temperature is judged by the loss it reaches, as any other; each run plants
 its own temperature, so that a T kept from another run fails
 (_planted_temperature).
@@ -32,7 +36,6 @@ shift must be each row's own maximum), a comparison that the search's
 precision does not enter.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -558,11 +561,12 @@ def test_one_prediction_one_class_one_bin(solution, rng):
 # --------------------------------------------------------------------------
 
 # Each timed run gets its own draw, so no run can reuse another's answer: a
-# warm-up and 3 runs, 48 MB each, drawn once for both timing tests, before
-# the first timed call. (Drawn run by run between the timed calls, while the
-# other lane may be timing, the reference timed against itself reached
-# 1.3x-1.45x in some grades.)
+# warm-up and 3 runs, 48 MB each, drawn by each timing test from
+# budget.seed(TIMED_SEED + run), before its first timed call. (Drawn run by
+# run between the timed calls, while the other lane may be timing, the
+# reference timed against itself reached 1.3x-1.45x in some grades.)
 TIMED_RUNS = 4
+TIMED_SEED = 1_000_000
 # Size of the timed curve and ECE draws. What is timed is the binning, whose
 # cost is mostly per prediction (one confidence, one bin): with N = 6 x 10^5
 # and C = 8 the reference takes about 0.08 s (curve) and 0.06 s (ECE) per
@@ -576,11 +580,9 @@ TIMED_N = 600_000
 TIMED_CLASSES = 8
 
 
-@functools.lru_cache(maxsize=1)
-def _millions():
-    """TIMED_RUNS draws of TIMED_N predictions over TIMED_CLASSES classes, from fixed seeds."""
-    return tuple(calibrated_draw(np.random.default_rng((1_000_000, run)), TIMED_N, TIMED_CLASSES)
-                 for run in range(TIMED_RUNS))
+def _millions(budget):
+    """TIMED_RUNS draws of TIMED_N predictions over TIMED_CLASSES classes, from the test's own seeds."""
+    return tuple(calibrated_draw(budget.rng(TIMED_SEED + run), TIMED_N, TIMED_CLASSES) for run in range(TIMED_RUNS))
 
 
 def _same_curve(n_bins, given):
@@ -604,7 +606,7 @@ def _same_ece(given):
 @pytest.mark.performance
 def test_reliability_curve_speed(budget):
     """reliability_curve on N = 6 x 10^5, C = 8, 1000 bins within 3x the reference"""
-    draws = _millions()
+    draws = _millions(budget)
     given = f"N = 6 x 10^5 random predictions, C = {TIMED_CLASSES}, 1000 bins (a timed call)"
     budget.time("reliability_curve", lambda run: Call(*draws[run], 1000), check=_same_curve(1000, given),
                 ratio=3.0, repeats=TIMED_RUNS - 1,
@@ -614,7 +616,7 @@ def test_reliability_curve_speed(budget):
 @pytest.mark.performance
 def test_ece_speed(budget):
     """expected_calibration_error on N = 6 x 10^5, C = 8 within 3x the reference"""
-    draws = _millions()
+    draws = _millions(budget)
     given = f"N = 6 x 10^5 random predictions, C = {TIMED_CLASSES}, 15 bins (a timed call)"
     budget.time("expected_calibration_error", lambda run: Call(*draws[run], 15), check=_same_ece(given),
                 ratio=3.0, repeats=TIMED_RUNS - 1,
@@ -634,6 +636,17 @@ def _planted_temperature(run):
     return 1.5 + 0.25 * run
 
 
+# Run r's logits come from budget.seed(TEMPERATURE_SEED + r), under a secret drawn for the test.
+TEMPERATURE_SEED = 3000
+
+
+def _temperature_inputs(seed, run):
+    """5 x 10^4 x 10 logits of a calibrated model (labels drawn from them), times the planted temperature of run."""
+    g = np.random.default_rng(seed)
+    logits = g.normal(size=(50_000, 10)) * 2.0
+    return Call(_planted_temperature(run) * logits, draw_labels(softmax(logits), g))
+
+
 def _temperature_reaches_reference_loss(got, expected, call):
     """check for timed fit_temperature calls: the loss of T against the reference's T."""
     logits, labels = call.args
@@ -642,14 +655,11 @@ def _temperature_reaches_reference_loss(got, expected, call):
 
 
 @pytest.mark.performance
-def test_fit_temperature_speed(budget, rng):
+def test_fit_temperature_speed(budget):
     """fit_temperature on 5 x 10^4 x 10 logits within 5x the reference"""
     # About 0.07 s of the reference's CPU per call (some 45 loss evaluations).
-    def inputs(run):
-        g = rng.normal(size=(50_000, 10)) * 2.0
-        return Call(_planted_temperature(run) * g, draw_labels(softmax(g), rng))
-
-    budget.time("fit_temperature", inputs, check=_temperature_reaches_reference_loss, ratio=5.0,
+    budget.time("fit_temperature", lambda run: _temperature_inputs(budget.seed(TEMPERATURE_SEED + run), run),
+                check=_temperature_reaches_reference_loss, ratio=5.0,
                 repeats=TIMED_RUNS - 1,
                 label="fit_temperature, 5 x 10^4 x 10 logits 1.5x to 2.25x those of a calibrated model, "
                       "a new draw per call")

@@ -15,15 +15,16 @@ degrees (where a flipped kernel is right), no bias, stride 1 and no padding,
 unless the rule is about that. test_matches_definition_and_reference then
 combines everything, with random kernels.
 
-The timed calls each get their own x, w and b (fresh draws from a fixed
-seed), and every timed result is checked like the correctness cases:
-against the oracle, within the bound of `_tolerance`. Two layers are timed:
-a deep one (many channels and filters: much work per output pixel) and a
-thin one on a large image (3 channels, 8 filters, 262 144 output pixels:
-little work per pixel), where any Python loop over the output pixels costs
-tens of times the reference, whatever it does per pixel, while the
-vectorised styles (im2col with one matrix product, einsum with
-optimize=True, a loop over the KH*KW kernel taps) stay near 1x.
+The timed calls each get their own x, w and b (fresh draws from
+`budget.seed`, a seed under a secret of the test: no file can know them
+before the grading), and every timed result is checked like the
+correctness cases: against the oracle, within the bound of `_tolerance`.
+Two layers are timed: a deep one (many channels and filters: much work per
+output pixel) and a thin one on a large image (3 channels, 8 filters,
+262 144 output pixels: little work per pixel), where any Python loop over
+the output pixels costs tens of times the reference, whatever it does per
+pixel, while the vectorised styles (im2col with one matrix product, einsum
+with optimize=True, a loop over the KH*KW kernel taps) stay near 1x.
 """
 
 import numpy as np
@@ -380,10 +381,10 @@ SPEED_SHAPES = dict(n=8, c=16, h=64, wd=64, f=32, kh=3, kw=3)   # x is 4 MiB: 6 
 THIN_SHAPES = dict(n=1, c=3, h=512, wd=512, f=8, kh=3, kw=3)     # x is 6 MiB
 
 
-def _speed_inputs(shapes, seed):
-    """Run i -> a Call on its own x, w, b (fresh draws from one fixed-seed generator)."""
-    r = np.random.default_rng(seed)
-    return lambda run: Call(*_case(r, **shapes), stride=1, padding=1)
+def _speed_call(shapes, seed):
+    """The Call of one timed run: its own x, w, b, drawn from `seed` (a `budget.seed`, so that no file
+    can compute the timed outputs before the grading and answer the timed calls from a cache)."""
+    return Call(*_case(np.random.default_rng(seed), **shapes), stride=1, padding=1)
 
 
 def _check_timed(got, expected, call):
@@ -396,14 +397,14 @@ def _check_timed(got, expected, call):
 @pytest.mark.performance
 def test_speed(solution, budget):
     """N=8, C=16, 64x64, F=32, 3x3 within the time budget"""
-    budget.time("conv2d", _speed_inputs(SPEED_SHAPES, 20240611), check=_check_timed,
+    budget.time("conv2d", lambda run: _speed_call(SPEED_SHAPES, budget.seed(20240611 + run)), check=_check_timed,
                 label="conv2d: N=8, C=16, 64x64, F=32, 3x3, padding 1, float64, new x, w, b per call")
 
 
 @pytest.mark.performance
 def test_speed_thin_layer_large_image(solution, budget):
     """N=1, C=3, 512x512, F=8, 3x3 within the time budget: no Python loop over the output pixels"""
-    budget.time("conv2d", _speed_inputs(THIN_SHAPES, 20240612), check=_check_timed,
+    budget.time("conv2d", lambda run: _speed_call(THIN_SHAPES, budget.seed(20240612 + run)), check=_check_timed,
                 label="conv2d: N=1, C=3, 512x512, F=8, 3x3, padding 1, float64, new x, w, b per call")
 
 

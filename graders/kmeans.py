@@ -12,28 +12,30 @@ both, and labels must then be identical.
 
 That argument needs every assignment along the way to be decided by a clear
 margin, also for a candidate computing distances as ||x||^2 - 2 x.c + ||c||^2
-(rounding error ~ eps * (||x||^2 + ||c||^2) ~ 1e-13 here). The data sets are
-built from fixed seeds, and tests/references/test_kmeans.py checks on the
-reference's trajectory that the relative gap between the nearest and the
-second nearest centroid never falls below 1e-6 and that no iteration's
+(rounding error ~ eps * (||x||^2 + ||c||^2) ~ 1e-13 here). The untimed data
+sets are built from fixed seeds, and tests/references/test_kmeans.py checks
+on the reference's trajectory that the relative gap between the nearest and
+the second nearest centroid never falls below 1e-6 and that no iteration's
 largest move lies within 1e-6 of `tol`. Exact ties exist only on purpose, in
 the tie tests, on small integer (or half-integer) coordinates where every
 distance formula is exact.
 
 Timed data sets. Every timed or memory-measured run has its own data set
-(`timed_blobs`, a fresh seed per run) and its result is checked like the
-agreement runs: centroids to 1e-8, labels identical to the reference's.
-There n is 100 000 in d = 16 (timed and memory) or 200 000 in d = 2
-(timed, below), so a mean has up to n terms: its rounding in any order is
-at most n * (eps/2) * max|x| ~ 2e5 * 1.1e-16 * 15 = 3e-10, still well
-below 1e-8, while one point assigned to another blob (~30 away) moves a
-centroid of at most ~25 000 points by ~1e-3 or more. Random rows as init would put Voronoi boundaries through
-the middle of the blobs, and with 100 000 points some would fall within
-rounding of them; so the init is instead one point of every blob (the
-blobs' centres are ~30 apart with unit noise), which makes every
-assignment, in both iterations and after them, a clear one: the nearest
-centroid is the point's own blob's, by a relative gap above 10%.
-tests/references/test_kmeans.py checks for every timed seed that the gap
+(`timed_blobs`; a timed run's is drawn from the budget's secret, `budget.seed`,
+so that no file can know it before the grading) and its result is checked
+like the agreement runs: centroids to 1e-8, labels identical to the
+reference's. There n is 100 000 in d = 16 (timed and memory) or 200 000 in
+d = 2 (timed, below), so a mean has up to n terms: its rounding in any order
+is at most n * (eps/2) * max|x| ~ 2e5 * 1.1e-16 * 15 = 3e-10, still well
+below 1e-8, while one point assigned to another blob (>= 20 away) moves a
+centroid of at most ~25 000 points by ~1e-3 or more. Random rows as init
+would put Voronoi boundaries through the middle of the blobs, and with
+100 000 points some would fall within rounding of them; so the blobs'
+centres are drawn at least 20 apart (unit noise) and are the init, which
+makes every assignment, in both iterations and after them, a clear one for
+any seed: the nearest centroid is the point's own blob's, by a relative gap
+of about 10% or more (`timed_blobs` bounds the chance of anything else).
+tests/references/test_kmeans.py checks for a sample of secrets that the gap
 never falls below 1e-6 (as above) and that the first iteration moves the
 centroids (the second moves none: same labels, bit-identical means, so
 tol = 0 stops every implementation after the same 2 iterations).
@@ -47,7 +49,8 @@ draw cannot show its distribution; the statistical tests above do.
 
 The low-dimensional timed data sets (n = 200 000, d = 2, k = 4, blobs at the
 corners of a 40 x 40 square with unit noise, init one point of every blob)
-follow the same argument, checked the same way in tests/references. There a
+follow the same argument (`low_d_call` bounds its failure for any seed),
+checked the same way in tests/references. There a
 vectorised Lloyd iteration costs ~0.1 us per point, so a Python loop over the
 points, even one confined to the centroid update (~1 us per point), is
 several times the reference.
@@ -819,21 +822,43 @@ LLOYD_TIME_N = 100_000     # timed: ~0.07 s of reference CPU per call
 LLOYD_MEMORY_N = 100_000   # memory: an (n, k, d) float64 array is 102 MB
 
 
-def timed_blobs(seed, n=LLOYD_TIME_N, d=16, k=8):
-    """(X, init): `blobs(seed, n, d, k)` and, as init, the first point of every blob.
+BLOB_SEPARATION = 20.0    # the least distance between two centres of `timed_blobs`
 
-    One point per blob makes every assignment a clear one (see the module
-    docstring; checked for the timed seeds in tests/references/test_kmeans.py).
+
+def timed_blobs(seed, n=LLOYD_TIME_N, d=16, k=8):
+    """(X, init): n points of unit normal noise around k centres drawn uniformly
+    in [-10, 10]^d, redrawn until every two are BLOB_SEPARATION apart, and as
+    init those centres.
+
+    The labels and centroids of every correct solution are the reference's
+    for any seed (the timed seeds come from the budget's secret): a point
+    could be assigned differently only within rounding (~1e-13 relative) of
+    the bisector of two centroids. The first assignment is to the centres
+    themselves, the later ones to the means of the blobs, each of more than
+    10 000 points (but with probability 1e-133), so within 0.1 of its centre
+    (|mean - centre|^2 is chi-squared with 16 degrees of freedom over the
+    blob's size: above 0.01 with probability below 4e-14). Every bisector
+    then lies at least 20/2 - 0.2 = 9.8 from both blobs' centres, and a
+    point reaches one only with noise beyond 9.8 standard deviations along
+    it: probability 6e-23 per point, below 1e-16 for the 100 000 points, 7
+    other centroids and 3 assignments of a call. The first iteration moves
+    the centroids (by ~0.04, from the centres to the means) and the second
+    moves none. About one draw of the centres in six is redrawn.
     """
     g = np.random.default_rng(seed)
-    centres = g.uniform(-10.0, 10.0, size=(k, d))
-    blob = g.integers(k, size=n)
-    X = centres[blob] + g.normal(size=(n, d))  # the same draws as blobs(seed, n, d, k)
-    first = [int(np.flatnonzero(blob == j)[0]) for j in range(k)]
-    return X, X[first].copy()
+    while True:
+        centres = g.uniform(-10.0, 10.0, size=(k, d))
+        apart = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+        if apart[np.triu_indices(k, 1)].min() >= BLOB_SEPARATION:
+            break
+    X = centres[g.integers(k, size=n)] + g.normal(size=(n, d))
+    return X, centres.copy()
 
 
-LLOYD_TIME_SEEDS = tuple(range(301, 307))   # runs 0..5: the warm-up and 5 timed repeats
+# Runs 0..5 (the warm-up and 5 timed repeats) of each timed test draw their data
+# from budget.seed of these, so no file can know them before the grading. The
+# memory measurement's data set may be known: a cache does not lower a peak.
+LLOYD_TIME_SEEDS = tuple(range(301, 307))
 LLOYD_MEMORY_SEED = 311
 KPP_TIME_SEEDS = tuple(range(321, 327))
 
@@ -846,11 +871,13 @@ def lloyd_call(seed, max_iters, n=LLOYD_TIME_N):
 def check_timed_kmeans(result, expected, call):
     X, k = call.args
     check_same_run(result, expected, X, k,
-                   f"8 blobs, n={len(X)}, d={X.shape[1]}, k={k}, init = one point of every blob, "
+                   f"{k} blobs, n={len(X)}, d={X.shape[1]}, k={k}, init = one point near every blob's centre, "
                    f"max_iters={call.kwargs['max_iters']}, tol=0")
 
 
 def kpp_call(seed):
+    """32 blobs, n = 20 000, d = 16. The rows of X are distinct for any seed (continuous
+    data), so a correct draw never repeats one (the check's requirement)."""
     return Call(blobs(seed, n=20_000, d=16, k=32), 32, np.random.default_rng([seed, 1]))
 
 
@@ -881,7 +908,7 @@ def test_lloyd_time_budget(budget):
     # challenge's 3x: a loop over the k clusters, each distance by
     # np.linalg.norm(X - C[j], axis=1), is correct and common and measures
     # 2.9-3.2x (tests/alternatives/kmeans/loop_over_clusters_masks.py).
-    budget.time("kmeans", lambda run: lloyd_call(LLOYD_TIME_SEEDS[run], 2), check=check_timed_kmeans,
+    budget.time("kmeans", lambda run: lloyd_call(budget.seed(LLOYD_TIME_SEEDS[run]), 2), check=check_timed_kmeans,
                 repeats=len(LLOYD_TIME_SEEDS) - 1, ratio=4.0,
                 label="kmeans, n=100 000, d=16, k=8, 2 iterations, a new data set per call")
 
@@ -892,7 +919,18 @@ LOW_D_N = 200_000
 
 def low_d_call(seed, max_iters=2):
     """n = 200 000 points in d = 2 around the 4 corners of a 40 x 40 square (unit
-    normal noise), init = the first point of every blob, tol = 0."""
+    normal noise), init = the first point of every blob, tol = 0.
+
+    Every assignment is clear for any seed (the timed seeds come from the
+    budget's secret). The init points are within 6 of their corners but with
+    probability 4 exp(-18) ~ 6e-8 (|noise|^2 is chi-squared with 2 degrees of
+    freedom). Then the bisector of two of them lies at least
+    (34^2 - 6^2) / (2 * 52) ~ 10.8 from either corner (corners >= 40 apart),
+    and later the blobs' means are within 0.1 of the corners: a point comes
+    within rounding of a bisector only with noise beyond 10.8 standard
+    deviations along it, probability ~2e-27 per point, far below 1e-20 for a
+    call's 200 000 points, 3 other centroids and 3 assignments.
+    """
     g = np.random.default_rng(seed)
     centres = np.array([[-20.0, -20.0], [20.0, -20.0], [-20.0, 20.0], [20.0, 20.0]])
     blob = g.integers(4, size=LOW_D_N)
@@ -908,7 +946,7 @@ def test_lloyd_time_budget_low_dimension(budget):
     # any Python loop over the points (~1 us per point even for the update alone)
     # costs several times the reference; at d = 16, k = 8 such a partial loop
     # hides behind the larger vectorised work (~3x).
-    budget.time("kmeans", lambda run: low_d_call(LOW_D_TIME_SEEDS[run]), check=check_timed_kmeans,
+    budget.time("kmeans", lambda run: low_d_call(budget.seed(LOW_D_TIME_SEEDS[run])), check=check_timed_kmeans,
                 repeats=len(LOW_D_TIME_SEEDS) - 1,
                 label="kmeans, n=200 000, d=2, k=4, 2 iterations, a new data set per call")
 
@@ -929,6 +967,6 @@ def test_lloyd_memory_budget(budget):
 def test_kmeans_plus_plus_time_budget(budget):
     """k-means++ with n = 20 000, d = 16, k = 32 within the time budget (O(n·k·d))"""
     # The O(n·k²·d) recomputation is ~12x the reference at k = 32.
-    budget.time("kmeans_plus_plus_init", lambda run: kpp_call(KPP_TIME_SEEDS[run]), check=check_timed_kpp,
+    budget.time("kmeans_plus_plus_init", lambda run: kpp_call(budget.seed(KPP_TIME_SEEDS[run])), check=check_timed_kpp,
                 repeats=len(KPP_TIME_SEEDS) - 1,
                 label="kmeans_plus_plus_init, n=20 000, d=16, k=32, a new data set per call")

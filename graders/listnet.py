@@ -34,7 +34,9 @@ mean over lists on batches without masks, masks on one list per call with
 masked entries of moderate size; large values of masked entries, lists of
 very different scales and underflowing targets only in the stability tests.
 NDCG's ties, k and masks each have their test. Timed calls get their own
-input per run, and every result is checked against the reference's.
+input per run, drawn from `budget.seed` (a seed under a secret of the test:
+no file can compute the timed results before the grading), and every result
+is checked against the reference's.
 """
 
 from __future__ import annotations
@@ -482,8 +484,9 @@ NDCG_B = 3000
 PERF_SCORE = 6.0
 
 
-def listnet_inputs(run):
-    g = np.random.default_rng(1000 + run)
+def listnet_call(seed):
+    """The input of one timed run, drawn from `seed` (a `budget.seed`)."""
+    g = np.random.default_rng(seed)
     lengths = g.integers(1, PERF_L + 1, size=PERF_B)
     mask = np.arange(PERF_L)[None, :] < lengths[:, None]
     y_true = g.integers(0, 5, size=(PERF_B, PERF_L), dtype=np.int8).astype(np.float64)
@@ -506,12 +509,15 @@ def check_timed_listnet(got, expected, call):
 @pytest.mark.performance
 def test_listnet_time(budget):
     """listnet_loss on 6000 lists of up to 500 entries within the time budget"""
-    budget.time("listnet_loss", listnet_inputs, check=check_timed_listnet, repeats=3,
-                label=f"listnet_loss: ({PERF_B}, {PERF_L}) with a mask, new data per call")
+    budget.time("listnet_loss", lambda run: listnet_call(budget.seed(1000 + run)), check=check_timed_listnet,
+                repeats=3, label=f"listnet_loss: ({PERF_B}, {PERF_L}) with a mask, new data per call")
 
 
-def ndcg_inputs(run):
-    g = np.random.default_rng(2000 + run)
+def ndcg_call(seed):
+    """The input of one timed run, drawn from `seed` (a `budget.seed`). The scores are integers divided by 10:
+    tied scores are equal floats and distinct ones about 0.1 apart or more, so the tie groups are the same for
+    every solution, whatever the secret."""
+    g = np.random.default_rng(seed)
     y_true = g.integers(0, 5, size=(NDCG_B, PERF_L), dtype=np.int8).astype(np.float64)
     y_score = g.integers(-30, 31, size=(NDCG_B, PERF_L), dtype=np.int8).astype(np.float64)
     y_score /= 10.0                                  # 61 values from -3 to 3: tie groups of ~8 in each list
@@ -529,5 +535,5 @@ def check_timed_ndcg(got, expected, call):
 @pytest.mark.performance
 def test_ndcg_time(budget):
     """ndcg_at_k on 3000 lists of 500 entries with ties within the time budget"""
-    budget.time("ndcg_at_k", ndcg_inputs, check=check_timed_ndcg, repeats=3,
+    budget.time("ndcg_at_k", lambda run: ndcg_call(budget.seed(2000 + run)), check=check_timed_ndcg, repeats=3,
                 label=f"ndcg_at_k: ({NDCG_B}, {PERF_L}), scores in steps of 0.1 (ties), k=10, new data per call")

@@ -471,8 +471,12 @@ MANHATTAN_N, MANHATTAN_D = 10 ** 6, 3
 GEOMETRIC_N, GEOMETRIC_D = 10 ** 5, 3
 
 
-def manhattan_call(run):
-    return Call(random_points(1000 + run, MANHATTAN_N, MANHATTAN_D, -10 ** 6, 10 ** 6))
+# Each run's points are drawn from `budget.seed(...)`, a seed under a secret of the test: no file can
+# compute the timed answers before the grading and answer the timed calls from a cache.
+
+def manhattan_call(seed):
+    """Integer points: the lower median of each coordinate is one exact answer, whatever the draw."""
+    return Call(random_points(seed, MANHATTAN_N, MANHATTAN_D, -10 ** 6, 10 ** 6))
 
 
 def check_manhattan_timed(result, expected, call):
@@ -482,8 +486,17 @@ def check_manhattan_timed(result, expected, call):
                     f"{checks.show(expected)}, got {checks.show(got)}")
 
 
-def geometric_call(run):
-    g = np.random.default_rng(2000 + run)
+def geometric_call(seed):
+    """Gaussian points, scaled per axis and shifted.
+
+    The check compares f(result) with f(the reference's result): a result within the statement's gap
+    passes it whatever the draw (f(reference) >= f*), and the check is looser than the statement by the
+    reference's gap, certified below 1e-11 (100 times under RTOL) on a sample of secrets by
+    tests/references/test_meeting_point.py. That gap is much the same in every draw: the optimum of a
+    continuous draw is no data point (probability 1), and the Weiszfeld map converges to it at a rate set
+    by the shape of the cloud, which 10^5 points pin down to within a percent.
+    """
+    g = np.random.default_rng(seed)
     return Call(g.normal(size=(GEOMETRIC_N, GEOMETRIC_D)) * [1.0, 2.0, 0.5] + g.normal(size=GEOMETRIC_D))
 
 
@@ -498,8 +511,8 @@ def test_manhattan_time_budget(budget):
     # np.partition per coordinate is O(n): ~1 ms per coordinate. A full np.sort per coordinate
     # measures ~4x; an argsort with cumulative weights for unit weights ~15-20x, and a Python
     # loop over the points (sorted() on lists) ~200x. The budget, 8x, sits between them.
-    budget.time("manhattan_median", manhattan_call, check=check_manhattan_timed, ratio=8.0,
-                label="manhattan_median, n=10^6 points in 3-D, unweighted")
+    budget.time("manhattan_median", lambda run: manhattan_call(budget.seed(1000 + run)), check=check_manhattan_timed,
+                ratio=8.0, label="manhattan_median, n=10^6 points in 3-D, unweighted")
 
 
 @pytest.mark.performance
@@ -508,5 +521,5 @@ def test_geometric_time_budget(budget):
     # ~15 steps of O(n d) numpy work, ~40 ms. A Python loop over the points in each step, or
     # running all 1000 steps without a convergence test (~60x), is far above the 4x budget;
     # correct styles measure 1.0-2.3x.
-    budget.time("geometric_median", geometric_call, check=check_geometric_timed, repeats=4,
-                label="geometric_median, n=10^5 Gaussian points in 3-D")
+    budget.time("geometric_median", lambda run: geometric_call(budget.seed(2000 + run)), check=check_geometric_timed,
+                repeats=4, label="geometric_median, n=10^5 Gaussian points in 3-D")

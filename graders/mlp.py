@@ -34,13 +34,16 @@ penalty on the biases, an overflowing exp) is off by a large fraction of
 the result, many orders above these bounds.
 
 ReLU kinks. The bounds assume both computations take the same side of every
-ReLU. The random networks here have random non-zero biases and Gaussian
-inputs, so no pre-activation is exactly 0; tests/references/test_mlp.py
-checks, for every fixed seed used, that each hidden pre-activation is at
-least 1e-8 times its absolute-value bound away from 0 (1e-11 for the
-timed networks of 30 000 and 150 000 rows), while the rounding is ~1e-14
-of it. Exact zeros appear only in test_relu_derivative_at_zero, on
-small integers where every computation is exact.
+ReLU. The random networks of the untimed tests have random non-zero biases
+and Gaussian inputs, so no pre-activation is exactly 0;
+tests/references/test_mlp.py checks, for every fixed seed used, that each
+hidden pre-activation is at least 1e-8 times its absolute-value bound away
+from 0, while the rounding is ~1e-14 of it. The timed networks are drawn
+under a secret (below), so no seed can be vetted: they are built so that
+every hidden pre-activation is computed exactly, in any order, and is
+never 0 (see "Timed calls"). Exact zeros appear only in
+test_relu_derivative_at_zero, on small integers where every computation is
+exact.
 
 Finite differences. On the tiny network (inputs and weights O(1), loss ~1),
 central differences with h = 1e-5 have truncation error h^2/6 * |f'''| ~
@@ -59,10 +62,28 @@ tolerance of the comparison holds rounding with a margin of ~1e3 and still
 catches any wrong rule (off by 1e-3 or more).
 
 Timed calls: every run has its own parameters, labels and rows (rows drawn
-once per test, times a factor drawn for the run), and every result is checked
+once per test, times a factor drawn for the run), all drawn from
+`budget.seed`, under a secret drawn for the test, so that no file can build
+them (and their answers) before the grading. Every result is checked
 against the reference's with the bounds above (doubled once more: candidate
 and reference both err); those bounds need only column sums and one product
 of |X| with the product of the |W| (`error_scales`), not the network itself.
+With Gaussian draws a pre-activation could fall within rounding of a kink
+(a chance of up to ~1e-5 per test: 4e7 hidden pre-activations in the
+forward test, a density of |z| / bound near 0 of ~10, rounding up to ~1e-14
+of the bound), and a correct solution could then mask another unit than the
+reference and disagree far beyond the bounds. So the timed draws are
+rounded to a dyadic grid (`grid_params`): X to multiples of 2^-10 (rows on
+2^-6 times a factor k / 16), every W to multiples of 2^-6, and each bias to
+an odd multiple of 2^-(e + 1), where h @ W lies on the grid 2^-e (e = 16 in
+the first layer, 23 in the second). Every product and partial sum of a
+hidden layer is then a multiple of 2^-(e + 1) of size ~100 at most, far
+below 2^(52 - e) >= 2^29, up to which float64 holds such multiples exactly:
+it is exact whatever the order of the sum, and the pre-activation is an odd
+multiple of 2^-(e + 1), the same in every correct solution and at least
+2^-24 from 0. No secret can make a correct result fail
+(tests/references/test_mlp.py checks the grid, the exactness and the
+margins under sampled secrets).
 """
 
 from __future__ import annotations
@@ -559,23 +580,47 @@ def test_loss_where_the_label_probability_underflows(solution):
 # loss_and_grads: ~6 700 multiply-adds per row and layer pass; forward on a narrower network
 # (~1 800 per row), where a Python loop's ~10 us per row weighs more (~24x; ~13x at the
 # loss_and_grads sizes).
-LG_SIZES, LG_N = [32, 64, 64, 10], 30_000
-FW_SIZES, FW_N = [16, 32, 32, 10], 150_000
+LG_SIZES, LG_N, LG_SEED = [32, 64, 64, 10], 30_000, 1000
+FW_SIZES, FW_N, FW_SEED = [16, 32, 32, 10], 150_000, 2000
 PERF_RUNS = 4
+
+# The timed networks live on a dyadic grid, so that no ReLU decision can depend on rounding,
+# whatever the secret (module docstring, "Timed calls"): the rows are multiples of 2^-ROW_BITS
+# times k / 2^FACTOR_BITS (k in 12..20: a factor in [0.75, 1.25]), every W a multiple of 2^-W_BITS.
+ROW_BITS, FACTOR_BITS, W_BITS = 6, 4, 6
+
+
+def on_grid(a, bits):
+    """a rounded to the nearest multiples of 2^-bits."""
+    return np.round(a * 2.0 ** bits) / 2.0 ** bits
+
+
+def grid_params(sizes, seed, input_bits):
+    """random_params rounded to the grid, for inputs on the grid 2^-input_bits: each W to multiples of
+    2^-W_BITS; each b to an odd multiple of 2^-(e + 1), where the layer's h @ W lies on the grid 2^-e, so that
+    every pre-activation is an odd multiple of 2^-(e + 1) (and the next layer's input lies on that grid)."""
+    params, bits = [], input_bits
+    for W, b in random_params(sizes, seed):
+        bits += W_BITS
+        params.append((on_grid(W, W_BITS), (np.floor(b * 2.0 ** bits) + 0.5) / 2.0 ** bits))
+        bits += 1
+    return params
 
 
 @functools.lru_cache(maxsize=2)
 def _perf_rows(d, n, seed):
-    """The N(0, 1) rows the timed inputs are made from, drawn once per test."""
-    return np.random.default_rng(seed).standard_normal((n, d))
+    """The N(0, 1) rows the timed inputs are made from, on the grid 2^-ROW_BITS, drawn once per test."""
+    return on_grid(np.random.default_rng(seed).standard_normal((n, d)), ROW_BITS)
 
 
-def perf_call(run, sizes, n, seed, with_labels):
+def perf_call(run, sizes, n, seed, with_labels, *, seed_of):
     """Run `run`'s input: its own network, labels and scale of the rows (one multiplication instead of
-    n * d fresh draws); no run's logits or gradients are another's."""
-    params = random_params(sizes, seed + 2 * run)
-    g = np.random.default_rng(seed + 2 * run + 1)
-    X = _perf_rows(sizes[0], n, seed) * g.uniform(0.75, 1.25)
+    n * d fresh draws); no run's logits or gradients are another's. Every draw comes from seed_of(...)
+    of the grader's seeds: budget.seed in the timed tests, a keyed hash under a secret drawn for the
+    test, so that no file can build the inputs (and their answers) before the grading."""
+    params = grid_params(sizes, seed_of(seed + 2 * run), ROW_BITS + FACTOR_BITS)
+    g = np.random.default_rng(seed_of(seed + 2 * run + 1))
+    X = _perf_rows(sizes[0], n, seed_of(seed - 1)) * (g.integers(12, 21) / 2.0 ** FACTOR_BITS)
     y = g.integers(sizes[-1], size=n)
     return Call(params, X, y, 1e-3) if with_labels else Call(params, X)
 
@@ -609,7 +654,7 @@ def test_loss_and_grads_time_budget(budget):
     """loss_and_grads on 30 000 rows, sizes [32, 64, 64, 10], within the time budget (no loop over rows)"""
     # The reference: ~60 ms (one matrix product per layer and direction); a Python loop over
     # the rows ~12x that.
-    budget.time("loss_and_grads", lambda run: perf_call(run, LG_SIZES, LG_N, 1000, True),
+    budget.time("loss_and_grads", lambda run: perf_call(run, LG_SIZES, LG_N, LG_SEED, True, seed_of=budget.seed),
                 check=check_timed_loss_and_grads,
                 repeats=PERF_RUNS - 1, label="loss_and_grads, sizes [32, 64, 64, 10], n=30 000, a new net per call")
 
@@ -618,5 +663,6 @@ def test_loss_and_grads_time_budget(budget):
 def test_forward_time_budget(budget):
     """forward on 150 000 rows, sizes [16, 32, 32, 10], within the time budget (no loop over rows)"""
     # The reference: ~65 ms; a Python loop over the rows ~24x that.
-    budget.time("forward", lambda run: perf_call(run, FW_SIZES, FW_N, 2000, False), check=check_timed_forward,
+    budget.time("forward", lambda run: perf_call(run, FW_SIZES, FW_N, FW_SEED, False, seed_of=budget.seed),
+                check=check_timed_forward,
                 repeats=PERF_RUNS - 1, label="forward, sizes [16, 32, 32, 10], n=150 000, a new net per call")

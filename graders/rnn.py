@@ -45,10 +45,13 @@ the forward's message), except the dh_all test, which needs only the
 cache; clip_grad_norm's scaling, returned norm, zero norm, inputs and
 ValueError each have their own test.
 
-The timed calls (rnn_forward only: rnn_backward's argument is the
-candidate's own cache, and a timed call gives both sides the same input)
-each get their own x, h0 and weights, and every timed h_all is checked
-against the reference's, within the forward bound.
+The timed calls each get their own x, h0 and weights (and dh_all), drawn
+from `budget.seed`, under a secret drawn for the test, so that no file can
+build them (and their answers) before the grading. Every timed h_all is
+checked against the reference's, within the forward bound; rnn_backward is
+timed on each side's own cache (output_of runs that side's rnn_forward in
+the call), and its gradients are checked against the oracle's, within the
+backward bound.
 """
 
 from __future__ import annotations
@@ -539,12 +542,16 @@ def test_clip_norm_without_overflow_or_underflow(solution):
 # inputs of all steps); a Python loop over the 1024 sequences inside each step
 # makes 204 800 small numpy calls instead of 200 large ones.
 SPEED = dict(n=1024, t=200, d=16, hidden=32)
+# Run r's input is drawn from budget.seed(seed + r), under a secret drawn for the test: no file can build the
+# inputs (and their answers) before the grading. Every result is checked within rounding bounds computed from
+# the input itself, so no draw can make a correct result fail.
+FORWARD_SPEED_SEED = 20261126
+BACKWARD_SPEED_SEED = 20261127
 
 
-def _speed_inputs(seed):
-    r = np.random.default_rng(seed)
-
+def _speed_inputs(seed_of, seed):
     def inputs(run):
+        r = np.random.default_rng(seed_of(seed + run))
         n, t, d, hidden = SPEED["n"], SPEED["t"], SPEED["d"], SPEED["hidden"]
         x = r.standard_normal((n, t, d))
         h0 = r.uniform(-1, 1, (n, hidden))
@@ -569,7 +576,7 @@ def _check_timed(got, expected, call):
 @pytest.mark.performance
 def test_forward_speed(budget):
     """rnn_forward on 1024 sequences of 200 steps within the time budget: vectorised over the batch"""
-    budget.time("rnn_forward", _speed_inputs(20261126), check=_check_timed, repeats=4,
+    budget.time("rnn_forward", _speed_inputs(budget.seed, FORWARD_SPEED_SEED), check=_check_timed, repeats=4,
                 label="rnn_forward: N=1024 sequences, T=200, D=16, H=32, float64, new inputs per call")
 
 
@@ -579,12 +586,12 @@ def test_forward_speed(budget):
 BACKWARD_SPEED = dict(SPEED, n=256)
 
 
-def _backward_speed_inputs(seed):
+def _backward_speed_inputs(seed_of, seed):
     """rnn_backward on each side's own cache: output_of runs that side's rnn_forward when the call runs."""
     problems: dict = {}
 
     def inputs(run):
-        p = Problem(seed + run, **BACKWARD_SPEED)
+        p = Problem(seed_of(seed + run), **BACKWARD_SPEED)
         call = Call(p.dh_all, output_of("rnn_forward", *p.args, index=1))
         problems[id(call)] = (call, p)
         return call
@@ -601,6 +608,6 @@ def test_backward_speed(budget):
     # Each side's backward runs on the cache its own forward made, so the timed
     # work is forward + backward (the forward alone is timed above): a loop over
     # the batch in the backward pass only still takes several times the budget.
-    inputs, check = _backward_speed_inputs(20261127)
+    inputs, check = _backward_speed_inputs(budget.seed, BACKWARD_SPEED_SEED)
     budget.time("rnn_backward", inputs, check=check, repeats=3,
                 label="rnn_forward then rnn_backward on its cache: N=256, T=200, D=16, H=32, new inputs per call")

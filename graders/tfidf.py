@@ -599,6 +599,12 @@ def test_large_counts(solution):
 
 PERF_DOCS = 5_000
 PERF_WORDS = 1_000
+# The word pools, the idf given to transform and run r's documents come from budget.seed(...) of these seeds
+# (the documents' from seed + r), under a secret drawn for the test: no file can build the documents (and their
+# matrices), nor tables of the pool's tokens, before the grading. Every result is checked within rounding
+# bounds, and the vocabulary is what the documents hold whatever the draw.
+FIT_TRANSFORM_POOL_SEED, FIT_TRANSFORM_DOCS_SEED = 100, 101
+TRANSFORM_POOL_SEED, TRANSFORM_IDF_SEED, TRANSFORM_DOCS_SEED = 200, 201, 202
 
 
 def pseudo_words(seed, count):
@@ -645,8 +651,9 @@ def check_timed_fit_transform(got, expected, call):
 @pytest.mark.performance
 def test_fit_transform_time(budget):
     """fit_transform on 5 000 documents (1 000 words) within the time budget"""
-    pool = pseudo_words(100, PERF_WORDS)
-    budget.time("fit_transform", lambda run: Call(text_corpus(101 + run, PERF_DOCS, pool)),
+    pool = pseudo_words(budget.seed(FIT_TRANSFORM_POOL_SEED), PERF_WORDS)
+    budget.time("fit_transform",
+                lambda run: Call(text_corpus(budget.seed(FIT_TRANSFORM_DOCS_SEED + run), PERF_DOCS, pool)),
                 check=check_timed_fit_transform, repeats=3,
                 label=f"fit_transform: {PERF_DOCS} documents of 20-80 tokens over {PERF_WORDS} words, default "
                       f"options, new documents per call")
@@ -666,12 +673,12 @@ def check_timed_transform(got, expected, call):
 @pytest.mark.performance
 def test_transform_time(budget):
     """transform of 5 000 documents over a vocabulary of 750 words within the time budget"""
-    pool = pseudo_words(200, PERF_WORDS)
+    pool = pseudo_words(budget.seed(TRANSFORM_POOL_SEED), PERF_WORDS)
     vocabulary = sorted(w for i, w in enumerate(pool) if i % 4 != 3)      # every 4th word is unseen
-    idf = 1.0 + np.random.default_rng(201).random(TRANSFORM_VOCABULARY) * 5.0
+    idf = 1.0 + budget.rng(TRANSFORM_IDF_SEED).random(TRANSFORM_VOCABULARY) * 5.0
     budget.time("transform",
-                lambda run: Call(text_corpus(202 + run, PERF_DOCS, pool), vocabulary, idf, sublinear_tf=True,
-                                 norm="l1"),
+                lambda run: Call(text_corpus(budget.seed(TRANSFORM_DOCS_SEED + run), PERF_DOCS, pool), vocabulary,
+                                 idf, sublinear_tf=True, norm="l1"),
                 check=check_timed_transform, repeats=3,
                 label=f"transform: {PERF_DOCS} documents of 20-80 tokens over {PERF_WORDS} words, "
                       f"{TRANSFORM_VOCABULARY} of them in the vocabulary, sublinear_tf=True, norm='l1'")

@@ -412,8 +412,12 @@ def test_any_integer_dtype_gives_the_int64_result(solution):
 # -- performance ------------------------------------------------------------------------------------
 
 K = 10
-GROUP_SEEDS = tuple(range(201, 205))      # the warm-up and 3 timed runs, each on its own graph
-POPULAR_SEEDS = tuple(range(211, 215))    # the warm-up and 3 timed runs
+# The warm-up and 3 timed runs, each on its own graph, drawn from budget.seed(GROUP_SEEDS[run]): a secret
+# drawn for the test, so no file can build the graphs (and their answers) before the grading. The results
+# are integers compared exactly with the reference's on the same graph: there is no tolerance, and no graph
+# can make a correct solution's result differ from the reference's.
+GROUP_SEEDS = tuple(range(201, 205))
+POPULAR_SEEDS = tuple(range(211, 215))    # the same, for the popular users' graphs
 
 
 def check_timed(result, expected, call):
@@ -426,7 +430,8 @@ def check_timed(result, expected, call):
 @pytest.mark.performance
 def test_time_groups(budget):
     """50 000 users, 100 000 edges in groups of 25, within the time budget"""
-    budget.time("recommend_friends", lambda run: Call(community(GROUP_SEEDS[run], 50_000, 100_000), 50_000, K),
+    budget.time("recommend_friends",
+                lambda run: Call(community(budget.seed(GROUP_SEEDS[run]), 50_000, 100_000), 50_000, K),
                 check=check_timed, repeats=len(GROUP_SEEDS) - 1,
                 label="recommend_friends, 50 000 users, 100 000 edges (groups of 25), k=10, a new graph per call")
 
@@ -437,6 +442,6 @@ def test_time_popular_users(budget):
     # ~1.5 million paths of length 2, 0.9 million of them through the 10 users with 300 friends: the hubs
     # dominate, and the reference's call (~0.07 s) stays well above the timer's noise.
     budget.time("recommend_friends",
-                lambda run: Call(popular(POPULAR_SEEDS[run], 20_000, 50_000, 10, 300), 20_000, K),
+                lambda run: Call(popular(budget.seed(POPULAR_SEEDS[run]), 20_000, 50_000, 10, 300), 20_000, K),
                 check=check_timed, repeats=len(POPULAR_SEEDS) - 1,
                 label="recommend_friends, 20 000 users, 50 000 edges, 10 with 300 friends, k=10, a new graph per call")

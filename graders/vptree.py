@@ -497,20 +497,31 @@ def _require_metric_used(mean, k, given):
                 "Use `metric` for every distance: it is how the tree is measured.")
 
 
+# The counted tests draw their points, queries and the rng the tree is built
+# from with budget.rng, under a secret drawn for each test: with points from a
+# public seed, a file could rebuild their coordinates at import, answer the
+# queries from them and pay the metric for the k distances it returns only.
+# The counts are compared with fixed limits, with room for any draw. The
+# checked answers are compared by index with brute force: on continuous draws
+# two of the k + 1 nearest distances come within a few ulps of each other
+# (where two formulas could order them differently) with probability below
+# 1e-12 per query (n = 20 000 points in 2-D: the k-th nearest lies at ~0.009,
+# and a ring of width 1e-17 around it holds ~1e-14 points on average).
+#
 # The reference's mean evaluations per query in test_query_evaluations_at_20000,
-# shown beside the candidate's. Its inputs (points, queries and the rng state
-# the tree is built from) are fixed by the test's seed, and the count is
-# deterministic, so it is a number, recomputed from the reference by
-# tests/references/test_vptree.py: counting it at each grading would cost a
-# build and 100 queries of the reference, a round trip to the grader per node.
-REFERENCE_EVALUATIONS_AT_20000 = 44.54
+# shown beside the candidate's: the mean of the reference's count over 40
+# draws like the test's (from 40.0 to 47.3 over them; tests/references/
+# test_vptree.py checks the reference against it on a few draws). Counting the
+# reference on the test's own draw at each grading would cost a build and 100
+# queries of the reference, a round trip to the grader per node.
+REFERENCE_EVALUATIONS_AT_20000 = 43.2
 
 
 @pytest.mark.performance
 def test_query_evaluations_at_20000(solution, budget):
     """A k = 5 query on 20 000 points in 2-D evaluates at most 10% of them on average"""
     n, k = 20_000, 5
-    rng = np.random.default_rng(20_000)
+    rng = budget.rng(20_000)
     P = rng.random((n, 2))
     Q = rng.random((100, 2))
     given = f"n = {n} uniform points in the unit square, 100 queries"
@@ -518,7 +529,8 @@ def test_query_evaluations_at_20000(solution, budget):
     tree = solution.VPTree(metric.points, metric=metric, rng=rng)
     mean = _mean_query_evaluations(tree, metric, k)
     _require_metric_used(mean, k, given)
-    budget.at_most(f"metric evaluations per k = {k} query ({given})", float(mean), 0.10 * n, unit="evaluations",
+    budget.at_most(f"metric evaluations per k = {k} query ({given}; the reference's: its mean over such draws)",
+                   float(mean), 0.10 * n, unit="evaluations",
                    reference=REFERENCE_EVALUATIONS_AT_20000,
                    advice=f"That is {100 * mean / n:.1f}% of n; the budget is 10%. Prune a child whenever its "
                           "triangle-inequality bound exceeds tau, search the side q falls on first, and never "
@@ -541,7 +553,7 @@ GROWTH_SIZES = (1_000, 2_000, 4_000, 8_000, 16_000)
 def test_query_evaluations_grow_sublinearly(solution, budget):
     """Query evaluations grow sublinearly in n (log-log slope <= 0.6 over n = 1 000..16 000, d = 2)"""
     k = 5
-    rng = np.random.default_rng(20240)
+    rng = budget.rng(20240)
 
     def mean_evaluations(n):
         P = rng.random((n, 2))
@@ -570,7 +582,7 @@ BUILD_DOUBLING_MAX = 2.35
 @pytest.mark.performance
 def test_build_evaluations_n_log_n(solution, budget):
     """The build uses O(n log n) metric evaluations (<= 2 n log2 n; x2.35 at most from n = 8 000 to 16 000)"""
-    rng = np.random.default_rng(777)
+    rng = budget.rng(777)
     builds = []
     for n in GROWTH_SIZES:
         P = rng.random((n, 2))
@@ -612,9 +624,14 @@ def _mean_cpu_seconds(fn, inputs):
 
 @pytest.mark.performance
 @pytest.mark.parametrize("d, n", [(2, 20_000), (32, 5_000)])
-def test_wall_time_for_information(solution, reference, budget, rng, d, n):
+def test_wall_time_for_information(solution, reference, budget, d, n):
     """CPU time of a query vs the reference tree and vs brute force (reported, not budgeted)"""
     k = 5
+    # Points, queries and trees from budget.rng: no file can know them before the grading. The answers
+    # are checked by index against brute force: the tree's own Euclidean distances may differ from this
+    # module's by a few ulps, which reorders two of the k + 1 nearest points only if their distances are
+    # within ~1e-15 of each other, for continuous data a ~1e-10 event per query.
+    rng = budget.rng()
     P = rng.random((n, d))
     Q = rng.random((3, d))
     given = f"n = {n} uniform points in {d}-D"

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
 
 ref = load_module(REPO / "reference" / "batched_matmul.py", "batched_matmul_reference")
 grader = load_module(REPO / "graders" / "batched_matmul.py", "batched_matmul_grader_data")
@@ -149,9 +150,11 @@ def test_grader_rejects_np_dot_and_accepts_matmul():
 
 
 @pytest.mark.parametrize("shape", [(20_000, 3, 3), (4, 256, 256)])
-def test_timed_check_accepts_matmul_and_rejects_a_wrong_entry(shape):
-    """The timed cases' check (against the reference's result, a bound for entries within 1)."""
-    call = grader._time_inputs(shape, shape, 7)(1)
+@pytest.mark.parametrize("secret", [bytes([i]) * 16 for i in range(2)], ids=["secret0", "secret1"])
+def test_timed_check_accepts_matmul_and_rejects_a_wrong_entry(shape, secret):
+    """The timed cases' check (against the reference's result, a bound for entries within 1), on operands
+    drawn as the timed runs draw theirs (from a budget's seed under a secret)."""
+    call = grader._time_call(shape, shape, secret_seed(secret, 501 + 1))
     a, b = call.args
     assert np.abs(a).max() <= 1 and np.abs(b).max() <= 1
     expected = ref.matmul(a, b)

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
 
 ref = load_module(REPO / "reference" / "calibration.py", "calibration_reference")
 
@@ -283,12 +284,12 @@ def test_ece_bound_for_a_calibrated_model():
 def test_timed_agreement_bound_on_the_timed_predictions():
     """The grader checks its timed calls (N = 6 x 10^5) against the reference
     with 1e-9: each side within N * 2.2e-16 = 1.3e-10 of the exact means. The
-    reference against correctly rounded per-bin sums (math.fsum), on a draw
-    like the grader's timed ones (N = 6 x 10^5, C = 8)."""
+    reference against correctly rounded per-bin sums (math.fsum), on a timed
+    draw of the grader's (N = 6 x 10^5, C = 8) under a stand-in for the test's
+    secret (the bounds hold for any draw)."""
     n, C = grader.TIMED_N, grader.TIMED_CLASSES
-    rng = np.random.default_rng(1_000_000)
-    probs = softmax(rng.normal(size=(n, C)) * 2.0)
-    labels = draw_labels(probs, rng)
+    seed = secret_seed(bytes([0]) * 16, grader.TIMED_SEED)
+    probs, labels = grader.calibrated_draw(np.random.default_rng(seed), n, C)
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == labels
     for M in (15, 1000):
@@ -311,16 +312,16 @@ def test_timed_agreement_bound_on_the_timed_predictions():
 def test_a_temperature_kept_from_the_previous_timed_run_fails():
     """The grader's timed fit_temperature runs plant T = 1.5, 1.75, 2, 2.25 in
     5 x 10^4 x 10 logits: the T fitted on one run misses the next run's best loss
-    by far more than the 1e-6 (relative) allowed."""
-    rng = np.random.default_rng(3)
-    fitted, data = [], []
-    for planted in (1.5, 1.75, 2.0, 2.25):
-        g = rng.normal(size=(50_000, 10)) * 2.0
-        data.append((planted * g, draw_labels(softmax(g), rng)))
-        fitted.append(ref.fit_temperature(*data[-1]))
-    for (logits, labels), kept, best in zip(data[1:], fitted[:-1], fitted[1:]):
-        excess = nll(logits, labels, kept) / nll(logits, labels, best) - 1
-        assert excess > 1000 * 1e-6
+    by far more than the 1e-6 (relative) allowed, under any of a few stand-ins
+    for the test's secret."""
+    for secret in (bytes([0]) * 16, bytes([1]) * 16):
+        fitted, data = [], []
+        for run in range(grader.TIMED_RUNS):
+            data.append(grader._temperature_inputs(secret_seed(secret, grader.TEMPERATURE_SEED + run), run).args)
+            fitted.append(ref.fit_temperature(*data[-1]))
+        for (logits, labels), kept, best in zip(data[1:], fitted[:-1], fitted[1:]):
+            excess = nll(logits, labels, kept) / nll(logits, labels, best) - 1
+            assert excess > 1000 * 1e-6, secret
 
 
 @pytest.mark.parametrize("n_classes", [5, 8, 10])

@@ -11,7 +11,10 @@ Oracles:
 
 The grader's data sets are checked to be what its docstring says: tie-free at
 every node (so every correct formula grows the same tree), with the rule
-each test is about really at stake.
+each test is about really at stake. The timed data sets, drawn from a
+secret in each grading, are checked under fixed stand-in secrets: no near
+tie, and the exact ties they do have are accepted either way by the timed
+check.
 scikit-learn and mpmath are test-only dependencies.
 """
 
@@ -21,6 +24,9 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading import Call
+from trainer.grading.budget import secret_seed
+from trainer.grading.checks import GradeFailure
 
 mpmath = pytest.importorskip("mpmath")
 sklearn_tree = pytest.importorskip("sklearn.tree")
@@ -282,43 +288,189 @@ def test_tie_cases_are_exact_ties():
     assert decreases[-1][0] == decreases[-2][0] > decreases[0][0]
 
 
-@pytest.mark.parametrize("seed", grader.TIME_SEEDS)
-@pytest.mark.slow
-def test_timed_data_sets_are_tie_free(seed):
-    """Every node of the timed trees: the best gini decrease ahead by more than 1e-12 of every
-    candidate whose children have other class counts (identical children tie exactly in every
-    formula), from integer class counts: n * decrease = sum cL^2/nL + sum cR^2/nR - sum c^2/n."""
-    X, y = grader.timed_data(seed)
-    tree = ref.fit_tree(X, y, min_samples_split=grader.TIME_MSS)
+# Fixed stand-ins for the secret each timed test draws (budget.seed): one per timed run.
+SECRETS = [bytes([i]) * 16 for i in range(len(grader.TIME_SEEDS))]
+TIMED = list(zip(SECRETS, grader.TIME_SEEDS))
+
+
+def timed_case(secret, seed):
+    X, y = grader.timed_data(secret_seed(secret, seed))
+    return X, y, ref.fit_tree(X, y, min_samples_split=grader.TIME_MSS)
+
+
+def all_splits(X, y, idx, C=3):
+    """Every split of the samples idx, in tie order (feature, then position): gini decreases as floats from
+    integer class counts (n * decrease = sum cL^2/nL + sum cR^2/nR - sum c^2/n), the [left, right] class counts
+    and (feature, a, b), the consecutive values cut between (-inf decrease between equal values)."""
+    n = len(idx)
+    c = np.bincount(y[idx], minlength=C)
+    scores, tables, cuts = [], [], []
+    for f in range(X.shape[1]):
+        order = idx[np.argsort(X[idx, f], kind="stable")]
+        v = X[order, f]
+        cl = np.cumsum(np.eye(C, dtype=np.int64)[y[order]], axis=0)[:-1]
+        nl = np.arange(1, n)
+        cr = c - cl
+        s = ((cl ** 2).sum(1) / nl + (cr ** 2).sum(1) / (n - nl) - (c ** 2).sum() / n) / n
+        s[v[1:] == v[:-1]] = -np.inf
+        scores.append(s)
+        tables.append(np.concatenate([cl, cr], axis=1))
+        cuts += [(f, a, b) for a, b in zip(v[:-1].tolist(), v[1:].tolist())]
+    return np.concatenate(scores), np.concatenate(tables), cuts
+
+
+def exact_decrease(table, C=3):
+    """n times a split's gini decrease, in fractions, from its [left, right] class counts."""
+    left, right = table[:C].tolist(), table[C:].tolist()
+    total = [a + b for a, b in zip(left, right)]
+    return (impurity_times_n(total, "gini") - impurity_times_n(left, "gini")
+            - impurity_times_n(right, "gini"))
+
+
+def tree_nodes(tree, X):
+    """(node, its training samples) of every node of a tree, leaves included, in pre-order."""
     stack = [(0, np.arange(len(X)))]
-    C = 3
     while stack:
         node, idx = stack.pop()
+        yield node, idx
+        if tree["feature"][node] >= 0:
+            go = X[idx, tree["feature"][node]] <= tree["threshold"][node]
+            stack += [(tree["right"][node], idx[~go]), (tree["left"][node], idx[go])]
+
+
+@pytest.mark.parametrize("secret, seed", TIMED)
+@pytest.mark.slow
+def test_timed_data_sets_have_no_near_ties(secret, seed):
+    """Every node of a timed tree, under sampled secrets: the best gini decrease ahead by more than 1e-12 of every
+    candidate with another exact decrease (no near tie, which formulas rounding differently could order either
+    way); candidates within 1e-12 are exact ties (fractions), which the grader's check accepts either way where
+    the children differ and leaves to the tie rules where they are the same."""
+    X, y, tree = timed_case(secret, seed)
+    C = 3
+    for node, idx in tree_nodes(tree, X):
         n = len(idx)
         c = np.bincount(y[idx], minlength=C)
         if n < grader.TIME_MSS or c.max() == n:
             assert tree["feature"][node] == -1
             continue
-        scores, tables = [], []
-        for f in range(X.shape[1]):
-            order = idx[np.argsort(X[idx, f], kind="stable")]
-            cl = np.cumsum(np.eye(C, dtype=np.int64)[y[order]], axis=0)[:-1]
-            nl = np.arange(1, n)
-            cr = c - cl
-            s = ((cl ** 2).sum(1) / nl + (cr ** 2).sum(1) / (n - nl) - (c ** 2).sum() / n) / n
-            s[X[order[1:], f] == X[order[:-1], f]] = -np.inf
-            scores.append(s)
-            tables.append(np.concatenate([cl, cr], axis=1))
-        scores, tables = np.concatenate(scores), np.concatenate(tables)
+        scores, tables, _ = all_splits(X, y, idx)
         best = np.argmax(scores)
-        near = scores >= scores[best] - 1e-12
-        assert np.all(tables[near] == tables[best]), (node, n)
         assert scores[best] > MARGIN
+        exact = exact_decrease(tables[best])
+        for i in np.flatnonzero(scores >= scores[best] - 1e-12):
+            assert np.array_equal(tables[i], tables[best]) or exact_decrease(tables[i]) == exact, (node, n)
         assert tree["feature"][node] >= 0
         f, t = tree["feature"][node], tree["threshold"][node]
-        go = X[idx, f] <= t
-        np.testing.assert_array_equal(np.bincount(y[idx[go]], minlength=C), tables[best][:C])
-        stack += [(tree["right"][node], idx[~go]), (tree["left"][node], idx[go])]
+        np.testing.assert_array_equal(np.bincount(y[idx[X[idx, f] <= t]], minlength=C), tables[best][:C])
+
+
+def nested(tree, node=0):
+    """The subtree at `node` as nested dicts (children as a (left, right) pair)."""
+    out = {"feature": int(tree["feature"][node]), "threshold": float(tree["threshold"][node]),
+           "counts": np.asarray(tree["counts"][node])}
+    if out["feature"] >= 0:
+        out["children"] = (nested(tree, tree["left"][node]), nested(tree, tree["right"][node]))
+    return out
+
+
+def flat(root, classes):
+    """Nested dicts as the challenge's flat arrays, in pre-order."""
+    rows = []
+
+    def visit(nd):
+        me = len(rows)
+        rows.append([nd["feature"], nd["threshold"], -1, -1, nd["counts"]])
+        if nd["feature"] >= 0:
+            rows[me][2] = visit(nd["children"][0])
+            rows[me][3] = visit(nd["children"][1])
+        return me
+
+    visit(root)
+    return grader.hand_tree(*map(list, zip(*rows)), classes)
+
+
+def replaced(root, X, y, target, split, refit, swap=False):
+    """The nested tree with the node `target` (a pre-order index) split at (feature, threshold) instead, its
+    children's subtrees the reference's trees of their samples (in the wrong places with `swap`)."""
+    count = [0]
+
+    def visit(nd, idx):
+        me = count[0]
+        count[0] += 1
+        if me == target:
+            f, t = split
+            go = X[idx, f] <= t
+            children = tuple(nested(refit(X[part], y[part])) for part in (idx[go], idx[~go]))
+            return {"feature": f, "threshold": t, "counts": nd["counts"],
+                    "children": children[::-1] if swap else children}
+        if nd["feature"] < 0:
+            return nd
+        go = X[idx, nd["feature"]] <= nd["threshold"]
+        return {**nd, "children": (visit(nd["children"][0], idx[go]), visit(nd["children"][1], idx[~go]))}
+
+    return visit(root, np.arange(len(X)))
+
+
+def first_exchanged_tie():
+    """(X, y, tree, node, tables, cuts, scores, best, others) at the first node of the sampled timed data sets
+    where splits with other children come within 1e-12 of the best (others: their indices, in tie order)."""
+    for secret, seed in TIMED:
+        X, y, tree = timed_case(secret, seed)
+        for node, idx in tree_nodes(tree, X):
+            if tree["feature"][node] < 0:
+                continue
+            scores, tables, cuts = all_splits(X, y, idx)
+            best = np.argmax(scores)
+            others = [i for i in np.flatnonzero(scores >= scores[best] - 1e-12)
+                      if not np.array_equal(tables[i], tables[best])]
+            if others:
+                return X, y, tree, node, tables, cuts, scores, best, others
+    pytest.fail("no timed data set of the sampled secrets has a tie between splits with other children")
+
+
+@pytest.mark.slow
+def test_timed_check_accepts_exact_ties_broken_the_other_way():
+    """On a timed data set with two exactly tied splits whose children differ (left and right exchanged), a
+    tree that takes the other one (the first with its children), with the reference's subtrees of its children,
+    passes the timed check; the same with those two subtrees in each other's place, a later split with the
+    same children, or a split of another decrease does not."""
+    X, y, tree, node, tables, cuts, scores, best, others = first_exchanged_tie()
+    C = 3
+    assert exact_decrease(tables[others[0]]) == exact_decrease(tables[best])
+    assert np.array_equal(tables[others[0]], np.roll(tables[best], C))          # left and right exchanged
+    call = Call(X, y, min_samples_split=grader.TIME_MSS)
+    refit = grader.refit_with(ref, tree["classes"], min_samples_split=grader.TIME_MSS)
+
+    def tree_with(i, swap=False):
+        f, a, b = cuts[i]
+        return flat(replaced(nested(tree), X, y, node, (f, (a + b) / 2), refit, swap=swap), tree["classes"])
+
+    flipped = tree_with(others[0])
+    assert not (np.array_equal(flipped["feature"], tree["feature"])
+                and np.array_equal(flipped["threshold"], tree["threshold"]))
+    grader.check_timed_tree(flipped, tree, call, reference=ref)
+    with pytest.raises(GradeFailure):
+        grader.check_timed_tree(tree_with(others[0], swap=True), tree, call, reference=ref)
+    later = [i for i in others if np.array_equal(tables[i], tables[others[0]])][1:]
+    if later:
+        with pytest.raises(GradeFailure):
+            grader.check_timed_tree(tree_with(later[0]), tree, call, reference=ref)
+    worse = int(np.argmax(np.where(scores < scores[best] - 1e-12, scores, -np.inf)))
+    with pytest.raises(GradeFailure):
+        grader.check_timed_tree(tree_with(worse), tree, call, reference=ref)
+
+
+def test_tied_split_accepts_only_the_first_exact_tie_with_other_children():
+    """x = [1, 2, 3, 4] twice (two equal features), labels 0 1 1 0: the cuts at 1.5 and 3.5 tie exactly with left
+    and right exchanged. Against the cut of feature 0 at 1.5, the grader accepts feature 0 at 3.5 (the first
+    split with those children), not feature 1 at 3.5 (the same children, later), feature 1 at 1.5 (the same
+    children as expected: the tie rules decide) or the middle cut (a smaller decrease)."""
+    X = np.column_stack([np.arange(1.0, 5.0)] * 2)
+    codes, members = np.array([0, 1, 1, 0]), np.arange(4)
+    go = grader.tied_split(X, codes, members, 2, (0, 1.5), (0, 3.5))
+    np.testing.assert_array_equal(go, [True, True, True, False])
+    for split in ((1, 3.5), (1, 1.5), (0, 2.5), (0, 0.5), (2, 3.5)):
+        assert grader.tied_split(X, codes, members, 2, (0, 1.5), split) is None, split
 
 
 def test_adjacent_floats_midpoint_rounds_up():

@@ -27,6 +27,7 @@ import itertools
 import numpy as np
 import pytest
 
+from trainer.grading.budget import secret_seed
 from trainer.grading.stats import binomial_halfwidth
 
 from tests.helpers import REPO, load_module
@@ -261,32 +262,50 @@ def lloyd_trace(X, C, iterations):
     return gaps, moves
 
 
-TIMED_CALLS = ([pytest.param(grader.lloyd_call, seed, id=f"d16-{seed}") for seed in grader.LLOYD_TIME_SEEDS]
+def secret_of(i):
+    """The fixed secret that stands for a grading's in these tests (budget.seed)."""
+    return bytes([i]) * 16
+
+
+# A grading draws each timed run's data set from budget.seed(seed): run i of each timed test
+# is checked here under the secret secret_of(i), six secrets per test. The memory-measured data
+# set is built from its own seed.
+TIMED_CALLS = ([pytest.param(grader.lloyd_call, secret_seed(secret_of(i), seed), id=f"d16-{seed}-secret{i}")
+                for i, seed in enumerate(grader.LLOYD_TIME_SEEDS)]
                + [pytest.param(functools.partial(grader.lloyd_call, n=grader.LLOYD_MEMORY_N), grader.LLOYD_MEMORY_SEED,
                                id=f"d16-memory-{grader.LLOYD_MEMORY_SEED}")]
-               + [pytest.param(grader.low_d_call, seed, id=f"d2-{seed}") for seed in grader.LOW_D_TIME_SEEDS])
+               + [pytest.param(grader.low_d_call, secret_seed(secret_of(i), seed), id=f"d2-{seed}-secret{i}")
+                  for i, seed in enumerate(grader.LOW_D_TIME_SEEDS)])
 
 
 @pytest.mark.parametrize("make_call, seed", TIMED_CALLS)
 def test_grader_timed_runs_have_no_near_ties(make_call, seed):
-    """The timed and memory-measured data sets (n = 100 000 in d = 16,
-    and 200 000 in d = 2 with blobs at the corners of a 40 x 40 square; init = one point of
-    every blob) decide every assignment by a relative margin >= 1e-6, like the
-    agreement runs; the first iteration moves the centroids and the second moves
-    none, so tol = 0 stops every implementation after the same two iterations."""
+    """The timed and memory-measured data sets (n = 100 000 in d = 16, init = the blobs'
+    centres, at least BLOB_SEPARATION apart; 200 000 in d = 2 with blobs at the corners of a
+    40 x 40 square, init = one point of every blob), the timed ones for a sample of secrets,
+    decide every assignment by a relative margin >= 1e-6, like the agreement runs (why that
+    holds for any secret: grader.timed_blobs and grader.low_d_call); the first iteration
+    moves the centroids and the second moves none, so tol = 0 stops every implementation
+    after the same two iterations."""
     call = make_call(seed, 2)
     X, k = call.args
-    gaps, moves = lloyd_trace(X, call.kwargs["init"], 2)
+    init = call.kwargs["init"]
+    if k == 8:                                   # timed_blobs: the d = 16 data sets
+        apart = np.sqrt(((init[:, None, :] - init[None, :, :]) ** 2).sum(axis=2))
+        assert apart[np.triu_indices(k, 1)].min() >= grader.BLOB_SEPARATION
+    gaps, moves = lloyd_trace(X, init, 2)
     assert min(gaps) >= 1e-6, (seed, gaps)
     assert moves[0] >= 1e-6 and moves[1] == 0, (seed, moves)
     _, labels = ref.kmeans(*call.args, **call.kwargs)
     assert np.bincount(labels, minlength=k).min() > 0
 
 
-@pytest.mark.parametrize("seed", grader.KPP_TIME_SEEDS)
+@pytest.mark.parametrize("seed", [pytest.param(secret_seed(secret_of(i), seed), id=f"{seed}-secret{i}")
+                                  for i, seed in enumerate(grader.KPP_TIME_SEEDS)])
 def test_grader_timed_kpp_data_have_distinct_rows(seed):
-    """The timed k-means++ check requires k distinct rows: X has no repeated row, so
-    a correct draw (a chosen row has D = 0) never repeats one; the reference's passes."""
+    """The timed k-means++ check requires k distinct rows: X has no repeated row (for a sample
+    of secrets; continuous data repeat none for any), so a correct draw (a chosen row has
+    D = 0) never repeats one; the reference's passes."""
     call = grader.kpp_call(seed)
     X, k, rng = call.args
     assert len(np.unique(X, axis=0)) == len(X)

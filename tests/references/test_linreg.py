@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
 
 sklearn_linear = pytest.importorskip("sklearn.linear_model")
 scipy_linalg = pytest.importorskip("scipy.linalg")
@@ -26,6 +27,9 @@ mpmath = pytest.importorskip("mpmath")
 
 ref = load_module(REPO / "reference" / "linreg.py", "linreg_reference")
 grader = load_module(REPO / "graders" / "linreg.py", "linreg_grader_data")
+
+# Fixed stand-ins for the secret each timed test draws (budget.seed).
+SECRETS = [bytes([i]) * 16 for i in range(3)]
 
 
 def close_fit(got, expected, rtol):
@@ -275,6 +279,15 @@ def test_gradient_descent_converges_to_least_squares():
 
 
 def test_timed_sgd_data_contract():
-    for seed in grader.SGD_TIME_SEEDS:
-        X, _ = grader.sgd_data(seed, 20_000, 20)
-        assert 0.01 * (((X / 3.0) ** 2).sum(axis=1).max() + 1) < 2
+    """Under sampled secrets, every timed run's data keep lr times a batch's largest Hessian eigenvalue below 2."""
+    for secret in SECRETS:
+        for seed in grader.SGD_TIME_SEEDS:
+            X, _ = grader.sgd_data(secret_seed(secret, seed), 20_000, 20)
+            assert 0.01 * (((X / 3.0) ** 2).sum(axis=1).max() + 1) < 2
+
+
+def test_timed_fit_data_are_well_conditioned():
+    """Under a sampled secret, the centred timed X has a condition number near 1 + 2 sqrt(d / n) ~ 1.05."""
+    X, _ = grader.timed_regression(secret_seed(SECRETS[0], grader.FIT_TIME_SEEDS[1]), 100_000, 50)
+    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
+    assert s[0] / s[-1] < 1.1

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
 
 autograd = pytest.importorskip("autograd")
 anp = pytest.importorskip("autograd.numpy")
@@ -29,6 +30,9 @@ mpmath = pytest.importorskip("mpmath")
 
 ref = load_module(REPO / "reference" / "mlp.py", "mlp_reference")
 grader = load_module(REPO / "graders" / "mlp.py", "mlp_grader_data")
+
+# Secrets standing for the ones Budget draws for each timed test.
+SECRETS = [bytes([i]) * 16 for i in range(4)]
 
 
 # -- the autograd oracle -----------------------------------------------------------------------
@@ -286,12 +290,45 @@ def test_training_run_amplifies_rounding_by_less_than_100x():
         assert np.abs(mb - b).max() < 1e-8 * max(np.abs(b).max(), np.abs(W).max())
 
 
-@pytest.mark.parametrize("sizes, n, seed", [(grader.LG_SIZES, grader.LG_N, 1000), (grader.FW_SIZES, grader.FW_N, 2000)])
+TIMED_NETWORKS = [pytest.param(grader.LG_SIZES, grader.LG_N, grader.LG_SEED, id="loss_and_grads"),
+                  pytest.param(grader.FW_SIZES, grader.FW_N, grader.FW_SEED, id="forward")]
+
+
+def pre_activations_reassociated(params, X):
+    """The hidden pre-activations as (first half of h @ W + b) + second half: a sum in another order."""
+    h, out = np.asarray(X, dtype=float), []
+    for W, b in params[:-1]:
+        k = W.shape[0] // 2
+        z = h[:, :k] @ W[:k] + b
+        z += h[:, k:] @ W[k:]
+        out.append(z)
+        h = np.maximum(z, 0.0)
+    return out
+
+
+@pytest.mark.parametrize("sizes, n, seed", TIMED_NETWORKS)
 def test_timed_networks_keep_clear_of_relu_kinks(sizes, n, seed):
-    # Rounding moves a pre-activation by ~1e-14 of its bound: a margin of 1e-11 leaves 1000x.
-    for run in range(grader.PERF_RUNS):
-        call = grader.perf_call(run, sizes, n, seed, False)
-        assert kink_margin(*call.args) > 1e-11
+    """Under sampled secrets (one run each), every hidden pre-activation of a timed network is exact and far from 0.
+
+    The grid of the module docstring: X on 2^-10, every W on 2^-6, every bias an odd multiple of 2^-(e + 1);
+    so a sum in another order gives the same bits, and no pre-activation is 0 (margin >= 2^-24 / bound).
+    """
+    for run, secret in enumerate(SECRETS[:grader.PERF_RUNS]):
+        params, X = grader.perf_call(run, sizes, n, seed, False, seed_of=lambda s: secret_seed(secret, s)).args
+        assert np.array_equal(X, grader.on_grid(X, grader.ROW_BITS + grader.FACTOR_BITS))
+        bits = grader.ROW_BITS + grader.FACTOR_BITS
+        for W, b in params:
+            bits += grader.W_BITS
+            assert np.array_equal(W, grader.on_grid(W, grader.W_BITS))
+            assert np.all(np.floor(b * 2.0 ** bits) + 0.5 == b * 2.0 ** bits)
+            bits += 1
+        h = X
+        for (W, b), z in zip(params[:-1], pre_activations_reassociated(params, X)):
+            assert np.array_equal(h @ W + b, z) and np.all(z != 0)
+            h = np.maximum(z, 0.0)
+        # Rounding would move a pre-activation by ~1e-14 of its bound: a margin of 1e-11 leaves 1000x (here none
+        # is rounded at all).
+        assert kink_margin(params, X) > 1e-11
 
 
 # -- validation -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -150,21 +151,42 @@ def test_monte_carlo_matches_scipy_statistically():
     assert abs(ours - exact) <= half and abs(theirs - exact) <= half
 
 
+def assert_no_near_ties(x, y, s1):
+    """Every statistic (group 1 sums s1) equals the observed one in exact arithmetic or differs by more than
+    1e-9 max|z|, in t and in |t|."""
+    z = np.concatenate([x, y])
+    n1 = len(x)
+    t = s1 / n1 - (z.sum() - s1) / len(y)
+    d = x.mean() - y.mean()
+    gap = np.abs(np.abs(t) - abs(d))
+    scale = np.max(np.abs(z))
+    assert np.all((gap <= 1e-13 * scale * 10) | (gap > 1e-9 * scale))
+    gap = np.abs(t - d)
+    assert np.all((gap <= 1e-13 * scale * 10) | (gap > 1e-9 * scale))
+
+
 def test_no_near_ties_in_the_grader_data():
     """Every statistic equals the observed one in exact arithmetic or differs by more than 1e-9 max|z|."""
     cases = [(x, y) for _, x, y in grader.ONE_SIDED_CASES + grader.TWO_SIDED_CASES]
     cases += [(grader.WORKED_X, grader.WORKED_Y), (grader.WORKED_X + 1e6, grader.WORKED_Y + 1e6)]
     for x, y in cases:
-        z = np.concatenate([x, y])
-        n1 = len(x)
-        s1 = ref._exact_group1_sums(z, n1)
-        t = s1 / n1 - (z.sum() - s1) / len(y)
-        d = x.mean() - y.mean()
-        gap = np.abs(np.abs(t) - abs(d))
-        scale = np.max(np.abs(z))
-        assert np.all((gap <= 1e-13 * scale * 10) | (gap > 1e-9 * scale))
-        gap = np.abs(t - d)
-        assert np.all((gap <= 1e-13 * scale * 10) | (gap > 1e-9 * scale))
+        assert_no_near_ties(x, y, ref._exact_group1_sums(np.concatenate([x, y]), len(x)))
+
+
+# Secrets standing for the ones Budget draws for each timed test.
+SECRETS = [bytes([i]) * 16 for i in range(3)]
+
+
+def test_no_near_ties_along_the_timed_runs():
+    """The same on the timed data under sampled secrets (one run each): the splits of the exact test, and the
+    permutations the Monte Carlo test's rng draws."""
+    for run, secret in enumerate(SECRETS):
+        x, y, _ = grader.exact_call(secret_seed(secret, grader.EXACT_TIME_SEED + run)).args
+        assert_no_near_ties(x, y, ref._exact_group1_sums(np.concatenate([x, y]), len(x)))
+        call = grader.monte_carlo_call(secret_seed(secret, grader.MC_TIME_SEED + run))
+        x, y, rng = call.args
+        assert_no_near_ties(x, y, ref._monte_carlo_group1_sums(np.concatenate([x, y]), len(x), rng,
+                                                               call.kwargs["n_resamples"]))
 
 
 def test_rejects_invalid_inputs():
