@@ -530,10 +530,10 @@ def test_fit_svm_memory_budget(budget):
 @pytest.mark.performance
 def test_pegasos_time_budget(budget):
     """pegasos with n = 20 000, d = 20 and 100 000 steps within the time budget (O(d) per step)"""
-    # 4x, not 3x: the loop's cost is Python overhead per step, and the styles the
+    # 5x, not 3x: the loop's cost is Python overhead per step, and the styles the
     # task allows differ by more than usual (one rng.choice(n) per step alone is
-    # ~2.4x the reference's single draw of every index), while O(n d) work per
-    # step is >12x here.
+    # ~2.4x the reference's single draw of every index, 3.2-3.9x on a loaded
+    # machine, over 4x in 1 grading of 5), while O(n d) work per step is >12x here.
     budget.time("pegasos", lambda run: pegasos_call(budget.seed(PEGASOS_TIME_SEEDS[run])),
-                check=check_timed_pegasos, ratio=4.0, repeats=len(PEGASOS_TIME_SEEDS) - 1,
+                check=check_timed_pegasos, ratio=5.0, repeats=len(PEGASOS_TIME_SEEDS) - 1,
                 label="pegasos, n=20 000, d=20, lam=1e-4, 100 000 steps, a new data set per call")
