@@ -5,7 +5,8 @@
   bracketing solver, mpmath.findroot, or at an end point of the interval);
 - the operating characteristics against an exact dynamic programme over the
   (S_x, S_y) states, which also pins the constants the grader uses and the
-  facts `mltrainer show glr` displays;
+  facts `mltrainer show glr` displays, and checks the grader's own programme,
+  which computes them at the secret parameters of each timed run;
 - sequential_glr against the decision rule applied to mpmath statistics;
 - glr_max_sample_size against a plain re-implementation of the scan.
 """
@@ -20,6 +21,10 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, load_module
+from trainer.grading import Call
+from trainer.grading.budget import secret_seed
+from trainer.grading.checks import GradeFailure
+from trainer.grading.stats import bernstein_halfwidth, binomial_halfwidth
 
 glr = load_module(REPO / "reference" / "glr.py", "reference_glr")
 grader = load_module(REPO / "graders" / "glr.py", "grader_glr")
@@ -211,7 +216,8 @@ def alternative_curve():
 
 @pytest.fixture(scope="module")
 def timed_curve():
-    """At the parameters of the grader's timed simulation."""
+    """At the centre of the box the grader's timed simulations draw their parameters from (every
+    run's parameters in earlier versions)."""
     return exact_operating_characteristics(0.35, 0.65, DELTA, B0, B1, 1000)
 
 
@@ -248,8 +254,7 @@ def test_published_operating_characteristics(null_curve, alternative_curve):
     assert abs(null_curve["reject"] + null_curve["accept"] - 1.0) < 1e-12
 
 
-def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, timed_curve, far_curve,
-                                                 low_b1_curve):
+def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, far_curve, low_b1_curve):
     consts = _grader_constants()
     assert far_curve["undecided"] == 0.0 and low_b1_curve["undecided"] == 0.0
     expected = {
@@ -262,9 +267,6 @@ def test_grader_constants_equal_the_exact_values(null_curve, alternative_curve, 
         "EXACT_NULL_MEAN_N": null_curve["mean_n"],
         "EXACT_NULL_SD_N": math.sqrt(null_curve["var_n"]),
         "EXACT_POWER": alternative_curve["reject"],
-        "EXACT_TIMED_REJECT": timed_curve["reject"],
-        "EXACT_TIMED_MEAN_N": timed_curve["mean_n"],
-        "EXACT_TIMED_SD_N": math.sqrt(timed_curve["var_n"]),
         "EXACT_LONGEST_STREAM": null_curve["last"],
     }
     assert set(consts) == set(expected)
@@ -292,20 +294,30 @@ def test_worst_case_sample_size_bounds_every_stream(null_curve):
     assert null_curve["last"] <= glr.glr_max_sample_size(DELTA, B0, B1)
 
 
-def test_timed_simulations_rarely_repeat_a_result(timed_curve):
+def test_timed_simulations_rarely_repeat_a_result(box_curves):
     """The grader fails a timed simulate_glr that returns the same result in all
     four runs. For a correct one that needs four independent sums of 10 000
-    stopping times to be equal: with the exact distribution of the sum (the
-    stopping time's, convolved 10 000 times, by FFT), probability 1.0e-12;
-    two runs agree with probability 9e-5."""
-    assert timed_curve["undecided"] == 0.0 and timed_curve["last"] == 345
-    pmf = timed_curve["stop_pmf"][:timed_curve["last"] + 1]
+    stopping times to be equal, each at its run's parameters: with P_i the
+    distribution of run i's sum, that is sum_s prod_i P_i(s) <= prod_i
+    (sum_s P_i(s)^4)^(1/4) (Hoelder) <= the largest sum_s P(s)^4 over the box,
+    which is where the stopping time's spread is least (at the corner p1 =
+    0.5, p2 = 0.83; the box's grid shows it): there, with the exact
+    distribution of the sum (the stopping time's, convolved 10 000 times, by
+    FFT), 2.9e-12 < 3e-12; two runs agree with probability 1.3e-4."""
+    least = min(box_curves, key=lambda c: c["sd"])
+    assert (least["p1"], least["p2"]) == pytest.approx((0.5, 0.83), abs=1e-12)
+    curve = exact_operating_characteristics(least["p1"], least["p2"], DELTA, B0, B1, 1000)
+    assert curve["undecided"] == 0.0 and curve["last"] == 345
+    assert math.sqrt(curve["var_n"]) == pytest.approx(least["sd"], rel=1e-9)
+    pmf = curve["stop_pmf"][:curve["last"] + 1]
     size = 1 << 22                       # > 10 000 * 345: no wrap-around
     sums = np.fft.irfft(np.fft.rfft(pmf, size) ** 10_000, size)
     assert abs(sums.sum() - 1.0) < 1e-9
-    assert sums.max() == pytest.approx(1 / math.sqrt(2 * math.pi * 10_000 * timed_curve["var_n"]), rel=0.01)
-    assert 8e-5 < (sums ** 2).sum() < 1e-4
-    assert (sums ** 4).sum() < 1.1e-12
+    assert sums.max() == pytest.approx(1 / math.sqrt(2 * math.pi * 10_000 * curve["var_n"]), rel=0.01)
+    assert 1.2e-4 < (sums ** 2).sum() < 1.4e-4
+    assert (sums ** 4).sum() < 3e-12
+    # The sum's standard deviation the grader's docstring gives there.
+    assert 100 * least["sd"] == pytest.approx(2216, abs=0.5)
 
 
 def test_randomness_check_rarely_repeats_a_result():
@@ -478,3 +490,224 @@ def test_small_integer_stream_case():
         assert _first_crossing(sx % 256, sy % 256, 0.2, 1e30, 640000.0) == ("reject_h0", 262)
     for dtype in (np.uint8, np.int8):
         assert glr.sequential_glr(x.astype(dtype), y.astype(dtype), 0.2, 1e30, 640000.0) == ("accept_h0", 274)
+
+
+# ------------------------------------------- the timed simulation's secret parameters
+
+# Fixed secrets standing for the grading's: the parameters of every timed run under each.
+TIMED_SECRETS = (bytes([0]) * 16, bytes(range(16)), b"glr-timed-params")
+
+
+def _secret_calls():
+    """The Call of every timed run (warm-up included) under each of TIMED_SECRETS, as a grading builds it."""
+    return [grader._timed_call(lambda seed, secret=secret: secret_seed(secret, seed), run)
+            for secret in TIMED_SECRETS for run in range(grader.TIMED_RUNS)]
+
+
+def _box_grid():
+    """A grid of the box the timed parameters are drawn from, corners and edges included."""
+    (lo, hi), (glo, ghi) = grader.TIMED_P1_RANGE, grader.TIMED_GAP_RANGE
+    return [(p1, p1 + gap) for p1 in np.linspace(lo, hi, 16) for gap in np.linspace(glo, ghi, 7)]
+
+
+@pytest.fixture(scope="module")
+def box_curves():
+    """The grader's exact values on _box_grid, with the bounds of its timed check there."""
+    per_bound = grader.TIMED_FAIL_PROB / (2 * grader.TIMED_RUNS)
+    out = []
+    for p1, p2 in _box_grid():
+        reject, mean, sd, longest = grader.operating_characteristics(p1, p2)
+        out.append(dict(p1=p1, p2=p2, reject=reject, mean=mean, sd=sd, longest=longest,
+                        rate_half=binomial_halfwidth(10_000, reject, per_bound) / 10_000,
+                        mean_half=bernstein_halfwidth(10_000, sd ** 2, max(mean - 1, longest - mean),
+                                                       per_bound) / 10_000))
+    return out
+
+
+def test_timed_calls_draw_their_parameters_from_the_secret():
+    """Each timed run has its own (p1, p2) in the box, from its secret seed, and its own generator."""
+    calls = _secret_calls()
+    params = [call.args[:2] for call in calls]
+    assert len(set(params)) == len(params)
+    (lo, hi), (glo, ghi) = grader.TIMED_P1_RANGE, grader.TIMED_GAP_RANGE
+    for p1, p2 in params:
+        assert lo <= p1 <= hi and glo <= p2 - p1 <= ghi
+    for secret in TIMED_SECRETS:
+        for run in range(grader.TIMED_RUNS):
+            call = grader._timed_call(lambda seed: secret_seed(secret, seed), run)
+            assert call.args[:2] == grader.timed_parameters(secret_seed(secret, grader.TIMED_PARAMETERS_SEED + run))
+            assert call.args[2:6] == (DELTA, B0, B1, 10_000)
+            expected = np.random.default_rng(secret_seed(secret, grader.TIMED_SEED + run))
+            assert call.args[6].bit_generator.state == expected.bit_generator.state
+    # The draws cover the box, not one corner of it.
+    p1s = [p1 for p1, _ in params]
+    assert min(p1s) < lo + 0.3 * (hi - lo) and max(p1s) > hi - 0.3 * (hi - lo)
+
+
+def _reachable_decisions(delta, b0, b1):
+    """Per n, the reference's decisions on the states a stream can reach at pair n for 0 < p1, p2 < 1
+    (in the order of np.nonzero), and the least distance of a statistic there from its threshold."""
+    log_b0, log_b1 = math.log(b0), math.log(b1)
+    running = np.ones((1, 1), dtype=bool)
+    out, margin = [], math.inf
+    for n in range(1, 1001):
+        reached = np.zeros((n + 1, n + 1), dtype=bool)
+        for dx in (0, 1):
+            for dy in (0, 1):
+                reached[dx:n + dx, dy:n + dy] |= running
+        sx, sy = np.nonzero(reached)
+        if sx.size == 0:
+            return out, margin
+        la, lb = glr.glr_statistics(sx, sy, n, delta)
+        reject = la >= log_b0
+        stop = reject | (lb >= log_b1)
+        # log Lambda_b is only looked at where log Lambda_a does not reject.
+        margin = min(margin, float(np.abs(la - log_b0).min()), float(np.abs(lb[~reject] - log_b1).min()))
+        out.append((reject, stop))
+        reached[sx[stop], sy[stop]] = False
+        running = reached
+    raise AssertionError("streams still running after 1000 pairs")
+
+
+@pytest.mark.parametrize("b1", [B1, 2.5])
+def test_grader_decisions_are_the_references_on_every_reachable_state(b1):
+    """The grader's own statistics decide as the reference's on every state a stream can reach."""
+    expected, margin = _reachable_decisions(DELTA, B0, b1)
+    regions = grader._decision_regions(DELTA, B0, b1)
+    assert len(regions) == len(expected) == {B1: 345, 2.5: 232}[b1]
+    running = 1                                    # states still running after pair 0
+    for n, ((moves, reject, stop), (ref_reject, ref_stop)) in enumerate(zip(regions, expected), start=1):
+        # The same states in the same order (each state's moves lead to distinct reached states).
+        assert reject.size == ref_reject.size and moves.shape == (4, running), n
+        assert np.array_equal(np.unique(moves), np.arange(reject.size)), n
+        assert np.array_equal(reject, ref_reject) and np.array_equal(stop, ref_stop), n
+        running = int((~stop).sum())
+    assert running == 0
+    # The decisions do not hang on rounding: every statistic is far from its threshold
+    # compared with the 1e-12 both computations are accurate to.
+    assert margin > {B1: 1.3e-6, 2.5: 4e-5}[b1]
+
+
+def test_grader_statistics_match_the_references():
+    """The statistics behind the grader's decisions (its own log likelihoods and line maxima) are the
+    reference's within n * 1e-14 (a difference of log likelihoods of size n log 2 carries rounding
+    of order n * 1e-16; the largest difference is 1.3e-15 n), so within 3.5e-12 up to the 345 pairs
+    of a stream: on every state up to n = 37 and on every 7th state of n = 100, 345 and 1000, S = 0
+    and S = n included, for the delta = 0.2 of the timed test and others."""
+    for n in (1, 2, 3, 5, 10, 37, 100, 345, 1000):
+        sx, sy = (v.ravel().astype(np.float64) for v in np.meshgrid(np.arange(n + 1), np.arange(n + 1)))
+        if n > 37:
+            keep = (np.arange(sx.size) % 7 == 0) | (sx % n == 0) | (sy % n == 0)
+            sx, sy = sx[keep], sy[keep]
+        for delta in (0.2, 0.05, 0.5, 0.75):
+            ref_a, ref_b = glr.glr_statistics(sx, sy, n, delta)
+            top = grader._loglik(sx, sy, n, sx / n, sy / n)
+            pooled = (sx + sy) / (2.0 * n)
+            log_a = top - grader._loglik(sx, sy, n, pooled, pooled)
+            inside = np.abs(sx - sy) / n <= delta
+            log_b = top[inside] - np.maximum(grader._line_maximum(sx[inside], sy[inside], n, delta),
+                                             grader._line_maximum(sy[inside], sx[inside], n, delta))
+            assert np.abs(log_a - ref_a).max() <= 1e-14 * n, (n, delta)
+            assert np.abs(log_b - ref_b[inside]).max() <= 1e-14 * n, (n, delta)
+
+
+def _assert_same_characteristics(p1, p2, b1, curve):
+    reject, mean, sd, longest = grader.operating_characteristics(p1, p2, DELTA, B0, b1)
+    assert curve["undecided"] == 0.0
+    # Summation order aside, the same numbers.
+    assert reject == pytest.approx(curve["reject"], rel=1e-12, abs=1e-15), (p1, p2, b1)
+    assert mean == pytest.approx(curve["mean_n"], rel=1e-12), (p1, p2, b1)
+    assert sd == pytest.approx(math.sqrt(curve["var_n"]), rel=1e-10), (p1, p2, b1)
+    # longest bounds every stream; for 0 < p1, p2 < 1 some stream reaches it.
+    assert curve["last"] <= longest
+    if 0 < p1 < 1 and 0 < p2 < 1:
+        assert curve["last"] == longest
+
+
+def test_grader_operating_characteristics_at_fixed_parameters(null_curve, alternative_curve, timed_curve,
+                                                              far_curve, low_b1_curve):
+    """The grader's programme gives the test's values, at every fixed point of the grader."""
+    _assert_same_characteristics(0.5, 0.5, B1, null_curve)
+    _assert_same_characteristics(0.0, 0.2, B1, alternative_curve)
+    _assert_same_characteristics(0.35, 0.65, B1, timed_curve)
+    _assert_same_characteristics(0.0, 0.5, B1, far_curve)
+    _assert_same_characteristics(0.5, 0.5, 2.5, low_b1_curve)
+
+
+def test_grader_operating_characteristics_at_secret_parameters():
+    """... and at parameters drawn as in a grading (one run under each secret), and at the
+    corners of the box, where the rate and the mean are the furthest from the centre's."""
+    calls = _secret_calls()
+    points = [calls[i * grader.TIMED_RUNS + i].args[:2] for i in range(len(TIMED_SECRETS))]
+    points += [(0.2, 0.47), (0.5, 0.83), (0.35, 0.62)]
+    for p1, p2 in points:
+        _assert_same_characteristics(p1, p2, B1, exact_operating_characteristics(p1, p2, DELTA, B0, B1, 1000))
+
+
+def test_no_timed_stream_runs_past_the_check_bound(box_curves):
+    """The check bounds mean_n by, and takes the spread of a stopping time from, `longest`: 345 for
+    every (p1, p2) of the box. Every p1 and p2 there is inside (0, 1), so every move of a pair has a
+    positive probability and the states a stream can reach do not depend on them: the last pair a
+    stream can run is the decision regions' (the test's own programme finds the same last pair, and
+    no stream undecided, at drawn parameters and at the box's corners:
+    test_grader_operating_characteristics_at_secret_parameters), far below max_n = 100 000. The
+    rate and the mean over the box are those the grader's comments give."""
+    (lo, hi), (glo, ghi) = grader.TIMED_P1_RANGE, grader.TIMED_GAP_RANGE
+    assert 0 < lo and hi + ghi < 1 and glo > 0
+    assert len(grader._decision_regions(DELTA, B0, B1)) == grader.EXACT_LONGEST_STREAM == 345
+    assert all(c["longest"] == 345 for c in box_curves)
+    assert min(c["reject"] for c in box_curves) == pytest.approx(0.9970, abs=1e-4)
+    assert max(c["reject"] for c in box_curves) == pytest.approx(0.99986, abs=1e-5)
+    assert min(c["mean"] for c in box_curves) == pytest.approx(33.18, abs=0.01)
+    assert max(c["mean"] for c in box_curves) == pytest.approx(55.59, abs=0.01)
+
+
+def _checked(call, result):
+    """None if the timed check accepts `result` for `call`, else its message."""
+    try:
+        grader._timed_simulation_check()(result, None, call)
+    except GradeFailure as exc:
+        return str(exc)
+    return None
+
+
+def test_timed_check_accepts_simulations_at_secret_parameters():
+    """The reference's simulations, at the parameters and with the generators of a grading, pass the
+    timed check (a correct simulation fails it with probability below 1e-6), all four in a row."""
+    calls = _secret_calls()[:grader.TIMED_RUNS]
+    check = grader._timed_simulation_check()
+    for call in calls:
+        check(glr.simulate_glr(*call.args), None, call)
+
+
+def test_timed_check_fails_answers_made_from_the_public_constants(box_curves):
+    """The gap this closes: values drawn around the exact values at p1 = 0.35, p2 = 0.65 (the only
+    timed parameters in earlier versions) pass at the centre of the box and fail elsewhere. They
+    are within the bounds on a fifth of the box, so all four runs pass with probability about
+    0.002."""
+    cheat = (9993 / 10_000, 452_648 / 10_000)       # 0.99935 and 45.26, as k / 10 000
+    assert _checked(Call(0.35, 0.65, DELTA, B0, B1, 10_000, None), cheat) is None
+    for p1, p2 in ((0.2, 0.47), (0.5, 0.83), (0.35, 0.62), (0.35, 0.68)):
+        message = _checked(Call(p1, p2, DELTA, B0, B1, 10_000, None), cheat)
+        assert message is not None and "the exact value at these p1 and p2" in message, (p1, p2)
+    passing = np.mean([abs(cheat[0] - c["reject"]) <= c["rate_half"] and abs(cheat[1] - c["mean"]) <= c["mean_half"]
+                       for c in box_curves])
+    assert 0.15 < passing < 0.25 and passing ** 4 < 0.004
+
+
+def test_timed_check_cannot_see_a_tenth_of_the_streams(box_curves):
+    """What remains, documented in the grader: a simulation of 1 000 streams instead of 10 000, its
+    counts scaled, passes each run's check with probability 0.91 to 0.95 (rate: exact binomial
+    probability; mean: normal approximation, with 3.2 times the standard error), all four with
+    about 0.76 (0.70 to 0.83 over the box)."""
+    from scipy.stats import binom, norm
+    k = np.arange(1001)
+    four = []
+    for c in box_curves:
+        rate_ok = binom.pmf(k, 1000, c["reject"])[np.abs(k / 1000 - c["reject"]) <= c["rate_half"]].sum()
+        mean_ok = 2 * norm.cdf(c["mean_half"] / (c["sd"] / math.sqrt(1000))) - 1
+        four.append((rate_ok * mean_ok) ** 4)
+    assert 0.69 < min(four) and max(four) < 0.84 and 0.74 < np.mean(four) < 0.79
+    standard_errors = [c["sd"] / math.sqrt(1000) for c in box_curves]
+    assert 0.7 < min(standard_errors) and max(standard_errors) < 1.22
+    assert 1.45 < min(c["mean_half"] for c in box_curves) and max(c["mean_half"] for c in box_curves) < 2.4
