@@ -44,8 +44,14 @@ random draws is not part of the specification): a timed k-means++ result
 must be k distinct rows of X, of shape (k, d) and dtype float64 (the rows
 of the timed X are distinct, so a correct draw never repeats one: a chosen
 row has D = 0; the check looks a row up by its first coordinate, then
-compares whole rows, so it costs far less than the draw it checks). One
-draw cannot show its distribution; the statistical tests above do.
+compares whole rows, so it costs far less than the draw it checks), lying
+in at least KPP_MIN_BLOBS = 26 of the 32 blobs of the timed X (`kpp_blobs`:
+blobs of 625 points at least 200 apart, every point within 6 of its blob's
+centre). A D^2-weighted draw covers fewer with probability below 1e-10
+for any secret (the argument is in `kpp_blobs`), uniformly drawn distinct
+rows (no D^2 weighting, no distance computed) cover about 20 and pass one
+call with probability 1.5e-3. One draw cannot show its whole
+distribution; the statistical tests above do.
 
 The low-dimensional timed data sets (n = 200 000, d = 2, k = 4, blobs at the
 corners of a 40 x 40 square with unit noise, init one point of every blob)
@@ -875,14 +881,93 @@ def check_timed_kmeans(result, expected, call):
                    f"max_iters={call.kwargs['max_iters']}, tol=0")
 
 
+KPP_N = 20_000             # timed k-means++: n = 20 000 points in d = 16, k = 32 blobs of 625 points
+KPP_K = 32
+KPP_SPREAD = 120.0         # the centres are drawn uniformly in [-120, 120]^16 ...
+KPP_SEPARATION = 200.0     # ... until every two are at least 200 apart
+KPP_NOISE_RADIUS = 6.0     # unit normal noise, redrawn where its norm exceeds 6
+KPP_MIN_BLOBS = 26         # a correct draw covers fewer blobs with probability < 1e-10 (kpp_blobs)
+
+
+def kpp_blobs(seed, n=KPP_N, d=16, k=KPP_K):
+    """(X, blob, centres): k blobs of n / k points each (blob[i] is row i's), centres
+    drawn uniformly in [-KPP_SPREAD, KPP_SPREAD]^d and redrawn until every
+    two are KPP_SEPARATION apart (about 3 draws in 4 are kept), unit normal
+    noise redrawn where its norm exceeds KPP_NOISE_RADIUS (0.3% of the rows:
+    chi-squared with 16 degrees of freedom above 36).
+
+    So for every seed: every blob has 625 points, every point is within
+    R = 6 of its blob's centre, and two centres are at least S = 200 apart.
+    Rows of one blob are then at most 2R = 12 apart and rows of two blobs at
+    least S - 2R = 188: the blob of a row can be told from the rows alone
+    (`blobs_covered`).
+
+    A correct k-means++ draw puts its 32 centroids in at least KPP_MIN_BLOBS
+    = 26 distinct blobs, but with probability below 1e-10, for every data set
+    built here (so for any secret). Say the centroids drawn so far lie in m
+    blobs (covered). A point of a covered blob is within 2R of a chosen
+    centroid of its own blob: D^2 <= 4R^2 = 144. A point of an uncovered blob
+    is at least S - 2R from every chosen centroid (triangle inequality through
+    the two centres): D^2 >= 188^2 = 35 344. With 625 points per blob, the
+    next draw lands in a covered blob with probability at most
+    f(m) = 144 m / (144 m + 35 344 (32 - m)), whatever was drawn before
+    (f(16) = 0.004, f(31) = 0.112). The number of covered blobs rises by one
+    at a draw with probability at least 1 - f(m), and f increases with m, so
+    it is at every draw at least that of the chain that starts at 1 after the
+    first (uniform) draw and rises with probability exactly 1 - f(m) at each
+    of the 31 later draws (coupled on the same uniform numbers: equal counts
+    rise together, and a larger count cannot fall below the chain's, which
+    rises by one at most). Exact dynamic programming over that chain: fewer
+    than 26 blobs with probability 9.5e-11 (tests/references/test_kmeans.py
+    computes it). Any distance formula's rounding (relative ~1e-11 here)
+    changes these weights by nothing that matters.
+
+    Uniformly drawn distinct rows cover about 20.4 blobs (the same recursion,
+    where the next row is in a covered blob with probability
+    (625 m - t) / (20 000 - t) after t draws) and 26 or more with probability
+    1.5e-3: such a file fails each checked call but with that probability,
+    and a timed test checks at least 4 calls.
+    """
+    g = np.random.default_rng(seed)
+    while True:
+        centres = g.uniform(-KPP_SPREAD, KPP_SPREAD, size=(k, d))
+        apart = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+        if apart[np.triu_indices(k, 1)].min() >= KPP_SEPARATION:
+            break
+    blob = g.permutation(np.repeat(np.arange(k), n // k))
+    noise = g.normal(size=(n, d))
+    while True:
+        far = np.flatnonzero((noise * noise).sum(axis=1) > KPP_NOISE_RADIUS ** 2)
+        if far.size == 0:
+            break
+        noise[far] = g.normal(size=(far.size, d))
+    return centres[blob] + noise, blob, centres
+
+
+def blobs_covered(C):
+    """How many blobs of `kpp_blobs` the rows C (rows of its X) lie in.
+
+    Rows of one blob are at most 12 apart, rows of two blobs at least 188
+    (kpp_blobs): a row is in a blob no earlier row is in exactly when no
+    earlier row lies within KPP_SEPARATION / 2 = 100 of it.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    dist = np.sqrt(((C[:, None, :] - C[None, :, :]) ** 2).sum(axis=2))
+    return sum(1 for i in range(len(C)) if not np.any(dist[i, :i] < KPP_SEPARATION / 2))
+
+
 def kpp_call(seed):
-    """32 blobs, n = 20 000, d = 16. The rows of X are distinct for any seed (continuous
-    data), so a correct draw never repeats one (the check's requirement)."""
-    return Call(blobs(seed, n=20_000, d=16, k=32), 32, np.random.default_rng([seed, 1]))
+    """32 blobs of 625 points, n = 20 000, d = 16 (`kpp_blobs`). The rows of X are
+    distinct for any seed (continuous data), so a correct draw never repeats one
+    (the check's requirement)."""
+    X, _, _ = kpp_blobs(seed)
+    return Call(X, KPP_K, np.random.default_rng([seed, 1]))
 
 
 def check_timed_kpp(result, expected, call):
-    """A valid k-means++ draw: k distinct rows of X, float64 (the draw itself is random)."""
+    """A plausible k-means++ draw: k distinct rows of X, float64, in at least
+    KPP_MIN_BLOBS of the 32 blobs (the draw itself is random; kpp_blobs bounds
+    the chance that a correct one covers fewer)."""
     X, k, _ = call.args
     given = f"32 blobs, n={len(X)}, d={X.shape[1]}, k={k}"
     C = checks.shape(result, (k, X.shape[1]), what="kmeans_plus_plus_init's result", given=given)
@@ -896,6 +981,14 @@ def check_timed_kpp(result, expected, call):
                     f"{int(np.argmin(is_row))} = {fmt_point(C[np.argmin(is_row)])} is not")
     checks.that(len(np.unique(C, axis=0)) == k,
                 f"k-means++ chose the same point twice ({given}): a chosen point has D = 0")
+    covered = blobs_covered(C)
+    checks.that(covered >= KPP_MIN_BLOBS,
+                f"k-means++ put its {k} centroids in only {covered} of the 32 blobs ({given}; the blobs are at "
+                f"least {KPP_SEPARATION:g} apart, every point within {KPP_NOISE_RADIUS:g} of its blob's centre). "
+                f"A draw weighted by D^2 covers at least {KPP_MIN_BLOBS} of them but with probability below 1e-10 "
+                "(a point of a blob without a centroid weighs 245 times more than one of a blob with one); "
+                "uniformly drawn rows cover about 20. Draw each next centroid with probability "
+                "D(x)^2 / sum D^2, D the distance to the nearest centroid chosen so far.")
 
 
 @pytest.mark.performance

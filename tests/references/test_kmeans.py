@@ -330,6 +330,149 @@ def test_grader_timed_kpp_check_rejects_what_is_not_k_distinct_rows():
             grader.check_timed_kpp(bad, None, call)
 
 
+def _covered_blobs_distribution(waste):
+    """Distribution of the number of covered blobs after KPP_K draws, for a process that
+    covers one blob at the first draw and, with m blobs covered after t draws, draws into
+    a covered blob with probability waste(m, t) (else covers a new one)."""
+    k = grader.KPP_K
+    dist = {1: 1.0}
+    for t in range(1, k):
+        nxt = {}
+        for m, p in dist.items():
+            w = waste(m, t) if m < k else 1.0
+            nxt[m] = nxt.get(m, 0.0) + p * w
+            if m < k:
+                nxt[m + 1] = nxt.get(m + 1, 0.0) + p * (1.0 - w)
+        dist = nxt
+    return dist
+
+
+def test_grader_kpp_blob_bound_follows_from_the_chain():
+    """The timed k-means++ check's KPP_MIN_BLOBS (grader.kpp_blobs): in the chain that
+    bounds a correct draw, fewer covered blobs have probability below 1e-10 (so below the
+    1e-9 aimed at), and the bound is the highest this argument gives at 1e-9. Uniformly
+    drawn distinct rows reach it with probability below 2e-3 per call, so a file
+    returning them passes the >= 4 checked calls of a timed test with probability
+    below 1e-10."""
+    k, m0 = grader.KPP_K, grader.KPP_N // grader.KPP_K
+    R, S = grader.KPP_NOISE_RADIUS, grader.KPP_SEPARATION
+    assert m0 * k == grader.KPP_N
+    covered, uncovered = (2 * R) ** 2, (S - 2 * R) ** 2     # D^2 per point: at most, at least
+
+    def d2_waste(m, t):
+        return m * m0 * covered / (m * m0 * covered + (k - m) * m0 * uncovered)
+
+    bound = _covered_blobs_distribution(d2_waste)
+    below = sum(p for m, p in bound.items() if m < grader.KPP_MIN_BLOBS)
+    assert below <= 1e-10, below
+    assert sum(p for m, p in bound.items() if m <= grader.KPP_MIN_BLOBS) > 1e-9
+    assert sum(bound.values()) == pytest.approx(1.0, rel=1e-12)
+
+    def uniform_waste(m, t):       # t rows drawn so far, all in the m covered blobs
+        return (m * m0 - t) / (grader.KPP_N - t)
+
+    uniform = _covered_blobs_distribution(uniform_waste)
+    passes = sum(p for m, p in uniform.items() if m >= grader.KPP_MIN_BLOBS)
+    assert passes <= 2e-3 and passes ** 4 <= 1e-10, passes
+    assert sum(m * p for m, p in uniform.items()) == pytest.approx(20.4, abs=0.05)
+
+
+def test_grader_kpp_blob_bound_chain_against_simulation():
+    """The chain's step bounds real draws: on a timed data set, at every step of 20
+    k-means++ draws (exact D^2), the D^2 mass of the covered blobs is at most the
+    fraction f(m) of the whole (grader.kpp_blobs)."""
+    X, blob, _ = grader.kpp_blobs(secret_seed(secret_of(99), grader.KPP_TIME_SEEDS[0]))
+    k = grader.KPP_K
+    R, S = grader.KPP_NOISE_RADIUS, grader.KPP_SEPARATION
+    g = np.random.default_rng(5)
+    for _ in range(20):
+        chosen = [int(g.integers(len(X)))]
+        d2 = ((X - X[chosen[0]]) ** 2).sum(axis=1)
+        for _ in range(1, k):
+            seen = np.isin(blob, blob[chosen])
+            m = len(set(blob[chosen].tolist()))
+            f = m * (2 * R) ** 2 / (m * (2 * R) ** 2 + (k - m) * (S - 2 * R) ** 2)
+            assert d2[seen].sum() / d2.sum() <= f
+            i = int(g.choice(len(X), p=d2 / d2.sum()))
+            chosen.append(i)
+            d2 = np.minimum(d2, ((X - X[i]) ** 2).sum(axis=1))
+
+
+@pytest.mark.parametrize("seed", [pytest.param(secret_seed(secret_of(i), seed), id=f"{seed}-secret{i}")
+                                  for i, seed in enumerate(grader.KPP_TIME_SEEDS)])
+def test_grader_timed_kpp_blobs_keep_their_guarantees(seed):
+    """kpp_blobs (for a sample of secrets; by construction for any): 625 points per blob,
+    every point within KPP_NOISE_RADIUS of its blob's centre, centres at least
+    KPP_SEPARATION apart; blobs_covered counts the blobs of any rows as their memberships do."""
+    X, blob, centres = grader.kpp_blobs(seed)
+    k = grader.KPP_K
+    assert X.shape == (grader.KPP_N, 16) and centres.shape == (k, 16)
+    assert np.array_equal(np.bincount(blob, minlength=k), np.full(k, grader.KPP_N // k))
+    assert np.sqrt(((X - centres[blob]) ** 2).sum(axis=1)).max() <= grader.KPP_NOISE_RADIUS + 1e-9
+    apart = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+    assert apart[np.triu_indices(k, 1)].min() >= grader.KPP_SEPARATION
+    g = np.random.default_rng(seed % 1000)
+    for size in (1, 2, 32, 100):
+        for _ in range(20):
+            rows = g.choice(len(X), size=size, replace=False)
+            assert grader.blobs_covered(X[rows]) == len(set(blob[rows].tolist()))
+    # Rows of a few blobs only (many rows per blob).
+    few = np.flatnonzero(blob < 3)[:200]
+    assert grader.blobs_covered(X[few]) == len(set(blob[few].tolist()))
+
+
+# 8 secrets for each of the 6 runs of the timed test: 48 timed data sets.
+KPP_COVERAGE_SECRETS = [pytest.param(secret_seed(secret_of(i), seed), id=f"{seed}-secret{i}")
+                        for i in range(8) for seed in grader.KPP_TIME_SEEDS]
+
+
+@pytest.mark.parametrize("seed", KPP_COVERAGE_SECRETS)
+def test_reference_kpp_covers_enough_blobs(seed):
+    """The reference's k-means++ draw on timed data sets, for a sample of secrets, covers
+    at least KPP_MIN_BLOBS blobs (counted by membership) and passes the timed check."""
+    call = grader.kpp_call(seed)
+    X, k, rng = call.args
+    _, blob, _ = grader.kpp_blobs(seed)
+    C = ref.kmeans_plus_plus_init(X, k, rng)
+    rows = [int(np.flatnonzero((X == c).all(axis=1))[0]) for c in C]
+    assert len(set(blob[rows].tolist())) >= grader.KPP_MIN_BLOBS
+    grader.check_timed_kpp(C, None, call)
+
+
+def test_grader_timed_kpp_check_rejects_uniform_rows():
+    """k distinct rows of X drawn uniformly (no D^2 weighting) fail the timed check on
+    each of 24 timed data sets, by its blob count alone (they pass everything else)."""
+    for i in range(4):
+        for seed in grader.KPP_TIME_SEEDS:
+            call = grader.kpp_call(secret_seed(secret_of(i), seed))
+            X, k, _ = call.args
+            C = X[np.random.default_rng([seed, i]).choice(len(X), size=k, replace=False)]
+            with pytest.raises(AssertionError, match="only .* of the 32 blobs"):
+                grader.check_timed_kpp(C, None, call)
+
+
+def test_grader_timed_kpp_check_counts_blobs():
+    """The blob rule on its own: 32 distinct rows of X (float64) in KPP_MIN_BLOBS blobs
+    pass the timed check, in one blob fewer fail it."""
+    seed = grader.KPP_TIME_SEEDS[0]
+    call = grader.kpp_call(seed)
+    X, k, _ = call.args
+    _, blob, _ = grader.kpp_blobs(seed)
+    g = np.random.default_rng(7)
+    for blobs_used in (grader.KPP_MIN_BLOBS, grader.KPP_MIN_BLOBS - 1):
+        which = g.permutation(k)[:blobs_used]
+        rows = [int(g.choice(np.flatnonzero(blob == b))) for b in which]      # one row in each blob used
+        rest = np.setdiff1d(np.flatnonzero(np.isin(blob, which)), rows)
+        rows += list(g.choice(rest, size=k - blobs_used, replace=False))     # the others in those blobs
+        C = X[g.permutation(rows)].copy()
+        assert C.dtype == np.float64 and len(np.unique(C, axis=0)) == k
+        if blobs_used >= grader.KPP_MIN_BLOBS:
+            grader.check_timed_kpp(C, None, call)
+        else:
+            with pytest.raises(AssertionError, match=f"only {blobs_used} of the 32 blobs"):
+                grader.check_timed_kpp(C, None, call)
+
+
 @pytest.mark.parametrize("case", range(3))
 def test_grader_convergence_runs_end_at_a_fixed_point(case):
     """The converged-result test assumes the reference stops before max_iters at a
