@@ -18,10 +18,14 @@ that one count stays within its bounds, an upper bound on all of them
 doing so).
 
 The timed weighted_choice calls each get their own weights and generator,
-and every result is checked: valid indices, zero weights never drawn, and
-the draws counted in ten groups of categories (by rank of weight, so the
+and every result is checked: valid indices, zero weights never drawn, the
+draws counted in ten groups of categories (by rank of weight, so the
 groups' probabilities run from 0 to 0.21) within the same binomial bounds,
-with the failure probability split over the timed runs.
+and the spread of the counts of the single categories around their
+expectations within bounds from Bernstein's inequality (which a block of
+draws repeated, or any other scheme whose counts stray too much or too
+little, fails), with the failure probability split over the timed runs and
+the two statistical checks.
 """
 
 import itertools
@@ -33,7 +37,7 @@ import pytest
 
 from trainer.grading import Call, checks
 from trainer.grading.harness import check_randomness_from_rng, one_pass, one_pass_range, seeded_rng
-from trainer.grading.stats import binomial_halfwidth
+from trainer.grading.stats import bernstein_halfwidth, binomial_halfwidth
 
 # Probability that a correct solution fails one statistical test.
 FAIL_PROB = 1e-6
@@ -331,11 +335,87 @@ def test_weighted_choice_randomness_comes_from_rng(solution):
 
 # 10^6 draws over 10^4 categories, a warm-up and 5 timed runs, each with its
 # own weights and generator, from budget.seed(TIMED_SEED + run) under a secret
-# drawn for the test (so no file can know them before the grading); the
-# results are checked in 10 groups of weights, within bounds that hold for
-# any weights and generator.
+# drawn for the test (so no file can know them before the grading); each
+# result is checked in 10 groups of weights and by the dispersion of its
+# per-category counts (below), within bounds that hold for any weights and
+# generator. Each run's failure probability, FAIL_PROB / TIMED_RUNS, is split
+# evenly between the two statistical checks.
 TIMED_DRAWS, TIMED_CATEGORIES, TIMED_RUNS, WEIGHT_GROUPS = 1_000_000, 10_000, 6, 10
 TIMED_SEED = 7
+
+# The dispersion statistic of N draws over the K categories of positive
+# probability p_j, with counts c_j and expected counts mu_j = N p_j:
+#     D = sum_j min(X_j, CAP),   X_j = (c_j - mu_j)^2 / mu_j
+# (Pearson's chi-square statistic, each term capped). For independent draws
+# the counts are multinomial: E X_j = q_j = 1 - p_j, so E D <= K - 1, and
+# E X_j^2 = mu4 / mu_j^2 <= 3 + 1 / mu_j (mu4 = mu_j q_j (1 + 3 (N - 2) p_j
+# q_j), the binomial fourth central moment), so E min(X_j, CAP)^2 <=
+# min(3 + 1 / mu_j, CAP) (as min(x, CAP)^2 <= CAP x), and E D >= K - 1 -
+# sum_j min((3 + 1 / mu_j) / (4 CAP), 1) (as (x - CAP)_+ <= x^2 / (4 CAP)
+# and <= x). The counts are not independent, but they
+# are negatively associated (Joag-Dev and Proschan 1983), and the capped
+# terms split into sum_j min((c_j - mu_j)_+^2 / mu_j, CAP), non-decreasing
+# in c_j, and the same with (c_j - mu_j)_-, non-increasing: for each part
+# the moment generating function is at most that of independent terms, so
+# Bernstein's inequality holds for it (terms in [0, CAP], second moments
+# as above). With half the failure probability for each part,
+#     P(|D - E D| >= 2 t) <= fail_prob,  t = bernstein_halfwidth(K, mean of
+#     the second-moment bounds, CAP, fail_prob / 2),
+# and D must lie in [K - 1 - loss - 2 t, K - 1 + 2 t]. For the timed calls
+# (K ~ 9000, mu_j ~ 111 on average) that is about [0.71 K, 1.24 K].
+#
+# Draws reused r times (M = N / r independent draws tiled, or shuffled by one
+# permutation) have counts c_j = r b_j with b multinomial(M, p): X_j = r times
+# the b_j term, so D ~ r K (capped: E D >= 1.8 K for r = 2, 4.9 K for r = 10).
+# Bernstein's inequality for those capped terms (second moments at most
+# r^2 (3 + 1 / (M p_j)), and CAP^2) puts D below the upper bound with
+# probability below 1e-11 for r = 2 and 1e-24 for r = 10, per run.
+# Resampling N draws from the M (rng.integers) inflates D by about r + 1.
+# Counts fixed in advance (N p_j rounded, shuffled) make D nearly 0, below
+# the lower bound. CAP = 16: a term reaches it only for a count more than
+# 4 sqrt(mu_j) (about 4 standard deviations) from mu_j, and it keeps the few
+# categories with mu_j << 1 (a single draw there makes X_j ~ 1 / mu_j) from
+# dominating the bound.
+DISPERSION_CAP = 16.0
+
+
+def _dispersion(counts, mean_counts, cap=DISPERSION_CAP):
+    """D = sum_j min((c_j - mu_j)^2 / mu_j, cap) over the categories with mu_j > 0."""
+    return float(np.minimum((counts - mean_counts) ** 2 / mean_counts, cap).sum())
+
+
+def _dispersion_bounds(mean_counts, fail_prob, cap=DISPERSION_CAP):
+    """(low, high): independent draws give a D outside them with probability below fail_prob (see above)."""
+    k = len(mean_counts)
+    second = 3.0 + 1.0 / mean_counts  # bounds on E X_j^2
+    half = bernstein_halfwidth(k, float(np.minimum(second, cap).mean()), cap, fail_prob / 2)
+    loss = float(np.minimum(second / (4.0 * cap), 1.0).sum())
+    return k - 1 - loss - 2.0 * half, k - 1 + 2.0 * half
+
+
+def _check_dispersion(got, weights, fail_prob, given):
+    """The per-category counts of the draws `got` spread as much as independent draws' do."""
+    weights = np.asarray(weights, dtype=np.float64)
+    positive = weights > 0
+    mean_counts = len(got) * (weights[positive] / weights.sum())
+    counts = np.bincount(got, minlength=len(weights))[positive]
+    stat = _dispersion(counts, mean_counts)
+    low, high = _dispersion_bounds(mean_counts, fail_prob)
+    k = len(mean_counts)
+    if stat > high:
+        checks.fail(f"the draw counts of the single categories for {given} stray too far from their expected "
+                    f"counts: sum_j min((count_j - expected_j)^2 / expected_j, {DISPERSION_CAP:g}) over the {k} "
+                    f"categories of positive weight is {stat:.0f}, {stat / (k - 1):.2f} times the {k - 1} that "
+                    f"independent draws give on average (at most {high:.0f}). Draws reused r times (a block of "
+                    f"draws tiled or shuffled) give about r times as much: every draw must be independent. A "
+                    f"correct solution exceeds this bound with probability below {fail_prob:g}.")
+    if stat < low:
+        checks.fail(f"the draw counts of the single categories for {given} are too close to their expected "
+                    f"counts: sum_j min((count_j - expected_j)^2 / expected_j, {DISPERSION_CAP:g}) over the {k} "
+                    f"categories of positive weight is {stat:.0f}, {stat / (k - 1):.2f} times the {k - 1} that "
+                    f"independent draws give on average (at least {low:.0f}). Counts fixed in advance (the "
+                    f"expected counts rounded, then shuffled) are not independent draws. A correct solution "
+                    f"falls below this bound with probability below {fail_prob:g}.")
 
 
 def _timed_weights(seed):
@@ -347,7 +427,7 @@ def _timed_weights(seed):
 
 
 def _check_timed_draws(got, expected, call):
-    """check for timed weighted_choice calls: valid draws, group frequencies within their bounds."""
+    """check for timed weighted_choice calls: valid draws, group frequencies and per-category spread in bounds."""
     weights, size, _ = call.args
     given = f"10^4 random weights (10% zero), size={size} (a timed call, with its own weights and generator)"
     _check_indices(got, size, weights, given)
@@ -357,7 +437,8 @@ def _check_timed_draws(got, expected, call):
     counts = np.bincount(group[got], minlength=WEIGHT_GROUPS)
     probs = np.bincount(group, weights=weights, minlength=WEIGHT_GROUPS) / weights.sum()
     _check_counts({f"group {g + 1} of 10 (categories by rank of weight)": int(c) for g, c in enumerate(counts)},
-                  probs.tolist(), size, FAIL_PROB / TIMED_RUNS, what="draw frequencies", given=given)
+                  probs.tolist(), size, FAIL_PROB / TIMED_RUNS / 2, what="draw frequencies", given=given)
+    _check_dispersion(got, weights, FAIL_PROB / TIMED_RUNS / 2, given)
 
 
 @pytest.mark.performance

@@ -19,6 +19,7 @@ from tests.helpers import REPO, load_module
 stats = pytest.importorskip("scipy.stats")
 
 ref = load_module(REPO / "reference" / "sampling.py", "reference_sampling")
+grader = load_module(REPO / "graders" / "sampling.py", "sampling_grader_data")
 
 P_MIN = 1e-6
 
@@ -100,6 +101,114 @@ def test_weighted_choice_frequencies():
 def test_weighted_choice_rejects(weights):
     with pytest.raises(ValueError):
         ref.weighted_choice(np.array(weights, dtype=float), 3, np.random.default_rng(0))
+
+
+# -- the grader's dispersion check of the timed weighted_choice draws -------------------
+# Each case below has valid indices and no zero weight drawn (asserted through
+# the grader's _check_indices), and calls _check_dispersion itself with the
+# failure probability a timed run gives it, so no other rule is involved.
+DISPERSION_FAIL_PROB = grader.FAIL_PROB / grader.TIMED_RUNS / 2
+
+
+def _timed_input(seed):
+    weights, size, gen = grader._timed_weights(seed).args
+    return weights, size, gen
+
+
+def _searchsorted_draws(weights, size, gen):
+    cdf = np.cumsum(weights)
+    return np.searchsorted(cdf, gen.random(size) * cdf[-1], side="right")
+
+
+def _alias_draws(weights, size, gen):
+    """Vose's alias method: a uniform column, then a biased coin between it and its alias."""
+    m = len(weights)
+    scaled = weights / weights.sum() * m
+    keep, alias = np.ones(m), np.arange(m)
+    small = [i for i in range(m) if scaled[i] < 1.0]
+    large = [i for i in range(m) if scaled[i] >= 1.0]
+    while small and large:
+        s, big = small.pop(), large.pop()
+        keep[s], alias[s] = scaled[s], big
+        scaled[big] -= 1.0 - scaled[s]
+        (small if scaled[big] < 1.0 else large).append(big)
+    column = gen.integers(0, m, size)
+    return np.where(gen.random(size) < keep[column], column, alias[column])
+
+
+def _multinomial_draws(weights, size, gen):
+    """The counts first, then a uniformly random order: the same law as independent draws."""
+    counts = gen.multinomial(size, weights / weights.sum())
+    return gen.permutation(np.repeat(np.arange(len(weights)), counts))
+
+
+def _counts_and_means(got, weights):
+    positive = weights > 0
+    return np.bincount(got, minlength=len(weights))[positive], len(got) * weights[positive] / weights.sum()
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("sampler", [ref.weighted_choice, _searchsorted_draws, _alias_draws, _multinomial_draws],
+                         ids=["reference", "searchsorted", "alias", "multinomial"])
+def test_dispersion_check_passes_independent_draws(sampler, seed):
+    weights, size, gen = _timed_input(seed)
+    got = sampler(weights, size, gen)
+    grader._check_indices(got, size, weights, "timed weights")
+    grader._check_dispersion(got, weights, DISPERSION_FAIL_PROB, "timed weights")
+    # The statistic is Pearson's (capped): within 5 of its standard deviations sqrt(2 (K - 1)) of K - 1.
+    counts, means = _counts_and_means(got, weights)
+    k = len(means)
+    assert abs(grader._dispersion(counts, means) - (k - 1)) < 5 * math.sqrt(2 * (k - 1))
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("r", [2, 10])
+@pytest.mark.parametrize("reuse", ["tiled", "permuted", "resampled"])
+def test_dispersion_check_catches_reused_draws(reuse, r, seed):
+    """size / r independent draws reused to make size: the uncapped statistic grows about r times (r + 1 times
+    when the size draws are resampled from them), and the capped one fails its upper bound."""
+    from trainer.grading.checks import GradeFailure
+
+    weights, size, gen = _timed_input(seed)
+    block = _searchsorted_draws(weights, size // r, gen)
+    got = {"tiled": lambda: np.tile(block, r),
+           "permuted": lambda: gen.permutation(np.tile(block, r)),
+           "resampled": lambda: block[gen.integers(0, block.size, size)]}[reuse]()
+    grader._check_indices(got, size, weights, "timed weights")
+    counts, means = _counts_and_means(got, weights)
+    factor = r + 1 if reuse == "resampled" else r
+    ratio = grader._dispersion(counts, means, cap=math.inf) / (len(means) - 1)
+    assert 0.9 * factor < ratio < 1.1 * factor
+    with pytest.raises(GradeFailure, match="stray too far"):
+        grader._check_dispersion(got, weights, DISPERSION_FAIL_PROB, "timed weights")
+
+
+def test_dispersion_check_catches_fixed_counts():
+    """The expected counts rounded (largest remainders) and shuffled: nearly no spread, below the lower bound."""
+    from trainer.grading.checks import GradeFailure
+
+    weights, size, gen = _timed_input(0)
+    means = size * weights / weights.sum()
+    counts = np.floor(means).astype(np.int64)
+    counts[np.argsort(counts - means)[: size - counts.sum()]] += 1
+    got = gen.permutation(np.repeat(np.arange(len(weights)), counts))
+    grader._check_indices(got, size, weights, "timed weights")
+    with pytest.raises(GradeFailure, match="too close"):
+        grader._check_dispersion(got, weights, DISPERSION_FAIL_PROB, "timed weights")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dispersion_bounds_are_wider_than_the_chi_square_quantiles(seed):
+    """The Bernstein bounds hold for any N; for large N Pearson's statistic (which the capped D never exceeds)
+    is close to chi-square(K - 1), so its quantiles must lie inside them. Draws used twice (D about 2 (K - 1))
+    must lie well above the upper bound."""
+    weights, size, _ = _timed_input(seed)
+    means = size * weights[weights > 0] / weights.sum()
+    k = len(means)
+    low, high = grader._dispersion_bounds(means, DISPERSION_FAIL_PROB)
+    quantiles = stats.chi2.ppf(DISPERSION_FAIL_PROB / 2, k - 1), stats.chi2.isf(DISPERSION_FAIL_PROB / 2, k - 1)
+    assert low < quantiles[0] < quantiles[1] < high
+    assert high < 1.3 * (k - 1)
 
 
 def test_stratified_counts_match_a_plain_loop():
