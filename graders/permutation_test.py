@@ -74,7 +74,9 @@ def unpack(result, given):
 
 def check_p(result, expected_p, given, why):
     _, p = unpack(result, given)
-    if abs(p - expected_p) > P_ATOL:
+    if not 0.0 <= p <= 1.0:     # NaN included: every comparison with it is false
+        checks.fail(f"permutation_test() for {given}: pvalue should be a probability in [0, 1], got {p!r}")
+    if not abs(p - expected_p) <= P_ATOL:
         checks.fail(f"permutation_test() for {given}: pvalue should be {expected_p!r}, got {p!r}. {why}")
 
 
@@ -320,7 +322,13 @@ def test_float32_input_in_float64(solution):
 # -- performance ---------------------------------------------------------------------------------
 
 def check_same_p(got, expected, call):
-    _, p_ref = unpack(expected, "the REFERENCE")
+    stat_ref, p_ref = unpack(expected, "the REFERENCE")
+    stat, _ = unpack(got, "the timed call")
+    x, y = call.args[:2]
+    tol = 1e-12 * float(np.max(np.abs(np.concatenate([x, y]))))
+    if not abs(stat - stat_ref) <= tol:
+        checks.fail(f"permutation_test() for the timed call: statistic should be mean(x) - mean(y) = "
+                    f"{stat_ref!r}, got {stat!r}. Every timed result must match the reference's.")
     check_p(got, p_ref, "the timed call", "Every timed result must match the reference's.")
 
 
