@@ -1,7 +1,8 @@
 """Reference solution for the batched_matmul challenge.
 
 np.matmul's semantics without np.matmul, `@`, N-d np.dot, np.inner, np.vdot,
-np.tensordot, np.einsum(optimize=...) or np.linalg. Both operands are cast
+np.vecdot, np.matvec, np.vecmat, np.tensordot, np.einsum(optimize=...) or
+np.linalg. Both operands are cast
 to np.result_type(a, b); a 1-d operand is promoted to a matrix (a row for
 `a`, a column for `b`) and that axis is removed from the result; the batch
 dimensions broadcast without being materialised (np.broadcast_to views).

@@ -89,6 +89,10 @@ def test_a_solution_may_define_and_call_a_function_with_a_forbidden_name(batched
     ("    return a.__matmul__(b)", "'__matmul__'"),
     ("    return np.einsum('...ij,...jk->...ik', a, b, optimize=True)", "optimize="),
     ("    from numpy import inner\n    return inner(a, b)", "'inner'"),
+    ("    return np.vecdot(a[..., :, None, :], np.swapaxes(b, -1, -2)[..., None, :, :])", "'vecdot'"),
+    ("    return np.stack([np.matvec(a, b[..., j]) for j in range(b.shape[-1])], -1)", "'matvec'"),
+    ("    return np.vecmat(a, b)", "'vecmat'"),
+    ("    return np.einsum('...ij,...jk->...ik', a, b, **{'optimize': True})", "optimize="),
 ])
 def test_each_forbidden_use_is_refused_with_its_line(batched, line, what):
     source = OWN_MATMUL.replace('    return np.einsum("...ij,...jk->...ik", a, b)', line)

@@ -89,7 +89,8 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
 
     A name counts wherever it appears: called, imported (`from numpy import
     matmul`), as an attribute (`np.matmul`, `np.linalg`), or spelt in a
-    string (`getattr(np, "matmul")`). A name the solution must define itself
+    string (`getattr(np, "matmul")`); a keyword (`optimize=`) as an argument
+    or spelt in a string (`**{"optimize": True}`). A name the solution must define itself
     (`own`, its API) is not flagged where it is defined or called, nor in the
     message of a raise (a stub's `NotImplementedError("matmul")`). Static, like every
     pre-run check: it stops the plain uses, which is what a task's "do not
@@ -119,6 +120,8 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (
                 node.value in bare or node.value in names and id(node) not in in_raise):
             flag(node, f"{node.value!r}")
+        elif isinstance(node, ast.Constant) and node.value in keywords:   # **{"optimize": True}
+            flag(node, f"the keyword argument {node.value}=")
         elif operator and isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
             flag(node, "the @ operator")
         elif isinstance(node, ast.keyword) and node.arg in keywords:
