@@ -58,6 +58,10 @@ reference's result on the same input: the timed X (100 000, 50) has
 independent uniform columns, so its centred part has a condition number near
 1 + 2 sqrt(d / n) ~ 1.05, and both solutions are within ~1.05 * 1e5 * eps
 ~ 2e-11 of the minimiser (the normal equations too), far below 1e-8.
+A timed SGD run is checked whole: w and b as above, its last loss against
+the w and b it returned (to 1e-10 relative), and every loss against the
+reference's, within what the tolerance on the parameters allows (the bound
+is in check_timed_sgd).
 """
 
 from __future__ import annotations
@@ -564,9 +568,24 @@ def check_timed_fit(got, expected, call):
 
 
 def check_timed_sgd(got, expected, call):
-    X = call.args[0]
-    check_sgd(got, (np.asarray(expected[0]), float(expected[1]), None),
-              given=f"X {X.shape}, batch_size=32, 10 epochs (the reference's result)")
+    X, y = call.args[:2]
+    given = f"X {X.shape}, batch_size=32, 10 epochs (the reference's result)"
+    w_ref, b_ref, losses_ref = np.asarray(expected[0]), float(expected[1]), np.asarray(expected[2])
+    check_sgd(got, (w_ref, b_ref, None), given=given)
+    w, b, losses = unpack(got, 3, "sgd_linear", given)
+    losses = checks.shape(losses, losses_ref.shape, what="losses", given=given)
+    # The last loss is that of the (w, b) returned, as in the loss test. Every
+    # loss is that of the reference within what check_sgd allows the
+    # parameters: L(theta + d) - L(theta) = grad . d + d^T H d / 2, with
+    # |grad| <= sqrt(2 L) s and H's norm s^2, s the largest singular value of
+    # [X, 1] / sqrt(n), and |d| <= tol.
+    checks.close(losses[-1], half_mse(X, y, w, b), rtol=LOSS_RTOL, given=given,
+                 what="losses[-1] (the half mean squared error of the w and b returned)")
+    tol = SGD_RTOL * max(1.0, float(np.linalg.norm(w_ref)), abs(b_ref))
+    s = float(np.linalg.norm(np.column_stack([X, np.ones(len(X))]), 2)) / np.sqrt(len(X))
+    atol = np.sqrt(2 * float(np.max(losses_ref))) * s * tol + 0.5 * (s * tol) ** 2
+    checks.close(losses, losses_ref, atol=atol, rtol=LOSS_RTOL, given=given,
+                 what="losses (the half mean squared error after each epoch)")
 
 
 @pytest.mark.performance
