@@ -269,12 +269,21 @@ def tied_split(X, codes, members, n_classes, expected, got):
 
 
 def walk_one(tree, x):
-    """Leaf index reached by one sample: x[feature] <= threshold goes left."""
+    """Leaf index reached by one sample: x[feature] <= threshold goes left.
+
+    A solution's tree may be walked here, so the walk takes at most one step
+    per node: a child pointer that leads back up the tree fails the test
+    instead of walking for ever.
+    """
     node = 0
-    while tree["feature"][node] >= 0:
+    for _ in range(len(tree["feature"])):
+        if tree["feature"][node] < 0:
+            return node
         f = tree["feature"][node]
         node = tree["left"][node] if x[f] <= tree["threshold"][node] else tree["right"][node]
-    return node
+    checks.fail(f"following left/right from the root of the tree for the sample {checks.show(np.asarray(x))} "
+                f"visits more nodes than the tree has ({len(tree['feature'])}): a child pointer leads back up "
+                f"the tree")
 
 
 def expected_predictions(tree, X):

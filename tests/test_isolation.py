@@ -270,6 +270,18 @@ def test_secrets_do_not_reach_the_report(toy, arena):
         assert secret not in text
 
 
+@pytest.mark.slow
+def test_a_tree_whose_pointers_cycle_is_failed_at_once():
+    """A result the grader walks (a tree's child pointers) cannot keep the grader walking."""
+    from trainer.catalog import load_catalog
+    challenge = load_catalog().get("decision_tree")
+    report = grade(challenge, ATTACKS / "exhaust_cyclic_tree.py", keyword="test_labels_of_any_type",
+                   run_timeout=120)
+    (test,) = report.tests
+    assert report.status == "failed" and test.outcome == "failed", (report.status, report.error)
+    assert "a child pointer leads back up the tree" in test.message
+
+
 @needs_confinement
 @pytest.mark.slow
 def test_a_trickled_reply_ends_at_the_call_deadline(toy, arena):
