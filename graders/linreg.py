@@ -578,11 +578,12 @@ def check_timed_sgd(got, expected, call):
     # loss is that of the reference within what check_sgd allows the
     # parameters: L(theta + d) - L(theta) = grad . d + d^T H d / 2, with
     # |grad| <= sqrt(2 L) s and H's norm s^2, s the largest singular value of
-    # [X, 1] / sqrt(n), and |d| <= tol.
+    # [X, 1] / sqrt(n) (bounded here by its Frobenius norm, one pass over X),
+    # and |d| <= tol.
     checks.close(losses[-1], half_mse(X, y, w, b), rtol=LOSS_RTOL, given=given,
                  what="losses[-1] (the half mean squared error of the w and b returned)")
     tol = SGD_RTOL * max(1.0, float(np.linalg.norm(w_ref)), abs(b_ref))
-    s = float(np.linalg.norm(np.column_stack([X, np.ones(len(X))]), 2)) / np.sqrt(len(X))
+    s = np.sqrt((float(np.einsum("ij,ij->", X, X)) + len(X)) / len(X))
     atol = np.sqrt(2 * float(np.max(losses_ref))) * s * tol + 0.5 * (s * tol) ** 2
     checks.close(losses, losses_ref, atol=atol, rtol=LOSS_RTOL, given=given,
                  what="losses (the half mean squared error after each epoch)")
