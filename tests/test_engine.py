@@ -138,6 +138,39 @@ def test_a_broken_grader_is_an_error_not_a_pass(toy, tmp_path):
     assert report.status == "error" and "could not be loaded" in report.error
 
 
+LOOPING_TEST = '''
+
+@pytest.mark.correctness
+def test_keeps_walking(solution):
+    """A grader loop that the solution's result keeps going"""
+    n = int(solution.row_sums(np.ones((1, 3)))[0])
+    while n > 0:        # a grader bug: the result decides when the loop stops, and it never does
+        n += 1
+'''
+
+
+@pytest.mark.slow
+def test_a_grader_loop_on_a_result_is_stopped_by_its_cpu_bound(tmp_path, monkeypatch):
+    """A test whose grader spins on what a solution returned fails after the lane's CPU bound, alone."""
+    import shutil
+    from trainer.catalog import load_catalog
+    from trainer.grading.plugin import GRADER_CPU_ENV
+    pack = tmp_path / "pack"
+    shutil.copytree(TOY_PACK, pack)
+    grader = pack / "graders" / "toy.py"
+    grader.write_text(grader.read_text() + LOOPING_TEST)
+    monkeypatch.setenv(GRADER_CPU_ENV, "1.5")
+    started = time.monotonic()
+    report = grade(load_catalog([pack]).get("toy"), REFERENCE, keyword="test_keeps_walking or test_row_sums",
+                   lanes=1, run_timeout=120)
+    elapsed = time.monotonic() - started
+    outcomes = {t.nodeid.split("::")[-1]: t for t in report.tests}
+    assert outcomes["test_row_sums"].outcome == "passed"
+    looping = outcomes["test_keeps_walking"]
+    assert looping.outcome == "failed" and "more than 1.5 s of its own CPU time" in looping.message, looping
+    assert report.status == "failed" and elapsed < 30, (report.status, report.error, elapsed)
+
+
 # -- hostile candidates ----------------------------------------------------------
 
 HOSTILE_CASES = {

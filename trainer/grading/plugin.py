@@ -16,8 +16,10 @@ is stopped with its worker.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -37,6 +39,45 @@ _MEASUREMENT_KEY = "mltrainer_measurement"
 # A lane waits at most this long for the other lanes' tests before the performance tests.
 _GATE_TIMEOUT_S = 3600.0
 _NOT_RUN = "not run"
+# The most CPU time a lane may spend itself on one test (the grader's own work: building inputs,
+# checking results; a worker's time is not the lane's), from MLTRAINER_GRADER_CPU_S. Graders need
+# seconds at most; the bound stops a grader loop that a result made for it keeps going, which
+# would otherwise run until the engine's limit on the whole run.
+GRADER_CPU_ENV = "MLTRAINER_GRADER_CPU_S"
+GRADER_CPU_S = 300.0
+
+
+class GraderOverrun(GradeFailure):
+    """The grader spent more than its CPU bound on one test."""
+
+
+def _grader_cpu_limit() -> float:
+    try:
+        value = float(os.environ.get(GRADER_CPU_ENV, "") or GRADER_CPU_S)
+    except ValueError:
+        return GRADER_CPU_S
+    return value if value > 0 else GRADER_CPU_S
+
+
+@contextlib.contextmanager
+def _cpu_bound(seconds: float):
+    """Raise GraderOverrun in this process once it has used `seconds` of CPU time inside the block.
+
+    The process's own CPU clock (ITIMER_PROF) does not run while the lane
+    waits for a worker, so the signal comes while the lane itself computes.
+    """
+    def overrun(signum, frame):
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        raise GraderOverrun(f"checking this test's results took the grader more than {seconds:g} s of its own CPU "
+                            f"time, so it was stopped: a result the grader cannot finish checking fails its test")
+
+    previous = signal.signal(signal.SIGPROF, overrun)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def pytest_addoption(parser) -> None:
@@ -288,6 +329,7 @@ class _Collector:
             return True
         items = session.items
         gate: bool | None = None
+        cpu_limit = _grader_cpu_limit()
         while not self.schedule.stopped():
             index = self.schedule.take()
             if index >= len(items):
@@ -303,7 +345,8 @@ class _Collector:
                     self.emit(event="done", nodeid=item.nodeid, outcome=result.outcome, name=result.name)
                     continue
             nextitem = items[index + 1] if index + 1 < len(items) else None
-            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            with _cpu_bound(cpu_limit):
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
             failed = result.outcome in ("failed", "error") and not result.bonus
             self.schedule.finished(counts=self._gates(result), failed=failed)
             if session.shouldfail or session.shouldstop:
