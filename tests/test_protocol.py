@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from trainer.sandbox import protocol
+from trainer.sandbox.client import SEALED_INPUTS, StoredRef, Worker
+from trainer.sandbox.limits import Limits
 
 
 def roundtrip(value):
@@ -228,3 +230,47 @@ def test_a_large_frame_cut_short_reads_as_the_end_of_the_stream():
         assert protocol.read_frame(read_fd) is None
     finally:
         os.close(read_fd)
+
+
+SEALED_PROBE = '''
+import ctypes, errno, mmap
+import numpy as np
+
+def writeable(X):
+    return bool(X.flags.writeable)
+
+def write(X):
+    X[0, 0] = 1.0
+    return float(X.sum())
+
+def make_writable(X):
+    X.flags.writeable = True
+
+def mprotect(X):
+    libc = ctypes.CDLL(None, use_errno=True)
+    start = X.ctypes.data & ~(mmap.PAGESIZE - 1)
+    if libc.mprotect(ctypes.c_void_p(start), ctypes.c_size_t(X.ctypes.data + X.nbytes - start),
+                     mmap.PROT_READ | mmap.PROT_WRITE) == 0:
+        return "allowed"
+    return errno.errorcode[ctypes.get_errno()]
+'''
+
+
+@pytest.mark.skipif(not SEALED_INPUTS, reason="sealed inputs need Linux memfds")
+def test_sealed_inputs_are_read_only_in_the_worker_and_plain_ones_are_not(tmp_path):
+    """A sealed call's arrays cannot be written, made writable, or mprotect-ed writable; a plain call's can."""
+    path = tmp_path / "probe.py"
+    path.write_text(SEALED_PROBE)
+    X = np.random.default_rng(0).normal(size=(300, 40))
+    with Worker(path, Limits(), hostile=True) as worker:
+        assert worker.call_raw("writeable", (X,))["ok"] is True
+        assert worker.call_raw("write", (X,))["ok"] == pytest.approx(X.sum() - X[0, 0] + 1.0)
+        assert worker.call_raw("writeable", (X,), sealed=True)["ok"] is False
+        with pytest.raises(ValueError, match="assignment destination is read-only"):
+            worker.call_raw("write", (X,), sealed=True)
+        with pytest.raises(ValueError, match="cannot set WRITEABLE flag"):
+            worker.call_raw("make_writable", (X,), sealed=True)
+        assert worker.call_raw("mprotect", (X,), sealed=True)["ok"] == "EACCES"
+        # A stored input (a measured call's) is sealed too.
+        worker.store("x", (X,))
+        assert worker.call_raw("writeable", StoredRef("x"))["ok"] is False

@@ -519,7 +519,7 @@ def _timed_call(worker: Worker, target, call: Call, what: str, timeout: float, *
     clock: dict = {}
     cutoff = Patience.cpu_seconds(worker, timeout, CUTOFF_WALL_FACTOR * timeout + 1.0) if cpu_cutoff else None
     result = worker.call_raw(target, call.args, call.kwargs, what=what, timeout=timeout, clock=clock,
-                             patience=cutoff)["ok"]
+                             patience=cutoff, sealed=True)["ok"]
     return result, clock
 
 

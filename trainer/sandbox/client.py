@@ -18,6 +18,7 @@ trusted reference's replies are believed about their own CPU time).
 from __future__ import annotations
 
 import codecs
+import fcntl
 import json
 import os
 import select
@@ -57,6 +58,11 @@ _OPEN_FILES = 256
 _MAX_FILES = 10_000
 # How long the zygote may take to answer a request (a fork, a reap).
 _ZYGOTE_TIMEOUT_S = 10.0
+# Inputs a worker must not be able to change (timed and measured calls) reach
+# it as a sealed memfd it can only map read-only (Linux; see `_sealed_frame`).
+_SEALS = (getattr(fcntl, "F_SEAL_SEAL", 0x1) | getattr(fcntl, "F_SEAL_SHRINK", 0x2) | getattr(fcntl, "F_SEAL_GROW", 0x4)
+          | getattr(fcntl, "F_SEAL_WRITE", 0x8) | 0x10)   # 0x10: F_SEAL_FUTURE_WRITE (Linux 5.1), not in fcntl
+SEALED_INPUTS = hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(fcntl, "F_ADD_SEALS")
 # Set in the grading process: it is the subreaper of everything its workers start.
 REAP_STRAYS = False
 
@@ -762,6 +768,7 @@ class Worker:
         self._module_path = ""
         self._send_fd = self._recv_fd = -1
         self._service_fd = self._answer_fd = -1
+        self._inputs: socket.socket | None = None   # where sealed inputs go (SEALED_INPUTS)
         # Requests a worker may make of the grader while a call runs (e.g. a
         # distance the grader computes and counts), by service id.
         self.services: dict[int, object] = {}
@@ -811,9 +818,20 @@ class Worker:
             "blocked_imports": sorted(FORBIDDEN_IMPORTS),
             "policy": self.confinement.policy(self._private),
         }
-        with open(self._output_path, "wb") as out:
-            (req_r, req_w), (resp_r, resp_w), (service_r, service_w), (answer_r, answer_w) = \
-                self._spawn(config, out.fileno())
+        inputs_ours, inputs_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) if SEALED_INPUTS \
+            else (None, None)
+        try:
+            with open(self._output_path, "wb") as out:
+                (req_r, req_w), (resp_r, resp_w), (service_r, service_w), (answer_r, answer_w) = \
+                    self._spawn(config, out.fileno(), inputs_theirs.fileno() if inputs_theirs else -1)
+        except BaseException:
+            if inputs_ours is not None:
+                inputs_ours.close()
+            raise
+        finally:
+            if inputs_theirs is not None:
+                inputs_theirs.close()
+        self._inputs = inputs_ours
         self.probe = ProcessProbe(self.proc.pid)
         for fd in (req_r, resp_w, service_w, answer_r):
             os.close(fd)
@@ -843,10 +861,11 @@ class Worker:
         if load:
             self.load()
 
-    def _spawn(self, config: dict, output_fd: int) -> list[tuple[int, int]]:
+    def _spawn(self, config: dict, output_fd: int, inputs_fd: int) -> list[tuple[int, int]]:
         """Start the worker's process, forked by this process's zygote or else a fresh interpreter; its pipes.
 
-        Completes `config` with what depends on how it started.
+        Completes `config` with what depends on how it started. `inputs_fd`
+        (-1: none) is the worker's end of the socket sealed inputs arrive on.
         """
         zygote = Zygote.for_this_process()
         if zygote is not None:
@@ -854,7 +873,8 @@ class Worker:
             (req_r, _), (_, resp_w), (_, service_w), (answer_r, _) = pipes
             try:
                 # The fork dies with the zygote; its services are the descriptors it got (worker.py).
-                self.proc = zygote.spawn(self._private, (req_r, resp_w, service_w, answer_r, output_fd))
+                fds = (req_r, resp_w, service_w, answer_r, output_fd) + ((inputs_fd,) if inputs_fd >= 0 else ())
+                self.proc = zygote.spawn(self._private, fds)
                 return pipes
             except OSError:
                 # A fork may hold these pipes: the zygote goes, and its forks with it, and the worker
@@ -866,11 +886,14 @@ class Worker:
         (req_r, _), (_, resp_w), (_, service_w), (answer_r, _) = pipes
         config["parent"] = os.getpid()
         config["services"] = [service_w, answer_r]
+        if inputs_fd >= 0:
+            config["inputs"] = inputs_fd
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w)],
             cwd=self._private, env=scrubbed_environment(str(self._private)),
             stdin=subprocess.DEVNULL, stdout=output_fd, stderr=subprocess.STDOUT,
-            pass_fds=(req_r, resp_w, service_w, answer_r), start_new_session=True, close_fds=True,
+            pass_fds=(req_r, resp_w, service_w, answer_r) + ((inputs_fd,) if inputs_fd >= 0 else ()),
+            start_new_session=True, close_fds=True,
         )
         return pipes
 
@@ -907,6 +930,9 @@ class Worker:
                 except OSError:
                     pass
         self._send_fd = self._recv_fd = self._service_fd = self._answer_fd = -1
+        if self._inputs is not None:
+            self._inputs.close()
+            self._inputs = None
         if self._dir:
             self._read_output(self._output_kept)   # the file goes with the folder
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -948,7 +974,7 @@ class Worker:
 
     def call_raw(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
                  return_inputs: bool = False, clock: dict | None = None,
-                 patience: "Patience | None" = None) -> dict:
+                 patience: "Patience | None" = None, sealed: bool = False) -> dict:
         """The reply of one call; `clock`, when given, receives the worker's CPU clock around it.
 
         clock["start"] before the request is sent and ["end"] once the reply
@@ -956,12 +982,15 @@ class Worker:
         from the kernel), and ["reported"], what the worker says its thread's
         clock read when it had the request and when it began the reply: true
         of a trusted worker only. `patience`, when given, decides the
-        timeout instead of `timeout` (see `Patience`).
+        timeout instead of `timeout` (see `Patience`). With `sealed`, the
+        arguments' arrays are read-only memory the worker cannot make
+        writable (`_sealed_frame`): a call that writes to its input raises.
         """
         self.ensure_started()
         message = {"op": "call", "target": target, "args": _as_args(args), "kwargs": _as_kwargs(kwargs),
                    "what": what, "return_inputs": return_inputs}
-        reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience)
+        reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience,
+                              sealed=sealed)
         self._expect_ok(reply, what)
         return reply
 
@@ -987,10 +1016,11 @@ class Worker:
         return reply["ok"]
 
     def store(self, key: str, value) -> None:
-        """Place a value in the worker, to be handed to one later call as `StoredRef(key)`."""
+        """Place a value in the worker, to be handed to one later call as `StoredRef(key)`; its arrays sealed."""
         if not self.alive:
             self.start()
-        reply = self._request({"op": "store", "key": key, "value": value}, _STARTUP_TIMEOUT, "sending inputs")
+        reply = self._request({"op": "store", "key": key, "value": value}, _STARTUP_TIMEOUT, "sending inputs",
+                              sealed=True)
         self._expect_ok(reply, "sending inputs")
 
     def cpu_seconds(self) -> float:
@@ -1063,7 +1093,7 @@ class Worker:
         self._bad_reply(what, "a reply that is neither a result nor an error")
 
     def _request(self, message: dict, timeout: float, what: str, clock: dict | None = None,
-                 patience: "Patience | None" = None) -> dict:
+                 patience: "Patience | None" = None, sealed: bool = False) -> dict:
         start = time.monotonic()
         if patience is not None:
             patience.begin(start)
@@ -1072,6 +1102,8 @@ class Worker:
         self._next_id += 1
         message["id"] = self._next_id
         chunks = protocol.pack(message, ClientEncoder(self))
+        if sealed and self._inputs is not None:
+            chunks = self._sealed_frame(chunks, what)
         if clock is not None:
             clock["start"] = self.cpu_seconds()
         self._send(chunks, deadline, timeout, what)
@@ -1086,6 +1118,37 @@ class Worker:
             clock["reported"] = tuple(reported) if isinstance(reported, list) and len(reported) == 2 and all(
                 isinstance(v, float) for v in reported) else None
         return reply
+
+    def _sealed_frame(self, chunks: list, what: str) -> list:
+        """Hand a frame's payload to the worker as a sealed memfd; the small frame that says so, to send instead.
+
+        The payload is written to a memfd that is then sealed against any
+        write, growth or shrinking, for good (F_SEAL_SEAL): the kernel refuses
+        a writable shared mapping of it, write() on it, and (F_SEAL_FUTURE_WRITE)
+        mprotect() adding write access to the read-only mapping the worker
+        makes. The worker decodes the message from that mapping, so its arrays
+        are read-only to numpy (the WRITEABLE flag cannot be set on them) and
+        to the CPU (a write through a raw pointer is a segmentation fault).
+        A solution can therefore not work in place on the inputs of a timed or
+        measured call to save time or memory, whether or not the call is one
+        whose inputs the grader looks at afterwards.
+        """
+        views = protocol.frame_views(chunks[1:])        # the payload, without its 8-byte length
+        size = sum(view.nbytes for view in views)
+        fd = os.memfd_create("mltrainer-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        try:
+            while views:
+                views = protocol.write_some(fd, views)
+            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
+            try:
+                socket.send_fds(self._inputs, [b"s"], [fd], socket.MSG_DONTWAIT)
+            except BlockingIOError:   # earlier inputs left unread: the worker is not serving requests
+                self._bad_reply(what, "the worker did not take its inputs")
+            except OSError:           # its end is closed: it exited
+                self._died(what)
+        finally:
+            os.close(fd)
+        return protocol.pack({"op": "sealed", "size": size})
 
     def _settle(self, limit_s: float = 0.05) -> None:
         """Wait (briefly) until the worker is idle again: its work after the reply is then on the clock."""

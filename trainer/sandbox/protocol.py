@@ -211,7 +211,8 @@ class Decoder:
             raise DecodeError("array buffer does not match its shape")
         if count == 0:
             return np.empty(shape, dtype=dtype)
-        # The buffer is a slice of a bytearray, so the array is writable and no copy is made.
+        # No copy: the array is a view of the frame, writable when the frame was read into a
+        # bytearray, read-only when it is a sealed mapping (client.py `_sealed_frame`).
         return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
 
 

@@ -170,6 +170,10 @@ def _serve(config: dict, request_fd: int, response_fd: int, confine, make_protoc
     sys.stdout.reconfigure(line_buffering=True)
     server = _Server(np, protocol, request_fd, response_fd)
     server.services = services
+    if isinstance(config.get("inputs"), int):
+        import mmap  # noqa: F401 - imported now, not while a timed call's inputs are mapped
+        import socket
+        server.inputs = socket.socket(fileno=config["inputs"])
     server.send({"ready": os.getpid(), "isolation": isolation, "confinement_error": confinement_error})
     server.serve()
     return 0
@@ -188,7 +192,8 @@ def _serve(config: dict, request_fd: int, response_fd: int, confine, make_protoc
 #
 # Requests, one at a time (SOCK_SEQPACKET, JSON):
 #   {"spawn": FOLDER} with 5 descriptors (request, response, service,
-#       answer, output)  ->  {"pid": PID} with a pidfd of the worker
+#       answer, output), and a 6th where sealed inputs are used (the socket
+#       they arrive on)  ->  {"pid": PID} with a pidfd of the worker
 #   {"reap": PID}  ->  {"status": EXIT_STATUS}, once the pidfd said it exited
 # The grading process decides when a worker is reaped, so its pid cannot be
 # reused while the grading process may still signal it. End of file: the
@@ -223,7 +228,7 @@ def _zygote_serve(sock, confine, protocol, *, mother: bool) -> int:
     forks: set[int] = set()
     while True:
         try:
-            message, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 5)
+            message, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 6)
         except InterruptedError:
             continue
         except OSError:
@@ -252,13 +257,13 @@ def _zygote_serve(sock, confine, protocol, *, mother: bool) -> int:
         folder = request.get("spawn")
         if mother and request.get("zygote") == 1 and len(fds) == 1:
             run = functools.partial(_forked_zygote, os.getpid(), sock, fds[0], confine, protocol)
-        elif not mother and isinstance(folder, str) and len(fds) == 5:
+        elif not mother and isinstance(folder, str) and len(fds) in (5, 6):
             run = functools.partial(_forked_worker, os.getpid(), sock, fds, folder, confine, protocol)
         else:
             for fd in fds:
                 os.close(fd)
             wanted = "a zygote request needs one descriptor" if mother else \
-                "a spawn request needs a folder and five descriptors"
+                "a spawn request needs a folder and five or six descriptors"
             sock.send(json.dumps({"error": wanted}).encode())
             continue
         sys.stdout.flush()
@@ -303,9 +308,9 @@ def _forked_worker(zygote: int, sock, fds: list[int], folder: str, confine, prot
     """A worker forked by the zygote: made what a freshly started one is, then served as one."""
     _die_with_parent(zygote, dumpable=True, name=b"python")
     sock.close()
-    request_fd, response_fd, service_fd, answer_fd, output_fd = fds
+    request_fd, response_fd, service_fd, answer_fd, output_fd, *inputs = fds
     os.setsid()
-    as_child(output_fd, {request_fd, response_fd, service_fd, answer_fd})
+    as_child(output_fd, {request_fd, response_fd, service_fd, answer_fd, *inputs})
     os.chdir(folder)
     sys.argv[1:] = [str(request_fd), str(response_fd)]   # as a fresh worker's
     os.environ["HOME"] = os.environ["TMPDIR"] = folder
@@ -317,6 +322,8 @@ def _forked_worker(zygote: int, sock, fds: list[int], folder: str, confine, prot
     if "random" in sys.modules:
         sys.modules["random"].seed()
     config = _read_config(request_fd)
+    if inputs:
+        config["inputs"] = inputs[0]
     return _serve(config, request_fd, response_fd, confine, lambda: protocol, (service_fd, answer_fd))
 
 
@@ -595,6 +602,7 @@ class _Server:
         self.request_id = None
         self.received_cpu = 0.0   # this thread's CPU time when the request in hand was read
         self.services = None   # (request fd, response fd) for asking the grader, e.g. distances
+        self.inputs = None     # the socket sealed inputs arrive on (client.py `_sealed_frame`)
         self._decoder_cls = self._make_decoder()
         self._encoder_cls = self._make_encoder()
 
@@ -711,16 +719,49 @@ class _Server:
             if payload is None:
                 return
             try:
-                header, buffers = protocol.split(payload)
-                raw = protocol.fields(header)
-                plain = protocol.Decoder(buffers)
-                request = {k: plain.decode(v) for k, v in raw.items() if k not in ("args", "kwargs", "value")}
+                request, raw, buffers = self._parse(payload)
+                if request.get("op") == "sealed":
+                    # The request itself is in a sealed memfd: its arrays are
+                    # views of a read-only mapping, never writable.
+                    payload = None
+                    payload = self._sealed_payload(request.get("size"))
+                    request, raw, buffers = self._parse(payload)
                 self.request_id = request.get("id")
                 self.received_cpu = time.thread_time()
             except Exception as exc:  # a grader-side bug, not the candidate's
                 self.send({"protocol_error": f"{type(exc).__name__}: {exc}"})
                 continue
             self.handle(request, raw, buffers)
+
+    def _parse(self, payload) -> tuple[dict, dict, list]:
+        """(the request's plain fields decoded, its fields as sent, its buffers); the data fields stay undecoded."""
+        protocol = self.protocol
+        header, buffers = protocol.split(payload)
+        raw = protocol.fields(header)
+        plain = protocol.Decoder(buffers)
+        request = {k: plain.decode(v) for k, v in raw.items() if k not in ("args", "kwargs", "value")}
+        return request, raw, buffers
+
+    def _sealed_payload(self, size) -> memoryview:
+        """The payload the grader sealed in a memfd for this request, mapped read-only (the descriptor closed)."""
+        import mmap
+        import socket
+
+        if self.inputs is None or not isinstance(size, int) or size < 8:
+            raise ValueError("a sealed request needs the inputs socket and a size")
+        _, fds, _, _ = socket.recv_fds(self.inputs, 16, 1)
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError("a sealed request came without its memfd")
+        try:
+            if os.fstat(fds[0]).st_size != size:
+                raise ValueError("the sealed memfd does not have the size the request states")
+            mapping = mmap.mmap(fds[0], size, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                                prot=mmap.PROT_READ)
+        finally:
+            os.close(fds[0])
+        return memoryview(mapping)
 
     # -- requests ----------------------------------------------------------
     def handle(self, request: dict, raw: dict, buffers) -> None:
