@@ -261,10 +261,13 @@ ACCURACY_CASES = [
      np.vstack([gaussian(55, 20, 2, 0.5) + [5, 0], gaussian(56, 9, 2, 0.5) - [5, 0]])),
 ]
 
-# Integer points whose centroid is exactly a data point (sums of integers: exact in any order).
+# Integer points whose centroid is exactly a data point, whatever the order of the sums and the division: small
+# integers, and a total weight W that is a power of two, so sum_i w_i p_i / W and sum_i (w_i / W) p_i are both exact.
 LAND_OPTIMAL = np.array([[0.0, 0.0], [4.0, 0.0], [-1.0, 2.0], [-3.0, -2.0]])      # ||R|| = 0.44 <= 1
-LAND_NOT_OPTIMAL = np.array([[0.0, 0.0], [-9.0, 0.0], [3.0, 1.0], [3.0, -1.0], [3.0, 0.0]])   # ||R|| = 1.90 > 1
-LAND_DUPLICATE = np.array([[0.0, 0.0], [0.0, 0.0], [5.0, 0.0], [3.0, 4.0], [3.0, -4.0], [-11.0, 0.0]])  # ||R|| = 1.2
+LAND_NOT_OPTIMAL = np.array([[0.0, 0.0], [-7.0, 0.0], [-8.0, 0.0], [3.0, 1.0], [3.0, -1.0], [3.0, 0.0], [3.0, 2.0],
+                             [3.0, -2.0]])                                           # ||R|| = 2.56 > 1
+LAND_DUPLICATE = np.array([[0.0, 0.0], [0.0, 0.0], [5.0, 0.0], [3.0, 4.0], [3.0, -4.0], [-11.0, 0.0], [0.0, 6.0],
+                           [0.0, -6.0]])                                             # ||R|| = 1.2
 
 
 def check_close_point(result, expected, P, given, what="geometric_median()"):
@@ -338,8 +341,8 @@ def test_geometric_median_lands_on_an_optimal_data_point(solution):
 def test_geometric_median_lands_on_a_data_point_that_is_not_optimal(solution, reference):
     """An iterate on a data point p_k with ||R_k|| > w_k moves by the Vardi-Zhang step"""
     P = LAND_NOT_OPTIMAL
-    given = ("points [[0, 0], [-9, 0], [3, 1], [3, -1], [3, 0]]: the centroid is the data point (0, 0), with "
-             "||R|| = 1.90 > 1")
+    given = ("points [[0, 0], [-7, 0], [-8, 0], [3, 1], [3, -1], [3, 0], [3, 2], [3, -2]]: the centroid is the "
+             "data point (0, 0), with ||R|| = 2.56 > 1")
     check_close_point(solution.geometric_median(P, max_iter=1), reference.geometric_median(P, max_iter=1), P,
                       f"{given}, max_iter=1 (the step (1 - w_k / ||R||) R / S from the data point)")
     check_geometric(solution.geometric_median(P), P, None, objective(reference.geometric_median(P), P), given)
@@ -349,12 +352,13 @@ def test_geometric_median_lands_on_a_data_point_that_is_not_optimal(solution, re
 def test_geometric_median_landing_counts_repeated_points(solution):
     """At a data point, eta is the total weight of every point there (repeats included)"""
     P = LAND_DUPLICATE
-    given = ("points [[0, 0], [0, 0], [5, 0], [3, 4], [3, -4], [-11, 0]]: the centroid is the point (0, 0), "
-             "given twice (weight 2), ||R|| = 1.2 <= 2, max_iter=1")
+    given = ("points [[0, 0], [0, 0], [5, 0], [3, 4], [3, -4], [-11, 0], [0, 6], [0, -6]]: the centroid is the "
+             "point (0, 0), given twice (weight 2), ||R|| = 1.2 <= 2, max_iter=1")
     check_close_point(solution.geometric_median(P, max_iter=1), np.zeros(2), P, given)
-    w = np.array([2.0, 1.0, 1.0, 1.0, 1.0])
+    w = np.array([2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     check_close_point(solution.geometric_median(P[1:], w, max_iter=1), np.zeros(2), P,
-                      "points [[0, 0], [5, 0], [3, 4], [3, -4], [-11, 0]] with weights [2, 1, 1, 1, 1], max_iter=1")
+                      "points [[0, 0], [5, 0], [3, 4], [3, -4], [-11, 0], [0, 6], [0, -6]] with weights "
+                      "[2, 1, 1, 1, 1, 1, 1], max_iter=1")
 
 
 @pytest.mark.correctness
