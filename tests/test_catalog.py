@@ -124,3 +124,12 @@ def test_the_readme_lists_every_bundled_challenge():
     assert len(bundled) >= 15
     missing = [c.id for c in bundled if f"| `{c.id}` | {c.title} |" not in readme]
     assert not missing, f"README.md's table of challenges lacks {missing}"
+
+
+@pytest.mark.parametrize("challenge", load_catalog(), ids=lambda c: c.id)
+def test_every_description_says_what_may_be_imported(challenge):
+    """The pre-run check refuses imports outside `allowed_imports`: the task must say so, naming each one."""
+    text = " ".join(challenge.description.split())
+    assert "may be imported" in text, f"{challenge.id}: the description does not say what may be imported"
+    missing = [name for name in challenge.allowed_imports if f"`{name}`" not in text]
+    assert not missing, f"{challenge.id}: allowed_imports {missing} are not named in the description"
