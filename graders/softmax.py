@@ -571,6 +571,22 @@ def test_cross_entropy_large_logits(solution):
 
 
 @pytest.mark.edge_case
+def test_cross_entropy_with_masked_logits(solution):
+    """cross_entropy with -inf masks away from the labels: a finite loss, a zero gradient at each mask"""
+    inf = np.inf
+    logits = np.array([[2.0, -inf, 0.5, -1.0], [-inf, -inf, 3.0, 1.0], [0.0, 1.0, -inf, 2.0]])
+    labels = np.array([0, 3, 1])
+    given = "logits [[2, -inf, 0.5, -1], [-inf, -inf, 3, 1], [0, 1, -inf, 2]], labels [0, 3, 1]"
+    got = solution.cross_entropy(logits, labels)
+    # The loss against the formula; the gradient only where the masks are (0, however it is scaled):
+    # its values elsewhere are test_cross_entropy_agrees' subject.
+    check_ce(got, logits, labels, given=given, grad_values=False)
+    masked = np.isneginf(logits)
+    checks.equal(np.asarray(got[1])[masked], np.zeros(int(masked.sum())), given=given,
+                 what="the gradient at the masked classes (probability 0, so 0 - 0)")
+
+
+@pytest.mark.edge_case
 def test_cross_entropy_label_out_of_range(solution):
     """A label out of range raises ValueError"""
     logits = random_logits(121, (3, 4))

@@ -3,8 +3,8 @@
 -inf slice with np.nan_to_num(m, neginf=0), and reduces without keepdims,
 restoring the axis with np.expand_dims. logsumexp of a 1-D float64 input is
 returned as a Python float (a float32 one stays a NumPy float32); the
-cross-entropy loss is the one-hot weighted sum of log_softmax, returned as
-a Python float for float64 logits."""
+cross-entropy loss is the sum of log_softmax where the one-hot matrix is 1,
+returned as a Python float for float64 logits."""
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def cross_entropy(logits, labels):
     onehot = np.zeros((n, c), dtype=logits.dtype)
     onehot[np.arange(n), labels] = 1
     logp = log_softmax(logits, axis=1)
-    loss = -np.sum(onehot * logp) / n
+    loss = -np.sum(np.where(onehot == 1, logp, 0)) / n   # not onehot * logp: -inf * 0 at a mask is NaN
     grad = np.exp(logp)
     grad -= onehot
     grad /= n
