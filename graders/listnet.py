@@ -276,6 +276,21 @@ def test_ndcg_ties_are_averaged(solution):
 
 
 @pytest.mark.correctness
+def test_ndcg_only_equal_scores_tie(solution):
+    """Only equal scores tie: scores a hair apart (1e-9, one ulp, 1e-6 on 1e6) are ranked, not averaged"""
+    # One relevant document (gain 1: linear and exponential gains agree), scored a hair above an
+    # irrelevant one, the two ahead of the rest: ranked, it is first (NDCG 1); taken as a tie with
+    # the second, it gets the mean of the first two discounts, (1 + 1 / log2(3)) / 2.
+    yt = np.array([[1.0, 0.0, 0.0, 0.0]])
+    for near, low, shown in ((1.0 + 1e-9, 1.0, "1 + 1e-9, 1"), (np.nextafter(1.0, 2.0), 1.0, "nextafter(1, 2), 1"),
+                             (1e6 + 1e-6, 1e6, "1e6 + 1e-6, 1e6")):
+        ys = np.array([[near, low, low - 5, low - 6]])
+        check_ndcg(solution.ndcg_at_k(yt, ys), yt, ys, None,
+                   given=f"y_true [[1, 0, 0, 0]], y_score [[{shown}, {low - 5:g}, {low - 6:g}]] "
+                         "(the relevant document's score a hair above the next one's)")
+
+
+@pytest.mark.correctness
 def test_ndcg_k_cuts_tie_groups(solution):
     """With k, only positions < k count, also inside a tie group straddling position k"""
     yt, ys = np.array([[10.0, 0.0, 0.0, 1.0, 5.0]]), np.array([[1.0, 0.0, 0.0, 0.0, 1.0]])
