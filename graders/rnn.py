@@ -511,6 +511,20 @@ def test_clip_does_not_modify_input(solution):
 
 
 @pytest.mark.edge_case
+def test_clip_returns_new_arrays(solution):
+    """Where nothing is scaled, clip_grad_norm returns copies, never the caller's own arrays"""
+    grads = _grads_of(151, scale=0.5)
+    norm = _norm(grads)
+    for case, max_norm in (("below", norm * 1.5), ("at", norm)):
+        given = f"{_describe_grads(grads)} of global norm {norm:.6g}, max_norm={max_norm:.6g} ({case} max_norm)"
+        got, shared = solution.result_shares_inputs("clip_grad_norm", grads, max_norm)
+        _clip_result(got, grads, given)
+        checks.that(not shared, f"clip_grad_norm for {given} returned the caller's own arrays at "
+                                f"{', '.join(shared[:5])}: a caller that then updates the clipped gradients in "
+                                "place would change its own. Return copies (g.copy()) where nothing is scaled.")
+
+
+@pytest.mark.edge_case
 def test_clip_invalid_max_norm(solution):
     """max_norm <= 0 raises ValueError"""
     grads = _grads_of(141)

@@ -171,13 +171,8 @@ class SolutionProxy:
         return peak_memory(self._worker, target, Call(*args, **kwargs), describe_call(label, args, kwargs),
                            timeout=self._timeout)
 
-    def inputs_after(self, name, *args, **kwargs) -> tuple:
-        """(result, args, kwargs) with the arguments as they were after the call.
-
-        Arguments cross the boundary as copies, so a grader cannot see a
-        candidate modify them; this returns the worker's view of them (a
-        numpy Generator as its `bit_generator.state`: how far it was drawn).
-        """
+    def _reported_call(self, name, args, kwargs, **report) -> dict:
+        """The whole reply of a call that asks the worker to report on it (`Worker.call_raw`'s flags)."""
         target, label = resolve(name)
         what = describe_call(label, args, kwargs)
         replayable = isinstance(target, str) and _replayable((args, kwargs))
@@ -186,10 +181,30 @@ class SolutionProxy:
             if replayable:
                 reference.call_raw(target, args, kwargs, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock)
 
-        reply = self._guarded(label, lambda: self._worker.call_raw(
-            target, args, kwargs, what=what, timeout=self._timeout, return_inputs=True,
-            patience=self._patience(label, replay)))
+        return self._guarded(label, lambda: self._worker.call_raw(
+            target, args, kwargs, what=what, timeout=self._timeout, patience=self._patience(label, replay), **report))
+
+    def inputs_after(self, name, *args, **kwargs) -> tuple:
+        """(result, args, kwargs) with the arguments as they were after the call.
+
+        Arguments cross the boundary as copies, so a grader cannot see a
+        candidate modify them; this returns the worker's view of them (a
+        numpy Generator as its `bit_generator.state`: how far it was drawn).
+        """
+        reply = self._reported_call(name, args, kwargs, return_inputs=True)
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])
+
+    def result_shares_inputs(self, name, *args, **kwargs) -> tuple:
+        """(result, the paths in the result of arrays that share memory with an argument's array).
+
+        Arguments and results cross the boundary as copies, so a grader
+        cannot see a solution hand back its caller's own arrays (a caller
+        writing to the result would change its input); the worker can, and
+        says where: `["[0]['dWxh']"]` for a (dict, norm) returned with the
+        input's array under 'dWxh'. Like `inputs_after`, the worker's own report.
+        """
+        reply = self._reported_call(name, args, kwargs, report_shared=True)
+        return reply["ok"], list(reply["shared"])
 
     def global_rng_state(self) -> str:
         """A digest of numpy's global generator and Python's `random` in the worker."""

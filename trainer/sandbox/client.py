@@ -974,7 +974,7 @@ class Worker:
 
     def call_raw(self, target, args=(), kwargs=None, *, what: str = "the call", timeout: float | None = None,
                  return_inputs: bool = False, clock: dict | None = None,
-                 patience: "Patience | None" = None, sealed: bool = False) -> dict:
+                 patience: "Patience | None" = None, sealed: bool = False, report_shared: bool = False) -> dict:
         """The reply of one call; `clock`, when given, receives the worker's CPU clock around it.
 
         clock["start"] before the request is sent and ["end"] once the reply
@@ -985,13 +985,20 @@ class Worker:
         timeout instead of `timeout` (see `Patience`). With `sealed`, the
         arguments' arrays are read-only memory the worker cannot make
         writable (`_sealed_frame`): a call that writes to its input raises.
+        With `report_shared`, reply["shared"] lists the paths in the result
+        of arrays that share memory with an argument's, as the worker saw them.
         """
         self.ensure_started()
         message = {"op": "call", "target": target, "args": _as_args(args), "kwargs": _as_kwargs(kwargs),
-                   "what": what, "return_inputs": return_inputs}
+                   "what": what, "return_inputs": return_inputs, "report_shared": report_shared}
         reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience,
                               sealed=sealed)
         self._expect_ok(reply, what)
+        if report_shared:
+            shared = reply.get("shared")
+            if not (isinstance(shared, list) and len(shared) <= 100
+                    and all(isinstance(p, str) and len(p) <= 200 for p in shared)):
+                self._bad_reply(what, "the list of shared arrays must be at most 100 short strings")
         return reply
 
     def repeat(self, target, seeds, args=(), kwargs=None, *, what: str = "the call",

@@ -683,6 +683,24 @@ class _Server:
             return {k: self.data_only(v) for k, v in value.items()}
         return None
 
+    def _arrays(self, value, path: str = "", depth: int = 0):
+        """(path, array) for every array in `value`, through dicts, lists and tuples (at most 8 deep)."""
+        if isinstance(value, self.np.ndarray):
+            yield path, value
+        elif depth < 8 and isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                yield from self._arrays(item, f"{path}[{i}]", depth + 1)
+        elif depth < 8 and isinstance(value, dict):
+            for key, item in value.items():
+                yield from self._arrays(item, f"{path}[{key!r}]", depth + 1)
+
+    def shared_paths(self, result, inputs) -> list:
+        """The paths in `result` of arrays whose memory overlaps an array of `inputs` (at most 100)."""
+        given = [a for _, a in self._arrays(inputs) if a.size]
+        shared = [path or "the result" for path, array in self._arrays(result)
+                  if array.size and any(self.np.may_share_memory(array, a) for a in given)]
+        return shared[:100]
+
     def build_helper(self, spec: dict, seed):
         """The object a harness-helper marker stands for, built by its registered builder."""
         name = spec["name"]
@@ -872,6 +890,10 @@ class _Server:
                 # come back as None.
                 response["args_after"] = self.data_only(tuple(args))
                 response["kwargs_after"] = self.data_only(kwargs)
+            if request.get("report_shared"):
+                # Which arrays of the result share memory with an argument's (a caller
+                # writing to them would change its own input).
+                response["shared"] = self.shared_paths(result, (tuple(args), kwargs))
         except BaseException as exc:
             self._flush_output()
             self.send(self._exception_response(exc, what))

@@ -1,8 +1,9 @@
-"""Scales the caller's arrays in place (g *= factor) and returns them."""
+"""Scales the caller's arrays in place (g *= factor) and returns them (so, below max_norm,
+the caller's own arrays come back too)."""
 
 import numpy as np
 
-CAUGHT_BY = ("test_clip_does_not_modify_input",)
+CAUGHT_BY = ("test_clip_does_not_modify_input", "test_clip_returns_new_arrays")
 
 
 def rnn_forward(x, h0, Wxh, Whh, b):
