@@ -333,6 +333,20 @@ def test_labels_of_any_numeric_dtype(solution):
                      "int64", given=given)
 
 
+@pytest.mark.correctness
+def test_log_loss_low_precision_logits(solution):
+    """float32 and float16 logits: log_loss is computed in float64 (of the logits' values)"""
+    # One entry per call (the averaging is test_log_loss_values' business), |z| < 10, the stated 1e-10 * max(1, loss).
+    # The oracle takes the float64 values of the given entries; softplus(z) - y z evaluated in float32 or float16
+    # rounds to that dtype's epsilon (1.2e-7, 9.8e-4): off by 1e-8 to 1e-3 relative here, far above the tolerance.
+    for dtype in (np.float32, np.float16):
+        for label, logit in ((0, 3.3), (1, 1.9), (0, -0.4), (1, 8.8), (0, -2.6), (0, 0.0), (1, 5.5)):
+            y, z = np.array([label]), np.array([logit], dtype=dtype)
+            check_loss(solution.log_loss(y, z), y, z,
+                       f"y = [{label}], {np.dtype(dtype)} z = [{logit:g}] (the {np.dtype(dtype)} value "
+                       f"{float(z[0])!r}; compute in float64)")
+
+
 # -- fit_logistic: correctness ------------------------------------------------------------------------
 
 @pytest.mark.correctness
