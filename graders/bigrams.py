@@ -332,6 +332,42 @@ def test_unknown_words_are_unk(solution):
 
 
 @pytest.mark.edge_case
+def test_unknown_word_predicted_with_unk_counts(solution):
+    """An unknown predicted word gets the count of '<unk>', c(v, '<unk>'), > 0 when the corpus contains '<unk>'"""
+    # '<unk>' follows 'the', 'cat' and '<s>' once each, and is followed by each of the 4 tokens of the
+    # vocabulary once: its row is uniform, (1 + k) / (4 + 4k) = 1/4 for every k, so an unknown word as a
+    # context gives the same terms whether it is scored with '<unk>''s counts or as the uniform 1 / |V|
+    # (that rule is the next test's): only the count of the predicted unknown word decides.
+    train = [["the", "<unk>", "cat"], ["cat", "<unk>", "the"], ["<unk>", "<unk>"]]
+    model = plain_model(train)
+    for k in (1.0, 0.5, 3.0):
+        for s in (["the", "dog"], ["cat", "dog", "the"], ["dog"], ["the", "dog", "yak", "cat"]):
+            check_log_prob(solution.sentence_log_prob(model, s, k=k), model, s, k,
+                           given=f"the model of {train!r} (vocabulary {model['vocab']}: c('the', '<unk>') = "
+                                 f"c('cat', '<unk>') = c('<s>', '<unk>') = 1), sentence {s!r} (its unknown words "
+                                 f"are '<unk>', predicted with the count c(v, '<unk>')), k={k}")
+
+
+@pytest.mark.edge_case
+def test_unknown_context_uses_unk_counts(solution):
+    """An unknown context is '<unk>' with its counts c('<unk>', w) and c('<unk>'): not uniform once '<unk>' is seen"""
+    # '<unk>' follows only 'the' in training and is followed by 'sat' twice and '</s>' once. Every unknown
+    # word below comes after a context v with c(v, '<unk>') = 0 ('<s>', 'a', 'cat', 'on' or '<unk>'), so
+    # its count as the predicted word is 0 under any reading (that rule is the previous test's): only the
+    # counts used for it as a context decide.
+    train = [["the", "<unk>", "sat"], ["the", "<unk>", "sat", "on", "the", "mat"], ["a", "cat", "sat"],
+             ["the", "<unk>"]]
+    model = plain_model(train)
+    for k in (1.0, 0.5):
+        for s in (["zebra", "sat"], ["a", "quux", "sat", "on", "the", "mat"], ["cat", "yak"],
+                  ["on", "nope", "nada"]):
+            check_log_prob(solution.sentence_log_prob(model, s, k=k), model, s, k,
+                           given=f"the model of {train!r} (vocabulary {model['vocab']}: c('<unk>', 'sat') = 2, "
+                                 f"c('<unk>', '</s>') = 1), sentence {s!r} (its unknown words are '<unk>', "
+                                 f"as a context with the counts c('<unk>', w) and c('<unk>')), k={k}")
+
+
+@pytest.mark.edge_case
 def test_literal_unk_in_training(solution):
     """A training corpus that already contains '<unk>' counts it as a word; it is in the vocabulary once"""
     sentences = [["the", "<unk>", "sat"], ["<unk>", "<unk>"], ["sat"]]

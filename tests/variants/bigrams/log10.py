@@ -8,6 +8,8 @@ CAUGHT_BY = (
     'test_long_corpus_perplexity_is_finite',
     'test_long_sentence_log_prob_is_finite',
     'test_perplexity_counts_words_and_end',
+    'test_unknown_context_uses_unk_counts',
+    'test_unknown_word_predicted_with_unk_counts',
     'test_unknown_words_are_unk',
 )
 
