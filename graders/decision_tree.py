@@ -130,6 +130,32 @@ def repeated_values_case():
     return X, y
 
 
+# Class patterns q and layouts m of the zero-decrease data (one feature; at its value i, m[i] times the class counts
+# q): every cut leaves both children in the proportions q, so the exact decrease of every candidate is 0. Computed,
+# it is a rounding residue of up to ~2e-15 (counts below 130), whose sign depends on the formula: on q = 1 1 1,
+# m = 1 1, 1 - sum p^2 with I - (nL I(L) + nR I(R)) / n gives +1.1e-16, and n - sum c^2 / n gives exactly 0. Over
+# these 15 data sets, every common formula has a positive best decrease on at least two: gini from p, from
+# c^2 / n^2, as n - sum c^2 / n or sum p (1 - p); entropy with log2, ln / ln 2, log10, in nats or from a table of
+# c log2 c; the children weighted as wL I(L) + wR I(R), (nL I(L) + nR I(R)) / n, in either order, with
+# wR = 1 - wL, or scikit-learn's sum cL^2 / nL + sum cR^2 / nR - sum c^2 / n. Only the 1e-12 tolerance makes
+# them all leaves.
+ZERO_PATTERNS = ((1, 1, 1), (2, 3), (1, 1, 2, 2), (2, 3, 4), (1, 6, 3))
+ZERO_LAYOUTS = ((1, 2), (2, 1), (2, 3, 2, 1, 1, 3))
+
+
+def zero_decrease_cases():
+    """(description, X, y, the node's class counts): one feature with the values 0, 1, ..., at value i m[i] times the
+    class counts q, for every pattern q and layout m above."""
+    for q in ZERO_PATTERNS:
+        for m in ZERO_LAYOUTS:
+            groups = np.outer(m, q)                            # class counts at each value
+            x = np.repeat(np.arange(float(len(m))), groups.sum(axis=1))
+            y = np.concatenate([np.repeat(np.arange(len(q)), row) for row in groups])
+            yield (f"x = {list(range(len(m)))} with the class counts {groups.tolist()} at these values (every "
+                   f"cut leaves both children in the node's class proportions)", x[:, None], y.astype(np.int64),
+                   groups.sum(axis=0))
+
+
 def describe(seed, n=150, d=4):
     return f"{n} points in {d}-D, 3 classes, 5% label noise (data set {seed})"
 
@@ -639,6 +665,12 @@ def test_exactly_zero_decrease_is_not_a_split(solution):
         for criterion in ("gini", "entropy"):
             expected = hand_tree([-1], [0.0], [-1], [-1], counts, [0, 1])
             compare_trees(solution.fit_tree(X, y, min_samples_leaf=msl, criterion=criterion), expected, X,
+                          given=f"{desc}, criterion={criterion!r}")
+    # Rounding residues of either sign (ZERO_PATTERNS): a best decrease of +1e-16 is at most 1e-12, a leaf too.
+    for desc, X, y, counts in zero_decrease_cases():
+        for criterion in ("gini", "entropy"):
+            expected = hand_tree([-1], [0.0], [-1], [-1], [counts], np.arange(len(counts)))
+            compare_trees(solution.fit_tree(X, y, criterion=criterion), expected, X,
                           given=f"{desc}, criterion={criterion!r}")
 
 

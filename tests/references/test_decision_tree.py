@@ -268,6 +268,11 @@ def test_zero_decrease_cases_are_exactly_zero():
         assert cands and all(c[0] == 0 for c in cands)
         _, cands = candidates(X, list(y), list(range(len(X))), 2, "entropy", msl)
         assert cands and all(abs(c[0]) < 1e-40 for c in cands)
+    for desc, X, y, counts in grader.zero_decrease_cases():
+        _, cands = candidates(X, list(y), list(range(len(X))), len(counts), "gini", 1)
+        assert cands and all(c[0] == 0 for c in cands), desc
+        _, cands = candidates(X, list(y), list(range(len(X))), len(counts), "entropy", 1)
+        assert cands and all(abs(c[0]) < 1e-40 for c in cands), desc
 
 
 def test_prediction_tests_keep_most_points():
