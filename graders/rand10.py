@@ -27,7 +27,8 @@ knows exactly:
 
 This is sound only if the result is a function of the draws made in the
 call (no randomness of its own, nothing kept between calls): a rule of the
-task, tested on its own by repeating one call many times in the worker.
+task, tested on its own by repeating one call many times in the worker, and
+by calls on different draws in turn.
 
 Every explored call is one round trip (about 0.5 ms), so the depths are
 chosen per case to keep a test at a few hundred calls; a call budget stops
@@ -267,6 +268,43 @@ def test_result_depends_only_on_the_draws(solution, name):
     if not is_int_in(results[0], 10):
         checks.fail(f"{name} for {given} returned {checks.show(results[0])}, expected an "
                                               f"int in 1..10.")
+    check_same_draws_same_result_in_turn(solution, name)
+
+
+# Three sequences of 60 draws, called in turn in one process: the standard
+# scheme keeps the first attempt of KEPT_AT_ONCE ((3, 5) is value 18 of 0..48)
+# and rejects the first attempt of REPEAT_DRAWS ((6, 6) is 40, 0 above L = 40)
+# and of REJECTED_BY_ONE ((6, 7) is 41, 1 above) before keeping (3, 5). A
+# solution that adds the last rejected remainder to later results gives
+# KEPT_AT_ONCE a different result after each of the two, whatever the worker
+# held before the test; the 40 repeats of one call above cannot see it (a call
+# that rejects sets the remainder it then uses).
+KEPT_AT_ONCE = REPEAT_DRAWS[2:] + REPEAT_DRAWS[:2]
+REJECTED_BY_ONE = [6, 7] + REPEAT_DRAWS[2:]
+IN_TURN = [KEPT_AT_ONCE, REJECTED_BY_ONE, KEPT_AT_ONCE, REPEAT_DRAWS, KEPT_AT_ONCE, REJECTED_BY_ONE, REPEAT_DRAWS]
+
+
+def check_same_draws_same_result_in_turn(solution, name: str) -> None:
+    """Each of three sequences of draws, called in turn in one process, gives one result every time."""
+    given = ("three sequences of 60 draws from a source over 1..7, called in turn in one process "
+             "(a fresh source each time)")
+    calls = []
+    for script in IN_TURN:
+        result = call(solution, name, 10, 7, script, given)
+        if result == RAN_OUT:
+            checks.fail(f"{name} for {given} ran out of the 60 draws {show_draws(script)}: with at most "
+                        f"2.45 draws expected, a call needs more than 60 draws only if nearly all of them are "
+                        f"rejected, and these are ordinary draws.")
+        calls.append((script, result))
+    differing = [script for script in dict.fromkeys(map(tuple, IN_TURN))
+                 if len({result for s, result in calls if tuple(s) == script}) > 1]
+    if differing:
+        shown = "; ".join(f"{show_draws(s)} -> {r}" for s, r in calls)
+        checks.fail(f"{name} for {given} returned different results for the same draws "
+                    f"{show_draws(differing[0])}, depending on the calls made before it. The calls, in order "
+                    f"(draws -> result): {shown}. The result must be a function of the draws made in the call: "
+                    f"nothing kept from one call to the next (a rejected remainder, a kept value, a count), "
+                    f"no randomness of your own.")
 
 
 # -- edge cases ----------------------------------------------------------------------------------
