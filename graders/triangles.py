@@ -341,7 +341,8 @@ def test_self_loops_are_ignored(solution):
 def test_ids_outside_range_raise_value_error(solution):
     """An id below 0 or above n - 1 raises ValueError"""
     base = np.array([[0, 1], [1, 2], [2, 3]])
-    for desc, bad in (("an id equal to n", [3, 4]), ("an id of -1", [-1, 2]), ("an id of 10 n", [2, 40])):
+    for desc, bad in (("an id equal to n", [3, 4]), ("an id of -1", [-1, 2]), ("an id of 10 n", [2, 40]),
+                      ("a self-loop (-1, -1): an id of -1, even in a row that would be ignored", [-1, -1])):
         E = np.vstack([base, [bad]])
         checks.raises(ValueError, solution.recommend_friends, E, 4, 2, given=f"edges {E.tolist()} ({desc}), n=4")
 
@@ -356,6 +357,17 @@ def test_bad_arguments_raise_value_error(solution):
     for n, k in ((3, 0), (3, -2), (0, 2)):
         edges = E if n else np.zeros((0, 2), dtype=np.int64)
         checks.raises(ValueError, solution.recommend_friends, edges, n, k, given=f"n={n}, k={k}")
+
+
+@pytest.mark.edge_case
+def test_numpy_integer_n_and_k(solution):
+    """n and k as NumPy integers give the result for the same Python integers"""
+    E = clean(community(93, 60, 150, 10), 93)
+    own = unpack(solution.recommend_friends(E, 60, 4), 60, 4, f"60 users, {len(E)} edges, n=60, k=4 (Python ints)")
+    for n, k in ((np.int64(60), np.int64(4)), (np.int32(60), np.uint8(4)), (np.uint64(60), np.int16(4))):
+        given = (f"60 users, {len(E)} edges, n=np.{type(n).__name__}(60), k=np.{type(k).__name__}(4) (expected: "
+                 f"your own result for n=60, k=4 as Python ints; n and k may be Python or NumPy integers)")
+        check_agrees(solution.recommend_friends(E, n, k), E, 60, 4, given, expected=own)
 
 
 @pytest.mark.edge_case
