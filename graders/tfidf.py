@@ -423,7 +423,11 @@ def test_default_arguments(solution):
 
 @pytest.mark.correctness
 def test_output_types(solution):
-    """fit_transform returns (list of str, float64 (n_docs, V)); fit (list of str, float64 (V,)); transform float64"""
+    """Types: tokenize a list of str; fit and fit_transform (list of str, float64 array); transform float64"""
+    for doc, expected in (("ab cd", ["ab", "cd"]), ("", [])):
+        got = solution.tokenize(doc)
+        if not (isinstance(got, list) and all(isinstance(t, str) for t in got)):
+            checks.fail(f"tokenize({doc!r}) should return a list of str, {expected}, got {checks.show(got)}")
     docs, counts, words = corpus(71, 5, 4)
     given = describe_docs(docs)
     got = as_pair(solution.fit_transform(docs), "fit_transform", given)
