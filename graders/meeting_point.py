@@ -211,7 +211,8 @@ def test_manhattan_invalid_inputs_raise(solution):
              ("1-D points", (P[:, 0],)), ("no points (shape (0, 2))", (np.zeros((0, 2), dtype=np.int64),)),
              ("weights of length 4 for 5 points", (P, np.ones(4))), ("a negative weight", (P, np.array([1, 1, -1, 1, 1.0]))),
              ("a NaN weight", (P, np.array([1, np.nan, 1, 1, 1]))), ("an infinite weight", (P, np.array([1, np.inf, 1, 1, 1]))),
-             ("all weights 0", (P, np.zeros(5)))]
+             ("all weights 0", (P, np.zeros(5))), ("weights of shape (5, 1) for 5 points", (P, np.ones((5, 1)))),
+             ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5))))]
     for given, args in cases:
         checks.raises(ValueError, solution.manhattan_median, *args, given=given)
 
@@ -426,14 +427,16 @@ def test_geometric_median_zero_weight_at_the_centroid(solution):
 
 @pytest.mark.edge_case
 def test_geometric_median_invalid_inputs_raise(solution):
-    """Bad shapes, non-finite points, bad weights and max_iter < 0 raise ValueError"""
+    """Bad shapes, non-finite points, bad weights and a max_iter that is not an integer >= 0 raise ValueError"""
     P = gaussian(91, 5, 2)
     bad = P.copy()
     bad[2, 1] = np.nan
     cases = [("1-D points", (P[:, 0],), {}), ("no points (shape (0, 2))", (np.zeros((0, 2)),), {}),
              ("a NaN coordinate", (bad,), {}), ("an infinite coordinate", (np.where(np.isnan(bad), np.inf, bad),), {}),
              ("weights of length 4 for 5 points", (P, np.ones(4)), {}), ("a negative weight", (P, np.array([1, 1, -1, 1, 1.0])), {}),
-             ("all weights 0", (P, np.zeros(5)), {}), ("max_iter=-1", (P,), {"max_iter": -1})]
+             ("all weights 0", (P, np.zeros(5)), {}), ("weights of shape (5, 1) for 5 points", (P, np.ones((5, 1))), {}),
+             ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5))), {}), ("max_iter=-1", (P,), {"max_iter": -1}),
+             ("max_iter=1.5 (not an integer)", (P,), {"max_iter": 1.5})]
     for given, args, kwargs in cases:
         checks.raises(ValueError, solution.geometric_median, *args, given=given, **kwargs)
 

@@ -49,8 +49,9 @@ def geometric_median(points, weights=None, max_iter=1000):
     if not np.isfinite(P).all():
         raise ValueError("points must be finite")
     w = _weights(weights, P.shape[0])
-    if max_iter < 0:
-        raise ValueError("max_iter must be >= 0")
+    if max_iter < 0 or max_iter != int(max_iter):
+        raise ValueError("max_iter must be a whole number >= 0")
+    max_iter = int(max_iter)
     mask = w > 0
     P, w = P[mask], w[mask]
     if np.all(P == P[:1]):

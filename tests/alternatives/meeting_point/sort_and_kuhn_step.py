@@ -56,8 +56,8 @@ def geometric_median(points, weights=None, max_iter=1000):
     if not np.isfinite(P).all():
         raise ValueError("points must be finite")
     w = _check_weights(weights, len(P))
-    if max_iter < 0:
-        raise ValueError("max_iter must be >= 0")
+    if not np.issubdtype(type(max_iter), np.integer) or max_iter < 0:
+        raise ValueError("max_iter must be an integer >= 0")
     P, w = P[w > 0], w[w > 0]
     first = P[0]
     if (P == first).all():

@@ -53,8 +53,8 @@ def geometric_median(points, weights=None, max_iter=1000):
     if not np.all(np.isfinite(P)):
         raise ValueError("points must be finite")
     w = _weights(weights, P.shape[0])
-    if max_iter < 0:
-        raise ValueError("max_iter must be >= 0")
+    if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
     keep = w > 0
     P, w = P[keep], w[keep]
     if np.all(P == P[0]):
