@@ -357,7 +357,7 @@ def test_mixed_dtypes_follow_result_type(solution, rng):
 
 @pytest.mark.edge_case
 def test_integer_images_follow_result_type(solution, rng):
-    """Integer images (uint8 pixels) are converted, not wrapped: the output is np.result_type(x, w)"""
+    """Integer images are converted, not wrapped: the output is np.result_type(x, w), an integer one for integer w"""
     x8 = rng.integers(0, 256, (2, 1, 7, 6)).astype(np.uint8)
     w = _symmetric_kernel(rng, 3, 1, 3, 3)
     # np.result_type(uint8, float64) and np.result_type(int32, float32) are both
@@ -367,6 +367,19 @@ def test_integer_images_follow_result_type(solution, rng):
         got = solution.conv2d(x, wc)
         _check_output(got, _naive(x, wc), _tolerance(x, wc, None, 1, 0, np.float64),
                       dtype=np.result_type(x, wc), given=given)
+    # Integer x and integer w: np.result_type(int64, int64) is int64 and np.result_type(int8, int16)
+    # int16, and integer sums are exact. |x| <= 5 and |w| <= 4 over 9 taps keep every sum within
+    # +-180 (no overflow in int16), and the float64 oracle holds such integers exactly: equality.
+    r = rng.integers(-2, 3, (3, 1, 3, 3))
+    wi = r + r[:, :, ::-1, ::-1]        # unchanged by a rotation of 180 degrees, entries in -4..4
+    xi = rng.integers(-5, 6, (2, 1, 7, 6))
+    for x, wc in ((xi, wi), (xi.astype(np.int8), wi.astype(np.int16))):
+        given = (f"x {x.dtype} {x.shape} with values {int(x.min())}..{int(x.max())}, w {wc.dtype} {wc.shape} "
+                 f"with values {int(wc.min())}..{int(wc.max())}, no bias")
+        got = solution.conv2d(x, wc)
+        expected = _naive(x, wc)
+        _check_output(got, expected, np.zeros(expected.shape), dtype=np.result_type(x, wc),
+                      given=given + " (integer inputs give integer sums, exactly)")
 
 
 # -- performance ----------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""Computes in float64 and returns float64 even for float32 inputs."""
+"""Computes in float64 and returns float64 even for float32 inputs (and for integer images with
+integer weights)."""
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-CAUGHT_BY = ("test_float32_in_float32_out",)
+CAUGHT_BY = ("test_float32_in_float32_out", "test_integer_images_follow_result_type")
 
 
 def _pair(v):
