@@ -236,14 +236,18 @@ def test_all_values_equal(solution):
 
 @pytest.mark.edge_case
 def test_invalid_inputs_raise(solution):
-    """ValueError for empty, 2-D or non-finite samples, unknown alternative, n_resamples < 1, max_exact < 0"""
+    """ValueError: empty, 2-D or non-finite samples, unlisted alternative, n_resamples/max_exact too small or not int"""
     g = np.random.default_rng(0)
     ok = np.array([1.0, 2.0, 3.0])
     cases = [("x empty", (np.array([]), ok), {}), ("y empty", (ok, np.array([])), {}),
              ("x 2-D", (np.ones((2, 2)), ok), {}), ("x with NaN", (np.array([1.0, np.nan]), ok), {}),
              ("y with inf", (ok, np.array([np.inf, 1.0])), {}),
              ("alternative='both'", (ok, ok), {"alternative": "both"}),
-             ("n_resamples=0", (ok, ok), {"n_resamples": 0}), ("max_exact=-1", (ok, ok), {"max_exact": -1})]
+             ("alternative='Greater' (the alternatives are 'two-sided', 'greater' and 'less', in lower case)",
+              (ok, ok), {"alternative": "Greater"}),
+             ("n_resamples=0", (ok, ok), {"n_resamples": 0}), ("max_exact=-1", (ok, ok), {"max_exact": -1}),
+             ("n_resamples=99.5 (not an integer)", (ok, ok), {"n_resamples": 99.5}),
+             ("max_exact=100.5 (not an integer)", (ok, ok), {"max_exact": 100.5})]
     for desc, (x, y), kwargs in cases:
         checks.raises(ValueError, solution.permutation_test, x, y, g, given=desc, **kwargs)
 
@@ -271,6 +275,34 @@ def test_randomness_comes_from_rng(solution):
     check_randomness_from_rng(solution, run, what="permutation_test", given=given)
 
 
+def same_state(got, state) -> bool:
+    """Whether `got`, data the worker sent (of any kind), is the generator state `state`.
+
+    The state is nested dicts of ints and strs (PCG64's); anything else the
+    worker sends is simply not equal, never compared elementwise.
+    """
+    if isinstance(state, dict):
+        return isinstance(got, dict) and got.keys() == state.keys() and \
+            all(same_state(got[key], value) for key, value in state.items())
+    return type(got) is type(state) and got == state
+
+
+@pytest.mark.edge_case
+def test_exact_mode_draws_nothing(solution):
+    """Exact mode draws nothing from rng: its state is the same after the call"""
+    cases = [("x = [10, 11, 12], y = [1, 2, 3] (C(6, 3) = 20 splits), alternative='greater'",
+              np.array([10.0, 11.0, 12.0]), np.array([1.0, 2.0, 3.0]), "greater"),
+             ("integer data in [0, 9], n1 = 4, n2 = 8 (C(12, 4) = 495 splits), alternative='two-sided'",
+              *integer_data(11, 4, 8), "two-sided")]
+    for desc, x, y, alt in cases:
+        given = f"{desc}, rng = default_rng(9) (exact: C <= max_exact = 100 000)"
+        _, args_after, _ = solution.inputs_after("permutation_test", x, y, np.random.default_rng(9), alternative=alt)
+        checks.that(same_state(args_after[2], np.random.default_rng(9).bit_generator.state),
+                    f"permutation_test() for {given} drew from rng: its state after the call is not the one it "
+                    "was given. Exact mode enumerates every split (in any order) and draws nothing from rng; "
+                    "only Monte Carlo draws, one rng.permutation(n) per permutation.")
+
+
 # -- numerical stability -------------------------------------------------------------------------
 
 WORKED_X = np.array([0.3, 0.3, 0.3, 0.3, 2.3, 0.3, 2.3])
@@ -296,9 +328,20 @@ def test_worked_example_ties(solution):
                 f"got {p!r}. {TIE_WHY}")
 
 
+# The worked example with 1e6 and -1e6 put among y's values, x unchanged: the large values are in one sample
+# only. Splits whose group 1 holds both or neither of them tie in exact arithmetic when their small values do,
+# and their computed statistics differ by rounding of sums that hold +-1e6 (about 1e-10): far above a slack
+# from the small sample alone (1e-12 * 2.3). The arrays below hold ten times the values, integers, so the exact
+# p-value is counted in integer arithmetic (a split ties or not in both; tests/references checks it).
+ONE_SAMPLE_SMALL_X10 = np.array([3, 3, 3, 3, 23, 3, 23])
+ONE_SAMPLE_LARGE_X10 = np.array([23, 3, 10**7, 3, 3, -10**7, 3, 3, 3])
+ONE_SAMPLE_SMALL = "[0.3, 0.3, 0.3, 0.3, 2.3, 0.3, 2.3]"
+ONE_SAMPLE_LARGE = "[2.3, 0.3, 1e6, 0.3, 0.3, -1e6, 0.3, 0.3, 0.3]"
+
+
 @pytest.mark.stability
 def test_ties_on_the_data_scale(solution):
-    """Ties on data near 1e6 and near -1e6: the slack follows the data's scale, max |z|, not |d|"""
+    """Ties on data near 1e6 and near -1e6, and with +-1e6 in one sample only: the slack is 1e-12 max |z|, not |d|"""
     # Shifting both samples changes neither d nor any split's statistic
     # (exactly), so p stays 0.5; only rounding near +-1e6 does, by about 1e-10.
     # Near -1e6 a slack of 1e-12 * max(z) instead of max |z| is negative.
@@ -308,6 +351,15 @@ def test_ties_on_the_data_scale(solution):
                 f"the worked example {shift:+.0e} (values {values}), alternative='greater' (exact)",
                 f"Ties here differ by rounding of values near {shift:+.0e} (about 1e-10), far more than 100 eps |d|: "
                 "the slack is tol = 1e-12 * max|z| (about 1e-6 here).")
+    # +-1e6 in y only, then in x only (the samples swapped, and the alternative with them: the same p-value).
+    small, large = ONE_SAMPLE_SMALL_X10, ONE_SAMPLE_LARGE_X10
+    for x10, y10, alt, desc, other in ((small, large, "less", f"x = {ONE_SAMPLE_SMALL}, y = {ONE_SAMPLE_LARGE}", "x"),
+                                       (large, small, "greater", f"x = {ONE_SAMPLE_LARGE}, y = {ONE_SAMPLE_SMALL}",
+                                        "y")):
+        check_p(solution.permutation_test(x10 / 10, y10 / 10, np.random.default_rng(1), alternative=alt),
+                exact_p_integer(x10, y10, alt), f"{desc}, alternative={alt!r} (exact)",
+                "Ties here differ by rounding of sums that hold 1e6 and -1e6 (about 1e-10): the slack is "
+                f"tol = 1e-12 * max|z| over both samples (1e-6 here), not over {other} alone (2.3e-12).")
 
 
 @pytest.mark.stability

@@ -15,6 +15,7 @@ scipy is a test-only dependency.
 
 from __future__ import annotations
 
+import ast
 import itertools
 import math
 from fractions import Fraction
@@ -96,6 +97,18 @@ def test_worked_example():
     assert ref.permutation_test(x + 1e6, y + 1e6, None, alternative="greater")[1] == 0.5
 
 
+def test_one_sample_scale_data():
+    """+-1e6 in one sample: the values are the ones the grader shows, and the integer count on ten times them is
+    the exact p-value of the float values themselves (every split ties or not in both)."""
+    small, large = grader.ONE_SAMPLE_SMALL_X10, grader.ONE_SAMPLE_LARGE_X10
+    assert np.array_equal(small / 10, np.array(ast.literal_eval(grader.ONE_SAMPLE_SMALL)))
+    assert np.array_equal(large / 10, np.array(ast.literal_eval(grader.ONE_SAMPLE_LARGE)))
+    for x10, y10, alt in ((small, large, "less"), (large, small, "greater")):
+        exact = float(fraction_p(x10 / 10, y10 / 10, alt))
+        assert grader.exact_p_integer(x10, y10, alt) == pytest.approx(exact, abs=1e-15)
+        assert ref.permutation_test(x10 / 10, y10 / 10, None, alternative=alt)[1] == pytest.approx(exact, abs=1e-15)
+
+
 def loop_monte_carlo(x, y, seed, m, alternative):
     z = np.concatenate([x, y])
     n1 = len(x)
@@ -169,6 +182,8 @@ def test_no_near_ties_in_the_grader_data():
     """Every statistic equals the observed one in exact arithmetic or differs by more than 1e-9 max|z|."""
     cases = [(x, y) for _, x, y in grader.ONE_SIDED_CASES + grader.TWO_SIDED_CASES]
     cases += [(grader.WORKED_X, grader.WORKED_Y), (grader.WORKED_X + 1e6, grader.WORKED_Y + 1e6)]
+    small, large = grader.ONE_SAMPLE_SMALL_X10 / 10, grader.ONE_SAMPLE_LARGE_X10 / 10
+    cases += [(small, large), (large, small)]
     for x, y in cases:
         assert_no_near_ties(x, y, ref._exact_group1_sums(np.concatenate([x, y]), len(x)))
 

@@ -20,6 +20,8 @@ def permutation_test(x, y, rng, alternative="two-sided", n_resamples=9999, max_e
         raise ValueError("samples must be finite")
     if alternative not in ("two-sided", "less", "greater"):
         raise ValueError(alternative)
+    if not (float(n_resamples).is_integer() and float(max_exact).is_integer()):
+        raise ValueError("n_resamples and max_exact must be integers")
     if n_resamples < 1 or max_exact < 0:
         raise ValueError("n_resamples >= 1 and max_exact >= 0 are required")
     n1, n2 = x.size, y.size
