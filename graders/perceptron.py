@@ -407,10 +407,12 @@ def test_return_types(solution):
 
 @pytest.mark.edge_case
 def test_labels_must_be_minus_one_or_plus_one(solution):
-    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, NaN) raise ValueError"""
+    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, NaN) raise ValueError"""
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [-1.0, 3.0]])
+    # 1.5 and -1.5 truncate to +1 and -1: a label check made after a cast to an
+    # integer dtype lets them through.
     for labels in ([0, 1, 1, 0], [-1, 0, 1, 1], [1, 2, 1, 2], [-1.0, 1.0, 0.5, 1.0], [1.0, -1.0, np.nan, 1.0],
-                   [-1, 1, 1, 3]):
+                   [-1, 1, 1, 3], [1.5, -1.0, -1.5, 1.0]):
         checks.raises(ValueError, solution.perceptron, X, np.array(labels), np.random.default_rng(0),
                       given=f"y = {labels} (labels must be -1 or +1: raise, do not map them)")
 
@@ -459,7 +461,7 @@ def test_single_class_is_valid(solution):
 
 @pytest.mark.edge_case
 def test_invalid_arguments_raise(solution):
-    """Bad shapes, max_epochs < 1 and lr <= 0 raise ValueError"""
+    """Bad shapes, max_epochs < 1 and lr not > 0 (NaN included) raise ValueError"""
     X, y = integer_data(101, 10, 2)
     rng = np.random.default_rng(0)
     cases = [
@@ -471,6 +473,7 @@ def test_invalid_arguments_raise(solution):
         ("max_epochs=-3", (X, y), dict(max_epochs=-3)),
         ("lr=0", (X, y), dict(lr=0.0)),
         ("lr=-0.5", (X, y), dict(lr=-0.5)),
+        ("lr=nan (not > 0)", (X, y), dict(lr=float("nan"))),
     ]
     for given, (Xa, ya), kwargs in cases:
         checks.raises(ValueError, solution.perceptron, Xa, ya, rng, given=given, **kwargs)
