@@ -392,12 +392,19 @@ BAD_LABELS = (
 
 @pytest.mark.edge_case
 def test_labels_must_be_minus_one_or_plus_one(solution):
-    """Labels other than -1/+1 (0/1 included) raise ValueError; float -1.0/+1.0 are accepted"""
+    """Labels other than -1/+1 (0/1 and booleans included) raise ValueError; float -1.0/+1.0 are accepted"""
     X = np.array([[1.0, 2.0], [-1.0, -2.0], [2.0, 0.5], [-2.0, -0.5]])
     for desc, y in BAD_LABELS:
         checks.raises(ValueError, solution.fit_svm, X, y, 1.0, given=f"X (4, 2), y = {desc}, C=1")
         checks.raises(ValueError, solution.pegasos, X, y, 0.1, 5, np.random.default_rng(0),
                       given=f"X (4, 2), y = {desc}, lam=0.1, steps=5")
+    # Booleans all True: every value == 1 holds, so only the dtype shows they
+    # are not labels. pegasos accepts one class, so nothing else refuses them
+    # there (fit_svm would refuse them as one class anyway).
+    y = np.array([True, True, True, True])
+    checks.raises(ValueError, solution.pegasos, X, y, 0.1, 5, np.random.default_rng(0),
+                  given="X (4, 2), y = boolean labels [True, True, True, True] (booleans are not -1/+1 labels, "
+                        "even where every one == 1), lam=0.1, steps=5")
     # Float labels with the values -1.0 and +1.0 are valid: they give what the
     # same labels as integers give (compared with your own results, so that
     # this test is about the labels only).
