@@ -520,10 +520,13 @@ def test_sgd_randomness_comes_from_rng(solution):
 
 @pytest.mark.edge_case
 def test_sgd_rejects_bad_arguments(solution):
-    """sgd_linear raises ValueError for lr <= 0, epochs < 1, batch_size < 1 and bad shapes"""
+    """sgd_linear raises ValueError for lr <= 0, epochs or batch_size not an integer >= 1, and bad shapes"""
     X, y = sgd_data(171, 10)
+    # 2.5 and 1.5 pass a check of `< 1` alone, and int() would then truncate them.
     cases = [("lr=0", (X, y, 0.0, 1, 2)), ("lr=-0.1", (X, y, -0.1, 1, 2)), ("lr=nan", (X, y, float("nan"), 1, 2)),
              ("epochs=0", (X, y, 0.1, 0, 2)), ("batch_size=0", (X, y, 0.1, 1, 0)),
+             ("epochs=2.5 (not an integer)", (X, y, 0.1, 2.5, 2)),
+             ("batch_size=1.5 (not an integer)", (X, y, 0.1, 2, 1.5)),
              ("y of shape (10, 1)", (X, y[:, None], 0.1, 1, 2)), ("y with 9 entries", (X, y[:9], 0.1, 1, 2))]
     for desc, args in cases:
         checks.raises(ValueError, solution.sgd_linear, *args, np.random.default_rng(0), given=desc)

@@ -47,10 +47,11 @@ def sgd_linear(X, y, lr, epochs, batch_size, rng):
     X, y = _validated(X, y)
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError("lr must be positive")
-    if epochs < 1:
-        raise ValueError("epochs must be at least 1")
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    if epochs < 1 or epochs % 1 != 0:
+        raise ValueError("epochs must be an integer >= 1")
+    if batch_size < 1 or batch_size % 1 != 0:
+        raise ValueError("batch_size must be an integer >= 1")
+    epochs, batch_size = int(epochs), int(batch_size)
     n, d = X.shape
     w = np.zeros(d)
     b = np.float64(0.0)
