@@ -401,6 +401,33 @@ def test_integer_inputs(solution):
 
 
 @pytest.mark.edge_case
+def test_float32_and_float16_inputs(solution):
+    """float32 and float16 scores and relevances give a float64 gradient and the values of their float64 copies"""
+    # Compared with your own results on the float64 copies (the same values): only the conversion is at stake.
+    # Computed in float32 the loss is off by about 1e-8, far beyond the float64 tolerance.
+    cases = [(rows(151, 2, 6, scale=3.0).astype(np.float32), rows(152, 2, 6, scale=3.0).astype(np.float32),
+              relevances(153, 2, 6).astype(np.float32), "float32 y_true and y_pred (2, 6), N(0, 3^2)"),
+             (rows(154, 2, 6, scale=3.0).astype(np.float16), rows(155, 2, 6, scale=3.0).astype(np.float16),
+              relevances(156, 2, 6).astype(np.float16), "float16 y_true and y_pred (2, 6), N(0, 3^2)")]
+    for yt, yp, rel, given in cases:
+        want, want_grad = unpack_loss(solution.listnet_loss(yt.astype(np.float64), yp.astype(np.float64)), yt.shape,
+                                      "the float64 copies of " + given)
+        got = solution.listnet_loss(yt, yp)
+        value, grad = unpack_loss(got, yt.shape, given)
+        dtype = checks.as_array(got[1], "grad", given).dtype
+        if dtype != np.float64:
+            checks.fail(f"the gradient for {given} should be a float64 array (compute in float64), got dtype {dtype}")
+        atol, gtol = kl_bounds(yt, yp, None, want)
+        checks.close(value, want, atol=atol, what="the loss (vs its float64 copies)", given=given)
+        checks.close(grad, want_grad, atol=gtol, what="the gradient (vs its float64 copies)", given=given)
+        given = given.replace("y_true and y_pred", "y_true (relevances 0..4) and y_score")
+        want = float(checks.as_array(solution.ndcg_at_k(rel.astype(np.float64), yp.astype(np.float64), k=3), "ndcg",
+                                     given))
+        got = float(checks.as_array(solution.ndcg_at_k(rel, yp, k=3), "ndcg", given))
+        checks.close(got, want, atol=64 * 6 * EPS, what="NDCG@3 (vs its float64 copies)", given=given)
+
+
+@pytest.mark.edge_case
 def test_inputs_not_modified(solution):
     """listnet_loss and ndcg_at_k leave their inputs unchanged"""
     yt, yp = rows(141, 3, 5), rows(142, 3, 5)
