@@ -342,6 +342,24 @@ def test_loss_and_grads_agree(solution, reference):
 
 
 @pytest.mark.correctness
+def test_loss_is_a_float(solution):
+    """The loss is a Python float or a NumPy float64 scalar, not a 0-d array"""
+    sizes, n, pseed, dseed = NETWORKS[1]
+    params = random_params(sizes, pseed)
+    X, y = random_data(sizes, n, dseed)
+    for l2 in (0.0, 0.1):
+        given = describe(sizes, n, l2)
+        result = solution.loss_and_grads(params, X, y, l2)
+        if not (isinstance(result, (list, tuple)) and len(result) == 2):
+            checks.fail(f"loss_and_grads for {given} should return (loss, grads), got {checks.show(result, 300)}")
+        loss = result[0]
+        # np.float64 is a subclass of float; a 0-d array, np.float32 or an int is not.
+        if not isinstance(loss, float):
+            checks.fail(f"the loss for {given} should be a float (a Python float or a NumPy float64 scalar, "
+                        f"not a 0-d array), got {checks.show(loss)} of type {type(loss).__name__}")
+
+
+@pytest.mark.correctness
 def test_l2_penalty_on_weights_only(solution):
     """The penalty adds l2/2 * sum ||W||^2 to the loss and l2 * W to each dW; biases are not penalised"""
     sizes, n = [5, 8, 6, 3], 20
