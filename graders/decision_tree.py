@@ -414,6 +414,21 @@ def test_nodes_in_depth_first_pre_order(solution):
                 f"following left before right from the root visits the nodes in the order {order}")
 
 
+def check_leaf_encoding(tree, *, given):
+    """Leaves (feature -1) have threshold 0.0 and left = right = -1."""
+    leaf = tree["feature"] < 0
+    if not np.all(tree["feature"][leaf] == -1):
+        checks.fail(f"leaves should have feature -1 for {given}, got "
+                    f"{checks.show(tree['feature'])}")
+    if not np.all(tree["threshold"][leaf] == 0.0):
+        checks.fail(f"leaves should have threshold 0.0 for {given}, got "
+                    f"{checks.show(tree['threshold'])}")
+    for k in ("left", "right"):
+        if not np.all(tree[k][leaf] == -1):
+            checks.fail(f"leaves should have {k} = -1 for {given}, got "
+                        f"{checks.show(tree[k])}")
+
+
 @pytest.mark.correctness
 def test_tree_container_and_dtypes(solution):
     """The tree is a dict of arrays with the stated dtypes, and leaves are encoded as stated"""
@@ -426,25 +441,36 @@ def test_tree_container_and_dtypes(solution):
     checks.equal(tree["classes"], np.array([0, 1, 2]), what="tree['classes']", given=given)
     checks.that(tree["classes"].dtype == y.dtype, f"tree['classes'] for {given} should have y's dtype {y.dtype} "
                                                   f"(np.unique(y)), got {tree['classes'].dtype}")
-    leaf = tree["feature"] < 0
-    if not np.all(tree["feature"][leaf] == -1):
-        checks.fail(f"leaves should have feature -1 for {given}, got "
-                    f"{checks.show(tree['feature'])}")
-    if not np.all(tree["threshold"][leaf] == 0.0):
-        checks.fail(f"leaves should have threshold 0.0 for {given}, got "
-                    f"{checks.show(tree['threshold'])}")
-    for k in ("left", "right"):
-        if not np.all(tree[k][leaf] == -1):
-            checks.fail(f"leaves should have {k} = -1 for {given}, got "
-                        f"{checks.show(tree[k])}")
+    check_leaf_encoding(tree, given=given)
     checks.that(tree["counts"].shape[1] == 3, f"tree['counts'] for {given} should have one column per class "
                                               f"(3), got shape {tree['counts'].shape}")
     checks.equal(tree["counts"][0], np.bincount(y, minlength=3), what="the root's class counts", given=given)
+    # classes keep y's dtype whatever it is: int32 labels give int32 classes.
+    y32 = np.array([-5, -5, 2, 2], dtype=np.int32)
+    given = "x = [1, 2, 3, 4] with int32 labels [-5, -5, 2, 2]"
+    classes = np.asarray(check_container(solution.fit_tree(np.array([[1.0], [2.0], [3.0], [4.0]]), y32),
+                                         given=given)["classes"])
+    checks.that(classes.dtype == np.int32, f"tree['classes'] for {given} should have y's dtype int32 "
+                                           f"(np.unique(y)), got {classes.dtype}")
+    # Leaves made by every stopping rule, not only max_depth, are encoded the same way.
+    leaf_cases = (
+        ("XOR data x = [[0, 0], [0, 1], [1, 0], [1, 1]], labels [0, 1, 1, 0] (no split decreases the impurity: "
+         "the root is a leaf)", np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0, 1, 1, 0]),
+         {}),
+        (f"{describe(10)}, min_samples_split={MSS} (leaves: pure nodes and nodes of fewer than {MSS} samples)",
+         X, y, {"min_samples_split": MSS}),
+        (f"{describe(MSL_SEED)}, min_samples_leaf={MSL_VALUES[1]}", *boxes(MSL_SEED),
+         {"min_samples_leaf": MSL_VALUES[1]}),
+        ("6 identical points, labels [0, 1, 1, 0, 1, 1] (no candidate)", np.ones((6, 2)),
+         np.array([0, 1, 1, 0, 1, 1]), {}),
+    )
+    for given, Xc, yc, kwargs in leaf_cases:
+        check_leaf_encoding(check_container(solution.fit_tree(Xc, yc, **kwargs), given=given), given=given)
 
 
 @pytest.mark.correctness
 def test_labels_of_any_type(solution):
-    """Labels may be strings or negative integers; classes are sorted and predict returns labels"""
+    """Labels may be strings or negative integers; classes are sorted and predict returns labels of their dtype"""
     X, y = boxes(10)
     for labels in (np.array(["virginica", "setosa", "versicolor"]), np.array([7, -3, 0])):
         yl = labels[y]
@@ -465,6 +491,20 @@ def test_labels_of_any_type(solution):
                         f"{checks.show(got)}")
         checks.equal(got, expected, what="predictions on the training points (those whose leaf has one largest "
                                          "class count)", given=given)
+    # Labels of different lengths: predictions keep classes' dtype ('<U3') when only the shorter label is
+    # predicted, and for no query points at all.
+    X4 = np.array([[1.0], [2.0], [3.0], [4.0]])
+    for labels in (np.array(["a", "a", "bbb", "bbb"]), np.array([-5, -5, 2, 2])):
+        given = f"x = [1, 2, 3, 4] with labels {labels.tolist()}"
+        tree = solution.fit_tree(X4, labels)
+        classes = np.asarray(check_container(tree, given=given)["classes"])
+        for Q, expected in ((np.array([[0.0], [1.5]]), labels[[0, 0]]), (np.zeros((0, 1)), labels[:0])):
+            got = solution.predict(tree, Q)
+            gq = f"{given}, predict on {Q.tolist()}"
+            checks.equal(got, expected, what="predict(tree, X)", given=gq)
+            if not (isinstance(got, np.ndarray) and got.dtype == classes.dtype):
+                checks.fail(f"predict for {gq} should return an array with tree['classes']' dtype {classes.dtype}, "
+                            f"got {checks.show(got)}")
 
 
 @pytest.mark.correctness
