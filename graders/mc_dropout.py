@@ -321,10 +321,20 @@ def check_dropout(got, x, p, seed, *, given, eps=EPS):
                     f"against the stated mask, first at index {first} (expected "
                     f"{'kept' if keep[first] else 'dropped'}). The mask is keep = rng.random(x.shape) < 1 - p: one "
                     f"call, float64 uniforms in x's shape (C order), an entry kept where its uniform is below "
-                    f"1 - p (not >= p), nothing else drawn from rng.")
+                    f"1 - p (not >= p, and not at it), nothing else drawn from rng.")
     checks.close(arr, np.where(keep, scaled, 0.0), rtol=2 * eps, what=f"dropout(x, p={p}, rng)",
                  given=given + " (kept entries are x / (1 - p), dropped ones 0)")
 
+
+# p with 1 - p exactly default_rng(0)'s first uniform (1 - (1 - u) == u in float64 for this u): that
+# entry is dropped (kept only below 1 - p, not at it).
+U0 = np.random.default_rng(0).random()
+P_AT_U0 = 1.0 - U0
+assert 1.0 - P_AT_U0 == U0
+# p with 1 - p just 1e-12 above that uniform: kept, but the two round to the same float32, so compared
+# in float32 the entry is dropped.
+P_NEAR_U0 = 1.0 - (U0 + 1e-12)
+assert U0 < 1.0 - P_NEAR_U0 and np.float32(U0) == np.float32(1.0 - P_NEAR_U0)
 
 DROPOUT_CASES = [
     ("x (30, 40) N(0, 1)", (30, 40), 0.2, 61),
@@ -334,6 +344,7 @@ DROPOUT_CASES = [
     # Seed 4985 draws a uniform this close to 0.7: compared in float32 (the uniforms, the
     # threshold 1 - p, or both rounded to it), the mask keeps or drops one entry it should not.
     ("x (50, 200) N(0, 1)", (50, 200), 0.3, 4985),
+    ("1-D x (10,) N(0, 1), the first uniform exactly 1 - p", (10,), P_AT_U0, 0),
 ]
 
 
@@ -353,17 +364,23 @@ def test_dropout_dtypes(solution):
     x32 = g.normal(size=(20, 30)).astype(np.float32)
     xi = g.integers(-5, 6, size=(20, 30))
     xi[xi == 0] = 7
-    for desc, x, dtype, eps in (("float32 x (20, 30)", x32, np.float32, EPS32),
-                                ("int64 x (20, 30) in [-5, 5] without zeros", xi, np.float64, EPS),
-                                ("float16 x (20, 30)", x32.astype(np.float16), np.float64, EPS)):
-        given = f"{desc}, p=0.4, rng = default_rng(72)"
-        got = solution.dropout(x, 0.4, np.random.default_rng(72))
+    for desc, x, p, seed, dtype, eps in (
+            ("float32 x (20, 30)", x32, 0.4, 72, np.float32, EPS32),
+            # A np.float64 p must not promote the result to float64.
+            ("float32 x (20, 30), p a np.float64 scalar", x32, np.float64(0.4), 72, np.float32, EPS32),
+            # The first uniform is 1e-12 below 1 - p: kept when compared in float64, as the uniforms are.
+            ("float32 x (20, 30), the first uniform 1e-12 below 1 - p (the same float32)", x32, P_NEAR_U0, 0,
+             np.float32, EPS32),
+            ("int64 x (20, 30) in [-5, 5] without zeros", xi, 0.4, 72, np.float64, EPS),
+            ("float16 x (20, 30)", x32.astype(np.float16), 0.4, 72, np.float64, EPS)):
+        given = f"{desc}, p={p!r}, rng = default_rng({seed})"
+        got = solution.dropout(x, p, np.random.default_rng(seed))
         arr = checks.as_array(got, "dropout(x, p, rng)", given)
         checks.that(arr.dtype == dtype,
-                    f"dropout(x, p, rng) for {given} should have dtype {np.dtype(dtype)} (float32 in, float32 out; "
-                    f"any other dtype gives float64), got {arr.dtype}")
+                    f"dropout(x, p, rng) for {given} should have dtype {np.dtype(dtype)} (float32 in, float32 out, "
+                    f"also for a np.float64 p; any other dtype gives float64), got {arr.dtype}")
         # Your own run on the same values in float64: the same float64 uniforms, so the same mask.
-        own = checks.as_array(solution.dropout(x.astype(np.float64), 0.4, np.random.default_rng(72)),
+        own = checks.as_array(solution.dropout(x.astype(np.float64), p, np.random.default_rng(seed)),
                               "dropout(x, p, rng)", given)
         checks.close(arr, own.astype(dtype), rtol=2 * eps, what="dropout(x, p, rng)",
                      given=f"{given}, against your own run on the same values as float64 (the uniforms are float64 "
