@@ -382,7 +382,7 @@ def test_literal_unk_in_training(solution):
 
 @pytest.mark.edge_case
 def test_empty_sentences_and_empty_corpus(solution):
-    """An empty sentence is the bigram '<s> </s>'; no sentences give a uniform model over ['</s>', '<unk>']"""
+    """An empty sentence is the bigram '<s> </s>'; no sentences give ['</s>', '<unk>'] and three empty int64 arrays"""
     sentences = [[], ["a"], []]
     given = f"sentences {sentences!r}"
     expected = plain_model(sentences)
@@ -391,10 +391,16 @@ def test_empty_sentences_and_empty_corpus(solution):
     checks.equal(prev, expected["prev"], what="model['prev']", given=given)
     checks.equal(nxt, expected["next"], what="model['next']", given=given)
     checks.equal(count, expected["count"], what="model['count']", given=given)
-    vocab, arrays = model_arrays(solution.fit_bigrams([]), given="no sentences")
+    no_sentences = solution.fit_bigrams([])
+    vocab, arrays = model_arrays(no_sentences, given="no sentences")
     checks.equal(vocab, ["</s>", "<unk>"], what="model['vocab']", given="no sentences")
     if not all(a.shape == (0,) for a in arrays):
         checks.fail(f"prev, next and count for no sentences should be empty, got {[checks.show(a) for a in arrays]}")
+    for key in KEYS[1:]:
+        arr = no_sentences[key]
+        if not (isinstance(arr, np.ndarray) and arr.dtype == np.int64):
+            checks.fail(f"model[{key!r}] for no sentences should be an empty int64 numpy array (like every "
+                        f"model's), got {checks.show(arr, 200)}")
     model = plain_model(sentences)
     check_log_prob(solution.sentence_log_prob(model, []), model, [], 1.0,
                    given=f"the model of {sentences!r}, the empty sentence")
@@ -418,7 +424,7 @@ def test_markers_in_sentences_raise_value_error(solution):
 
 @pytest.mark.edge_case
 def test_invalid_arguments_raise_value_error(solution):
-    """k <= 0, k not finite, max_len < 0 and the perplexity of no sentences raise ValueError"""
+    """k <= 0, k not finite, max_len < 0 or not an integer and the perplexity of no sentences raise ValueError"""
     model = plain_model([["a", "b"]])
     for k in (0.0, -1.0, float("inf"), float("nan")):
         checks.raises(ValueError, solution.sentence_log_prob, model, ["a"], k=k, given=f"k={k}")
@@ -426,6 +432,8 @@ def test_invalid_arguments_raise_value_error(solution):
         checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), k=k, given=f"k={k}")
     checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=-1,
                   given="max_len=-1")
+    checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=2.5,
+                  given="max_len=2.5 (not an integer)")
     checks.raises(ValueError, solution.perplexity, model, [], given="no sentences (N = 0)")
 
 
