@@ -684,7 +684,7 @@ def test_one_point_and_one_feature(solution, rng):
 
 @pytest.mark.edge_case
 def test_kmeans_plus_plus_randomness_comes_from_rng(solution):
-    """k-means++ takes all its randomness from rng: same seed, same centroids; the global generators untouched"""
+    """k-means++ takes all its randomness from rng, also once every D^2 is 0: same seed, same centroids; globals untouched"""
     # Small integer coordinates: every distance formula is exact, so nothing but
     # the seed decides the draws.
     X = np.random.default_rng(111).integers(0, 100, size=(200, 2)).astype(np.float64)
@@ -695,6 +695,27 @@ def test_kmeans_plus_plus_randomness_comes_from_rng(solution):
 
     # Two seeds pick the same 6 rows in the same order with probability ~1e-9.
     check_randomness_from_rng(solution, run, what="kmeans_plus_plus_init", given=given)
+
+    # Fewer distinct rows than k: after the 3 distinct rows every D^2 is 0 and
+    # the last 2 centroids come from the fallback, whose draw is left open
+    # ("pick any row"), so only where its randomness comes from is checked:
+    # the global generators stay untouched and the same seed gives the same rows.
+    X = np.array([[0, 0]] * 4 + [[1, 1]] * 2 + [[5, 5]], dtype=np.float64)
+    given = "X = 4 x (0,0), 2 x (1,1), 1 x (5,5), k=5 (3 distinct points: every D^2 is 0 for the last 2 centroids)"
+    for seed in (20240, 20241):
+        results = []
+        for _ in range(2):
+            before = solution.global_rng_state()
+            results.append(solution.kmeans_plus_plus_init(X, 5, np.random.default_rng(seed)))
+            checks.that(solution.global_rng_state() == before,
+                        f"kmeans_plus_plus_init for {given}, with np.random.default_rng({seed}), changed the global "
+                        "random state (np.random.seed, np.random.randint, np.random.choice, random.random...). Once "
+                        "every point has D = 0, draw the next row with rng too (e.g. rng.integers(n)).")
+        if not same_result(results[0], results[1]):
+            checks.fail(f"kmeans_plus_plus_init for {given}, called twice with np.random.default_rng({seed}), gave "
+                        f"different results: {checks.show(results[0], 200)} and then {checks.show(results[1], 200)}. "
+                        "Once every point has D = 0, draw the next row with rng too, so the same seed gives the "
+                        "same result.")
 
 
 @pytest.mark.edge_case
