@@ -556,6 +556,29 @@ def test_one_prediction_one_class_one_bin(solution, rng):
     temperature(solution, np.array([[1.0, 3.0, 0.0]]), np.array([0]), "one prediction, logits [[1, 3, 0]], label 0")
 
 
+@pytest.mark.edge_case
+def test_arguments_are_not_modified(solution):
+    """probs, labels and logits are unchanged after a call of each function"""
+    # Arguments reach the worker as copies: inputs_after hands back the
+    # worker's view of them after the call. No confidence lies on a bin edge.
+    probs = np.array([[0.25, 0.65, 0.1], [0.15, 0.05, 0.8], [0.55, 0.3, 0.15]])
+    labels = np.array([1, 0, 0])
+    given = "probs = [[0.25, 0.65, 0.1], [0.15, 0.05, 0.8], [0.55, 0.3, 0.15]], labels [1, 0, 0]"
+    for name, n_bins in (("reliability_curve", 10), ("expected_calibration_error", 15)):
+        _, args_after, _ = solution.inputs_after(name, probs, labels, n_bins)
+        for arg, before, after in zip(("probs", "labels"), (probs, labels), args_after):
+            checks.equal(checks.as_array(after, f"{arg} after the call"), before,
+                         what=f"{arg} after {name} (it must not be modified)", given=f"{given}, n_bins={n_bins}")
+    logits = np.array([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])
+    labels = np.array([0, 1, 1])
+    given = "logits = [[2, 0], [0, 2], [2, 0]], labels [0, 1, 1]"
+    _, args_after, _ = solution.inputs_after("fit_temperature", logits, labels)
+    for arg, before, after in zip(("logits", "labels"), (logits, labels), args_after):
+        checks.equal(checks.as_array(after, f"{arg} after the call"), before,
+                     what=f"{arg} after fit_temperature (it must not be modified: shift a copy of the logits by "
+                          "their row maximum)", given=given)
+
+
 # --------------------------------------------------------------------------
 # performance
 # --------------------------------------------------------------------------

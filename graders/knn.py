@@ -706,6 +706,30 @@ def test_unknown_weights_raises_value_error(solution):
                       given=f"weights={weights!r}")
 
 
+@pytest.mark.edge_case
+def test_arguments_are_not_modified(solution):
+    """pairwise_sq_dists and knn_predict leave their array arguments unchanged"""
+    # Arguments reach the worker as copies: inputs_after hands back the
+    # worker's view of them after the call.
+    A = np.array([[0.0, 0.0], [1.0, 1.0]])
+    B = np.array([[1.0, 0.0], [3.0, 4.0], [0.0, 0.0]])
+    given = "A = [[0, 0], [1, 1]], B = [[1, 0], [3, 4], [0, 0]]"
+    _, args_after, _ = solution.inputs_after("pairwise_sq_dists", A, B)
+    for name, before, after in zip(("A", "B"), (A, B), args_after):
+        checks.equal(checks.as_array(after, f"{name} after the call"), before,
+                     what=f"{name} after pairwise_sq_dists (it must not be modified: centre a copy)", given=given)
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [10.0, 9.0]])
+    y = np.array([0, 1, 1, 0], dtype=np.int64)
+    Q = np.array([[1.0, 1.0], [9.0, 8.0]])
+    for weights in ("uniform", "distance"):
+        given = (f"X_train = [[0, 1], [1, 0], [2, 2], [10, 9]], y_train = [0, 1, 1, 0], "
+                 f"X_query = [[1, 1], [9, 8]], k=3, weights={weights!r}")
+        _, args_after, _ = solution.inputs_after("knn_predict", X, y, Q, 3, weights=weights)
+        for name, before, after in zip(("X_train", "y_train", "X_query"), (X, y, Q), args_after):
+            checks.equal(checks.as_array(after, f"{name} after the call"), before,
+                         what=f"{name} after knn_predict (it must not be modified: centre a copy)", given=given)
+
+
 # -- knn_predict: numerical stability ------------------------------------------------------------------
 
 @pytest.mark.stability

@@ -564,3 +564,21 @@ def test_split_randomness_comes_from_rng(solution):
     check_randomness_from_rng(
         solution, lambda seed: solution.stratified_split(labels, 0.5, np.random.default_rng(seed)),
         what="stratified_split", given="200 labels alternating 0, 1 and test_fraction=0.5")
+
+
+# -- arguments ----------------------------------------------------------------------
+@pytest.mark.edge_case
+def test_arguments_are_not_modified(solution):
+    """weighted_choice leaves weights, and stratified_split labels, unchanged"""
+    # Arguments reach the worker as copies: inputs_after hands back the
+    # worker's view of them after the call.
+    weights = np.array([0.0, 3.0, 1.0])
+    given = "weights [0, 3, 1], size=10"
+    _, args_after, _ = solution.inputs_after("weighted_choice", weights, 10, np.random.default_rng(0))
+    checks.equal(checks.as_array(args_after[0], "weights after the call"), weights,
+                 what="weights after weighted_choice (it must not be modified: normalise a copy)", given=given)
+    labels = np.array([2, 0, 1, 0, 2, 1])
+    given = f"labels {labels.tolist()}, test_fraction=0.5"
+    _, args_after, _ = solution.inputs_after("stratified_split", labels, 0.5, np.random.default_rng(0))
+    checks.equal(checks.as_array(args_after[0], "labels after the call"), labels,
+                 what="labels after stratified_split (it must not be modified: sort a copy)", given=given)
