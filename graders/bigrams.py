@@ -279,18 +279,6 @@ def test_sample_randomness_comes_from_rng(solution):
     check_randomness_from_rng(solution, run, what="sample_sentence", given=f"the model of {describe(train)}")
 
 
-def same_state(got, state) -> bool:
-    """Whether `got`, data the worker sent (of any kind), is the generator state `state`.
-
-    The state is nested dicts of ints and strs (PCG64's); anything else the
-    worker sends is simply not equal, never compared elementwise.
-    """
-    if isinstance(state, dict):
-        return isinstance(got, dict) and got.keys() == state.keys() and \
-            all(same_state(got[key], value) for key, value in state.items())
-    return type(got) is type(state) and got == state
-
-
 @pytest.mark.edge_case
 def test_sample_stops_at_max_len(solution):
     """sample_sentence stops after max_len words (no '</s>' drawn then); max_len=0 gives []"""
@@ -312,7 +300,7 @@ def test_sample_stops_at_max_len(solution):
         for _ in range(max_len):
             drawn.random()
             at_most.append(drawn.bit_generator.state)
-        checks.that(any(same_state(rng_after, state) for state in at_most),
+        checks.that(any(checks.same_rng_state(rng_after, state) for state in at_most),
                     f"sample_sentence for {given} returned the right words but drew more from rng than "
                     f"{max_len} tokens take (one rng.choice per token): a token after the last word, or "
                     f"anything at all for max_len=0. Once max_len words are there nothing more is drawn.")

@@ -275,18 +275,6 @@ def test_randomness_comes_from_rng(solution):
     check_randomness_from_rng(solution, run, what="permutation_test", given=given)
 
 
-def same_state(got, state) -> bool:
-    """Whether `got`, data the worker sent (of any kind), is the generator state `state`.
-
-    The state is nested dicts of ints and strs (PCG64's); anything else the
-    worker sends is simply not equal, never compared elementwise.
-    """
-    if isinstance(state, dict):
-        return isinstance(got, dict) and got.keys() == state.keys() and \
-            all(same_state(got[key], value) for key, value in state.items())
-    return type(got) is type(state) and got == state
-
-
 @pytest.mark.edge_case
 def test_exact_mode_draws_nothing(solution):
     """Exact mode draws nothing from rng: its state is the same after the call"""
@@ -297,7 +285,7 @@ def test_exact_mode_draws_nothing(solution):
     for desc, x, y, alt in cases:
         given = f"{desc}, rng = default_rng(9) (exact: C <= max_exact = 100 000)"
         _, args_after, _ = solution.inputs_after("permutation_test", x, y, np.random.default_rng(9), alternative=alt)
-        checks.that(same_state(args_after[2], np.random.default_rng(9).bit_generator.state),
+        checks.that(checks.same_rng_state(args_after[2], np.random.default_rng(9).bit_generator.state),
                     f"permutation_test() for {given} drew from rng: its state after the call is not the one it "
                     "was given. Exact mode enumerates every split (in any order) and draws nothing from rng; "
                     "only Monte Carlo draws, one rng.permutation(n) per permutation.")

@@ -194,6 +194,19 @@ def equal(actual, expected, *, what: str, given: str | None = None) -> None:
         fail(f"{what}{_given(given)}: expected {show(expected)}, got {show(actual)}")
 
 
+def same_rng_state(got, state) -> bool:
+    """Whether `got`, data the worker sent (of any kind), is the generator state `state`.
+
+    `state` is a `bit_generator.state` (nested dicts of ints and strs, as
+    `solution.inputs_after` reports an rng argument); anything else the
+    worker sends is simply not equal, never compared elementwise.
+    """
+    if isinstance(state, dict):
+        return isinstance(got, dict) and got.keys() == state.keys() and \
+            all(same_rng_state(got[key], value) for key, value in state.items())
+    return type(got) is type(state) and got == state
+
+
 def raises(exc_type, func, *args, given: str | None = None, **kwargs) -> BaseException:
     """Call func(*args, **kwargs) and require it to raise `exc_type`."""
     name = getattr(func, "__name__", None) or getattr(func, "name", "the function")
