@@ -61,7 +61,8 @@ _ZYGOTE_TIMEOUT_S = 10.0
 # Inputs a worker must not be able to change (timed and measured calls) reach
 # it as a sealed memfd it can only map read-only (Linux; see `_sealed_frame`).
 _SEALS = (getattr(fcntl, "F_SEAL_SEAL", 0x1) | getattr(fcntl, "F_SEAL_SHRINK", 0x2) | getattr(fcntl, "F_SEAL_GROW", 0x4)
-          | getattr(fcntl, "F_SEAL_WRITE", 0x8) | 0x10)   # 0x10: F_SEAL_FUTURE_WRITE (Linux 5.1), not in fcntl
+          | getattr(fcntl, "F_SEAL_WRITE", 0x8))
+_F_SEAL_FUTURE_WRITE = 0x10   # Linux 5.1; not in fcntl. Without it, mprotect may make the mapping writable again.
 SEALED_INPUTS = hasattr(os, "memfd_create") and hasattr(socket, "send_fds") and hasattr(fcntl, "F_ADD_SEALS")
 # Set in the grading process: it is the subreaper of everything its workers start.
 REAP_STRAYS = False
@@ -1142,11 +1143,17 @@ class Worker:
         """
         views = protocol.frame_views(chunks[1:])        # the payload, without its 8-byte length
         size = sum(view.nbytes for view in views)
-        fd = os.memfd_create("mltrainer-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        try:
+            fd = os.memfd_create("mltrainer-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        except OSError:   # memfds refused here (a sandbox around mltrainer): the frame goes as it is, writable
+            return chunks
         try:
             while views:
                 views = protocol.write_some(fd, views)
-            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
+            try:
+                fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS | _F_SEAL_FUTURE_WRITE)
+            except OSError:   # a kernel before 5.1: numpy still refuses to write, the kernel may not
+                fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
             try:
                 socket.send_fds(self._inputs, [b"s"], [fd], socket.MSG_DONTWAIT)
             except BlockingIOError:   # earlier inputs left unread: the worker is not serving requests

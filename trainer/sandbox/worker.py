@@ -741,7 +741,6 @@ class _Server:
                 if request.get("op") == "sealed":
                     # The request itself is in a sealed memfd: its arrays are
                     # views of a read-only mapping, never writable.
-                    payload = None
                     payload = self._sealed_payload(request.get("size"))
                     request, raw, buffers = self._parse(payload)
                 self.request_id = request.get("id")
