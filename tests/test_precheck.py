@@ -93,6 +93,9 @@ def test_a_solution_may_define_and_call_a_function_with_a_forbidden_name(batched
     ("    return np.stack([np.matvec(a, b[..., j]) for j in range(b.shape[-1])], -1)", "'matvec'"),
     ("    return np.vecmat(a, b)", "'vecmat'"),
     ("    return np.einsum('...ij,...jk->...ik', a, b, **{'optimize': True})", "optimize="),
+    ("    import operator\n    return operator.imatmul(a.copy(), b)", "'imatmul'"),
+    ("    c = a.copy()\n    c @= b", "@ operator"),
+    ("    return np.load('m.npy', allow_pickle=False)['np.matmul']", "'np.matmul'"),
 ])
 def test_each_forbidden_use_is_refused_with_its_line(batched, line, what):
     source = OWN_MATMUL.replace('    return np.einsum("...ij,...jk->...ik", a, b)', line)
@@ -100,6 +103,50 @@ def test_each_forbidden_use_is_refused_with_its_line(batched, line, what):
     assert issues and all("not allowed in this challenge" in i.message for i in issues), issues
     assert any(what in i.message for i in issues), [i.message for i in issues]
     assert all(i.line in (8, 9) for i in issues), [(i.line, i.message) for i in issues]   # the replaced lines
+
+
+@pytest.mark.parametrize("line, what", [
+    ("    return getattr(np, 'mat' + 'mul')(a, b)", "'getattr'"),
+    ("    return eval('a ' + chr(64) + ' b')", "'eval'"),
+    ("    exec('r = a ' + chr(64) + ' b', globals())", "'exec'"),
+    ("    return vars(np)['mat' + 'mul'](a, b)", "'vars'"),
+    ("    return np.__dict__['mat' + 'mul'](a, b)", "'__dict__'"),
+    ("    return np.ndarray.__getattribute__(a, '__mat' + 'mul__')(b)", "'__getattribute__'"),
+    ("    from operator import attrgetter\n    return attrgetter('mat' + 'mul')(np)(a, b)", "'attrgetter'"),
+    ("    import operator\n    return operator.methodcaller('__mat' + 'mul__', b)(a)", "'methodcaller'"),
+    ("    import typing\n    return typing.get_type_hints(type('T', (), {'__annotations__': {'f': 'np.mat' + 'mul'}}))['f'](a, b)",
+     "'get_type_hints'"),
+    ("    return np.ma.core.builtins.setattr", "'builtins'"),
+    ("    return np.f2py", "'f2py'"),
+    ("    return np.ctypeslib.ctypes.pythonapi", "'ctypeslib'"),
+    ("    return np._core.umath.__name__", "private attribute '_core'"),
+    ("    return a.__class__.__base__.__subclasses__()", "'__subclasses__'"),
+    ("    try:\n        np.zeros(-1)\n    except ValueError as e:\n        return e.__traceback__.tb_frame.f_globals",
+     "'f_globals'"),
+])
+def test_lookups_that_can_reach_a_forbidden_name_without_naming_it_are_refused(batched, line, what):
+    """`getattr(np, "mat" + "mul")` and its relatives: a name put together at run time is never seen, so the lookup is."""
+    source = OWN_MATMUL.replace('    return np.einsum("...ij,...jk->...ik", a, b)', line)
+    issues = check_source(source, "m.py", batched)
+    assert issues and all("not allowed in this challenge" in i.message for i in issues), issues
+    assert any(what in i.message for i in issues), [i.message for i in issues]
+    assert all(8 <= i.line <= 11 for i in issues), [(i.line, i.message) for i in issues]   # the replaced lines
+
+
+def test_what_a_solution_needs_is_not_taken_for_a_lookup(batched):
+    """Its own classes' private attributes, `__name__`, a traceback's line, and sentences that mention the names."""
+    source = OWN_MATMUL.replace('    return np.einsum("...ij,...jk->...ik", a, b)', """\
+    class Stack:
+        def __init__(self, x):
+            self._x = x
+    try:
+        out = np.einsum("...ij,...jk->...ik", Stack(a)._x, b)
+    except ValueError as exc:
+        print(type(exc).__name__, exc.__traceback__.tb_lineno, "matmul of the stacks failed:", np.__version__)
+        raise
+    assert out.ndim >= 2, "a batched matmul result has 2 dimensions at least"
+    return out""")
+    assert check_source(source, "m.py", batched) == []
 
 
 def test_a_challenge_without_forbidden_uses_allows_them(toy):

@@ -12,6 +12,7 @@ findings is reported "rejected by the static checks" and never graded.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from trainer.catalog import Challenge
@@ -95,6 +96,15 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
     message of a raise (a stub's `NotImplementedError("matmul")`). Static, like every
     pre-run check: it stops the plain uses, which is what a task's "do not
     call" is about.
+
+    A name can also be looked up at run time from pieces (`getattr(np, "mat"
+    + "mul")`), so where a challenge forbids anything, the ways of turning a
+    string into an object are refused too (`DYNAMIC_LOOKUPS`: `getattr`,
+    `eval`, `exec`, `vars`, `__dict__`, `sys.modules`, pickles, string
+    annotations...), as are dunder attributes other than `ALLOWED_DUNDERS`
+    and strings written as a path to a forbidden name (`"np.matmul"`). A
+    solution that builds the product from the allowed pieces needs none of
+    them.
     """
     if not forbidden:
         return []
@@ -104,6 +114,8 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
     in_raise = {id(n) for r in ast.walk(tree) if isinstance(r, ast.Raise) for n in ast.walk(r)}
     keywords = {f[:-1] for f in forbidden if f.endswith("=")}
     operator = "@" in forbidden
+    imported = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names}
     found: list[Issue] = []
 
     def flag(node, what: str) -> None:
@@ -126,7 +138,66 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
             flag(node, "the @ operator")
         elif isinstance(node, ast.keyword) and node.arg in keywords:
             flag(node, f"the keyword argument {node.arg}=")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in in_raise and (
+                set(_PATH_PART.split(node.value)) & names) and not _SPACE.search(node.value):
+            flag(node, f"the string {node.value!r} (a path to a forbidden name)")
+        else:
+            lookup = _dynamic_lookup(node, imported)
+            if lookup:
+                found.append(Issue(path, getattr(node, "lineno", None), getattr(node, "col_offset", -1) + 1,
+                                   f"{lookup} is not allowed in this challenge: it can reach a forbidden "
+                                   "function without naming it (the task says what you may use)"))
     return found
+
+
+# What turns a string into an object at run time, refused where a challenge
+# forbids names (a forbidden name could be assembled from pieces), and the
+# public ways into modules that have such lookups.
+DYNAMIC_LOOKUPS = frozenset({
+    "getattr", "eval", "exec", "compile", "vars", "globals", "locals", "breakpoint",
+    "attrgetter", "methodcaller",                   # operator's getattr
+    "get_type_hints", "ForwardRef",                 # typing evaluates string annotations
+    "f_globals", "f_builtins", "f_locals",          # a frame's namespaces (from a traceback)
+    "modules", "builtins", "inspect", "getmembers", "import_module", "resolve_name", "get_field",
+    "pickle", "allow_pickle", "loads",              # a pickle names any global: np.load(allow_pickle=True)
+    "ctypes", "ctypeslib", "pythonapi",             # the C API's lookups
+    "f2py",                                         # numpy.f2py evaluates strings
+})
+# Dunder attributes a solution may use; the others reach namespaces
+# (`__dict__`, `__globals__`), lookups (`__getattribute__`) or classes.
+ALLOWED_DUNDERS = frozenset({"__name__", "__doc__", "__init__", "__version__", "__traceback__"})
+_PATH_PART = re.compile(r"[^0-9A-Za-z_]+")
+_SPACE = re.compile(r"\s")
+
+
+def _dynamic_lookup(node: ast.AST, imported: set[str]) -> str | None:
+    """What in `node` is a run-time lookup by name (see DYNAMIC_LOOKUPS), or None.
+
+    `imported`: the names the file binds by import; a private attribute is
+    refused on those (a module's internals), not on the file's own objects.
+    """
+    if isinstance(node, ast.Name):
+        name = node.id
+    elif isinstance(node, ast.Attribute):
+        name = node.attr
+    elif isinstance(node, ast.keyword) and node.arg:
+        name = node.arg
+    elif isinstance(node, ast.alias):
+        name = node.name.split(".")[-1]
+    else:
+        return None
+    if name in DYNAMIC_LOOKUPS or name == "__builtins__":
+        return f"{name!r}"
+    if not isinstance(node, ast.Attribute):
+        return None
+    if name.startswith("__") and name.endswith("__") and len(name) > 4:
+        return None if name in ALLOWED_DUNDERS else f"the attribute {name!r}"
+    root = node.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if name.startswith("_") and isinstance(root, ast.Name) and root.id in imported:
+        return f"the private attribute {name!r}"    # np._core: numpy's internals hold every function by name
+    return None
 
 
 def check_bytes(raw: bytes, path: Path, challenge: Challenge) -> tuple[str | None, list[Issue]]:
