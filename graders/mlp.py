@@ -432,6 +432,21 @@ def test_sgd_step(solution):
                          what=f"{name} of layer {i} after the step ({name} - lr * d{name})", given=given)
 
 
+@pytest.mark.edge_case
+def test_sgd_step_returns_new_arrays(solution):
+    """sgd_step returns new arrays, never the caller's own, lr = 0 (no change) included"""
+    sizes = [4, 6, 3]
+    params = random_params(sizes, 43)
+    grads = random_params(sizes, 44, bias_scale=1.0)
+    for lr in (0.05, 0.0):
+        given = f"sizes {sizes}, random params and grads, lr={lr}"
+        got, shared = solution.result_shares_inputs("sgd_step", params, grads, lr)
+        as_layers(got, shapes_of(params), "sgd_step's result", given)
+        checks.that(not shared, f"sgd_step for {given} returned the caller's own arrays at "
+                                f"{', '.join(shared[:5])}: a caller that then writes into the new parameters "
+                                "would change its old ones. Return new arrays (W - lr * dW) for every lr.")
+
+
 # -- a training run ------------------------------------------------------------------------------
 
 TRAIN_SIZES, TRAIN_N, TRAIN_SEED, TRAIN_DATA_SEED = [4, 16, 12, 3], 60, 51, 52
