@@ -42,8 +42,9 @@ N, T, D and H all differ, so a transposed Wxh or swapped axes fail loudly;
 the backward tests grade the gradients of the candidate's own forward pass
 (whose states are checked first: a wrong forward pass fails them too, with
 the forward's message), except the dh_all test, which needs only the
-cache; clip_grad_norm's scaling, returned norm, zero norm, inputs and
-ValueError each have their own test.
+cache; the test of rnn_forward's arguments looks at them alone, not at the
+states; clip_grad_norm's scaling, returned norm, the norm's type, zero
+norm, inputs and ValueError each have their own test.
 
 The timed calls each get their own x, h0 and weights (and dh_all), drawn
 from `budget.seed`, under a secret drawn for the test, so that no file can
@@ -248,6 +249,17 @@ def test_forward_matches_recurrence(solution, reference):
         check_forward(solution.rnn_forward(*p.args), p, p.given)
 
 
+@pytest.mark.edge_case
+def test_forward_does_not_modify_inputs(solution):
+    """rnn_forward leaves x, h0, Wxh, Whh and b unchanged"""
+    p = Problem(14, 3, 6, 4, 5)
+    _, args_after, _ = solution.inputs_after("rnn_forward", *p.args)
+    for name, before, after in zip(("x", "h0", "Wxh", "Whh", "b"), p.args, args_after):
+        checks.equal(checks.as_array(after, f"{name} after the call"), before,
+                     what=f"{name} after rnn_forward (the arguments must not be modified: write the states into "
+                          f"new arrays, not into the caller's h0)", given=p.given)
+
+
 # -- backward --------------------------------------------------------------------------------------
 
 @pytest.mark.correctness
@@ -439,6 +451,21 @@ def test_clip_returns_global_norm(solution):
         checks.close(got, norm, rtol=2 * gamma(_entries(grads) + 2),
                      what="the total norm (sqrt of the sum of squares of every entry of every array, before clipping)",
                      given=given)
+
+
+@pytest.mark.correctness
+def test_clip_norm_is_a_float(solution):
+    """The total norm is a Python float or a NumPy float64 scalar, not a 0-d array"""
+    for seed, scale, max_norm in ((111, 3.0, 1.0), (112, 0.1, 100.0)):
+        grads = _grads_of(seed, scale)
+        given = f"{_describe_grads(grads)} of global norm {_norm(grads):.6g}, max_norm={max_norm:g}"
+        got = solution.clip_grad_norm(grads, max_norm)
+        _clip_result(got, grads, given)
+        # np.float64 is a subclass of float; a 0-d array, np.float32 or an int is not.
+        if not isinstance(got[1], float):
+            checks.fail(f"the total norm returned by clip_grad_norm for {given} should be a float (a Python float "
+                        f"or a NumPy float64 scalar, not a 0-d array), got {checks.show(got[1])} of type "
+                        f"{type(got[1]).__name__}")
 
 
 @pytest.mark.correctness
