@@ -418,11 +418,52 @@ def test_invalid_arguments_raise_value_error(solution):
         checks.raises(ValueError, solution.sentence_log_prob, model, ["a"], k=k, given=f"k={k}")
         checks.raises(ValueError, solution.perplexity, model, [["a"]], k=k, given=f"k={k}")
         checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), k=k, given=f"k={k}")
+        checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), k=k, max_len=0,
+                      given=f"k={k}, max_len=0 (k is checked even when nothing is drawn)")
     checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=-1,
                   given="max_len=-1")
     checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=2.5,
                   given="max_len=2.5 (not an integer)")
     checks.raises(ValueError, solution.perplexity, model, [], given="no sentences (N = 0)")
+
+
+@pytest.mark.edge_case
+def test_arguments_are_not_modified(solution):
+    """fit_bigrams, sentence_log_prob, perplexity and sample_sentence leave their sentences and model unchanged"""
+    sentences = [["the", "cat", "sat"], ["a", "cat"]]
+    model = plain_model(sentences)
+    test = [["a", "cat", "sat"], ["the", "cat"]]
+
+    def check_model(after, name, given):
+        checks.that(isinstance(after, dict) and set(after) == set(KEYS),
+                    f"the model after {name} for {given} should still be the dict with the entries {list(KEYS)}, "
+                    f"got {checks.show(after, 300)}")
+        checks.that(isinstance(after["vocab"], list) and after["vocab"] == model["vocab"],
+                    f"model['vocab'] after {name} for {given} should still be {model['vocab']!r}, got "
+                    f"{checks.show(after['vocab'], 200)}")
+        for key in KEYS[1:]:
+            arr = after[key]
+            checks.that(isinstance(arr, np.ndarray) and arr.dtype == np.int64,
+                        f"model[{key!r}] after {name} for {given} should still be its int64 array, got "
+                        f"{checks.show(arr, 200)}")
+            checks.equal(arr, model[key], what=f"model[{key!r}] after {name}", given=given)
+
+    given = f"sentences {sentences!r}"
+    _, after, _ = solution.inputs_after("fit_bigrams", sentences)
+    checks.equal(after[0], sentences, what="the sentences after fit_bigrams (frame copies: ['<s>'] + s + "
+                                           "['</s>'], not s.insert / s.append)", given=given)
+    given = f"the model of {sentences!r}, sentence {test[0]!r}"
+    _, after, _ = solution.inputs_after("sentence_log_prob", model, test[0])
+    check_model(after[0], "sentence_log_prob", given)
+    checks.equal(after[1], test[0], what="the sentence after sentence_log_prob", given=given)
+    given = f"the model of {sentences!r}, test corpus {test!r}"
+    _, after, _ = solution.inputs_after("perplexity", model, test)
+    check_model(after[0], "perplexity", given)
+    checks.equal(after[1], test, what="the sentences after perplexity (frame copies: ['<s>'] + s + ['</s>'], "
+                                      "not s.insert / s.append)", given=given)
+    given = f"the model of {sentences!r}, np.random.default_rng(0), max_len=5"
+    _, after, _ = solution.inputs_after("sample_sentence", model, np.random.default_rng(0), max_len=5)
+    check_model(after[0], "sample_sentence", given)
 
 
 # -- stability ---------------------------------------------------------------------------------------------
