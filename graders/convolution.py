@@ -38,21 +38,22 @@ def _pair(value):
     return (int(value), int(value)) if np.ndim(value) == 0 else (int(value[0]), int(value[1]))
 
 
-def _naive(x, w, b=None, stride=1, padding=0):
-    """conv2d by its definition, in float64: y[n, f, i, j] = b[f] + sum over c, p, q of
+def _naive(x, w, b=None, stride=1, padding=0, dtype=np.float64):
+    """conv2d by its definition, in `dtype`: y[n, f, i, j] = b[f] + sum over c, p, q of
     w[f, c, p, q] * xpad[n, c, i*sh + p, j*sw + q], summed one kernel tap (p, q) at a
-    time over every output pixel (i, j) at once."""
-    x = np.asarray(x, dtype=np.float64)
-    w = np.asarray(w, dtype=np.float64)
+    time over every output pixel (i, j) at once. dtype=object sums integers exactly,
+    as Python ints."""
+    x = np.asarray(x, dtype=dtype)
+    w = np.asarray(w, dtype=dtype)
     sh, sw = _pair(stride)
     ph, pw = _pair(padding)
     n, c, h, wd = x.shape
     f, _, kh, kw = w.shape
-    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
+    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=dtype)
     xp[:, :, ph:ph + h, pw:pw + wd] = x
     ho = (h + 2 * ph - kh) // sh + 1
     wo = (wd + 2 * pw - kw) // sw + 1
-    y = np.zeros((f, n, ho, wo))
+    y = np.zeros((f, n, ho, wo), dtype=dtype)
     for p in range(kh):
         for q in range(kw):
             # xpad[:, :, i*sh + p, j*sw + q] for every output pixel (i, j)
@@ -60,7 +61,7 @@ def _naive(x, w, b=None, stride=1, padding=0):
             y += np.tensordot(w[:, :, p, q], tap, axes=([1], [1]))
     y = y.transpose(1, 0, 2, 3)
     if b is not None:
-        y = y + np.asarray(b, dtype=np.float64)[None, :, None, None]
+        y = y + np.asarray(b, dtype=dtype)[None, :, None, None]
     return y
 
 
@@ -95,6 +96,10 @@ def _check_output(got, expected, tol, *, dtype, given, what="conv2d output"):
     checks.that(got.dtype == np.dtype(dtype),
                 f"{what} for {given} should have dtype {np.dtype(dtype)} (np.result_type(x, w)), "
                 f"got {got.dtype}")
+    if np.dtype(dtype).kind in "iu":
+        # Integer outputs are exact sums: compared as integers, never through float64.
+        checks.equal(got, expected, what=what, given=given)
+        return
     bad = _mismatch(got, expected, tol)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -357,7 +362,7 @@ def test_mixed_dtypes_follow_result_type(solution, rng):
 
 @pytest.mark.edge_case
 def test_integer_images_follow_result_type(solution, rng):
-    """Integer images are converted, not wrapped: the output is np.result_type(x, w), an integer one for integer w"""
+    """Integer images give np.result_type(x, w), not wrapped; with integer w the exact sums, a float bias truncated"""
     x8 = rng.integers(0, 256, (2, 1, 7, 6)).astype(np.uint8)
     w = _symmetric_kernel(rng, 3, 1, 3, 3)
     # np.result_type(uint8, float64) and np.result_type(int32, float32) are both
@@ -369,17 +374,42 @@ def test_integer_images_follow_result_type(solution, rng):
                       dtype=np.result_type(x, wc), given=given)
     # Integer x and integer w: np.result_type(int64, int64) is int64 and np.result_type(int8, int16)
     # int16, and integer sums are exact. |x| <= 5 and |w| <= 4 over 9 taps keep every sum within
-    # +-180 (no overflow in int16), and the float64 oracle holds such integers exactly: equality.
+    # +-180 (no overflow in int16); the oracle sums Python ints: equality.
     r = rng.integers(-2, 3, (3, 1, 3, 3))
     wi = r + r[:, :, ::-1, ::-1]        # unchanged by a rotation of 180 degrees, entries in -4..4
     xi = rng.integers(-5, 6, (2, 1, 7, 6))
-    for x, wc in ((xi, wi), (xi.astype(np.int8), wi.astype(np.int16))):
-        given = (f"x {x.dtype} {x.shape} with values {int(x.min())}..{int(x.max())}, w {wc.dtype} {wc.shape} "
+    # int64 sums beyond 2**53, where float64 no longer holds every integer, and beyond the int32
+    # range: x = 2**53 + (-5..5) and w in 1..5 give sums 9 * 2**53 + small to 45 * 2**53 + small,
+    # within int64 (2**63 > 64 * 2**53).
+    xb, wb = xi + 2 ** 53, np.abs(wi) + 1
+    for x, wc in ((xi, wi), (xi.astype(np.int8), wi.astype(np.int16)), (xb, wb)):
+        dtype = np.result_type(x, wc)
+        if x is xb:
+            values = f"2**53 + ({int(x.min() - 2 ** 53)}..{int(x.max() - 2 ** 53)})"
+            note = "integer inputs give integer sums, exactly, in int64: no float64, no int32 on the way"
+        else:
+            values = f"{int(x.min())}..{int(x.max())}"
+            note = "integer inputs give integer sums, exactly"
+        given = (f"x {x.dtype} {x.shape} with values {values}, w {wc.dtype} {wc.shape} "
                  f"with values {int(wc.min())}..{int(wc.max())}, no bias")
         got = solution.conv2d(x, wc)
-        expected = _naive(x, wc)
-        _check_output(got, expected, np.zeros(expected.shape), dtype=np.result_type(x, wc),
-                      given=given + " (integer inputs give integer sums, exactly)")
+        expected = _naive(x, wc, dtype=object).astype(dtype)
+        _check_output(got, expected, None, dtype=dtype, given=f"{given} ({note})")
+    # A float bias on an integer output is cast as astype casts, truncated toward zero: 1.7 adds 1
+    # and -1.7 adds -1 (rounding would add 2 and -2, flooring 1 and -2), and the output stays
+    # int64. All the entries of b are equal and F = Ho = 4, so that where it is added is left to
+    # test_bias_is_added_per_output_channel.
+    x = rng.integers(-5, 6, (2, 1, 6, 6))
+    r = rng.integers(-2, 3, (4, 1, 3, 3))
+    wc = r + r[:, :, ::-1, ::-1]
+    for value in (1.7, -1.7):
+        b = np.full(4, value)
+        given = (f"x {x.dtype} {x.shape} with values {int(x.min())}..{int(x.max())}, w {wc.dtype} {wc.shape} "
+                 f"with values {int(wc.min())}..{int(wc.max())}, float64 b = [{value}] * 4 (cast to int64 as "
+                 f"astype casts, truncated toward zero: {int(b.astype(np.int64)[0])})")
+        got = solution.conv2d(x, wc, b)
+        expected = _naive(x, wc, b.astype(np.int64), dtype=object).astype(np.int64)
+        _check_output(got, expected, None, dtype=np.int64, given=given)
 
 
 # -- performance ----------------------------------------------------------------
