@@ -37,10 +37,12 @@ and the dtypes (labels as int8 or float64, int8/uint8/float32 features) by
 comparing the solution with its own run with lr = 1 or on the same values
 in float64, exactly (powers of two, integer or float32-representable
 values); the stopping rule by properties that hold for every order
-(lengths, where the zeros are); one class and one feature, the Novikoff
-bound and the separation of the data by the result, which hold for any
-order and any lr. Only the agreement and order tests see every rule at
-once: the visiting order shows only through the updates it leads to.
+(lengths, where the zeros are); the draws by the state of rng after the
+call, against the number of epochs the result reports; one class and one
+feature, the Novikoff bound and the separation of the data by the result,
+which hold for any order and any lr. Only the agreement and order tests
+see every rule at once: the visiting order shows only through the updates
+it leads to.
 """
 
 from __future__ import annotations
@@ -312,14 +314,50 @@ def test_learning_rate(solution):
                      X.shape[1], f"{given}, rng = default_rng({seed})")
 
 
+def check_draws(rng_after, seed, n, mistakes, given):
+    """rng, given as default_rng(seed), has drawn one rng.permutation(n) per epoch of `mistakes`, and nothing else."""
+    epochs = len(mistakes)
+    drawn = np.random.default_rng(seed)
+    states = [drawn.bit_generator.state]
+    for _ in range(epochs + 2):
+        drawn.permutation(n)
+        states.append(drawn.bit_generator.state)
+    if checks.same_rng_state(rng_after, states[epochs]):
+        return
+    seen = next((k for k, state in enumerate(states) if checks.same_rng_state(rng_after, state)), None)
+    found = (f"its state after the call is that of {checks.count(seen, 'such draw')}" if seen is not None else
+             "its state after the call is not that of any number of such draws (other draws were made)")
+    checks.fail(f"perceptron() for {given} ran {checks.count(epochs, 'epoch')} (mistakes_per_epoch = "
+                f"{show_counts(mistakes)}), so it should have drawn rng.permutation({n}) from rng exactly "
+                f"{epochs} times, once at the start of every epoch, the last (mistake-free) one included, and "
+                f"nothing else: {found}.")
+
+
 @pytest.mark.correctness
 def test_one_permutation_per_epoch(solution, reference):
     """Every epoch visits the samples in the order rng.permutation(n), drawn at its start"""
     for given, X, y, seed, max_epochs in order_cases():
-        rng = np.random.default_rng(seed)
-        check_run(solution.perceptron(X, y, rng, max_epochs=max_epochs),
-                  reference.perceptron(X, y, rng, max_epochs=max_epochs), X, 1.0,
-                  f"{given}, rng = default_rng({seed})")
+        given = f"{given}, rng = default_rng({seed})"
+        result, (_, _, rng_after), _ = solution.inputs_after("perceptron", X, y, np.random.default_rng(seed),
+                                                             max_epochs=max_epochs)
+        check_run(result, reference.perceptron(X, y, np.random.default_rng(seed), max_epochs=max_epochs), X, 1.0,
+                  given)
+        check_draws(rng_after, seed, len(X), unpack(result, X.shape[1], given)[2], given)
+    # Runs that stop early: the mistake-free epoch draws its order too (a run
+    # knows it has no mistake only once it has visited every sample), and
+    # nothing is drawn after it. Only the draws are compared, against the
+    # epochs the result reports; a result whose epochs do not end with a 0 or
+    # at max_epochs breaks the stopping rule (test_stops_after_a_mistake_free_epoch's
+    # business), and says nothing here of the epochs it ran.
+    X = np.array([[2.0], [1.0], [-1.0], [-3.0]])
+    y = np.array([1, 1, -1, -1])
+    for seed in (0, 1, 2):
+        given = (f"X = [[2], [1], [-1], [-3]], y = [+1, +1, -1, -1] (separable), max_epochs=100, "
+                 f"rng = default_rng({seed})")
+        result, (_, _, rng_after), _ = solution.inputs_after("perceptron", X, y, np.random.default_rng(seed))
+        mistakes = unpack(result, 1, given)[2]
+        if mistakes[-1] == 0 or len(mistakes) == 100:
+            check_draws(rng_after, seed, len(X), mistakes, given)
 
 
 @pytest.mark.correctness
@@ -383,7 +421,7 @@ def test_novikoff_bound_on_separable_data(solution):
 
 @pytest.mark.correctness
 def test_return_types(solution):
-    """Returns w float64 (d,), b a float, mistakes_per_epoch a 1-D integer array"""
+    """Returns w float64 (d,), b a float (not a 0-d array), mistakes_per_epoch a 1-D integer array"""
     X, y = integer_data(71, 30, 3)
     for given, Xin in (("separable float64 data, n=30, d=3", X),
                        ("the same data as int64 features", X.astype(np.int64))):
@@ -394,10 +432,10 @@ def test_return_types(solution):
         w, b, mistakes = result
         if not (isinstance(w, np.ndarray) and w.dtype == np.float64 and w.shape == (3,)):
             checks.fail(f"w should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
-        if not (isinstance(b, (float, np.floating)) or (isinstance(b, np.ndarray) and b.shape == ()
-                                                         and b.dtype.kind == "f")):
-            checks.fail(f"b should be a float (a Python float or a NumPy float64 scalar) for {given}; got "
-                        f"{checks.show(b)} of type {type(b).__name__}")
+        # np.float64 is a subclass of float; a 0-d array, np.float32 or an int is not.
+        if not isinstance(b, float):
+            checks.fail(f"b should be a float (a Python float or a NumPy float64 scalar, not a 0-d array) for "
+                        f"{given}; got {checks.show(b)} of type {type(b).__name__}")
         if not (isinstance(mistakes, np.ndarray) and mistakes.ndim == 1 and mistakes.dtype.kind in "iu"):
             checks.fail(f"mistakes_per_epoch should be a 1-D NumPy array of integers for {given}; got "
                         f"{checks.show(mistakes)} of type {type(mistakes).__name__}")
@@ -407,12 +445,13 @@ def test_return_types(solution):
 
 @pytest.mark.edge_case
 def test_labels_must_be_minus_one_or_plus_one(solution):
-    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, NaN) raise ValueError"""
+    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, 1.2, NaN) raise ValueError"""
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [-1.0, 3.0]])
     # 1.5 and -1.5 truncate to +1 and -1: a label check made after a cast to an
-    # integer dtype lets them through.
+    # integer dtype lets them through. 1.2 and -0.9 round to +1 and -1: a check
+    # made after rounding lets them through (1.5 and -1.5 round to +2 and -2).
     for labels in ([0, 1, 1, 0], [-1, 0, 1, 1], [1, 2, 1, 2], [-1.0, 1.0, 0.5, 1.0], [1.0, -1.0, np.nan, 1.0],
-                   [-1, 1, 1, 3], [1.5, -1.0, -1.5, 1.0]):
+                   [-1, 1, 1, 3], [1.5, -1.0, -1.5, 1.0], [1.2, -1.0, 1.0, -1.0], [1.0, -0.9, 1.0, -1.0]):
         checks.raises(ValueError, solution.perceptron, X, np.array(labels), np.random.default_rng(0),
                       given=f"y = {labels} (labels must be -1 or +1: raise, do not map them)")
 
@@ -466,6 +505,7 @@ def test_invalid_arguments_raise(solution):
     rng = np.random.default_rng(0)
     cases = [
         ("X 1-D (shape (10,))", (X[:, 0], y), {}),
+        ("X 3-D (shape (10, 2, 1))", (X[:, :, None], y), {}),
         ("X with no rows (shape (0, 2)), y empty", (np.zeros((0, 2)), np.zeros(0, dtype=np.int64)), {}),
         ("y of length 9 for 10 rows of X", (X, y[:9]), {}),
         ("y 2-D (shape (10, 1))", (X, y[:, None]), {}),
@@ -500,12 +540,14 @@ def test_one_feature(solution):
 
 @pytest.mark.edge_case
 def test_inputs_not_modified(solution):
-    """X and y are not modified"""
+    """X and y are not modified (lr = 1 or not)"""
     X, y = gaussian_data(121, 40, 3, flip=0.1)
-    given = "Gaussian features, n=40, d=3 (float64), int64 labels, max_epochs=5"
-    _, args_after, _ = solution.inputs_after("perceptron", X, y, np.random.default_rng(122), max_epochs=5)
-    checks.equal(args_after[0], X, what="X after the call (perceptron must not modify X)", given=given)
-    checks.equal(args_after[1], y, what="y after the call (perceptron must not modify y)", given=given)
+    for lr in (1.0, 0.5):
+        given = f"Gaussian features, n=40, d=3 (float64), int64 labels, max_epochs=5, lr={lr:g}"
+        _, args_after, _ = solution.inputs_after("perceptron", X, y, np.random.default_rng(122), max_epochs=5,
+                                                 lr=lr)
+        checks.equal(args_after[0], X, what="X after the call (perceptron must not modify X)", given=given)
+        checks.equal(args_after[1], y, what="y after the call (perceptron must not modify y)", given=given)
 
 
 @pytest.mark.edge_case
@@ -605,6 +647,17 @@ def test_averaged_learning_rate(solution):
         check_scaled(solution.averaged_perceptron(X, y, np.random.default_rng(seed), **kwargs),
                      solution.averaged_perceptron(X, y, np.random.default_rng(seed), **{**kwargs, "lr": 1.0}), lr,
                      X.shape[1], f"{given}, rng = default_rng({seed})", what="averaged_perceptron")
+
+
+@pytest.mark.edge_case
+@pytest.mark.bonus
+def test_averaged_invalid_arguments_raise(solution):
+    """Averaged perceptron: max_epochs < 1 and lr not > 0 (NaN included) raise ValueError"""
+    X, y = integer_data(101, 10, 2)
+    for given, kwargs in (("max_epochs=0", dict(max_epochs=0)), ("lr=0", dict(lr=0.0)), ("lr=-1", dict(lr=-1.0)),
+                          ("lr=nan (not > 0)", dict(lr=float("nan")))):
+        checks.raises(ValueError, solution.averaged_perceptron, X, y, np.random.default_rng(0),
+                      given=f"separable integer data, n=10, d=2, {given}", **kwargs)
 
 
 @pytest.mark.edge_case
