@@ -56,7 +56,21 @@ each way of summing the norms). A
 positive residue r read as a distance gives each match the weight
 1/sqrt(r) <= 1.2e7, and 30 more neighbours at distance 1e-6 (labelled 2,
 weight 1e6 each, 3e7 together) outvote the matches' majority of one; a
-correct solution lets only the three matches vote.
+correct solution lets only the three matches vote. Where a query equals
+more training rows than k, the matches that vote are the k neighbours,
+the lowest-indexed of the equal rows (the neighbour tie rule decides which:
+that case labels the lowest-indexed rows 1, 1 and the next three 2).
+
+Distance weights. 1/d is tested where it decides against one vote each,
+also at distances 2^43 (~8.8e12: totals of ~1e-13 compared as they are)
+and 2^-20 (~9.5e-7) (`close_neighbour_groups`: 12 queries, each 1e3 or
+more from the origin, from the mean of the data and from every data point
+but its own three neighbours). Centred at any of these, the expansion's
+squared norms are 1e6 or more for at least 11 of the queries, so it rounds
+by ulp(1e6) ~ 1.2e-10 or more, while the squared distances are 9e-13 to
+6e-12: weights taken from it are noise. Recomputed from the coordinates
+the distances are exact; 1/(d + 1e-12) changes the weights by 1e-6, far
+inside the margin of 1 against 0.8.
 
 Other dtypes. "Any numeric dtype: treat it as float64" is tested with
 uint8 (differences and squares wrap at 256), int32 (squares of 1e5 overflow
@@ -256,6 +270,35 @@ def tie_groups(seed, groups=6):
     return X, y, np.array(centres), np.full(len(centres), 9, dtype=np.int64), np.array(nearest)
 
 
+CLOSE_SCALE = 2.0 ** -20     # ~9.5e-7: the neighbours' distances in `close_neighbour_groups`
+
+
+def close_neighbour_groups(groups=6):
+    """Queries far from every centre with their k = 3 neighbours at distances ~1e-6, for the 1/d rule.
+
+    Query j of group g is q = (1000 (g + 1), 500) or its mirror image -q
+    (the set is symmetric about 0). Its neighbours: one point at distance s
+    (CLOSE_SCALE) and two at 2.5 s, along the axes; every other point is
+    1000 or more away. The single point wins with 1/d (1 against 0.8) and
+    loses with one vote each; its label is 0 in the even groups, 1 in the
+    odd ones (the pair has the other label), so the expected predictions
+    alternate 0, 0, 1, 1, ... All coordinates are integers plus multiples
+    of s/2, exactly representable: the differences, and so the distances
+    recomputed from the coordinates, are exact.
+    """
+    rows, labels, queries = [], [], []
+    for g in range(groups):
+        single, pair = (0, 1) if g % 2 == 0 else (1, 0)
+        q = np.array([1000.0 * (g + 1), 500.0])
+        for sign in (1, -1):
+            queries.append(sign * q)
+            rows += [sign * (q + [CLOSE_SCALE, 0]), sign * (q + [-2.5 * CLOSE_SCALE, 0]),
+                     sign * (q + [0, 2.5 * CLOSE_SCALE])]
+            labels += [single, pair, pair]
+    expected = np.array([g % 2 for g in range(groups) for _ in (1, -1)], dtype=np.int64)
+    return np.array(rows), np.array(labels, dtype=np.int64), np.array(queries), expected
+
+
 def near_match_groups(scale):
     """Small integer points times `scale`, symmetric about 0, for the exact-match rule.
 
@@ -360,6 +403,10 @@ def test_pairwise_any_numeric_dtype_as_float64(solution):
     # squares and differences), int32 values up to 1e5 have squares up to 1e10 > 2^31,
     # int64 values up to 2e9 have squared distances up to 1.3e20 > 2^63, and float32
     # rounds to ~6e-8 of the norms (~1e5 here) against the 1e-10 tolerance below.
+    # Around 100, a float32 coordinate minus a centre near 100 is exact (the two are within
+    # a factor 2 of each other), so the last case puts float32 points around 0: there
+    # a - c rounded to float32 (relative 6e-8 of |a - c| ~ 1) moves the squared distances
+    # by ~1e-8 of the largest, centred in float32 at any mean or data point.
     # Converted to float64 all are exact (integers below 2^53) or rounded by ~1e-16.
     cases = [
         ("uint8 A (40, 16) and B (30, 16), values 0..255", g.integers(0, 256, size=(40, 16)).astype(np.uint8),
@@ -371,6 +418,8 @@ def test_pairwise_any_numeric_dtype_as_float64(solution):
          g.integers(-2 * 10**9, 2 * 10**9 + 1, size=(20, 8)), g.integers(-2 * 10**9, 2 * 10**9 + 1, size=(15, 8))),
         ("float32 A (40, 8) and B (30, 8) around 100", (100 + 10 * g.normal(size=(40, 8))).astype(np.float32),
          (100 + 10 * g.normal(size=(30, 8))).astype(np.float32)),
+        ("float32 A (40, 8) and B (30, 8) standard normal", g.normal(size=(40, 8)).astype(np.float32),
+         g.normal(size=(30, 8)).astype(np.float32)),
     ]
     for given, A, B in cases:
         got = solution.pairwise_sq_dists(A, B)
@@ -380,7 +429,7 @@ def test_pairwise_any_numeric_dtype_as_float64(solution):
                      given=given)
         checks.close(got, expected, atol=AGREEMENT_RTOL_OF_MAX * expected.max(),
                      what="squared distances (computed in the input's dtype they overflow or round: convert A "
-                          "and B to float64 first)", given=given)
+                          "and B to float64 first, before any arithmetic, the centring included)", given=given)
 
 
 @pytest.mark.stability
@@ -579,6 +628,8 @@ def test_label_tie_goes_to_smallest_label(solution):
         (np.array([5, 3, 5, 3, 0]), 4, 3, "labels 5, 3, 5, 3 by distance, k=4"),
         (np.array([7, 7, 2, 2, 0]), 4, 2, "labels 7, 7, 2, 2 by distance, k=4"),
         (np.array([1, -1, 9, 9, 9]), 2, -1, "nearest labelled 1, second labelled -1, k=2"),
+        (np.array([10, 9, 8, 8, 0]), 2, 9, "nearest labelled 10, second labelled 9, k=2 (labels compare as "
+                                            "numbers: 9 before 10, although '10' < '9' as strings)"),
     ]
     for labels, k, winner, desc in cases:
         given = f"query (0, 0), training points at distances 1, 2, 3, 4 (and one far away), {desc}"
@@ -615,6 +666,24 @@ def test_distance_weights_are_one_over_distance(solution):
             (X2, "uniform", 1, "label 0 at distance 1, label 1 twice at distance 2.5")):
         check_predictions(solution.knn_predict(X, y1, origin, 3, weights=weights), np.array([winner]),
                           given=f"query (0, 0), {desc}, k=3, weights={weights!r}")
+    # X1 scaled by 2^43: distances ~8.8e12 and 1.3e13, weights ~1.1e-13 and 7.6e-14. The totals
+    # 1.1e-13 and 1.5e-13 are compared as they are (rounded to 12 decimals both would be 0, a tie).
+    big = 2.0 ** 43
+    check_predictions(solution.knn_predict(X1 * big, y1, origin, 3, weights="distance"), np.array([1]),
+                      given="query (0, 0), label 0 at distance 2^43 (~8.8e12), label 1 twice at 1.5 * 2^43 "
+                            "(weights 1/d: totals 1.14e-13 vs 1.52e-13, the largest wins however small), k=3, "
+                            "weights='distance'")
+    # Neighbours at distances ~1e-6 of queries 1e3 or more from the origin, the mean and the other
+    # groups' points (module docstring): the expansion's rounding (~1e-10 and more) exceeds their
+    # squared distances (~1e-12 to 6e-12), so 1/d must come from d recomputed from the coordinates.
+    Xc, yc, Qc, expected = close_neighbour_groups()
+    check_predictions(solution.knn_predict(Xc, yc, Qc, 3, weights="distance"), expected,
+                      given=f"{len(Qc)} queries at (1000 (g + 1), 500) for g = 0..5 and their mirror images, each "
+                            f"with one training point at distance 2^-20 (~9.5e-7) and two of the other label at "
+                            f"2.5 * 2^-20 (the single one labelled 0 for even g, 1 for odd g), every other point "
+                            f"1000 or more away, k=3, weights='distance' (1/d: 1 against 0.8 for the single point). "
+                            f"The expansion ||a||^2 - 2 a.b + ||b||^2 rounds by ~1e-10 here, more than these "
+                            f"squared distances (~1e-12): take d from the coordinates of the neighbours")
 
 
 @pytest.mark.edge_case
@@ -637,6 +706,16 @@ def test_exact_matches_vote_alone(solution):
                             "at distance 1, k=5, weights='distance'")
     check_predictions(solution.knn_predict(X1, y1, Q, 5, weights="uniform"), np.array([1, 1]),
                       given="the same data with weights='uniform' (4 votes to 1)")
+    # More exact matches than k: only the matches among the k neighbours vote. Each query equals
+    # five training rows, labelled 1, 1, 2, 2, 2 in index order; with k = 1 or 2 the neighbours are
+    # the lowest-indexed of them (label 1), while all five would make 2 win (3 votes to 2).
+    Xm = np.array([[2, 0]] * 5 + [[3, 0]] + [[-2, 0]] * 5 + [[-3, 0]], dtype=np.float64)
+    ym = np.array([1, 1, 2, 2, 2, 2] * 2, dtype=np.int64)
+    for k in (1, 2):
+        check_predictions(solution.knn_predict(Xm, ym, Q, k, weights="distance"), np.array([1, 1]),
+                          given=f"queries (2, 0) and (-2, 0), each equal to five training rows labelled 1, 1, 2, 2, "
+                                f"2 (in index order), k={k}, weights='distance' (only the exact matches among "
+                                f"the k neighbours vote, not every training row equal to the query)")
     # One exact match against four close neighbours of another label, at three scales s (module
     # docstring): were the four to vote, 4/s would beat any weight the match can get short of
     # "only the matches vote"; a weight 1/(d + e) lets them win once s is below about 3e.
@@ -701,7 +780,7 @@ def test_invalid_k_raises_value_error(solution):
 def test_unknown_weights_raises_value_error(solution):
     """An unknown weights option raises ValueError"""
     X, y = blobs(111, n=10, d=2, classes=2)
-    for weights in ("distances", "inverse", None):
+    for weights in ("distances", "inverse", None, "Uniform", "DISTANCE"):
         checks.raises(ValueError, solution.knn_predict, X, y, X[:2], 3, weights=weights,
                       given=f"weights={weights!r}")
 

@@ -1,11 +1,14 @@
 """weights='distance' takes the k neighbours' distances from the expansion
 ||x||^2 - 2 q.x + ||q||^2 (clipped at 0) instead of recomputing them: a query
 equal to a training row gets a rounding residue such as 1.4e-14 instead of 0,
-is not recognised as an exact match, and every neighbour votes with 1/d."""
+is not recognised as an exact match, and every neighbour votes with 1/d. The
+1/d weights come from the expansion too: for neighbours at distances ~1e-6 of
+a query far from the mean of X_train its rounding exceeds their squared
+distances."""
 
 import numpy as np
 
-CAUGHT_BY = ('test_exact_match_recognised_despite_rounding_residue',)
+CAUGHT_BY = ('test_distance_weights_are_one_over_distance', 'test_exact_match_recognised_despite_rounding_residue')
 
 # Elements of one (block, n) distance slice: 2**21 float64 = 16 MiB.
 _BLOCK_ELEMENTS = 1 << 21
