@@ -520,6 +520,32 @@ def test_invalid_arguments_raise(solution):
 
 
 @pytest.mark.edge_case
+def test_invalid_arguments_leave_rng_untouched(solution):
+    """A call that raises ValueError has drawn nothing from rng (the checks come before any draw)"""
+    # Every case has a 2-D X of 10 rows, so a first permutation could be drawn
+    # before a check: only the rng's state after the raise shows it.
+    X, y = integer_data(103, 10, 2)
+    bad_labels = y.copy()
+    bad_labels[3] = 0
+    cases = [
+        ("labels with a 0", (X, bad_labels), {}),
+        ("max_epochs=0", (X, y), dict(max_epochs=0)),
+        ("lr=-0.5", (X, y), dict(lr=-0.5)),
+    ]
+    for given, (Xa, ya), kwargs in cases:
+        try:
+            solution.inputs_after("perceptron", Xa, ya, np.random.default_rng(9), **kwargs)
+        except ValueError as exc:
+            rng_after = exc.args_after[2]
+        else:
+            continue                      # raising at all is test_invalid_arguments_raise's subject
+        fresh = np.random.default_rng(9).bit_generator.state
+        checks.that(checks.same_rng_state(rng_after, fresh),
+                    f"perceptron() for {given} raised ValueError as it should, but only after drawing from rng: "
+                    "the generator's state moved. Check every argument before the first rng.permutation.")
+
+
+@pytest.mark.edge_case
 def test_one_feature(solution):
     """d = 1 keeps its shape: w has shape (1,)"""
     # y = sign(x): the separator (1, 0) has margin 1 / 1 (the smallest |x| is 1),

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import harness
+from trainer.grading.proxy import SolutionProxy
 from trainer.sandbox import worker as worker_module
 from trainer.sandbox.client import ProtocolError, Worker
 from trainer.sandbox.limits import Limits
@@ -29,6 +30,18 @@ def backward(grad, cache):
 
 def broken_forward(x):
     raise ValueError("forward failed")
+
+def checks_late(rng, x, k):
+    rng.random()                  # drawn before the check
+    x[0] = -1                     # written before the check
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    return k
+
+def checks_first(rng, x, k):
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    return float(rng.random())
 """
 
 
@@ -85,6 +98,26 @@ def test_an_rng_argument_comes_back_as_where_the_call_left_it(tmp_path):
     drawn = np.random.default_rng(5)
     assert reply["ok"] == float(drawn.random())
     assert reply["args_after"][0] == drawn.bit_generator.state != np.random.default_rng(5).bit_generator.state
+
+
+def test_a_call_that_raises_carries_its_arguments_as_the_raise_left_them(tmp_path):
+    """inputs_after on a call that raises: the exception has args_after, so a check made too late shows."""
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    fresh = np.random.default_rng(7).bit_generator.state
+    with Worker(path, Limits(), hostile=False) as worker:
+        solution = SolutionProxy(worker, timeout=30)
+        with pytest.raises(ValueError, match="k must be at least 1") as late:
+            solution.inputs_after("checks_late", np.random.default_rng(7), np.zeros(3), 0)
+        with pytest.raises(ValueError, match="k must be at least 1") as first:
+            solution.inputs_after("checks_first", np.random.default_rng(7), np.zeros(3), 0)
+        with pytest.raises(ValueError) as plain:
+            solution.checks_first(np.random.default_rng(7), np.zeros(3), 0)
+    rng, x, k = late.value.args_after
+    assert rng != fresh and x.tolist() == [-1.0, 0.0, 0.0] and k == 0 and late.value.kwargs_after == {}
+    rng, x, _ = first.value.args_after
+    assert rng == fresh and x.tolist() == [0.0, 0.0, 0.0]
+    assert plain.value.args_after is None      # not asked for: the reply carries no arguments
 
 
 def test_a_scripted_source_returns_its_draws_one_per_call_then_says_it_ran_out(tmp_path):

@@ -190,6 +190,10 @@ class SolutionProxy:
         Arguments cross the boundary as copies, so a grader cannot see a
         candidate modify them; this returns the worker's view of them (a
         numpy Generator as its `bit_generator.state`: how far it was drawn).
+        A call that raises raises here too, and the exception carries
+        `args_after` and `kwargs_after`, the arguments as the raise left
+        them: a check made after drawing from an rng, or after writing to an
+        input, raises all the same, and only they tell.
         """
         reply = self._reported_call(name, args, kwargs, return_inputs=True)
         return reply["ok"], tuple(reply["args_after"]), dict(reply["kwargs_after"])

@@ -1080,6 +1080,10 @@ class Worker:
             exc.remote_traceback = traceback_text[:8000]
             exc.remote_line = line
             exc.remote_what = what
+            # With return_inputs, the arguments as the raise left them (the worker's report).
+            after, kwargs_after = reply.get("args_after"), reply.get("kwargs_after")
+            exc.args_after = tuple(after) if isinstance(after, (list, tuple)) else None
+            exc.kwargs_after = dict(kwargs_after) if isinstance(kwargs_after, dict) else None
             raise exc
         if "failure" in reply:
             failure = reply["failure"]

@@ -895,7 +895,16 @@ class _Server:
                 response["shared"] = self.shared_paths(result, (tuple(args), kwargs))
         except BaseException as exc:
             self._flush_output()
-            self.send(self._exception_response(exc, what))
+            response = self._exception_response(exc, what)
+            if request.get("return_inputs") and "raised" in response:
+                # The arguments as the raise left them: a check made too late
+                # (after drawing from an rng, after writing to an input) shows there.
+                try:
+                    response["args_after"] = self.data_only(tuple(args))
+                    response["kwargs_after"] = self.data_only(kwargs)
+                except Exception:
+                    pass
+            self.send(response)
             return
         self._flush_output()
         response["ok"] = result
