@@ -307,6 +307,7 @@ def test_log_loss_values(solution, reference):
     y = g.integers(2, size=(3, 4))
     cases.append(("2-D y and z (3, 4) (the mean over all 12 entries)", y, z))
     cases.append(("y = [1, 0, 1, 0], z = [2, 2, -1, -1]", np.array([1, 0, 1, 0]), np.array([2.0, 2.0, -1.0, -1.0])))
+    cases.append(("0-d y = np.array(1) and z = np.array(2.0) (one entry: a loss of 0.127)", np.array(1), np.array(2.0)))
     for given, y, z in cases:
         check_loss(reference.log_loss(y, z), y, z, "the REFERENCE on " + given)
         check_loss(solution.log_loss(y, z), y, z, given)
@@ -335,7 +336,7 @@ def test_labels_of_any_numeric_dtype(solution):
 
 @pytest.mark.correctness
 def test_log_loss_low_precision_logits(solution):
-    """float32 and float16 logits: log_loss is computed in float64 (of the logits' values)"""
+    """float32, float16 and small integer logits: log_loss is computed in float64 (of the logits' values)"""
     # One entry per call (the averaging is test_log_loss_values' business), |z| < 10, the stated 1e-10 * max(1, loss).
     # The oracle takes the float64 values of the given entries; softplus(z) - y z evaluated in float32 or float16
     # rounds to that dtype's epsilon (1.2e-7, 9.8e-4): off by 1e-8 to 1e-3 relative here, far above the tolerance.
@@ -345,19 +346,36 @@ def test_log_loss_low_precision_logits(solution):
             check_loss(solution.log_loss(y, z), y, z,
                        f"y = [{label}], {np.dtype(dtype)} z = [{logit:g}] (the {np.dtype(dtype)} value "
                        f"{float(z[0])!r}; compute in float64)")
+    # Integer logits: np.exp of int8 or uint8 is float16, of int16 float32, and -|z| wraps around in uint8
+    # (-|3| is 253, and exp(253) is inf in float16): unless converted first, the losses here are off by ~1e-6
+    # (float16) or ~4e-9 (float32) relative, or inf, far beyond the 1e-10 tolerance.
+    for dtype, label, logit in ((np.int8, 1, 5), (np.int8, 0, -3), (np.uint8, 0, 3), (np.uint8, 1, 7),
+                                (np.int16, 0, 2), (np.int16, 1, -2)):
+        y, z = np.array([label]), np.array([logit], dtype=dtype)
+        check_loss(solution.log_loss(y, z), y, z,
+                   f"y = [{label}], {np.dtype(dtype)} z = [{logit}] (convert it to float64 first)")
 
 
 # -- fit_logistic: correctness ------------------------------------------------------------------------
 
 @pytest.mark.correctness
 def test_fit_gradient_at_answer(solution):
-    """The gradient of J at the answer is at most tol * n per entry (tol = 1e-8 and 1e-3)"""
+    """The gradient of J at the answer is at most tol * n per entry (tol = 1e-8 and 1e-3), whatever the step size"""
     for given, X, y, l2 in fit_cases():
         for tol in (1e-8, 1e-3):
             g = f"{given}, tol={tol:g}"
             kwargs = {"l2": l2} if tol == 1e-8 else {"l2": l2, "tol": tol}
             theta = as_theta(solution.fit_logistic(X, y, **kwargs), X.shape[1], g)
             check_gradient(theta, X, y, l2, tol, g)
+    # One feature of size ~1e3: H is ~1.6e6 per unit of w, so a Newton step below tol says little about the
+    # gradient (stopping after the first step below 1e-3 leaves a gradient of 0.94 here, against tol * n =
+    # 0.008): only the gradient stops the loop.
+    X = np.array([[696.0], [-979.0], [-1573.0], [-2925.0], [-353.0], [1248.0], [33.0], [512.0]])
+    y = np.array([1, 0, 1, 0, 0, 1, 0, 1])
+    given = "X = [[696], [-979], [-1573], [-2925], [-353], [1248], [33], [512]], y = [1, 0, 1, 0, 0, 1, 0, 1], " \
+            "l2=0.01, tol=1e-3"
+    theta = as_theta(solution.fit_logistic(X, y, l2=0.01, tol=1e-3), 1, given)
+    check_gradient(theta, X, y, 0.01, 1e-3, given)
 
 
 @pytest.mark.correctness
@@ -368,6 +386,27 @@ def test_fit_agrees_with_reference(solution, reference):
         check_gradient(ref, X, y, l2, 1e-8, given, who="the REFERENCE's answer")
         theta = as_theta(solution.fit_logistic(X, y, l2=l2), X.shape[1], given)
         check_agreement(theta, ref, X, y, l2, given)
+
+
+@pytest.mark.correctness
+def test_fit_low_precision_X(solution):
+    """float32 and float16 X: w is float64, and (w, b) is the answer for X's values in float64"""
+    # The same float64 problem once X's values are converted (exactly): only rounding-level differences are
+    # possible, 1e-9 relative is far above them; a fit computed in float32 rounds theta alone by ~6e-8 relative.
+    X, y = make_data(43, 60, 3)
+    for dtype in (np.float32, np.float16):
+        Xl = X.astype(dtype)
+        given = f"{np.dtype(dtype)} X (60, 3) N(0, 1), l2=1"
+        got = solution.fit_logistic(Xl, y, l2=1.0)
+        theta = as_theta(got, 3, given)
+        w = np.asarray(got[0])
+        checks.that(w.dtype == np.float64, f"w for {given} should be a float64 array (X of any numeric dtype is "
+                                           f"computed in float64), got dtype {w.dtype}: {checks.show(w)}")
+        base = as_theta(solution.fit_logistic(Xl.astype(np.float64), y, l2=1.0), 3,
+                        "the same X converted to float64, l2=1")
+        checks.close(theta, base, rtol=1e-9, atol=1e-12,
+                     what=f"(w, b) for the {np.dtype(dtype)} X vs for its values converted to float64 (compute in "
+                          f"float64)", given=given)
 
 
 def first_newton_step(X, y, l2):
@@ -424,7 +463,7 @@ def test_fit_rejects_a_single_class(solution):
 
 @pytest.mark.edge_case
 def test_log_loss_rejects_bad_input(solution):
-    """log_loss: labels other than 0 / 1 and shapes that differ raise ValueError"""
+    """log_loss: labels other than 0 / 1, shapes that differ and empty inputs raise ValueError"""
     z = np.array([0.5, -1.0, 2.0])
     for y, desc in ((np.array([0, 2, 1]), "a label 2"), (np.array([-1, 1, 1]), "a label -1"),
                     (np.array([0.5, 1.0, 0.0]), "a label 0.5")):
@@ -433,6 +472,8 @@ def test_log_loss_rejects_bad_input(solution):
                   given="y of shape (4,) and z of shape (3,)")
     checks.raises(ValueError, solution.log_loss, np.array([[0], [1], [1]]), z,
                   given="y of shape (3, 1) and z of shape (3,) (no broadcasting)")
+    checks.raises(ValueError, solution.log_loss, np.array([], dtype=np.int64), np.array([]),
+                  given="an empty y and z of shape (0,) (the mean of no losses is undefined)")
 
 
 @pytest.mark.edge_case

@@ -35,6 +35,8 @@ def log_loss(y, z):
     z = np.asarray(z, dtype=float)
     if z.shape != y.shape:
         raise ValueError("shape mismatch")
+    if not y.size:
+        raise ValueError("no samples")
     losses = -(y * _log_sigmoid(z) + (1 - y) * _log_sigmoid(-z))
     return float(losses.sum() / losses.size)
 

@@ -34,6 +34,8 @@ def log_loss(y, z):
     z = np.asarray(z).astype(np.float64)
     if y.shape != z.shape:
         raise ValueError("y and z must have the same shape")
+    if y.size < 1:
+        raise ValueError("y and z must have at least one entry")
     return np.mean(np.logaddexp(0.0, z) - y * z)
 
 

@@ -41,6 +41,8 @@ def log_loss(y, z):
     z = np.asarray(z, dtype=np.float64)
     if y.shape != z.shape:
         raise ValueError(f"y has shape {y.shape} but z has shape {z.shape}")
+    if y.size == 0:
+        raise ValueError("y and z are empty: the mean of no losses is undefined")
     # -log sigmoid(z) = softplus(-z) = softplus(z) - z, -log(1 - sigmoid(z)) = softplus(z)
     return float(np.mean(_softplus(z) - y * z))
 
