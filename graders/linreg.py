@@ -9,14 +9,20 @@ zero and power-of-two multiple columns; integer X with a power-of-two number
 of rows, whose centring is exact), so every SVD puts them at rounding level
 (~1e-16 of the largest), far below 1e-12, while every other singular value of
 those inputs is above 1e-3 of the largest: any cut-off between, numpy's lstsq
-and pinv defaults included, gives the same minimiser. The minimum-norm tests
+and pinv defaults included, gives the same minimiser. One duplicated-column X
+is also given times 2^-40 and 2^40 (exact, so every singular value scales
+alike): a fixed cut-off such as 1e-10 cuts all of the first and keeps the
+rounding-level one of the second (2.6e-4). In another draw the zero singular
+value comes out at 3.7e-16 of the largest, above machine epsilon: a cut-off at
+eps (lstsq's rcond=-1) keeps it. The minimum-norm tests
 also build the expected w by hand (a duplicated column shares its weight
 equally, a zero or constant column gets 0, a column 2x another takes 2/5 and
 the other 1/5) from a full-rank problem; tests/references/test_linreg.py checks
 the oracle against scikit-learn and numpy.linalg.lstsq.
 The ill-conditioned test uses `exact_fit`: the normal equations of the given
-float64 data solved in exact rational arithmetic (fractions), so the expected
-answer is exact, not another float computation.
+float64 data (with l2 added to w's diagonal) solved in exact rational
+arithmetic (fractions), so the expected answer is exact, not another float
+computation.
 `plain_sgd` is the SGD order of the task written as plain loops.
 
 Tolerances. On the well-conditioned inputs (condition number of the centred
@@ -36,12 +42,22 @@ tests/references/test_linreg.py checks that lstsq, pinv, an explicit SVD,
 scipy's three lstsq drivers and the reference are all within 2e-7 on these
 inputs, while the normal equations (inverse, solve, pinv of X^T X, whose
 condition number 1e20 is beyond 1/eps) are off by more than 1e-2. The test
-requires 1e-6, as the task states.
+requires 1e-6, as the task states. With l2 = 1e-28, far below the smallest
+eigenvalue of X^T X (5e-18), X^T X + l2 I keeps the condition number 1e20:
+the ridge normal equations are off by more than 1e-2 while the SVD filter
+factors, lstsq on X stacked over sqrt(l2) I and the reference are within
+2e-7 (checked there too). So small an l2 moves the minimiser by 1e-11
+relative (n l2, the penalty of a mean objective, by 1e-8): this case decides
+only how the system is solved, not which objective.
 float32 input: w must be float64, and within the tolerance above of the
 float64 solution; a w rounded to float32 is off by more than 2e-8 of ||w||
 on these data (checked in tests/references/test_linreg.py), twice the
 tolerance, and float32 arithmetic (a float32 X^T X) by more; the dtype
-check catches a float32 w whatever its values.
+check catches a float32 w whatever its values. sgd_linear on float32 data is
+compared with the solution's own run on the same values as float64, with one
+batch of all rows (no permutation decides the result): float32 steps are off
+by ~2e-8, 20 times the tolerance below. numpy integers for epochs and
+batch_size are compared with Python ones the same way.
 SGD: every correct order of operations does the same arithmetic up to
 summation order (X_b.T @ r, einsum, a sum over rows), a rounding of ~1e-16
 per step; here no step expands a difference between two trajectories
@@ -111,8 +127,8 @@ def _column_ints(A):
     return out
 
 
-def exact_fit(X, y, fit_intercept):
-    """The exact minimiser (full-rank X, l2 = 0) of the given float64 data, in rational arithmetic."""
+def exact_fit(X, y, fit_intercept, l2=0.0):
+    """The exact minimiser (full-rank X, l2 >= 0 on w only) of the given float64 data, in rational arithmetic."""
     X = np.asarray(X, dtype=np.float64)
     A = np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
     cols = _column_ints(np.column_stack([A, y]))
@@ -123,6 +139,8 @@ def exact_fit(X, y, fit_intercept):
         return Fraction(int(np.dot(a, b))) * Fraction(2) ** (ea + eb)
 
     M = [[dot(i, j) for j in range(p)] for i in range(p)]
+    for i in range(X.shape[1]):                         # the penalty: l2 on the diagonal of w's rows, never b's
+        M[i][i] += Fraction(l2)
     r = [dot(i, p) for i in range(p)]
     for c in range(p):                                  # Gaussian elimination, exact
         piv = next(i for i in range(c, p) if M[i][c] != 0)
@@ -305,7 +323,7 @@ def test_returns_float64_w_and_float_b(solution):
 
 @pytest.mark.correctness
 def test_float32_and_integer_input_computed_in_float64(solution):
-    """float32 and uint8 X are converted to float64 before solving"""
+    """float32 and uint8 X are converted to float64 before solving, in fit_linear and sgd_linear"""
     g = np.random.default_rng(51)
     X32 = (g.normal(size=(80, 4)) * np.array([1.0, 10.0, 100.0, 1000.0]) + 5.0).astype(np.float32)
     y32 = (X32.astype(np.float64) @ np.array([1.0, -2.0, 0.5, 0.01]) + g.normal(size=80)).astype(np.float32)
@@ -320,6 +338,18 @@ def test_float32_and_integer_input_computed_in_float64(solution):
     y8 = X8.astype(np.float64) @ np.array([0.5, -1.0, 2.0]) + g.normal(size=60)
     check_fit(solution.fit_linear(X8, y8), svd_fit(X8, y8), X8,
               given="uint8 X (60, 3) with values up to 255 (uint8 arithmetic wraps around at 256)")
+    # sgd_linear on float32 data against the solution's own run on the same values as float64, with one batch
+    # of all rows (gradient descent: no permutation decides the result), so only the precision of the
+    # arithmetic can differ: float32 steps are off by ~2e-8, 20 times the tolerance.
+    Xs, ys = sgd_data(53, 64)
+    Xs32, ys32 = Xs.astype(np.float32), ys.astype(np.float32)
+    given = ("float32 X (64, 4) and float32 y, lr=0.1, epochs=5, batch_size=64 (convert to float64 first and "
+             "compute in float64: expected what the same values given as float64 return)")
+    expected = solution.sgd_linear(Xs32.astype(np.float64), ys32.astype(np.float64), 0.1, 5, 64,
+                                   np.random.default_rng(54))
+    expected = unpack(expected, 3, "sgd_linear", "the same X and y as float64, lr=0.1, epochs=5, batch_size=64")
+    check_sgd(solution.sgd_linear(Xs32, ys32, 0.1, 5, 64, np.random.default_rng(54)),
+              (np.asarray(expected[0], dtype=np.float64), float(np.asarray(expected[1])), None), given=given)
 
 
 # -- fit_linear: rank deficiency and edge cases -------------------------------------------------
@@ -335,14 +365,29 @@ def test_minimum_norm_without_intercept(solution):
     """l2 = 0, rank-deficient X, fit_intercept=False: the minimum-norm least-squares w"""
     X, y = full_rank_base(61)
     a = svd_fit(X, y, 0.0, False)[0]
+    dup = np.column_stack([X, X[:, 0]])
+    w_dup = np.r_[a[0] / 2, a[1:], a[0] / 2]
+    X2, y2 = full_rank_base(88)
+    a2 = svd_fit(X2, y2, 0.0, False)[0]
     cases = [
-        ("column 0 duplicated as a 4th column", np.column_stack([X, X[:, 0]]), np.r_[a[0] / 2, a[1:], a[0] / 2]),
-        ("a zero column added", np.column_stack([X[:, :1], np.zeros(len(X)), X[:, 1:]]), np.r_[a[0], 0.0, a[1:]]),
-        ("a 4th column equal to 2 x column 1", np.column_stack([X, 2 * X[:, 1]]),
+        ("column 0 duplicated as a 4th column", dup, y, w_dup),
+        ("a zero column added", np.column_stack([X[:, :1], np.zeros(len(X)), X[:, 1:]]), y, np.r_[a[0], 0.0, a[1:]]),
+        ("a 4th column equal to 2 x column 1", np.column_stack([X, 2 * X[:, 1]]), y,
          np.r_[a[0], a[1] / 5, a[2], 2 * a[1] / 5]),
+        # Scaling X by a power of two is exact and scales every singular value alike: only a cut-off relative
+        # to the largest singular value gives the same minimiser (w scaled back) at every scale.
+        ("column 0 duplicated as a 4th column, all of X times 2^-40 (entries near 1e-12, singular values "
+         "4e-12 to 8e-12: the cut-off is relative to the largest, not a fixed number)", dup * 2.0 ** -40, y,
+         w_dup * 2.0 ** 40),
+        ("column 0 duplicated as a 4th column, all of X times 2^40 (entries near 1e12: the zero singular "
+         "value comes out at 2.6e-4, still at rounding level relative to the largest, 9.3e12)", dup * 2.0 ** 40, y,
+         w_dup * 2.0 ** -40),
+        ("column 0 duplicated as a 4th column, another draw (the zero singular value comes out at about "
+         "3.7e-16 of the largest: a cut-off at machine epsilon, such as lstsq's rcond=-1, keeps it and w explodes)",
+         np.column_stack([X2, X2[:, 0]]), y2, np.r_[a2[0] / 2, a2[1:], a2[0] / 2]),
     ]
-    for desc, Xd, w_exp in cases:
-        check_fit(solution.fit_linear(Xd, y, fit_intercept=False), (w_exp, 0.0), Xd, fit_intercept=False,
+    for desc, Xd, yd, w_exp in cases:
+        check_fit(solution.fit_linear(Xd, yd, fit_intercept=False), (w_exp, 0.0), Xd, fit_intercept=False,
                   given=f"X (30, 4): 3 random columns and {desc}, l2=0, fit_intercept=False (many w fit equally "
                         f"well: return the one with the smallest ||w||)")
     g = np.random.default_rng(62)
@@ -417,11 +462,16 @@ def test_fit_rejects_bad_l2(solution):
 def test_non_finite_data_raises(solution):
     """NaN or infinity in X or y raises ValueError, in fit_linear and sgd_linear"""
     X, y = regression(93, 10, 2)
-    Xn, yn = X.copy(), y.copy()
+    Xn, yn, Xi, yi = X.copy(), y.copy(), X.copy(), y.copy()
     Xn[3, 1] = np.nan
     yn[5] = np.inf
-    for desc, args in (("X with a NaN at [3, 1]", (Xn, y)), ("y with inf at [5]", (X, yn))):
+    Xi[2, 0] = np.inf
+    yi[7] = np.nan
+    for desc, args in (("X with a NaN at [3, 1]", (Xn, y)), ("y with inf at [5]", (X, yn)),
+                       ("X with inf at [2, 0]", (Xi, y)), ("y with a NaN at [7]", (X, yi))):
         checks.raises(ValueError, solution.fit_linear, *args, given=desc)
+        checks.raises(ValueError, solution.fit_linear, *args, fit_intercept=False,
+                      given=f"{desc}, fit_intercept=False")
         checks.raises(ValueError, solution.sgd_linear, *args, 0.01, 1, 4, np.random.default_rng(0), given=desc)
 
 
@@ -429,14 +479,20 @@ def test_non_finite_data_raises(solution):
 
 @pytest.mark.stability
 def test_ill_conditioned_solved_to_1e_6(solution):
-    """Condition number 1e10: w and b within 1e-6 relative of the exact minimiser"""
-    for seed, fi in ((101, False), (102, True)):
+    """Condition number 1e10: w and b within 1e-6 relative of the exact minimiser, also for a tiny l2 > 0"""
+    for seed, fi, l2 in ((101, False, 0.0), (102, True, 0.0), (101, False, 1e-28)):
         X, y = ill_conditioned(seed, fit_intercept=fi)
+        if l2 == 0:
+            why = ("The normal equations X^T X w = X^T y have condition number 1e20 and lose every digit: solve "
+                   "X w = y by QR or SVD (np.linalg.lstsq) instead")
+        else:
+            why = ("X^T X + l2 I has condition number 1e20 like X^T X (l2 is far below the smallest eigenvalue, "
+                   "5e-18), so the ridge normal equations lose every digit too: use them only when X^T X + l2 I "
+                   "is well conditioned, otherwise an SVD of X (s / (s^2 + l2)) or lstsq of X stacked over "
+                   "sqrt(l2) I")
         given = (f"X (500, 6){' (centred)' if fi else ''} with singular values from sqrt(500) down to "
-                 f"sqrt(500) * 1e-10 (condition number 1e10), y = X w, fit_intercept={fi}, l2=0. The normal "
-                 f"equations X^T X w = X^T y have condition number 1e20 and lose every digit: solve X w = y "
-                 f"by QR or SVD (np.linalg.lstsq) instead")
-        check_fit(solution.fit_linear(X, y, fit_intercept=fi), exact_fit(X, y, fi), X, rtol=STABLE_RTOL,
+                 f"sqrt(500) * 1e-10 (condition number 1e10), y = X w, fit_intercept={fi}, l2={l2}. {why}")
+        check_fit(solution.fit_linear(X, y, l2, fit_intercept=fi), exact_fit(X, y, fi, l2), X, rtol=STABLE_RTOL,
                   fit_intercept=fi, given=given)
 
 
@@ -509,13 +565,22 @@ def test_sgd_batch_of_all_rows_is_gradient_descent(solution):
 
 @pytest.mark.edge_case
 def test_sgd_randomness_comes_from_rng(solution):
-    """sgd_linear draws its randomness from rng only"""
+    """sgd_linear draws its randomness from rng only: one rng.permutation(n) per epoch and nothing else"""
     X, y = sgd_data(161, 20)
 
     def run(seed):
         return solution.sgd_linear(X, y, 0.1, 2, 4, np.random.default_rng(seed))[0]
 
     check_randomness_from_rng(solution, run, what="sgd_linear", given="X (20, 4), lr=0.1, epochs=2, batch_size=4")
+    for batch_size in (4, 20):
+        given = f"X (20, 4), lr=0.1, epochs=1, batch_size={batch_size}, rng=default_rng(165)"
+        _, args_after, _ = solution.inputs_after("sgd_linear", X, y, 0.1, 1, batch_size, np.random.default_rng(165))
+        drawn = np.random.default_rng(165)
+        drawn.permutation(20)
+        checks.that(checks.same_rng_state(args_after[5], drawn.bit_generator.state),
+                    f"sgd_linear() for {given}: the state of rng after the call is not that of default_rng(165) "
+                    f"after one rng.permutation(20). One epoch draws exactly one permutation and nothing else "
+                    f"from rng (no permutation drawn ahead for a next epoch, no extra draws).")
 
 
 @pytest.mark.edge_case
@@ -530,6 +595,19 @@ def test_sgd_rejects_bad_arguments(solution):
              ("y of shape (10, 1)", (X, y[:, None], 0.1, 1, 2)), ("y with 9 entries", (X, y[:9], 0.1, 1, 2))]
     for desc, args in cases:
         checks.raises(ValueError, solution.sgd_linear, *args, np.random.default_rng(0), given=desc)
+    # numpy integers are integers >= 1 too: the same run as with Python ints (one batch of all 10 rows, so no
+    # permutation decides the result).
+    expected = unpack(solution.sgd_linear(X, y, 0.1, 2, 10, np.random.default_rng(172)), 3, "sgd_linear",
+                      "X (10, 4), lr=0.1, epochs=2, batch_size=10")
+    for kind in (np.int64, np.int32):
+        given = f"X (10, 4), lr=0.1, epochs={kind.__name__}(2), batch_size={kind.__name__}(10)"
+        try:
+            got = solution.sgd_linear(X, y, 0.1, kind(2), kind(10), np.random.default_rng(172))
+        except ValueError as exc:
+            checks.fail(f"sgd_linear() for {given} raised ValueError: {exc}. A numpy integer is an integer: "
+                        f"expected the same result as epochs=2, batch_size=10")
+        check_sgd(got, (np.asarray(expected[0], dtype=np.float64), float(np.asarray(expected[1])), None),
+                  given=f"{given} (a numpy integer is an integer: expected the result of epochs=2, batch_size=10)")
 
 
 @pytest.mark.edge_case

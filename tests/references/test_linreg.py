@@ -106,6 +106,10 @@ def test_ridge_matches_sklearn(seed, n, d, l2, fit_intercept):
 def rank_deficient_cases():
     X, y = grader.full_rank_base(61)
     yield "duplicate", np.column_stack([X, X[:, 0]]), y, False
+    yield "duplicate, times 2^-40", np.column_stack([X, X[:, 0]]) * 2.0 ** -40, y, False
+    yield "duplicate, times 2^40", np.column_stack([X, X[:, 0]]) * 2.0 ** 40, y, False
+    X88, y88 = grader.full_rank_base(88)
+    yield "duplicate, other draw", np.column_stack([X88, X88[:, 0]]), y88, False
     yield "zero column", np.column_stack([X[:, :1], np.zeros(len(X)), X[:, 1:]]), y, False
     yield "2x column", np.column_stack([X, 2 * X[:, 1]]), y, False
     g = np.random.default_rng(62)
@@ -139,6 +143,23 @@ def test_minimum_norm_matches_lstsq_and_sklearn(case):
     assert np.all((s <= 1e-15 * s[0]) | (s >= 1e-3 * s[0])), s / s[0]
 
 
+def test_cut_offs_outside_the_range_fail():
+    """The grader's scaled and other-draw duplicate-column inputs: a fixed cut-off (1e-10) cuts every
+    singular value at 2^-40 and keeps the rounding-level one at 2^40; in the other draw the zero singular
+    value comes out between machine epsilon and 1e-15 of the largest, and lstsq's rcond=-1 (a cut-off at
+    eps) keeps it."""
+    X, y = grader.full_rank_base(61)
+    dup = np.column_stack([X, X[:, 0]])
+    assert np.linalg.svd(dup * 2.0 ** -40, compute_uv=False)[0] < 1e-10
+    assert np.linalg.svd(dup * 2.0 ** 40, compute_uv=False)[-1] > 1e-10
+    X88, y88 = grader.full_rank_base(88)
+    dup88 = np.column_stack([X88, X88[:, 0]])
+    s = np.linalg.svd(dup88, compute_uv=False)
+    assert np.finfo(np.float64).eps < s[-1] / s[0] < 1e-15
+    assert np.linalg.norm(np.linalg.lstsq(dup88, y88, rcond=-1)[0]) > 1e6
+    assert np.linalg.norm(np.linalg.lstsq(dup88, y88, rcond=None)[0]) < 10
+
+
 def test_hand_built_minimum_norm_expectations():
     """The grader's hand-built expected w (equal shares of a duplicate, 1/5 and 2/5 for a 2x column)."""
     X, y = grader.full_rank_base(61)
@@ -150,12 +171,15 @@ def test_hand_built_minimum_norm_expectations():
                                atol=1e-12)
 
 
-def mp_exact(X, y, fit_intercept):
-    """The minimiser at 60 digits from the normal equations of the float64 data (exact inputs)."""
+def mp_exact(X, y, fit_intercept, l2=0.0):
+    """The minimiser at 60 digits from the normal equations of the float64 data (exact inputs), l2 on w only."""
     with mpmath.workdps(60):
         A = np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
         M = mpmath.matrix(A.tolist())
-        sol = mpmath.lu_solve(M.T * M, M.T * mpmath.matrix(y.tolist()))
+        G = M.T * M
+        for i in range(X.shape[1]):
+            G[i, i] += mpmath.mpf(l2)
+        sol = mpmath.lu_solve(G, M.T * mpmath.matrix(y.tolist()))
         out = np.array([float(v) for v in sol])
     return (out[:-1], float(out[-1])) if fit_intercept else (out, 0.0)
 
@@ -209,6 +233,36 @@ def test_ill_conditioned_data_and_margins(seed, fi):
     for name, w in normal_equation_methods(X, y, fi).items():
         assert not np.linalg.norm(w - exact[0]) / norm < 1e-2, name
     close_fit(ref.fit_linear(X, y, fit_intercept=fi), exact, 2e-7)
+
+
+def test_ill_conditioned_tiny_ridge_margins():
+    """The stability test's ridge case (l2 = 1e-28 on the condition-1e10 data, no intercept): the rational
+    oracle agrees with mpmath; the SVD filter factors, lstsq on X stacked over sqrt(l2) I, scikit-learn's
+    Ridge(solver="svd") and the reference are within 2e-7, the ridge normal equations off by more than 1e-2;
+    and the minimiser with n l2 (a mean objective) is within 1e-7 of it, so only the solver decides."""
+    X, y = grader.ill_conditioned(101)
+    l2 = 1e-28
+    s = np.linalg.svd(X, compute_uv=False)
+    assert l2 < 1e-8 * s[-1] ** 2 and s[0] ** 2 / (s[-1] ** 2 + l2) > 1e19
+    exact = grader.exact_fit(X, y, False, l2)
+    np.testing.assert_allclose(exact[0], mp_exact(X, y, False, l2)[0], rtol=1e-14)
+    norm = np.linalg.norm(exact[0])
+    d = X.shape[1]
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    G = X.T @ X + l2 * np.eye(d)
+    stable = {
+        "svd": Vt.T @ (s / (s ** 2 + l2) * (U.T @ y)),
+        "stacked lstsq": np.linalg.lstsq(np.vstack([X, np.sqrt(l2) * np.eye(d)]), np.r_[y, np.zeros(d)],
+                                         rcond=None)[0],
+        "sklearn": sklearn_linear.Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(X, y).coef_,
+        "reference": ref.fit_linear(X, y, l2, fit_intercept=False)[0],
+    }
+    for name, w in stable.items():
+        assert np.linalg.norm(w - exact[0]) / norm < 2e-7, name
+    for name, w in (("solve", np.linalg.solve(G, X.T @ y)), ("pinv", np.linalg.pinv(G) @ (X.T @ y))):
+        assert not np.linalg.norm(w - exact[0]) / norm < 1e-2, name
+    mean_objective = grader.exact_fit(X, y, False, l2 * len(X))[0]
+    assert np.abs(mean_objective - exact[0]).max() / norm < 1e-7
 
 
 def test_float32_data_need_float64():
