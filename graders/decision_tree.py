@@ -11,7 +11,8 @@ Thresholds. The midpoint rule ((a + b) / 2 in float64, a and b consecutive
 distinct values) is checked exactly in its own tests, on full-precision
 random values (one cut at the sign change, where b - a is rounded) on which
 a + (b - a) / 2, a midpoint computed in float32 or the lower value a differ
-from it, and on uint8 / int32 / float32 features. Everywhere else a threshold only has to separate the
+from it, on subnormal values (where a / 2 + b / 2 differs from it), and on
+uint8 / int32 / float32 features. Everywhere else a threshold only has to separate the
 node's training samples the same way (a <= t < b): the agreement data have
 distinct coordinates on a grid of 2^-16 (exact in float32, for scikit-learn),
 where every midpoint formula is exact anyway.
@@ -154,6 +155,34 @@ def zero_decrease_cases():
             yield (f"x = {list(range(len(m)))} with the class counts {groups.tolist()} at these values (every "
                    f"cut leaves both children in the node's class proportions)", x[:, None], y.astype(np.int64),
                    groups.sum(axis=0))
+
+
+# The tolerance data (one feature with the values 0 and 1 only: the root has one candidate, the cut at 0.5, whose
+# exact decrease is just above or just below 1e-12). A gini decrease is wL wR sum_k (pL_k - pR_k)^2: one sample of
+# class 0 at x = 0 and n - 2 of class 0 and one of class 1 at x = 1 give 2 / (n^2 (n - 1)). Entropy in bits: one
+# sample of each class at x = 0 and near halves at x = 1 give 1.2003e-12 bits, 0.8320e-12 nats (the node's entropy
+# is 1 bit, so a bound relative to it is 1e-12 too). Computed in float64, these decreases move by ~1e-14 at most
+# (impurities of nodes below 16 000 samples; n log2 n tables: 1.4e5 with an ulp of 3e-11, over n = 10 633), while
+# the nearest bound is 2e-13 away: 1e-12 and 1e-12 / ln 2 = 1.4427e-12 bits around the entropy case, 0 and 1e-12
+# around 4.88e-13. tests/references/test_decision_tree.py checks these decreases in exact arithmetic.
+TOLERANCE_CASES = (
+    # (criterion, class counts at x = 0, at x = 1, the exact decrease, whether the root splits)
+    ("gini", (1, 0), (3998, 1), "2 / (n^2 (n - 1)) = 3.126e-11", True),
+    ("gini", (1, 0), (15998, 1), "2 / (n^2 (n - 1)) = 4.883e-13", False),
+    ("entropy", (1, 1), (5316, 5315), "1.2003e-12 bits (0.8320e-12 nats)", True),
+)
+
+
+def tolerance_cases():
+    """(description, X, y, criterion, class counts at x = 0 and at x = 1, whether the root splits) for
+    TOLERANCE_CASES."""
+    for criterion, at0, at1, decrease, splits in TOLERANCE_CASES:
+        x = np.repeat([0.0, 1.0], [sum(at0), sum(at1)])
+        y = np.concatenate([np.repeat([0, 1], at0), np.repeat([0, 1], at1)]).astype(np.int64)
+        n = len(x)
+        yield (f"{n} points, x = 0 for {at0[0]} of class 0 and {at0[1]} of class 1, x = 1 for {at1[0]} of class 0 "
+               f"and {at1[1]} of class 1, criterion={criterion!r} (the only cut, at 0.5, decreases the impurity by "
+               f"{decrease}, {'above' if splits else 'at most'} 1e-12)", x[:, None], y, criterion, at0, at1, splits)
 
 
 def describe(seed, n=150, d=4):
@@ -394,6 +423,14 @@ def test_thresholds_are_float64_midpoints(solution, reference):
     """Thresholds are (a + b) / 2 in float64 between consecutive distinct values, exactly"""
     for X, y, given in midpoint_cases():
         compare_trees(solution.fit_tree(X, y), reference.fit_tree(X, y), X, given=given, exact_thresholds=True)
+    # Subnormal values, 1 and 5 times 2^-1074: a + b and the halving are exact, (a + b) / 2 = 3 * 2^-1074, while
+    # a / 2 + b / 2 rounds each half (to 0 and 2 * 2^-1074).
+    a, b = 5e-324, 2.5e-323
+    assert (a + b) / 2 == 1.5e-323 != a / 2 + b / 2
+    X = np.array([[b], [1.0], [a]])
+    y = np.array([1, 1, 0])
+    compare_trees(solution.fit_tree(X, y), reference.fit_tree(X, y), X, exact_thresholds=True,
+                  given=f"x = [{b!r}, 1.0, {a!r}] (two subnormal values) with labels [1, 1, 0]")
 
 
 @pytest.mark.correctness
@@ -554,6 +591,23 @@ def test_point_on_threshold_goes_left(solution):
 
 
 @pytest.mark.edge_case
+def test_predict_compares_float32_points_in_float64(solution):
+    """predict and predict_proba compare float32 points with the float64 thresholds, not with rounded ones"""
+    # a and b are adjacent float32 values; the threshold (a + b) / 2 lies half-way between them, so rounded to
+    # float32 it becomes b (ties to even), and b <= b would send b left.
+    a = np.nextafter(np.float32(1), np.float32(2))
+    b = np.nextafter(a, np.float32(2))
+    t = (float(a) + float(b)) / 2
+    assert float(a) < t < float(b) and np.float32(t) == b
+    tree = stump(0, t, [1, 0], [0, 1])
+    Q = np.array([[a], [b]], dtype=np.float32)
+    given = (f"a stump splitting feature 0 at {t!r} (left: a leaf of class 0, right: class 1), float32 points "
+             f"[[{float(a)!r}], [{float(b)!r}]] (adjacent float32 values)")
+    checks.equal(solution.predict(tree, Q), np.array([0, 1]), what="predict(tree, X)", given=given)
+    checks.close(solution.predict_proba(tree, Q), np.eye(2), atol=0, what="predict_proba(tree, X)", given=given)
+
+
+@pytest.mark.edge_case
 def test_predict_count_tie_goes_to_smallest_class(solution):
     """A leaf whose largest class counts are equal predicts the smallest of those classes"""
     tree = hand_tree([0, -1, -1], [0.0, 0, 0], [1, -1, -1], [2, -1, -1], [[4, 5, 5], [0, 3, 3], [4, 2, 2]],
@@ -627,6 +681,17 @@ def test_no_split_without_a_positive_decrease(solution):
 
 
 @pytest.mark.edge_case
+def test_best_decrease_against_the_tolerance(solution):
+    """A node is split when its best decrease is above 1e-12 (entropy in bits), not when it is at most 1e-12"""
+    for desc, X, y, criterion, at0, at1, splits in tolerance_cases():
+        if splits:
+            expected = stump(0, 0.5, at0, at1)
+        else:
+            expected = hand_tree([-1], [0.0], [-1], [-1], [np.add(at0, at1)], [0, 1])
+        compare_trees(solution.fit_tree(X, y, criterion=criterion), expected, X, given=desc)
+
+
+@pytest.mark.edge_case
 def test_pure_nodes_constant_features_and_single_samples(solution):
     """A pure node, identical points with different labels, and one sample are leaves"""
     cases = [
@@ -666,7 +731,10 @@ def test_repeated_values_split_only_between_distinct_values(solution, reference)
 def test_invalid_arguments_raise_value_error(solution):
     """Invalid criterion, min_samples_split, min_samples_leaf, max_depth or shapes raise ValueError"""
     X, y = boxes(10, n=20)
-    bad = [({"criterion": "mse"}, "criterion='mse'"), ({"min_samples_split": 1}, "min_samples_split=1"),
+    bad = [({"criterion": "mse"}, "criterion='mse'"),
+           ({"criterion": "Gini"}, "criterion='Gini' (the names are lower case: 'gini' or 'entropy')"),
+           ({"criterion": "ENTROPY"}, "criterion='ENTROPY' (the names are lower case: 'gini' or 'entropy')"),
+           ({"min_samples_split": 1}, "min_samples_split=1"),
            ({"min_samples_leaf": 0}, "min_samples_leaf=0"), ({"max_depth": -1}, "max_depth=-1")]
     for kwargs, desc in bad:
         checks.raises(ValueError, solution.fit_tree, X, y, given=desc, **kwargs)

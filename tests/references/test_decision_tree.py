@@ -275,6 +275,27 @@ def test_zero_decrease_cases_are_exactly_zero():
         assert cands and all(abs(c[0]) < 1e-40 for c in cands), desc
 
 
+def test_tolerance_cases_are_near_1e12_and_clear_of_it():
+    """Each tolerance case has one candidate, whose exact decrease is on the stated side of 1e-12 and at least
+    2e-13 from every bound a wrong rule would use: 1e-12, 0, and for entropy 1e-12 / ln 2 bits (1e-12 nats)."""
+    for desc, X, y, criterion, at0, at1, splits in grader.tolerance_cases():
+        total, cands = candidates(X, list(y), list(range(len(X))), 2, criterion, 1)
+        assert len(cands) == 1 and cands[0][4:] == (at0, at1), desc
+        decrease = cands[0][0]
+        if criterion == "gini":
+            n = len(X)
+            assert decrease == Fraction(2, n * n * (n - 1)), desc
+        if splits:
+            assert decrease > 1e-12 + 2e-13, desc
+        else:
+            assert 2e-13 < decrease < 1e-12 - 2e-13, desc
+        if criterion == "entropy":
+            with mpmath.workdps(50):
+                assert decrease * mpmath.log(2) < 1e-12 - 1.5e-13, desc          # in nats: at most 1e-12
+                node = impurity_times_n(total, criterion) / len(X)                  # a bound relative to I(node)
+                assert decrease > node * 1e-12 + 2e-13, desc
+
+
 def test_prediction_tests_keep_most_points():
     """The predict tests skip points whose leaf has tied largest counts: few are skipped."""
     X, y = grader.boxes(grader.DEPTH_SEED)

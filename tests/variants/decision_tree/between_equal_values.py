@@ -7,7 +7,7 @@ import numpy as np
 
 CAUGHT_BY = ('test_pure_nodes_constant_features_and_single_samples', 'test_repeated_values_split_only_between_distinct_values',
              'test_features_of_any_numeric_dtype', 'test_no_split_without_a_positive_decrease',
-             'test_exactly_zero_decrease_is_not_a_split')
+             'test_exactly_zero_decrease_is_not_a_split', 'test_best_decrease_against_the_tolerance')
 
 MIN_DECREASE = 1e-12     # a node is split only if its best decrease exceeds this (rounding of an exact 0)
 _KEYS = ("feature", "threshold", "left", "right", "counts", "classes")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-CAUGHT_BY = ('test_tree_agrees_with_reference_entropy',)
+CAUGHT_BY = ('test_tree_agrees_with_reference_entropy', 'test_best_decrease_against_the_tolerance')
 
 MIN_DECREASE = 1e-12     # a node is split only if its best decrease exceeds this (rounding of an exact 0)
 _KEYS = ("feature", "threshold", "left", "right", "counts", "classes")

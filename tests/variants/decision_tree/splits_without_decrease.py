@@ -3,7 +3,8 @@
 
 import numpy as np
 
-CAUGHT_BY = ('test_no_split_without_a_positive_decrease', 'test_exactly_zero_decrease_is_not_a_split')
+CAUGHT_BY = ('test_no_split_without_a_positive_decrease', 'test_exactly_zero_decrease_is_not_a_split',
+             'test_best_decrease_against_the_tolerance')
 
 MIN_DECREASE = 1e-12     # a node is split only if its best decrease exceeds this (rounding of an exact 0)
 _KEYS = ("feature", "threshold", "left", "right", "counts", "classes")
