@@ -341,11 +341,16 @@ def test_ndcg_all_zero_relevance_is_zero(solution):
 
 @pytest.mark.edge_case
 def test_ndcg_k_above_length(solution):
-    """k larger than the list is the whole list"""
+    """k equal to or larger than the list's length is the whole list"""
     yt, ys = relevances(111, 3, 5, top=1), rows(112, 3, 5)
     for k in (5, 6, 50):
         check_ndcg(solution.ndcg_at_k(yt, ys, k=k), yt, ys, k,
                    given=f"B = 3 lists of length 5, relevances 0 / 1, continuous scores, k={k}")
+    # The only relevant document ranked last: the last position counts for every k >= L (NDCG 1 / log2(5)).
+    yt, ys = np.array([[0.0, 0.0, 0.0, 1.0]]), np.array([[4.0, 3.0, 2.0, 1.0]])
+    for k in (4, 5, 50):
+        check_ndcg(solution.ndcg_at_k(yt, ys, k=k), yt, ys, k,
+                   given=f"y_true [[0, 0, 0, 1]], y_score [[4, 3, 2, 1]] (the relevant document last), k={k}")
 
 
 @pytest.mark.edge_case
@@ -355,7 +360,9 @@ def test_listnet_rejects_bad_input(solution):
     checks.raises(ValueError, solution.listnet_loss, a, rows(123, 2, 4), given="y_true (2, 3) and y_pred (2, 4)")
     checks.raises(ValueError, solution.listnet_loss, a, rows(123, 1, 3), given="y_true (2, 3) and y_pred (1, 3)")
     checks.raises(ValueError, solution.listnet_loss, a[0], b[0], given="1-D y_true and y_pred of length 3")
-    checks.raises(ValueError, solution.listnet_loss, a, b, mask=np.ones((2, 2), dtype=bool), given="a mask (2, 2) for (2, 3)")
+    for shape in ((2, 2), (3,), (1, 3)):
+        checks.raises(ValueError, solution.listnet_loss, a, b, mask=np.ones(shape, dtype=bool),
+                      given=f"a mask {shape} for (2, 3) (not broadcast)")
     checks.raises(ValueError, solution.listnet_loss, a, b, mask=np.array([[True, True, False], [False, False, False]]),
                   given="a mask whose second list has no valid entry")
     checks.raises(ValueError, solution.listnet_loss, np.zeros((0, 3)), np.zeros((0, 3)), given="B = 0 lists")
@@ -363,13 +370,16 @@ def test_listnet_rejects_bad_input(solution):
 
 @pytest.mark.edge_case
 def test_ndcg_rejects_bad_input(solution):
-    """ndcg_at_k: k < 1, negative relevance, shapes that differ and an empty list raise ValueError"""
+    """ndcg_at_k: k < 1, negative relevance, shapes that differ, a wrong mask and an empty list raise ValueError"""
     yt, ys = np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 1.0]]), rows(131, 2, 3)
     for k in (0, -2):
         checks.raises(ValueError, solution.ndcg_at_k, yt, ys, k=k, given=f"k={k}")
     checks.raises(ValueError, solution.ndcg_at_k, np.array([[1.0, -1.0, 0.0], [0.0, 3.0, 1.0]]), ys,
                   given="a relevance of -1 at a valid entry")
     checks.raises(ValueError, solution.ndcg_at_k, yt, rows(132, 2, 4), given="y_true (2, 3) and y_score (2, 4)")
+    for shape in ((2, 2), (3,), (1, 3)):
+        checks.raises(ValueError, solution.ndcg_at_k, yt, ys, mask=np.ones(shape, dtype=bool),
+                      given=f"a mask {shape} for (2, 3) (not broadcast)")
     checks.raises(ValueError, solution.ndcg_at_k, yt, ys, mask=np.array([[False, False, False], [True, True, True]]),
                   given="a mask whose first list has no valid entry")
 
@@ -470,7 +480,7 @@ def test_listnet_large_scores(solution):
 
 @pytest.mark.stability
 def test_listnet_lists_of_different_scales(solution):
-    """Each list is shifted by its own maximum (lists around 0, -1000 and +1000 in one batch)"""
+    """Each list is shifted by its own maximum over its valid entries (lists around 0, -1000 and +1000 in one batch)"""
     base_t = np.array([[0.0, 1.0, 0.5, -1.0], [2.0, 0.0, 1.0, 1.5], [-0.5, 0.0, 1.0, 0.25]])
     base_p = np.array([[1.0, -0.5, 0.0, 2.0], [0.0, 0.5, -1.0, 1.0], [1.5, 1.0, 0.0, -2.0]])
     offsets = np.array([[0.0], [-1000.0], [1000.0]])
@@ -478,6 +488,17 @@ def test_listnet_lists_of_different_scales(solution):
     check_same_as_moderate(solution.listnet_loss(yt, yp), solution.listnet_loss(base_t, base_p), yt, yp,
                            given="B = 3 lists whose values sit around 0, -1000 and +1000",
                            moderate_given="the same lists without their offsets 0, -1000, +1000")
+    # With a mask, each list's maximum is over its valid entries only: the list around -1000 has no
+    # entry near 0, and a maximum that counts its masked entries as 0 leaves every exp(z - m) at 0.
+    # The masked entries move with their lists and sit 1e4 below them: they are never the maximum,
+    # and even a softmax that counted them would give them probability 0, so only the maximum is at stake.
+    mask = np.array([[True, True, False, True], [True, False, True, True], [False, True, True, True]])
+    mt, mp = np.where(mask, base_t, base_t - 1e4), np.where(mask, base_p, base_p - 1e4)
+    check_same_as_moderate(solution.listnet_loss(mt + offsets, mp + offsets, mask=mask),
+                           solution.listnet_loss(mt, mp, mask=mask), mt + offsets, mp + offsets, mask,
+                           given="the same B = 3 lists around 0, -1000 and +1000, one entry of each masked "
+                                 "(masked values 1e4 below their list)",
+                           moderate_given="the same masked lists without their offsets 0, -1000, +1000")
 
 
 @pytest.mark.stability
