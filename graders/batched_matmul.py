@@ -28,15 +28,22 @@ Each test checks one rule on inputs where the others are not at stake: the
 dtype is checked only by the dtype test (the others use float64 operands and
 compare values and shapes); length-1 matrix dimensions appear only in their
 own test (the other results have no axis of length 1, so np.squeeze is
-harmless there); 1-d operands only in the 1-d tests; the batch dimensions
-broadcast (one of them of length 1) only in the broadcasting test, and an
-operand without batch dimensions only in the shared-matrix test.
+harmless there); 1-d operands only in the 1-d tests, with k = 0 in the
+empty-dimensions test, and with k = 1 (a 1-d operand is then a row and a
+column alike) in the tests of length-1 dimensions and of the dtype; the
+batch dimensions broadcast (one of them of length 1) only in the
+broadcasting test, and an operand without batch dimensions, besides the
+dtype test, only in the shared-matrix test and against a stack with an
+empty dimension in the empty-dimensions test (with k = 0 `reshape(-1, k)`
+cannot work out its -1).
 
 The task's rule on which numpy functions a solution may call (no np.matmul,
 `@`, N-d np.dot, ...) cannot be observed by running the function, so no test
 checks it: the task states it as the exercise's rule, and the timed cases
 only make the slow ways to honour it fail (a Python loop per tiny matrix,
-einsum on large ones).
+einsum on large ones). Nor can the rule that the result is a writable array
+(not a read-only np.broadcast_to view): a result reaches the grader as its
+dtype, shape and bytes, a new array whatever the solution returned.
 """
 
 from __future__ import annotations
@@ -179,6 +186,17 @@ def test_result_dtype(solution, rng):
         checks.dtype(solution.matmul(a, b), np.result_type(dta, dtb),
                      what=f"matmul of {np.dtype(dta).name} (3, 2, 4) and {np.dtype(dtb).name} (3, 4, 3) "
                           f"(np.result_type({np.dtype(dta).name}, {np.dtype(dtb).name}))")
+        # 1-d operands keep it too ((a * b).sum(-1) of int32 or int16 products would give int64). With
+        # k = 1 a 1-d operand is a row and a column alike, so only the dtype is at stake; a Python
+        # number for two 1-d operands is the two-vectors test's concern.
+        for shape_a, shape_b in [((1,), (1, 3)), ((3, 1), (1,)), ((1,), (1,))]:
+            a, _ = _operands(rng, shape_a, (1,), dta)
+            _, b = _operands(rng, (1,), shape_b, dtb)
+            got = solution.matmul(a, b)
+            if isinstance(got, (np.ndarray, np.generic)):
+                checks.dtype(got, np.result_type(dta, dtb),
+                             what=f"matmul of {np.dtype(dta).name} {shape_a} and {np.dtype(dtb).name} {shape_b} "
+                                  f"(np.result_type({np.dtype(dta).name}, {np.dtype(dtb).name}))")
 
 
 @pytest.mark.edge_case
@@ -193,8 +211,8 @@ def test_length_one_dimensions_are_kept(solution, rng):
 @pytest.mark.edge_case
 def test_empty_dimensions(solution, rng):
     """Empty dimensions: an inner dimension of 0 gives zeros, other empty ones empty results"""
-    for shape_a, shape_b in [((3, 0), (0, 2)), ((2, 3, 0), (2, 0, 4)), ((0,), (0,)), ((0, 3, 4), (4, 2)),
-                             ((0, 4), (4, 5)), ((2, 3, 4), (4, 0))]:
+    for shape_a, shape_b in [((3, 0), (0, 2)), ((2, 3, 0), (2, 0, 4)), ((3, 2, 0), (0, 4)), ((2, 0), (3, 0, 4)),
+                             ((0,), (0,)), ((0, 3, 4), (4, 2)), ((0, 4), (4, 5)), ((2, 3, 4), (4, 0))]:
         a, b = _operands(rng, shape_a, shape_b)
         check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
 
