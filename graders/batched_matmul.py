@@ -41,9 +41,10 @@ The task's rule on which numpy functions a solution may call (no np.matmul,
 `@`, N-d np.dot, ...) cannot be observed by running the function, so no test
 checks it: the task states it as the exercise's rule, and the timed cases
 only make the slow ways to honour it fail (a Python loop per tiny matrix,
-einsum on large ones). Nor can the rule that the result is a writable array
-(not a read-only np.broadcast_to view): a result reaches the grader as its
-dtype, shape and bytes, a new array whatever the solution returned.
+einsum on large ones). A result reaches the grader as its dtype, shape and
+bytes, a new array whatever the solution returned, so the rule that it is
+writable (not a read-only np.broadcast_to view) is checked on the worker's
+own report (`solution.read_only_results`).
 """
 
 from __future__ import annotations
@@ -215,6 +216,21 @@ def test_empty_dimensions(solution, rng):
                              ((0,), (0,)), ((0, 3, 4), (4, 2)), ((0, 4), (4, 5)), ((2, 3, 4), (4, 0))]:
         a, b = _operands(rng, shape_a, shape_b)
         check_product(solution.matmul(a, b), a, b, given=f"float64 {shape_a} and {shape_b}")
+
+
+@pytest.mark.edge_case
+def test_result_is_writable(solution, rng):
+    """The result is a new array the caller may write into, zeros and empty results included"""
+    for shape_a, shape_b in [((3, 4), (4, 2)), ((2, 3, 4), (2, 4, 5)), ((3, 0), (0, 2)), ((2, 3, 0), (2, 0, 4)),
+                             ((0, 3, 4), (4, 2))]:
+        a, b = _operands(rng, shape_a, shape_b)
+        try:
+            _, read_only = solution.read_only_results("matmul", a, b)
+        except Exception:
+            continue                      # raising is the subject of the empty-dimensions test
+        checks.that(not read_only, f"matmul of float64 {shape_a} and {shape_b} returned a read-only array: the "
+                                   "caller cannot write into it, as it can into np.matmul's result (make a new "
+                                   "array with np.zeros, not a view with np.broadcast_to)")
 
 
 @pytest.mark.edge_case

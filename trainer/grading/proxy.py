@@ -210,6 +210,17 @@ class SolutionProxy:
         reply = self._reported_call(name, args, kwargs, report_shared=True)
         return reply["ok"], list(reply["shared"])
 
+    def read_only_results(self, name, *args, **kwargs) -> tuple:
+        """(result, the paths in the result of arrays that are not writable in the worker).
+
+        Results cross the boundary as copies, writable whatever the solution
+        returned; a rule such as "a new array the caller may write into, as
+        np.matmul's" (not an `np.broadcast_to` view) needs the worker's own
+        report, as `result_shares_inputs` does.
+        """
+        reply = self._reported_call(name, args, kwargs, report_shared=True)
+        return reply["ok"], list(reply["read_only"])
+
     def global_rng_state(self) -> str:
         """A digest of numpy's global generator and Python's `random` in the worker."""
         return self._worker.global_rng_state()

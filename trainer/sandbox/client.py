@@ -987,7 +987,8 @@ class Worker:
         arguments' arrays are read-only memory the worker cannot make
         writable (`_sealed_frame`): a call that writes to its input raises.
         With `report_shared`, reply["shared"] lists the paths in the result
-        of arrays that share memory with an argument's, as the worker saw them.
+        of arrays that share memory with an argument's, and reply["read_only"]
+        those of arrays that are not writable, as the worker saw them.
         """
         self.ensure_started()
         message = {"op": "call", "target": target, "args": _as_args(args), "kwargs": _as_kwargs(kwargs),
@@ -996,10 +997,12 @@ class Worker:
                               sealed=sealed)
         self._expect_ok(reply, what)
         if report_shared:
-            shared = reply.get("shared")
-            if not (isinstance(shared, list) and len(shared) <= 100
-                    and all(isinstance(p, str) and len(p) <= 200 for p in shared)):
-                self._bad_reply(what, "the list of shared arrays must be at most 100 short strings")
+            for key in ("shared", "read_only"):
+                paths = reply.get(key)
+                if not (isinstance(paths, list) and len(paths) <= 100
+                        and all(isinstance(p, str) and len(p) <= 200 for p in paths)):
+                    self._bad_reply(what, f"the list of {key.replace('_', '-')} arrays must be at most 100 short "
+                                          "strings")
         return reply
 
     def repeat(self, target, seeds, args=(), kwargs=None, *, what: str = "the call",

@@ -893,6 +893,10 @@ class _Server:
                 # Which arrays of the result share memory with an argument's (a caller
                 # writing to them would change its own input).
                 response["shared"] = self.shared_paths(result, (tuple(args), kwargs))
+                # And which are read-only (a view made by np.broadcast_to, say): the
+                # grader gets copies, writable whatever the solution returned.
+                response["read_only"] = [path or "the result" for path, array in self._arrays(result)
+                                         if not array.flags.writeable][:100]
         except BaseException as exc:
             self._flush_output()
             response = self._exception_response(exc, what)
