@@ -205,21 +205,28 @@ def test_manhattan_zero_weights_are_ignored(solution):
 
 @pytest.mark.edge_case
 def test_manhattan_invalid_inputs_raise(solution):
-    """Non-integer points, bad shapes and bad weights raise ValueError"""
+    """Non-integer points, bad shapes and bad weights raise ValueError (one point too)"""
     P = random_points(31, 5, 2)
     cases = [("float points (whole values)", (P.astype(np.float64),)),
              ("1-D points", (P[:, 0],)), ("no points (shape (0, 2))", (np.zeros((0, 2), dtype=np.int64),)),
              ("weights of length 4 for 5 points", (P, np.ones(4))), ("a negative weight", (P, np.array([1, 1, -1, 1, 1.0]))),
              ("a NaN weight", (P, np.array([1, np.nan, 1, 1, 1]))), ("an infinite weight", (P, np.array([1, np.inf, 1, 1, 1]))),
              ("all weights 0", (P, np.zeros(5))), ("weights of shape (5, 1) for 5 points", (P, np.ones((5, 1)))),
-             ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5))))]
+             ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5)))),
+             ("complex weights [1, 1+5j, 3-1j, 1, 1]", (P, np.array([1, 1 + 5j, 3 - 1j, 1, 1]))),
+             ("weights given as strings ['1', '1', '3', '1', '1']", (P, np.array(["1", "1", "3", "1", "1"]))),
+             # one point: checked like any other input
+             ("one float point [[1.0, 2.0]] (whole values)", (np.array([[1.0, 2.0]]),)),
+             ("one float point [[1.5, 2.0]]", (np.array([[1.5, 2.0]]),)),
+             ("one boolean point [[True, False]]", (np.array([[True, False]]),)),
+             ("one point [[1, 2]] with weight 0", (np.array([[1, 2]]), np.array([0.0])))]
     for given, args in cases:
         checks.raises(ValueError, solution.manhattan_median, *args, given=given)
 
 
 @pytest.mark.edge_case
 def test_manhattan_inputs_not_modified(solution):
-    """points and weights are not modified"""
+    """points and weights are not modified, and the result is a new array"""
     P = random_points(41, 31, 3)
     w = np.random.default_rng(42).integers(1, 5, size=31).astype(np.float64)
     for args in ((P,), (P, w)):
@@ -227,6 +234,13 @@ def test_manhattan_inputs_not_modified(solution):
         for name, before, now in zip(("points", "weights"), args, after):
             checks.equal(now, before, what=f"{name} after the call (never modify the input)",
                          given="31 random integer points in 3-D")
+    for given, args in (("one int64 point [[3, -7, 0]]", (np.array([[3, -7, 0]]),)),
+                        ("the int64 point (2, 2) given 4 times", (np.array([[2, 2]] * 4),)),
+                        ("one int64 point [[3, -7, 0]] with weight 2", (np.array([[3, -7, 0]]), np.array([2.0])))):
+        _, shared = solution.result_shares_inputs("manhattan_median", *args)
+        checks.that(not shared, f"manhattan_median() for {given} returned an array that shares memory with the "
+                                "caller's points: a caller writing into the result would change them. Return a "
+                                "new array (a copy of the point).")
 
 
 # -- Manhattan: stability --------------------------------------------------------------------------
@@ -364,11 +378,18 @@ def test_geometric_median_landing_counts_repeated_points(solution):
 
 @pytest.mark.correctness
 def test_geometric_median_optimum_at_a_heavy_point(solution):
-    """A point whose weight beats the pull of the others is the optimum"""
+    """A point whose weight beats the pull of the others is the optimum, also when the iterates approach it slowly"""
     P = np.vstack([[[1.5, -0.5]], gaussian(81, 8, 2, 3.0)])
-    w = np.concatenate([[6.0], np.ones(8)])
-    check_geometric(solution.geometric_median(P, w), P, w, objective(P[0], P, w),
-                    "9 points in 2-D, the first (1.5, -0.5) with weight 6 and the others 1 (it is the optimum)")
+    # The unit vectors from (1.5, -0.5) to the others sum to R with ||R|| = 4.34: the point is optimal for a
+    # weight >= 4.34. Near it each step shrinks the distance to it by ||R|| / eta (0.72 for 6, 0.965 for 4.5), and
+    # f decreases by only 1 - ||R|| / eta of the remaining gap per step: a stop on a small decrease of f is
+    # too early.
+    for eta, why in ((6.0, "it is the optimum"),
+                     (4.5, "it is the optimum, ||R|| / eta = 0.965 there: each step shrinks the distance to it by "
+                           "only that factor")):
+        w = np.concatenate([[eta], np.ones(8)])
+        check_geometric(solution.geometric_median(P, w), P, w, objective(P[0], P, w),
+                        f"9 points in 2-D, the first (1.5, -0.5) with weight {eta:g} and the others 1 ({why})")
 
 
 @pytest.mark.correctness
@@ -405,7 +426,11 @@ def test_geometric_median_coincident_points(solution):
              ("the point (0.1, 0.7, -3.3) given 3 times", np.tile(p, (3, 1)), None),
              ("one point [[0.1, 0.7, -3.3]] with weight 3", p[None, :], np.array([3.0])),
              ("the point (0.1, 0.7, -3.3) with weight 3 and (5, 5, 5) with weight 0",
-              np.vstack([p, [5.0, 5.0, 5.0]]), np.array([3.0, 0.0]))]
+              np.vstack([p, [5.0, 5.0, 5.0]]), np.array([3.0, 0.0])),
+             # the weighted centroid of these is not exactly p, however it is computed: p must come back
+             # because the points of positive weight coincide, not by way of the centroid
+             ("the point (0.1, 0.7, -3.3) twice, with weights 1 and 0.2, and (5, 5, 5) with weight 0",
+              np.vstack([p, p, [5.0, 5.0, 5.0]]), np.array([1.0, 0.2, 0.0]))]
     for given, P, w in cases:
         for k in (0, 1, 1000):
             args = (P,) if w is None else (P, w)
@@ -413,7 +438,8 @@ def test_geometric_median_coincident_points(solution):
             x = as_point(result, 3, "geometric_median()", given)
             if not np.array_equal(x, p):
                 checks.fail(f"geometric_median() for {given}, max_iter={k}, should return that "
-                            f"point exactly, [0.1, 0.7, -3.3]; got {checks.show(x)}")
+                            f"point exactly, [0.1, 0.7, -3.3]; got {checks.show(x)}, to the last digit "
+                            f"{x.tolist()}")
 
 
 @pytest.mark.edge_case
@@ -427,7 +453,7 @@ def test_geometric_median_zero_weight_at_the_centroid(solution):
 
 @pytest.mark.edge_case
 def test_geometric_median_invalid_inputs_raise(solution):
-    """Bad shapes, non-finite points, bad weights and a max_iter that is not an integer >= 0 raise ValueError"""
+    """Bad shapes, non-finite points, bad weights and a max_iter not an integer >= 0 raise ValueError (one point too)"""
     P = gaussian(91, 5, 2)
     bad = P.copy()
     bad[2, 1] = np.nan
@@ -436,19 +462,39 @@ def test_geometric_median_invalid_inputs_raise(solution):
              ("weights of length 4 for 5 points", (P, np.ones(4)), {}), ("a negative weight", (P, np.array([1, 1, -1, 1, 1.0])), {}),
              ("all weights 0", (P, np.zeros(5)), {}), ("weights of shape (5, 1) for 5 points", (P, np.ones((5, 1))), {}),
              ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5))), {}), ("max_iter=-1", (P,), {"max_iter": -1}),
-             ("max_iter=1.5 (not an integer)", (P,), {"max_iter": 1.5})]
+             ("max_iter=1.5 (not an integer)", (P,), {"max_iter": 1.5}),
+             ("complex weights [1, 1+5j, 3-1j, 1, 1]", (P, np.array([1, 1 + 5j, 3 - 1j, 1, 1])), {}),
+             ("weights given as strings ['1', '1', '3', '1', '1']", (P, np.array(["1", "1", "3", "1", "1"])), {}),
+             ("points [[1, 2], [5, inf]] with weights [1, 0] (an infinite coordinate in a point of weight 0)",
+              (np.array([[1.0, 2.0], [5.0, np.inf]]), np.array([1.0, 0.0])), {})]
+    # one point: checked like any other input before it is returned
+    one = np.array([[1.0, 2.0]])
+    cases += [("one point [[1, 2]], max_iter=-1", (one,), {"max_iter": -1}),
+              ("one point [[1, 2]], max_iter=1.5 (not an integer)", (one,), {"max_iter": 1.5}),
+              ("one point [[inf, 2]]", (np.array([[np.inf, 2.0]]),), {}),
+              ("one point [[1, 2]] with weight 0", (one, np.array([0.0])), {}),
+              ("one point [[1, 2]] with weight -1", (one, np.array([-1.0])), {}),
+              ("one point [[1, 2]] with weights of shape (1, 1)", (one, np.array([[1.0]])), {})]
     for given, args, kwargs in cases:
         checks.raises(ValueError, solution.geometric_median, *args, given=given, **kwargs)
 
 
 @pytest.mark.edge_case
 def test_geometric_median_inputs_not_modified(solution):
-    """points and weights are not modified"""
+    """points and weights are not modified, and the result is a new array"""
     P = gaussian(95, 20, 3)
     w = np.random.default_rng(96).random(20) + 0.5
     _, after, _ = solution.inputs_after("geometric_median", P, w)
     checks.equal(after[0], P, what="points after the call (never modify the input)", given="20 points in 3-D")
     checks.equal(after[1], w, what="weights after the call (never modify the input)", given="20 points in 3-D")
+    p = np.array([[0.1, 0.7, -3.3]])
+    for given, args in (("one float64 point [[0.1, 0.7, -3.3]]", (p,)),
+                        ("the float64 point (0.1, 0.7, -3.3) given 3 times", (np.repeat(p, 3, axis=0),)),
+                        ("one float64 point [[0.1, 0.7, -3.3]] with weight 2", (p, np.array([2.0])))):
+        _, shared = solution.result_shares_inputs("geometric_median", *args)
+        checks.that(not shared, f"geometric_median() for {given} returned an array that shares memory with the "
+                                "caller's points: a caller writing into the result would change them. Return a "
+                                "new array (a copy of the point).")
 
 
 # -- geometric median: stability -------------------------------------------------------------------

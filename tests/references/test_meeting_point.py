@@ -222,6 +222,11 @@ def test_heavy_point_and_collinear_optima():
     diff = P[1:] - P[0]
     assert np.linalg.norm((1 / np.linalg.norm(diff, axis=1)) @ diff) <= 6 * 0.75     # optimal, with margin
     assert certified_gap(ref.geometric_median(P, w), P, w) <= 1e-11
+    # weight 4.5: still optimal, with ||R|| / eta in [0.96, 0.97], the slowest the description requires
+    r = np.linalg.norm((1 / np.linalg.norm(diff, axis=1)) @ diff)
+    assert 0.96 * 4.5 <= r <= 0.97 * 4.5
+    w = np.concatenate([[4.5], np.ones(8)])
+    assert f(ref.geometric_median(P, w), P, w) <= f(P[0], P, w) * (1 + 1e-11)
     for ts, opt in (([-7, -2, 0, 1, 5, 9, 10], 1.0), ([-3, -1, 2, 6], 0.5)):
         t = np.array(ts, dtype=float)
         assert sum(abs(t - opt)) == min(sum(abs(t - v)) for v in np.linspace(-10, 10, 2001))

@@ -17,8 +17,8 @@ def _weights(weights, n):
     if weights is None:
         return np.ones(n)
     w = np.asarray(weights)
-    if w.shape != (n,):
-        raise ValueError("weights must have shape (n,)")
+    if w.shape != (n,) or w.dtype.kind not in "iuf":
+        raise ValueError("weights must be a real array of shape (n,)")
     w = w.astype(np.float64)
     if not (np.all(np.isfinite(w)) and np.all(w >= 0) and np.sum(w) > 0):
         raise ValueError("weights must be finite and >= 0 with a positive total")

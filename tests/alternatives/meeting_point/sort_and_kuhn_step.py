@@ -21,9 +21,12 @@ def _check_shape(P):
 def _check_weights(weights, n):
     if weights is None:
         return np.ones(n)
-    w = np.asarray(weights, dtype=np.float64)
+    w = np.asarray(weights)
     if w.shape != (n,):
         raise ValueError("weights must have shape (n,)")
+    if not (np.issubdtype(w.dtype, np.integer) or np.issubdtype(w.dtype, np.floating)):
+        raise ValueError("weights must be integers or floats")
+    w = w.astype(np.float64)
     if np.isnan(w).any() or np.isinf(w).any() or (w < 0).any() or w.sum() <= 0:
         raise ValueError("bad weights")
     return w
