@@ -345,6 +345,13 @@ def test_ids_outside_range_raise_value_error(solution):
                       ("a self-loop (-1, -1): an id of -1, even in a row that would be ignored", [-1, -1])):
         E = np.vstack([base, [bad]])
         checks.raises(ValueError, solution.recommend_friends, E, 4, 2, given=f"edges {E.tolist()} ({desc}), n=4")
+    # 2^32 + 2 is 2 once cast to 32 bits: the range is checked on the ids as given. With n = 70 000 the
+    # key 1 * n + (2^32 + 2) decodes to the pair (61 357, 47 298) of valid ids, so nothing fails later.
+    for dtype in (np.int64, np.uint64):
+        E = np.array([[0, 1], [1, 2**32 + 2]], dtype=dtype)
+        checks.raises(ValueError, solution.recommend_friends, E, 70_000, 2,
+                      given=f"edges {E.tolist()} as {np.dtype(dtype).name} (an id of 2^32 + 2, which is 2 "
+                            f"in 32 bits), n=70 000")
 
 
 @pytest.mark.edge_case
@@ -354,9 +361,16 @@ def test_bad_arguments_raise_value_error(solution):
     checks.raises(ValueError, solution.recommend_friends, np.array([[0, 1, 2], [1, 2, 0]]), 3, 2,
                   given="edges of shape (2, 3)")
     checks.raises(ValueError, solution.recommend_friends, np.array([0, 1, 1, 2]), 3, 2, given="edges of shape (4,)")
+    for bad in (np.array([0, 1]), np.array([[[0, 1], [1, 2]]]), np.zeros((0, 3), dtype=np.int64),
+                np.zeros((0,), dtype=np.int64)):
+        checks.raises(ValueError, solution.recommend_friends, bad, 3, 2,
+                      given=f"edges {bad.tolist()} of shape {bad.shape}, n=3")
     for n, k in ((3, 0), (3, -2), (0, 2)):
         edges = E if n else np.zeros((0, 2), dtype=np.int64)
         checks.raises(ValueError, solution.recommend_friends, edges, n, k, given=f"n={n}, k={k}")
+    for desc, edges in (("one edge [[0, 1]] (no path of length 2)", np.array([[0, 1]])),
+                        ("no edges", np.zeros((0, 2), dtype=np.int64))):
+        checks.raises(ValueError, solution.recommend_friends, edges, 3, 0, given=f"{desc}, n=3, k=0")
 
 
 @pytest.mark.edge_case
