@@ -38,6 +38,10 @@ def checks_late(rng, x, k):
         raise ValueError("k must be at least 1")
     return k
 
+def zeros_view(shape):
+    import numpy as np
+    return np.broadcast_to(np.zeros(()), shape), np.zeros(shape)
+
 def checks_first(rng, x, k):
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -118,6 +122,15 @@ def test_a_call_that_raises_carries_its_arguments_as_the_raise_left_them(tmp_pat
     rng, x, _ = first.value.args_after
     assert rng == fresh and x.tolist() == [0.0, 0.0, 0.0]
     assert plain.value.args_after is None      # not asked for: the reply carries no arguments
+
+
+def test_read_only_arrays_of_a_result_are_reported_though_the_grader_gets_writable_copies(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    with Worker(path, Limits(), hostile=False) as worker:
+        (view, fresh), read_only = SolutionProxy(worker, timeout=30).read_only_results("zeros_view", (2, 3))
+    assert read_only == ["[0]"]
+    assert view.flags.writeable and fresh.flags.writeable and view.shape == (2, 3)
 
 
 def test_a_scripted_source_returns_its_draws_one_per_call_then_says_it_ran_out(tmp_path):
