@@ -2,7 +2,7 @@
 it in place: integer X makes w an integer array, and w *= (1 - 1/t) fails.
 """
 
-CAUGHT_BY = ('test_integer_features',)
+CAUGHT_BY = ('test_return_types', 'test_integer_features')
 
 import numpy as np
 

@@ -2,7 +2,8 @@
 (sampling without replacement), instead of one rng.integers(n) per step.
 """
 
-CAUGHT_BY = ('test_pegasos_follows_the_step_sequence', 'test_pegasos_first_step', 'test_pegasos_zero_steps_and_size_one')
+CAUGHT_BY = ('test_pegasos_follows_the_step_sequence', 'test_pegasos_first_step', 'test_pegasos_zero_steps_and_size_one',
+             'test_pegasos_randomness_comes_from_rng')
 
 import numpy as np
 
