@@ -16,9 +16,11 @@ solutions give the same count, so p-values are compared within 1e-12 (the
 rounding of one division). The statistic mean(x) - mean(y) is within
 n eps max|z| of exact in any summation order: 1e-12 max|z| allows it. The
 Monte Carlo consistency test allows binomial_halfwidth(m, p, 1e-9) + 1 on b.
-On every data set here a statistic is either equal to the observed one in
-exact arithmetic or differs from it by more than 1e-9 max|z|
-(tests/references checks it), so the tie slack decides only true ties.
+On every data set here but the slack's own (SLACK_CASES) a statistic is
+either equal to the observed one in exact arithmetic or differs from it by
+more than 1e-9 max|z| (tests/references checks it), so the tie slack
+decides only true ties. SLACK_CASES measure the slack itself, on values
+whose sums are all exact in float64 (tests/references checks it too).
 
 Timed calls. Every run gets its own data (and, in Monte Carlo, its own rng),
 drawn from `budget.seed`, under a secret drawn for the test: no file can
@@ -154,7 +156,7 @@ def test_observed_split_counts(solution):
 
 @pytest.mark.correctness
 def test_monte_carlo_draw_order(solution, reference):
-    """Monte Carlo: the same p-value as the reference for the same rng (the stated draw order)"""
+    """Monte Carlo: the same p-value as the reference for the same rng, and the rng left as m draws leave it"""
     cases = [("integer data in [0, 9], n1 = 16, n2 = 16", *integer_data(31, 16, 16), "two-sided", 999),
              ("integer data in [0, 9], n1 = 16, n2 = 8", *integer_data(32, 16, 8), "greater", 500),
              ("integer data in [0, 5], n1 = 8, n2 = 8", *integer_data(33, 8, 8, high=5), "less", 300)]
@@ -162,7 +164,17 @@ def test_monte_carlo_draw_order(solution, reference):
         given = f"{desc}, alternative={alt!r}, n_resamples={m} (Monte Carlo), rng = default_rng(7)"
         kwargs = dict(alternative=alt, n_resamples=m, max_exact=10)
         _, expected = unpack(reference.permutation_test(x, y, np.random.default_rng(7), **kwargs), given)
-        check_p(solution.permutation_test(x, y, np.random.default_rng(7), **kwargs), expected, given, MC_WHY)
+        result, args_after, _ = solution.inputs_after("permutation_test", x, y, np.random.default_rng(7), **kwargs)
+        check_p(result, expected, given, MC_WHY)
+        n = len(x) + len(y)
+        drawn = np.random.default_rng(7)
+        for _ in range(m):
+            drawn.permutation(n)
+        checks.that(checks.same_rng_state(args_after[2], drawn.bit_generator.state),
+                    f"permutation_test() for {given}: the same p-value, but rng's state after the call is not the "
+                    f"one {m} calls of rng.permutation({n}) leave. Monte Carlo draws exactly m permutations and "
+                    "nothing else: permutations drawn beyond the m-th (a whole last block, say), or any other "
+                    "draw, leave it elsewhere.")
 
 
 @pytest.mark.correctness
@@ -236,7 +248,7 @@ def test_all_values_equal(solution):
 
 @pytest.mark.edge_case
 def test_invalid_inputs_raise(solution):
-    """ValueError: empty, 2-D or non-finite samples, unlisted alternative, n_resamples/max_exact too small or not int"""
+    """ValueError: empty, 0-d, 2-D or non-finite samples, unlisted alternative, n_resamples/max_exact low or not int"""
     g = np.random.default_rng(0)
     ok = np.array([1.0, 2.0, 3.0])
     cases = [("x empty", (np.array([]), ok), {}), ("y empty", (ok, np.array([])), {}),
@@ -247,7 +259,11 @@ def test_invalid_inputs_raise(solution):
               (ok, ok), {"alternative": "Greater"}),
              ("n_resamples=0", (ok, ok), {"n_resamples": 0}), ("max_exact=-1", (ok, ok), {"max_exact": -1}),
              ("n_resamples=99.5 (not an integer)", (ok, ok), {"n_resamples": 99.5}),
-             ("max_exact=100.5 (not an integer)", (ok, ok), {"max_exact": 100.5})]
+             ("max_exact=100.5 (not an integer)", (ok, ok), {"max_exact": 100.5}),
+             ("n_resamples=100.0 (a float, not an integer)", (ok, ok), {"n_resamples": 100.0}),
+             ("max_exact=100.0 (a float, not an integer)", (ok, ok), {"max_exact": 100.0}),
+             ("x 0-d, np.array(1.0) (not a 1-D array)", (np.array(1.0), ok), {}),
+             ("y 0-d, np.array(1.0) (not a 1-D array)", (ok, np.array(1.0)), {})]
     for desc, (x, y), kwargs in cases:
         checks.raises(ValueError, solution.permutation_test, x, y, g, given=desc, **kwargs)
 
@@ -348,6 +364,42 @@ def test_ties_on_the_data_scale(solution):
                 exact_p_integer(x10, y10, alt), f"{desc}, alternative={alt!r} (exact)",
                 "Ties here differ by rounding of sums that hold 1e6 and -1e6 (about 1e-10): the slack is "
                 f"tol = 1e-12 * max|z| over both samples (1e-6 here), not over {other} alone (2.3e-12).")
+
+
+# The slack's size. x = [c + 0.5, c - 0.5], y = [c - 0.5 + delta, c + 0.5 - delta]: d = 0, and of the C(4, 2) = 6
+# splits two give t = 0 (x against y, y against x), one t = delta, one -delta, one 1 - delta, one -(1 - delta).
+# delta is a power of two, every value lies on its grid (delta / 2 for a mean) and every sum is at most 2^22 in
+# size: 44 bits, so every sum, mean and difference is exact in float64, in any order, and no rounding blurs the
+# edge of the slack. The split at -delta ('greater') or delta ('less') counts exactly when delta <= tol =
+# 1e-12 (c + 0.5): p = 5/6 for delta = 0.45 tol, 4/6 for delta = 1.8 tol. Near 0 the means are 0 and the data's
+# spread is the data's scale; near c = 2^20 the spread is 1e-6 of it.
+SLACK_CASES = [("0", 0.0, -42, "inside", 5 / 6), ("0", 0.0, -40, "outside", 4 / 6),
+               ("2^20 = 1048576", 2.0 ** 20, -21, "inside", 5 / 6),
+               ("2^20 = 1048576", 2.0 ** 20, -19, "outside", 4 / 6)]
+
+
+def slack_data(c, delta):
+    return np.array([c + 0.5, c - 0.5]), np.array([c - 0.5 + delta, c + 0.5 - delta])
+
+
+@pytest.mark.stability
+def test_tie_slack_size(solution):
+    """The slack is 1e-12 max|z|: a split 0.45 tol from the observed statistic counts, one 1.8 tol from it does not"""
+    for c_label, c, delta_exp, where, expected in SLACK_CASES:
+        delta = 2.0 ** delta_exp
+        x, y = slack_data(c, delta)
+        tol = 1e-12 * (c + 0.5)
+        desc = (f"x = [c + 0.5, c - 0.5], y = [c - 0.5 + delta, c + 0.5 - delta] with c = {c_label}, delta = "
+                f"2^{delta_exp} = {delta:.3g} = {delta / tol:.2f} tol (max|z| = {c + 0.5:.1f}, tol = 1e-12 * max|z| "
+                f"= {tol:.3g})")
+        for alt in ("greater", "less"):
+            check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt), expected,
+                    f"{desc}, alternative={alt!r} (exact)",
+                    f"d = 0 and one split has t = {'-' if alt == 'greater' else ''}delta, exactly (every sum here "
+                    f"is exact in float64). It is {where} the slack, so it "
+                    f"{'counts' if where == 'inside' else 'does not count'}: p = {round(expected * 6)}/6. The "
+                    "slack is 1e-12 * max|z|, neither larger nor smaller, and its scale is max|z| itself, not the "
+                    "means nor the spread about the mean.")
 
 
 @pytest.mark.stability

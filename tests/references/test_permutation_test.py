@@ -188,6 +188,26 @@ def test_no_near_ties_in_the_grader_data():
         assert_no_near_ties(x, y, ref._exact_group1_sums(np.concatenate([x, y]), len(x)))
 
 
+def test_slack_cases_are_exact_in_float64():
+    """The grader's slack-size data: every split's statistic comes out exact in float64, d = 0, one split sits at
+    -delta and one at delta, and delta is 0.45 tol ('inside') or 1.8 tol ('outside')."""
+    for _, c, delta_exp, where, expected in grader.SLACK_CASES:
+        x, y = grader.slack_data(c, 2.0 ** delta_exp)
+        z = np.concatenate([x, y])
+        zf = [Fraction(float(v)) for v in z]
+        s1 = ref._exact_group1_sums(z, 2)
+        t = s1 / 2 - (z.sum() - s1) / 2
+        exact = [sum(zf[i] for i in split) / 2 - (sum(zf) - sum(zf[i] for i in split)) / 2
+                 for split in itertools.combinations(range(4), 2)]
+        assert [Fraction(float(v)) for v in t] == exact
+        assert x.mean() - y.mean() == 0.0
+        delta, tol = 2.0 ** delta_exp, 1e-12 * float(np.max(np.abs(z)))
+        assert sorted(exact) == sorted(Fraction(v) for v in (0, 0, delta, -delta, 1 - delta, delta - 1))
+        assert 0.4 < delta / tol < 0.5 if where == "inside" else 1.7 < delta / tol < 1.9
+        for alt in ("greater", "less"):
+            assert ref.permutation_test(x, y, None, alternative=alt)[1] == expected
+
+
 # Secrets standing for the ones Budget draws for each timed test.
 SECRETS = [bytes([i]) * 16 for i in range(3)]
 

@@ -20,7 +20,7 @@ def permutation_test(x, y, rng, alternative="two-sided", n_resamples=9999, max_e
         raise ValueError("samples must be finite")
     if alternative not in ("two-sided", "less", "greater"):
         raise ValueError(alternative)
-    if not (float(n_resamples).is_integer() and float(max_exact).is_integer()):
+    if not (np.issubdtype(type(n_resamples), np.integer) and np.issubdtype(type(max_exact), np.integer)):
         raise ValueError("n_resamples and max_exact must be integers")
     if n_resamples < 1 or max_exact < 0:
         raise ValueError("n_resamples >= 1 and max_exact >= 0 are required")

@@ -8,6 +8,7 @@ CAUGHT_BY = (
     'test_float32_input_in_float64',
     'test_observed_split_counts',
     'test_single_value_groups',
+    'test_tie_slack_size',
     'test_ties_on_the_data_scale',
     'test_worked_example_ties',
 )

@@ -1,6 +1,7 @@
 """The tie slack is relative to the observed statistic (100 eps |d|, as scipy does) instead of the data's scale: ties on data far from 0 are lost."""
 
 CAUGHT_BY = (
+    'test_tie_slack_size',
     'test_ties_on_the_data_scale',
 )
 

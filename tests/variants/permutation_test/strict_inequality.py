@@ -10,6 +10,7 @@ CAUGHT_BY = (
     'test_monte_carlo_draw_order',
     'test_observed_split_counts',
     'test_single_value_groups',
+    'test_tie_slack_size',
     'test_ties_on_the_data_scale',
     'test_worked_example_ties',
 )
