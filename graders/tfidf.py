@@ -519,13 +519,15 @@ def test_transform_of_no_documents(solution):
 
 @pytest.mark.edge_case
 def test_unknown_norm_raises(solution):
-    """A norm other than 'l2', 'l1' or None raises ValueError (fit_transform and transform)"""
+    """A norm other than 'l2', 'l1' or None raises ValueError (fit_transform and transform, even of no documents)"""
     docs = ["apple banana", "banana cherry"]
     for norm in ("l3", "L2", "max", ""):
         checks.raises(ValueError, solution.fit_transform, docs, norm=norm, given=f"{describe_docs(docs)}, "
                                                                                 f"norm={norm!r}")
-        checks.raises(ValueError, solution.transform, docs, ["apple", "banana", "cherry"], np.ones(3), norm=norm,
-                      given=f"{describe_docs(docs)}, norm={norm!r}")
+        # No documents, or none with a token: the norm is invalid whatever there is to normalise.
+        for given_docs in (docs, [], [""]):
+            checks.raises(ValueError, solution.transform, given_docs, ["apple", "banana", "cherry"], np.ones(3),
+                          norm=norm, given=f"{describe_docs(given_docs)}, norm={norm!r}")
 
 
 @pytest.mark.edge_case
