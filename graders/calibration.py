@@ -294,9 +294,12 @@ def _invalid_cases():
     off[7] *= 1 + 3e-6           # row 7 sums to 1 + 3e-6
     low = probs.copy()
     low[12] *= 1 - 3e-6          # row 12 sums to 1 - 3e-6
+    nan = probs.copy()
+    nan[5, 1] = np.nan           # row 5 sums to NaN: |NaN - 1| > 1e-6 is False, yet it is not within 1e-6 of 1
     return {
         "a row summing to 1 + 3e-6": (off, labels, 10),
         "a row summing to 1 - 3e-6": (low, labels, 10),
+        "a row holding NaN": (nan, labels, 10),
         "a label equal to C": (probs, np.where(np.arange(20) == 3, 4, labels), 10),
         "a negative label": (probs, np.where(np.arange(20) == 3, -1, labels), 10),
         "n_bins = 0": (probs, labels, 0),
