@@ -283,9 +283,15 @@ def test_weighted_frequencies(solution, rng):
 # normalised weights places that uniform past the end (and an index clipped
 # to m - 1 is a weight-0 one). A cumulative sum of the raw weights scaled by
 # its own last entry ends at exactly 1, and (1 - 2^-53) * total < total.
+# In the third vector the total depends on the order of the additions:
+# np.cumsum(w) adds left to right and ends at 4 - 2^-51, while w.sum()
+# (pairwise, in eight partial sums) and math.fsum(w) give 4.0, and
+# (1 - 2^-53) * 4.0 = 4 - 2^-51: a uniform scaled by that total reaches the
+# cumulative sum's last entry and lands past the last positive weight.
 EXTREME_WEIGHTS = {
     "[0, 1, 0, 2, 0]": [0.0, 1.0, 0.0, 2.0, 0.0],
     "[0, 0.1, 0.3, 0.2, 0, 0]": [0.0, 0.1, 0.3, 0.2, 0.0, 0.0],
+    "[0.5, 0.4, 0.9, 0.5, 0.8, 0.2, 0.4, 0.3, 0, 0]": [0.5, 0.4, 0.9, 0.5, 0.8, 0.2, 0.4, 0.3, 0.0, 0.0],
 }
 
 
@@ -473,13 +479,21 @@ def _expected_test_counts(labels, test_fraction):
     return {c: int(math.floor(test_fraction * n + 0.5)) for c, n in zip(classes.tolist(), counts.tolist())}
 
 
+# Class sizes where test_fraction * n_c ends in .5 exactly (5 * 0.5, 1 * 0.5,
+# 10 * 0.25, 2 * 0.25, 5 * 0.3 ~ 1.5): round() rounds half to even there.
+# 0.59 * 50 is 29.5 in float64 (the exact product of 50 and the double
+# nearest 0.59 lies 1.6e-15 below 29.5, within half an ulp, 1.8e-15), so 30
+# items go to test (and round(29.5) is 30 too); in float32 (0.59 *
+# np.float32(50), or np.float32(0.59) * 50) it is 29.4999987 and gives 29.
+SPLIT_SIZES = {0: 5, 1: 1, 2: 10, 3: 2, 4: 7, 5: 3}
+
+
 @pytest.mark.correctness
-@pytest.mark.parametrize("test_fraction", [0.5, 0.25, 0.3])
-def test_split_sizes_per_class(solution, rng, test_fraction):
+@pytest.mark.parametrize("sizes, test_fraction", [
+    (SPLIT_SIZES, 0.5), (SPLIT_SIZES, 0.25), (SPLIT_SIZES, 0.3), ({0: 50}, 0.59),
+], ids=["0.5", "0.25", "0.3", "50 items, 0.59"])
+def test_split_sizes_per_class(solution, rng, sizes, test_fraction):
     """Each class sends exactly floor(test_fraction * n_c + 0.5) items to test"""
-    # Class sizes where test_fraction * n_c ends in .5 exactly (5 * 0.5, 1 * 0.5,
-    # 10 * 0.25, 2 * 0.25, 5 * 0.3 ~ 1.5): round() rounds half to even there.
-    sizes = {0: 5, 1: 1, 2: 10, 3: 2, 4: 7, 5: 3}
     labels = np.repeat(np.array(list(sizes)), list(sizes.values()))
     labels = labels[np.random.default_rng(3).permutation(len(labels))]
     given = f"class sizes {sizes}, test_fraction={test_fraction}"
@@ -489,7 +503,8 @@ def test_split_sizes_per_class(solution, rng, test_fraction):
     checks.that(got_counts == expected,
                 f"test items per class for {given}: expected {expected} "
                 f"(floor(test_fraction * n_c + 0.5)), got {got_counts}. Note that Python's round() and "
-                f"np.round() round halves to even (round(2.5) == 2).")
+                f"np.round() round halves to even (round(2.5) == 2), and that the product is computed in "
+                f"float64: in float32 (counts cast to np.float32, say) it can fall on the other side of .5.")
 
 
 # Repetitions of the within-class test. For a correct solution an item's
