@@ -304,7 +304,7 @@ def test_small_integer_streams_do_not_wrap(solution):
 
 @pytest.mark.edge_case
 def test_statistics_shapes_and_integer_counts(solution):
-    """glr_statistics keeps the shape of its inputs (scalars, 2-D, size-1 axes) and takes integer counts"""
+    """glr_statistics keeps the shape of its inputs (scalars, 2-D, size-1 axes) and takes integer counts, int8 and uint8 too"""
     r = np.random.default_rng(606)
     n = r.integers(1, 400, (4, 5))
     sx = np.floor(r.random((4, 5)) * (n + 1)).astype(np.int64)
@@ -345,6 +345,36 @@ def test_statistics_shapes_and_integer_counts(solution):
                             f"{float(got[np.flatnonzero(bad)[0]])!r} instead of {float(whole[i])!r} at "
                             f"{_state_name(*flat, i)}. The shape and the dtype of the inputs must not change "
                             f"the values.")
+    # Counts of the smallest integer dtypes, again against the candidate's own
+    # results as flat float64 vectors: on every state S_x + S_y or 2 n (or both)
+    # passes the largest uint8 (255) or int8 (127), and no count is 0 or n.
+    small = (
+        (np.uint8, [200, 240, 130, 150, 100], [150, 235, 140, 128, 90], [250, 250, 200, 180, 129]),
+        (np.int8, [100, 60, 120, 40], [90, 70, 110, 45], [120, 100, 126, 70]),
+    )
+    for dtype, a, b, m in small:
+        states = [np.array(v, dtype=np.float64) for v in (a, b, m)]
+        whole_given = f"delta = 0.1 on S_x = {a}, S_y = {b}, n = {m} as float64 vectors"
+        wa, wb = _stats(solution, *states, 0.1, whole_given)
+        wa = checks.shape(wa, (len(a),), what="log_lambda_a", given=whole_given)
+        wb = checks.shape(wb, (len(a),), what="log_lambda_b", given=whole_given)
+        label = np.dtype(dtype).name
+        given = f"delta = 0.1 on {label} arrays S_x = {a}, S_y = {b}, n = {m}"
+        la, lb = _stats(solution, *(np.array(v, dtype=dtype) for v in (a, b, m)), 0.1, given)
+        for got, whole, what in ((la, wa, "log_lambda_a"), (lb, wb, "log_lambda_b")):
+            got = checks.shape(got, (len(a),), what=what, given=given)
+            checks.that(got.dtype.kind == "f",
+                        f"{what} for {given} should be floats, got dtype {got.dtype}: integer counts give "
+                        f"real-valued statistics.")
+            with np.errstate(invalid="ignore"):
+                bad = ~(np.abs(got - whole) <= ATOL + RTOL * np.abs(whole)) & ~(np.isnan(got) & np.isnan(whole))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                checks.fail(f"{what} for {given} differs from the same states passed as float64 vectors: "
+                            f"{float(got[i])!r} instead of {float(whole[i])!r} at {_state_name(*states, i)}. "
+                            f"The dtype of the inputs must not change the values: S_x + S_y or 2 n passes "
+                            f"{np.iinfo(dtype).max}, the largest {label}, and wraps around unless the counts are "
+                            f"first made floats (or a wider integer).")
     # Scalars in, scalars out (a float or a 0-d array).
     i = 13
     args = tuple(int(v[i]) for v in flat)
