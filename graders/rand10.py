@@ -148,8 +148,12 @@ SWALLOWED_END = ("A try/except around a draw (except Exception, except StopItera
                  "directly and let StopIteration propagate.")
 
 
-def call(solution, name: str, n: int, m: int, script, given: str):
-    """The solution's result on the draws `script` (an int in 1..n, checked), or RAN_OUT."""
+def call(solution, name: str, n: int, m: int, script, given: str, *, none_ran_out: bool = False):
+    """The solution's result on the draws `script` (an int in 1..n, checked), or RAN_OUT.
+
+    With `none_ran_out`, a None (what a solution that swallows the end of
+    the source returns where it ran out) is taken as RAN_OUT, not failed.
+    """
     source = source_of(name, script)
     try:
         result = solution.rand10(source) if name == "rand10" else solution.rand_n(n, m, source)
@@ -158,6 +162,8 @@ def call(solution, name: str, n: int, m: int, script, given: str):
             raise
         return RAN_OUT
     if result is None:
+        if none_ran_out:
+            return RAN_OUT
         checks.fail(f"{name} for {given} returned None on the draws {show_draws(script)}. "
                     + SWALLOWED_END.format(source=source_name(name)))
     if not is_int_in(result, n):
@@ -269,6 +275,8 @@ def test_result_depends_only_on_the_draws(solution, name):
         checks.fail(f"{name} for {given} returned {checks.show(results[0])}, expected an "
                                               f"int in 1..10.")
     check_same_draws_same_result_in_turn(solution, name)
+    if name == "rand_n":
+        check_other_arguments_before(solution)
 
 
 # Three sequences of 60 draws, called in turn in one process: the standard
@@ -305,6 +313,42 @@ def check_same_draws_same_result_in_turn(solution, name: str) -> None:
                     f"(draws -> result): {shown}. The result must be a function of the draws made in the call: "
                     f"nothing kept from one call to the next (a rejected remainder, a kept value, a count), "
                     f"no randomness of your own.")
+
+
+# Calls with other arguments first, in one process: rand_n(9, 10) (the same n:
+# one draw, 9 of 10 values kept) and rand_n(5, 3) (the same m: two draws, 5 of
+# 9 kept), on draws the examples keep, then rand_n(9, 3). n = 3^2, so, as in a
+# call on its own, every sequence of 2 draws ends a call and gives its own
+# result. An attempt length and limit kept for n alone (from m = 10: one
+# draw, 3 results) or for m alone (from n = 5: 5 of the 9 values) give some of
+# these sequences the same result, or run out. No sequence here is all 1s
+# (the value 0): a result off by one is left to the uniformity tests.
+OTHER_ARGUMENTS_FIRST = [(9, 10, (2,)), (5, 3, (1, 2)), (9, 10, (6,)), (5, 3, (2, 1))]
+AFTER_OTHER_ARGUMENTS = [(2, 3), (1, 3), (3, 3), (2, 1), (2, 2)]
+
+
+def check_other_arguments_before(solution) -> None:
+    """rand_n(9, 3), called after rand_n(9, 10) and rand_n(5, 3) in one process, maps 2 draws one to one."""
+    earlier = "; ".join(f"rand_n({n}, {m}) on {show_draws(script)}" for n, m, script in OTHER_ARGUMENTS_FIRST)
+    given = f"n=9, m=3 (called after these calls in the same process: {earlier})"
+    for n, m, script in OTHER_ARGUMENTS_FIRST:
+        call(solution, "rand_n", n, m, script, f"n={n}, m={m}")
+    seen = {}
+    for script in AFTER_OTHER_ARGUMENTS:
+        result = call(solution, "rand_n", 9, 3, script, given)
+        if result == RAN_OUT:
+            checks.fail(f"rand_n for {given} ran out of draws on the 2 draws {show_draws(script)}. n = 3^2: "
+                        f"2 draws give exactly n equally likely values, so none is rejected and every call "
+                        f"returns after 2 draws, whatever calls came before. The result must be a function of the "
+                        f"call's arguments and draws: nothing computed for other arguments (an attempt length or a "
+                        f"limit kept for n alone, or for m alone) may be used.")
+        if result in seen:
+            checks.fail(f"rand_n for {given} returned the same result {result} for the draws "
+                        f"{show_draws(seen[result])} and {show_draws(script)}. n = 3^2: the 2 draws map one to one "
+                        f"onto 1..9, whatever calls came before. The result must be a function of the call's "
+                        f"arguments and draws: nothing computed for other arguments (an attempt length or a limit "
+                        f"kept for n alone, or for m alone) may be used.")
+        seen[result] = script
 
 
 # -- edge cases ----------------------------------------------------------------------------------
@@ -375,6 +419,52 @@ def test_huge_n_exact_integer_arithmetic(solution, m, k):
         seen[result] = tuple(script)
 
 
+# n beyond float64 just above m^t / 2, t the fewest draws with m^t >= n: m^t
+# = 2n - r for a small r, so L = n, and of the m^t sequences of t draws at most
+# one gives each result (every result equally often, n <= m^t < 2n). In
+# floats m^t / n rounds up to 2.0, and an L computed from it, 2n, exceeds m^t:
+# nothing is rejected, and the values 2 and 2 + n (a result v % n + 1) or 2
+# and 3 (blocks of two values) give one result twice. Each value is given as
+# its t draws in both orders (first draw the most or the least significant
+# digit), and read in the other order each is below n: a call of the examples
+# runs out on one of the six sequences only (2 + n >= L). A None there, from a
+# solution that swallows the end of the source, is the uniformity tests'
+# business and counts as running out here.
+NOT_A_POWER_CASES = [(7, (7 ** 40 + 3) // 2, 40), (10, 10 ** 30 // 2 + 1, 30)]
+
+
+def digits_of(v: int, m: int, t: int) -> list:
+    """The t draws (1..m) whose base-m digits, first draw most significant, are v."""
+    draws = []
+    for _ in range(t):
+        v, d = divmod(v, m)
+        draws.append(d + 1)
+    return draws[::-1]
+
+
+@pytest.mark.stability
+@pytest.mark.parametrize("m, n, t", NOT_A_POWER_CASES, ids=[f"m{m}" for m, *_ in NOT_A_POWER_CASES])
+def test_huge_n_not_a_power_exact_integer_arithmetic(solution, m, n, t):
+    """n beyond float64, just above m^t / 2: no two of the m^t sequences of t draws give the same result"""
+    given = f"n = {n}, m = {m}"
+    scripts = list(dict.fromkeys(tuple(d) for v in (2, 3, 2 + n)
+                                 for d in (digits_of(v, m, t), digits_of(v, m, t)[::-1])))
+    seen = {}
+    for script in scripts:
+        result = call(solution, "rand_n", n, m, script, given, none_ran_out=True)
+        if result == RAN_OUT:
+            continue
+        if result in seen:
+            checks.fail(f"rand_n for {given} returned the same result {result} for the {t} draws "
+                        f"{show_draws(seen[result])} and {show_draws(script)}. With t = {t} draws (the fewest "
+                        f"with m^t >= n), the largest multiple of n that is at most m^t = {m}^{t} is L = n: of "
+                        f"the m^t sequences of {t} draws at most one can give each result, as every result must "
+                        f"come equally often. Compute with Python ints throughout (L = m**t - m**t % n): in "
+                        f"floats m**t / n = {m ** t / n!r}, so an L from it ({int(m ** t / n)}n) exceeds m^t, "
+                        f"and a number built from {t} draws loses its last digits.")
+        seen[result] = script
+
+
 # -- performance: expected number of draws -------------------------------------------------------
 
 def check_expected_draws(solution, budget, name, n, m, *, max_depth, max_calls, given):
@@ -402,12 +492,17 @@ def test_rand10_expected_draws(solution, budget):
     check_expected_draws(solution, budget, "rand10", 10, 7, max_depth=4, max_calls=600, given="n=10 from rand7")
 
 
-EXPECTED_DRAWS_CASES = [(10, 7, 3, 200), (3, 7, 8, 200), (5, 2, 9, 200)]
+# (n, m, depth, calls). In (2, 3) and (13, 4) an attempt of the fewest draws
+# t keeps most of the m^t values (2 of 3, 13 of 16): attempts of t + 1 draws
+# (8 of 9 kept, 52 of 64) reject less but cost more, 9/4 > B = 3/2 and
+# 3.69 > B = 2.46, and the excess shows within t draws: P(T > k) = 1 for
+# k <= t, so the sum is already t + 1 > B.
+EXPECTED_DRAWS_CASES = [(10, 7, 3, 200), (3, 7, 8, 200), (5, 2, 9, 200), (2, 3, 6, 200), (13, 4, 4, 200)]
 
 
 @pytest.mark.performance
 def test_rand_n_expected_draws(solution, budget):
-    """rand_n: expected number of draws at most B(n, m) for (n, m) = (10, 7), (3, 7), (5, 2)"""
+    """rand_n: expected number of draws at most B(n, m) for (n, m) = (10, 7), (3, 7), (5, 2), (2, 3), (13, 4)"""
     for n, m, max_depth, max_calls in EXPECTED_DRAWS_CASES:
         check_expected_draws(solution, budget, "rand_n", n, m, max_depth=max_depth, max_calls=max_calls,
                              given=f"n={n}, m={m}")

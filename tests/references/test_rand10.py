@@ -245,3 +245,21 @@ def test_stated_numbers():
     assert Fraction(4 * 16, 15) < grader.standard_bound(5, 2) and round(4 * 16 / 15, 2) == 4.27
     assert Fraction(7, 6) + Fraction(7, 5) > grader.standard_bound(10, 7)
     assert math.log(7 ** 40, 7) > 40 and math.ceil(math.log(125, 5)) == 4
+
+
+def test_grader_inputs_are_what_its_comments_say():
+    # n just above m^t / 2: L = n, m^t / n is 2.0 in floats, and the reference runs out on one of the six
+    # sequences only (each order read as the other is a value below n)
+    for m, n, t in grader.NOT_A_POWER_CASES:
+        assert m ** (t - 1) < n <= m ** t and m ** t // n == 1 and m ** t / n == 2.0
+        scripts = {tuple(d) for v in (2, 3, 2 + n)
+                   for d in (grader.digits_of(v, m, t), grader.digits_of(v, m, t)[::-1])}
+        assert len(scripts) == 6
+        outs = [run_counted(lambda s: ref.rand_n(n, m, s), script) for script in scripts]
+        assert sum(out is None for out in outs) == 1
+        assert all(out[1] == t for out in outs if out is not None)
+    # rand_n(9, 3) after other arguments: the earlier calls return, the later ones are one to one
+    for n, m, script in grader.OTHER_ARGUMENTS_FIRST:
+        assert run_counted(lambda s: ref.rand_n(n, m, s), script) is not None
+    results = [run_counted(lambda s: ref.rand_n(9, 3, s), script) for script in grader.AFTER_OTHER_ARGUMENTS]
+    assert len({out[0] for out in results}) == len(results) and all(out[1] == 2 for out in results)

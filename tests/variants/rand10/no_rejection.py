@@ -2,7 +2,8 @@
 residues appear once more among 0..m^t - 1 are more likely (rand10: 1..9 come from 5 of the 49
 values, 10 from 4)."""
 
-CAUGHT_BY = ("test_rand10_is_exactly_uniform", "test_rand_n_is_exactly_uniform")
+CAUGHT_BY = ("test_rand10_is_exactly_uniform", "test_rand_n_is_exactly_uniform",
+             "test_huge_n_not_a_power_exact_integer_arithmetic")
 
 
 def _check(n, m):
