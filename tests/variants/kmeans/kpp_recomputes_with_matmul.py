@@ -1,7 +1,7 @@
 """k-means++ recomputes the squared distances from every point to all chosen
 centroids at each step, with one matrix product (the ||x||^2 - 2 x.c + ||c||^2
 expansion): BLAS makes each step fast, but the whole is still O(n·k²·d),
-about 6x the reference at k = 32.
+about 12x the reference at k = 128 (the timed test).
 """
 
 import numpy as np
