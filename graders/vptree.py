@@ -25,7 +25,10 @@ far above the diameter (no pruning, no boundary, no tie order), the duplicates
 test accepts any k of the identical points (their order is the ties test's;
 identical points all tie at mu, so a tree that loses such points fails there
 too), and the boundary test uses points on a line with no two at the same
-distance from a third (no ties at a node's median distance).
+distance from a third (no ties at a node's median distance): on the x axis,
+where every distance is an exact integer, and on a slanted line, where the
+distances are rounded. The median test uses points whose distances are all
+different, so that a median split has children of known sizes.
 """
 
 import time
@@ -34,7 +37,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import Call, checks
-from trainer.grading.harness import check_randomness_from_rng, counting_metric
+from trainer.grading.harness import GraderMetric, check_randomness_from_rng, counting_metric
 
 DIST_ATOL = 1e-12
 
@@ -205,6 +208,32 @@ def test_knn_matches_brute_force(solution, rng, d):
 
 
 @pytest.mark.correctness
+def test_query_returns_arrays(solution, rng):
+    """query returns numpy arrays (float dists, integer idx, shape (k,)); query_radius a numpy integer array"""
+    # Only the types: the values are the brute-force tests' (and an empty
+    # result's dtype the boundary test's: this radius holds pi 0.3^2 n, about
+    # 8 of the points, and none with probability 0.72^30 ~ 5e-5).
+    n = 30
+    P = rng.random((n, 2))
+    tree = solution.VPTree(P, metric=None, rng=rng)
+    q = np.array([0.5, 0.5])
+    given = f"{n} uniform random points in the unit square, q = (0.5, 0.5)"
+    for k in (1, 4):
+        got = tree.query(q, k)
+        if not (isinstance(got, tuple) and len(got) == 2):
+            checks.fail(f"query(q, k = {k}) should return a tuple (dists, idx), got {checks.show(got)} for {given}")
+        for value, what, kinds, kind in ((got[0], "dists", "f", "float"), (got[1], "idx", "iu", "integer")):
+            if not (isinstance(value, np.ndarray) and value.dtype.kind in kinds and value.shape == (k,)):
+                checks.fail(f"query(q, k = {k}) should return {what} as a numpy {kind} array of shape ({k},) for "
+                            f"{given}, got {type(value).__name__} {checks.show(value)}. Convert the result, e.g. "
+                            f"np.array(..., dtype={'np.float64' if kind == 'float' else 'np.int64'}).")
+    got = tree.query_radius(q, 0.3)
+    if not (isinstance(got, np.ndarray) and got.ndim == 1 and got.dtype.kind in "iu"):
+        checks.fail(f"query_radius(q, r = 0.3) should return a 1-D numpy integer array for {given}, got "
+                    f"{type(got).__name__} {checks.show(got)}. Convert the result, e.g. np.array(..., dtype=np.int64).")
+
+
+@pytest.mark.correctness
 def test_query_radius_matches_brute_force(solution, rng):
     """query_radius returns every point within r, sorted, on random points"""
     n, d = 1200, 3
@@ -214,6 +243,46 @@ def test_query_radius_matches_brute_force(solution, rng):
     given = f"{n} uniform random points in 3-D (default Euclidean metric)"
     for q, r in zip(Q, rng.uniform(0.0, 0.5, size=25).tolist()):
         check_radius(tree.query_radius(q, r), P, q, r, given)
+
+
+class RowsPerCallMetric(GraderMetric):
+    """A `counting_metric` that also keeps the number of rows of each call, in order (`rows`)."""
+
+    def __init__(self, points, queries=None) -> None:
+        super().__init__(points, queries)
+        self.rows = []
+
+    def serve(self, first: int, ids: np.ndarray) -> np.ndarray:
+        self.rows.append(int(ids.size))
+        return super().serve(first, ids)
+
+
+@pytest.mark.correctness
+def test_split_at_the_median(solution, rng):
+    """Each node splits at the median distance: no child holds more than half of its node's other points"""
+    # Points on a line spread over 10 decades (log-uniform): from any point
+    # the distances are very skewed, a few huge ones and many small ones, so
+    # a split at another statistic leaves most points in one child (at the
+    # mean distance: for the points drawn here, at least 738 of the root's
+    # n - 1 = 999 others in one child, whatever its vantage point). No two points
+    # are at the same distance from a third (checked for this draw), so a
+    # median split leaves at most ceil((n - 1) / 2) = n / 2 in each child.
+    # A child's points are seen in the build's metric calls: a node computes
+    # the distances from its vantage point to its other points (or to all of
+    # them, or in parts), so after the root's calls (n - 1 or n rows) no call
+    # may ask for more than n / 2 rows. Trees with leaf buckets of up to 240
+    # points split every node of more (the root's children included).
+    n = 1000
+    P = (10.0 ** rng.uniform(0.0, 10.0, size=n))[:, None]
+    metric = RowsPerCallMetric(P)
+    solution.VPTree(metric.points, metric=metric, rng=rng)
+    given = f"{n} points on a line, log-uniform over [1, 1e10], given as ids with a metric"
+    too_many = [rows for rows in metric.rows if n // 2 < rows < n - 1]
+    if too_many:
+        checks.fail(f"building the tree made a metric call of {too_many[0]} rows after the root's ({given}; rows "
+                    f"per call, in order: {checks.show(np.array(metric.rows[:12]))}...), so a child of the root holds "
+                    f"{too_many[0]} or more of its {n - 1} other points. Split at the median distance: each child "
+                    f"then holds at most {n // 2} of them (no two points here are at the same distance from a third).")
 
 
 @pytest.mark.correctness
@@ -467,6 +536,52 @@ def test_query_radius_includes_boundary(solution, rng):
         checks.fail(f"query_radius(q = (-1000, 0), r = 10) should be an empty integer array ({given}: the nearest "
                     f"point is at distance {_distances(P, far).min():g}), got {checks.show(empty)}. An empty "
                     "list makes a float array: give the dtype, e.g. np.array(found, dtype=np.int64).")
+    # Positions of the same kind on the line through (0, 0) and (1, 2): every
+    # distance is sqrt(5) times an integer, the correctly rounded square root
+    # of an exact integer (5 * 59 048^2 < 2^53), again the same for any way of
+    # computing it, and still no two points at the same distance from a
+    # third. In the reals a point x at a node's median distance, with q beyond
+    # it, lies at exactly d(q, vp) - mu from q; in floating point the rounded
+    # d(q, vp) - mu can exceed the rounded d(q, x) = r by an ulp, and a search
+    # that prunes with that bound and no slack skips x. With every point's
+    # distance as r, 12 queries (720 radii) on a tree of 60 points caught such
+    # a search in each of 200 trees (13 to 49 wrong answers each), and a tree
+    # with leaf buckets of 8 points (fewer bounds to cross) in 198 of them.
+    n = 60
+    P = np.outer(no_three_term_progression(rng, n), [1.0, 2.0])
+    tree = solution.VPTree(P, metric=None, rng=rng)
+    line = (f"{n} points t (1, 2) on the line through (0, 0) and (1, 2), for integers t no three of which are in "
+            "arithmetic progression")
+    queries = [P[i] for i in rng.choice(n, size=6, replace=False)]
+    queries += [float(t) * np.array([1.0, 2.0]) for t in rng.integers(0, 3 ** 10, size=6)]
+    for q in queries:
+        for r in _distances(P, q).tolist():
+            check_radius(tree.query_radius(q, r), P, q, r, line,
+                         why="\nPoints at exactly distance r count (d <= r). Distances are rounded: on a line a "
+                             "bound d(q, vp) - mu can exceed the distance of a point behind it by an ulp, so "
+                             "prune with a small relative slack (bound > r + 1e-12 * (mu + d(q, vp))).")
+
+
+@pytest.mark.edge_case
+def test_default_metric_in_float64(solution, rng):
+    """metric=None on uint8, int16 or float32 coordinates: the Euclidean distance is computed in float64"""
+    # In a dtype's own arithmetic the distances are wrong: uint8 differences
+    # wrap around (20 - 100 is 176), int16 squares of differences above 181
+    # overflow, float32 keeps 24 bits (errors ~1e-8 relative, far above
+    # DIST_ATOL).
+    # k = 1 only: the nearest distance is the least whatever the tie order
+    # (check_knn_valid accepts any of the tied points), and neither tau before
+    # k candidates nor a point stored twice can show in a single neighbour.
+    n = 40
+    for dtype, draw in ((np.uint8, lambda size: rng.integers(0, 256, size=size)),
+                        (np.int16, lambda size: rng.integers(-1000, 1001, size=size)),
+                        (np.float32, lambda size: rng.random(size))):
+        P = draw((n, 2)).astype(dtype)
+        tree = solution.VPTree(P, metric=None, rng=rng)
+        given = (f"{n} points with {np.dtype(dtype).name} coordinates (metric=None), the query of the same dtype; "
+                 "distances are expected in float64")
+        for q in draw((5, 2)).astype(dtype):
+            check_knn_valid(tree.query(q, 1), P.astype(np.float64), q.astype(np.float64), 1, given)
 
 
 @pytest.mark.edge_case
