@@ -233,8 +233,13 @@ def test_rand10_is_exactly_uniform(solution):
 # (n, m, depth explored): n = 10 from m = 7 through the first attempt (rand10
 # goes deeper); n below m (7, 10), (2, 3), (3, 4); (13, 4); n = m and n = m^2
 # (no rejection at all); bits (5, 2). The small m reach the second attempt
-# and beyond at a few dozen calls.
-UNIFORM_CASES = [(10, 7, 2), (7, 10, 2), (5, 2, 6), (6, 3, 4), (2, 3, 4), (3, 4, 5), (13, 4, 4), (12, 12, 2),
+# and beyond at a few dozen calls. In (3, 4) an attempt is one draw and
+# rejects one value of 4, so each depth adds 4 calls: 40 draws are 40
+# attempts, 161 calls. Each depth's leaves there are the 3 kept values after
+# k - 1 rejections in a row, so a scheme that stops rejecting after some
+# number of attempts (and returns a result from a rejected value) gives one
+# result twice at that depth.
+UNIFORM_CASES = [(10, 7, 2), (7, 10, 2), (5, 2, 6), (6, 3, 4), (2, 3, 4), (3, 4, 40), (13, 4, 4), (12, 12, 2),
                  (49, 7, 2)]
 
 
