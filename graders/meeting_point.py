@@ -144,6 +144,13 @@ def test_manhattan_weighted(solution, reference):
     w = np.array([1.0, 1.0, 5.0])
     check_manhattan(solution.manhattan_median(P, w), np.array([20, 20]), P, w,
                     "points [[0, 0], [10, 10], [20, 20]], weights [1, 1, 5] (one point outweighs the others)")
+    # Integer weights are weights, not counts of copies: 2^41 repeated points do not fit in memory. Every
+    # cumulative weight is an integer below 2^53 (exact in float64) and half the total is 2^40 + 1.5: no tie.
+    P = np.array([[0, 9], [5, 3], [10, 6]])
+    w = np.array([2 ** 40, 1, 2 ** 40 + 2], dtype=np.int64)
+    check_manhattan(solution.manhattan_median(P, w), np.array([10, 6]), P, w,
+                    "points [[0, 9], [5, 3], [10, 6]], int64 weights [2**40, 1, 2**40 + 2] (never repeat the "
+                    "points: a weight is not a number of copies to make)")
 
 
 @pytest.mark.correctness
@@ -209,7 +216,9 @@ def test_manhattan_invalid_inputs_raise(solution):
     P = random_points(31, 5, 2)
     cases = [("float points (whole values)", (P.astype(np.float64),)),
              ("1-D points", (P[:, 0],)), ("no points (shape (0, 2))", (np.zeros((0, 2), dtype=np.int64),)),
+             ("no coordinates (points of shape (5, 0))", (np.zeros((5, 0), dtype=np.int64),)),
              ("weights of length 4 for 5 points", (P, np.ones(4))), ("a negative weight", (P, np.array([1, 1, -1, 1, 1.0]))),
+             ("weights [1e308] * 5 (finite, but their total overflows to inf)", (P, np.full(5, 1e308))),
              ("a NaN weight", (P, np.array([1, np.nan, 1, 1, 1]))), ("an infinite weight", (P, np.array([1, np.inf, 1, 1, 1]))),
              ("all weights 0", (P, np.zeros(5))), ("weights of shape (5, 1) for 5 points", (P, np.ones((5, 1)))),
              ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5)))),
@@ -315,6 +324,11 @@ def test_geometric_median_weighted(solution, reference):
     check_geometric(solution.geometric_median(P, k), P, k, f_star,
                     "points [[0, 0], [6, 1], [2, 5], [-3, 4]] with integer weights [1, 4, 2, 3] (the same problem "
                     "as each point repeated that many times)")
+    # the same problem with every weight times 2^40 (exact in float64): the same minimiser, f* times 2^40
+    big = k * 2 ** 40
+    check_geometric(solution.geometric_median(P, big), P, big, objective(reference.geometric_median(repeated), P, big),
+                    "points [[0, 0], [6, 1], [2, 5], [-3, 4]] with int64 weights [1, 4, 2, 3] * 2**40 (never repeat "
+                    "the points: a weight is not a number of copies to make)")
 
 
 @pytest.mark.correctness
@@ -339,6 +353,9 @@ def test_geometric_median_weiszfeld_steps(solution, reference):
             check_close_point(solution.geometric_median(*args, max_iter=k),
                               reference.geometric_median(*args, max_iter=k), P,
                               given + " (x_{k+1} = sum_i (w_i / d_i) p_i / sum_i (w_i / d_i), from the centroid)")
+    # a NumPy integer is an integer: max_iter=np.int64(3) is max_iter=3
+    check_close_point(solution.geometric_median(P, max_iter=np.int64(3)), reference.geometric_median(P, max_iter=3),
+                      P, "12 Gaussian points in 2-D, max_iter=np.int64(3) (a NumPy integer: the same as 3)")
 
 
 @pytest.mark.correctness
@@ -458,11 +475,18 @@ def test_geometric_median_invalid_inputs_raise(solution):
     bad = P.copy()
     bad[2, 1] = np.nan
     cases = [("1-D points", (P[:, 0],), {}), ("no points (shape (0, 2))", (np.zeros((0, 2)),), {}),
+             ("no coordinates (points of shape (5, 0))", (np.zeros((5, 0)),), {}),
+             ("complex points (the 5 points plus 1j)", (P + 1j,), {}),
+             ("boolean points (the 5 points > 0)", (P > 0,), {}),
+             ("points given as strings (the 5 points as str)", (P.astype(str),), {}),
              ("a NaN coordinate", (bad,), {}), ("an infinite coordinate", (np.where(np.isnan(bad), np.inf, bad),), {}),
+             ("weights [1e308] * 5 (finite, but their total overflows to inf)", (P, np.full(5, 1e308)), {}),
              ("weights of length 4 for 5 points", (P, np.ones(4)), {}), ("a negative weight", (P, np.array([1, 1, -1, 1, 1.0])), {}),
              ("all weights 0", (P, np.zeros(5)), {}), ("weights of shape (5, 1) for 5 points", (P, np.ones((5, 1))), {}),
              ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5))), {}), ("max_iter=-1", (P,), {"max_iter": -1}),
              ("max_iter=1.5 (not an integer)", (P,), {"max_iter": 1.5}),
+             ("max_iter=2.0 (a float, not an integer)", (P,), {"max_iter": 2.0}),
+             ("max_iter=True (a bool, not an integer)", (P,), {"max_iter": True}),
              ("complex weights [1, 1+5j, 3-1j, 1, 1]", (P, np.array([1, 1 + 5j, 3 - 1j, 1, 1])), {}),
              ("weights given as strings ['1', '1', '3', '1', '1']", (P, np.array(["1", "1", "3", "1", "1"])), {}),
              ("points [[1, 2], [5, inf]] with weights [1, 0] (an infinite coordinate in a point of weight 0)",

@@ -33,8 +33,8 @@ def _check_weights(weights, n):
         raise ValueError("weights must be finite")
     if np.any(w < 0):
         raise ValueError("weights must be >= 0")
-    if not w.sum() > 0:
-        raise ValueError("weights must have a positive total")
+    if not 0 < w.sum() < np.inf:
+        raise ValueError("weights must have a positive and finite total")
     return w
 
 

@@ -20,8 +20,8 @@ def _weights(weights, n):
     if w.shape != (n,) or w.dtype.kind not in "iuf":
         raise ValueError("weights must be a real array of shape (n,)")
     w = w.astype(np.float64)
-    if not (np.all(np.isfinite(w)) and np.all(w >= 0) and np.sum(w) > 0):
-        raise ValueError("weights must be finite and >= 0 with a positive total")
+    if not (np.all(np.isfinite(w)) and np.all(w >= 0) and 0 < np.sum(w) < np.inf):
+        raise ValueError("weights must be finite and >= 0 with a positive and finite total")
     return w
 
 
@@ -43,14 +43,14 @@ def manhattan_median(points, weights=None):
 
 def geometric_median(points, weights=None, max_iter=1000):
     P = np.asarray(points)
-    if P.ndim != 2 or 0 in P.shape:
-        raise ValueError("points must be a non-empty 2-D array")
+    if P.ndim != 2 or 0 in P.shape or P.dtype.kind not in "iuf":
+        raise ValueError("points must be a non-empty 2-D integer or float array")
     P = P.astype(np.float64)
     if not np.isfinite(P).all():
         raise ValueError("points must be finite")
     w = _weights(weights, P.shape[0])
-    if max_iter < 0 or max_iter != int(max_iter):
-        raise ValueError("max_iter must be a whole number >= 0")
+    if isinstance(max_iter, (bool, np.bool_)) or not np.issubdtype(type(max_iter), np.integer) or max_iter < 0:
+        raise ValueError("max_iter must be an integer >= 0")
     max_iter = int(max_iter)
     mask = w > 0
     P, w = P[mask], w[mask]

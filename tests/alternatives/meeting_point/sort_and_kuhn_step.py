@@ -27,7 +27,7 @@ def _check_weights(weights, n):
     if not (np.issubdtype(w.dtype, np.integer) or np.issubdtype(w.dtype, np.floating)):
         raise ValueError("weights must be integers or floats")
     w = w.astype(np.float64)
-    if np.isnan(w).any() or np.isinf(w).any() or (w < 0).any() or w.sum() <= 0:
+    if np.isnan(w).any() or np.isinf(w).any() or (w < 0).any() or w.sum() <= 0 or np.isinf(w.sum()):
         raise ValueError("bad weights")
     return w
 
@@ -54,7 +54,10 @@ def manhattan_median(points, weights=None):
 
 
 def geometric_median(points, weights=None, max_iter=1000):
-    P = np.array(points, dtype=np.float64)
+    P = np.asarray(points)
+    if not (np.issubdtype(P.dtype, np.integer) or np.issubdtype(P.dtype, np.floating)):
+        raise ValueError("points must be integers or floats")
+    P = P.astype(np.float64)
     _check_shape(P)
     if not np.isfinite(P).all():
         raise ValueError("points must be finite")

@@ -17,8 +17,8 @@ def _weights(weights, n):
     if w.shape != (n,) or w.dtype.kind not in "iuf":
         raise ValueError(f"weights must be a real array of shape ({n},)")
     w = w.astype(np.float64)
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
-        raise ValueError("weights must be finite, >= 0, with a positive total")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or not 0 < w.sum() < np.inf:
+        raise ValueError("weights must be finite, >= 0, with a positive and finite total")
     return w
 
 
@@ -52,7 +52,7 @@ def geometric_median(points, weights=None, max_iter=1000):
         raise ValueError(f"points must be real numbers, got {P.dtype}")
     P = P.astype(np.float64)
     w = _weights(weights, P.shape[0])
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
     keep = w > 0
     P, w = P[keep], w[keep]

@@ -16,8 +16,8 @@ def _weights(weights, n):
     if w.shape != (n,) or w.dtype.kind not in "iuf":
         raise ValueError(f"weights must be a real array of shape ({n},)")
     w = w.astype(np.float64)
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
-        raise ValueError("weights must be finite, >= 0, with a positive total")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or not 0 < w.sum() < np.inf:
+        raise ValueError("weights must be finite, >= 0, with a positive and finite total")
     return w
 
 

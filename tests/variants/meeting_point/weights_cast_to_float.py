@@ -16,8 +16,8 @@ def _weights(weights, n):
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (n,):
         raise ValueError(f"weights must be an array of shape ({n},)")
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
-        raise ValueError("weights must be finite, >= 0, with a positive total")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or not 0 < w.sum() < np.inf:
+        raise ValueError("weights must be finite, >= 0, with a positive and finite total")
     return w
 
 
@@ -53,7 +53,7 @@ def geometric_median(points, weights=None, max_iter=1000):
     if not np.all(np.isfinite(P)):
         raise ValueError("points must be finite")
     w = _weights(weights, P.shape[0])
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
     keep = w > 0
     P, w = P[keep], w[keep]
