@@ -172,7 +172,7 @@ def test_two_vectors(solution, rng):
 
 @pytest.mark.edge_case
 def test_result_dtype(solution, rng):
-    """The result's dtype is np.result_type of the operands (integers stay integers)"""
+    """The result's dtype is np.result_type of the operands (integers stay integers), empty results included"""
     for dta, dtb in [(np.int32, np.int32), (np.int64, np.int64), (np.float32, np.float32),
                      (np.int64, np.float32), (np.float32, np.float64), (np.complex128, np.float64),
                      (np.int16, np.uint8)]:
@@ -198,6 +198,18 @@ def test_result_dtype(solution, rng):
                 checks.dtype(got, np.result_type(dta, dtb),
                              what=f"matmul of {np.dtype(dta).name} {shape_a} and {np.dtype(dtb).name} {shape_b} "
                                   f"(np.result_type({np.dtype(dta).name}, {np.dtype(dtb).name}))")
+        # Zeros (k = 0) and empty results keep it too (np.zeros(shape) without a dtype is float64). Only
+        # the dtype is checked here: their shapes and values, and raising on them, are the
+        # empty-dimensions test's concern.
+        for shape_a, shape_b in [((2, 0), (0, 3)), ((5, 2, 0), (0, 3)), ((2, 3, 0), (2, 0, 4)), ((0, 3), (3, 2))]:
+            a, b = np.ones(shape_a, dta), np.ones(shape_b, dtb)
+            try:
+                got = solution.matmul(a, b)
+            except Exception:
+                continue
+            checks.dtype(got, np.result_type(dta, dtb),
+                         what=f"matmul of {np.dtype(dta).name} {shape_a} and {np.dtype(dtb).name} {shape_b} "
+                              f"(np.result_type({np.dtype(dta).name}, {np.dtype(dtb).name}))")
 
 
 @pytest.mark.edge_case
@@ -235,28 +247,31 @@ def test_result_is_writable(solution, rng):
 
 @pytest.mark.edge_case
 def test_zero_d_operand_raises(solution):
-    """A 0-d operand raises ValueError (matmul is not scalar multiplication)"""
+    """A 0-d operand raises ValueError (matmul is not scalar multiplication), also with an empty operand"""
     for a, b in [(np.array(2.0), np.ones((2, 2))), (np.ones((2, 2)), np.array(3.0)),
-                 (np.array(2.0), np.array(3.0)), (np.array(2.0), np.ones(3))]:
-        with pytest.raises(ValueError):
-            solution.matmul(a, b)
+                 (np.array(2.0), np.array(3.0)), (np.array(2.0), np.ones(3)),
+                 (np.array(2.0), np.ones((0, 3))), (np.ones((3, 0)), np.array(3.0))]:
+        given = " and ".join("0-d" if x.ndim == 0 else str(x.shape) for x in (a, b))
+        checks.raises(ValueError, solution.matmul, a, b, given=f"float64 {given}")
 
 
 @pytest.mark.edge_case
 def test_inner_dimension_mismatch_raises(solution):
-    """Different inner dimensions raise ValueError"""
+    """Different inner dimensions raise ValueError, also when the result would be empty or k is 0"""
     for shape_a, shape_b in [((3, 4), (5, 2)), ((4,), (5,)), ((2, 3, 4), (3,)), ((4,), (2, 3, 4)),
-                             ((2, 3, 4), (2, 3, 4)), ((3, 1), (2, 3))]:
-        with pytest.raises(ValueError):
-            solution.matmul(np.ones(shape_a), np.ones(shape_b))
+                             ((2, 3, 4), (2, 3, 4)), ((3, 1), (2, 3)),
+                             ((0, 3), (4, 2)), ((3, 4), (5, 0)), ((2, 0), (3, 4)), ((2, 3), (0, 4))]:
+        checks.raises(ValueError, solution.matmul, np.ones(shape_a), np.ones(shape_b),
+                      given=f"float64 {shape_a} and {shape_b}")
 
 
 @pytest.mark.edge_case
 def test_batch_mismatch_raises(solution):
-    """Batch dimensions that do not broadcast raise ValueError"""
-    for shape_a, shape_b in [((2, 3, 4), (3, 4, 5)), ((2, 2, 3, 4), (3, 1, 4, 5)), ((4, 3, 4), (2, 3, 4, 5))]:
-        with pytest.raises(ValueError):
-            solution.matmul(np.ones(shape_a), np.ones(shape_b))
+    """Batch dimensions that do not broadcast raise ValueError, also when one of them is empty"""
+    for shape_a, shape_b in [((2, 3, 4), (3, 4, 5)), ((2, 2, 3, 4), (3, 1, 4, 5)), ((4, 3, 4), (2, 3, 4, 5)),
+                             ((0, 3, 4), (2, 4, 5)), ((2, 3, 4), (0, 4, 5))]:
+        checks.raises(ValueError, solution.matmul, np.ones(shape_a), np.ones(shape_b),
+                      given=f"float64 {shape_a} and {shape_b}")
 
 
 # -- performance ---------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The batch shape is taken from the operand with more dimensions instead of broadcasting both:
 a batch dimension of length 1 in the longer operand is never stretched ((4, 1, 3, 5) times
-(6, 5, 2) raises). (A loop over the batch for every size, so no einsum broadcasts for it.)"""
+(6, 5, 2) raises), and an empty one is never checked against the other operand's ((0, 3, 4)
+times (2, 4, 5) gives an empty result instead of raising). (A loop over the batch for every
+size, so no einsum broadcasts for it.)"""
 
 import numpy as np
 
-CAUGHT_BY = ('test_batch_dimensions_broadcast',)
+CAUGHT_BY = ('test_batch_dimensions_broadcast', 'test_batch_mismatch_raises')
 
 # Rough costs in seconds: a Python iteration with one numpy call, and one
 # multiply-add in einsum's C loop. Above about 3 000 multiply-adds per matrix
