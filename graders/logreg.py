@@ -48,8 +48,11 @@ Each rule is tested on inputs where the other rules are not at stake: dtypes
 only in the dtype tests (the others compare values), warnings only in the
 warnings test (on inputs where even a naive sigmoid's values are right), the
 fit's objective in the gradient and agreement tests on well-conditioned data,
-scales and large margins in the stability tests, validation in the edge-case
-tests. Timed calls: every run gets its own data, and every result is checked
+the stop in the stopping-rule test (at zero, where every p is 1/2 and the
+gradient of small integer data is exact, and after one step compared with
+the candidate's own max_iter=1 answer, whatever its objective), scales and
+large margins in the stability tests, validation in the edge-case tests.
+Timed calls: every run gets its own data, and every result is checked
 (sigmoid against the reference's result, within the sum of both bounds; fit
 gradients against the bound).
 """
@@ -430,6 +433,40 @@ def test_fit_max_iter(solution):
     checks.close(theta, first_newton_step(X, y, 1.0), rtol=1e-9, atol=1e-12,
                  what="(w, b) after max_iter=1: one full Newton step from w = 0, b = 0",
                  given=given + " (H0 = A^T A / 4 + l2 diag(1,..,1,0), g0 = A^T (1/2 - y), theta = -H0^-1 g0)")
+
+
+STOP_X = np.array([[0.0], [1.0], [2.0], [3.0]])
+
+
+@pytest.mark.correctness
+def test_fit_stopping_rule(solution):
+    """The iteration stops at the first iterate where every |g_j| <= tol * n: no later, not on the norm"""
+    # The gradient bound at the answer is met by stopping late as well; here the stop itself is checked.
+    # At theta = 0 every p is 1/2 exactly and the data are small integers, so the gradient there is exact in
+    # any summation order: its largest entry equals tol * n exactly, and `<=` stops before the first step.
+    for y, tol, g0 in (([0, 0, 1, 1], 0.5, "(-2, 0)"), ([0, 1, 1, 1], 0.75, "(-3, -1)")):
+        y = np.array(y)
+        given = f"X = [[0], [1], [2], [3]], y = {y.tolist()}, l2=1, tol={tol:g}"
+        theta = as_theta(solution.fit_logistic(STOP_X, y, l2=1.0, tol=tol), 1, given)
+        checks.equal(theta, np.zeros(2),
+                     what=f"(w, b) (the gradient at w = 0, b = 0 is {g0}: its largest entry is at most tol * n = "
+                          f"{tol:g} * 4 = {tol * 4:g}, so the iteration stops there before any step; compare the "
+                          f"largest |g_j|, not the norm of g, with <= and with tol * n)",
+                     given=given)
+    # After one Newton step every entry is at most tol * n, with a margin far above rounding (0.447 against 0.46),
+    # although the gradient's norm (0.478) is not, and at zero it is not (3 against 0.46): exactly one step.
+    y = np.array([0, 1, 1, 1])
+    tol = 0.115
+    g1, _ = gradient(STOP_X, y, 1.0, first_newton_step(STOP_X, y, 1.0))
+    given = f"X = [[0], [1], [2], [3]], y = {y.tolist()}, l2=1, tol={tol:g}"
+    theta = as_theta(solution.fit_logistic(STOP_X, y, l2=1.0, tol=tol), 1, given)
+    one = as_theta(solution.fit_logistic(STOP_X, y, l2=1.0, tol=tol, max_iter=1), 1, given + ", max_iter=1")
+    checks.close(theta, one, rtol=1e-9, atol=1e-12,
+                 what=f"(w, b) vs your answer with max_iter=1 (the gradient at zero is (-3, -1), above tol * n = "
+                      f"{tol * 4:g}; after one Newton step it is ({g1[0]:.3f}, {g1[1]:.3f}): every entry at most "
+                      f"{tol * 4:g}, so the iteration stops after exactly one step, although the norm of g, "
+                      f"{np.linalg.norm(g1):.3f}, is not)",
+                 given=given)
 
 
 # -- edge cases ---------------------------------------------------------------------------------------------
