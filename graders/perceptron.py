@@ -33,10 +33,12 @@ are compared exactly everywhere.
 
 Each rule is tested where the others are not at stake: the zero-margin rule
 on a two-point run whose result does not depend on the visiting order; lr
-and the dtypes (labels as int8 or float64, int8/uint8/float32 features) by
-comparing the solution with its own run with lr = 1 or on the same values
-in float64, exactly (powers of two, integer or float32-representable
-values); the stopping rule by properties that hold for every order
+and the dtypes (labels as int8, float32 or float64, int8/uint8/float32
+features) by comparing the solution with its own run with lr = 1 or on the
+same values in float64, exactly (powers of two, integer or
+float32-representable values; with lr = 0.1 both runs do the same float64
+arithmetic, so they agree to the bit unless one of them computes in float32);
+the stopping rule by properties that hold for every order
 (lengths, where the zeros are); the draws by the state of rng after the
 call, against the number of epochs the result reports; one class and one
 feature, the Novikoff bound and the separation of the data by the result,
@@ -468,13 +470,16 @@ def check_same_run(result, expected, d, given, expected_given):
 
 @pytest.mark.edge_case
 def test_label_dtypes_accepted(solution):
-    """Labels -1/+1 given as int8, int64 or float64 are all accepted, with the same run"""
+    """Labels -1/+1 given as int8, int64, float32 or float64 are all accepted, with the same run (lr = 1 and 0.1)"""
+    # With lr = 0.1 the update lr y_i is +-0.1 in float64; a float32 label
+    # times lr rounds it to float32's 0.1 (and makes b a float32).
     X, y = integer_data(81, 30, 2)
-    expected = solution.perceptron(X, y.astype(np.int64), np.random.default_rng(82))
-    for dtype in (np.int8, np.float64):
-        given = f"separable integer data, n=30, d=2, labels -1/+1 as {np.dtype(dtype).name}"
-        check_same_run(solution.perceptron(X, y.astype(dtype), np.random.default_rng(82)), expected, 2, given,
-                       "the same labels as int64")
+    for lr in (1.0, 0.1):
+        expected = solution.perceptron(X, y.astype(np.int64), np.random.default_rng(82), lr=lr)
+        for dtype in (np.int8, np.float32, np.float64):
+            given = f"separable integer data, n=30, d=2, labels -1/+1 as {np.dtype(dtype).name}, lr={lr:g}"
+            check_same_run(solution.perceptron(X, y.astype(dtype), np.random.default_rng(82), lr=lr), expected, 2,
+                           given, f"the same labels as int64, lr={lr:g} (use the labels as float64)")
 
 
 @pytest.mark.edge_case
@@ -509,6 +514,7 @@ def test_invalid_arguments_raise(solution):
         ("X with no rows (shape (0, 2)), y empty", (np.zeros((0, 2)), np.zeros(0, dtype=np.int64)), {}),
         ("y of length 9 for 10 rows of X", (X, y[:9]), {}),
         ("y 2-D (shape (10, 1))", (X, y[:, None]), {}),
+        ("y 0-d (np.array(1)) for the one row of X = [[2, 1]]", (np.array([[2.0, 1.0]]), np.array(1)), {}),
         ("max_epochs=0", (X, y), dict(max_epochs=0)),
         ("max_epochs=-3", (X, y), dict(max_epochs=-3)),
         ("lr=0", (X, y), dict(lr=0.0)),
@@ -613,17 +619,20 @@ def test_small_integer_dtypes_do_not_wrap(solution):
 
 @pytest.mark.stability
 def test_float32_features_are_computed_in_float64(solution):
-    """float32 features give the float64 run on the same values (float64 weights)"""
+    """float32 features give the float64 run on the same values (float64 weights), with lr = 1 and 0.1"""
+    # With lr = 0.1 the update (lr y_i) x_i of a float32 row is rounded to
+    # float32 unless the row is made float64 first; with lr = 1 it is exact.
     X, y = gaussian_data(151, 80, 4, flip=0.05)
     X32 = X.astype(np.float32)
-    given = "float32 Gaussian features, n=80, d=4, 5% of labels flipped, max_epochs=10"
-    result = solution.perceptron(X32, y, np.random.default_rng(152), max_epochs=10)
-    w = checks.as_array(result[0], "w", given) if isinstance(result, (tuple, list)) and result else None
-    if not (w is not None and w.dtype == np.float64):
-        checks.fail(f"w should be float64 for {given} (compute in float64), got {checks.show(w, 120)}")
-    # The same values as float64: every step is the same in float64 arithmetic.
-    expected = solution.perceptron(X32.astype(np.float64), y, np.random.default_rng(152), max_epochs=10)
-    check_same_run(result, expected, 4, given, "the same values as float64")
+    for lr in (1.0, 0.1):
+        given = f"float32 Gaussian features, n=80, d=4, 5% of labels flipped, max_epochs=10, lr={lr:g}"
+        result = solution.perceptron(X32, y, np.random.default_rng(152), max_epochs=10, lr=lr)
+        w = checks.as_array(result[0], "w", given) if isinstance(result, (tuple, list)) and result else None
+        if not (w is not None and w.dtype == np.float64):
+            checks.fail(f"w should be float64 for {given} (compute in float64), got {checks.show(w, 120)}")
+        # The same values as float64: every step is the same in float64 arithmetic.
+        expected = solution.perceptron(X32.astype(np.float64), y, np.random.default_rng(152), max_epochs=10, lr=lr)
+        check_same_run(result, expected, 4, given, f"the same values as float64, lr={lr:g}")
 
 
 # -- averaged perceptron (bonus) -------------------------------------------------------------------
@@ -675,15 +684,46 @@ def test_averaged_learning_rate(solution):
                      X.shape[1], f"{given}, rng = default_rng({seed})", what="averaged_perceptron")
 
 
+@pytest.mark.correctness
+@pytest.mark.bonus
+def test_averaged_return_types(solution):
+    """Averaged perceptron: w_avg float64 (d,), b_avg a float (not a 0-d array), mistakes_per_epoch an integer array"""
+    X, y = integer_data(71, 30, 3)
+    for given, Xin in (("separable float64 data, n=30, d=3", X),
+                       ("the same data as int64 features", X.astype(np.int64))):
+        result = solution.averaged_perceptron(Xin, y, np.random.default_rng(72))
+        if not (isinstance(result, tuple) and len(result) == 3):
+            checks.fail(f"averaged_perceptron() should return a tuple (w_avg, b_avg, mistakes_per_epoch) for "
+                        f"{given}; got {checks.show(result)}")
+        w, b, mistakes = result
+        if not (isinstance(w, np.ndarray) and w.dtype == np.float64 and w.shape == (3,)):
+            checks.fail(f"w_avg should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
+        # np.float64 is a subclass of float; a 0-d array, np.float32 or an int is not.
+        if not isinstance(b, float):
+            checks.fail(f"b_avg should be a float (a Python float or a NumPy float64 scalar, not a 0-d array) for "
+                        f"{given}; got {checks.show(b)} of type {type(b).__name__}")
+        if not (isinstance(mistakes, np.ndarray) and mistakes.ndim == 1 and mistakes.dtype.kind in "iu"):
+            checks.fail(f"mistakes_per_epoch should be a 1-D NumPy array of integers for {given}; got "
+                        f"{checks.show(mistakes)} of type {type(mistakes).__name__}")
+
+
 @pytest.mark.edge_case
 @pytest.mark.bonus
 def test_averaged_invalid_arguments_raise(solution):
-    """Averaged perceptron: max_epochs < 1 and lr not > 0 (NaN included) raise ValueError"""
+    """Averaged perceptron: bad shapes, max_epochs < 1 and lr not > 0 (NaN included) raise ValueError"""
     X, y = integer_data(101, 10, 2)
     for given, kwargs in (("max_epochs=0", dict(max_epochs=0)), ("lr=0", dict(lr=0.0)), ("lr=-1", dict(lr=-1.0)),
                           ("lr=nan (not > 0)", dict(lr=float("nan")))):
         checks.raises(ValueError, solution.averaged_perceptron, X, y, np.random.default_rng(0),
                       given=f"separable integer data, n=10, d=2, {given}", **kwargs)
+    for given, (Xa, ya) in (("X 1-D (shape (10,))", (X[:, 0], y)),
+                            ("X 3-D (shape (10, 2, 1))", (X[:, :, None], y)),
+                            ("X with no rows (shape (0, 2)), y empty", (np.zeros((0, 2)), np.zeros(0, dtype=np.int64))),
+                            ("y of length 9 for 10 rows of X", (X, y[:9])),
+                            ("y 2-D (shape (10, 1))", (X, y[:, None])),
+                            ("y 0-d (np.array(1)) for the one row of X = [[2, 1]]",
+                             (np.array([[2.0, 1.0]]), np.array(1)))):
+        checks.raises(ValueError, solution.averaged_perceptron, Xa, ya, np.random.default_rng(0), given=given)
 
 
 @pytest.mark.edge_case

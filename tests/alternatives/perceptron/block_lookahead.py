@@ -10,7 +10,7 @@ BLOCK = 32
 
 def _inputs(X, y, max_epochs, lr):
     X = np.array(X, dtype=np.float64, ndmin=1)
-    y = np.array(y, ndmin=1)
+    y = np.asarray(y)
     if X.ndim != 2 or X.shape[0] == 0 or y.shape != (X.shape[0],):
         raise ValueError("X must be (n, d) with n >= 1 and y (n,)")
     if y.dtype.kind not in "iuf":

@@ -1,10 +1,11 @@
 """Keeps X and y in their own dtypes and updates with w += y_i * x_i * lr: for int8 features and labels
-the product y_i * x_i is computed in int8, where -1 * -128 wraps around to -128.
+the product y_i * x_i is computed in int8, where -1 * -128 wraps around to -128; for float32 labels
+b += lr * y_i is computed in float32 (lr = 0.1 becomes float32's 0.1).
 """
 
 import numpy as np
 
-CAUGHT_BY = ('test_small_integer_dtypes_do_not_wrap',)
+CAUGHT_BY = ('test_label_dtypes_accepted', 'test_small_integer_dtypes_do_not_wrap')
 
 
 def _checked_inputs(X, y, max_epochs, lr):
