@@ -74,6 +74,11 @@ def unpack(result, given):
     return float(stat.reshape(-1)[0]), float(p.reshape(-1)[0])
 
 
+def same_numbers(a, b):
+    """Equal floats, NaN counting as equal to NaN (results compared with the solution's own)."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
 def check_p(result, expected_p, given, why):
     _, p = unpack(result, given)
     if not 0.0 <= p <= 1.0:     # NaN included: every comparison with it is false
@@ -142,6 +147,22 @@ def test_statistic_is_difference_of_means(solution):
         checks.that(abs(stat - (x.mean() - y.mean())) <= tol,
                     f"permutation_test() for {desc}: statistic should be mean(x) - mean(y) = "
                     f"{x.mean() - y.mean()!r}, got {stat!r}")
+
+
+@pytest.mark.correctness
+def test_returns_two_floats(solution):
+    """The result is a tuple (statistic, pvalue) of two floats, in both modes"""
+    x, y = np.array([10.0, 11.0, 12.0]), np.array([1.0, 2.0, 3.0])
+    for kwargs, mode in (({}, "exact"), ({"max_exact": 0, "n_resamples": 50}, "Monte Carlo")):
+        given = f"x = [10, 11, 12], y = [1, 2, 3], alternative='greater' ({mode})"
+        result = solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater", **kwargs)
+        checks.that(isinstance(result, tuple) and len(result) == 2,
+                    f"permutation_test() for {given} should return a tuple (statistic, pvalue); "
+                    f"got {checks.show(result)}")
+        for name, value in zip(("statistic", "pvalue"), result):
+            checks.that(isinstance(value, float),
+                        f"permutation_test() for {given}: {name} should be a float (a Python float or "
+                        f"np.float64), got {type(value).__name__} {checks.show(value)}")
 
 
 @pytest.mark.correctness
@@ -248,7 +269,8 @@ def test_all_values_equal(solution):
 
 @pytest.mark.edge_case
 def test_invalid_inputs_raise(solution):
-    """ValueError: empty, 0-d, 2-D or non-finite samples, unlisted alternative, n_resamples/max_exact low or not int"""
+    """ValueError: empty, 0-d, 2-D, complex or non-finite samples, unlisted alternative, n_resamples/max_exact low or
+    not int (a float or a bool)"""
     g = np.random.default_rng(0)
     ok = np.array([1.0, 2.0, 3.0])
     cases = [("x empty", (np.array([]), ok), {}), ("y empty", (ok, np.array([])), {}),
@@ -262,10 +284,68 @@ def test_invalid_inputs_raise(solution):
              ("max_exact=100.5 (not an integer)", (ok, ok), {"max_exact": 100.5}),
              ("n_resamples=100.0 (a float, not an integer)", (ok, ok), {"n_resamples": 100.0}),
              ("max_exact=100.0 (a float, not an integer)", (ok, ok), {"max_exact": 100.0}),
+             ("n_resamples=True (a bool, not an integer)", (ok, ok), {"n_resamples": True}),
+             ("max_exact=True (a bool, not an integer)", (ok, ok), {"max_exact": True}),
              ("x 0-d, np.array(1.0) (not a 1-D array)", (np.array(1.0), ok), {}),
-             ("y 0-d, np.array(1.0) (not a 1-D array)", (ok, np.array(1.0)), {})]
+             ("y 0-d, np.array(1.0) (not a 1-D array)", (ok, np.array(1.0)), {}),
+             ("x complex, [1+5j, 2, 3] (not real numbers)", (np.array([1 + 5j, 2, 3]), ok), {}),
+             ("y complex with zero imaginary parts, [1+0j, 2+0j] (a complex dtype, whatever the values)",
+              (ok, np.array([1 + 0j, 2 + 0j])), {})]
     for desc, (x, y), kwargs in cases:
         checks.raises(ValueError, solution.permutation_test, x, y, g, given=desc, **kwargs)
+
+
+@pytest.mark.edge_case
+def test_numpy_integer_arguments(solution):
+    """n_resamples and max_exact as numpy integers (np.int64, np.int32) behave as the Python ints"""
+    # Exact (C(6, 3) = 20 <= 100), and Monte Carlo on data where no permutation reaches the observed split
+    # (b = 0 for any draws, so p = 1 / (m + 1) whatever the rng).
+    cases = [("x = [10, 11, 12], y = [1, 2, 3] (C(6, 3) = 20 splits)", np.array([10.0, 11.0, 12.0]),
+              np.array([1.0, 2.0, 3.0]), 100, 50),
+             ("x = 20..39, y = 0..19 (Monte Carlo)", np.arange(20.0, 40.0), np.arange(20.0), 10, 99)]
+    for desc, x, y, max_exact, m in cases:
+        stat, p = unpack(solution.permutation_test(x, y, np.random.default_rng(4), alternative="greater",
+                                                   n_resamples=m, max_exact=max_exact),
+                         f"{desc}, n_resamples={m}, max_exact={max_exact}")
+        for kind in (np.int64, np.int32):
+            given = (f"{desc}, alternative='greater', n_resamples=np.{kind.__name__}({m}), "
+                     f"max_exact=np.{kind.__name__}({max_exact})")
+            try:
+                result = solution.permutation_test(x, y, np.random.default_rng(4), alternative="greater",
+                                                   n_resamples=kind(m), max_exact=kind(max_exact))
+            except ValueError as error:
+                checks.fail(f"permutation_test() for {given} raised ValueError({error}): a numpy integer is an "
+                            "integer, and behaves as the Python int of its value.")
+            got_stat, got_p = unpack(result, given)
+            checks.that(same_numbers(got_stat, stat) and same_numbers(got_p, p),
+                        f"permutation_test() for {given} returned ({got_stat!r}, {got_p!r}), but "
+                        f"({stat!r}, {p!r}) with the Python ints {m} and {max_exact}: a numpy integer behaves as "
+                        "the Python int of its value.")
+
+
+@pytest.mark.edge_case
+def test_lists_and_bool_samples(solution):
+    """Lists or tuples of numbers and bool arrays are samples: the result of the float64 arrays of their values"""
+    cases = [("x = [10, 11, 12] and y = [1.0, 2.5, 3.0], Python lists", [10, 11, 12], [1.0, 2.5, 3.0]),
+             ("x = (4, 1, 7, 2) and y = (3, 3, 5), tuples", (4, 1, 7, 2), (3, 3, 5)),
+             ("x = [True, True, False, True], y = [False, True, False, False, False, True], bool arrays",
+              np.array([True, True, False, True]), np.array([False, True, False, False, False, True]))]
+    for desc, x, y in cases:
+        xf, yf = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        for alt in ("greater", "two-sided"):
+            given = f"{desc}, alternative={alt!r} (exact)"
+            stat, p = unpack(solution.permutation_test(xf, yf, np.random.default_rng(1), alternative=alt),
+                             given + " as float64 arrays")
+            try:
+                result = solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt)
+            except ValueError as error:
+                checks.fail(f"permutation_test() for {given} raised ValueError({error}): lists and tuples of "
+                            "numbers are taken as np.asarray of them, and bool values count as 0 and 1.")
+            got_stat, got_p = unpack(result, given)
+            checks.that(same_numbers(got_stat, stat) and same_numbers(got_p, p),
+                        f"permutation_test() for {given} returned ({got_stat!r}, {got_p!r}), but ({stat!r}, "
+                        f"{p!r}) for the float64 arrays of the same values: lists and tuples are taken as "
+                        "np.asarray of them, and bool values count as 0 and 1.")
 
 
 @pytest.mark.edge_case
@@ -404,11 +484,17 @@ def test_tie_slack_size(solution):
 
 @pytest.mark.stability
 def test_float32_input_in_float64(solution):
-    """float32 input gives the float64 result on the same values"""
+    """float32 and float16 input give the float64 result on the same values, the slack included"""
     x, y = WORKED_X.astype(np.float32), WORKED_Y.astype(np.float32)
     check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
             "the worked example as float32, alternative='greater' (exact)",
             "Convert to float64 first: sums in float32 round by about 1e-7, far beyond the slack, and lose ties.")
+    # As float16 (values 0.300048828125 and 2.30078125): still three large values, two in x, so p = 1716 / 3432.
+    x, y = WORKED_X.astype(np.float16), WORKED_Y.astype(np.float16)
+    check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
+            "the worked example as float16, alternative='greater' (exact)",
+            "Everything in float64, the slack too: in float16, 1e-12 * max|z| underflows to 0 and d - tol is "
+            "rounded to float16, so the ties (statistics equal to d in exact arithmetic) are lost.")
 
 
 # -- performance ---------------------------------------------------------------------------------

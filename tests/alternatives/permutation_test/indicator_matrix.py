@@ -14,6 +14,8 @@ def permutation_test(x, y, rng, alternative="two-sided", n_resamples=9999, max_e
     for a in (x, y):
         if a.ndim != 1 or a.size == 0:
             raise ValueError("samples must be non-empty 1-D arrays")
+        if not (a.dtype == bool or np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+            raise ValueError(f"samples must hold real numbers, got dtype {a.dtype}")
     x = x.astype(np.float64)
     y = y.astype(np.float64)
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):

@@ -23,9 +23,9 @@ def permutation_test(x, y, rng, alternative="two-sided", n_resamples=9999, max_e
     y = _as_sample(y, "y")
     if alternative not in ("two-sided", "greater", "less"):
         raise ValueError("bad alternative")
-    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise ValueError("n_resamples must be an integer >= 1")
-    if not isinstance(max_exact, (int, np.integer)) or max_exact < 0:
+    if isinstance(max_exact, bool) or not isinstance(max_exact, (int, np.integer)) or max_exact < 0:
         raise ValueError("max_exact must be an integer >= 0")
     n1, n2 = len(x), len(y)
     z = np.concatenate([x, y])
