@@ -36,6 +36,15 @@ of Numerical Algorithms", eq. 3.5):
 - clip_grad_norm. A sum of k squares has relative error <= gamma_{k+1}, the
   square root halves it, the factor max_norm / norm adds 2u: the norm
   within 2 gamma_{k+2} relative, the clipped arrays within 2 gamma_{k+4}.
+  A result in the subnormal range (gradients of 1e-310) is rounded to a
+  fixed spacing 2^-1074 instead: fl(x op y) = (x op y)(1 + d) + e with
+  |d| <= u and |e| <= 2^-1075 (Higham, section 2.1), so each of the k + 2
+  operations behind the norm adds at most 2^-1075 absolute. A clipped
+  entry g max_norm / norm is at most max_norm < norm in size, so the
+  absolute error of the norm reaches it scaled down, and the factor and
+  the product add one 2^-1075 each. Both sides: (k + 2) 2^-1074 and
+  (k + 4) 2^-1074 on top of the relative bounds (below 1e-321: nothing in
+  the normal range).
 
 Each rule is tested on inputs where the others cannot change the answer:
 N, T, D and H all differ, so a transposed Wxh or swapped axes fail loudly;
@@ -44,7 +53,7 @@ the backward tests grade the gradients of the candidate's own forward pass
 the forward's message), except the dh_all test, which needs only the
 cache; the test of rnn_forward's arguments looks at them alone, not at the
 states; clip_grad_norm's scaling, returned norm, the norm's type, zero
-norm, inputs and ValueError each have their own test.
+norm, empty dict, inputs and ValueError each have their own test.
 
 The timed calls each get their own x, h0 and weights (and dh_all), drawn
 from `budget.seed`, under a secret drawn for the test, so that no file can
@@ -65,6 +74,7 @@ import pytest
 from trainer.grading import Call, checks, output_of
 
 U = np.finfo(np.float64).eps / 2
+TINY = 2.0 ** -1074             # the spacing of the subnormal numbers: twice their largest rounding error
 KEYS = ("dx", "dh0", "dWxh", "dWhh", "db")
 
 
@@ -524,6 +534,17 @@ def test_clip_with_empty_arrays(solution):
 
 
 @pytest.mark.edge_case
+def test_clip_empty_dict(solution):
+    """An empty dict of gradients: norm 0.0 and an empty dict back"""
+    for max_norm in (1.0, 1e-3):
+        given = f"grads {{}} (no arrays at all), max_norm={max_norm:g}"
+        clipped, total = _clip_result(solution.clip_grad_norm({}, max_norm), {}, given)
+        checks.that(total == 0.0, f"the total norm for {given} should be 0.0 (a sum of no squares), got {total!r}")
+        checks.that(clipped == {}, f"the clipped grads for {given} should be an empty dict {{}}, got "
+                                   f"{checks.show(clipped, 200)}")
+
+
+@pytest.mark.edge_case
 def test_clip_does_not_modify_input(solution):
     """clip_grad_norm returns new arrays and leaves the grads it was given unchanged"""
     grads = _grads_of(131, scale=3.0)
@@ -562,17 +583,25 @@ def test_clip_invalid_max_norm(solution):
 
 @pytest.mark.stability
 def test_clip_norm_without_overflow_or_underflow(solution):
-    """Exploding (1e200) and vanishing (1e-200) gradients: the norm neither overflows nor underflows"""
-    for scale, max_norm in ((1e200, 1.0), (1e-200, 1.0)):
+    """Gradients of 1e200, 1e-200, 1e-160 and 1e-310: no overflow or underflow in the norm or the clipped arrays"""
+    about = {1e200: "their squares overflow to inf", 1e-200: "their squares underflow to 0",
+             1e-160: "their squares are subnormal, with only a few significant bits",
+             1e-310: "they are subnormal themselves"}
+    # max_norm = 1, then a max_norm of the gradients' own size (about a fifth of their norm: they are clipped).
+    for scale, max_norm in ((1e200, 1.0), (1e-200, 1.0), (1e-160, 1.0),
+                            (1e200, 1e200), (1e-200, 1e-200), (1e-310, 1e-310)):
         grads = _grads_of(151, scale)
         norm = _norm(grads)
-        given = (f"{_describe_grads(grads)} with entries of about {scale:g} (their squares "
-                 f"{'overflow to inf' if scale > 1 else 'underflow to 0'}), global norm {norm:.6g}, max_norm=1")
+        k = _entries(grads)
+        given = (f"{_describe_grads(grads)} with entries of about {scale:g} ({about[scale]}), "
+                 f"global norm {norm:.6g}, max_norm={max_norm:g}")
         clipped, got = _clip_result(solution.clip_grad_norm(grads, max_norm), grads, given)
-        checks.close(got, norm, rtol=2 * gamma(_entries(grads) + 2), what="the total norm", given=given)
+        checks.close(got, norm, rtol=2 * gamma(k + 2), atol=(k + 2) * TINY, what="the total norm", given=given)
         factor = min(1.0, max_norm / norm)
         for key, g in grads.items():
-            checks.close(clipped[key], g * factor, rtol=2 * gamma(_entries(grads) + 4), what=f"clipped {key!r}",
+            checks.close(clipped[key], g * factor, rtol=2 * gamma(k + 4), atol=(k + 4) * TINY,
+                         what=f"clipped {key!r}" + (f" (every array times max_norm / norm = {factor:.6g})"
+                                                    if factor < 1 else " (unchanged: the norm is below max_norm)"),
                          given=given)
 
 
