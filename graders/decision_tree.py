@@ -546,13 +546,19 @@ def test_labels_of_any_type(solution):
 
 @pytest.mark.correctness
 def test_features_of_any_numeric_dtype(solution, reference):
-    """uint8, int32 and float32 features are treated as float64 (thresholds too)"""
+    """uint8, int32, float32 and int64 features are treated as float64 (thresholds and distinct values too)"""
     for desc, X, y in dtype_cases():
         given = f"120 points with 3 features of {desc}, 3 classes, min_samples_split={DTYPE_MSS}"
         X64 = X.astype(np.float64)
         compare_trees(solution.fit_tree(X, y, min_samples_split=DTYPE_MSS),
                       reference.fit_tree(X64, y, min_samples_split=DTYPE_MSS), X64,
                       given=given, exact_thresholds=True)
+    # int64 values 2^53 and 2^53 + 1 are distinct, but equal in float64 (2^53 + 1 rounds to 2^53): treated as
+    # float64, the feature is constant and the root a leaf.
+    X = np.array([[2 ** 53], [2 ** 53 + 1], [2 ** 53 + 1]], dtype=np.int64)
+    y = np.array([0, 1, 1])
+    compare_trees(solution.fit_tree(X, y), hand_tree([-1], [0.0], [-1], [-1], [[1, 2]], [0, 1]), X,
+                  given="int64 x = [2**53, 2**53 + 1, 2**53 + 1] (one value in float64) with labels [0, 1, 1]")
 
 
 # -- predict ----------------------------------------------------------------------------------------
@@ -575,6 +581,12 @@ def test_predict_and_predict_proba_walk_the_tree(solution, reference):
     checks.dtype(got_p, np.float64, what="predict_proba(tree, X)", given=given)
     # counts / total: one division, exact to half an ulp whatever the formula: 1e-15 relative.
     checks.close(got_p, proba, rtol=1e-15, atol=1e-15, what="predict_proba(tree, X)", given=given)
+    # No query points: still one column per class.
+    given = (f"the reference's tree for {describe(DEPTH_SEED)}, min_samples_split={MSS}, and no points (X of shape "
+             f"(0, 4))")
+    got_p = solution.predict_proba(tree, np.zeros((0, 4)))
+    checks.shape(got_p, (0, 3), what="predict_proba(tree, X)", given=given)
+    checks.dtype(got_p, np.float64, what="predict_proba(tree, X)", given=given)
 
 
 @pytest.mark.edge_case
@@ -689,6 +701,21 @@ def test_best_decrease_against_the_tolerance(solution):
         else:
             expected = hand_tree([-1], [0.0], [-1], [-1], [np.add(at0, at1)], [0, 1])
         compare_trees(solution.fit_tree(X, y, criterion=criterion), expected, X, given=desc)
+    # The entropy case again, as the root's right child: 5 367 samples of a third class at x = -1 are cut off at
+    # -0.5 first (a decrease of about 1 bit), and the child's only cut, at 0.5, decreases its impurity by the same
+    # 1.2003e-12 bits. The bound is on that decrease itself: weighted by the child's share of the samples
+    # (10 633 / 16 000, as scikit-learn's min_impurity_decrease is), it would be 0.798e-12.
+    at0, at1, others = (1, 1), (5316, 5315), 5367
+    X = np.repeat([-1.0, 0.0, 1.0], [others, sum(at0), sum(at1)])[:, None]
+    y = np.concatenate([np.full(others, 2), np.repeat([0, 1], at0), np.repeat([0, 1], at1)]).astype(np.int64)
+    node = np.add(at0, at1).tolist() + [0]
+    expected = hand_tree([0, -1, 0, -1, -1], [-0.5, 0, 0.5, 0, 0], [1, -1, 3, -1, -1], [2, -1, 4, -1, -1],
+                         [node[:2] + [others], [0, 0, others], node, list(at0) + [0], list(at1) + [0]], [0, 1, 2])
+    given = (f"{len(X)} points, x = -1 for {others} of class 2, x = 0 for {at0[0]} of class 0 and {at0[1]} of class "
+             f"1, x = 1 for {at1[0]} of class 0 and {at1[1]} of class 1, criterion='entropy' (the root's right "
+             f"child, {sum(at0) + sum(at1)} of the {len(X)} samples, has one cut, at 0.5, which decreases its "
+             f"impurity by 1.2003e-12 bits, above 1e-12)")
+    compare_trees(solution.fit_tree(X, y, criterion="entropy"), expected, X, given=given)
 
 
 @pytest.mark.edge_case
@@ -796,9 +823,10 @@ def test_exactly_zero_decrease_is_not_a_split(solution):
 # the check accepts a tree that breaks an exact tie the other way.
 TIME_SEEDS = (300, 301, 302, 303)
 TIME_N, TIME_D, TIME_MSS = 12_000, 10, 200     # ~0.1 s of the reference's CPU per call
+PREDICT_TREE_SEED = 400
 PREDICT_SEEDS = tuple(range(401, 405))
-PREDICT_M = 250_000                        # ~0.08 s of the reference's CPU per call
-PREDICT_TRAIN = 5_000
+PREDICT_M = 250_000                        # ~0.1 s of the reference's CPU per call
+PREDICT_TRAIN = 15_000                     # a fully grown tree of ~7 500 nodes
 
 
 def timed_data(seed, n=TIME_N, d=TIME_D):
@@ -846,12 +874,15 @@ def check_timed_predictions(got, expected, call):
 
 @pytest.mark.performance
 def test_predict_time_budget(budget, reference):
-    """predict on 250 000 points through a deep tree within the time budget"""
-    # Trees and points drawn from the test's secret (budget.seed), like the fit test's data sets; predictions are
-    # compared exactly, and every correct walk (x <= threshold goes left, count ties to the smallest class) gives
-    # the same labels whatever the points.
-    trees = [reference.fit_tree(*timed_data(budget.seed(seed), n=PREDICT_TRAIN)) for seed in PREDICT_SEEDS]
+    """predict on 250 000 points through a deep tree of ~7 500 nodes within the time budget"""
+    # The tree and a new set of points per call are drawn from the test's secret (budget.seed), like the fit test's
+    # data sets; predictions are compared exactly, and every correct walk (x <= threshold goes left, count ties to
+    # the smallest class) gives the same labels whatever the points. Walking all the points down together costs
+    # O(m depth) (a depth of ~16 on average here); a loop over the nodes that scans all m points at each costs
+    # O(m nodes), ~6x the reference's on this tree (and only ~3x on one of 2 500 nodes, hence its size). Routing
+    # each node's own points down a stack of nodes costs O(m depth) plus a few numpy calls per node, ~1.0-1.2x.
+    tree = reference.fit_tree(*timed_data(budget.seed(PREDICT_TREE_SEED), n=PREDICT_TRAIN))
     queries = [budget.rng(seed + 1000).normal(size=(PREDICT_M, TIME_D)) for seed in PREDICT_SEEDS]
-    budget.time("predict", lambda run: Call(trees[run], queries[run]), check=check_timed_predictions,
+    budget.time("predict", lambda run: Call(tree, queries[run]), check=check_timed_predictions,
                 repeats=len(PREDICT_SEEDS) - 1,
-                label="predict, 250 000 points in 10-D, a fully grown tree of 5 000 training points")
+                label="predict, 250 000 points in 10-D, a fully grown tree of 15 000 training points (~7 500 nodes)")
