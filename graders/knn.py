@@ -593,11 +593,26 @@ def test_equal_distances_go_to_lower_training_index(solution):
     given = ("12 groups of integer points (around each query 2 points at distance 1 and 30 at distance 2, "
              "shuffled; label 9 on the 3 lowest-indexed points at distance 2, label 1 elsewhere), k=5")
     check_predictions(solution.knn_predict(X, y, Q, 5), expected5, given=given)
+    # The points strictly nearer than the tie are neighbours whatever their index: label 9 on the
+    # two at distance 1 and on the lowest-indexed at distance 2, 1 on the others. The right five
+    # give 9 three votes to two (weights 2.5 against 1). The five lowest-indexed of all the points
+    # at distance 2 or less leave out a point at distance 1 wherever it comes after five of them
+    # in X_train (11 of the 12 groups here), and 1 wins (or draws, and is the smaller label).
+    sq = np.array([np.sum((X - q) ** 2, axis=1) for q in Q])         # (queries, n), exact integers
+    lab = np.ones(len(X), dtype=np.int64)
+    for row in sq:
+        lab[row == 1] = 9
+        lab[np.flatnonzero(row == 4)[0]] = 9
+    for weights in ("uniform", "distance"):
+        check_predictions(solution.knn_predict(X, lab, Q, 5, weights=weights), np.full(len(Q), 9),
+                          given=f"the same points, label 9 on the 2 points at distance 1 of every query and on "
+                                f"the lowest-indexed point at distance 2, 1 on the others (the points at "
+                                f"distance 1 mostly come after several at distance 2 in X_train), k=5, "
+                                f"weights={weights!r}")
     ids = np.arange(len(X), dtype=np.int64)
     check_predictions(solution.knn_predict(X, ids, Q, 1), nearest,
                       given="the same points labelled by their index, k=1 (two points tie at distance 1)")
     # The tied points only (the two at distance 1 of every query removed; the set stays symmetric).
-    sq = np.array([np.sum((X - q) ** 2, axis=1) for q in Q])         # (queries, n), exact integers
     keep = ~np.any(sq == 1, axis=0)
     Xt, idt = X[keep], ids[keep]
     tied = [np.flatnonzero(np.sum((Xt - q) ** 2, axis=1) == 4) for q in Q]   # increasing index order
