@@ -305,6 +305,9 @@ def _invalid_cases():
         "n_bins = 0": (probs, labels, 0),
         "labels of length N - 1": (probs, labels[:-1], 10),
         "1-D probs": (probs[:, 0] * 0 + 1.0, labels, 10),
+        # One row given as a 1-D array of length C, with one label: promoting it to
+        # (1, C) (np.atleast_2d) would make the shapes match, yet it is not 2-D.
+        "1-D probs of one prediction (length C = 4, one label)": (probs[0], labels[:1], 10),
     }
 
 
@@ -371,6 +374,24 @@ def test_default_bins(solution, reference, rng):
                  reference.expected_calibration_error(probs, labels, 15), atol=1e-12,
                  what="expected_calibration_error(probs, labels) with its default of 15 bins",
                  given="500 random predictions, C = 5")
+
+
+@pytest.mark.correctness
+def test_reliability_curve_returns_arrays(solution):
+    """reliability_curve returns a tuple of three NumPy arrays of length M, not lists"""
+    # Two predictions, one in each of the 2 bins: no empty bin, no confidence on an edge, no tie.
+    probs = np.array([[0.4, 0.35, 0.25], [0.05, 0.9, 0.05]])
+    labels = np.array([0, 1])
+    given = "probs = [[0.4, 0.35, 0.25], [0.05, 0.9, 0.05]], labels [0, 1], 2 bins"
+    got = solution.reliability_curve(probs, labels, 2)
+    if not (isinstance(got, tuple) and len(got) == 3):
+        checks.fail(f"reliability_curve should return a tuple (bin_confidence, bin_accuracy, bin_count) "
+                    f"for {given}, got {checks.show(got)}")
+    for what, value in zip(("bin_confidence", "bin_accuracy", "bin_count"), got):
+        if not isinstance(value, np.ndarray):
+            checks.fail(f"{what} for {given} should be a NumPy array of length 2, got {checks.show(value)} of "
+                        f"type {type(value).__name__}")
+        checks.shape(value, (2,), what=what, given=given)
 
 
 @pytest.mark.correctness
