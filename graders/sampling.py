@@ -160,8 +160,38 @@ def test_k_zero_and_negative(solution, rng):
     got = solution.reservoir_sample(one_pass(list(range(5))), 0, rng)
     if got != []:
         checks.fail(f"reservoir_sample(stream of 5 items, k=0) should return [], got {checks.show(got)}")
-    checks.raises(ValueError, solution.reservoir_sample, one_pass(list(range(5))), -1, rng,
-                  given="a stream of 5 items and k=-1")
+    # k < 0 is refused before the stream is read, also when the stream turns out to be empty.
+    for n in (5, 0):
+        checks.raises(ValueError, solution.reservoir_sample, one_pass(list(range(n))), -1, rng,
+                      given=f"a stream of {checks.count(n, 'item')} and k=-1")
+
+
+# Streams whose items numpy would convert: np.array of them and back gives
+# ['1', 'a'] for (1, 'a') (the tuples become rows of strings) and 3.0 for 3
+# (the ints join the floats' dtype). The items must come back as they were read.
+UNCONVERTED_ITEMS = {
+    "tuples": [(1, "a"), (2, "b"), (3, "c"), (4, "d")],
+    "ints and floats": [1, 2.5, 3, 4.5],
+}
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("items", list(UNCONVERTED_ITEMS))
+@pytest.mark.parametrize("k", [2, 6])
+def test_items_come_back_as_they_were_read(solution, rng, items, k):
+    """The sample holds the stream's items themselves: same values, same types"""
+    items = UNCONVERTED_ITEMS[items]
+    given = f"a stream of {checks.count(len(items), 'item')} {items}, k={k}"
+    got = solution.reservoir_sample(one_pass(items), k, rng)
+    if not isinstance(got, list):
+        checks.fail(f"reservoir_sample for {given} should return a list, got {checks.show(got)}")
+    # The type is compared first: a returned list or array is never compared with a tuple.
+    changed = [s for s in got if not any(type(s) is type(item) and s == item for item in items)]
+    checks.that(not changed,
+                f"reservoir_sample for {given} returned {checks.show(got)}: {checks.show(changed)} "
+                f"{'is not an item' if len(changed) == 1 else 'are not items'} of the stream as read (same "
+                f"value and type). Return the items themselves, not converted: passing them through a numpy "
+                f"array turns (1, 'a') into ['1', 'a'] and [1, 2.5] into [1.0, 2.5].")
 
 
 @pytest.mark.edge_case
@@ -560,6 +590,24 @@ def test_indices_sorted_disjoint_and_complete(solution, rng):
                 f"train_idx and test_idx for {given} overlap in {np.intersect1d(train, test).tolist()}")
     checks.equal(np.sort(np.concatenate([train, test])), np.arange(len(labels)),
                  what="train_idx and test_idx together", given=given)
+
+
+@pytest.mark.edge_case
+@pytest.mark.parametrize("test_fraction", [0.5, 0.25])
+def test_empty_side_is_an_integer_array(solution, rng, test_fraction):
+    """An empty train_idx or test_idx is still a 1-D integer array"""
+    # Two classes of one item each: floor(0.5 * 1 + 0.5) = 1 sends both to test (train_idx empty),
+    # floor(0.25 * 1 + 0.5) = 0 keeps both in train (test_idx empty).
+    labels = np.array([7, 3])
+    given = f"labels {labels.tolist()}, test_fraction={test_fraction}"
+    got = solution.stratified_split(labels, test_fraction, rng)
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        for name, arr in zip(("train_idx", "test_idx"), got):
+            if isinstance(arr, np.ndarray) and arr.size == 0 and arr.dtype.kind not in "iu":
+                checks.fail(f"{name} for {given} is empty and should be a 1-D integer array, got "
+                            f"{checks.show(arr)}. np.array([]) is a float64 array: give the dtype "
+                            f"(np.array([], dtype=np.int64)) or build the indices with np.flatnonzero.")
+    _check_split(got, labels, given)
 
 
 @pytest.mark.edge_case
