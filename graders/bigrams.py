@@ -11,6 +11,10 @@ numpy from the drawn token ids; tests/references checks that they agree).
 Samples are compared with `plain_sample`: the stated draw, one
 rng.choice(len(vocab), p=p) per token from np.random.default_rng(seed),
 which is a single rng.random() placed in the normalised cumulative sums.
+Where a rule is about what an argument may be (an int k, a NumPy integer
+max_len, words with spaces), the result is compared with the solution's
+own result for the plain case (k=2.0, max_len=3, the words renamed without
+spaces), so that only that rule decides.
 
 Tolerances. Each term of a log-probability is a difference of two logs of
 numbers below 1e6, each rounded within |log| * eps, and the terms are added
@@ -19,6 +23,8 @@ N * T * 4 * eps of the exact sum (N <= 10^4, T <= 20 here: 2e-10 at worst);
 the tests allow 1e-9 * (N + 1) absolute plus 1e-12 relative, far below what
 any rule changes (one bigram's count off by one moves the sum by more than
 1e-6 here, an N off by one moves a perplexity by more than 1e-4 relative).
+A solution's result compared with its own for the plain case: both are
+within that tolerance of the exact value, so within twice it of each other.
 Perplexity exp(-L / N): a relative error of exp is |L / N| times the
 absolute error of L / N: within 1e-9 relative. Samples: a drawn u falls
 within rounding (~1e-15) of a cumulative boundary with probability about
@@ -424,7 +430,124 @@ def test_invalid_arguments_raise_value_error(solution):
                   given="max_len=-1")
     checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=2.5,
                   given="max_len=2.5 (not an integer)")
+    for max_len, why in ((3.0, "a float, not an integer, whatever its value"), (True, "a bool, not an integer"),
+                         (None, "not a number"), ("3", "a str, not a number")):
+        checks.raises(ValueError, solution.sample_sentence, model, np.random.default_rng(0), max_len=max_len,
+                      given=f"max_len={max_len!r} ({why})")
     checks.raises(ValueError, solution.perplexity, model, [], given="no sentences (N = 0)")
+
+
+def calls_without_error(func, *args, given, **kwargs):
+    """func(*args, **kwargs), or a failure saying that the arguments are valid."""
+    name = getattr(func, "__name__", None) or getattr(func, "name", "the function")
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        checks.fail(f"{name}() for {given} should return its result (the arguments are valid), but raised "
+                    f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.edge_case
+def test_k_may_be_an_int(solution):
+    """k is a number: k=2 (an int) gives what k=2.0 gives in sentence_log_prob, perplexity and sample_sentence"""
+    # Each call is compared with the same function's answer for k=2.0, so only the type of k decides.
+    train = [["the", "cat"], ["the"], ["a", "cat", "sat"]]
+    model = plain_model(train)
+    sentence, test = ["the", "cat", "sat"], [["a", "cat"], ["the"]]
+    given = f"the model of {train!r}, sentence {sentence!r}, k=2 (an int)"
+    expected = float(solution.sentence_log_prob(model, sentence, k=2.0))
+    got = calls_without_error(solution.sentence_log_prob, model, sentence, k=2, given=given)
+    checks.close(float(got), expected, atol=2 * log_prob_tolerance(len(sentence) + 1, expected),
+                 what="sentence_log_prob (the same as for k=2.0)", given=given)
+    given = f"the model of {train!r}, test corpus {test!r}, k=2 (an int)"
+    expected = float(solution.perplexity(model, test, k=2.0))
+    got = calls_without_error(solution.perplexity, model, test, k=2, given=given)
+    checks.close(float(got), expected, rtol=2e-9, what="perplexity (the same as for k=2.0)", given=given)
+    # Sampling on the model of test_sample_stops_at_max_len ('ha' after '<s>' and 'ha' 10^9 times, '</s>'
+    # once): 'ha' whatever the draws, so only the type of k decides.
+    model = {"vocab": ["</s>", "<unk>", "ha"], "prev": np.array([2, 2, 3]), "next": np.array([0, 2, 2]),
+             "count": np.array([1, 10**9, 10**9])}
+    given = (f"a model where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' follows 'ha' once "
+             f"(model {model!r}), np.random.default_rng(0), max_len=5, k=2 (an int)")
+    expected = solution.sample_sentence(model, np.random.default_rng(0), k=2.0, max_len=5)
+    got = calls_without_error(solution.sample_sentence, model, np.random.default_rng(0), k=2, max_len=5,
+                              given=given)
+    checks.that(got == expected, f"sample_sentence for {given}: expected {expected!r} (what it returns for "
+                                 f"k=2.0), got {checks.show(got, 300)}")
+
+
+@pytest.mark.edge_case
+def test_max_len_may_be_a_numpy_integer(solution):
+    """max_len=np.int64(3) is an integer: sample_sentence gives what max_len=3 gives"""
+    # The model of test_sample_stops_at_max_len: 'ha' after '<s>' and 'ha' 10^9 times, '</s>' once, so
+    # max_len decides the length; each call is compared with the same function's answer for max_len=3.
+    model = {"vocab": ["</s>", "<unk>", "ha"], "prev": np.array([2, 2, 3]), "next": np.array([0, 2, 2]),
+             "count": np.array([1, 10**9, 10**9])}
+    for seed, max_len in ((0, np.int64(3)), (1, np.int32(2)), (2, np.int64(0))):
+        given = (f"a model where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' follows 'ha' once "
+                 f"(model {model!r}), k=0.01, np.random.default_rng({seed}), "
+                 f"max_len=np.{type(max_len).__name__}({int(max_len)}) (a NumPy integer)")
+        expected = solution.sample_sentence(model, np.random.default_rng(seed), k=0.01, max_len=int(max_len))
+        got = calls_without_error(solution.sample_sentence, model, np.random.default_rng(seed), k=0.01,
+                                  max_len=max_len, given=given)
+        checks.that(got == expected, f"sample_sentence for {given}: expected {expected!r} (what it returns for "
+                                     f"max_len={int(max_len)}), got {checks.show(got, 300)}")
+
+
+# Words with spaces (and the empty string), and the names without spaces they are compared with.
+SPACED = {"new york": "NewYork", "": "EMPTY", " ": "SPACE", "a  b": "aTwoB", " new york ": "padded",
+          "los angeles": "LosAngeles"}
+
+
+def spaced_corpus(renamed):
+    sentences = [["new york", "is", "big"], ["is", "new york", "new york"], ["", " ", "a  b", " new york "],
+                 ["new", "york", "is"], ["a  b", ""]]
+    return [[SPACED.get(w, w) if renamed else w for w in s] for s in sentences]
+
+
+def counted_pairs(model, given):
+    """{(context, word): count} of a model, by name ('<s>' for the context index len(vocab))."""
+    vocab, (prev, nxt, count) = model_arrays(model, given=given)
+    name = vocab + [START]
+    try:
+        return Counter({(name[int(a)], name[int(b)]): int(c) for a, b, c in zip(prev, nxt, count)}), vocab
+    except IndexError:
+        checks.fail(f"model['prev'] / model['next'] for {given} index past the vocabulary {vocab!r}: got "
+                    f"{checks.show(prev)}, {checks.show(nxt)}")
+
+
+@pytest.mark.edge_case
+def test_words_may_contain_spaces(solution):
+    """Any string is a word: words with spaces, and the empty string, are counted and scored like any other"""
+    # Each result is compared with the function's own result for the same sentences with those words
+    # renamed to words without spaces ('new york' -> 'NewYork', '' -> 'EMPTY', ...): only the spaces decide.
+    spaced, renamed = spaced_corpus(False), spaced_corpus(True)
+    given = f"sentences {spaced!r}"
+    got, vocab = counted_pairs(calls_without_error(solution.fit_bigrams, spaced, given=given), given)
+    expected, expected_vocab = counted_pairs(solution.fit_bigrams(renamed), f"sentences {renamed!r}")
+    back = {v: w for w, v in SPACED.items()}
+    expected = Counter({(back.get(a, a), back.get(b, b)): c for (a, b), c in expected.items()})
+    checks.that(sorted(vocab) == sorted(back.get(w, w) for w in expected_vocab),
+                f"model['vocab'] for {given} should hold the words as they are (spaces and all), the same as for "
+                f"{renamed!r} with its words renamed back, got {vocab!r}")
+    checks.that(got == expected, f"the bigrams counted by fit_bigrams for {given} should be the same as for "
+                                 f"{renamed!r} with its words renamed back: expected {dict(expected)!r}, got "
+                                 f"{dict(got)!r}")
+    model, renamed_model = plain_model(spaced), plain_model(renamed)
+    for s in (["new york", "is", "big"], ["a  b", "", " new york "], ["los angeles", "new york"]):
+        r = [SPACED.get(w, w) for w in s]
+        given = (f"the model of {spaced!r} (vocabulary {model['vocab']!r}), sentence {s!r} (scored as "
+                 f"{r!r} is under the model of the renamed sentences)")
+        expected = float(solution.sentence_log_prob(renamed_model, r))
+        got = calls_without_error(solution.sentence_log_prob, model, s, given=given)
+        checks.close(float(got), expected, atol=2 * log_prob_tolerance(len(s) + 1, expected),
+                     what="sentence_log_prob", given=given)
+    test = [["new york", "is", "big"], ["", "los angeles"]]
+    given = f"the model of {spaced!r}, test corpus {test!r}"
+    expected = float(solution.perplexity(renamed_model, [[SPACED.get(w, w) for w in s] for s in test]))
+    got = calls_without_error(solution.perplexity, model, test, given=given)
+    checks.close(float(got), expected, rtol=2e-9, what="perplexity (the same as for the renamed words)",
+                 given=given)
 
 
 @pytest.mark.edge_case
@@ -488,6 +611,19 @@ def test_long_corpus_perplexity_is_finite(solution):
     checks.close(float(solution.perplexity(model, [long])), plain_perplexity(model, [long], 1.0), rtol=1e-9,
                  what="perplexity", given=f"the model of {describe(train)}, a corpus of one sentence of 10 000 "
                                           f"random words (its probability is about 1e-10000)")
+
+
+@pytest.mark.stability
+def test_log_prob_with_the_smallest_k(solution):
+    """k = 5e-324 (the smallest positive float) gives a finite, exact log-probability"""
+    # 'a' never follows 'a' in training: its probability k / (1000 + 3k) is about 5e-327, below the
+    # smallest float, so it is 0 as a ratio; log(k) - log(1000 + 3k) is finite (about -751.35).
+    train = [["a"]] * 1000
+    model = plain_model(train)
+    k = 5e-324
+    given = f"the model of 1000 sentences ['a'] (vocabulary {model['vocab']!r}), sentence ['a', 'a'], k={k}"
+    check_log_prob(calls_without_error(solution.sentence_log_prob, model, ["a", "a"], k=k, given=given), model,
+                   ["a", "a"], k, given=given + " (P('a' | 'a') = k / (1000 + 3k) underflows as a ratio)")
 
 
 def long_sentence(seed, n=10_000):

@@ -118,7 +118,7 @@ def perplexity(model, sentences, k=1.0):
 
 def sample_sentence(model, rng, k=1.0, max_len=50):
     k = _valid_k(k)
-    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 0:
+    if not isinstance(max_len, (int, np.integer)) or isinstance(max_len, bool) or max_len < 0:
         raise ValueError("max_len must be an integer >= 0")
     vocab, index, pairs, totals = _tables(model)
     V = len(vocab)

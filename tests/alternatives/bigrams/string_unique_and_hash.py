@@ -104,7 +104,7 @@ def perplexity(model, sentences, k=1.0):
 
 def sample_sentence(model, rng, k=1.0, max_len=50):
     k = _k(k)
-    if isinstance(max_len, bool) or int(max_len) != max_len or max_len < 0:
+    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 0:
         raise ValueError("max_len must be a non-negative integer")
     vocab = [str(w) for w in model["vocab"]]
     V = len(vocab)

@@ -5,6 +5,7 @@ CAUGHT_BY = (
     'test_empty_sentences_and_empty_corpus',
     'test_log_prob_add_k',
     'test_log_prob_add_one',
+    'test_log_prob_with_the_smallest_k',
     'test_long_corpus_perplexity_is_finite',
     'test_long_sentence_log_prob_is_finite',
     'test_perplexity_counts_words_and_end',
