@@ -201,12 +201,15 @@ def test_bias_is_added_per_output_channel(solution, rng):
     # F == Ho == Wo: a bias broadcast on the wrong axis runs without an error here.
     x = rng.standard_normal((2, 1, 6, 6))
     w = _symmetric_kernel(rng, 4, 1, 3, 3)
-    b = np.array([10.0, 20.0, 30.0, 40.0])
-    given = f"x {x.shape} {x.dtype}, w {w.shape} {w.dtype}, b = [10, 20, 30, 40], stride=1, padding=0"
-    got = solution.conv2d(x, w, b)
-    expected = _naive(x, w, b)
-    tol = _tolerance(x, w, b, 1, 0, np.float64)
-    _check_output(got, expected, tol, dtype=np.float64, given=given)
+    # The second bias sums to 0: it is still added, each b[f] to its own channel.
+    for values, note in (([10, 20, 30, 40], ""), ([10, -30, -20, 40], " (its entries sum to 0)")):
+        b = np.array(values, dtype=np.float64)
+        given = (f"x {x.shape} {x.dtype}, w {w.shape} {w.dtype}, b = [{', '.join(map(str, values))}]{note}, "
+                 f"stride=1, padding=0")
+        got = solution.conv2d(x, w, b)
+        expected = _naive(x, w, b)
+        tol = _tolerance(x, w, b, 1, 0, np.float64)
+        _check_output(got, expected, tol, dtype=np.float64, given=given)
     got_none = solution.conv2d(x, w, None)
     _check_output(got_none, _naive(x, w), _tolerance(x, w, None, 1, 0, np.float64), dtype=np.float64,
                   given=_describe(x, w, None, 1, 0))
