@@ -349,17 +349,24 @@ def test_agrees_with_reference(solution, reference, case):
 
 @pytest.mark.correctness
 def test_counts_iterations_like_the_reference(solution, reference):
-    """Runs cut short by max_iters agree with the reference: max_iters iterations exactly (none for max_iters=0)"""
+    """Runs cut short by max_iters agree with the reference: max_iters iterations exactly (none for max_iters=0, a copy of the start)"""
     for given, X, k, kwargs in partial_run_cases():
         compare_runs(solution, reference, X, k, kwargs, given)
-    # max_iters=0: no iteration, the start itself and its labels. Small integer
+    # max_iters=0: no iteration, the start and its labels. Small integer
     # coordinates, no tie: exact. One iteration would give (0.5, 0) and (10.5, 0).
+    # The start comes back as a new array, not the caller's float64 init
+    # itself: a caller writing into the centroids would change its init.
     X = np.array([[0, 0], [1, 0], [10, 0], [11, 0]], dtype=np.float64)
     init = np.array([[0.0, 0.0], [10.0, 0.0]])
-    given = "X = (0,0), (1,0), (10,0), (11,0), init = (0,0), (10,0), max_iters=0"
-    centroids, labels = unpack(solution.kmeans(X, 2, init=init, max_iters=0), 4, 2, 2, given)
+    given = "X = (0,0), (1,0), (10,0), (11,0), float64 init = (0,0), (10,0), max_iters=0"
+    result, shared = solution.result_shares_inputs("kmeans", X, 2, init=init, max_iters=0)
+    centroids, labels = unpack(result, 4, 2, 2, given)
     checks.close(centroids, init, atol=0.0, what="centroids (max_iters=0 runs no iteration: the init)", given=given)
     checks.equal(labels, np.array([0, 0, 1, 1]), what="labels (of the init)", given=given)
+    checks.that(not shared, f"kmeans() for {given} returned an array that shares memory with the caller's "
+                            f"arguments (at {', '.join(shared[:5])}): a caller writing into the centroids would "
+                            "change its init. Start from a copy, np.array(init, dtype=np.float64), not np.asarray "
+                            "(which returns init itself when it is already float64).")
 
 
 @pytest.mark.correctness
@@ -490,14 +497,25 @@ def test_kmeans_plus_plus_picks_distinct_rows(solution):
     # and the third is a fallback draw, a repeated row unless it happens to
     # hit the missing one (1 in 3 for a uniform fallback). 40 seeds all
     # pass such a draw with probability 3^-40 = 8e-20.
+    # The third: 1 and 1 + 2^-52 are distinct, D^2 = 2^-104 > 0, so after the
+    # first draw the other row is the only one with weight and every correct
+    # draw returns both. ||x||^2 - 2 x.c + ||c||^2 gives exactly 0 here
+    # (||x||^2 rounds to 1 + 2^-51, the sum cancels to 0, clipped or not): a
+    # fallback draw then repeats the first row, with probability 1/2 if
+    # uniform, and 40 seeds all escape that with probability 2^-40 = 9e-13.
     cases = [(blobs(51, n=300, d=2, k=4), 8, "4 blobs, n=300, k=8", ""),
              (np.array([[0.0, 0.0], [1e-30, 0.0], [1.0, 0.0]]), 3,
               "X = (0,0), (1e-30,0), (1,0), k=3 (D^2 of (1e-30,0) from (0,0) is 1e-60, not 0)",
-              ". A chosen point has D = 0, and any other point has D > 0, however small: compute D^2 in float64.")]
+              ". A chosen point has D = 0, and any other point has D > 0, however small: compute D^2 in float64."),
+             (np.array([[1.0], [1.0 + 2.0 ** -52]]), 2,
+              "X = [[1], [1 + 2^-52]] (two distinct rows, D^2 = 2^-104 between them), k=2",
+              ". The other row has D > 0, however small: compute D^2 as the sum of squared differences "
+              "(||x||^2 - 2 x.c + ||c||^2 cancels to 0 here).")]
     for X, k, given, hint in cases:
         results = solution.repeat("kmeans_plus_plus_init", seeds=range(40), args=(X, k, seeded_rng()))
         for seed, res in enumerate(results):
-            C = checks.shape(res, (k, 2), what=f"kmeans_plus_plus_init's result (seed {seed})", given=given)
+            C = checks.shape(res, (k, X.shape[1]), what=f"kmeans_plus_plus_init's result (seed {seed})",
+                             given=given)
             is_row = np.all(C[:, None, :] == X[None, :, :], axis=2).any(axis=1)
             if not is_row.all():
                 checks.fail(f"every k-means++ centroid should be a row of X ({given}); with seed {seed} "
@@ -887,6 +905,78 @@ def test_uint8_and_int32_input_do_not_wrap_around(solution):
                             f"{checks.show(a, 200)}, but on the same values as float64 with the same seed it chose "
                             f"{checks.show(b, 200)}. Integer input must be treated as float64: differences of uint8 "
                             "values wrap around (0 - 10 = 246) and int32 squares overflow, which changes D^2.")
+
+
+FAR_BASE = (45_000_000, 90_000_000)   # the coordinates of far_from_origin_case lie in this range
+
+
+def far_from_origin_case(seed=141, d=16, pairs=15):
+    """(X, centres, labels): two integer centres 3 apart along the first axis,
+    at coordinates in the tens of millions (d = 16), and around each the
+    points c + e and c - e for 15 integer e in {-1, 0, 1}^16 whose first
+    coordinate points toward the other centre; shuffled, as float64.
+
+    Every cluster's mean is exactly its centre, and every point's nearest
+    centre is its own: c + e is at squared distance |e|^2 from it and
+    |e|^2 + 3 from the other one, c - e at |e|^2 + 15 (at most 16 against 19).
+    Differences of these integers, their squares and sums are exact in
+    float64, as are the means (sums below 2^53), centred data (the mean of X
+    subtracted first) are exact to ~1e-8. But ||x||^2 is about 7e16, where
+    one ulp is 8 or 16, so ||x||^2 - 2 x.c + ||c||^2 without centring misses
+    the gap of 3 by its rounding, for a good share of the 30 points c + e
+    (18 to 22 in the summation orders tests/references/test_kmeans.py tries).
+    """
+    g = np.random.default_rng(seed)
+    base = g.integers(*FAR_BASE, size=d)
+    toward = np.zeros(d, dtype=np.int64)
+    toward[0] = 3
+    centres = np.array([base, base + toward])
+    rows, labels = [], []
+    for j, sign in ((0, 1), (1, -1)):
+        e = g.integers(-1, 2, size=(pairs, d))
+        e[:, 0] = sign
+        rows += [centres[j] + e, centres[j] - e]
+        labels += [j] * (2 * pairs)
+    perm = g.permutation(4 * pairs)
+    return np.concatenate(rows)[perm].astype(np.float64), centres.astype(np.float64), np.array(labels)[perm]
+
+
+@pytest.mark.stability
+def test_points_far_from_the_origin_get_their_nearest_centroid(solution):
+    """Data far from the origin (coordinates in the tens of millions, a few units apart) get their truly nearest centroid"""
+    X, centres, expected_labels = far_from_origin_case()
+    given = ("60 points with integer coordinates in the tens of millions (d=16) around 2 centres 3 apart, "
+             "init = the 2 centres (each already the mean of its points), where 30 points are at squared distance "
+             "|e|^2 <= 16 from their own centre and |e|^2 + 3 from the other")
+    centroids, labels = unpack(solution.kmeans(X, 2, init=centres), 60, 2, 16, given)
+    wrong = np.flatnonzero(labels != expected_labels)
+    if wrong.size:
+        i = int(wrong[0])
+        D = squared_distances(X[i:i + 1], centres)[0]
+        checks.fail(f"kmeans() for {given} labelled {len(wrong)} of the 60 points wrongly in its first assignment or "
+                    f"later, e.g. point {i}, at squared distances {D[0]:.0f} and {D[1]:.0f} from the init's "
+                    f"centroids 0 and 1, got label {int(labels[i])} (expected {int(expected_labels[i])}). "
+                    "||x||^2 - 2 x.c + ||c||^2 loses such gaps to rounding when ||x||^2 is ~7e16: compute the sum "
+                    "of squared differences, or centre the data at its mean first (distances do not change).")
+    # Means of integers are exact in any order; centring and adding the mean back
+    # rounds by at most ulp(9e7) / 2 = 7.5e-9.
+    checks.close(centroids, centres, atol=CENTROID_ATOL,
+                 what="centroids (the init is already the mean of every cluster: nothing moves)", given=given)
+
+
+@pytest.mark.stability
+def test_float32_input_is_computed_in_float64(solution):
+    """float32 X is computed in float64, like integer X (no float32 sums or means)"""
+    # Both values are exact in float32; their mean 10000.00048828125 is exact
+    # in float64 (the sum 20000.0009765625 needs 25 significant bits), while
+    # float32 rounds the sum to 20000 (ties to even) and the mean to 10000.
+    X = np.array([[10000.0], [10000.0009765625]], dtype=np.float32)
+    given = "float32 X = [[10000], [10000.0009765625]], k=1, init = [[0.0]] (float64)"
+    centroids, labels = unpack(solution.kmeans(X, 1, init=np.array([[0.0]])), 2, 1, 1, given)
+    checks.dtype(centroids, np.float64, what="centroids", given=given)
+    checks.close(centroids, np.array([[10000.00048828125]]), atol=0.0,
+                 what="centroids (the mean of the two values, computed in float64: it is exact there)", given=given)
+    checks.equal(labels, np.zeros(2, dtype=np.int64), what="labels", given=given)
 
 
 # -- performance ---------------------------------------------------------------------------

@@ -202,6 +202,46 @@ def test_small_int_cases_are_exact_fixed_points():
         assert d2.max() > np.iinfo(X.dtype).max, given
 
 
+def test_far_from_origin_case_is_exact_and_defeats_the_uncentred_expansion():
+    """test_points_far_from_the_origin_get_their_nearest_centroid: every point's nearest
+    centre is its own (squared distances differ by 3 or 15), the centres are the clusters'
+    means (so nothing moves), the reference and the plain loops give exactly that, the
+    centred expansion too, and the uncentred ||x||^2 - 2 x.c + ||c||^2 mislabels points
+    in several summation orders."""
+    X, C, L = grader.far_from_origin_case()
+    assert X.dtype == np.float64 and np.array_equal(X, np.round(X))
+    assert grader.FAR_BASE[0] - 2 <= X.min() and X.max() <= grader.FAR_BASE[1] + 4
+    D = grader.squared_distances(X, C)
+    gaps = np.sort(D, axis=1)[:, 1] - np.sort(D, axis=1)[:, 0]
+    assert set(gaps.tolist()) == {3.0, 15.0} and np.array_equal(np.argmin(D, axis=1), L)
+    for j in range(2):
+        assert np.array_equal(X[L == j].mean(axis=0), C[j])
+    C_plain, L_plain, trace = plain_lloyd(X, C)
+    assert len(trace) == 1 and trace[0]["move"] == 0
+    C_ref, L_ref = ref.kmeans(X, 2, init=C)
+    for got_C, got_L in ((C_plain, L_plain), (C_ref, L_ref)):
+        np.testing.assert_array_equal(got_C, C)
+        np.testing.assert_array_equal(got_L, L)
+    m = X.mean(axis=0)
+    Xc, Cc = X - m, C - m
+    centred = (Xc * Xc).sum(1)[:, None] - 2 * Xc @ Cc.T + (Cc * Cc).sum(1)[None, :]
+    assert np.array_equal(np.argmin(centred, axis=1), L)
+    for uncentred in ((X * X).sum(1)[:, None] - 2 * X @ C.T + (C * C).sum(1)[None, :],
+                      np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ C.T) + np.einsum("ij,ij->i", C, C)[None, :],
+                      np.stack([(X * X).sum(1) - 2 * X @ c + c @ c for c in C], axis=1)):
+        assert (np.argmin(uncentred, axis=1) != L).sum() >= 5
+
+
+def test_float32_case_needs_float64():
+    """test_float32_input_is_computed_in_float64: both values are float32 numbers, their
+    mean is exact in float64 and rounds to 10000 in float32."""
+    X = np.array([[10000.0], [10000.0009765625]], dtype=np.float32)
+    assert np.array_equal(X.astype(np.float64), [[10000.0], [10000.0009765625]])
+    assert X.astype(np.float64).mean() == 10000.00048828125
+    assert (X[0] + X[1]) / np.float32(2) == np.float32(10000.0)
+    np.testing.assert_array_equal(ref.kmeans(X, 1, init=np.array([[0.0]]))[0], [[10000.00048828125]])
+
+
 def test_reference_rules():
     X = grader.blobs(5, n=50, d=3, k=2)
     C, L = ref.kmeans(X, 1, rng=np.random.default_rng(0))

@@ -1,12 +1,13 @@
 """The centroid sums are a one-hot matrix product with X as given, a (k, n)
 boolean matrix @ X: for uint8 (or int32) input numpy computes it in that
 integer dtype, and the sums wrap around (a cluster of 100 pixels near 245
-sums to 24 500, which is 180 modulo 256).
+sums to 24 500, which is 180 modulo 256); for float32 input the sums are
+float32 (10000 + 10000.0009765625 rounds to 20000, a mean of 10000).
 """
 
 import numpy as np
 
-CAUGHT_BY = ('test_uint8_and_int32_input_do_not_wrap_around',)
+CAUGHT_BY = ('test_uint8_and_int32_input_do_not_wrap_around', 'test_float32_input_is_computed_in_float64')
 
 
 def _as_float_data(X):
