@@ -289,7 +289,8 @@ def test_invalid_arguments():
     for l2 in (-1.0, np.nan, np.inf):
         with pytest.raises(ValueError):
             ref.fit_linear(X, y, l2)
-    for lr, epochs, batch in ((0.0, 1, 2), (np.nan, 1, 2), (0.1, 0, 2), (0.1, 1, 0)):
+    for lr, epochs, batch in ((0.0, 1, 2), (np.nan, 1, 2), (0.1, 0, 2), (0.1, 1, 0), (0.1, 2.5, 2), (0.1, 2.0, 2),
+                              (0.1, 2, 2.0), (0.1, True, 2), (0.1, 2, True)):
         with pytest.raises(ValueError):
             ref.sgd_linear(X, y, lr, epochs, batch, np.random.default_rng(0))
 

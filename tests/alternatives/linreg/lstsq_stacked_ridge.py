@@ -40,7 +40,7 @@ def sgd_linear(X, y, lr, epochs, batch_size, rng):
     X, y = _check(X, y)
     if not (math.isfinite(lr) and lr > 0):
         raise ValueError("lr must be finite and > 0")
-    if not all(isinstance(k, (int, np.integer)) and k >= 1 for k in (epochs, batch_size)):
+    if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 1 for k in (epochs, batch_size)):
         raise ValueError("epochs and batch_size must be integers >= 1")
     n, d = X.shape
     w = np.zeros(d)

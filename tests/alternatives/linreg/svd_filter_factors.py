@@ -47,10 +47,9 @@ def sgd_linear(X, y, lr, epochs, batch_size, rng):
     X, y = _validated(X, y)
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError("lr must be positive")
-    if epochs < 1 or epochs % 1 != 0:
-        raise ValueError("epochs must be an integer >= 1")
-    if batch_size < 1 or batch_size % 1 != 0:
-        raise ValueError("batch_size must be an integer >= 1")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if type(value) is bool or not np.issubdtype(type(value), np.integer) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1")
     epochs, batch_size = int(epochs), int(batch_size)
     n, d = X.shape
     w = np.zeros(d)

@@ -78,17 +78,22 @@ def fit_linear(X, y, l2=0.0, fit_intercept=True):
     return w, b
 
 
+def _count(value, name):
+    """value as a Python int if it is an integer >= 1: a Python or a numpy integer, not a bool or a float."""
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1 (a bool or a float such as 2.0 is not one), "
+                         f"got {value!r}")
+    return int(value)
+
+
 def sgd_linear(X, y, lr, epochs, batch_size, rng):
     """(w, b, losses) from mini-batch SGD on the half mean squared error, from w = 0, b = 0."""
     X, y = _as_data(X, y)
     lr = float(lr)
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr}")
-    if epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    epochs, batch_size = int(epochs), int(batch_size)
+    epochs = _count(epochs, "epochs")
+    batch_size = _count(batch_size, "batch_size")
     n, d = X.shape
     w = np.zeros(d)
     b = 0.0
