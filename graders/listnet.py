@@ -385,6 +385,27 @@ def test_ndcg_rejects_bad_input(solution):
 
 
 @pytest.mark.edge_case
+def test_ndcg_k_must_be_an_integer(solution):
+    """ndcg_at_k: a float k (even 3.0) or a bool k raises ValueError; a numpy integer k behaves as the Python int"""
+    # 2.5 passes a check of `k < 1` alone, and int() or a slice would then truncate it to 2 (ceil would give 3).
+    # 3.0 passes a check that int(k) == k, and True is an instance of int: neither a float nor a bool is an integer.
+    yt, ys = relevances(141, 2, 5), rows(142, 2, 5)
+    for k, what in ((2.5, "a float, not an integer"), (3.0, "a float, not an integer, whatever its value"),
+                    (True, "a bool, not an integer")):
+        checks.raises(ValueError, solution.ndcg_at_k, yt, ys, k=k,
+                      given=f"B = 2 lists of length 5, relevances 0..4, continuous scores, k={k!r} ({what})")
+    # Compared with your own results for the Python int: only the type of k is at stake here.
+    for k in (np.int64(3), np.int32(1), np.uint8(5)):
+        given = f"B = 2 lists of length 5, relevances 0..4, continuous scores, k=np.{type(k).__name__}({int(k)})"
+        want = float(checks.as_array(solution.ndcg_at_k(yt, ys, k=int(k)), "ndcg", given))
+        got = checks.as_array(solution.ndcg_at_k(yt, ys, k=k), "ndcg", given)
+        if got.shape != ():
+            checks.fail(f"ndcg_at_k for {given} should return a float, got {checks.show(got)}")
+        checks.close(float(got), want, atol=64 * 5 * EPS, what=f"NDCG@{int(k)} (vs your result for k={int(k)})",
+                     given=given)
+
+
+@pytest.mark.edge_case
 def test_integer_inputs(solution):
     """Integer scores and relevances (signed and unsigned) give the values of their float64 copies"""
     # Compared with your own results on the float64 copies: only the conversion is at stake here.

@@ -42,6 +42,8 @@ def listnet_loss(y_true, y_pred, mask=None):
 
 def ndcg_at_k(y_true, y_score, k=None, mask=None):
     y_true, y_score, mask = _prepare(y_true, y_score, mask)
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer))):
+        raise ValueError("k must be an integer")
     if k is not None and k < 1:
         raise ValueError("k must be at least 1")
     if (y_true[mask] < 0).any():

@@ -43,6 +43,8 @@ def listnet_loss(y_true, y_pred, mask=None):
 
 def ndcg_at_k(y_true, y_score, k=None, mask=None):
     t, s, mask = _arrays(y_true, y_score, mask)
+    if k is not None and not np.issubdtype(type(k), np.integer):   # Python and numpy integers; bool is not one
+        raise ValueError("k is not an integer")
     if k is not None and int(k) < 1:
         raise ValueError("k < 1")
     if np.any(t[mask] < 0):
