@@ -557,6 +557,9 @@ def test_inputs_unchanged(solution):
 # -- numerical stability -------------------------------------------------------------------------------
 
 EMPTY_DOCS = ["", "apple banana apple", "   ", "\t\n", "banana cherry", "cherry date date"]
+# Eight documents over the 20 words of WORDS: every other one has no token, the others hold every word.
+REUSE_DOCS = [doc for empty in ("", "   ", "\t\n", "") for doc in (empty, " ".join(WORDS))]
+REUSE_IDF = 1.0 + np.arange(len(WORDS)) / 8.0
 
 
 @pytest.mark.stability
@@ -581,6 +584,30 @@ def test_empty_documents_give_zero_rows(solution):
             checks.fail(f"transform for {given} should be finite, got {checks.show(X)}")
         checks.equal(X[:2], np.zeros((2, 2)), what="the rows of '' and 'zulu kiwi' (no word of the vocabulary)",
                      given=given)
+    # Again, each call just after the same function on documents of the same shape whose every entry is
+    # non-zero (not looked at). The (8, 20) matrix that call returned is freed, and the allocator hands
+    # that memory out again for the next matrix of its size, so a zero row taken from memory that was never
+    # written (np.empty, or np.divide(X, norms, where=norms > 0) without out=) shows those entries instead
+    # of zeros.
+    words = list(WORDS)
+    full_docs = [" ".join(words)] * len(REUSE_DOCS)
+    for name, args, about in (("transform", (words, REUSE_IDF), f", vocabulary {words}, idf {REUSE_IDF.tolist()}"),
+                              ("fit_transform", (), "")):
+        for norm in ("l2", "l1"):
+            given = (f"{describe_docs(REUSE_DOCS)}{about}, norm={norm!r}, called just after {name} of 8 documents "
+                     f"that all hold the 20 words")
+            try:
+                getattr(solution, name)(full_docs, *args, norm=norm)
+            except Exception:
+                pass
+            got = getattr(solution, name)(REUSE_DOCS, *args, norm=norm)
+            if name == "transform":
+                X = as_matrix(got, len(REUSE_DOCS), len(words), "transform", given)
+            else:
+                X = fitted(got, REUSE_DOCS, words, given)
+            checks.equal(X[0::2], np.zeros((len(REUSE_DOCS) // 2, len(words))),
+                         what=f"the rows of {name} for the documents '', '   ', '\\t\\n' and '' (no token: rows "
+                              f"of zeros, written as such, not whatever the memory held)", given=given)
 
 
 @pytest.mark.stability
