@@ -314,6 +314,31 @@ def test_init_params_randomness_comes_from_rng(solution):
     check_randomness_from_rng(solution, run, what="init_params", given=f"sizes {sizes}")
 
 
+@pytest.mark.edge_case
+def test_init_params_sizes_are_integers(solution):
+    """The widths in sizes are integers: NumPy integers work as ints, a float (even 2.0) or a bool raises ValueError"""
+    # Every width is >= 1 and there are at least 2 of them, so only the type of an entry is at stake.
+    for bad, shown, why in (([2, 0.5, 3], "[2, 0.5, 3]", "0.5 is a float"),
+                            ([4, 2.0, 3], "[4, 2.0, 3]", "2.0 is a float, not an integer, whatever its value"),
+                            ([4, 3, 2.0], "[4, 3, 2.0]", "the output width 2.0 is a float"),
+                            ([np.float64(4.0), 3], "[np.float64(4.0), 3]", "a NumPy float is a float"),
+                            ([3, True, 2], "[3, True, 2]", "True is a bool, not an integer"),
+                            ([True, 3], "[True, 3]", "True is a bool, not an integer")):
+        checks.raises(ValueError, solution.init_params, bad, np.random.default_rng(0), given=f"sizes {shown} ({why})")
+    # A NumPy integer is an integer: the layers have the shapes of the same Python ints. Only the shapes are
+    # compared, so that the draws (test_init_params_he_draws) play no part.
+    widths = [4, 3, 2]
+    for sizes, shown in (([np.int64(w) for w in widths], "[np.int64(4), np.int64(3), np.int64(2)]"),
+                         ([np.int32(4), 3, np.uint8(2)], "[np.int32(4), 3, np.uint8(2)]")):
+        given = f"sizes {shown} (NumPy integers, the widths [4, 3, 2]), rng = np.random.default_rng(0)"
+        try:
+            got = solution.init_params(sizes, np.random.default_rng(0))
+        except Exception as exc:
+            checks.fail(f"init_params for {given} should return the layers of sizes [4, 3, 2] (a NumPy integer is "
+                        f"an integer), but raised {type(exc).__name__}: {exc}")
+        as_layers(got, [((a, b), (b,)) for a, b in zip(widths[:-1], widths[1:])], "init_params' result", given)
+
+
 # -- forward --------------------------------------------------------------------------------------
 
 @pytest.mark.correctness

@@ -4,7 +4,9 @@ Parameters are a list with one (W, b) tuple per layer, W of shape
 (fan_in, fan_out) so that a layer is `h @ W + b` on a batch of rows. He
 initialisation draws each W with one rng.standard_normal((fan_in, fan_out))
 call, layer by layer from the input, and scales it by sqrt(2 / fan_in);
-biases start at zero and take no draw.
+biases start at zero and take no draw. The widths in sizes must be integers
+(a Python int or a NumPy integer): a float, even 2.0, or a bool raises
+ValueError.
 
 The loss is the mean cross-entropy of the softmax over the logits plus
 l2 / 2 times the squared Frobenius norms of the weights (biases are not
@@ -20,6 +22,10 @@ import numpy as np
 
 
 def _layers(sizes):
+    sizes = list(sizes)
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise ValueError(f"layer widths must be integers (an int or a NumPy integer), got {s!r} in {sizes}")
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least 2 layer widths, each >= 1, got {sizes}")

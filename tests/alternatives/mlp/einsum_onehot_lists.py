@@ -8,6 +8,8 @@ import numpy as np
 
 
 def init_params(sizes, rng):
+    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in sizes):
+        raise ValueError("every width in sizes must be an int or a NumPy integer")
     if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
         raise ValueError("sizes needs at least two positive widths")
     layers = []

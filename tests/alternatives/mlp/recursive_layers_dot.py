@@ -11,6 +11,8 @@ import numpy as np
 
 def init_params(sizes, rng):
     sizes = list(sizes)
+    if not all(np.issubdtype(type(s), np.integer) for s in sizes):    # bool and float are not
+        raise ValueError(f"widths must be integers, got {sizes}")
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"bad sizes {sizes}")
     out = []

@@ -7,6 +7,10 @@ import numpy as np
 
 
 def _layers(sizes):
+    sizes = list(sizes)
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise ValueError(f"layer widths must be integers (an int or a NumPy integer), got {s!r} in {sizes}")
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least 2 layer widths, each >= 1, got {sizes}")
