@@ -300,9 +300,18 @@ def test_fit_svm_small_and_degenerate_data(solution, reference):
     check_fit(solution, reference, X, y, 1.0, "50 points with one feature (d=1), symmetric about 0, C=1")
 
 
+def int8_data():
+    """12 int8 points in 2-D, 6 of each int8 label; each -1 point has a -128 coordinate."""
+    g = np.random.default_rng(162)
+    y = np.tile(np.array([1, -1], dtype=np.int8), 6)
+    X = g.integers(-128, 128, size=(12, 2))
+    X[y < 0, g.integers(2, size=6)] = -128
+    return X.astype(np.int8), y
+
+
 @pytest.mark.edge_case
 def test_integer_features(solution):
-    """Integer X (int64, uint8) is treated as float64 by both functions"""
+    """Integer X (int64, uint8; int8 with -128 and int8 labels) is treated as float64 by both functions"""
     g = np.random.default_rng(160)
     y = np.where(g.random(30) < 0.5, 1, -1)
     X = g.integers(-3, 4, size=(30, 2)) + 2 * y[:, None]
@@ -313,14 +322,27 @@ def test_integer_features(solution):
     w_f, b_f = unpack_svm(solution.fit_svm(X.astype(np.float64), y, 1.0), 2, given.replace("int64", "float64"))
     check_objective(solution.fit_svm(X, y, 1.0), X, y, 1.0, objective(X, y, 1.0, w_f, b_f),
                     given + " (compared with your fit_svm on the same values as float64)")
+    # int8 X with int8 labels, -128 among the values: as float64, -1 * -128 is
+    # 128; in int8 it wraps to -128 (y * X or y[i] * X[i] must not be formed in
+    # 8 bits). The data need not be symmetric here: both calls solve the same problem.
+    X8, y8 = int8_data()
+    given = f"int8 X with {len(X8)} points in 2-D from -128 to 127 (the -1 points have -128 entries), int8 y, C=1"
+    w_f, b_f = unpack_svm(solution.fit_svm(X8.astype(np.float64), y8, 1.0), 2,
+                          given.replace("int8 X", "float64 X"))
+    check_objective(solution.fit_svm(X8, y8, 1.0), X8, y8, 1.0, objective(X8, y8, 1.0, w_f, b_f),
+                    given + " (compared with your fit_svm on the same values as float64)")
     # pegasos on integer X must give what it gives on the same values as float64
     # (compared with itself, so that this test is about the dtype only).
     Xu = (np.abs(X) + 3 * (y[:, None] > 0)).astype(np.uint8)
-    for Xi, name in ((X, "int64"), (Xu, "uint8")):
-        given = f"{name} X with 60 points of small integer coordinates, lam=0.05, steps=400"
-        as_float = checks.as_array(solution.pegasos(Xi.astype(np.float64), y, 0.05, 400, np.random.default_rng(161)),
-                                   "w", given.replace(name, "float64"))
-        check_w(solution.pegasos(Xi, y, 0.05, 400, np.random.default_rng(161)), as_float.astype(np.float64),
+    for Xi, yi, name, steps in ((X, y, "int64 X with 60 points of small integer coordinates", 400),
+                                (Xu, y, "uint8 X with 60 points of small integer coordinates", 400),
+                                (X8, y8, f"int8 X with {len(X8)} points in 2-D from -128 to 127 (the -1 points "
+                                         f"have -128 entries) and int8 y", 40)):
+        given = f"{name}, lam=0.05, steps={steps}"
+        as_float = checks.as_array(solution.pegasos(Xi.astype(np.float64), yi, 0.05, steps,
+                                                    np.random.default_rng(161)),
+                                   "w", given.replace(name.split()[0] + " X", "float64 X"))
+        check_w(solution.pegasos(Xi, yi, 0.05, steps, np.random.default_rng(161)), as_float.astype(np.float64),
                 given + " (compared with your pegasos on the same values as float64)")
 
 
