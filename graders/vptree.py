@@ -13,10 +13,11 @@ Exact ties only exist on purpose: the tie and boundary tests use integer
 coordinates, for which every squared distance is an exact integer (below
 2^53) and its square root is correctly rounded, so any sensible way of
 computing the Euclidean distance (this module's, the candidate's default, the
-harness's counting metric) gives bit-identical distances. On random
-continuous data ties have probability 0, and the distances are compared with a
-tolerance of 1e-12 (absolute, for distances of order 1): different but valid
-formulas differ by a few ulps, ~1e-16.
+harness's counting metric) gives bit-identical distances (as do the near ties
+of the ties test, points one ulp apart on a line, whose distances are exact).
+On random continuous data ties have probability 0, and the distances are
+compared with a tolerance of 1e-12 (absolute, for distances of order 1):
+different but valid formulas differ by a few ulps, ~1e-16.
 
 Each rule is tested on inputs where the others do not come into play, as far
 as the rule allows: the tau test uses continuous data (no ties, so neither the
@@ -416,7 +417,7 @@ def test_randomness_comes_from_rng(solution):
 
 @pytest.mark.edge_case
 def test_ties_and_duplicates_match_brute_force(solution, rng):
-    """Exact ties and duplicate points: equal to brute force, ties by lower index"""
+    """Exact ties and duplicate points: equal to brute force, ties by lower index; distances an ulp apart do not tie"""
     P = tie_grid(rng)
     tree = solution.VPTree(P, metric=None, rng=rng)
     given = "300 points on a 7x7 integer grid (duplicates, many equal distances)"
@@ -440,6 +441,36 @@ def test_ties_and_duplicates_match_brute_force(solution, rng):
     given = f"{n} identical points in 3-D"
     check_knn(tree, P, P[0], 5, given, exact_dists=True)
     check_knn(tree, P, np.array([1.5, -1.0, 2.0]), 23, given, exact_dists=True)
+    # Near ties are not ties: pairs of points one ulp (2^-52) apart, at c and
+    # c + 2^-52 for c = 1 + j / 32, in a shuffled order. Every coordinate and
+    # query is a multiple of 2^-52 in [1, 2), so every difference is exact,
+    # and so is every distance (the square root of a rounded square is the
+    # exact |x - q|), for any way of computing it. Each query lies 1/128 from
+    # one pair, beyond the member with the higher index, which is thus the
+    # nearer by an ulp: the points on that side lie at 1, 5, 9, ... / 128
+    # from it, those on the other at 3, 7, ... / 128, each member of a pair
+    # 2^-52 farther than the other, so no two distances are equal. A search
+    # or a sort that takes distances within a tolerance for ties puts the
+    # lower index first. k = 5 ends between the members of the pair at 5/128.
+    m = 24
+    base = 1.0 + np.arange(1, m + 1) / 32.0
+    x = np.concatenate([base, base + 2.0 ** -52])
+    order = np.random.default_rng(71).permutation(2 * m)
+    P = x[order][:, None]
+    tree = solution.VPTree(P, metric=None, rng=np.random.default_rng(72))
+    given = (f"{2 * m} points on a line in pairs one ulp apart (at c and c + 2^-52 for c = 1 + j / 32, "
+             f"j = 1..{m}, in a shuffled order)")
+    where = np.argsort(order)   # where[i]: the index in P of the point x[i]
+    for j in range(m):
+        lo, hi = sorted((int(where[j]), int(where[m + j])))
+        # 1/128 from the pair, on the side of P[hi].
+        q = np.array([P[hi, 0] + 1.0 / 128 if P[hi, 0] > P[lo, 0] else P[hi, 0] - 1.0 / 128])
+        for k in (1, 2, 5):
+            try:
+                check_knn(tree, P, q, k, given, exact_dists=True)
+            except checks.GradeFailure as failure:
+                checks.fail(str(failure) + " Only equal distances tie: of two points an ulp apart the nearer "
+                            "comes first, whatever its index (compare distances with no tolerance).")
 
 
 @pytest.mark.edge_case
@@ -507,7 +538,7 @@ def test_single_point(solution):
 
 @pytest.mark.edge_case
 def test_query_radius_includes_boundary(solution, rng):
-    """query_radius includes points at exactly distance r (d <= r); an empty result is an empty integer array"""
+    """query_radius includes points at exactly distance r (d <= r), none an ulp beyond; an empty result is an empty integer array"""
     n = 100
     x = no_three_term_progression(rng, n)
     P = np.column_stack([x, np.zeros(n)])
@@ -530,6 +561,14 @@ def test_query_radius_includes_boundary(solution, rng):
             check_radius(tree.query_radius(q, r), P, q, r, given,
                          why="\nPoints at exactly distance r count (d <= r), and a subtree may be skipped "
                              "only when its bound is strictly greater than r.")
+            # One ulp below that distance, the point is out: d <= r holds
+            # exactly, with no tolerance. (r is then not an integer, so no
+            # bound on the x axis equals it.)
+            below = float(np.nextafter(r, 0.0))
+            if below < r:
+                check_radius(tree.query_radius(q, below), P, q, below, given,
+                             why="\nOnly points with d <= r count, exactly: a point farther than r, even by "
+                                 "an ulp, is not within r (compare with no tolerance).")
     far = np.array([-1000.0, 0.0])
     empty = checks.as_array(tree.query_radius(far, 10.0), "query_radius result", given)
     if not (empty.shape == (0,) and empty.dtype.kind in "iu"):
