@@ -314,6 +314,20 @@ def test_inputs_not_modified(solution):
                  given="float64 x (6, 5)")
 
 
+@pytest.mark.edge_case
+def test_results_are_new_arrays(solution):
+    """every result is a new array, never probs or a view of it (T = 1 included)"""
+    for T in (1, 3):
+        P = dirichlet_probs(45 + T, T, 8, 5)
+        given = f"float64 probs (T={T}, n=8, C=5), Dirichlet(1) rows"
+        for name in ALL:
+            _, shared = solution.result_shares_inputs(name, P)
+            checks.that(not shared, f"{name}(probs) for {given} returned an array that shares memory with the "
+                                    f"caller's probs (at {', '.join(shared[:5])}): a caller writing into the "
+                                    f"result would change its probs. Return a new array (for T = 1 probs[0] is a "
+                                    f"view: the mean must still be a new array).")
+
+
 # -- dropout --------------------------------------------------------------------------------------
 
 def dropout_oracle(x, p, seed):
@@ -426,6 +440,22 @@ def test_dropout_p_zero_keeps_x(solution):
         checks.dtype(got, dtype, what="dropout(x, 0, rng) (float32 in, float32 out; any other dtype gives float64)",
                      given=given)
         checks.equal(got, xd.astype(dtype), what="dropout(x, 0, rng)", given=f"{given} (nothing dropped)")
+
+
+@pytest.mark.edge_case
+def test_dropout_returns_a_new_array(solution):
+    """dropout returns a new array, never x or a view of it (also with p = 0 and x already in the output dtype)"""
+    g = np.random.default_rng(85)
+    x = g.normal(size=(10, 7))
+    for desc, xd, p in (("float64 x (10, 7) N(0, 1)", x, 0.0),
+                        ("float32 x (10, 7) N(0, 1)", x.astype(np.float32), 0.0),
+                        ("float64 x (10, 7) N(0, 1)", x, 0.5)):
+        given = f"{desc}, p={p}, rng = default_rng(86)"
+        _, shared = solution.result_shares_inputs("dropout", xd, p, np.random.default_rng(86))
+        checks.that(not shared, f"dropout(x, p, rng) for {given} returned an array that shares memory with the "
+                                f"caller's x (at {', '.join(shared[:5])}): a caller writing into the result would "
+                                f"change its x. Return a new array, also for p = 0 when x is already of the output "
+                                f"dtype.")
 
 
 @pytest.mark.edge_case
