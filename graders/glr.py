@@ -12,7 +12,9 @@ whose statistic crosses its threshold exactly at max_n or at max_n + 1; the
 counting of undecided streams at p1 = 0, where how x and y are drawn cannot
 matter, and at a max_n that any power-of-two block divides; the shapes and
 dtypes of glr_statistics against the candidate's own values on flat float64
-vectors; wrapped counts with a stream whose decision flips if they wrap.
+vectors; wrapped counts with a stream whose decision flips if they wrap; the
+comparisons with the thresholds on statistics that are exactly 0 by their
+definition; whether mean_n is rounded from whether it is a whole number.
 
 The timed simulations (10 000 streams, each run with its own generator and its own p1 and p2 =
 p1 + gap, drawn from the test's secret: p1 in [0.2, 0.5], gap in [0.27, 0.33]) are random, and the
@@ -262,6 +264,35 @@ def test_degenerate_thresholds_reject_first(solution):
 
 
 @pytest.mark.edge_case
+def test_thresholds_compared_exactly(solution):
+    """A statistic equal to its threshold stops the test; one below it by 1e-13 does not (>=, no slack)"""
+    # Statistics that are exactly 0 by their definition, whatever the
+    # computation: log Lambda_b outside the band (x all 1, y all 0: |p1_hat -
+    # p2_hat| = 1 > delta at every pair), and log Lambda_a when S_x = S_y
+    # (p1_hat = p2_hat = p_bar). With b1 = 1, log b1 = 0 and the first pair
+    # accepts; with b0 = 1 + 1e-13, log b0 = 1e-13 is above 0 by a thousand
+    # times the rounding of a sum of a few logarithms, and no pair rejects.
+    # The other statistic stays far from its threshold (log 1e30 = 69.1, while
+    # log Lambda_a = 2 n log 2 <= 4.2 in the first stream and log Lambda_b <=
+    # 1.48 in the second), so only the comparison decides. Only the decision is compared: the number of pairs
+    # is test_decisions_match_reference's.
+    cases = [
+        ([1, 1, 1], [0, 0, 0], 1e30, 1.0, "accept_h0",
+         "log Lambda_b = 0 outside the band |p1_hat - p2_hat| <= delta, and log b1 = 0: 0 >= 0 accepts"),
+        ([1, 0, 1, 1, 0], [1, 0, 1, 1, 0], 1.0 + 1e-13, 1e30, "continue",
+         "log Lambda_a = 0 when S_x = S_y, below log b0 = 1e-13: 0 >= 1e-13 is false, so no pair rejects"),
+    ]
+    for x, y, b0, b1, decision, why in cases:
+        given = f"x = {x}, y = {y}, delta = 0.5, [b0, b1] = [{b0!r}, {b1!r}]"
+        got = solution.sequential_glr(np.array(x, dtype=np.int64), np.array(y, dtype=np.int64), 0.5, b0, b1)
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            checks.fail(f"sequential_glr for {given} should return a tuple (decision, n_used), got {checks.show(got)}")
+        checks.that(got[0] == decision,
+                    f"sequential_glr for {given} returned {checks.show(tuple(got))}, expected the decision "
+                    f"{decision!r}: {why}. The thresholds are compared exactly, with >= and no tolerance.")
+
+
+@pytest.mark.edge_case
 def test_undecided_stream(solution):
     """A stream that never crosses a threshold returns ('continue', len(x))"""
     cases = [
@@ -277,7 +308,7 @@ def test_undecided_stream(solution):
 
 @pytest.mark.edge_case
 def test_small_integer_streams_do_not_wrap(solution):
-    """Streams given as uint8 or int8 arrays: counts past 127 or 255 are exact, not wrapped"""
+    """Streams given as uint8, int8 or int16 arrays: counts past 127, 255 or 32 767 are exact, not wrapped"""
     # x is 1 but every tenth pair, y is 1 but every fiftieth: S_x = 0.9 n, S_y =
     # 0.98 n, never 0 or n after pair 7. log Lambda_b first reaches log 640 000
     # = 13.369 at pair 274 (13.302 at 273, 13.429 at 274), and log Lambda_a
@@ -290,16 +321,36 @@ def test_small_integer_streams_do_not_wrap(solution):
     x[5::10] = 0
     y = np.ones(300, dtype=np.int64)
     y[7::50] = 0
-    for dtype in (np.uint8, np.int8):
-        got = solution.sequential_glr(x.astype(dtype), y.astype(dtype), DELTA, 1e30, 640000.0)
-        given = (f"300 pairs, x = 1 but x[5::10] = 0, y = 1 but y[7::50] = 0, both {np.dtype(dtype)} arrays, "
-                 f"delta = 0.2, [b0, b1] = [1e30, 640000]")
+    streams = [(x.astype(dtype), y.astype(dtype), DELTA, 1e30, 640000.0, 274,
+                f"300 pairs, x = 1 but x[5::10] = 0, y = 1 but y[7::50] = 0, both {np.dtype(dtype)} arrays, "
+                f"delta = 0.2, [b0, b1] = [1e30, 640000]")
+               for dtype in (np.uint8, np.int8)]
+    # The same with int16 counts, which wrap past 32 767: x is 1 but every
+    # twentieth pair, y is 1 but every fiftieth (S_x = 0.95 n, S_y = 0.98 n,
+    # never 0 or n after pair 7), delta = 0.05. log Lambda_b first reaches
+    # log 1e40 = 92.103 at pair 33 758 (91.929 at 33 757, 92.173 at 33 758) and
+    # log Lambda_a stays below 234 < log b0 = 690.8: ('accept_h0', 33 758).
+    # S_y passes 32 767 at pair 33 437 (S_x stays below it); kept in int16 it
+    # wraps to -32 768 and p2_hat to -0.98: outside the band, so log Lambda_b
+    # = 0 from there on and the stream never accepts (log Lambda_a of such
+    # counts is meaningless, or they are refused).
+    x16 = np.ones(34_000, dtype=np.int16)
+    x16[3::20] = 0
+    y16 = np.ones(34_000, dtype=np.int16)
+    y16[7::50] = 0
+    streams.append((x16, y16, 0.05, 1e300, 1e40, 33_758,
+                    "34 000 pairs, x = 1 but x[3::20] = 0, y = 1 but y[7::50] = 0, both int16 arrays, "
+                    "delta = 0.05, [b0, b1] = [1e300, 1e40]"))
+    for xs, ys, delta, b0, b1, stops_at, given in streams:
+        got = solution.sequential_glr(xs, ys, delta, b0, b1)
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             checks.fail(f"sequential_glr for {given} should return a tuple (decision, n_used), got {checks.show(got)}")
         if got[0] != "accept_h0":
-            checks.fail(f"sequential_glr for {given} returned {checks.show(tuple(got))}, expected ('accept_h0', 274): "
-                        f"the counts pass {np.iinfo(dtype).max}, the largest {np.dtype(dtype)}. Keep them in a wider "
-                        f"integer or a float (np.cumsum does; sx += x[i] keeps the dtype of x and wraps around).")
+            dtype = xs.dtype
+            checks.fail(f"sequential_glr for {given} returned {checks.show(tuple(got))}, expected "
+                        f"('accept_h0', {stops_at}): the counts pass {np.iinfo(dtype).max}, the largest {dtype}. "
+                        f"Keep them in a wider integer or a float (np.cumsum(x) does, np.cumsum(x, dtype=np.{dtype}) "
+                        f"does not; sx += x[i] keeps the dtype of x and wraps around).")
 
 
 @pytest.mark.edge_case
@@ -487,6 +538,42 @@ def test_undecided_streams_in_simulation(solution, reference):
                 f"mean_n for {given} is {mean_n}, expected {e_t:.2f} ± {mean_half:.2f} (the exact value by dynamic "
                 f"programming, with a bound a correct simulation leaves with probability below "
                 f"{SIM_FAIL_PROB / 2:.2g}): every stream counts, an undecided one with n = max_n.")
+
+
+# Runs of MEAN_N_SIMS streams each, for test_mean_n_is_not_rounded.
+MEAN_N_SIMS, MEAN_N_RUNS = 20, 5
+
+
+@pytest.mark.correctness
+def test_mean_n_is_not_rounded(solution):
+    """simulate_glr's mean_n is the sum of the stopping times divided by n_sims, not rounded to whole pairs"""
+    # At p1 = p2 = 0.5, [b0, b1] = [98, 2.5] the stopping time runs from 1 to
+    # 232 pairs with a standard deviation of 25, so the sum of 20 of them is
+    # spread evenly over its residues modulo 20: by the exact distribution of
+    # the stopping time (dynamic programming over the (S_x, S_y) states), it
+    # is a multiple of 20, and the mean a whole number, with probability
+    # 0.05000 (1/20 to 1e-15), and in all 5 independent runs with probability
+    # 3.1e-7. Only whether the mean is whole is looked at: its value is
+    # test_null_operating_characteristics' to check, and a stopping time
+    # counted from 0 moves the sum by 20, a multiple of 20.
+    whole = []
+    for run in range(MEAN_N_RUNS):
+        given = (f"p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, {LOW_B1}], {MEAN_N_SIMS} streams, "
+                 f"default_rng({6060 + run})")
+        _, mean_n = _simulated(solution, 0.5, 0.5, LOW_B1, MEAN_N_SIMS, 6060 + run, given)
+        total = mean_n * MEAN_N_SIMS
+        checks.that(abs(total - round(total)) <= 1e-9,
+                    f"mean_n for {given} is {mean_n!r}: it should be a sum of whole stopping times divided by "
+                    f"{MEAN_N_SIMS}, so {MEAN_N_SIMS} * mean_n = {total!r} should be a whole number.")
+        whole.append(abs(mean_n - round(mean_n)) <= 1e-9)
+        last = mean_n
+    checks.that(not all(whole),
+                f"simulate_glr returned a whole number for mean_n in all {MEAN_N_RUNS} runs of {MEAN_N_SIMS} streams "
+                f"(p1 = p2 = 0.5, delta = 0.2, [b0, b1] = [98, {LOW_B1}], default_rng(6060) to "
+                f"default_rng({6060 + MEAN_N_RUNS - 1}); the last {last!r}): the mean of {MEAN_N_SIMS} stopping "
+                f"times is whole only when their sum is a multiple of {MEAN_N_SIMS}, which happens in all "
+                f"{MEAN_N_RUNS} runs with probability 3.1e-7. mean_n is the sum divided by n_sims, not rounded "
+                f"(total // n_sims rounds it down).")
 
 
 def _no_stream_past_max_n_cases():
