@@ -251,8 +251,8 @@ def test_zero_d_operand_raises(solution):
     for a, b in [(np.array(2.0), np.ones((2, 2))), (np.ones((2, 2)), np.array(3.0)),
                  (np.array(2.0), np.array(3.0)), (np.array(2.0), np.ones(3)),
                  (np.array(2.0), np.ones((0, 3))), (np.ones((3, 0)), np.array(3.0))]:
-        given = " and ".join("0-d" if x.ndim == 0 else str(x.shape) for x in (a, b))
-        checks.raises(ValueError, solution.matmul, a, b, given=f"float64 {given}")
+        shapes = " and ".join("0-d" if x.ndim == 0 else str(x.shape) for x in (a, b))
+        checks.raises(ValueError, solution.matmul, a, b, given=f"float64 {shapes}")
 
 
 @pytest.mark.edge_case

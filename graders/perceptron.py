@@ -421,26 +421,31 @@ def test_novikoff_bound_on_separable_data(solution):
                             f"mistakes_per_epoch = {show_counts(mistakes)}.")
 
 
-@pytest.mark.correctness
-def test_return_types(solution):
-    """Returns w float64 (d,), b a float (not a 0-d array), mistakes_per_epoch a 1-D integer array"""
+def check_return_types(solution, function, w_name, b_name):
+    """(w, b, mistakes_per_epoch) of `function`: w float64 (d,), b a float (not a 0-d array), mistakes 1-D integers."""
     X, y = integer_data(71, 30, 3)
     for given, Xin in (("separable float64 data, n=30, d=3", X),
                        ("the same data as int64 features", X.astype(np.int64))):
-        result = solution.perceptron(Xin, y, np.random.default_rng(72))
+        result = getattr(solution, function)(Xin, y, np.random.default_rng(72))
         if not (isinstance(result, tuple) and len(result) == 3):
-            checks.fail(f"perceptron() should return a tuple (w, b, mistakes_per_epoch) for {given}; got "
-                        f"{checks.show(result)}")
+            checks.fail(f"{function}() should return a tuple ({w_name}, {b_name}, mistakes_per_epoch) for "
+                        f"{given}; got {checks.show(result)}")
         w, b, mistakes = result
         if not (isinstance(w, np.ndarray) and w.dtype == np.float64 and w.shape == (3,)):
-            checks.fail(f"w should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
+            checks.fail(f"{w_name} should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
         # np.float64 is a subclass of float; a 0-d array, np.float32 or an int is not.
         if not isinstance(b, float):
-            checks.fail(f"b should be a float (a Python float or a NumPy float64 scalar, not a 0-d array) for "
-                        f"{given}; got {checks.show(b)} of type {type(b).__name__}")
+            checks.fail(f"{b_name} should be a float (a Python float or a NumPy float64 scalar, not a 0-d array) "
+                        f"for {given}; got {checks.show(b)} of type {type(b).__name__}")
         if not (isinstance(mistakes, np.ndarray) and mistakes.ndim == 1 and mistakes.dtype.kind in "iu"):
             checks.fail(f"mistakes_per_epoch should be a 1-D NumPy array of integers for {given}; got "
                         f"{checks.show(mistakes)} of type {type(mistakes).__name__}")
+
+
+@pytest.mark.correctness
+def test_return_types(solution):
+    """Returns w float64 (d,), b a float (not a 0-d array), mistakes_per_epoch a 1-D integer array"""
+    check_return_types(solution, "perceptron", "w", "b")
 
 
 # -- edge cases ------------------------------------------------------------------------------------
@@ -688,23 +693,7 @@ def test_averaged_learning_rate(solution):
 @pytest.mark.bonus
 def test_averaged_return_types(solution):
     """Averaged perceptron: w_avg float64 (d,), b_avg a float (not a 0-d array), mistakes_per_epoch an integer array"""
-    X, y = integer_data(71, 30, 3)
-    for given, Xin in (("separable float64 data, n=30, d=3", X),
-                       ("the same data as int64 features", X.astype(np.int64))):
-        result = solution.averaged_perceptron(Xin, y, np.random.default_rng(72))
-        if not (isinstance(result, tuple) and len(result) == 3):
-            checks.fail(f"averaged_perceptron() should return a tuple (w_avg, b_avg, mistakes_per_epoch) for "
-                        f"{given}; got {checks.show(result)}")
-        w, b, mistakes = result
-        if not (isinstance(w, np.ndarray) and w.dtype == np.float64 and w.shape == (3,)):
-            checks.fail(f"w_avg should be a float64 array of shape (3,) for {given}; got {checks.show(w)}")
-        # np.float64 is a subclass of float; a 0-d array, np.float32 or an int is not.
-        if not isinstance(b, float):
-            checks.fail(f"b_avg should be a float (a Python float or a NumPy float64 scalar, not a 0-d array) for "
-                        f"{given}; got {checks.show(b)} of type {type(b).__name__}")
-        if not (isinstance(mistakes, np.ndarray) and mistakes.ndim == 1 and mistakes.dtype.kind in "iu"):
-            checks.fail(f"mistakes_per_epoch should be a 1-D NumPy array of integers for {given}; got "
-                        f"{checks.show(mistakes)} of type {type(mistakes).__name__}")
+    check_return_types(solution, "averaged_perceptron", "w_avg", "b_avg")
 
 
 @pytest.mark.edge_case

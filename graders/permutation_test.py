@@ -79,6 +79,18 @@ def same_numbers(a, b):
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
+def check_same_result(call, expected, given, expected_for, rule):
+    """`call()` must give the (statistic, pvalue) `expected`, which the solution returned `expected_for`."""
+    try:
+        result = call()
+    except ValueError as error:
+        checks.fail(f"permutation_test() for {given} raised ValueError({error}): {rule}")
+    got_stat, got_p = unpack(result, given)
+    checks.that(same_numbers(got_stat, expected[0]) and same_numbers(got_p, expected[1]),
+                f"permutation_test() for {given} returned ({got_stat!r}, {got_p!r}), but ({expected[0]!r}, "
+                f"{expected[1]!r}) {expected_for}: {rule}")
+
+
 def check_p(result, expected_p, given, why):
     _, p = unpack(result, given)
     if not 0.0 <= p <= 1.0:     # NaN included: every comparison with it is false
@@ -310,17 +322,10 @@ def test_numpy_integer_arguments(solution):
         for kind in (np.int64, np.int32):
             given = (f"{desc}, alternative='greater', n_resamples=np.{kind.__name__}({m}), "
                      f"max_exact=np.{kind.__name__}({max_exact})")
-            try:
-                result = solution.permutation_test(x, y, np.random.default_rng(4), alternative="greater",
-                                                   n_resamples=kind(m), max_exact=kind(max_exact))
-            except ValueError as error:
-                checks.fail(f"permutation_test() for {given} raised ValueError({error}): a numpy integer is an "
-                            "integer, and behaves as the Python int of its value.")
-            got_stat, got_p = unpack(result, given)
-            checks.that(same_numbers(got_stat, stat) and same_numbers(got_p, p),
-                        f"permutation_test() for {given} returned ({got_stat!r}, {got_p!r}), but "
-                        f"({stat!r}, {p!r}) with the Python ints {m} and {max_exact}: a numpy integer behaves as "
-                        "the Python int of its value.")
+            check_same_result(lambda: solution.permutation_test(x, y, np.random.default_rng(4), alternative="greater",
+                                                                n_resamples=kind(m), max_exact=kind(max_exact)),
+                              (stat, p), given, f"with the Python ints {m} and {max_exact}",
+                              "a numpy integer is an integer, and behaves as the Python int of its value.")
 
 
 @pytest.mark.edge_case
@@ -336,16 +341,10 @@ def test_lists_and_bool_samples(solution):
             given = f"{desc}, alternative={alt!r} (exact)"
             stat, p = unpack(solution.permutation_test(xf, yf, np.random.default_rng(1), alternative=alt),
                              given + " as float64 arrays")
-            try:
-                result = solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt)
-            except ValueError as error:
-                checks.fail(f"permutation_test() for {given} raised ValueError({error}): lists and tuples of "
-                            "numbers are taken as np.asarray of them, and bool values count as 0 and 1.")
-            got_stat, got_p = unpack(result, given)
-            checks.that(same_numbers(got_stat, stat) and same_numbers(got_p, p),
-                        f"permutation_test() for {given} returned ({got_stat!r}, {got_p!r}), but ({stat!r}, "
-                        f"{p!r}) for the float64 arrays of the same values: lists and tuples are taken as "
-                        "np.asarray of them, and bool values count as 0 and 1.")
+            check_same_result(lambda: solution.permutation_test(x, y, np.random.default_rng(1), alternative=alt),
+                              (stat, p), given, "for the float64 arrays of the same values",
+                              "lists and tuples of numbers are taken as np.asarray of them, and bool values count "
+                              "as 0 and 1.")
 
 
 @pytest.mark.edge_case
