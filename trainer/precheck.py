@@ -114,8 +114,8 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
     in_raise = {id(n) for r in ast.walk(tree) if isinstance(r, ast.Raise) for n in ast.walk(r)}
     keywords = {f[:-1] for f in forbidden if f.endswith("=")}
     operator = "@" in forbidden
-    imported = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
-                for a in n.names}
+    imported = {(a.asname or a.name).split(".")[0]
+                for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
     found: list[Issue] = []
 
     def flag(node, what: str) -> None:
