@@ -884,11 +884,7 @@ class _Server:
             args, kwargs = _resolved(self, args, kwargs)
             result = func(*args, **kwargs)
             if request.get("return_inputs"):
-                # The grader checks mutation of inputs by looking at them after
-                # the call; arguments that are not data (a generator, a stream)
-                # come back as None.
-                response["args_after"] = self.data_only(tuple(args))
-                response["kwargs_after"] = self.data_only(kwargs)
+                self._add_inputs_after(response, args, kwargs)
             if request.get("report_shared"):
                 # Which arrays of the result share memory with an argument's (a caller
                 # writing to them would change its own input).
@@ -904,8 +900,7 @@ class _Server:
                 # The arguments as the raise left them: a check made too late
                 # (after drawing from an rng, after writing to an input) shows there.
                 try:
-                    response["args_after"] = self.data_only(tuple(args))
-                    response["kwargs_after"] = self.data_only(kwargs)
+                    self._add_inputs_after(response, args, kwargs)
                 except Exception:
                     pass
             self.send(response)
@@ -913,6 +908,13 @@ class _Server:
         self._flush_output()
         response["ok"] = result
         self.send(response, make_handles=isinstance(func, type))
+
+    def _add_inputs_after(self, response: dict, args, kwargs) -> None:
+        """The arguments as the call left them: the grader checks mutation of
+        inputs by looking at them; arguments that are not data (a generator, a
+        stream) come back as None."""
+        response["args_after"] = self.data_only(tuple(args))
+        response["kwargs_after"] = self.data_only(kwargs)
 
     def repeat(self, request: dict, raw: dict, buffers) -> None:
         what = request.get("what", "the call")
