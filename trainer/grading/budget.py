@@ -288,10 +288,8 @@ class Budget:
                 return m
             self._fail(m, "The solution is far slower than the reference: look for Python loops over the data "
                           "that could be vectorised.")
-        transfer = self._transfer(ref_calls)
         timed = slice(1, None) if len(cand_calls) > 1 else slice(None)
-        cand = _typical(_total(c) - transfer for c in cand_calls[timed])
-        ref = _typical(_total(r) - transfer for r in ref_calls[timed])
+        cand, ref = self._work(cand_calls[timed], ref_calls[timed], ref_calls)
         observed = cand / ref
         within = observed <= ratio
         runs = len(cand_calls[timed])
@@ -373,10 +371,19 @@ class Budget:
         faster half, less what moving data costs): the ratio then reported
         is under half the budget.
         """
-        transfer = self._transfer(ref_calls)
-        cand = _typical(_total(c) - transfer for c in cand_calls[1:])
-        ref = _typical(_total(r) - transfer for r in ref_calls[1:])
+        cand, ref = self._work(cand_calls[1:], ref_calls[1:], ref_calls)
         return CLEARLY_UNDER * cand < ratio * ref
+
+    def _work(self, cand_runs: list[dict], ref_runs: list[dict], ref_calls: list[dict]) -> tuple[float, float]:
+        """(candidate, reference): the typical CPU time of their runs, less what moving the data costs.
+
+        The transfer, measured on all of `ref_calls`, comes off both sides
+        alike, so that a large input or result does not pull the ratio
+        towards 1.
+        """
+        transfer = self._transfer(ref_calls)
+        return (_typical(_total(c) - transfer for c in cand_runs),
+                _typical(_total(r) - transfer for r in ref_runs))
 
     def _fresh_workers(self) -> None:
         """Time in freshly started workers, so that earlier tests leave no trace.
