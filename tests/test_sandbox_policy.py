@@ -122,3 +122,40 @@ def test_a_confined_process_keeps_threads_and_its_folder_and_nothing_else(tmp_pa
     assert results == {"level": f"landlock v{_ABI} + seccomp", "thread": "allowed", "read secret": errno.EACCES,
                        "fork": errno.EPERM, "kill parent": errno.EPERM, "signal self": "allowed",
                        "write private": "allowed", "chmod own file": errno.EPERM}
+
+
+BLAS_CONFINED = """
+import json, os, sys
+sys.path.insert(0, {here!r})
+import confine
+level = confine.confine({{"landlock": True, "seccomp": True, "rules": json.loads({rules!r})}})
+import numpy as np
+a = np.random.default_rng(0).normal(size=(600, 600))
+product = a @ a
+ok = bool(np.allclose(product[:5], np.einsum("ij,jk->ik", a[:5], a)))
+print(json.dumps({{"level": level, "ok": ok}}), flush=True)
+sys.stdin.read()   # held here while the test counts the threads from outside
+"""
+
+
+@needs_confinement
+def test_numpy_runs_its_blas_threads_inside_the_confinement(tmp_path):
+    """Workers run BLAS on one thread, but nothing in the confinement is what keeps it there."""
+    import json
+    private = tmp_path / "private"
+    private.mkdir()
+    rules = policy.worker_rules(private, frozenset({"numpy"}), [REPO])
+    code = BLAS_CONFINED.format(here=str(REPO / "trainer" / "sandbox"), rules=json.dumps(rules))
+    env = {"PATH": os.environ["PATH"], **{name: "2" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                                   "MKL_NUM_THREADS")}}
+    with subprocess.Popen([sys.executable, "-I", "-c", textwrap.dedent(code)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        try:
+            line = proc.stdout.readline()
+            with open(f"/proc/{proc.pid}/status") as status:
+                threads = next(int(f.split()[1]) for f in status if f.startswith("Threads:"))
+        finally:
+            proc.stdin.close()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    assert json.loads(line) == {"level": f"landlock v{_ABI} + seccomp", "ok": True}
+    assert threads >= 2, threads
