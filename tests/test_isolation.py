@@ -19,6 +19,7 @@ is not trusted on its own: the integrity checks above are what count.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -396,3 +397,47 @@ def test_nothing_outlives_a_killed_cli(tmp_path):
     (left,) = list(tmp_root.iterdir())   # the killed run could not clean up...
     assert left.name.startswith(RUN_PREFIX)
     assert remove_stale_runs(tmp_root) == [left]   # ...the next run does
+
+
+# The CLI in a process whose kernel answers landlock_create_ruleset (444 on
+# every architecture) with EPERM, as container runtimes that filter it do:
+# a real kernel without Landlock, from the point of view of everything inside.
+WITHOUT_LANDLOCK = """
+import ctypes, sys
+from trainer.sandbox import confine as c
+if ctypes.CDLL(None, use_errno=True).prctl(c._PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    sys.exit("no_new_privs refused")
+c._apply_seccomp([(c._LD_W_ABS, 0, 0, 0), (c._JEQ_K, 0, 1, 444), (c._RET_K, 0, 0, c._EPERM), (c._RET_K, 0, 0, c._ALLOW)])
+from trainer.cli import main
+sys.argv[0] = "mltrainer"
+main()
+"""
+
+
+@pytest.mark.skipif(not _SECCOMP, reason=f"needs seccomp to take Landlock away: {_WHY}")
+@pytest.mark.parametrize("how", ["--isolation require", "MLTRAINER_ISOLATION=require", "auto"])
+def test_without_landlock_require_refuses_and_auto_warns(how, tmp_path):
+    env = {**os.environ, "MLTRAINER_CHALLENGE_PATH": str(TOY_PACK), "MLTRAINER_DATA_DIR": str(tmp_path / "data"),
+           "MLTRAINER_WORKSPACE": str(tmp_path / "workspace"), "PYTHONPATH": str(REPO)}
+    env.pop("MLTRAINER_ISOLATION", None)
+    args = ["grade", "toy", "--solution", str(TOY_PACK / "reference" / "toy.py"), "--format", "json"]
+    if how.startswith("--"):
+        args += how.split()
+    elif "=" in how:
+        env.update([how.split("=")])
+    out = subprocess.run([sys.executable, "-c", WITHOUT_LANDLOCK, *args], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=120)
+    if how == "auto":
+        assert out.returncode == 0, out.stderr
+        warnings = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+        assert warnings == ["warning: solutions run with seccomp only (Landlock is not enabled in this kernel (it "
+                            "needs Linux 5.13+ with landlock in the lsm= list)): a file written to cheat could "
+                            "forge its result (docs/security.md; --isolation require refuses to grade here)"], \
+            out.stderr
+        report = json.loads(out.stdout)
+        assert report["status"] == "passed" and report["isolation"].startswith("seccomp only (Landlock is not"), report
+    else:
+        assert out.returncode == 2, (out.stdout, out.stderr)
+        assert out.stdout == "" and "full isolation is required but not available here" in out.stderr, out.stderr
+        assert "Landlock is not enabled in this kernel" in out.stderr and "Traceback" not in out.stderr
+        assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.sqlite*"))

@@ -101,7 +101,7 @@ class IsolationUnavailable(TrainerError):
         self.why = why
         super().__init__(f"full isolation is required but not available here: {why}. "
                          "Grade on a Linux kernel with Landlock and seccomp (5.13 or newer), "
-                         "or drop --isolation require / MLTRAINER_ISOLATION=require to grade with limits only")
+                         "or drop --isolation require / MLTRAINER_ISOLATION=require to grade with what this kernel offers")
 
 
 # --------------------------------------------------------------------------
