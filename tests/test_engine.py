@@ -298,3 +298,64 @@ def test_cancel_stops_a_run_quickly_and_leaves_no_worker(toy, tmp_path):
     while descendants() and time.monotonic() < deadline:  # workers die with their grader (PR_SET_PDEATHSIG)
         time.sleep(0.05)
     assert not descendants()
+
+
+# -- a run counts only if its lanes reported what they collected, once each ----------
+
+def _lane(*events):
+    """An _EventReader that has read these events from a real pipe, as from a lane."""
+    import os
+    from trainer.engine import _EventReader
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(write_fd, "w") as out:
+        out.writelines(json.dumps(event) + "\n" for event in events)
+    reader = _EventReader(read_fd, None)
+    reader.start()
+    reader.join(5)
+    return reader
+
+
+def _collected(*names):
+    return {"event": "collected", "tests": [{"nodeid": f"g.py::{n}"} for n in names]}
+
+
+def _results(*outcomes):
+    return {"event": "results", "collect_errors": [], "isolation": "landlock v7 + seccomp",
+            "tests": [{"nodeid": f"g.py::{n}", "name": n, "category": "correctness", "outcome": o}
+                      for n, o in outcomes]}
+
+
+def _verdict_of(*lanes):
+    from pathlib import Path
+    from types import SimpleNamespace
+    from trainer.engine import _verdict
+
+    def report(status, tests=(), error="", isolation_level=""):
+        return SimpleNamespace(status=status, tests=list(tests), error=error)
+    procs = [SimpleNamespace(returncode=1) for _ in lanes]
+    return _verdict(report, list(lanes), procs, ["" for _ in lanes], "outlook", "", Path("s.py"))
+
+
+@pytest.mark.parametrize("lanes", [
+    pytest.param(lambda: [_lane(_collected("a", "b"), _results(("a", "passed")))], id="a collected test unreported"),
+    pytest.param(lambda: [_lane(_collected("a"), _results(("a", "passed"), ("a", "passed")))], id="reported twice"),
+    pytest.param(lambda: [_lane(_collected("a"), _results(("a", "passed"), ("b", "passed")))],
+                 id="reported, never collected"),
+    pytest.param(lambda: [_lane(_collected("a"), _results(("a", "xpassed")))], id="an outcome of no kind"),
+    pytest.param(lambda: [_lane(_collected("a"), _collected("a"), _results(("a", "passed")))],
+                 id="a second collected list"),
+    pytest.param(lambda: [_lane(_collected("a", "b"), _results(("a", "passed"))),
+                          _lane(_collected("a"), _results(("b", "passed")))], id="lanes collected differently"),
+])
+def test_a_run_whose_lanes_did_not_report_every_collected_test_once_is_an_error(lanes):
+    verdict = _verdict_of(*lanes())
+    assert verdict.status == "error" and "did not report every test it collected" in verdict.error, verdict
+
+
+def test_lanes_that_reported_every_collected_test_once_give_the_verdict():
+    """The gate above, on streams that meet it: the verdict is the tests' own."""
+    two = [_lane(_collected("a", "b"), _results(("b", "passed"))),
+           _lane(_collected("a", "b"), _results(("a", "passed")))]
+    verdict = _verdict_of(*two)
+    assert verdict.status == "passed" and [t.nodeid for t in verdict.tests] == ["g.py::a", "g.py::b"]
+    assert _verdict_of(_lane(_collected("a"), _results(("a", "failed")))).status == "failed"

@@ -407,7 +407,8 @@ import ctypes, sys
 from trainer.sandbox import confine as c
 if ctypes.CDLL(None, use_errno=True).prctl(c._PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
     sys.exit("no_new_privs refused")
-c._apply_seccomp([(c._LD_W_ABS, 0, 0, 0), (c._JEQ_K, 0, 1, 444), (c._RET_K, 0, 0, c._EPERM), (c._RET_K, 0, 0, c._ALLOW)])
+c._apply_seccomp([(c._LD_W_ABS, 0, 0, 0), (c._JEQ_K, 0, 1, 444), (c._RET_K, 0, 0, c._EPERM),
+                  (c._RET_K, 0, 0, c._ALLOW)])
 from trainer.cli import main
 sys.argv[0] = "mltrainer"
 main()
