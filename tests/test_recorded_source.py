@@ -163,3 +163,25 @@ def test_mltrainer_grade_records_the_text_graded_not_the_file_saved_during_gradi
         stored = store.grade_source(grade.id)
         assert stored == GRADED, "the store kept the file as saved after grading, not the text graded"
         assert sha256(stored) == grade.source_sha256 == report["source_sha256"]
+
+
+def test_a_file_that_is_not_utf8_is_rejected_and_no_other_text_is_stored_for_it(tmp_path, toy):
+    """Its bytes are never graded, so no text is kept; the grade still names their SHA-256."""
+    from trainer.catalog import load_catalog
+    from trainer.session import Session
+
+    context = Session(store_path=tmp_path / "data" / "progress.db", workspace=tmp_path / "ws",
+                      catalog_loader=lambda: load_catalog([TOY_PACK]))
+    path = context.solution_path(toy)
+    path.parent.mkdir(parents=True)
+    raw = ("# -*- coding: latin-1 -*-\n# caf\u00e9\n" + GRADED).encode("latin-1")
+    path.write_bytes(raw)
+    try:
+        report, grade_id = context.grade(toy)
+    finally:
+        context.close()
+    assert report.status == "rejected" and "not UTF-8" in report.static_issues[0].message
+    with Store.open(tmp_path / "data" / "progress.db") as store:
+        grade = only_grade(store)
+        assert grade.id == grade_id and grade.source_sha256 == report.source_sha256 == hashlib.sha256(raw).hexdigest()
+        assert store.grade_source(grade.id) == ""

@@ -168,13 +168,13 @@ def grade(challenge: Challenge, solution_path: str | os.PathLike, *, fail_fast: 
     path, raw = read_solution(solution_path, challenge)
     sha = hashlib.sha256(raw).hexdigest()
     selection = describe_selection(keyword=keyword, marker=marker, quick=quick)
-    _, issues = check_bytes(raw, path, challenge)
+    text, issues = check_bytes(raw, path, challenge)
 
     def report(status: str, tests=(), error: str = "", isolation_level: str = outlook) -> GradeReport:
         return GradeReport(challenge_id=challenge.id, solution_path=str(path), source_sha256=sha,
                            started_at=started_at, duration_s=round(time.monotonic() - started, 3), status=status,
                            static_issues=issues, tests=list(tests), error=error, isolation=isolation_level,
-                           source=raw.decode("utf-8", "replace"), selection=selection)
+                           source=text or "", selection=selection)
 
     if issues:
         if on_event:

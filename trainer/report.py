@@ -247,7 +247,9 @@ class GradeReport:
     selection: str = ""
     format_version: int = FORMAT_VERSION
     # The exact text that was graded (its SHA-256 is source_sha256), for the
-    # progress store; not part of the JSON report.
+    # progress store; not part of the JSON report. Empty for a file that is
+    # not UTF-8 text: it is rejected, never graded, and no other text stands
+    # in for its bytes.
     source: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
