@@ -85,6 +85,7 @@ CASES = {
     "verdict_forge_results.py": (ROW_SUMS, "allowed: none"),
     "verdict_signals_grader.py": (ROW_SUMS, "allowed: none"),
     "verdict_crafted_frames.py": (ROW_SUMS, "sent a malformed reply"),
+    "verdict_reply_ahead.py": (SPEED, "sent a malformed reply"),
     "verdict_tampers_grader_files.py": (ROW_SUMS, "allowed: none"),
     # 2. read what it must not see
     "read_secrets.py": (ROW_SUMS, "allowed: none"),

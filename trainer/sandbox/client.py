@@ -21,6 +21,7 @@ import codecs
 import fcntl
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -778,7 +779,7 @@ class Worker:
         # What stopped workers printed that no excerpt took yet (a restart
         # for a timing, a kill): kept, bounded, for the next excerpt.
         self._output_kept = PrintedText()
-        self._next_id = 0
+        self._request_id = 0
         self._loaded = False
         self._threads = 1
         self._disk_baseline: tuple[int, int] | None = None
@@ -1114,15 +1115,17 @@ class Worker:
             patience.begin(start)
             timeout = patience.first
         deadline = start + timeout
-        self._next_id += 1
-        message["id"] = self._next_id
+        # An id no one can guess: a frame the solution wrote ahead of this
+        # request (counting ids up) cannot answer it.
+        self._request_id = secrets.randbits(62)
+        message["id"] = self._request_id
         chunks = protocol.pack(message, ClientEncoder(self))
         if sealed and self._inputs is not None:
             chunks = self._sealed_frame(chunks, what)
         if clock is not None:
             clock["start"] = self.cpu_seconds()
         self._send(chunks, deadline, timeout, what)
-        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._next_id,
+        reply = self._receive(deadline, deadline + _REPLY_GRACE_S, what, timeout, expect_id=self._request_id,
                               patience=patience)
         if self._loaded:
             self._after_call(what)
