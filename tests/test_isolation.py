@@ -96,6 +96,7 @@ CASES = {
     # 4. outlive its call or its worker
     "outlive_daemon.py": (ROW_SUMS, "allowed: none"),
     "outlive_thread.py": (ROW_SUMS, "left 1 thread running after row_sums"),
+    "outlive_timer.py": (ROW_SUMS, "allowed: none"),
     # 5. cheat the clock
     "clock_cache.py": (SPEED, "(budget 3x)"),
     "clock_precomputed.py": (SPEED, "(budget 3x)"),
@@ -261,6 +262,52 @@ def test_hostile_file_is_failed_and_changes_nothing(toy, arena, attack):
     assert watcher.seen and watcher.peak_kib < 256 << 10, watcher.peak_kib
     # No attack stretches the run past its timeouts (3 s per call here).
     assert elapsed < 60, elapsed
+
+
+# Unconfined (seccomp refuses timers), a timer's handler runs after the call returned.
+BURNS_BETWEEN_CALLS = """
+import signal
+import time
+
+import numpy as np
+
+
+def _burn(signum, frame):
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+
+
+def row_sums(X, arm=True):
+    if arm:
+        signal.signal(signal.SIGALRM, _burn)
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+    return np.asarray(X, dtype=np.float64).sum(axis=1)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker's CPU clock is read from the kernel")
+@pytest.mark.parametrize("arm", [True, False], ids=["a timer burns between calls", "idle between calls"])
+def test_cpu_used_between_calls_fails_the_next_call(tmp_path, arm):
+    from trainer.sandbox.client import CandidateFailure, Worker
+    from trainer.sandbox.limits import Limits
+    path = tmp_path / "burner.py"
+    path.write_text(BURNS_BETWEEN_CALLS)
+    worker = Worker(path, Limits(), hostile=True)
+    X = np.ones((3, 4))
+    try:
+        worker.call_raw("row_sums", (X,), {"arm": arm}, what="row_sums(X)", timeout=10)
+        base, deadline = worker.cpu_seconds(), time.monotonic() + 10
+        time.sleep(0.5)
+        while arm and worker.cpu_seconds() - base < 0.28 and time.monotonic() < deadline:
+            time.sleep(0.05)   # until the handler has run its 0.3 s, however loaded the machine
+        if arm:
+            with pytest.raises(CandidateFailure, match=r"used 0\.(2[5-9]|[3-9]\d) s of CPU time between calls"):
+                worker.call_raw("row_sums", (X,), {"arm": False}, what="row_sums(X)", timeout=10)
+        else:
+            assert worker.call_raw("row_sums", (X,), {"arm": False}, what="row_sums(X)", timeout=10)["ok"].sum() == 12
+    finally:
+        worker.stop()
 
 
 @needs_confinement

@@ -52,6 +52,10 @@ _REPLY_GRACE_S = 2.0
 _MAX_REPLY_HEADER = 16 << 20
 # Threads a call started may take this long to finish after it returned.
 _THREAD_GRACE_S = 0.1
+# CPU time a worker running the solution may use between its calls (it waits
+# for the next request then: only what follows sending a reply, well under a
+# millisecond, is expected). More means code ran after a call returned.
+_IDLE_CPU_S = 0.1
 # The disk is checked this often while a call runs.
 _WATCH_INTERVAL_S = 0.1
 _OPEN_FILES = 256
@@ -780,6 +784,8 @@ class Worker:
         # for a timing, a kill): kept, bounded, for the next excerpt.
         self._output_kept = PrintedText()
         self._request_id = 0
+        # The worker's CPU clock when its last call had been answered (None: no call since it started).
+        self._idle_cpu: float | None = None
         self._loaded = False
         self._threads = 1
         self._disk_baseline: tuple[int, int] | None = None
@@ -943,6 +949,7 @@ class Worker:
             self.probe.close()
         self.proc = None
         self._loaded = False
+        self._idle_cpu = None
 
     def _kill(self) -> None:
         proc = self.proc
@@ -1122,6 +1129,7 @@ class Worker:
         chunks = protocol.pack(message, ClientEncoder(self))
         if sealed and self._inputs is not None:
             chunks = self._sealed_frame(chunks, what)
+        self._check_idle(what)
         if clock is not None:
             clock["start"] = self.cpu_seconds()
         self._send(chunks, deadline, timeout, what)
@@ -1135,7 +1143,26 @@ class Worker:
             reported = reply.get("cpu")
             clock["reported"] = tuple(reported) if isinstance(reported, list) and len(reported) == 2 and all(
                 isinstance(v, float) for v in reported) else None
+        if self._loaded and self.probe is not None and self.probe.linux:
+            self._idle_cpu = clock["end"] if clock is not None else self.cpu_seconds()
         return reply
+
+    def _check_idle(self, what: str) -> None:
+        """Fail the call about to be made if the worker used CPU time since its last call was answered.
+
+        Between calls the worker only waits for its next request; a thread
+        left running is caught after its call (`_after_call`), and seccomp
+        refuses the timers that would run a signal handler later. This
+        reads the kernel's clock of the whole process, whatever ran.
+        """
+        if self._idle_cpu is None or not self._loaded:
+            return
+        used = self.cpu_seconds() - self._idle_cpu
+        self._idle_cpu = None
+        if used > _IDLE_CPU_S:
+            output = self._stop_for_output()
+            raise CandidateFailure("idle_cpu", f"used {used:.2f} s of CPU time between calls, before {what} "
+                                               "(a function must do all its work before it returns)", output)
 
     def _sealed_frame(self, chunks: list, what: str) -> list:
         """Hand a frame's payload to the worker as a sealed memfd; the small frame that says so, to send instead.

@@ -20,7 +20,9 @@ are inherited by every thread started later; neither can be lifted again.
   (they outlive a process), no namespaces or mounts, no changes to file modes,
   owners, times or extended attributes (Landlock does not cover those), no
   resource-limit changes, no scheduling, priority or CPU-affinity changes
-  (a grading run's processes share the CPU the engine chose), and
+  (a grading run's processes share the CPU the engine chose), no timers
+  that signal later (alarm, setitimer, timer_create: a handler would run
+  between calls, beside the reference's timed ones), and
   nothing that needs privileges a worker running as root would otherwise
   have (modules, reboot, clocks, keyrings, raw I/O ports).
 
@@ -194,6 +196,7 @@ _DENY_X86_64 = {
     "mq_getsetattr": 245, "setrlimit": 160, "sched_setparam": 142, "sched_setscheduler": 144,
     "sched_setattr": 314, "sched_setaffinity": 203, "setpriority": 141, "ioprio_set": 251,
     "migrate_pages": 256, "move_pages": 279, "nfsservctl": 180, "uselib": 134, "creat": 85,
+    "alarm": 37, "setitimer": 38, "timer_create": 222,
 }
 _DENY_AARCH64 = {
     "execve": 221, "execveat": 281, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
@@ -217,6 +220,7 @@ _DENY_AARCH64 = {
     "mq_timedreceive": 183, "mq_notify": 184, "mq_getsetattr": 185, "setrlimit": 164, "sched_setparam": 118,
     "sched_setscheduler": 119, "sched_setattr": 274, "sched_setaffinity": 122, "setpriority": 140,
     "ioprio_set": 30, "migrate_pages": 238, "move_pages": 239, "nfsservctl": 42,
+    "setitimer": 103, "timer_create": 107,
 }
 # Calls allowed only under a condition on their arguments.
 _COND_X86_64 = {"clone": 56, "clone3": 435, "kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129,
