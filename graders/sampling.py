@@ -21,11 +21,13 @@ The timed weighted_choice calls each get their own weights and generator,
 and every result is checked: valid indices, zero weights never drawn, the
 draws counted in ten groups of categories (by rank of weight, so the
 groups' probabilities run from 0 to 0.21) within the same binomial bounds,
-and the spread of the counts of the single categories around their
+the spread of the counts of the single categories around their
 expectations within bounds from Bernstein's inequality (which a block of
 draws repeated, or any other scheme whose counts stray too much or too
-little, fails), with the failure probability split over the timed runs and
-the two statistical checks.
+little, fails), and the order of the draws: consecutive pairs of draws
+counted by where the two fall (which a sequence sorted, in runs or cycling
+through the categories fails), with the failure probability split over
+the timed runs and the three statistical checks.
 """
 
 import itertools
@@ -307,6 +309,112 @@ def test_weighted_frequencies(solution, rng):
                   probs.tolist(), size, FAIL_PROB, what="draw frequencies", given=given)
 
 
+# The order of the draws. For independent draws x_0, x_1, ... with P(x = j) =
+# p_j, the disjoint pairs (x_0, x_1), (x_2, x_3), ... are independent, and so
+# are (x_1, x_2), (x_3, x_4), ...: classed by where the two draws fall, the
+# count of each class over one of these two sequences of pairs is exactly
+# Binomial(pairs, its probability), whatever the solution's algorithm. The
+# categories are split into bins of consecutive indices; a pair's class is
+# its two bins when they differ (probability P_a P_b, P_a the bin's total
+# probability), and when both fall in bin a: second index larger, smaller
+# (each (P_a^2 - T_a) / 2) or equal (T_a = sum of p_j^2 over the bin). Every
+# class count must lie within binomial_halfwidth, with the failure
+# probability split evenly over the two sequences and their classes of
+# positive probability (a class of probability 0, such as a zero weight's,
+# must stay empty). The draws' counts alone cannot pass this for any order:
+# sorted draws make nearly every pair "equal" or "second larger", runs of a
+# repeated draw make pairs "equal", and draws cycling through the
+# categories (or through a block) pile up in a few classes.
+def _pair_classes(bins, probs):
+    """Probabilities of the pair classes for categories of probabilities `probs`: n_bins^2 for bins a, b (0 if a
+    = b), then 3 per bin a for both in a (second index larger, equal, smaller)."""
+    n_bins = int(bins.max()) + 1
+    bin_probs = np.bincount(bins, weights=probs, minlength=n_bins)
+    equal = np.bincount(bins, weights=probs * probs, minlength=n_bins)
+    apart = np.outer(bin_probs, bin_probs)
+    np.fill_diagonal(apart, 0.0)  # both in one bin: the three classes below
+    ordered = np.maximum(bin_probs * bin_probs - equal, 0.0) / 2.0
+    return np.concatenate([apart.ravel(), np.column_stack([ordered, equal, ordered]).ravel()])
+
+
+def _pair_codes(got, bins, n_bins):
+    """(a n_bins + b) 3 + c for each pair (got[t], got[t + 1]): a, b their bins, c = 0, 1 or 2 if the second index
+    is larger than, equal to or smaller than the first."""
+    drawn = bins.astype(np.int32)[got]
+    first, second = got[:-1], got[1:]
+    order = (second <= first).view(np.int8) + (second < first).view(np.int8)
+    return (drawn[:-1] * n_bins + drawn[1:]) * 3 + order
+
+
+def _pair_class_counts(codes, n_bins):
+    """Counts of the classes of _pair_classes from codes of _pair_codes (for bins a != b, c is summed over)."""
+    counts = np.bincount(codes, minlength=3 * n_bins * n_bins).reshape(n_bins, n_bins, 3)
+    apart = counts.sum(axis=2)
+    np.fill_diagonal(apart, 0)
+    diagonal = np.arange(n_bins)
+    return np.concatenate([apart.ravel(), counts[diagonal, diagonal].ravel()])
+
+
+def _describe_pair_class(code, n_bins, bin_name):
+    if code < n_bins * n_bins:
+        return f"first {bin_name(code // n_bins)}, second {bin_name(code % n_bins)}"
+    a, kind = divmod(code - n_bins * n_bins, 3)
+    return f"both {bin_name(a)}, " + ("second larger", "the same index twice", "second smaller")[kind]
+
+
+def _check_consecutive_pairs(got, weights, bins, fail_prob, given, bin_name):
+    """Consecutive draws independent: the classes of the pairs (x_2t, x_2t+1) and (x_2t+1, x_2t+2) in bounds."""
+    weights = np.asarray(weights, dtype=np.float64)
+    n_bins = int(bins.max()) + 1
+    probs = _pair_classes(bins, weights / weights.sum())
+    positive = probs > 0
+    per_class = fail_prob / 2 / int(positive.sum())
+    codes = _pair_codes(got, bins, n_bins)
+    for offset in (0, 1):
+        pairs = len(codes[offset::2])
+        if pairs == 0:
+            continue
+        counts = _pair_class_counts(codes[offset::2], n_bins)
+        bad = []
+        for code, (p, count) in enumerate(zip(probs.tolist(), counts.tolist())):
+            half = binomial_halfwidth(pairs, p, per_class) if p > 0 else 0.0
+            if not abs(count - pairs * p) <= half:
+                bad.append((abs(count - pairs * p) / max(half, 1.0), code, count, p, half))
+        if bad:
+            bad.sort(reverse=True)
+            shown = "; ".join(f"{_describe_pair_class(code, n_bins, bin_name)}: {count} pairs (expected "
+                              f"{pairs * p:.1f} +- {half:.1f})" for _, code, count, p, half in bad[:6])
+            checks.fail(f"consecutive draws of weighted_choice for {given} are not independent: over the {pairs} "
+                        f"pairs (draw {offset}, draw {offset + 1}), (draw {offset + 2}, draw {offset + 3}), ..., "
+                        f"{len(bad)} of the {int(positive.sum())} classes of pairs are off, the farthest: {shown}. "
+                        f"The result is a sequence of independent draws, not only counts: draws sorted, grouped in "
+                        f"runs of one index, or cycling through the categories fail this. A correct solution gets "
+                        f"outside these bounds with probability below {fail_prob:g}.")
+
+
+# Draws of the order test. For the weights below (probabilities 0.4, 0.1, 0,
+# 0.2, 0.3; each category its own bin) each of the 16 classes of positive
+# probability, p_i p_j, over 50000 pairs has a half-width below 500 (p =
+# 0.16: 497). Sorted draws (or draws in runs of 2 aligned with the pairs)
+# put about 20000 pairs in (index 0, index 0) against 8000 +- 497, whatever
+# the seeds; draws sorted within blocks of 100, or cycling through the
+# categories, are off by thousands too. (The exact binomial tails of the 16
+# classes, both sequences, sum to 3.7e-8, below FAIL_PROB: see
+# tests/references/test_sampling.py.)
+ORDER_DRAWS = 100_000
+
+
+@pytest.mark.correctness
+def test_weighted_draws_are_independent_in_sequence(solution, rng):
+    """The draws come in random order: consecutive pairs of draws are as frequent as independent draws make them"""
+    weights = np.array([4.0, 1.0, 0.0, 2.0, 3.0])
+    size = ORDER_DRAWS
+    given = f"weights {weights.tolist()}, size={size}"
+    got = solution.weighted_choice(weights, size, rng)
+    _check_indices(got, size, weights, given)
+    _check_consecutive_pairs(got, weights, np.arange(len(weights)), FAIL_PROB, given, lambda i: f"index {i}")
+
+
 # Zero weights first, between and last. In the second vector the weights
 # normalised one by one do not add up to 1: np.cumsum(w / w.sum()) ends at
 # 1 - 2^-52, below the largest uniform 1 - 2^-53, so a cumulative sum of
@@ -372,12 +480,33 @@ def test_weighted_choice_randomness_comes_from_rng(solution):
 # 10^6 draws over 10^4 categories, a warm-up and 5 timed runs, each with its
 # own weights and generator, from budget.seed(TIMED_SEED + run) under a secret
 # drawn for the test (so no file can know them before the grading); each
-# result is checked in 10 groups of weights and by the dispersion of its
-# per-category counts (below), within bounds that hold for any weights and
+# result is checked in 10 groups of weights, by the dispersion of its
+# per-category counts (below) and by the order of its draws (consecutive
+# pairs, as in test_weighted_draws_are_independent_in_sequence, over 10 bins
+# of 1000 consecutive indices), within bounds that hold for any weights and
 # generator. Each run's failure probability, FAIL_PROB / TIMED_RUNS, is split
-# evenly between the two statistical checks.
+# evenly between the three statistical checks (TIMED_CHECK_FAIL_PROB each):
+# a correct solution fails the test with probability below 6 * 3 *
+# TIMED_CHECK_FAIL_PROB = FAIL_PROB = 1e-6.
+#
+# The order check's classes over the 5 * 10^5 pairs of each of its two
+# sequences: 90 of two different bins (p about 0.01, half-width about 480,
+# 10% of the expected 5000), 20 of one bin in increasing or decreasing order
+# (p about 0.005, half-width about 340) and 10 of one index twice (p about
+# 1.5e-5: 7.5 expected, half-width 28). Sorted draws put about 4.9 * 10^5
+# pairs of each sequence in the "same index twice" classes (each category's
+# hundred or so draws side by side), runs of two equal draws put 5 * 10^5
+# there in one sequence, and draws cycling through the categories (the
+# sorted draws dealt out with a stride, a uniform stepping by a fixed amount)
+# fall in a few classes of neighbouring bins: all fail whatever the seeds.
+# A block of draws tiled is left to the dispersion check. (For independent
+# draws the exact binomial tails of the 240 bounds sum to about 2e-9 per
+# run, well below TIMED_CHECK_FAIL_PROB = 5.6e-8; tests/references/
+# test_sampling.py checks this and the cases above.)
 TIMED_DRAWS, TIMED_CATEGORIES, TIMED_RUNS, WEIGHT_GROUPS = 1_000_000, 10_000, 6, 10
 TIMED_SEED = 7
+TIMED_CHECK_FAIL_PROB = FAIL_PROB / TIMED_RUNS / 3
+ORDER_BINS = 10
 
 # The dispersion statistic of N draws over the K categories of positive
 # probability p_j, with counts c_j and expected counts mu_j = N p_j:
@@ -463,7 +592,8 @@ def _timed_weights(seed):
 
 
 def _check_timed_draws(got, expected, call):
-    """check for timed weighted_choice calls: valid draws, group frequencies and per-category spread in bounds."""
+    """check for timed weighted_choice calls: valid draws; group frequencies, per-category spread and pairs of
+    consecutive draws in bounds."""
     weights, size, _ = call.args
     given = f"10^4 random weights (10% zero), size={size} (a timed call, with its own weights and generator)"
     _check_indices(got, size, weights, given)
@@ -473,8 +603,12 @@ def _check_timed_draws(got, expected, call):
     counts = np.bincount(group[got], minlength=WEIGHT_GROUPS)
     probs = np.bincount(group, weights=weights, minlength=WEIGHT_GROUPS) / weights.sum()
     _check_counts({f"group {g + 1} of 10 (categories by rank of weight)": int(c) for g, c in enumerate(counts)},
-                  probs.tolist(), size, FAIL_PROB / TIMED_RUNS / 2, what="draw frequencies", given=given)
-    _check_dispersion(got, weights, FAIL_PROB / TIMED_RUNS / 2, given)
+                  probs.tolist(), size, TIMED_CHECK_FAIL_PROB, what="draw frequencies", given=given)
+    _check_dispersion(got, weights, TIMED_CHECK_FAIL_PROB, given)
+    bins = np.arange(len(weights)) * ORDER_BINS // len(weights)
+    starts = np.searchsorted(bins, np.arange(ORDER_BINS + 1))
+    _check_consecutive_pairs(got, weights, bins, TIMED_CHECK_FAIL_PROB, given,
+                             lambda a: f"in indices {starts[a]}..{starts[a + 1] - 1}")
 
 
 @pytest.mark.performance

@@ -107,7 +107,12 @@ def test_weighted_choice_rejects(weights):
 # Each case below has valid indices and no zero weight drawn (asserted through
 # the grader's _check_indices), and calls _check_dispersion itself with the
 # failure probability a timed run gives it, so no other rule is involved.
-DISPERSION_FAIL_PROB = grader.FAIL_PROB / grader.TIMED_RUNS / 2
+# A timed run's failure probability is split evenly over its three statistical checks.
+DISPERSION_FAIL_PROB = grader.TIMED_CHECK_FAIL_PROB
+
+
+def test_timed_failure_probability_adds_up_to_fail_prob():
+    assert math.isclose(grader.TIMED_RUNS * 3 * grader.TIMED_CHECK_FAIL_PROB, grader.FAIL_PROB)
 
 
 def _timed_input(seed):
@@ -209,6 +214,159 @@ def test_dispersion_bounds_are_wider_than_the_chi_square_quantiles(seed):
     quantiles = stats.chi2.ppf(DISPERSION_FAIL_PROB / 2, k - 1), stats.chi2.isf(DISPERSION_FAIL_PROB / 2, k - 1)
     assert low < quantiles[0] < quantiles[1] < high
     assert high < 1.3 * (k - 1)
+
+
+# -- the grader's order check of weighted_choice (consecutive pairs) ---------------------
+# Each case calls _check_consecutive_pairs itself, on valid indices with no zero weight drawn (asserted
+# through _check_indices), with the failure probability the grader gives it, so no other rule is involved.
+ORDER_FAIL_PROB = grader.TIMED_CHECK_FAIL_PROB
+ORDER_WEIGHTS = np.array([4.0, 1.0, 0.0, 2.0, 3.0])  # the untimed test's
+
+
+def _timed_bins(weights):
+    return np.arange(len(weights)) * grader.ORDER_BINS // len(weights)
+
+
+def _check_order(got, weights, bins, fail_prob):
+    grader._check_indices(got, len(got), weights, "order check")
+    grader._check_consecutive_pairs(got, weights, bins, fail_prob, "order check", str)
+
+
+def _pair_class_probs_by_enumeration(weights, bins):
+    """The class probabilities from every ordered pair of categories (i, j), weighted p_i p_j."""
+    p = weights / weights.sum()
+    n_bins = int(bins.max()) + 1
+    probs = np.zeros(n_bins * n_bins + 3 * n_bins)
+    for i, j in itertools.product(range(len(p)), repeat=2):
+        a, b = int(bins[i]), int(bins[j])
+        code = a * n_bins + b if a != b else n_bins * n_bins + 3 * a + (0 if j > i else 1 if j == i else 2)
+        probs[code] += p[i] * p[j]
+    return probs
+
+
+@pytest.mark.parametrize("case", ["untimed weights", "bins of 3", "timed-like, 60 categories"])
+def test_pair_classes_match_an_enumeration(case):
+    """_pair_classes against a plain enumeration of the pairs, and _pair_codes / _pair_class_counts against
+    classifying every pair one by one."""
+    r = np.random.default_rng(11)
+    weights = {"untimed weights": ORDER_WEIGHTS,
+               "bins of 3": np.array([0.0, 1.0, 2.0, 0.5, 0.0, 3.0, 1.5, 0.25, 4.0]),
+               "timed-like, 60 categories": r.random(60) * (r.random(60) > 0.1)}[case]
+    bins = {"untimed weights": np.arange(5), "bins of 3": np.arange(9) // 3,
+            "timed-like, 60 categories": np.arange(60) * 10 // 60}[case]
+    n_bins = int(bins.max()) + 1
+    probs = grader._pair_classes(bins, weights / weights.sum())
+    assert np.allclose(probs, _pair_class_probs_by_enumeration(weights, bins), rtol=1e-12, atol=1e-15)
+    assert math.isclose(probs.sum(), 1.0, rel_tol=1e-12)
+    got = r.choice(len(weights), size=2001, p=weights / weights.sum())
+    codes = grader._pair_codes(got, bins, n_bins)
+    for offset in (0, 1):
+        counts = grader._pair_class_counts(codes[offset::2], n_bins)
+        expected = np.zeros_like(counts)
+        for i, j in zip(got[offset:-1:2].tolist(), got[offset + 1::2].tolist()):
+            a, b = int(bins[i]), int(bins[j])
+            expected[a * n_bins + b if a != b else n_bins * n_bins + 3 * a + (0 if j > i else 1 if j == i else 2)] += 1
+        assert np.array_equal(counts, expected)
+
+
+def _exact_failure_probability(pairs, probs, fail_prob):
+    """The exact probability that independent draws put some class out of the grader's bounds (union over the
+    classes; each count is exactly Binomial(pairs, p)), for one of the two sequences of pairs."""
+    from trainer.grading.stats import binomial_halfwidth
+
+    positive = probs[probs > 0]
+    total = 0.0
+    for p in positive.tolist():
+        half = binomial_halfwidth(pairs, p, fail_prob / 2 / len(positive))
+        low, high = math.ceil(pairs * p - half) - 1, math.floor(pairs * p + half)
+        total += stats.binom.cdf(low, pairs, p) + stats.binom.sf(high, pairs, p)
+    return total
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_order_bounds_hold_with_the_exact_binomial_tails(seed):
+    """For independent draws the exact binomial tails of all the classes, both sequences, sum to below the
+    failure probability the check is given (and well below: Bernstein's bound is conservative)."""
+    weights, size, _ = _timed_input(seed)
+    probs = grader._pair_classes(_timed_bins(weights), weights / weights.sum())
+    exact = sum(_exact_failure_probability(pairs, probs, ORDER_FAIL_PROB) for pairs in (size // 2, size // 2 - 1))
+    assert exact < ORDER_FAIL_PROB / 10
+    probs = grader._pair_classes(np.arange(5), ORDER_WEIGHTS / ORDER_WEIGHTS.sum())
+    pairs = grader.ORDER_DRAWS // 2
+    exact = sum(_exact_failure_probability(n, probs, grader.FAIL_PROB) for n in (pairs, pairs - 1))
+    assert exact < grader.FAIL_PROB / 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("sampler", [ref.weighted_choice, _searchsorted_draws, _alias_draws, _multinomial_draws],
+                         ids=["reference", "searchsorted", "alias", "multinomial"])
+def test_order_check_passes_independent_draws(sampler, seed):
+    weights, size, gen = _timed_input(seed)
+    _check_order(sampler(weights, size, gen), weights, _timed_bins(weights), ORDER_FAIL_PROB)
+    gen = np.random.default_rng((seed, 99))
+    _check_order(sampler(ORDER_WEIGHTS, grader.ORDER_DRAWS, gen), ORDER_WEIGHTS, np.arange(5), grader.FAIL_PROB)
+
+
+def _ordered_badly(kind, draws, weights, gen):
+    """The draws (independent, of the right law) rearranged, or replaced by a scheme of the right proportions."""
+    n = len(draws)
+    if kind == "sorted":
+        return np.sort(draws)
+    if kind == "sorted descending":
+        return np.sort(draws)[::-1].copy()
+    if kind.startswith("sorted in blocks of "):
+        block = int(kind.rsplit(" ", 1)[1])
+        return np.sort(draws.reshape(-1, block), axis=1).ravel()
+    if kind.startswith("runs of "):  # each draw repeated r times, the runs starting at the given offset
+        r, offset = (int(x) for x in kind[len("runs of "):].split(", offset "))
+        return np.concatenate([draws[:offset], np.repeat(draws[: (n - offset) // r + 1], r)])[:n]
+    if kind.startswith("cycling, stride "):  # the sorted draws dealt out: every stride-th one, then the next...
+        stride = int(kind.rsplit(" ", 1)[1])
+        return np.sort(draws).reshape(-1, stride).T.ravel()
+    if kind.startswith("period "):  # the first L draws, over and over
+        period = int(kind.rsplit(" ", 1)[1])
+        return np.tile(draws[:period], n // period + 1)[:n]
+    if kind == "uniforms stepping by the golden ratio":  # u_t = u_0 + t (sqrt(5) - 1) / 2 mod 1, inverse cdf
+        cdf = np.cumsum(weights)
+        u = (gen.random() + np.arange(n) * ((math.sqrt(5.0) - 1.0) / 2.0)) % 1.0
+        return np.searchsorted(cdf, u * cdf[-1], side="right")
+    raise AssertionError(kind)
+
+
+BAD_ORDERS = ["sorted", "sorted descending", "sorted in blocks of 100", "sorted in blocks of 1000",
+              "runs of 2, offset 0", "runs of 2, offset 1", "runs of 3, offset 2", "cycling, stride 10",
+              "cycling, stride 1000", "period 10", "period 1000", "uniforms stepping by the golden ratio"]
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("kind", BAD_ORDERS)
+def test_order_check_catches_dependent_draws(kind, seed):
+    from trainer.grading.checks import GradeFailure
+
+    weights, size, gen = _timed_input(seed)
+    got = _ordered_badly(kind, _searchsorted_draws(weights, size, gen), weights, gen)
+    assert got.shape == (size,)
+    with pytest.raises(GradeFailure, match="not independent"):
+        _check_order(got, weights, _timed_bins(weights), ORDER_FAIL_PROB)
+    if kind.startswith(("period", "uniforms", "cycling, stride 1000")):
+        return  # built for 10^4 categories
+    gen = np.random.default_rng((seed, 99))
+    got = _ordered_badly(kind, _searchsorted_draws(ORDER_WEIGHTS, grader.ORDER_DRAWS, gen), ORDER_WEIGHTS, gen)
+    with pytest.raises(GradeFailure, match="not independent"):
+        _check_order(got, ORDER_WEIGHTS, np.arange(5), grader.FAIL_PROB)
+
+
+def test_sorted_draws_pass_the_count_checks():
+    """What the order check is for: sorted draws have the counts of independent draws, and the timed call's
+    other checks (groups by weight rank, dispersion) pass them."""
+    weights, size, gen = _timed_input(0)
+    from trainer.grading.checks import GradeFailure
+
+    got = np.sort(_searchsorted_draws(weights, size, gen))
+    grader._check_dispersion(got, weights, DISPERSION_FAIL_PROB, "timed weights")
+    # _check_timed_draws checks the groups and the dispersion before the order.
+    with pytest.raises(GradeFailure, match="not independent"):
+        grader._check_timed_draws(got, None, grader._timed_weights(0))
 
 
 def test_stratified_counts_match_a_plain_loop():
