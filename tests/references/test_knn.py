@@ -289,17 +289,19 @@ def test_random_data_sets_have_clear_margins():
     assert ((srt[:, 5] - srt[:, 4]) / srt[:, 5]).min() > 1e-9
 
 
-# A grading draws each timed data set from budget.seed(seed): run i is checked here under the
-# fixed secret bytes([i]) * 16, four secrets. The memory-measured data set has its own seed.
+# A grading draws each timed data set from budget.seed(seed), and the memory-measured one from
+# budget.seed(MEMORY_SEED): run i is checked here under the fixed secret bytes([i]) * 16, four
+# secrets, and the memory data set under two.
 TIMED_DATA_SETS = ([pytest.param(secret_seed(bytes([i]) * 16, seed), grader.TIME_SHAPE, id=f"time-{seed}-secret{i}")
                     for i, seed in enumerate(grader.TIME_SEEDS)]
-                   + [pytest.param(grader.MEMORY_SEED, grader.MEMORY_SHAPE, id=f"memory-{grader.MEMORY_SEED}")])
+                   + [pytest.param(secret_seed(bytes([i]) * 16, grader.MEMORY_SEED), grader.MEMORY_SHAPE,
+                                   id=f"memory-{grader.MEMORY_SEED}-secret{i}") for i in range(2)])
 
 
 @pytest.mark.parametrize("seed, shape", TIMED_DATA_SETS)
 @pytest.mark.slow
 def test_timed_data_sets_have_clear_margins(seed, shape):
-    """The timed data sets (for a sample of secrets) and the memory-measured one: for every
+    """The timed and the memory-measured data sets (for a sample of secrets): for every
     query, the k-th and the (k+1)-th nearest training points are apart by more than 1e-9 of
     the k-th squared distance, far above the rounding of any distance formula (the squared
     norms bound it, see the grader's docstring); so equal predictions can be required (why
@@ -314,6 +316,35 @@ def test_timed_data_sets_have_clear_margins(seed, shape):
     two = np.partition(d2, [k - 1, k], axis=1)[:, k - 1:k + 1]
     assert ((two[:, 1] - two[:, 0] - 2 * worst_rounding) / (two[:, 0] + worst_rounding)).min() > 1e-9
     assert worst_rounding < 1e-12 * (two[:, 0] - worst_rounding).min()
+
+
+def nearest_class_centroid(X, y, Q):
+    """The label of the class whose mean training point is nearest to each query."""
+    classes = np.unique(y)
+    centroids = np.array([X[y == c].mean(axis=0) for c in classes])
+    return classes[grader.exact_sq_dists(Q, centroids).argmin(axis=1)]
+
+
+@pytest.mark.parametrize("seed, shape", TIMED_DATA_SETS)
+@pytest.mark.slow
+def test_timed_data_sets_need_the_exact_neighbours(seed, shape):
+    """On the timed and memory-measured data sets the reference's predictions depend on the
+    exact k nearest training points: cheaper stand-ins (nearest class centroid, the same kNN
+    on a 10% subsample of the training set, k = 3 or 7 instead of 5) each disagree with it on
+    a large share of the queries, so the timed check (exact agreement) tells them apart. The
+    votes are never tied (two labels, k odd), and the reference agrees with scikit-learn."""
+    X, y, Q = grader.big_problem(seed, **shape)
+    k = grader.K
+    assert set(np.unique(y)) == {0, 1} and k % 2 == 1
+    expected = ref.knn_predict(X, y, Q, k)
+    clf = sklearn_neighbors.KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(X, y)
+    np.testing.assert_array_equal(expected, clf.predict(Q))
+    assert 0.2 < expected.mean() < 0.8                                  # both labels predicted often
+    assert np.mean(nearest_class_centroid(X, y, Q) != expected) > 0.25
+    sub = np.random.default_rng(5).random(len(X)) < 0.1
+    assert np.mean(ref.knn_predict(X[sub], y[sub], Q, k) != expected) > 0.25
+    for other_k in (k - 2, k + 2):
+        assert np.mean(ref.knn_predict(X, y, Q, other_k) != expected) > 0.05, other_k
 
 
 def test_invalid_arguments():
