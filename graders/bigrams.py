@@ -635,10 +635,14 @@ def long_sentence(seed, n=10_000):
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "Be", "Do", "pu", "ha", "gi", "fo"]
 
 
-@functools.lru_cache(maxsize=8)          # a timed test's corpus and model come from one draw
-def zipf_draw(seed, n_sentences, n_types, mean_len=20):
+@functools.lru_cache(maxsize=8)          # an input built twice comes from one draw
+def zipf_draw(seed, n_sentences, n_types, mean_len=20, held_out=None):
     """(word types, token ids into them, sentence bounds): about n_sentences * mean_len tokens drawn from a Zipf
-    law over up to n_types made-up words, all drawn from the seed (numpy draws, no Python loop per token)."""
+    law over up to n_types made-up words, all drawn from the seed (numpy draws, no Python loop per token).
+
+    With `held_out` (another seed), the sentences are drawn from `held_out` instead, under the same law (the word
+    types and their probabilities come from `seed`): held-out text of the same language, its words nearly all in
+    the vocabulary of `seed`'s sentences (only types too rare to be drawn in them are not)."""
     g = np.random.default_rng(seed)
     n_syllables = g.integers(1, 5, size=2 * n_types)
     syllables = np.array(SYLLABLES, dtype=object)[g.integers(0, len(SYLLABLES), size=int(n_syllables.sum()))]
@@ -647,6 +651,8 @@ def zipf_draw(seed, n_sentences, n_types, mean_len=20):
     types = sorted({"".join(parts[e - n:e]) for e, n in zip(ends, n_syllables.tolist())})
     types = [types[i] for i in g.permutation(len(types))[:n_types].tolist()]
     p = 1.0 / np.arange(1, len(types) + 1)
+    if held_out is not None:
+        g = np.random.default_rng(held_out)
     lengths = g.integers(0, 2 * mean_len, size=n_sentences)
     tokens = g.choice(len(types), size=int(lengths.sum()), p=p / p.sum())
     bounds = np.concatenate([[0], np.cumsum(lengths)])
@@ -655,17 +661,17 @@ def zipf_draw(seed, n_sentences, n_types, mean_len=20):
     return tuple(types), tokens, bounds
 
 
-def zipf_corpus(seed, n_sentences, n_types, mean_len=20):
+def zipf_corpus(seed, n_sentences, n_types, mean_len=20, held_out=None):
     """The sentences of `zipf_draw`: a list of lists of str."""
-    types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len)
+    types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len, held_out)
     words = np.array(types, dtype=object)[tokens].tolist()
     return [words[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
-def zipf_model(seed, n_sentences, n_types, mean_len=20):
+def zipf_model(seed, n_sentences, n_types, mean_len=20, held_out=None):
     """The model of `zipf_corpus(...)` (what `plain_model` gives, tests/references checks it), counted with numpy
     from the drawn ids: a plain count of ~400 000 tokens would cost the grader about half a second of Python."""
-    types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len)
+    types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len, held_out)
     present = np.unique(tokens).tolist()
     vocab = sorted([types[t] for t in present] + [END, UNK])
     V = len(vocab)
@@ -686,11 +692,16 @@ def zipf_model(seed, n_sentences, n_types, mean_len=20):
 
 
 # The warm-up run and 3 timed repeats, each on its own corpus, drawn from budget.seed(TIME_SEEDS[run]): a secret
-# drawn for the test, so no file can build the corpora (and their answers) before the grading. No draw can make a
-# correct result fail: models are integer counts compared exactly, and a perplexity's relative error is that of
-# the mean log-probability per token, about T * 4 * eps ~ 1e-14 (T <= 20 the size of a term, as in the module
-# docstring) whatever the corpus and its length, against a tolerance of 2e-9.
+# drawn for the test, so no file can build the corpora (and their answers) before the grading. The perplexity
+# test's corpus of run r is drawn from a seed of its own, budget.seed(HELD_OUT_SEEDS[r]), under the law of run r's
+# model (so nearly all its words are in the model's vocabulary): no run's input, model or corpus, is (or is counted
+# from) anything given in an earlier call, the warm-up's included, so no call can be answered from a stash of
+# earlier inputs. No draw can make a correct result fail: models are integer counts compared exactly, and a
+# perplexity's relative error is that of the mean log-probability per token, about T * 4 * eps ~ 1e-14 (T <= 20
+# the size of a term, as in the module docstring) whatever the corpus and its length, against a tolerance of
+# 2e-9.
 TIME_SEEDS = (301, 302, 303, 304)
+HELD_OUT_SEEDS = (401, 402, 403, 404)
 FIT_SENTENCES = 20_000                  # about 400 000 tokens
 TYPES = 5_000
 
@@ -720,12 +731,20 @@ def check_timed_perplexity(got, expected, call):
                  given=f"a model of ~400 000 tokens and a test corpus of {describe(call.args[1])} (the reference's)")
 
 
+def perplexity_inputs(seed, run):
+    """(model, test corpus) of the perplexity test's run `run`, `seed` the test's `budget.seed`: the model of a
+    corpus drawn from seed(TIME_SEEDS[run]), and a held-out corpus of the same language from
+    seed(HELD_OUT_SEEDS[run]); both new in every run (tests/references checks that no run's corpus is counted by
+    the model of an earlier run)."""
+    model_seed = seed(TIME_SEEDS[run])
+    return (zipf_model(model_seed, FIT_SENTENCES, TYPES),
+            zipf_corpus(model_seed, FIT_SENTENCES, TYPES, held_out=seed(HELD_OUT_SEEDS[run])))
+
+
 @pytest.mark.performance
 def test_perplexity_time_budget(budget):
     """perplexity of about 400 000 tokens within the time budget"""
-    # Run r scores run r + 1's corpus with run r's model (every draw is made once: zipf_draw's cache).
-    budget.time("perplexity", lambda run: Call(zipf_model(budget.seed(TIME_SEEDS[run]), FIT_SENTENCES, TYPES),
-                                               corpus(budget.seed(TIME_SEEDS[(run + 1) % len(TIME_SEEDS)]))),
+    budget.time("perplexity", lambda run: Call(*perplexity_inputs(budget.seed, run)),
                 check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1,
-                label="perplexity, a model of ~400 000 tokens, a test corpus of ~400 000 tokens, a new pair per "
-                      "call")
+                label="perplexity, a model of ~400 000 tokens, a held-out test corpus of ~400 000 tokens, a new "
+                      "pair per call")

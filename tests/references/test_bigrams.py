@@ -195,11 +195,12 @@ def test_grader_oracles_agree_with_the_reference():
         assert grader.plain_sample(model, seed) == ref.sample_sentence(model, np.random.default_rng(seed))
 
 
-@pytest.mark.parametrize("seed, n_sentences, n_types, mean_len", [(1, 50, 30, 5), (2, 300, 200, 10), (3, 7, 5, 1)])
-def test_grader_zipf_model_is_the_plain_count(seed, n_sentences, n_types, mean_len):
+@pytest.mark.parametrize("seed, n_sentences, n_types, mean_len, held_out",
+                         [(1, 50, 30, 5, None), (2, 300, 200, 10, None), (3, 7, 5, 1, None), (2, 300, 200, 10, 4)])
+def test_grader_zipf_model_is_the_plain_count(seed, n_sentences, n_types, mean_len, held_out):
     """The timed perplexity test scores with models the grader counts with numpy: they are plain_model's."""
-    expected = grader.plain_model(grader.zipf_corpus(seed, n_sentences, n_types, mean_len))
-    model = grader.zipf_model(seed, n_sentences, n_types, mean_len)
+    expected = grader.plain_model(grader.zipf_corpus(seed, n_sentences, n_types, mean_len, held_out))
+    model = grader.zipf_model(seed, n_sentences, n_types, mean_len, held_out)
     assert model["vocab"] == expected["vocab"]
     for key in ("prev", "next", "count"):
         assert model[key].dtype == np.int64
@@ -214,3 +215,30 @@ def test_grader_timed_models_are_the_references_fit():
     assert model["vocab"] == fitted["vocab"] and len(model["vocab"]) > 4000
     for key in ("prev", "next", "count"):
         np.testing.assert_array_equal(model[key], fitted[key])
+
+
+def same_model(a, b):
+    return a["vocab"] == b["vocab"] and all(np.array_equal(a[key], b[key]) for key in ("prev", "next", "count"))
+
+
+@pytest.mark.parametrize("secret", [bytes([0]) * 16, bytes([7]) * 16])
+def test_grader_timed_perplexity_inputs_are_new_in_every_run(secret):
+    """No run of the timed perplexity test scores a corpus counted by a model given earlier (warm-up included), nor
+    its own model's training corpus; the test corpus is held-out text of the model's language (its words known)."""
+    def seed(n):
+        return secret_seed(secret, n)
+
+    seeds = [seed(n) for n in grader.TIME_SEEDS + grader.HELD_OUT_SEEDS]
+    assert len(set(seeds)) == len(seeds)
+    models = []
+    for run in range(len(grader.TIME_SEEDS)):
+        model, corpus = grader.perplexity_inputs(seed, run)
+        models.append(model)
+        held_out = grader.zipf_model(seed(grader.TIME_SEEDS[run]), grader.FIT_SENTENCES, grader.TYPES,
+                                     held_out=seed(grader.HELD_OUT_SEEDS[run]))
+        assert sum(map(len, corpus)) + len(corpus) == int(held_out["count"].sum())     # it is the corpus's count
+        assert not any(same_model(held_out, given) for given in models)
+        assert not any(same_model(given, earlier) for given in models[-1:] for earlier in models[:-1])
+        known = set(model["vocab"])
+        words = [w for s in corpus for w in s]
+        assert sum(w in known for w in words) >= 0.99 * len(words)
