@@ -6,13 +6,14 @@ the reference's answer on the same input, computed here. The reference is an
 interior-point method that stops at a duality gap of 1e-10 relative;
 tests/references/test_linear_svm.py checks it against exact enumeration of
 the support sets on tiny problems, and for every untimed data set of this
-grader (and the memory test's) that its objective is within 1e-9 of a dual
-lower bound built from scikit-learn's SVC and from scipy.optimize on the
-dual. So P(reference) <= P* (1 + 1e-9): the test allows the candidate 1e-6
-above the true optimum, less at most 1e-9 of the reference's own slack. The
-time test's inputs (n = 20 000) rest on the reference's stopping rule, a
-duality gap below 1e-10 of the objective. Evaluating P here rounds at about
-n * eps relative (n <= 20 000: 4e-12), far below both. The intercept need
+grader (and the memory test's, drawn from budget.seed: under six sampled
+secrets) that its objective is within 1e-9 of a dual lower bound built from
+scikit-learn's SVC and from scipy.optimize on the dual. So P(reference) <=
+P* (1 + 1e-9): the test allows the candidate 1e-6 above the true optimum,
+less at most 1e-9 of the reference's own slack. The time and memory tests'
+inputs, drawn from the grading's secret, rest on the reference's stopping
+rule, a duality gap below 1e-10 of the objective. Evaluating P here rounds
+at about n * eps relative (n <= 20 000: 4e-12), far below both. The intercept need
 not be unique, and w is: P is 1-strongly convex in w, so
 P(w, b) - P* >= 0.5 ||w - w*||^2; the failure messages quote w*.
 
@@ -516,8 +517,9 @@ def test_fit_svm_extreme_C(solution, reference):
 
 # -- performance ---------------------------------------------------------------------------------
 
-# The warm-up and the timed runs, each on its own data set, drawn from budget.seed(...[run]): a secret drawn
-# for the test, so no file can build the data sets (and their answers) before the grading.
+# The warm-up and the timed runs, each on its own data set, and the memory run, drawn from budget.seed(...): a
+# secret drawn for the test, so no file can build the data sets (and their answers) before the grading (a file
+# carrying the answer for a known input would skip the work whose time or peak is measured).
 # fit_svm: the check compares objectives to 1e-6 relative, and the reference's interior-point method stops at
 # a duality gap of 1e-10 relative (on two Gaussian classes it gets there in about 30 of its 200 Newton steps,
 # whatever the draw: 28-30 under six sampled secrets), so no draw can make a correct answer fail.
@@ -528,7 +530,7 @@ def test_fit_svm_extreme_C(solution, reference):
 # decision differs with probability about 4e4 * 1e-12 = 4e-8 per run. tests/references/test_linear_svm.py
 # checks that the trajectories of sampled secrets keep every margin 1e-7 clear of 1.
 FIT_TIME_SEEDS = tuple(range(301, 307))   # the warm-up and 5 timed runs
-FIT_MEMORY_SEED = 311                     # memory: a fixed data set (a cached answer cannot lower the peak)
+FIT_MEMORY_SEED = 311                     # memory: its data set too comes from budget.seed(FIT_MEMORY_SEED)
 PEGASOS_TIME_SEEDS = tuple(range(321, 325))
 
 
@@ -568,7 +570,7 @@ def test_fit_svm_time_budget(budget):
 @pytest.mark.performance
 def test_fit_svm_memory_budget(budget):
     """fit_svm with n = 4 000, d = 20: no n x n matrix (peak memory budget)"""
-    budget.memory("fit_svm", fit_call(FIT_MEMORY_SEED, n=4_000), check=check_timed_fit,
+    budget.memory("fit_svm", fit_call(budget.seed(FIT_MEMORY_SEED), n=4_000), check=check_timed_fit,
                   label="fit_svm peak memory, n=4 000, d=20 (the n x n Gram matrix is 128 MB)")
 
 

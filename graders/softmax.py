@@ -37,8 +37,8 @@ dtypes are checked only by the dtype tests (and the budgets), the other tests
 compare values; cross_entropy's stability and dtype cases use one row per
 call, so that the averaging over rows is the business of the cross_entropy
 tests; rows of different scale appear only in test_shift_is_per_slice.
-Timed and memory-measured calls: every timed call gets its own z (the three
-memory-measured calls, each in fresh workers, share one), and every result is
+Timed and memory-measured calls: every timed or memory-measured call gets its
+own z, drawn from the grading's secret (`budget.seed`), and every result is
 checked by `check_function` against the reference's result for the same z,
 within twice the bounds above (both are within them of the exact value; float64
 eps for the timed float64 calls, float32 eps for the memory-measured float32
@@ -635,8 +635,10 @@ def test_cross_entropy_label_out_of_range(solution):
 # answer) before the grading, nor the later runs' from the warm-up's (as
 # it could if every z were one draw scaled by known factors). A draw costs
 # ~40 ms more than scaling one would: ~0.5 s a grading.
-# Memory: the first half of the seed TIME_SEED draw in float32, (1024, 4096)
-# = 16 MiB.
+# Memory: for the k-th function, the first half of the draw of
+# budget.seed(MEMORY_SEED + k) in float32, (1024, 4096) = 16 MiB: a secret
+# draw too, since a file carrying the answer for a known z would skip the
+# work whose peak is measured.
 # What the budget tells apart is a count of input-sized arrays: the reference
 # peaks at two (32 MiB) plus ~2.4 MiB that does not grow with the input, so
 # 2x plus the 2 MiB slack allows 4.4 arrays (4.2 with 32 MiB arrays): four
@@ -646,6 +648,7 @@ def test_cross_entropy_label_out_of_range(solution):
 TIME_SHAPE = (2048, 4096)
 TIME_RUNS = 4
 TIME_SEED = 201
+MEMORY_SEED = 231
 MEMORY_ROWS = 1024
 
 
@@ -686,8 +689,8 @@ def test_time_budget(budget):
 @pytest.mark.performance
 def test_memory_budget(budget):
     """Each function on a (1024, 4096) float32 array within the peak memory budget"""
-    z = time_z(TIME_SEED, MEMORY_ROWS).astype(np.float32)
-    for name in FUNCTIONS:
+    for k, name in enumerate(FUNCTIONS):
+        z = time_z(budget.seed(MEMORY_SEED + k), MEMORY_ROWS).astype(np.float32)
         budget.memory(name, Call(z), check=check_timed(name),
                       label=f"{name} peak memory, float32 z {z.shape} (16 MiB)")
 

@@ -309,11 +309,14 @@ def secret_of(i):
 
 # A grading draws each timed run's data set from budget.seed(seed): run i of each timed test
 # is checked here under the secret secret_of(i), six secrets per test. The memory-measured data
-# set is built from its own seed.
+# set too (budget.seed(LLOYD_MEMORY_SEED)), under MEMORY_SECRETS secrets.
+MEMORY_SECRETS = 6   # as many as each timed test has
 TIMED_CALLS = ([pytest.param(grader.lloyd_call, secret_seed(secret_of(i), seed), id=f"d16-{seed}-secret{i}")
                 for i, seed in enumerate(grader.LLOYD_TIME_SEEDS)]
-               + [pytest.param(functools.partial(grader.lloyd_call, n=grader.LLOYD_MEMORY_N), grader.LLOYD_MEMORY_SEED,
-                               id=f"d16-memory-{grader.LLOYD_MEMORY_SEED}")]
+               + [pytest.param(functools.partial(grader.lloyd_call, n=grader.LLOYD_MEMORY_N),
+                               secret_seed(secret_of(i), grader.LLOYD_MEMORY_SEED),
+                               id=f"d16-memory-{grader.LLOYD_MEMORY_SEED}-secret{i}")
+                  for i in range(MEMORY_SECRETS)]
                + [pytest.param(grader.low_d_call, secret_seed(secret_of(i), seed), id=f"d2-{seed}-secret{i}")
                   for i, seed in enumerate(grader.LOW_D_TIME_SEEDS)])
 
@@ -322,7 +325,7 @@ TIMED_CALLS = ([pytest.param(grader.lloyd_call, secret_seed(secret_of(i), seed),
 def test_grader_timed_runs_have_no_near_ties(make_call, seed):
     """The timed and memory-measured data sets (n = 100 000 in d = 16, init = the blobs'
     centres, at least BLOB_SEPARATION apart; 200 000 in d = 2 with blobs at the corners of a
-    40 x 40 square, init = one point of every blob), the timed ones for a sample of secrets,
+    40 x 40 square, init = one point of every blob), for a sample of secrets,
     decide every assignment by a relative margin >= 1e-6, like the agreement runs (why that
     holds for any secret: grader.timed_blobs and grader.low_d_call); the first iteration
     moves the centroids and the second moves none, so tol = 0 stops every implementation
