@@ -32,13 +32,12 @@ the timed runs and the three statistical checks.
 
 import itertools
 import math
-import sys
 
 import numpy as np
 import pytest
 
 from trainer.grading import Call, checks
-from trainer.grading.harness import check_randomness_from_rng, one_pass, one_pass_range, seeded_rng
+from trainer.grading.harness import check_randomness_from_rng, one_pass, seeded_rng
 from trainer.grading.stats import bernstein_halfwidth, binomial_halfwidth
 
 # Probability that a correct solution fails one statistical test.
@@ -211,49 +210,106 @@ def test_reservoir_randomness_comes_from_rng(solution):
     check_randomness_from_rng(solution, run, what="reservoir_sample", given=given)
 
 
-# The memory test compares the peak of a call on a long stream with that on a
-# short one: O(k) memory plus any fixed-size buffer cancels out, while keeping
-# the stream (list(stream), np.fromiter) grows with every item. Materialising
-# Python ints in a list costs a pointer per slot plus an int object per item:
-# 72 MB for the extra items of the long stream, 18 times the 4 MiB allowed
-# (np.fromiter's int64 array, 16 MB, is 4 times over), while a block of
-# pre-drawn numbers of any fixed size up to a few hundred thousand fits.
-# What is measured is the kernel's peak resident memory of a fresh worker
-# during the import and the call, above what it held before: it adds no
-# overhead to the call, and its page granularity is far below the allowance.
-# The import costs the same in both calls and cancels in the difference. The
-# long stream is as long as that margin needs and no longer: a correct
-# Algorithm R that calls rng once per item takes about a microsecond per item.
-SHORT_STREAM, LONG_STREAM = 1_000, 2_000_000
-MEMORY_GROWTH_LIMIT = 4 * 2 ** 20
+# The memory test measures the peak of a call on a long stream and compares
+# it with the reference's on the same stream and generator. The stream and
+# the generator are drawn from the budget's secret, so no file can recognise
+# the measured call (to keep the whole stream on every other) or name the
+# stream's items without reading them.
+#
+# The stream is a one-pass iterator over a list of Python ints that the
+# worker builds from the call's input, a uint32 array: both sides build that
+# list, which cancels in the difference, and both free the array as the call
+# starts, so keeping the stream is measured net of the array's 4 bytes per
+# item. A list of the items (list(stream)) costs a pointer per item, 4 MiB
+# net for the 2^20 items, and np.fromiter's int64 array 4 MiB net too, twice
+# the 2 MiB allowed; an O(k) reservoir plus a block of pre-drawn numbers of
+# any fixed size up to several tens of thousands stays well within it. What
+# is measured is the kernel's peak resident memory of a fresh worker during
+# the import and the call, above what it held before: it adds no overhead to
+# the call, its page granularity is far below the allowance, and the
+# reference's peak on the same input is the same from one worker to the next
+# (the noise is a few pages). The stream is as long as a margin of 2 needs
+# and no longer: both calls read every item through the iterator's
+# Python-level __next__. A correct Algorithm R that calls rng once per item
+# takes a few microseconds per item, hence the long timeout.
+#
+# Each item is its position times 2^12 plus a secret 12-bit tag (below
+# 2^32), so the grader reads an item's position from it, and an item that
+# was not read is named with probability 2^-12. The sample must come from
+# the whole stream: at most one of a correct sample's k items falls beyond
+# the first sixth of the stream (positions n // 6 and up) with probability
+# [C(m, k) + (n - m) C(m, k - 1)] / C(n, k) = 8.4e-7 for n = 2^20,
+# m = n // 6 and k = 10 (tests/references/test_sampling.py), below
+# FAIL_PROB. A file that stops reading early (after a prefix shorter than a
+# sixth of the stream, or after the first k items) fails that whatever its
+# draws, unless it guesses the tags of two items it did not read
+# (probability 2^-24).
+MEMORY_STREAM = 2 ** 20
+MEMORY_K = 10
+MEMORY_TAG = 2 ** 12
+MEMORY_SEED = 11
+MEMORY_GROWTH_LIMIT = 2 * 2 ** 20
 MEMORY_TEST_TIMEOUT_S = 180
+# A correct sample has at least LATE_ITEMS items at positions >= n // EARLY_PART
+# but with probability below FAIL_PROB.
+EARLY_PART, LATE_ITEMS = 6, 2
+
+
+def _memory_stream(seed, n=MEMORY_STREAM):
+    """The measured stream's items: position * 2^12 + a secret 12-bit tag, distinct, as a uint32 array."""
+    tags = np.random.default_rng(seed).integers(0, MEMORY_TAG, n, dtype=np.uint32)
+    return np.arange(n, dtype=np.uint32) * np.uint32(MEMORY_TAG) + tags
+
+
+def _check_memory_sample(sample, items, k, given, *, whole_stream=True):
+    """k distinct items of the stream (Python ints, as read); with whole_stream, at least LATE_ITEMS of them
+    past its first sixth."""
+    n = len(items)
+    if not (isinstance(sample, list) and len(sample) == k and all(isinstance(s, int) for s in sample)):
+        checks.fail(f"reservoir_sample for {given} should return a list of {k} items of the stream (Python "
+                    f"ints, as read), got {checks.show(sample)}")
+    positions = [s // MEMORY_TAG for s in sample]
+    foreign = [s for s, p in zip(sample, positions) if not (0 <= p < n and int(items[p]) == s)]
+    if foreign:
+        checks.fail(f"reservoir_sample for {given} returned {checks.show(foreign)}, which "
+                    f"{'is not an item' if len(foreign) == 1 else 'are not items'} of the stream")
+    if len(set(positions)) != k:
+        checks.fail(f"reservoir_sample for {given} should return {k} distinct items of the stream, got "
+                    f"{checks.show(sample)}")
+    if not whole_stream:
+        return
+    early = n // EARLY_PART
+    late = sum(p >= early for p in positions)
+    if late < LATE_ITEMS:
+        checks.fail(f"reservoir_sample for {given} returned {checks.count(late, 'item')} from beyond the first "
+                    f"sixth of the stream (positions {sorted(positions)}; the first sixth is 0..{early - 1}): a "
+                    f"uniform sample of the whole stream has fewer than {LATE_ITEMS} there with probability "
+                    f"below {FAIL_PROB:g}. Read the stream to its end: every item, the last one too, may be in "
+                    f"the sample.")
 
 
 @pytest.mark.performance
-def test_reservoir_memory_does_not_grow_with_the_stream(solution, rng):
+def test_reservoir_memory_does_not_grow_with_the_stream(solution, reference, budget):
     """Peak memory does not grow with the stream length (O(k) memory)"""
-    k = 10
-    per_item = 8 + sys.getsizeof(10 ** 6)
-    peaks = {}
-    for n in (SHORT_STREAM, LONG_STREAM):
-        given = f"a lazy one-pass stream of the ints 0..{n - 1}, k={k}"
-        sample, peaks[n] = solution.with_timeout(MEMORY_TEST_TIMEOUT_S).peak_memory(
-            "reservoir_sample", one_pass_range(n), k, rng)
-        if not (isinstance(sample, list) and len(sample) == k and len(set(sample)) == k
-                and all(isinstance(s, int) and 0 <= s < n for s in sample)):
-            checks.fail(f"reservoir_sample for {given} should return {k} distinct items of the stream, "
-                        f"got {checks.show(sample)}")
-    materialised = (LONG_STREAM - SHORT_STREAM) * per_item
-    growth = peaks[LONG_STREAM] - peaks[SHORT_STREAM]
+    k, n = MEMORY_K, MEMORY_STREAM
+    items = _memory_stream(budget.seed(MEMORY_SEED), n)
+    stream, rng = one_pass(items), budget.rng(MEMORY_SEED + 1)
+    given = f"a one-pass stream of {n} random Python ints, k={k}"
+    ref_sample, ref_peak = reference.peak_memory("reservoir_sample", stream, k, rng)
+    # The reference is only checked for validity: the whole-stream check's failure budget is the candidate's.
+    _check_memory_sample(ref_sample, items, k, f"{given} (the reference)", whole_stream=False)
+    sample, peak = solution.with_timeout(MEMORY_TEST_TIMEOUT_S).peak_memory("reservoir_sample", stream, k, rng)
+    _check_memory_sample(sample, items, k, given)
+    growth = peak - ref_peak
     if growth > MEMORY_GROWTH_LIMIT:
-        checks.fail(f"reservoir_sample's peak memory grew from {peaks[SHORT_STREAM] / 1024:.0f} KiB on a "
-                    f"{SHORT_STREAM}-item stream to {peaks[LONG_STREAM] / 2 ** 20:.1f} MiB on a "
-                    f"{LONG_STREAM}-item stream (k={k}). The growth may be at most "
-                    f"{MEMORY_GROWTH_LIMIT / 2 ** 20:.0f} MiB; materialising the extra items costs "
-                    f"{materialised / 2 ** 20:.0f} MiB as a list (list(stream)) and "
-                    f"{(LONG_STREAM - SHORT_STREAM) * 8 / 2 ** 20:.0f} MiB as an int64 array (np.fromiter). "
-                    f"Keep only the k items of the reservoir (and at most a fixed-size block of pre-drawn "
-                    f"random numbers).")
+        checks.fail(f"reservoir_sample's peak memory on {given} was {peak / 2 ** 20:.1f} MiB, "
+                    f"{growth / 2 ** 20:.1f} MiB above the reference's {ref_peak / 2 ** 20:.1f} MiB on the same "
+                    f"stream and generator (both count the list of the stream's items that the stream reads "
+                    f"from). It may be at most {MEMORY_GROWTH_LIMIT / 2 ** 20:.0f} MiB above: keep only the k "
+                    f"items of the reservoir (and at most a fixed-size block of pre-drawn random numbers). A "
+                    f"list of the items (list(stream)) or an int64 array of them (np.fromiter) takes "
+                    f"{n * 8 / 2 ** 20:.0f} MiB, about {n * 4 / 2 ** 20:.0f} MiB above the reference once the "
+                    f"stream's input array, which both sides free as the call starts, is taken off.")
 
 
 # -- weighted_choice -------------------------------------------------------------

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
+from trainer.grading.checks import GradeFailure
 
 stats = pytest.importorskip("scipy.stats")
 
@@ -414,3 +416,114 @@ def test_reservoir_memory_is_constant():
         assert len(set(sample)) == 10
     # Materialising 199 000 more ints would cost ~7 MB; the reservoir stays flat.
     assert peaks[1] - peaks[0] < 10_000
+
+
+# -- the grader's memory test of reservoir_sample ------------------------------------
+# Its stream is drawn from the budget's secret: the construction is checked
+# over fixed secrets, and its sample check on samples built by hand, each
+# breaking one rule only (the others hold), and on the reference's own samples.
+MEMORY_SECRETS = [bytes([i]) * 16 for i in range(50)]
+
+
+def test_memory_whole_stream_bound_is_below_fail_prob():
+    # P(at most LATE_ITEMS - 1 = 1 of the k items at positions >= m), exactly (hypergeometric).
+    n, k, m = grader.MEMORY_STREAM, grader.MEMORY_K, grader.MEMORY_STREAM // grader.EARLY_PART
+    assert grader.LATE_ITEMS == 2
+    p = (math.comb(m, k) + (n - m) * math.comb(m, k - 1)) / math.comb(n, k)
+    assert p < grader.FAIL_PROB
+    assert math.isclose(p, 8.4e-7, rel_tol=0.01)   # the figure in the grader's comment
+    # A sample of the stream's first m items has none there; its first k items too.
+    assert m > k
+
+
+def test_memory_margin_is_twice_the_allowance():
+    # list(stream) keeps a pointer per item; the uint32 input array both sides free covers 4 bytes of it.
+    n = grader.MEMORY_STREAM
+    assert n * (8 - 4) >= 2 * grader.MEMORY_GROWTH_LIMIT
+
+
+@pytest.mark.parametrize("secret", MEMORY_SECRETS[:10])
+def test_memory_stream_items_are_distinct_and_name_their_positions(secret):
+    items = grader._memory_stream(secret_seed(secret, grader.MEMORY_SEED))
+    n = grader.MEMORY_STREAM
+    assert items.dtype == np.uint32 and items.shape == (n,)
+    positions = items // grader.MEMORY_TAG
+    assert np.array_equal(positions, np.arange(n))          # distinct, and each names its position
+    assert int(items.max()) < 2 ** 32 and n * grader.MEMORY_TAG <= 2 ** 32
+    tags = items % grader.MEMORY_TAG
+    # The tags are uniform over 0..2^12 - 1: every value comes up (n / 2^12 = 256 times each on average).
+    assert np.bincount(tags, minlength=grader.MEMORY_TAG).min() > 150
+
+
+def test_memory_streams_differ_from_secret_to_secret():
+    streams = [grader._memory_stream(secret_seed(s, grader.MEMORY_SEED), 1000) for s in MEMORY_SECRETS]
+    assert len({a.tobytes() for a in streams}) == len(streams)
+
+
+def _memory_items(secret=MEMORY_SECRETS[0], n=grader.MEMORY_STREAM):
+    return grader._memory_stream(secret_seed(secret, grader.MEMORY_SEED), n)
+
+
+def _check(sample, items, **kw):
+    grader._check_memory_sample(sample, items, grader.MEMORY_K, "a test stream", **kw)
+
+
+@pytest.mark.parametrize("secret", MEMORY_SECRETS[:3])
+def test_memory_check_passes_the_reference(secret):
+    items = _memory_items(secret)
+    rng = np.random.default_rng(secret_seed(secret, grader.MEMORY_SEED + 1))
+    sample = ref.reservoir_sample(OnePass(items.tolist()), grader.MEMORY_K, rng)
+    _check(sample, items)
+
+
+def test_memory_check_passes_exactly_two_late_items():
+    items = _memory_items()
+    early = len(items) // grader.EARLY_PART
+    positions = list(range(8)) + [early, len(items) - 1]
+    _check([int(items[p]) for p in positions], items)
+
+
+@pytest.mark.parametrize("positions", [
+    list(range(10)),                                                    # the first k items
+    list(range(0, 10_000, 1000)),                                       # a prefix
+    [*range(9), grader.MEMORY_STREAM - 1],                              # one late item only
+    [*range(9), grader.MEMORY_STREAM // grader.EARLY_PART - 1],         # all in the first sixth, the last at its edge
+], ids=["first-k", "prefix", "one-late", "edge"])
+def test_memory_check_fails_samples_that_skip_the_end(positions):
+    items = _memory_items()
+    with pytest.raises(GradeFailure, match="first sixth"):
+        _check([int(items[p]) for p in positions], items)
+
+
+def _late_sample(items):
+    n = len(items)
+    return [int(items[p]) for p in range(n - 10, n)]
+
+
+def test_memory_check_fails_an_item_not_in_the_stream():
+    items = _memory_items()
+    sample = _late_sample(items)
+    sample[3] ^= 1   # the right position, a wrong tag
+    with pytest.raises(GradeFailure, match="not an item"):
+        _check(sample, items)
+    sample = _late_sample(items)
+    sample[3] = len(items) * grader.MEMORY_TAG   # past the end
+    with pytest.raises(GradeFailure, match="not an item"):
+        _check(sample, items)
+
+
+def test_memory_check_fails_repeats_and_wrong_shapes():
+    items = _memory_items()
+    sample = _late_sample(items)
+    with pytest.raises(GradeFailure, match="distinct"):
+        _check(sample[:9] + sample[:1], items)
+    for bad in (sample[:9], tuple(sample), [float(s) for s in sample], np.array(sample)):
+        with pytest.raises(GradeFailure, match="should return a list"):
+            _check(bad, items)
+
+
+def test_memory_check_of_the_reference_skips_only_the_whole_stream_rule():
+    items = _memory_items()
+    _check([int(items[p]) for p in range(10)], items, whole_stream=False)
+    with pytest.raises(GradeFailure, match="distinct"):
+        _check([int(items[0])] * 10, items, whole_stream=False)

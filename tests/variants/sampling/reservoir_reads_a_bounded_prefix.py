@@ -1,0 +1,54 @@
+"""Caps memory with a "safety limit": samples (correctly, by Algorithm R) from the first 100 000 items of
+the stream only and never reads further. Every test stream but the memory test's is shorter than that, so
+only the memory test, whose sample must come from the whole stream, sees it."""
+
+import itertools
+import math
+
+import numpy as np
+
+CAUGHT_BY = ("test_reservoir_memory_does_not_grow_with_the_stream",)
+
+MAX_ITEMS = 100_000
+
+
+def reservoir_sample(stream, k, rng):
+    if k < 0:
+        raise ValueError("k must be >= 0")
+    reservoir = []
+    for i, item in enumerate(itertools.islice(stream, MAX_ITEMS)):
+        if i < k:
+            reservoir.append(item)
+        else:
+            j = int(rng.integers(0, i + 1))
+            if j < k:
+                reservoir[j] = item
+    return reservoir
+
+
+def weighted_choice(weights, size, rng):
+    w = np.asarray(weights, dtype=np.float64)
+    if np.isnan(w).any() or (w < 0).any():
+        raise ValueError("weights must be non-negative numbers")
+    cdf = np.cumsum(w)
+    if cdf.size == 0 or cdf[-1] <= 0:
+        raise ValueError("weights are all zero")
+    u = rng.random(size) * cdf[-1]
+    return np.searchsorted(cdf, u, side="right")
+
+
+def stratified_split(labels, test_fraction, rng):
+    if not 0 < test_fraction < 1:
+        raise ValueError("test_fraction must be in (0, 1)")
+    labels = np.asarray(labels)
+    classes, inverse = np.unique(labels, return_inverse=True)
+    test_parts = []
+    for c in range(len(classes)):
+        members = np.flatnonzero(inverse == c)
+        n_test = math.floor(test_fraction * len(members) + 0.5)
+        chosen = rng.permutation(members)[:n_test]
+        test_parts.append(chosen)
+    test = np.concatenate(test_parts) if test_parts else np.zeros(0, dtype=np.int64)
+    in_test = np.zeros(len(labels), dtype=bool)
+    in_test[test] = True
+    return np.flatnonzero(~in_test), np.flatnonzero(in_test)
