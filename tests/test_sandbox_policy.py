@@ -100,6 +100,19 @@ probe("kill parent", lambda: os.kill(os.getppid(), 0))
 probe("signal self", lambda: os.kill(os.getpid(), 0))
 probe("write private", lambda: open(os.path.join({private!r}, "x"), "w").write("x"))
 probe("chmod own file", lambda: os.chmod(os.path.join({private!r}, "x"), 0o600))
+import ctypes, fcntl, termios
+r, w = os.pipe()
+probe("non-blocking pipe", lambda: os.set_blocking(r, False))
+probe("O_ASYNC", lambda: fcntl.fcntl(r, fcntl.F_SETFL, os.O_ASYNC))
+probe("F_SETOWN", lambda: fcntl.fcntl(r, fcntl.F_SETOWN, os.getpid()))
+probe("FIOASYNC", lambda: fcntl.ioctl(r, termios.FIOASYNC, (1).to_bytes(4, "little")))
+own = os.open(os.path.join({private!r}, "x"), os.O_RDONLY)
+probe("lease", lambda: fcntl.fcntl(own, 1024, fcntl.F_RDLCK))   # F_SETLEASE
+def inotify():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.inotify_init1(0) < 0:
+        raise OSError(ctypes.get_errno(), "inotify_init1")
+probe("inotify", inotify)
 print(json.dumps(results))
 """
 
@@ -121,7 +134,9 @@ def test_a_confined_process_keeps_threads_and_its_folder_and_nothing_else(tmp_pa
     results = json.loads(out.stdout)
     assert results == {"level": f"landlock v{_ABI} + seccomp", "thread": "allowed", "read secret": errno.EACCES,
                        "fork": errno.EPERM, "kill parent": errno.EPERM, "signal self": "allowed",
-                       "write private": "allowed", "chmod own file": errno.EPERM}
+                       "write private": "allowed", "chmod own file": errno.EPERM,
+                       "non-blocking pipe": "allowed", "O_ASYNC": errno.EPERM, "F_SETOWN": errno.EPERM,
+                       "FIOASYNC": errno.EPERM, "lease": errno.EPERM, "inotify": errno.EPERM}
 
 
 BLAS_CONFINED = """

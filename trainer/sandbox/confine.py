@@ -22,7 +22,9 @@ are inherited by every thread started later; neither can be lifted again.
   resource-limit changes, no scheduling, priority or CPU-affinity changes
   (a grading run's processes share the CPU the engine chose), no timers
   that signal later (alarm, setitimer, timer_create: a handler would run
-  between calls, beside the reference's timed ones), and
+  between calls, beside the reference's timed ones), no asynchronous I/O
+  signals, file leases or directory notices (fcntl, ioctl) and no inotify
+  or fanotify watches, and
   nothing that needs privileges a worker running as root would otherwise
   have (modules, reboot, clocks, keyrings, raw I/O ports).
 
@@ -197,6 +199,7 @@ _DENY_X86_64 = {
     "sched_setattr": 314, "sched_setaffinity": 203, "setpriority": 141, "ioprio_set": 251,
     "migrate_pages": 256, "move_pages": 279, "nfsservctl": 180, "uselib": 134, "creat": 85,
     "alarm": 37, "setitimer": 38, "timer_create": 222,
+    "inotify_init": 253, "inotify_init1": 294, "inotify_add_watch": 254, "fanotify_mark": 301,
 }
 _DENY_AARCH64 = {
     "execve": 221, "execveat": 281, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
@@ -221,13 +224,23 @@ _DENY_AARCH64 = {
     "sched_setscheduler": 119, "sched_setattr": 274, "sched_setaffinity": 122, "setpriority": 140,
     "ioprio_set": 30, "migrate_pages": 238, "move_pages": 239, "nfsservctl": 42,
     "setitimer": 103, "timer_create": 107,
+    "inotify_init1": 26, "inotify_add_watch": 27, "fanotify_mark": 263,
 }
 # Calls allowed only under a condition on their arguments.
 _COND_X86_64 = {"clone": 56, "clone3": 435, "kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129,
                 "rt_tgsigqueueinfo": 297, "prlimit64": 302, "truncate": 76, "open": 2, "openat": 257,
-                "openat2": 437}
+                "openat2": 437, "fcntl": 72, "ioctl": 16}
 _COND_AARCH64 = {"clone": 220, "clone3": 435, "kill": 129, "tgkill": 131, "rt_sigqueueinfo": 138,
-                 "rt_tgsigqueueinfo": 240, "prlimit64": 261, "truncate": 45, "openat": 56, "openat2": 437}
+                 "rt_tgsigqueueinfo": 240, "prlimit64": 261, "truncate": 45, "openat": 56, "openat2": 437,
+                 "fcntl": 25, "ioctl": 29}
+# fcntl commands that make the kernel signal the worker later, or stall
+# whoever opens its files: a lease (F_SETLEASE) blocks the grader's open of
+# the worker's output for lease-break-time; O_ASYNC (F_SETFL), F_SETOWN(_EX),
+# F_SETSIG and directory notices (F_NOTIFY) run a signal handler between calls.
+_F_SETFL, _O_ASYNC = 4, 0o20000
+_FCNTL_DENIED = (8, 10, 15, 1024, 1026)   # F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY
+# The ioctls that do the same as O_ASYNC and F_SETOWN: FIOASYNC, FIOSETOWN, SIOCSPGRP.
+_IOCTL_DENIED = (0x5452, 0x8901, 0x8902)
 
 _CLONE_THREAD = 0x00010000
 # CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
@@ -310,6 +323,14 @@ def seccomp_filter(pid: int, machine: str | None = None, *, block_truncation: bo
     block(cond["prlimit64"], [(_LD_W_ABS, 0, 0, _arg_lo(2)), (_JEQ_K, 1, 0, 0), (_RET_K, 0, 0, _EPERM),
                               (_LD_W_ABS, 0, 0, _arg_hi(2)), (_JEQ_K, 1, 0, 0), (_RET_K, 0, 0, _EPERM)]
           + self_or_zero(0))
+    # No asynchronous I/O signals, leases or directory notices (above).
+    block(cond["fcntl"], [(_LD_W_ABS, 0, 0, _arg_lo(1))]
+          + [ins for command in _FCNTL_DENIED for ins in ((_JEQ_K, 0, 1, command), (_RET_K, 0, 0, _EPERM))]
+          + [(_JEQ_K, 0, 3, _F_SETFL), (_LD_W_ABS, 0, 0, _arg_lo(2)), (_JSET_K, 0, 1, _O_ASYNC),
+             (_RET_K, 0, 0, _EPERM), (_RET_K, 0, 0, _ALLOW)])
+    block(cond["ioctl"], [(_LD_W_ABS, 0, 0, _arg_lo(1))]
+          + [ins for request in _IOCTL_DENIED for ins in ((_JEQ_K, 0, 1, request), (_RET_K, 0, 0, _EPERM))]
+          + [(_RET_K, 0, 0, _ALLOW)])
     if block_truncation:
         block(cond["truncate"], [(_RET_K, 0, 0, _EPERM)])
         block(cond["openat2"], [(_RET_K, 0, 0, _ENOSYS)])
