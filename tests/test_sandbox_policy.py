@@ -113,6 +113,10 @@ def inotify():
     if libc.inotify_init1(0) < 0:
         raise OSError(ctypes.get_errno(), "inotify_init1")
 probe("inotify", inotify)
+def clear_death_signal():
+    if ctypes.CDLL(None, use_errno=True).prctl(1, 0, 0, 0, 0) != 0:   # PR_SET_PDEATHSIG
+        raise OSError(ctypes.get_errno(), "prctl")
+probe("clear death signal", clear_death_signal)
 print(json.dumps(results))
 """
 
@@ -136,7 +140,8 @@ def test_a_confined_process_keeps_threads_and_its_folder_and_nothing_else(tmp_pa
                        "fork": errno.EPERM, "kill parent": errno.EPERM, "signal self": "allowed",
                        "write private": "allowed", "chmod own file": errno.EPERM,
                        "non-blocking pipe": "allowed", "O_ASYNC": errno.EPERM, "F_SETOWN": errno.EPERM,
-                       "FIOASYNC": errno.EPERM, "lease": errno.EPERM, "inotify": errno.EPERM}
+                       "FIOASYNC": errno.EPERM, "lease": errno.EPERM, "inotify": errno.EPERM,
+                       "clear death signal": errno.EPERM}
 
 
 BLAS_CONFINED = """

@@ -229,15 +229,16 @@ _DENY_AARCH64 = {
 # Calls allowed only under a condition on their arguments.
 _COND_X86_64 = {"clone": 56, "clone3": 435, "kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129,
                 "rt_tgsigqueueinfo": 297, "prlimit64": 302, "truncate": 76, "open": 2, "openat": 257,
-                "openat2": 437, "fcntl": 72, "ioctl": 16}
+                "openat2": 437, "fcntl": 72, "ioctl": 16, "prctl": 157}
 _COND_AARCH64 = {"clone": 220, "clone3": 435, "kill": 129, "tgkill": 131, "rt_sigqueueinfo": 138,
                  "rt_tgsigqueueinfo": 240, "prlimit64": 261, "truncate": 45, "openat": 56, "openat2": 437,
-                 "fcntl": 25, "ioctl": 29}
+                 "fcntl": 25, "ioctl": 29, "prctl": 167}
 # fcntl commands that make the kernel signal the worker later, or stall
 # whoever opens its files: a lease (F_SETLEASE) blocks the grader's open of
 # the worker's output for lease-break-time; O_ASYNC (F_SETFL), F_SETOWN(_EX),
 # F_SETSIG and directory notices (F_NOTIFY) run a signal handler between calls.
 _F_SETFL, _O_ASYNC = 4, 0o20000
+_PR_SET_PDEATHSIG = 1
 _FCNTL_DENIED = (8, 10, 15, 1024, 1026)   # F_SETOWN, F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY
 # The ioctls that do the same as O_ASYNC and F_SETOWN: FIOASYNC, FIOSETOWN, SIOCSPGRP.
 _IOCTL_DENIED = (0x5452, 0x8901, 0x8902)
@@ -331,6 +332,10 @@ def seccomp_filter(pid: int, machine: str | None = None, *, block_truncation: bo
     block(cond["ioctl"], [(_LD_W_ABS, 0, 0, _arg_lo(1))]
           + [ins for request in _IOCTL_DENIED for ins in ((_JEQ_K, 0, 1, request), (_RET_K, 0, 0, _EPERM))]
           + [(_RET_K, 0, 0, _ALLOW)])
+    # The death signal set before confinement stays: cleared, a worker busy
+    # in a call would outlive its grader until its CPU limit.
+    block(cond["prctl"], [(_LD_W_ABS, 0, 0, _arg_lo(0)), (_JEQ_K, 0, 1, _PR_SET_PDEATHSIG), (_RET_K, 0, 0, _EPERM),
+                          (_RET_K, 0, 0, _ALLOW)])
     if block_truncation:
         block(cond["truncate"], [(_RET_K, 0, 0, _EPERM)])
         block(cond["openat2"], [(_RET_K, 0, 0, _ENOSYS)])
