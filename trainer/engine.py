@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import select
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from trainer.catalog import Challenge
 from trainer.errors import GradingCancelled, InputError, IsolationUnavailable, SolutionNotFound, TrainerError
 from trainer.report import GradeReport, TestResult
 from trainer.precheck import check_bytes
+from trainer.sandbox import fstree
 
 if TYPE_CHECKING:
     from trainer.sandbox.client import Worker
@@ -551,7 +551,8 @@ class RunFolder:
         return self
 
     def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        # A worker's folder may hold any tree (thousands deep, names past PATH_MAX): removed by descriptors.
+        fstree.remove_tree(self.path)
         os.close(self._lock_fd)
 
 
@@ -577,7 +578,7 @@ def remove_stale_runs(folder: str | os.PathLike | None = None) -> list[Path]:
             except OSError:
                 continue
             if stale:
-                shutil.rmtree(run, ignore_errors=True)
+                fstree.remove_tree(run)
                 removed.append(run)
             continue
         except OSError:
@@ -587,7 +588,7 @@ def remove_stale_runs(folder: str | os.PathLike | None = None) -> list[Path]:
         except OSError:  # held: that run is alive
             os.close(fd)
             continue
-        shutil.rmtree(run, ignore_errors=True)
+        fstree.remove_tree(run)
         os.close(fd)
         removed.append(run)
     return removed

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.report import PrintedText
-from trainer.sandbox import protocol
+from trainer.sandbox import fstree, protocol
 from trainer.sandbox.limits import FORBIDDEN_IMPORTS, Limits
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -61,6 +61,9 @@ _WATCH_INTERVAL_S = 0.1
 _OPEN_FILES = 256
 # Entries (files and folders) a worker may create in its private folder.
 _MAX_FILES = 10_000
+# Inodes the file system may lose before the folder is measured: under half of
+# what either limit on entries (files, nesting depth) takes to break.
+_INODES_SEEN = min(_MAX_FILES, fstree.MAX_DEPTH) // 2
 # How long the zygote may take to answer a request (a fork, a reap).
 _ZYGOTE_TIMEOUT_S = 10.0
 # Inputs a worker must not be able to change (timed and measured calls) reach
@@ -626,25 +629,16 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
-def folder_usage(folder: Path, max_entries: int = 100_000) -> tuple[int, int]:
-    """(bytes of disk, number of entries) under `folder`, without following links."""
-    total, count = 0, 0
-    stack = [str(folder)]
-    while stack and count <= max_entries:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            count += 1
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            total += getattr(info, "st_blocks", 0) * 512 or info.st_size
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-    return total, count
+def folder_usage(folder: Path, max_entries: int = 100_000, max_bytes: int | None = None,
+                 max_depth: int = fstree.MAX_DEPTH) -> fstree.TreeUsage:
+    """(bytes of disk, entries, depth, over) under `folder`, without following links.
+
+    Walked by folder descriptors, one name at a time (`fstree.measure_tree`):
+    neither a path longer than PATH_MAX nor a deep tree hides anything, and
+    the walk stops at the first limit exceeded (`over` says which; a folder
+    it cannot read counts as over the limit).
+    """
+    return fstree.measure_tree(folder, max_bytes=max_bytes, max_entries=max_entries, max_depth=max_depth)
 
 
 def reap_strays(keep: set[int]) -> None:
@@ -915,7 +909,7 @@ class Worker:
         try:
             self._expect_ok(self._request(request, self.limits.call_timeout, what), what)
         except CandidateFailure as exc:
-            if exc.kind in ("timeout", "crash", "memory"):
+            if exc.kind in ("timeout", "crash", "memory", "disk"):
                 self._import_failure = exc
             raise
 
@@ -943,7 +937,7 @@ class Worker:
             self._inputs = None
         if self._dir:
             self._read_output(self._output_kept)   # the file goes with the folder
-            shutil.rmtree(self._dir, ignore_errors=True)
+            fstree.remove_tree(self._dir)   # any depth, any name length, links not followed
             self._dir = None
         if self.probe is not None:
             self.probe.close()
@@ -1061,7 +1055,10 @@ class Worker:
             return into
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         try:
-            with open(self._output_path, "rb") as handle:
+            # Non-blocking: a lease the worker took on the file (where seccomp
+            # does not refuse it) would hold a plain open for the lease-break time.
+            fd = os.open(self._output_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+            with open(fd, "rb") as handle:
                 handle.seek(self._output_seen)
                 while chunk := handle.read(1 << 20):
                     into.add(decoder.decode(chunk))
@@ -1235,20 +1232,27 @@ class Worker:
 
         A drop of free space (or free inodes) on the file system is cheap to
         see; only then is the folder itself measured, so another process
-        writing to the same disk never fails a candidate.
+        writing to the same disk never fails a candidate. A tree deeper than
+        `fstree.MAX_DEPTH` (which takes that many inodes: the drop seen
+        before is half that) is over the limit too.
         """
         if self._private is None or self._disk_baseline is None:
             return
         limit = int(self.limits.disk_mb) << 20
         now = self._disk_free()
         if now is not None and self._disk_baseline[0] - now[0] <= limit // 2 \
-                and self._disk_baseline[1] - now[1] <= _MAX_FILES // 2:
+                and self._disk_baseline[1] - now[1] <= _INODES_SEEN:
             return
-        used, entries = folder_usage(self._private, _MAX_FILES)
-        if used > limit or entries > _MAX_FILES:
+        usage = folder_usage(self._private, _MAX_FILES, max_bytes=limit)
+        if usage.over:
             output = self._stop_for_output()
-            raise CandidateFailure("disk", f"wrote more than {self.limits.disk_mb} MiB or {_MAX_FILES} files "
-                                           f"into its folder (disk limit) {_while(what)}", output)
+            if usage.over == "depth":
+                done = f"nested folders more than {fstree.MAX_DEPTH} deep in its folder"
+            elif usage.over.startswith("unreadable"):
+                done = "made part of its folder unreadable, so what it holds cannot be measured"
+            else:
+                done = f"wrote more than {self.limits.disk_mb} MiB or {_MAX_FILES} files into its folder"
+            raise CandidateFailure("disk", f"{done} (disk limit) {_while(what)}", output)
 
     def _stop_for_output(self) -> str:
         self._kill()
