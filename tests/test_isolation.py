@@ -113,6 +113,7 @@ CASES = {
     # 7. tamper with reports and terminals
     "reports_escape_sequences.py": (ROW_SUMS, "raised ValueError"),
     "reports_fake_type_name.py": (ROW_SUMS, "raised ValueError: forged"),
+    "reports_look_alike_type_name.py": (ROW_SUMS, "raised ValueError: look-alike"),
 }
 
 

@@ -117,9 +117,11 @@ def _raised_class(type_name: str, bases: list) -> type:
         if isinstance(candidate, type) and issubclass(candidate, Exception):
             base = candidate
             break
-    # A name that is not a plain identifier (escape sequences, a fake
-    # "PASSED") is shown as the built-in base it claims.
-    if not (isinstance(type_name, str) and type_name.isidentifier() and len(type_name) <= 80):
+    # A name that is not a plain ASCII identifier (escape sequences, a fake
+    # "PASSED", Cyrillic look-alikes of "AssertionError", Hangul fillers that
+    # draw as nothing) is shown as the built-in base it claims.
+    if not (isinstance(type_name, str) and type_name.isascii() and type_name.isidentifier()
+            and len(type_name) <= 80):
         type_name = base.__name__
     key = (type_name, base.__name__)
     if key not in _RAISED_CLASSES:
