@@ -8,6 +8,7 @@ JSON format (docs/report-format.md); `from_dict()` reads it back.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 
 CATEGORIES = ("correctness", "edge_case", "stability", "performance")
@@ -19,23 +20,70 @@ CATEGORY_TITLES = {
 }
 FORMAT_VERSION = 1
 
-# Characters that must never reach a renderer: C0 controls but tab and
-# newline (ESC starts terminal escape sequences, CR overwrites a line), DEL,
-# C1 controls (single-byte CSI/OSC), bidirectional overrides and isolates
-# (text that reads differently from what it says), lone surrogates, and
-# the code points XML 1.0 cannot hold (U+FFFE, U+FFFF).
-_NOT_INERT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                        "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+# Characters that must never reach a renderer, whatever Unicode version its
+# reader has: C0 controls but tab and newline (ESC starts terminal escape
+# sequences, CR overwrites a line), DEL, C1 controls (single-byte CSI/OSC),
+# lone surrogates, the code points XML 1.0 cannot hold (U+FFFE, U+FFFF), and
+# every character that Unicode says is drawn as nothing (its stable list,
+# Default_Ignorable_Code_Point): bidirectional controls (text that reads
+# differently from what it says), zero-width spaces and joiners, the word
+# joiner, the byte order mark, the soft hyphen, the combining grapheme
+# joiner, Hangul fillers, variation selectors, and the tag characters, which
+# spell ASCII that no one sees (instructions hidden from the person reading
+# the report, not from a program reading it). Those above U+FFFF are in a
+# class of their own: in this one they would slow down every search.
+_NEVER_SHOWN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ud800-\udfff\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\ufffe\uffff]")
+_NEVER_SHOWN_ASCII = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_NEVER_SHOWN_ASTRAL = re.compile("[\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]+")
+# The only ones of those that str.isprintable() passes.
+_SUPPLEMENTARY_VARIATION_SELECTORS = re.compile("[\U000e0100-\U000e01ef]")
+# The spaces but " " (category Zs), which str.isprintable() refuses and a report keeps.
+_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def inert(text: str) -> str:
-    """`text` with every character that could act on a terminal or a document removed.
+    """`text` with every character that could act on a terminal or a document, or hide, taken out.
 
     Strings that can come from a candidate (exception messages, type names,
     printed output, paths) pass through here when a report is built, so no
-    renderer ever sees them raw. Newlines and tabs are kept.
+    renderer ever sees them raw. Newlines and tabs are kept; the line and
+    paragraph separators (U+2028, U+2029) become newlines, so a newline is
+    the only line break left; every other format character (category Cf) is
+    removed; private-use and unassigned characters, which a font may draw as
+    anything or as nothing, become U+FFFD. Printable text in any script,
+    symbols and emoji stay as they are.
     """
-    return _NOT_INERT.sub("", text.replace("\r\n", "\n"))
+    text = text.replace("\r\n", "\n")
+    if text.isascii():
+        return _NEVER_SHOWN_ASCII.sub("", text)
+    text = _NEVER_SHOWN.sub("", text)
+    # What is left to decide is what str.isprintable() refuses (Cf, Co, Cn,
+    # Zl, Zp, and the spaces but " ", which stay) and the variation
+    # selectors above U+FFFF: most text has none, and ends here.
+    if _SUPPLEMENTARY_VARIATION_SELECTORS.search(text) is None:
+        plain = text.replace("\n", " ").replace("\t", " ")
+        if plain.isprintable() or _SPACES.sub(" ", plain).isprintable():
+            return text
+    text = _NEVER_SHOWN_ASTRAL.sub("", text)
+    changes = {}
+    for ch in set(text):
+        if ch.isprintable() or ch in "\t\n":
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Zl", "Zp"):
+            changes[ch] = "\n"
+        elif category in ("Co", "Cn"):
+            changes[ch] = "\ufffd"
+        elif category != "Zs":          # Cf: a format character not named above
+            changes[ch] = ""
+    if len(changes) > 64:               # a class of so many would be slower than a table
+        return text.translate({ord(ch): shown for ch, shown in changes.items()})
+    for shown in set(changes.values()):
+        text = re.sub("[" + "".join(re.escape(ch) for ch in changes if changes[ch] == shown) + "]", shown, text)
+    return text
 
 
 # What a test keeps of what the solution printed, in characters, the

@@ -119,9 +119,10 @@ def _raised_class(type_name: str, bases: list) -> type:
             break
     # A name that is not a plain ASCII identifier (escape sequences, a fake
     # "PASSED", Cyrillic look-alikes of "AssertionError", Hangul fillers that
-    # draw as nothing) is shown as the built-in base it claims.
+    # draw as nothing), or that names another built-in (a ValueError called
+    # "AssertionError"), is shown as the built-in base it claims.
     if not (isinstance(type_name, str) and type_name.isascii() and type_name.isidentifier()
-            and len(type_name) <= 80):
+            and len(type_name) <= 80 and getattr(builtins, type_name, base) is base):
         type_name = base.__name__
     key = (type_name, base.__name__)
     if key not in _RAISED_CLASSES:
