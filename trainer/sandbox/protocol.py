@@ -17,7 +17,20 @@ is ever pickled, so decoding a message cannot run code.
 Decoding assumes nothing of the sender: every size is checked against the
 frame before it is used, and each buffer may back one value only, so a
 small frame cannot decode into a large value (the same array referred to a
-thousand times).
+thousand times). It costs time linear in the frame's size, whatever the
+frame holds:
+
+- the mappings of one message hold at most MAX_PAIRS (2**20) key/value
+  pairs in all (graders exchange dicts of a few named entries);
+- at most MAX_SAME_HASH (8) keys of one mapping may share one hash value.
+  Inserting a key into a dict compares it with every earlier key of its
+  hash, and ints, floats and tuples of them hash the same in every process
+  (k * (2**61 - 1) hashes to 0 for every int k): 100 000 such keys, a 3 MB
+  header, took the decoder 109 s to insert, 540 000 (16 MiB) nearly an
+  hour. Distinct keys of real data share a hash value by accident only (-1
+  and -2, say);
+- an integer in a JSON header has at most MAX_INT_DIGITS (4300) digits
+  (converting decimal digits is quadratic in their number).
 
 This module is imported by the worker by file path, without the `trainer`
 package on `sys.path`: it must import nothing from `trainer`.
@@ -29,6 +42,7 @@ import json
 import math
 import os
 import struct
+import sys
 
 import numpy as np
 
@@ -38,6 +52,12 @@ import numpy as np
 _DATA_KINDS = frozenset("biufcUSMm")
 
 MAX_DEPTH = 64
+# Key/value pairs in all the mappings of one message (module docstring).
+MAX_PAIRS = 1 << 20
+# Keys of one mapping that may share one hash value (module docstring).
+MAX_SAME_HASH = 8
+# Digits of an integer in a JSON header: CPython's own default limit (sys.get_int_max_str_digits).
+MAX_INT_DIGITS = 4300
 # Where each buffer of a frame starts: a multiple of this from the payload's start (a cache line).
 ALIGN = 64
 
@@ -129,6 +149,7 @@ class Decoder:
     def __init__(self, buffers: list[memoryview]) -> None:
         self.buffers = buffers
         self._used: set[int] = set()
+        self._pairs = 0     # key/value pairs of the mappings decoded so far
 
     def _buffer(self, index) -> memoryview:
         """Buffer `index`, which no other value of this message uses."""
@@ -158,7 +179,15 @@ class Decoder:
         if tag == "$d":
             if not isinstance(body, list) or not all(isinstance(p, list) and len(p) == 2 for p in body):
                 raise DecodeError("a dict must be a list of [key, value] pairs")
-            return {self._key(self.decode(k, depth + 1)): self.decode(v, depth + 1) for k, v in body}
+            self._pairs += len(body)
+            if self._pairs > MAX_PAIRS:
+                raise DecodeError(f"more than {MAX_PAIRS} key/value pairs in the dicts of one message")
+            plain, decode, inner = _DECODED_SCALARS, self.decode, depth + 1   # (what json.loads made is the value)
+            items = [(k if type(k) in plain else self._key(decode(k, inner)),
+                      v if type(v) in plain else decode(v, inner)) for k, v in body]
+            if len(items) > MAX_SAME_HASH:
+                _check_hashes(items)
+            return dict(items)
         if tag == "$a":
             return self._array(body)
         if tag == "$s":
@@ -216,6 +245,36 @@ class Decoder:
         return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
 
 
+def _check_hashes(items: list) -> None:
+    """DecodeError if more than MAX_SAME_HASH keys of `items` ((key, value) pairs) share one hash value.
+
+    Checked before the dict is built, in time O(n log n) whatever the hash
+    values (sorted as int64s, not counted in a dict of their own).
+    """
+    hashes = np.fromiter((hash(key) for key, _ in items), dtype=np.int64, count=len(items))
+    hashes.sort()
+    same = hashes[MAX_SAME_HASH:] == hashes[:-MAX_SAME_HASH]   # MAX_SAME_HASH + 1 equal values in a row
+    if same.any():
+        value = int(hashes[MAX_SAME_HASH:][same.argmax()])
+        count = int(np.count_nonzero(hashes == value))
+        raise DecodeError(f"a dict of {len(items)} keys of which {count} have the same hash value "
+                          f"(at most {MAX_SAME_HASH} may: keys made to collide cost quadratic time to insert)")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) - text.startswith("-") > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _loads(data: bytes):
+    """json.loads, refusing (ValueError) an integer of more than MAX_INT_DIGITS digits."""
+    limit = getattr(sys, "get_int_max_str_digits", None)
+    if limit is not None and 0 < limit() <= MAX_INT_DIGITS:
+        return json.loads(data)          # int() refuses longer integers itself (ValueError)
+    return json.loads(data, parse_int=_bounded_int)   # Python < 3.10.7, or the limit lifted: slower
+
+
 def pack(message: dict, encoder: Encoder | None = None) -> list:
     """Encode a message into the list of byte chunks of one frame."""
     encoder = encoder or Encoder()
@@ -251,9 +310,9 @@ def split(payload: bytearray, max_header: int | None = None) -> tuple:
         raise DecodeError(f"message header of {header_len + table_len} bytes (at most {max_header})")
     pos = 8
     try:
-        header = json.loads(bytes(view[pos:pos + header_len]))
+        header = _loads(bytes(view[pos:pos + header_len]))
         pos += header_len
-        sizes = json.loads(bytes(view[pos:pos + table_len]))
+        sizes = _loads(bytes(view[pos:pos + table_len]))
     except (ValueError, RecursionError) as exc:
         raise DecodeError(f"unreadable message header: {exc}"[:200]) from None
     pos += table_len
@@ -274,8 +333,9 @@ def split(payload: bytearray, max_header: int | None = None) -> tuple:
 
 def fields(header) -> dict:
     """The top-level fields of a message header, each still undecoded."""
-    if not (isinstance(header, dict) and set(header) == {"$d"}):
-        raise DecodeError("a message must be a dict")
+    if not (isinstance(header, dict) and set(header) == {"$d"} and isinstance(header["$d"], list)
+            and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in header["$d"])):
+        raise DecodeError("a message must be a dict of named fields")
     return {key: node for key, node in header["$d"]}
 
 
