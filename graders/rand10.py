@@ -238,9 +238,10 @@ def test_rand10_is_exactly_uniform(solution):
 # attempts, 161 calls. Each depth's leaves there are the 3 kept values after
 # k - 1 rejections in a row, so a scheme that stops rejecting after some
 # number of attempts (and returns a result from a rejected value) gives one
-# result twice at that depth.
+# result twice at that depth. (3, 7): one draw an attempt, 6 of 7 kept; a
+# scheme taking (x - 1) % 3 + 1 of every draw is off at depth 1.
 UNIFORM_CASES = [(10, 7, 2), (7, 10, 2), (5, 2, 6), (6, 3, 4), (2, 3, 4), (3, 4, 40), (13, 4, 4), (12, 12, 2),
-                 (49, 7, 2)]
+                 (49, 7, 2), (3, 7, 8)]
 
 
 @pytest.mark.correctness
@@ -476,6 +477,9 @@ def check_expected_draws(solution, budget, name, n, m, *, max_depth, max_calls, 
     bound = standard_bound(n, m)
     depths = []
     for depth in explore(runner(solution, name, n, m, given), m, max_depth=max_depth, max_calls=max_calls):
+        # The calls counted are checked too: a cheap scheme that is not
+        # uniform must not pass where only this test looks.
+        check_uniform_at(depth, n, m, name, given)
         depths.append(depth)
         if expected_draws_at_least(depths, m) > bound:
             break
