@@ -24,6 +24,7 @@ import pytest
 
 from tests.helpers import REPO, load_module
 from trainer.grading.budget import secret_seed
+from trainer.grading.checks import GradeFailure
 
 special = pytest.importorskip("scipy.special")
 linear_model = pytest.importorskip("sklearn.linear_model")
@@ -33,6 +34,7 @@ mpmath = pytest.importorskip("mpmath")
 
 ref = load_module(REPO / "reference" / "logreg.py", "logreg_reference")
 grader = load_module(REPO / "graders" / "logreg.py", "logreg_grader_data")
+ALTERNATIVES = sorted((REPO / "tests" / "alternatives" / "logreg").glob("*.py"))
 
 EPS = np.finfo(np.float64).eps
 
@@ -72,6 +74,50 @@ def test_sigmoid_prints_no_warning():
         with np.errstate(over="raise", divide="raise", invalid="raise"):   # underflow to 0 is fine
             ref.sigmoid(np.array([-1e4, -1000.0, 0.0, 1000.0, 1e4]))
             ref.sigmoid(np.array([-1e4, -100.0, 100.0, 1e4], dtype=np.float32))
+
+
+def _mpmath_sigmoid(z):
+    mpmath.mp.dps = 50
+    return float(1 / (1 + mpmath.exp(-mpmath.mpf(float(z)))))
+
+
+def test_timed_sigmoid_draw_catches_the_naive_formula_and_no_correct_one():
+    """The timed z under several stand-ins for the test's secret: a few thousand entries in [-745, -710], where
+    the exact sigmoid is below 0.21 * tiny (so values cannot tell a flushed 0 from it) and exp(-z) overflows;
+    every correct sigmoid (the reference, the alternatives, scipy's expit) passes the timed check without a
+    warning, the naive 1 / (1 + exp(-z)) passes on values but warns."""
+    tiny = np.finfo(np.float64).tiny
+    lo, hi = grader.SIGMOID_FAR
+    for edge in (lo, hi):
+        assert _mpmath_sigmoid(edge) < 0.21 * tiny
+    correct = [("reference", ref.sigmoid), ("scipy.special.expit", special.expit)]
+    correct += [(path.name, load_module(path, f"logreg_alternative_{path.stem}").sigmoid) for path in ALTERNATIVES]
+    assert len(correct) >= 4
+    counts = set()
+    for i in range(3):
+        call = grader.sigmoid_inputs(secret_seed(bytes([40 + i]) * 16, grader.SIGMOID_SEED + i))
+        z = call.args[0]
+        assert z.shape == (grader.SIGMOID_SIZE,) and z.dtype == np.float64
+        far = z < -grader.SIGMOID_HALF_RANGE
+        counts.add(int(far.sum()))
+        assert grader.SIGMOID_SIZE // 2000 * 0.9 <= far.sum() <= grader.SIGMOID_SIZE // 200
+        assert np.all((z[far] >= lo) & (z[far] <= hi)) and np.all(np.abs(z[~far]) <= grader.SIGMOID_HALF_RANGE)
+        z.flags.writeable = False                        # as the timed call gets it
+        expected = ref.sigmoid(z)
+        for name, sigmoid in correct:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with np.errstate(over="raise", divide="raise", invalid="raise"):
+                    got = sigmoid(z)
+            grader.check_timed_sigmoid(got, expected, call, "")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            naive = 1 / (1 + np.exp(-z))
+        assert any(issubclass(w.category, RuntimeWarning) and "overflow" in str(w.message) for w in caught)
+        grader.check_timed_sigmoid(naive, expected, call, "")            # its values alone pass ...
+        with pytest.raises(GradeFailure, match="printed a warning"):      # ... what it prints does not
+            grader.check_timed_sigmoid(naive, expected, call, "x.py:3: RuntimeWarning: overflow encountered in exp")
+    assert len(counts) == 3                              # the share is drawn per run, not fixed
 
 
 def _loss_scipy(y, z):
