@@ -38,7 +38,9 @@ compare values; cross_entropy's stability and dtype cases use one row per
 call, so that the averaging over rows is the business of the cross_entropy
 tests; rows of different scale appear only in test_shift_is_per_slice.
 Timed and memory-measured calls: every timed or memory-measured call gets its
-own z, drawn from the grading's secret (`budget.seed`), and every result is
+own z, drawn from the grading's secret (`budget.seed`), each row a small draw
+plus a secret offset of 760 to 1000, either sign (see time_z: a missing shift
+overflows or underflows in every row), and every result is
 checked by `check_function` against the reference's result for the same z,
 within twice the bounds above (both are within them of the exact value; float64
 eps for the timed float64 calls, float32 eps for the memory-measured float32
@@ -628,17 +630,34 @@ def test_cross_entropy_label_out_of_range(solution):
 # (large enough that Python overhead is nothing, small enough that the
 # page faults of fresh 64 MiB arrays, costly at random on virtual machines,
 # stay within the noise benchmarks/run.py measures). Every input is its own
-# draw, uniform on [-6, 6) (a quarter of the cost of normal draws; the speed
-# of these functions does not depend on the values), from
-# budget.seed(TIME_SEED + i + TIME_RUNS * k) for the k-th function's run i,
-# under a secret drawn for the test: no file can build an input (and its
-# answer) before the grading, nor the later runs' from the warm-up's (as
-# it could if every z were one draw scaled by known factors). A draw costs
-# ~40 ms more than scaling one would: ~0.5 s a grading.
-# Memory: for the k-th function, the first half of the draw of
-# budget.seed(MEMORY_SEED + k) in float32, (1024, 4096) = 16 MiB: a secret
-# draw too, since a file carrying the answer for a known z would skip the
-# work whose peak is measured.
+# draw from budget.seed(TIME_SEED + i + TIME_RUNS * k) for the k-th function's
+# run i, under a secret drawn for the test: no file can build an input (and
+# its answer) before the grading, nor the later runs' from the warm-up's (as
+# it could if every z were one draw scaled by known factors).
+# Each row of a draw is uniform on [o - 6, o + 6) for a row offset o of
+# magnitude uniform on [760, 1000): half the rows above 0 and half below, in
+# a secret order (uniform draws: a quarter of the cost of normal ones; the
+# speed of these functions does not depend on the values, since a correct
+# solution only ever exponentiates z - max(z), in [-12, 0] here). Without
+# the shift every row is wrong: its entries are all above 754, where exp
+# overflows in float64 (above 709.8) and in float32 (above 88.7), or all
+# below -754, where exp is 0 in both (below -745.2 and -104): inf, 0, NaN
+# results, as far from the answer as any tolerance allows. No constant shift
+# c either: the rows above 0 need c > 1006 - 709.8 and the rows below c <
+# -754 + 745.2. The offsets keep the answers exact where it matters: within
+# a row every entry lies within a factor 2 of the row maximum, so z - max(z)
+# is exact (Sterbenz), in float64 and in the float32 copy; what the size of z
+# adds is the rounding of numbers of size |z| <= Z <= 1006 by solutions that
+# go through logsumexp (exp(z - logsumexp(z)), z - logsumexp(z), the loss as
+# logsumexp minus the label's logit), which the tolerances of the module
+# docstring allow through their Z term: eps (Z + M + C + 4) with Z <= 1006,
+# M <= 12, C = 4096 (10 for cross_entropy), so the offsets widen them by at most
+# a quarter (by ~30x for cross_entropy's 10 classes, to ~2e-13, still far
+# below the error of a missing shift: inf or NaN).
+# Memory: for the k-th function, the draw of budget.seed(MEMORY_SEED + k)
+# with MEMORY_ROWS rows (the same construction) in float32, (1024, 4096) =
+# 16 MiB: a secret draw too, since a file carrying the answer for a known z
+# would skip the work whose peak is measured.
 # What the budget tells apart is a count of input-sized arrays: the reference
 # peaks at two (32 MiB) plus ~2.4 MiB that does not grow with the input, so
 # 2x plus the 2 MiB slack allows 4.4 arrays (4.2 with 32 MiB arrays): four
@@ -650,11 +669,32 @@ TIME_RUNS = 4
 TIME_SEED = 201
 MEMORY_SEED = 231
 MEMORY_ROWS = 1024
+OFFSET_RANGE = (760.0, 1000.0)     # the magnitude of a row's offset
+TIME_HALF_WIDTH = 6.0              # each row is uniform on [o - 6, o + 6)
+
+
+def row_offsets(g, rows):
+    """`rows` offsets of magnitude uniform on OFFSET_RANGE, rows // 2 of them negative, in random order."""
+    signs = g.permutation(np.repeat([1.0, -1.0], [rows - rows // 2, rows // 2]))
+    return signs * g.uniform(*OFFSET_RANGE, size=rows)
+
+
+def offset_rows(g, shape):
+    """A (rows, cols) float64 draw from g: row r uniform on [o_r - 6, o_r + 6), o_r from row_offsets."""
+    offsets = row_offsets(g, shape[0])
+    z = g.random(size=shape)
+    z *= 2 * TIME_HALF_WIDTH               # in place: no second array of the input's size
+    z += (offsets - TIME_HALF_WIDTH)[:, None]
+    return z
 
 
 def time_z(seed, rows=TIME_SHAPE[0]):
-    """The first `rows` rows of the float64 draw of `seed`, uniform on [-6, 6), TIME_SHAPE[1] columns."""
-    return np.random.default_rng(seed).uniform(-6.0, 6.0, size=(rows, TIME_SHAPE[1]))
+    """The float64 draw of `seed`: `rows` rows of TIME_SHAPE[1] columns, each uniform on [o - 6, o + 6) for a
+    secret row offset o of magnitude 760 to 1000 (half of them negative)."""
+    return offset_rows(np.random.default_rng(seed), (rows, TIME_SHAPE[1]))
+
+
+TIMED_GIVEN = "rows uniform on [o - 6, o + 6) for row offsets o of magnitude 760 to 1000, either sign"
 
 
 def time_inputs(name, seed_of):
@@ -673,7 +713,7 @@ def check_timed(name):
     def check(got, expected, call):
         z = call.args[0]
         out_dtype = np.float32 if z.dtype == np.float32 else np.float64
-        check_function(name, got, z, -1, given=f"{z.dtype} z {z.shape}, a uniform [-6, 6) draw, axis=-1",
+        check_function(name, got, z, -1, given=f"{z.dtype} z {z.shape}, {TIMED_GIVEN}, axis=-1",
                        eps=2 * np.finfo(out_dtype).eps, expected=expected, dtype=True)
     return check
 
@@ -695,11 +735,13 @@ def test_memory_budget(budget):
                       label=f"{name} peak memory, float32 z {z.shape} (16 MiB)")
 
 
-# cross_entropy: a warm-up and 3 more calls, each on its own logits (N, C) = (20000, 10) float64, uniform on
-# [-6, 6), with labels uniform on 0..9, both drawn from budget.seed(CE_TIME_SEED + run) (1.6 MB: ~1 ms to
-# draw). Ten classes, as in many classifiers, keep the per-row work small, so a Python loop over the rows
-# (a few small numpy calls per row) is ~70x the reference, while the vectorised styles are within 1.2-1.5x
-# (softmax and log_softmax computed separately, or with masked np.where, up to 2.4x on a busy machine).
+# cross_entropy: a warm-up and 3 more calls, each on its own logits (N, C) = (20000, 10) float64, built as
+# the timed z above (row offsets of magnitude 760 to 1000, either sign: a log_softmax without the shift gives
+# inf or NaN in every row), with labels uniform on 0..9, both drawn from budget.seed(CE_TIME_SEED + run)
+# (1.6 MB: ~1 ms to draw). Ten classes, as in many classifiers, keep the per-row work small, so a Python loop
+# over the rows (a few small numpy calls per row) is ~70x the reference, while the vectorised styles are
+# within 1.2-1.5x (softmax and log_softmax computed separately, or with masked np.where, up to 2.4x on a busy
+# machine).
 CE_TIME_SHAPE = (20000, 10)
 CE_TIME_SEED = 251
 
@@ -708,14 +750,15 @@ def ce_time_call(seed):
     """The logits and labels of one timed cross_entropy run, drawn from `seed` (a budget.seed)."""
     g = np.random.default_rng(seed)
     n, c = CE_TIME_SHAPE
-    return Call(g.uniform(-6.0, 6.0, size=(n, c)), g.integers(c, size=n))
+    logits = offset_rows(g, (n, c))
+    return Call(logits, g.integers(c, size=n))
 
 
 def check_timed_ce(got, expected, call):
     """A timed cross_entropy result against the reference's for the same logits: eps doubled (both are
     within the bounds of check_ce of the exact value), plus the rounding of the mean over the rows."""
     logits, labels = call.args
-    check_ce(got, logits, labels, given=f"float64 logits {logits.shape}, a uniform [-6, 6) draw, and labels "
+    check_ce(got, logits, labels, given=f"float64 logits {logits.shape}, {TIMED_GIVEN}, and labels "
              f"uniform on 0..{logits.shape[1] - 1}", dtype=True, expected=expected,
              eps=2 * np.finfo(np.float64).eps, mean_rounding=True)
 

@@ -236,3 +236,116 @@ def test_the_zero_d_forms_of_a_1d_logsumexp():
         grader.check_function("logsumexp", form, z32, -1, given="1-D float32 z", dtype=True)
     with pytest.raises(GradeFailure):
         grader.check_function("logsumexp", float(value32), z32, -1, given="1-D float32 z", dtype=True)
+
+
+# -- the timed and memory-measured inputs, under a sample of secrets ------------------------------------------
+
+from trainer.grading import Call                                  # noqa: E402
+from trainer.grading.budget import secret_seed                    # noqa: E402
+from trainer.grading.checks import GradeFailure                   # noqa: E402
+
+TIMED_SECRETS = (bytes([0]) * 16, bytes(range(16)), b"softmax-timed-zz", bytes([255]) * 16)
+ALTERNATIVES = {path.stem: load_module(path, f"softmax_alternative_{path.stem}")
+                for path in sorted((REPO / "tests" / "alternatives" / "softmax").glob("*.py"))}
+# Where exp overflows to inf and where it is 0, with a margin: exp(709.79) and exp(88.73) are the largest
+# finite float64 and float32 values, exp(-745.2) and exp(-104) the smallest non-zero (subnormal) ones.
+EXP_FINITE = {np.float64: (-745.2, 709.79), np.float32: (-104.0, 88.73)}
+
+
+def _timed_seeds(secret):
+    """Every seed a grading under `secret` draws a timed or measured input from (warm-ups included)."""
+    return ([secret_seed(secret, grader.TIME_SEED + n) for n in range(grader.TIME_RUNS * len(grader.FUNCTIONS))]
+            + [secret_seed(secret, grader.MEMORY_SEED + k) for k in range(len(grader.FUNCTIONS))])
+
+
+def _check_rows_defeat_a_missing_shift(z):
+    """Each row: all its entries beyond 754 in magnitude on one side, within a factor 2 of each other; half
+    the rows on each side; exp of every entry inf (above 0) or exactly 0 (below 0) in z's precision."""
+    lo, hi = z.min(axis=1).astype(np.float64), z.max(axis=1).astype(np.float64)
+    up = lo > 0
+    assert np.all(np.where(up, lo, -hi) >= 754) and np.all(np.where(up, hi, -lo) <= 1006)
+    assert np.all(np.where(up, hi / lo, lo / hi) < 2)                   # z - max(z) exact (Sterbenz)
+    assert np.all(hi - lo <= 12)
+    assert up.sum() == len(up) - len(up) // 2
+    below, above = EXP_FINITE[z.dtype.type]
+    assert np.all(lo[up] > above) and np.all(hi[~up] < below)
+    with np.errstate(over="ignore", under="ignore"):
+        e = np.exp(z)
+    assert np.all(np.isinf(e[up])) and np.all(e[~up] == 0)
+
+
+@pytest.mark.parametrize("secret", TIMED_SECRETS)
+def test_timed_rows_defeat_a_missing_shift(secret):
+    """The row construction of every timed and measured draw, on 64-row draws of each of its seeds (the
+    construction is row by row: only the number of rows differs from the grading's draws)."""
+    for seed in _timed_seeds(secret):
+        z = grader.time_z(seed, 64)
+        _check_rows_defeat_a_missing_shift(z)
+        _check_rows_defeat_a_missing_shift(z.astype(np.float32))
+    for run in range(grader.TIME_RUNS):
+        logits, labels = grader.ce_time_call(secret_seed(secret, grader.CE_TIME_SEED + run)).args
+        assert logits.shape == grader.CE_TIME_SHAPE and labels.shape == (grader.CE_TIME_SHAPE[0],)
+        _check_rows_defeat_a_missing_shift(logits)
+        assert labels.min() == 0 and labels.max() == grader.CE_TIME_SHAPE[1] - 1
+
+
+def test_the_grading_builds_its_timed_inputs_from_time_z():
+    """A timed call and a measured z are time_z's draws of their secret seeds, at full size."""
+    secret = TIMED_SECRETS[1]
+    seed_of = lambda n: secret_seed(secret, n)                    # noqa: E731
+    k, run = 1, 2
+    z = grader.time_inputs(grader.FUNCTIONS[k], seed_of)(run).args[0]
+    assert z.shape == grader.TIME_SHAPE and z.dtype == np.float64
+    np.testing.assert_array_equal(z, grader.time_z(seed_of(grader.TIME_SEED + run + grader.TIME_RUNS * k)))
+    _check_rows_defeat_a_missing_shift(z)
+    z = grader.time_z(seed_of(grader.MEMORY_SEED), grader.MEMORY_ROWS).astype(np.float32)
+    _check_rows_defeat_a_missing_shift(z)
+
+
+def _naive(name, z):
+    """The shortcut these inputs are built against: no shift at all."""
+    with np.errstate(all="ignore"):
+        lse = np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+        return {"logsumexp": lse[:, 0], "softmax": np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True),
+                "log_softmax": z - lse}[name]
+
+
+@pytest.mark.parametrize("secret", TIMED_SECRETS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_timed_checks_pass_every_correct_solution_and_fail_a_missing_shift(secret, dtype):
+    """On 64-row draws of a third of the timed and measured seeds, in float64 and in float32: the reference
+    within the single bounds of scipy on the same values, each alternative within the timed check's doubled
+    bounds of the reference, and the unshifted formulas failing the timed check."""
+    eps = np.finfo(dtype).eps
+    for n, seed in enumerate(_timed_seeds(secret)[::3]):
+        z = grader.time_z(seed, 64).astype(dtype)
+        z.flags.writeable = False
+        call = Call(z)
+        for name in grader.FUNCTIONS:
+            expected = getattr(ref, name)(z)
+            assert expected.dtype == dtype
+            grader.check_function(name, expected, z, -1, given=f"the reference, seed {n}", eps=eps,
+                                  expected=SCIPY[name](z.astype(np.float64), axis=-1), dtype=True)
+            for alt_name, alt in ALTERNATIVES.items():
+                grader.check_timed(name)(getattr(alt, name)(z), expected, call)
+            with pytest.raises(GradeFailure):
+                grader.check_timed(name)(_naive(name, z), expected, call)
+
+
+@pytest.mark.parametrize("secret", TIMED_SECRETS)
+def test_timed_cross_entropy_passes_every_correct_solution_and_fails_a_missing_shift(secret):
+    for run in range(grader.TIME_RUNS):
+        call = grader.ce_time_call(secret_seed(secret, grader.CE_TIME_SEED + run))
+        logits, labels = call.args
+        loss, grad = ref.cross_entropy(logits, labels)
+        exp_loss, exp_grad = _ce_loop(logits[:200], labels[:200])          # the loop oracle on 200 rows
+        grader.check_ce(ref.cross_entropy(logits[:200], labels[:200]), logits[:200], labels[:200],
+                        given=f"the reference, run {run}", expected=(exp_loss, exp_grad), dtype=True,
+                        mean_rounding=True)
+        for alt in ALTERNATIVES.values():
+            grader.check_timed_ce(alt.cross_entropy(logits, labels), (loss, grad), call)
+        logp = _naive("log_softmax", logits)
+        with np.errstate(invalid="ignore"):
+            naive = (-logp[np.arange(len(labels)), labels].mean(), np.exp(logp))
+        with pytest.raises(GradeFailure):
+            grader.check_timed_ce(naive, (loss, grad), call)
