@@ -256,3 +256,57 @@ def test_timed_inputs_are_certified(secret):
     for run in (0, 1):
         P = grader.geometric_call(secret_seed(secret, 2000 + run)).args[0]
         assert certified_gap(ref.geometric_median(P), P, None) <= 1e-11
+
+
+def fixed_steps(P, k):
+    """k plain Weiszfeld steps from the centroid, no convergence test (the shortcut a timed call must not allow)."""
+    c = P.mean(axis=0)
+    s = np.max(np.abs(P - c))
+    Q, y = (P - c) / s, np.zeros(P.shape[1])
+    for _ in range(k):
+        diff = Q - y
+        inv = 1 / np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        y = y + (inv @ diff) / inv.sum()
+    return c + s * y
+
+
+def reference_steps(P):
+    """The number of steps the reference's rule takes on unit weights: max_iter=k returns the k-th iterate,
+    equal to the result from that number on (every earlier step is nonzero), so a bisection on k finds it."""
+    x = ref.geometric_median(P)
+    lo, hi = 0, 1000                                         # x_lo != x, x_hi == x
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if np.array_equal(ref.geometric_median(P, max_iter=mid), x) else (mid, hi)
+    return hi
+
+
+@pytest.mark.parametrize("secret", SECRETS, ids=[f"secret{i}" for i in range(len(SECRETS))])
+def test_timed_inputs_need_a_convergence_test(secret):
+    """The timed points of one grade (the warm-up's and three runs' seeds), under a sample of secrets: the
+    reference meets the check; 7 fixed steps (a shortcut that passed on the earlier Gaussian clouds) and a
+    fifth of the reference's steps fail it on every draw; and 15 fixed steps (a third of the reference's
+    ~45-60 steps on average) fail it on some draw of the grade.
+
+    A third of the reference's own steps can pass on a draw: the check's gap is quadratic in the distance
+    to the optimum (1e-9 is ~3e-5 of the spread) and the reference's stopping rule is on the distance
+    (1e-12), so with linear convergence the check's bound is reached after ~1/4-1/3 of the steps. What
+    keeps a fixed count from passing is that the number of steps varies with the draw (see
+    grader.geometric_call)."""
+    fifteen_fails = False
+    for run in (0, 1, 2, 3):
+        P = grader.geometric_call(secret_seed(secret, 2000 + run)).args[0]
+        x = ref.geometric_median(P)
+        call = grader.Call(P)
+        grader.check_geometric_timed(x, x, call)
+        k = reference_steps(P) if run == 1 else None
+        if k is not None:
+            assert 30 <= k <= 80                             # the timed cost stays in range
+        for steps in (7,) + ((k // 5,) if k else ()):
+            with pytest.raises(grader.checks.GradeFailure):
+                grader.check_geometric_timed(fixed_steps(P, steps), x, call)
+        try:
+            grader.check_geometric_timed(fixed_steps(P, 15), x, call)
+        except grader.checks.GradeFailure:
+            fifteen_fails = True
+    assert fifteen_fails
