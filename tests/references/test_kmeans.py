@@ -285,21 +285,25 @@ def test_grader_runs_have_no_near_ties(case):
 def lloyd_trace(X, C, iterations):
     """Exact Lloyd steps, vectorised (for the large timed data sets): per
     assignment (each iteration's and the final one) the smallest relative gap
-    between the nearest and the second nearest centroid, and per iteration the
-    largest move. Scale as in plain_lloyd: ||x||^2 + max ||c||^2."""
-    gaps, moves = [], []
+    between the nearest and the second nearest centroid and the number of labels
+    that differ from the previous assignment's (None for the first), and per
+    iteration the largest move. Scale as in plain_lloyd: ||x||^2 + max ||c||^2."""
+    gaps, changed, moves = [], [], []
+    previous = None
     for step in range(iterations + 1):
         D = np.stack([((X - c) ** 2).sum(axis=1) for c in C], axis=1)
         two = np.partition(D, 1, axis=1)[:, :2]
         scale = (X * X).sum(axis=1) + (C * C).sum(axis=1).max()
         gaps.append(float(((two[:, 1] - two[:, 0]) / scale).min()))
+        labels = np.argmin(D, axis=1)
+        changed.append(None if previous is None else int((labels != previous).sum()))
+        previous = labels
         if step == iterations:
             break
-        labels = np.argmin(D, axis=1)
         new = np.array([X[labels == j].mean(axis=0) if np.any(labels == j) else C[j] for j in range(len(C))])
         moves.append(float(np.sqrt(((new - C) ** 2).sum(axis=1)).max()))
         C = new
-    return gaps, moves
+    return gaps, changed, moves
 
 
 def secret_of(i):
@@ -323,24 +327,50 @@ TIMED_CALLS = ([pytest.param(grader.lloyd_call, secret_seed(secret_of(i), seed),
 
 @pytest.mark.parametrize("make_call, seed", TIMED_CALLS)
 def test_grader_timed_runs_have_no_near_ties(make_call, seed):
-    """The timed and memory-measured data sets (n = 100 000 in d = 16, init = the blobs'
-    centres, at least BLOB_SEPARATION apart; 200 000 in d = 2 with blobs at the corners of a
-    40 x 40 square, init = one point of every blob), for a sample of secrets,
-    decide every assignment by a relative margin >= 1e-6, like the agreement runs (why that
-    holds for any secret: grader.timed_blobs and grader.low_d_call); the first iteration
-    moves the centroids and the second moves none, so tol = 0 stops every implementation
-    after the same two iterations."""
+    """The timed and memory-measured data sets (n = 100 000 in d = 16: 6 blobs, init = their
+    centres, at least BLOB_SEPARATION apart; 200 000 in d = 2: 2 blobs, init = one point of
+    each; both with the chain of grader.CHAIN_AT and its two init centroids), for a sample of
+    secrets, decide every assignment by a relative margin >= 1e-6, like the agreement runs
+    (why that holds for any secret: grader.timed_blobs and grader.low_d_call), along the
+    whole run to its fixed point. The labels change in the 2nd, 3rd and 4th assignments, and
+    the centroids move in each of the first 4 iterations and not in the 5th: a timed run
+    (max_iters = 2, tol = 0: 3 assignments, 2 updates) is not one assignment and update, or
+    two assignments, and every implementation performs both its iterations."""
     call = make_call(seed, 2)
     X, k = call.args
     init = call.kwargs["init"]
     if k == 8:                                   # timed_blobs: the d = 16 data sets
-        apart = np.sqrt(((init[:, None, :] - init[None, :, :]) ** 2).sum(axis=2))
-        assert apart[np.triu_indices(k, 1)].min() >= grader.BLOB_SEPARATION
-    gaps, moves = lloyd_trace(X, init, 2)
+        apart = np.sqrt(((init[:6, None, :] - init[None, :6, :]) ** 2).sum(axis=2))
+        assert apart[np.triu_indices(6, 1)].min() >= grader.BLOB_SEPARATION
+    gaps, changed, moves = lloyd_trace(X, init, 5)
     assert min(gaps) >= 1e-6, (seed, gaps)
-    assert moves[0] >= 1e-6 and moves[1] == 0, (seed, moves)
+    assert all(c > 0 for c in changed[1:4]) and changed[4] == changed[5] == 0, (seed, changed)
+    assert min(moves[:4]) >= 1e-3 and moves[4] == 0, (seed, moves)
     _, labels = ref.kmeans(*call.args, **call.kwargs)
     assert np.bincount(labels, minlength=k).min() > 0
+
+
+def test_grader_chain_trajectory_keeps_its_margin():
+    """grader.CHAIN_AT without noise (each group at its centre, CHAIN_WEIGHT points): from
+    CHAIN_INIT, Lloyd's steps on the line move one group to the left centroid at each of the
+    2nd, 3rd and 4th assignments, stop moving after the 4th update, and keep every group at
+    least CHAIN_MARGIN from the bisector at every assignment (grader.timed_blobs)."""
+    at, weight = np.array(grader.CHAIN_AT), np.array(grader.CHAIN_WEIGHT, dtype=float)
+    c = np.array(grader.CHAIN_INIT)
+    margins, lefts, blob_margins = [], [], []
+    for _ in range(6):
+        mid = (c[0] + c[1]) / 2
+        margins.append(np.abs(at - mid).min())
+        # A group is at least CHAIN_OFFSET - 20 + t (along x_1) from every blob centre.
+        blob_margins.append((grader.CHAIN_OFFSET - 20 + at - np.abs(at[:, None] - c[None, :]).min(axis=1)).min())
+        right = at > mid
+        lefts.append(int((~right).sum()))
+        c = np.array([np.average(at[~right], weights=weight[~right]), np.average(at[right], weights=weight[right])])
+    assert lefts == [1, 2, 3, 4, 4, 4], lefts
+    assert min(margins) >= grader.CHAIN_MARGIN and min(margins) < grader.CHAIN_MARGIN + 0.1, margins
+    # Every group is more than 60 nearer its nearest chain centroid than any blob centre
+    # (x_1 <= 10 in d = 16, 20 in d = 2).
+    assert min(blob_margins) > 60, blob_margins
 
 
 @pytest.mark.parametrize("seed", [pytest.param(secret_seed(secret_of(i), seed), id=f"{seed}-secret{i}")
@@ -373,75 +403,106 @@ def test_grader_timed_kpp_check_rejects_what_is_not_k_distinct_rows():
             grader.check_timed_kpp(bad, None, call)
 
 
-def _covered_blobs_distribution(waste):
-    """Distribution of the number of covered blobs after KPP_K draws, for a process that
-    covers one blob at the first draw and, with m blobs covered after t draws, draws into
-    a covered blob with probability waste(m, t) (else covers a new one)."""
+def _covered_blobs_distribution(waste, groups_of=None):
+    """Distribution of the number of covered groups after KPP_K draws, for a process that
+    covers one group at the first draw and, with m groups covered after t draws, draws into
+    a covered group with probability waste(m, t) (else covers a new one)."""
     k = grader.KPP_K
+    groups = groups_of or k
     dist = {1: 1.0}
     for t in range(1, k):
         nxt = {}
         for m, p in dist.items():
-            w = waste(m, t) if m < k else 1.0
+            w = waste(m, t) if m < groups else 1.0
             nxt[m] = nxt.get(m, 0.0) + p * w
-            if m < k:
+            if m < groups:
                 nxt[m + 1] = nxt.get(m + 1, 0.0) + p * (1.0 - w)
         dist = nxt
     return dist
 
 
-def test_grader_kpp_blob_bound_follows_from_the_chain():
-    """The timed k-means++ check's KPP_MIN_BLOBS (grader.kpp_blobs): in the chain that
-    bounds a correct draw, fewer covered blobs have probability below 2e-10 (so below the
-    1e-9 aimed at), and the bound is the highest this argument gives at 1e-9. Uniformly
-    drawn distinct rows reach it with probability below 2e-3 per call, so a file
-    returning them passes the >= 4 checked calls of a timed test with probability
-    below 1e-10."""
+GROUPS = grader.KPP_K + grader.KPP_ISOLATED
+FAR = grader.KPP_FAR - (grader.KPP_SPREAD * 4 + grader.KPP_NOISE_RADIUS)   # L: an isolated point's distance to any row
+
+
+def test_grader_kpp_group_bound_follows_from_the_chain():
+    """The timed k-means++ check's KPP_MIN_GROUPS (grader.kpp_blobs): in the chain that
+    bounds a correct draw, fewer covered groups (blobs and isolated points) have probability
+    below 4e-10, and the bound is the highest this argument gives at 1e-9."""
     k, m0 = grader.KPP_K, grader.KPP_N // grader.KPP_K
     R, S = grader.KPP_NOISE_RADIUS, grader.KPP_SEPARATION
-    assert m0 * k == grader.KPP_N
+    assert m0 * k == grader.KPP_N and FAR ** 2 >= m0 * (S - 2 * R) ** 2
     covered, uncovered = (2 * R) ** 2, (S - 2 * R) ** 2     # D^2 per point: at most, at least
 
     def d2_waste(m, t):
-        return m * m0 * covered / (m * m0 * covered + (k - m) * m0 * uncovered)
+        return m * m0 * covered / (m * m0 * covered + (GROUPS - m) * m0 * uncovered)
 
-    bound = _covered_blobs_distribution(d2_waste)
-    below = sum(p for m, p in bound.items() if m < grader.KPP_MIN_BLOBS)
-    assert below <= 2e-10, below
-    assert sum(p for m, p in bound.items() if m <= grader.KPP_MIN_BLOBS) > 1e-9
+    bound = _covered_blobs_distribution(d2_waste, GROUPS)
+    below = sum(p for m, p in bound.items() if m < grader.KPP_MIN_GROUPS)
+    assert below <= 4e-10, below
+    assert sum(p for m, p in bound.items() if m <= grader.KPP_MIN_GROUPS) > 1e-9
     assert sum(bound.values()) == pytest.approx(1.0, rel=1e-12)
 
-    def uniform_waste(m, t):       # t rows drawn so far, all in the m covered blobs
-        return (m * m0 - t) / (grader.KPP_N - t)
 
-    uniform = _covered_blobs_distribution(uniform_waste)
-    passes = sum(p for m, p in uniform.items() if m >= grader.KPP_MIN_BLOBS)
-    assert passes <= 2e-3 and passes ** 4 <= 1e-10, passes
-    assert sum(m * p for m, p in uniform.items()) == pytest.approx(81.4, abs=0.05)
+def _isolated_left_distribution():
+    """The chain of grader.kpp_blobs for the isolated points: u = KPP_ISOLATED not chosen,
+    and at each of KPP_K - 2 draws u falls by one with probability 1 - B / (B + u L^2)."""
+    B = grader.KPP_N * (2 * grader.KPP_SPREAD * 4 + 2 * grader.KPP_NOISE_RADIUS) ** 2
+    dist = {grader.KPP_ISOLATED: 1.0}
+    for _ in range(grader.KPP_K - 2):
+        nxt = {}
+        for u, p in dist.items():
+            w = B / (B + u * FAR ** 2) if u > 0 else 1.0
+            nxt[u] = nxt.get(u, 0.0) + p * w
+            if u > 0:
+                nxt[u - 1] = nxt.get(u - 1, 0.0) + p * (1.0 - w)
+        dist = nxt
+    return dist
 
 
-def test_grader_kpp_blob_bound_chain_against_simulation():
-    """The chain's step bounds real draws: on a timed data set, at every step of 5
-    k-means++ draws (exact D^2; 635 steps), the D^2 mass of the covered blobs is at
-    most the fraction f(m) of the whole (grader.kpp_blobs)."""
-    X, blob, _ = grader.kpp_blobs(secret_seed(secret_of(99), grader.KPP_TIME_SEEDS[0]))
+def test_grader_kpp_isolated_bound_follows_from_the_chain():
+    """KPP_MIN_ISOLATED (grader.kpp_blobs): a correct draw picks fewer isolated points with
+    probability below 5e-11, and one more would be above 1e-10 (the highest bound this
+    argument gives there). A draw over a tenth of the rows keeps about 4 of the 40."""
+    dist = _isolated_left_distribution()
+    assert sum(dist.values()) == pytest.approx(1.0, rel=1e-12)
+    fewer = sum(p for u, p in dist.items() if grader.KPP_ISOLATED - u < grader.KPP_MIN_ISOLATED)
+    assert fewer <= 5e-11, fewer
+    assert sum(p for u, p in dist.items() if grader.KPP_ISOLATED - u <= grader.KPP_MIN_ISOLATED) > 1e-10
+    stats = pytest.importorskip("scipy.stats")
+    n = grader.KPP_N + grader.KPP_ISOLATED        # a sample of 1024 rows: hypergeometric
+    assert stats.hypergeom.sf(grader.KPP_MIN_ISOLATED - 1, n, grader.KPP_ISOLATED, 1024) < 1e-20
+
+
+def test_grader_kpp_chains_against_simulation():
+    """The chains' steps bound real draws: on a timed data set, at every step of 5
+    k-means++ draws (exact D^2; 635 steps), the D^2 mass of the covered groups is at
+    most the fraction f(m) of the whole, and once a blob row is chosen the blob rows'
+    D^2 is at most B (grader.kpp_blobs); every draw picks all 40 isolated points."""
+    X, group, _ = grader.kpp_blobs(secret_seed(secret_of(99), grader.KPP_TIME_SEEDS[0]))
     k = grader.KPP_K
     R, S = grader.KPP_NOISE_RADIUS, grader.KPP_SEPARATION
+    blob_row = group < k
+    B = grader.KPP_N * (2 * grader.KPP_SPREAD * 4 + 2 * R) ** 2
     g = np.random.default_rng(5)
     for _ in range(5):
         first = int(g.integers(len(X)))
         d2 = ((X - X[first]) ** 2).sum(axis=1)
-        covered = {int(blob[first])}
-        seen = blob == blob[first]
+        covered = {int(group[first])}
+        seen = group == group[first]
         for _ in range(1, k):
             m = len(covered)
-            f = m * (2 * R) ** 2 / (m * (2 * R) ** 2 + (k - m) * (S - 2 * R) ** 2)
+            f = m * (2 * R) ** 2 / (m * (2 * R) ** 2 + (GROUPS - m) * (S - 2 * R) ** 2)
             assert d2[seen].sum() / d2.sum() <= f
+            if np.any(seen & blob_row):
+                assert d2[blob_row].sum() <= B
+                assert d2[~blob_row & ~seen].min(initial=np.inf) >= FAR ** 2
             i = int(g.choice(len(X), p=d2 / d2.sum()))
-            if int(blob[i]) not in covered:
-                covered.add(int(blob[i]))
-                seen |= blob == blob[i]
+            if int(group[i]) not in covered:
+                covered.add(int(group[i]))
+                seen |= group == group[i]
             d2 = np.minimum(d2, ((X - X[i]) ** 2).sum(axis=1))
+        assert set(range(k, GROUPS)) <= covered
 
 
 @pytest.mark.parametrize("seed", [pytest.param(secret_seed(secret_of(i), seed), id=f"{seed}-secret{i}")
@@ -449,22 +510,32 @@ def test_grader_kpp_blob_bound_chain_against_simulation():
 def test_grader_timed_kpp_blobs_keep_their_guarantees(seed):
     """kpp_blobs (for a sample of secrets; by construction for any): 80 points per blob,
     every point within KPP_NOISE_RADIUS of its blob's centre, centres at least
-    KPP_SEPARATION apart; blobs_covered counts the blobs of any rows as their memberships do."""
-    X, blob, centres = grader.kpp_blobs(seed)
+    KPP_SEPARATION apart, the isolated points at least FAR from every other row;
+    blobs_covered counts the groups and isolated_chosen the isolated points of any rows
+    as their memberships do."""
+    X, group, centres = grader.kpp_blobs(seed)
     k = grader.KPP_K
-    assert X.shape == (grader.KPP_N, 16) and centres.shape == (k, 16)
-    assert np.array_equal(np.bincount(blob, minlength=k), np.full(k, grader.KPP_N // k))
-    assert np.sqrt(((X - centres[blob]) ** 2).sum(axis=1)).max() <= grader.KPP_NOISE_RADIUS + 1e-9
+    assert X.shape == (GROUPS - k + grader.KPP_N, 16) and centres.shape == (k, 16)
+    assert np.array_equal(np.bincount(group, minlength=GROUPS),
+                          np.r_[np.full(k, grader.KPP_N // k), np.ones(grader.KPP_ISOLATED, dtype=int)])
+    blob = group < k
+    assert np.sqrt(((X[blob] - centres[group[blob]]) ** 2).sum(axis=1)).max() <= grader.KPP_NOISE_RADIUS + 1e-9
     apart = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
     assert apart[np.triu_indices(k, 1)].min() >= grader.KPP_SEPARATION
+    iso = X[~blob]
+    to_rows = np.sqrt(((iso[:, None, :] - X[None, :, :]) ** 2).sum(axis=2))
+    to_rows[to_rows == 0] = np.inf
+    assert to_rows.min() >= FAR
     g = np.random.default_rng(seed % 1000)
-    for size in (1, 2, 32, 100):
+    for size in (1, 2, 32, 100, 128):
         for _ in range(20):
             rows = g.choice(len(X), size=size, replace=False)
-            assert grader.blobs_covered(X[rows]) == len(set(blob[rows].tolist()))
-    # Rows of a few blobs only (many rows per blob).
-    few = np.flatnonzero(blob < 3)[:200]
-    assert grader.blobs_covered(X[few]) == len(set(blob[few].tolist()))
+            assert grader.blobs_covered(X[rows]) == len(set(group[rows].tolist()))
+            assert grader.isolated_chosen(X[rows]) == int((group[rows] >= k).sum())
+    # Rows of a few blobs only (many rows per blob), and every isolated point.
+    few = np.r_[np.flatnonzero(group < 3)[:200], np.flatnonzero(~blob)]
+    assert grader.blobs_covered(X[few]) == len(set(group[few].tolist()))
+    assert grader.isolated_chosen(X[few]) == grader.KPP_ISOLATED
 
 
 # 8 secrets for each of the 6 runs of the timed test: 48 timed data sets.
@@ -475,47 +546,91 @@ KPP_COVERAGE_SECRETS = [pytest.param(secret_seed(secret_of(i), seed), id=f"{seed
 @pytest.mark.parametrize("seed", KPP_COVERAGE_SECRETS)
 def test_reference_kpp_covers_enough_blobs(seed):
     """The reference's k-means++ draw on timed data sets, for a sample of secrets, covers
-    at least KPP_MIN_BLOBS blobs (counted by membership) and passes the timed check."""
+    at least KPP_MIN_GROUPS groups and KPP_MIN_ISOLATED isolated points (counted by
+    membership) and passes the timed check."""
     call = grader.kpp_call(seed)
     X, k, rng = call.args
-    _, blob, _ = grader.kpp_blobs(seed)
+    _, group, _ = grader.kpp_blobs(seed)
     C = ref.kmeans_plus_plus_init(X, k, rng)
     rows = [int(np.flatnonzero((X == c).all(axis=1))[0]) for c in C]
-    assert len(set(blob[rows].tolist())) >= grader.KPP_MIN_BLOBS
+    assert len(set(group[rows].tolist())) >= grader.KPP_MIN_GROUPS
+    assert int((group[rows] >= k).sum()) >= grader.KPP_MIN_ISOLATED
     grader.check_timed_kpp(C, None, call)
 
 
 def test_grader_timed_kpp_check_rejects_uniform_rows():
     """k distinct rows of X drawn uniformly (no D^2 weighting) fail the timed check on
-    each of 24 timed data sets, by its blob count alone (they pass everything else)."""
+    each of 24 timed data sets (they pass the row checks)."""
     for i in range(4):
         for seed in grader.KPP_TIME_SEEDS:
             call = grader.kpp_call(secret_seed(secret_of(i), seed))
             X, k, _ = call.args
             C = X[np.random.default_rng([seed, i]).choice(len(X), size=k, replace=False)]
-            with pytest.raises(AssertionError, match="only .* of the 128 blobs"):
+            with pytest.raises(AssertionError, match="only .* of the 168 groups"):
                 grader.check_timed_kpp(C, None, call)
 
 
-def test_grader_timed_kpp_check_counts_blobs():
-    """The blob rule on its own: 128 distinct rows of X (float64) in KPP_MIN_BLOBS blobs
-    pass the timed check, in one blob fewer fail it."""
+def test_grader_timed_kpp_check_rejects_a_draw_on_a_sample():
+    """k-means++ (the reference's) on a random tenth of the rows covers enough groups but
+    keeps about 4 of the 40 isolated points: it fails the timed check on each of 12 timed
+    data sets, by the isolated points' count alone."""
+    for i in range(2):
+        for seed in grader.KPP_TIME_SEEDS:
+            call = grader.kpp_call(secret_seed(secret_of(i), seed))
+            X, k, _ = call.args
+            g = np.random.default_rng([seed, i, 2])
+            C = ref.kmeans_plus_plus_init(X[g.choice(len(X), size=len(X) // 10, replace=False)], k, g)
+            assert grader.blobs_covered(C) >= grader.KPP_MIN_GROUPS
+            with pytest.raises(AssertionError, match="picked only .* of the 40 isolated points"):
+                grader.check_timed_kpp(C, None, call)
+
+
+def _rows_in_groups(group, blobs_used, isolated_used, g):
+    """KPP_K distinct rows: one in each of blobs_used blobs and isolated_used isolated points,
+    the others in those blobs."""
+    k = grader.KPP_K
+    which = g.permutation(k)[:blobs_used]
+    rows = [int(g.choice(np.flatnonzero(group == b))) for b in which]     # one row in each blob used
+    rows += list(np.flatnonzero(group >= k)[:isolated_used])
+    rest = np.setdiff1d(np.flatnonzero(np.isin(group, which)), rows)
+    rows += list(g.choice(rest, size=k - len(rows), replace=False))        # the others in those blobs
+    return g.permutation(rows)
+
+
+def test_grader_timed_kpp_check_counts_groups():
+    """The group rule on its own: 128 distinct rows of X (float64) with every isolated point
+    in KPP_MIN_GROUPS groups pass the timed check, in one group fewer fail it."""
     seed = grader.KPP_TIME_SEEDS[0]
     call = grader.kpp_call(seed)
     X, k, _ = call.args
-    _, blob, _ = grader.kpp_blobs(seed)
+    _, group, _ = grader.kpp_blobs(seed)
     g = np.random.default_rng(7)
-    for blobs_used in (grader.KPP_MIN_BLOBS, grader.KPP_MIN_BLOBS - 1):
-        which = g.permutation(k)[:blobs_used]
-        rows = [int(g.choice(np.flatnonzero(blob == b))) for b in which]      # one row in each blob used
-        rest = np.setdiff1d(np.flatnonzero(np.isin(blob, which)), rows)
-        rows += list(g.choice(rest, size=k - blobs_used, replace=False))     # the others in those blobs
-        C = X[g.permutation(rows)].copy()
+    for groups_used in (grader.KPP_MIN_GROUPS, grader.KPP_MIN_GROUPS - 1):
+        C = X[_rows_in_groups(group, groups_used - grader.KPP_ISOLATED, grader.KPP_ISOLATED, g)].copy()
         assert C.dtype == np.float64 and len(np.unique(C, axis=0)) == k
-        if blobs_used >= grader.KPP_MIN_BLOBS:
+        if groups_used >= grader.KPP_MIN_GROUPS:
             grader.check_timed_kpp(C, None, call)
         else:
-            with pytest.raises(AssertionError, match=f"only {blobs_used} of the 128 blobs"):
+            with pytest.raises(AssertionError, match=f"only {groups_used} of the 168 groups"):
+                grader.check_timed_kpp(C, None, call)
+
+
+def test_grader_timed_kpp_check_counts_isolated_points():
+    """The isolated-point rule on its own: 128 distinct rows of X in 128 groups (so many
+    groups that the group rule holds), KPP_MIN_ISOLATED of them isolated points, pass the
+    timed check; with one isolated point fewer (one more blob) they fail it."""
+    seed = grader.KPP_TIME_SEEDS[1]
+    call = grader.kpp_call(seed)
+    X, k, _ = call.args
+    _, group, _ = grader.kpp_blobs(seed)
+    g = np.random.default_rng(8)
+    for isolated_used in (grader.KPP_MIN_ISOLATED, grader.KPP_MIN_ISOLATED - 1):
+        C = X[_rows_in_groups(group, k - isolated_used, isolated_used, g)].copy()
+        assert grader.blobs_covered(C) == k
+        if isolated_used >= grader.KPP_MIN_ISOLATED:
+            grader.check_timed_kpp(C, None, call)
+        else:
+            with pytest.raises(AssertionError, match=f"picked only {isolated_used} of the 40 isolated points"):
                 grader.check_timed_kpp(C, None, call)
 
 
