@@ -28,7 +28,10 @@ stability test's business; the smooth idf test has one, with norm=None, for
 the rule that it counts in n) and no word present in every document (an idf
 without its "+ 1" would be 0 there and hide a column from the proportionality
 checks). Tokenising is at stake only in the tokeniser's tests: the other
-documents are lowercase words of two or more letters and single spaces.
+documents are lowercase words of two or more letters and single spaces,
+but the timed ones: text with case, punctuation, quotes, single letters,
+digits, '_' and Unicode letters that only the stated tokeniser reads as the
+drawn words (see text_corpus), each result checked against the reference's.
 
 Tolerance. An entry is f(tf) * idf / norm. In float64 the idf ln(q) + 1 is
 within ~2 eps relative (ln of a correctly rounded quotient; idf >= 1), or
@@ -640,36 +643,103 @@ FIT_TRANSFORM_POOL_SEED, FIT_TRANSFORM_DOCS_SEED = 100, 101
 TRANSFORM_POOL_SEED, TRANSFORM_IDF_SEED, TRANSFORM_DOCS_SEED = 200, 201, 202
 
 
+# The timed documents are text that the stated tokeniser (lowercase, then (?u)\b\w\w+\b) turns back into the drawn
+# words, one token per word, and no other plausible tokeniser does: a file that tells a timed call from another
+# cannot answer it with a cheaper tokeniser that only suits the timed words. Each drawn word w (a pool word: an
+# ASCII letter, then 1 to 8 \w characters that lower() leaves as they are: ASCII letters, digits, '_', letters of
+# other alphabets) is written as
+#     prefix + case(w) + suffix + separator,
+# each part drawn on its own:
+#   case       w, w.capitalize(), or w in upper case but for 'ß' ('STRAßE': 'ß'.upper() is 'SS'): lower() gives w;
+#   prefix     '', '(', '[', a quote, "l'" (the 'l' is a single letter: no token), or 'İ' ('İ'.lower() is 'i' and
+#              a combining dot, no \w: the 'i' stands alone and is dropped);
+#   suffix     '', punctuation (, . ! ? ; : ) ] ... and quotes), or "'s" / "’s" (the 's' is dropped);
+#   separator  ' ', two spaces, a tab, a newline, '-', '/', ' — ', ' & ', or a single letter between spaces
+#              (' a ', ' I ': no token).
+# Every prefix and separator ends with a character that is not \w, every suffix and separator starts with one (or is
+# empty, and then the separator follows), so the runs of \w characters are exactly the words and the single letters,
+# whichever parts meet: the tokens of a document are its drawn words, in order, so every correct solution gives the
+# reference's result on every draw (at most 80 distinct words a row: the tolerance of the checks below). Wrong
+# tokenisers fail every draw:
+# - a part other than the plain one is drawn with probability at least 0.55% per word, a word of the transform's
+#   vocabulary with probability 0.77 (the Zipf weight of the pool's words but every 4th), and a corpus has at least
+#   100 000 words (250 000 on average): each part occurs with a word of the vocabulary at least once but with
+#   probability below exp(-400). So a whitespace split (commas removed or punctuation stripped: "(w", "w.", "w's",
+#   "v-w", "l'w" stay whole), tokenising before lowercasing ('İw'), and, in fit_transform's vocabulary, keeping
+#   single letters ('a', 'i', 'l', 's'), count a word differently (or add one) in every timed call;
+# - the pool's three most frequent words (6.1%, 4.4% and 3.5% of the words, all three in the transform's vocabulary)
+#   hold 'ß', '_' and a digit: [a-z]+ or letters without digits and '_' split them, an ASCII-only \w drops 'ß',
+#   casefold() makes it 'ss', in every timed call.
+# tests/references/test_tfidf.py checks the tokens, scikit-learn's numbers, and that these tokenisers fail, on the
+# timed corpora of sampled secrets.
+FIRST_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# later characters: ASCII letters, digits, '_' and a few letters of other alphabets
+LATER_CHARACTERS = FIRST_LETTERS * 8 + "0123456789" + "__" + "éüöñçøαжя" + "ßß"
+SURE_SECOND = ("ß", "_", "7")        # the second characters of the pool's first three words
+CASES = ("lower", "capitalised", "upper")
+CASE_P = (0.8, 0.12, 0.08)
+PREFIXES = ("", "(", "[", '"', "'", "“", "l'", "İ")
+SUFFIXES = ("", ",", ".", "!", "?", ";", ":", ")", "]", "...", '"', "'", "”", "'s", "’s")
+SEPARATORS = (" ", "  ", "\t", "\n", "-", "/", " — ", " & ", " a ", " I ")
+
+
+def plain_first(count, plain):
+    """Probabilities of `count` parts: the plain one (the first) `plain`, the others equal."""
+    return np.array([plain] + [(1.0 - plain) / (count - 1)] * (count - 1))
+
+
+# (case, prefix) and (suffix, separator) drawn as pairs: heads and tails, two draws per corpus
+HEAD_P = np.outer(CASE_P, plain_first(len(PREFIXES), 0.95)).ravel()
+TAIL_P = np.outer(plain_first(len(SUFFIXES), 0.9), plain_first(len(SEPARATORS), 0.95)).ravel()
+TAILS = np.array([suffix + separator for suffix in SUFFIXES for separator in SEPARATORS], dtype=object)
+
+
+def upper(word):
+    return "".join(c if c == "ß" else c.upper() for c in word)
+
+
+def cased(word):
+    """The three case forms of `word`, in the order of CASES: each lowercases back to `word`."""
+    return word, word.capitalize(), upper(word)
+
+
 def pseudo_words(seed, count):
-    """`count` distinct lowercase strings of 2 to 9 letters."""
+    """`count` distinct words of 2 to 9 characters: an ASCII letter, then letters (mostly ASCII), digits or '_';
+    the first three (the most frequent in text_corpus) hold 'ß', '_' and a digit as their second character."""
     g = np.random.default_rng(seed)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    first = np.array(list(FIRST_LETTERS))
+    later = np.array(list(LATER_CHARACTERS))
     out, seen = [], set()
     while len(out) < count:
-        w = "".join(g.choice(letters, size=int(g.integers(2, 10))))
+        second = SURE_SECOND[len(out)] if len(out) < len(SURE_SECOND) else ""
+        w = str(g.choice(first)) + second + "".join(g.choice(later, size=int(g.integers(1, 9)) - len(second)))
         if w not in seen:
             seen.add(w)
             out.append(w)
     return out
 
 
-def text_corpus(seed, n, pool):
-    """n documents of 20 to 80 tokens drawn from `pool` with Zipf-like frequencies; 10% capitalised, 10%
-    followed by a comma. Every token is picked among the four forms of its word (as is, capitalised, with a
-    comma, both), and the documents are joined from slices of one list: no per-document numpy arrays."""
+def text_corpus(seed, n, pool, with_words=False):
+    """n documents of 20 to 80 words drawn from `pool` with Zipf-like frequencies, each word written as
+    prefix + case form + suffix + separator (see above). The documents are joined from slices of one list: no
+    per-document numpy arrays. with_words: (documents, the drawn words' indices in pool, the documents' lengths)."""
     g = np.random.default_rng(seed)
     V = len(pool)
     p = 1.0 / (np.arange(V) + 2.7)
     p /= p.sum()
     lengths = g.integers(20, 81, size=n)
-    words = g.choice(V, size=int(lengths.sum()), p=p)
-    caps = g.random(len(words)) < 0.1
-    comma = g.random(len(words)) < 0.1
-    forms = np.array([form for w in pool for form in (w, w.capitalize(), w + ",", w.capitalize() + ",")],
-                     dtype=object)
-    tokens = forms[4 * words + caps + 2 * comma].tolist()
-    ends = np.cumsum(lengths).tolist()
-    return [" ".join(tokens[start:end]) for start, end in zip([0] + ends[:-1], ends)]
+    N = int(lengths.sum())
+    words = g.choice(V, size=N, p=p)
+    heads = g.choice(len(HEAD_P), size=N, p=HEAD_P)           # case * len(PREFIXES) + prefix
+    tails = g.choice(len(TAILS), size=N, p=TAIL_P)
+    forms = np.array([prefix + form for w in pool for form in cased(w) for prefix in PREFIXES], dtype=object)
+    parts = np.empty(2 * N, dtype=object)                     # head, tail, head, tail, ...
+    parts[0::2] = forms[len(HEAD_P) * words + heads]
+    parts[1::2] = TAILS[tails]
+    parts = parts.tolist()
+    ends = (2 * np.cumsum(lengths)).tolist()
+    docs = ["".join(parts[start:end]) for start, end in zip([0] + ends[:-1], ends)]
+    return (docs, words, lengths) if with_words else docs
 
 
 def check_timed_fit_transform(got, expected, call):
@@ -695,6 +765,11 @@ def test_fit_transform_time(budget):
 TRANSFORM_VOCABULARY = PERF_WORDS * 3 // 4
 
 
+def transform_vocabulary(pool):
+    """The timed transform's vocabulary: the pool's words but every 4th (unseen), sorted."""
+    return sorted(w for i, w in enumerate(pool) if i % 4 != 3)
+
+
 def check_timed_transform(got, expected, call):
     docs = call.args[0]
     given = (f"{len(docs)} documents of 20 to 80 tokens over {PERF_WORDS} words, {TRANSFORM_VOCABULARY} of them in "
@@ -707,7 +782,7 @@ def check_timed_transform(got, expected, call):
 def test_transform_time(budget):
     """transform of 5 000 documents over a vocabulary of 750 words within the time budget"""
     pool = pseudo_words(budget.seed(TRANSFORM_POOL_SEED), PERF_WORDS)
-    vocabulary = sorted(w for i, w in enumerate(pool) if i % 4 != 3)      # every 4th word is unseen
+    vocabulary = transform_vocabulary(pool)
     idf = 1.0 + budget.rng(TRANSFORM_IDF_SEED).random(TRANSFORM_VOCABULARY) * 5.0
     budget.time("transform",
                 lambda run: Call(text_corpus(budget.seed(TRANSFORM_DOCS_SEED + run), PERF_DOCS, pool), vocabulary,

@@ -8,16 +8,21 @@ punctuation, case and Unicode: the vocabulary, the idf, fit_transform and
 transform (with a fitted vocabulary, unseen words, and an idf set by hand),
 documents without a token, and the ValueErrors. scikit-learn's analyzer
 checks the tokeniser cases of the grader; the grader's corpora are checked
-to be what its docstring says. scikit-learn is a test-only dependency.
+to be what its docstring says, its timed corpora (under sampled secrets) to
+tokenise back to the drawn words, to give scikit-learn's numbers through the
+reference, and to give other numbers with other plausible tokenisers.
+scikit-learn is a test-only dependency.
 """
 
 import math
 import re
+import string
 
 import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
+from trainer.grading.budget import secret_seed
 
 text = pytest.importorskip("sklearn.feature_extraction.text")
 
@@ -246,3 +251,142 @@ def test_wrong_formulas_are_far_outside_the_tolerance():
     for wrong in (np.log(40 / (1 + df)) + 1, np.log(41 / (1 + df)), np.log(41 / (1 + counts.sum(0))) + 1):
         assert np.max(np.abs(wrong / right - 1)) > 1e6 * tol
     assert tol < 1e-13
+
+
+# -- the timed corpora --------------------------------------------------------------------------------
+
+SECRETS = [bytes([0]) * 16, bytes([7]) * 16, bytes(range(16))]
+PERF_TOL = 4 * EPS * (80 + 2 * math.log(grader.PERF_DOCS + 1) + 10)    # the timed checks' rtol
+
+
+def timed_inputs(secret, test, run):
+    """(pool, docs, words, lengths) of run `run` of the timed test `test` under `secret`, as the grader builds them."""
+    pool_seed, docs_seed = ((grader.FIT_TRANSFORM_POOL_SEED, grader.FIT_TRANSFORM_DOCS_SEED) if test == "fit_transform"
+                            else (grader.TRANSFORM_POOL_SEED, grader.TRANSFORM_DOCS_SEED))
+    pool = grader.pseudo_words(secret_seed(secret, pool_seed), grader.PERF_WORDS)
+    docs, words, lengths = grader.text_corpus(secret_seed(secret, docs_seed + run), grader.PERF_DOCS, pool,
+                                              with_words=True)
+    return pool, docs, words, lengths
+
+
+def timed_idf(secret):
+    return 1.0 + np.random.default_rng(secret_seed(secret, grader.TRANSFORM_IDF_SEED)).random(
+        grader.TRANSFORM_VOCABULARY) * 5.0
+
+
+def test_timed_word_forms_tokenise_to_the_word():
+    """Every pool word's case forms lowercase back to it; every head (case, prefix) and tail (suffix, separator),
+    whichever meet, leave exactly the words as tokens (the reference's and scikit-learn's tokeniser)."""
+    analyze = text.TfidfVectorizer().build_analyzer()
+    pools = [grader.pseudo_words(secret_seed(secret, seed), grader.PERF_WORDS) for secret in SECRETS
+             for seed in (grader.FIT_TRANSFORM_POOL_SEED, grader.TRANSFORM_POOL_SEED)]
+    for pool in pools:
+        assert len(set(pool)) == len(pool) == grader.PERF_WORDS
+        for w in pool:
+            assert 2 <= len(w) <= 9 and w[0] in grader.FIRST_LETTERS and re.fullmatch(r"\w+", w)
+            forms = grader.cased(w)
+            assert len(forms) == len(grader.CASES) and all(form.lower() == w for form in forms)
+            assert all(ref.tokenize(prefix + form) == [w] for form in forms for prefix in grader.PREFIXES)
+    words = pools[0][:3] + [w for w in pools[0] if "ß" in w][:1] + [w for w in pools[0] if not w.isascii()][:1]
+    heads = [prefix + form for w in words for form in grader.cased(w) for prefix in grader.PREFIXES]
+    for tail in grader.TAILS:
+        for head in heads:
+            doc = heads[0] + tail + head + tail     # a tail between two heads, and at the end
+            assert ref.tokenize(doc) == analyze(doc) == [words[0], ref.tokenize(head)[0]]
+    assert len(grader.HEAD_P) == len(grader.CASES) * len(grader.PREFIXES) and len(grader.TAIL_P) == len(grader.TAILS)
+    assert math.isclose(grader.HEAD_P.sum(), 1.0) and math.isclose(grader.TAIL_P.sum(), 1.0)
+    # every part but the plain one at least 0.55% per word, a word of the transform's vocabulary 0.77 (the bound of
+    # the grader's comment: each part occurs with such a word in every corpus of 100 000 words or more)
+    heads = grader.HEAD_P.reshape(len(grader.CASES), len(grader.PREFIXES))
+    tails = grader.TAIL_P.reshape(len(grader.SUFFIXES), len(grader.SEPARATORS))
+    marginals = (heads.sum(axis=1), heads.sum(axis=0), tails.sum(axis=1), tails.sum(axis=0))
+    assert min(m[1:].min() for m in marginals) >= 0.0055
+    zipf = 1.0 / (np.arange(grader.PERF_WORDS) + 2.7)
+    zipf /= zipf.sum()
+    assert zipf[np.arange(grader.PERF_WORDS) % 4 != 3].sum() > 0.77
+    assert (1 - 0.0055 * 0.77) ** (20 * grader.PERF_DOCS) < math.exp(-400)
+    # the three most frequent words hold 'ß', '_' and a digit, and are in the transform's vocabulary
+    assert zipf[2] > 0.034
+    for pool in pools:
+        vocabulary = set(grader.transform_vocabulary(pool))
+        assert "ß" in pool[0] and "_" in pool[1] and any(c.isdigit() for c in pool[2])
+        assert all(w in vocabulary for w in pool[:3])
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_timed_corpora_tokenise_to_the_drawn_words(secret):
+    """The tokens of each timed document are its drawn words, in order; every part of the forms occurs."""
+    for test, run in (("fit_transform", 0), ("fit_transform", 3), ("transform", 1), ("transform", 2)):
+        pool, docs, words, lengths = timed_inputs(secret, test, run)
+        tokens = ref._tokens(docs)
+        assert [len(t) for t in tokens] == lengths.tolist() and all(20 <= k <= 80 for k in lengths)
+        assert [t for doc in tokens for t in doc] == [pool[i] for i in words]
+        joined = "".join(docs)
+        assert all(part in joined for part in grader.PREFIXES + grader.SUFFIXES + grader.SEPARATORS)
+        assert any(c.isdigit() for c in joined) and "_" in joined and "ß" in joined and not joined.isascii()
+    seed = secret_seed(secret, grader.FIT_TRANSFORM_DOCS_SEED)
+    assert grader.text_corpus(seed, grader.PERF_DOCS, pool) == grader.text_corpus(seed, grader.PERF_DOCS, pool,
+                                                                                    with_words=True)[0]
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_timed_corpora_match_sklearn(secret):
+    """fit_transform (default options) and transform (the timed vocabulary and idf, sublinear, l1) of timed
+    corpora: the reference against scikit-learn within the timed checks' tolerance."""
+    _, docs, _, _ = timed_inputs(secret, "fit_transform", 1)
+    words, expected, _ = sklearn_fit_transform(docs)
+    vocabulary, X = ref.fit_transform(docs)
+    assert vocabulary == words
+    np.testing.assert_allclose(X, expected, rtol=PERF_TOL, atol=0)
+    pool, docs, _, _ = timed_inputs(secret, "transform", 2)
+    vocabulary, idf = grader.transform_vocabulary(pool), timed_idf(secret)
+    vec = sklearn_vectorizer(sublinear_tf=True, norm="l1", vocabulary=vocabulary).fit(docs[:10])
+    vec.idf_ = idf
+    np.testing.assert_allclose(ref.transform(docs, vocabulary, idf, sublinear_tf=True, norm="l1"),
+                               vec.transform(docs).toarray(), rtol=PERF_TOL, atol=0)
+
+
+def _strip_punctuation(doc):
+    return [t for t in (w.strip(string.punctuation) for w in doc.lower().split()) if len(t) >= 2]
+
+
+ASCII_TOKEN = re.compile(r"\b\w\w+\b", re.ASCII)
+LETTERS = re.compile(r"\b[^\W\d_][^\W\d_]+\b")
+SINGLE = re.compile(r"\b\w+\b")
+# Plausible wrong tokenisers, each right on lowercase ASCII words between spaces (the old timed corpora).
+WRONG_TOKENISERS = {
+    "split, commas removed": lambda d: d.lower().replace(",", "").split(),
+    "split, punctuation stripped": _strip_punctuation,
+    "[a-z]{2,}": lambda d: re.findall(r"[a-z]{2,}", d.lower()),
+    "letters only (no digits, no '_')": lambda d: LETTERS.findall(d.lower()),
+    "ASCII \\w": lambda d: ASCII_TOKEN.findall(d.lower()),
+    "tokenise, then lowercase": lambda d: [t.lower() for t in ref.TOKEN.findall(d)],
+    "casefold": lambda d: ref.TOKEN.findall(d.casefold()),
+    "single characters kept": lambda d: SINGLE.findall(d.lower()),
+}
+# A tokeniser that only adds tokens of one character cannot change transform's result: the vocabulary has none.
+ONLY_ADDS_SINGLE_CHARACTERS = {"single characters kept"}
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_other_tokenisers_fail_the_timed_checks(secret):
+    """On the timed corpora of sampled secrets, every wrong tokeniser gives a result the timed checks reject:
+    another vocabulary, or a matrix outside their tolerance (fit_transform); another matrix (transform)."""
+    _, docs, _, _ = timed_inputs(secret, "fit_transform", 0)
+    vocabulary, X = ref.fit_transform(docs)
+    for name, tokenise in WRONG_TOKENISERS.items():
+        tokens = [tokenise(d) for d in docs]
+        words, index = ref._vocabulary(tokens)
+        if words == vocabulary:
+            counts = ref._counts(tokens, index, all_known=True)
+            Y = ref._weight(counts, ref._idf(counts, True), False, "l2")
+            assert not np.allclose(Y, X, rtol=PERF_TOL, atol=0), name
+    pool, docs, _, _ = timed_inputs(secret, "transform", 3)
+    vocabulary, idf = grader.transform_vocabulary(pool), timed_idf(secret)
+    index = dict(zip(vocabulary, range(len(vocabulary))))
+    X = ref.transform(docs, vocabulary, idf, sublinear_tf=True, norm="l1")
+    for name, tokenise in WRONG_TOKENISERS.items():
+        if name in ONLY_ADDS_SINGLE_CHARACTERS:
+            continue
+        Y = ref._weight(ref._counts([tokenise(d) for d in docs], index), idf, True, "l1")
+        assert not np.allclose(Y, X, rtol=PERF_TOL, atol=0), name
