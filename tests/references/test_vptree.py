@@ -42,6 +42,12 @@ def loop_knn(P, q, k):
     return [d for d, _ in pairs[:k]], [i for _, i in pairs[:k]]
 
 
+def sorted_knn(P, q, k):
+    """Brute force, vectorised: a stable sort of all distances (ties by the lower index)."""
+    diff = P - q
+    return np.argsort(np.sqrt((diff * diff).sum(axis=1)), kind="stable")[:k].tolist()
+
+
 def test_every_point_stored_exactly_once():
     rng = np.random.default_rng(0)
     for P in (rng.integers(0, 4, size=(300, 2)).astype(float), rng.random((500, 3)), np.zeros((50, 2))):
@@ -184,7 +190,7 @@ def test_reference_is_well_inside_the_graders_evaluation_budgets():
             builds.append(metric.count)
             metric.count = 0
             for q in rng.random((40, 2)):
-                tree.query(q, 5)
+                assert tree.query(q, 5)[1].tolist() == sorted_knn(P, q, 5), (secret, n)   # as the grader checks
             per_query.append(metric.count / 40)
         slope = np.polyfit(np.log(sizes), np.log(per_query), 1)[0]
         assert slope < 0.2, secret
@@ -209,7 +215,7 @@ def test_reference_evaluations_at_20000_as_the_grader_shows_them():
         tree = ref.VPTree(P, metric=metric, rng=np.random.default_rng(secret_seed(secret, 1)))   # budget.rng(1)
         metric.count = 0
         for q in Q:
-            tree.query(q, 5)
+            assert tree.query(q, 5)[1].tolist() == sorted_knn(P, q, 5), secret   # as the grader checks
         assert abs(metric.count / len(Q) / grader.REFERENCE_EVALUATIONS_AT_20000 - 1) < 0.1, secret
 
 
@@ -281,3 +287,113 @@ def test_grader_gives_the_tree_a_generator_that_drew_nothing_hidden():
     assert sorted(outcomes) == sorted(scans), outcomes
     for name, scan in scans.items():
         assert outcomes[name][0] == "failed" and scan in outcomes[name][1], (name, outcomes[name])
+
+
+# -- every counted query is checked, the very call that is counted -------------------
+
+class QueryIdMetric(IdMetric):
+    """IdMetric with the grader metric's view of its queries (what _mean_query_evaluations uses)."""
+
+    def __init__(self, P, Q):
+        super().__init__(P, Q)
+        self.n_queries = len(Q)
+        self.query_points = Q
+        self.n = len(P)
+        self.query_rows = 0    # (what the grader's QueryCountingMetric counts: see the test below)
+
+    def __call__(self, a, B):   # ids, which a tree may hold as floats (the reference does: exact below 2^53)
+        return super().__call__(np.asarray(a).astype(np.int64), np.asarray(B).astype(np.int64))
+
+    def query(self, j):
+        return np.array([len(self.points) + j], dtype=np.int64)
+
+
+class PaysOnlyWhenAskedAgain:
+    """The shape of the attack the counted tests now catch: the first ask of a
+    query id is answered with k arbitrary points (k evaluations), a second ask
+    of the same id with a full scan (a right answer)."""
+
+    def __init__(self, points, metric=None, rng=None):
+        self.points, self.metric, self.seen = points, metric, set()
+
+    def query(self, q, k):
+        n = len(self.points)
+        rows = self.points if int(q[0]) in self.seen else self.points[:k]
+        self.seen.add(int(q[0]))
+        d = np.asarray(self.metric(q, rows))
+        order = np.lexsort((np.arange(len(rows)), d))[:k]
+        return d[order], order.astype(np.int64) if len(rows) == n else np.arange(k)[order]
+
+
+def test_counted_queries_are_the_checked_queries():
+    """_mean_query_evaluations checks the answer of every call it counts: a
+    tree that pays k evaluations for a wrong first answer fails there (asked
+    again, it would scan and answer right), and the reference passes with
+    its count (every answer right)."""
+    grader = load_module(REPO / "graders" / "vptree.py", "vptree_grader")
+    rng = np.random.default_rng(7)
+    n, k = 2_000, 5
+    P, Q = rng.random((n, 2)), rng.random((20, 2))
+    metric = QueryIdMetric(P, Q)
+    cheat = PaysOnlyWhenAskedAgain(metric.points, metric=metric)
+    with pytest.raises(grader.checks.GradeFailure, match="disagrees with a brute-force scan"):
+        grader._mean_query_evaluations(cheat, metric, P, k, "test")
+    assert metric.count == k                        # it failed on the first counted call
+    again = cheat.query(metric.query(0), k)         # the same query again: right, as a later check would see
+    assert again[1].tolist() == sorted_knn(P, Q[0], k)
+    metric = QueryIdMetric(P, Q)
+    tree = ref.VPTree(metric.points, metric=metric, rng=np.random.default_rng(1))
+    metric.count = 0
+    mean = grader._mean_query_evaluations(tree, metric, P, k, "test")
+    assert mean == metric.count / len(Q) and k <= mean < 0.1 * n
+
+
+def test_counted_draws_have_no_near_ties_among_the_nearest():
+    """The grader checks every counted answer by index: that is safe for any
+    correct tree, whatever its float formula for a distance, because on the
+    counted draws no two of the k + 1 nearest distances are anywhere near a
+    few ulps apart (the grader's argument: below 1e-12 per query). Measured on
+    the draws of both counted query tests under a few stand-ins for the secret:
+    the smallest relative gap is many orders of magnitude above 1e-15."""
+    grader = load_module(REPO / "graders" / "vptree.py", "vptree_grader")
+    k = 5
+    for secret in SECRETS:
+        draws = []
+        rng = np.random.default_rng(secret_seed(secret, 20_000))        # test_query_evaluations_at_20000
+        draws.append((rng.random((20_000, 2)), rng.random((100, 2))))
+        rng = np.random.default_rng(secret_seed(secret, 20240))         # test_query_evaluations_grow_sublinearly
+        for n in grader.GROWTH_SIZES:
+            draws.append((rng.random((n, 2)), rng.random((40, 2))))
+        smallest = min(
+            np.min(np.diff(d) / d[1:])
+            for P, Q in draws
+            for d in (np.sort(np.sqrt(((P - q) ** 2).sum(axis=1)))[:k + 1] for q in Q))
+        assert smallest > 1e-9, (secret, smallest)
+
+
+def test_a_build_that_evaluates_query_distances_is_caught():
+    """The grader's QueryCountingMetric counts the rows that involve a query id:
+    none for the reference's build (nor for any tree, which is given its
+    points only), all of them for a build that tabulates the queries'
+    distances (n per query) to answer them later for k evaluations, and
+    _mean_query_evaluations then fails before counting."""
+    grader = load_module(REPO / "graders" / "vptree.py", "vptree_grader")
+    rng = np.random.default_rng(8)
+    n, k = 1_000, 5
+    P, Q = rng.random((n, 2)), rng.random((4, 2))
+
+    def wired(metric):   # the worker's metric(a, B): one request to the grader per call
+        return lambda a, B: metric.serve(int(np.asarray(a).ravel()[0]), np.asarray(B).astype(np.int64).ravel())
+
+    metric = grader.QueryCountingMetric(P, Q)
+    tree = ref.VPTree(metric.points, metric=wired(metric), rng=np.random.default_rng(1))
+    assert metric.query_rows == 0 and metric.count > 0
+    mean = grader._mean_query_evaluations(tree, metric, P, k, "test")
+    assert metric.query_rows == mean * len(Q)   # a query's rows are all query rows
+    metric = grader.QueryCountingMetric(P, Q)
+    tree = ref.VPTree(metric.points, metric=wired(metric), rng=np.random.default_rng(1))
+    for j in range(len(Q)):                     # the tabulating build's extra requests
+        wired(metric)(metric.query(j), metric.points)
+    assert metric.query_rows == n * len(Q)
+    with pytest.raises(grader.checks.GradeFailure, match="evaluated 4000 distances to query points"):
+        grader._mean_query_evaluations(tree, metric, P, k, "test")
