@@ -89,6 +89,10 @@ class InProcess:
     def with_timeout(self, _seconds):
         return self
 
+    def output(self):
+        """What the solution printed, for checks that look at it: nothing is kept in this process."""
+        return ""
+
 
 def _resolve(value, module):
     """An argument as the worker would build it (output_of: the reference's own output)."""
