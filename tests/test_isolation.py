@@ -465,7 +465,8 @@ main()
 
 
 @pytest.mark.skipif(not _SECCOMP, reason=f"needs seccomp to take Landlock away: {_WHY}")
-@pytest.mark.parametrize("how", ["--isolation require", "MLTRAINER_ISOLATION=require", "auto"])
+@pytest.mark.parametrize("how", ["--isolation require", "MLTRAINER_ISOLATION=require",
+                                 pytest.param("auto", marks=pytest.mark.slow)])   # (auto grades the toy)
 def test_without_landlock_require_refuses_and_auto_warns(how, tmp_path):
     env = {**os.environ, "MLTRAINER_CHALLENGE_PATH": str(TOY_PACK), "MLTRAINER_DATA_DIR": str(tmp_path / "data"),
            "MLTRAINER_WORKSPACE": str(tmp_path / "workspace"), "PYTHONPATH": str(REPO)}
