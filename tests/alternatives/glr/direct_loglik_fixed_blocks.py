@@ -2,7 +2,9 @@
 constrained maxima from the trigonometric form of the cubic, polished by Newton steps, on every
 state at once (log Lambda_b masked to 0 outside the band afterwards). sequential_glr looks at the
 pairs in chunks of 64 and stops at the first crossing. simulate_glr advances all running streams
-together in fixed blocks of 50 pairs, the last one cut at max_n."""
+together in the task's rounds of 16 pairs, the last one cut at max_n, drawing each round's
+uniforms of x and then of y with one rng.random((2, m, k)) (the same numbers as the task's u and
+then v)."""
 
 import math
 
@@ -92,7 +94,8 @@ def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
     total_n = 0
     n = 0
     while running.size and n < max_n:
-        k = min(50, max_n - n)
+        k = min(16, max_n - n)
+        # All the uniforms of x, then all those of y: the task's u and v of a round.
         draws = rng.random((2, running.size, k))
         cx = sx[running, None] + np.cumsum(draws[0] < p1, axis=1)
         cy = sy[running, None] + np.cumsum(draws[1] < p2, axis=1)

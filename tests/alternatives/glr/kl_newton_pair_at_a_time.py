@@ -1,8 +1,9 @@
 """Every log likelihood ratio written as n times a sum of Kullback-Leibler divergences between
 Bernoulli rates (0 log 0 = 0), the constrained maxima found by a safeguarded Newton iteration
 (bisection whenever Newton leaves the bracket) that stops once every state has converged.
-simulate_glr advances the running streams one pair at a time (x and y from one draw of shape
-(2, m)), so max_n is never overshot; sequential_glr evaluates every prefix at once."""
+simulate_glr draws each round of 16 pairs in the task's order (for the running streams, the
+uniforms of x and then those of y) and advances the running streams through it one pair at a
+time, so max_n is never overshot; sequential_glr evaluates every prefix at once."""
 
 import math
 
@@ -87,16 +88,25 @@ def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
     sy = np.zeros(n_sims)
     stopped_at = np.full(n_sims, max_n, dtype=np.int64)
     rejected = np.zeros(n_sims, dtype=bool)
-    for n in range(1, max_n + 1):
-        if idx.size == 0:
-            break
-        u = rng.random((2, idx.size))
-        sx[idx] += u[0] < p1
-        sy[idx] += u[1] < p2
-        la, lb = glr_statistics(sx[idx], sy[idx], float(n), delta)
-        rej = la >= log_b0
-        stop = rej | (lb >= log_b1)
-        rejected[idx[rej]] = True
-        stopped_at[idx[stop]] = n
-        idx = idx[~stop]
+    n = 0
+    while idx.size and n < max_n:
+        # The task's draws for a round, then its pairs one at a time.
+        k = min(16, max_n - n)
+        x = rng.random((idx.size, k)) < p1
+        y = rng.random((idx.size, k)) < p2
+        live = np.arange(idx.size)                 # rows of x and y still running
+        for j in range(k):
+            if live.size == 0:
+                break
+            s = idx[live]
+            sx[s] += x[live, j]
+            sy[s] += y[live, j]
+            la, lb = glr_statistics(sx[s], sy[s], float(n + j + 1), delta)
+            rej = la >= log_b0
+            stop = rej | (lb >= log_b1)
+            rejected[s[rej]] = True
+            stopped_at[s[stop]] = n + j + 1
+            live = live[~stop]
+        idx = idx[live]
+        n += k
     return float(rejected.mean()), float(stopped_at.mean())

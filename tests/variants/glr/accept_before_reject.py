@@ -74,22 +74,29 @@ def sequential_glr(x, y, delta, b0, b1):
 
 
 def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
+    log_b0, log_b1 = math.log(b0), math.log(b1)
+    active = np.arange(n_sims)
     sx = np.zeros(n_sims)
     sy = np.zeros(n_sims)
-    alive = np.ones(n_sims, dtype=bool)
     rejected = np.zeros(n_sims, dtype=bool)
     stop_n = np.full(n_sims, max_n)
-    for n in range(1, max_n + 1):
-        idx = np.flatnonzero(alive)
-        if idx.size == 0:
-            break
-        sx[idx] += rng.random(idx.size) < p1
-        sy[idx] += rng.random(idx.size) < p2
-        la, lb = glr_statistics(sx[idx], sy[idx], np.full(idx.size, n), delta)
-        rej = la >= math.log(b0)
-        acc = lb >= math.log(b1)
-        rej = rej & ~acc
-        rejected[idx[rej]] = True
-        stop_n[idx[rej | acc]] = n
-        alive[idx[rej | acc]] = False
+    done = 0
+    while active.size and done < max_n:
+        k = min(16, max_n - done)
+        cx = sx[active, None] + np.cumsum(rng.random((active.size, k)) < p1, axis=1)
+        cy = sy[active, None] + np.cumsum(rng.random((active.size, k)) < p2, axis=1)
+        steps = np.broadcast_to(np.arange(done + 1, done + k + 1, dtype=float), cx.shape)
+        la, lb = (np.reshape(v, cx.shape) for v in glr_statistics(cx.ravel(), cy.ravel(), steps.ravel(), delta))
+        acc = lb >= log_b1
+        rej = (la >= log_b0) & ~acc
+        stop = rej | acc
+        stopped = stop.any(axis=1)
+        first = np.argmax(stop, axis=1)
+        rows = np.flatnonzero(stopped)
+        rejected[active[rows]] = rej[rows, first[rows]]
+        stop_n[active[rows]] = done + 1 + first[rows]
+        sx[active] = cx[:, -1]
+        sy[active] = cy[:, -1]
+        active = active[~stopped]
+        done += k
     return rejected.mean(), stop_n.mean()

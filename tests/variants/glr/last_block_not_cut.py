@@ -1,8 +1,10 @@
-"""simulate_glr advances the streams in blocks of 16 pairs but does not cut the
-last block at max_n: a stream can stop (and reject) after max_n pairs, and
-mean_n can exceed max_n, whenever max_n is not a multiple of 16."""
+"""simulate_glr advances the streams in rounds of 16 pairs but does not cut the
+last round at max_n: a stream can stop (and reject) after max_n pairs, and
+mean_n can exceed max_n, whenever max_n is not a multiple of 16; and that round
+draws 16 pairs for each running stream instead of max_n - done, which leaves
+the generator elsewhere even when every stream stops by max_n."""
 
-CAUGHT_BY = ('test_no_stream_runs_past_max_n',)
+CAUGHT_BY = ('test_no_stream_runs_past_max_n', 'test_simulation_follows_the_draw_order')
 
 
 import math

@@ -1,8 +1,9 @@
 """simulate_glr draws one uniform per pair and thresholds it for both x and y,
 so x and y are perfectly dependent: under p1 = p2 they are always equal and
-the test never rejects."""
+the test never rejects (and no v is drawn, so the counts and the generator's
+final state differ from the task's draw order)."""
 
-CAUGHT_BY = ('test_null_operating_characteristics',)
+CAUGHT_BY = ('test_null_operating_characteristics', 'test_simulation_follows_the_draw_order')
 
 
 import math
@@ -75,22 +76,29 @@ def sequential_glr(x, y, delta, b0, b1):
 
 
 def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
+    log_b0, log_b1 = math.log(b0), math.log(b1)
+    active = np.arange(n_sims)
     sx = np.zeros(n_sims)
     sy = np.zeros(n_sims)
-    alive = np.ones(n_sims, dtype=bool)
     rejected = np.zeros(n_sims, dtype=bool)
     stop_n = np.full(n_sims, max_n)
-    for n in range(1, max_n + 1):
-        idx = np.flatnonzero(alive)
-        if idx.size == 0:
-            break
-        u = rng.random(idx.size)
-        sx[idx] += u < p1
-        sy[idx] += u < p2
-        la, lb = glr_statistics(sx[idx], sy[idx], np.full(idx.size, n), delta)
-        rej = la >= math.log(b0)
-        acc = ~rej & (lb >= math.log(b1))
-        rejected[idx[rej]] = True
-        stop_n[idx[rej | acc]] = n
-        alive[idx[rej | acc]] = False
+    done = 0
+    while active.size and done < max_n:
+        k = min(16, max_n - done)
+        u = rng.random((active.size, k))
+        cx = sx[active, None] + np.cumsum(u < p1, axis=1)
+        cy = sy[active, None] + np.cumsum(u < p2, axis=1)
+        steps = np.broadcast_to(np.arange(done + 1, done + k + 1, dtype=float), cx.shape)
+        la, lb = (np.reshape(v, cx.shape) for v in glr_statistics(cx.ravel(), cy.ravel(), steps.ravel(), delta))
+        rej = la >= log_b0
+        stop = rej | (lb >= log_b1)
+        stopped = stop.any(axis=1)
+        first = np.argmax(stop, axis=1)
+        rows = np.flatnonzero(stopped)
+        rejected[active[rows]] = rej[rows, first[rows]]
+        stop_n[active[rows]] = done + 1 + first[rows]
+        sx[active] = cx[:, -1]
+        sy[active] = cy[:, -1]
+        active = active[~stopped]
+        done += k
     return rejected.mean(), stop_n.mean()

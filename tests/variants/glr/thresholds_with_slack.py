@@ -11,6 +11,9 @@ import numpy as np
 # below 0.01**j of the first one and 9 terms reach double precision.
 _BD0_SERIES_TERMS = 9
 
+# Pairs per round of the simulation: fixed by the task (its draw order).
+ROUND = 16
+
 
 def _bd0(x, m):
     """x log(x/m) + m - x, elementwise, accurate also when x is close to m.
@@ -150,9 +153,15 @@ def sequential_glr(x, y, delta, b0, b1):
 def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
     """Monte Carlo (reject_rate, mean_n) of the test on n_sims streams.
 
-    All streams advance together one block of pairs at a time; a stream
-    leaves the active set at its first stopping time. A stream undecided
-    after max_n pairs counts as not rejected and contributes max_n.
+    The streams advance together in rounds of ROUND pairs, the last one cut
+    at max_n (k = min(ROUND, max_n - done) pairs). A round draws, for the m
+    streams still undecided at its start, in increasing stream order, first
+    u = rng.random((m, k)) with x = u < p1, then v = rng.random((m, k)) with
+    y = v < p2, and nothing else; a stream stops at its first stopping pair
+    and ignores the rest of that round (the task's draw order, so that the
+    result and the generator's final state are fixed by its initial state).
+    A stream undecided after max_n pairs counts as not rejected and
+    contributes max_n.
     """
     log_b0, log_b1 = math.log(b0), math.log(b1)
     active = np.arange(n_sims)
@@ -162,11 +171,7 @@ def simulate_glr(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000):
     n_used = np.full(n_sims, max_n, dtype=np.int64)
     done = 0
     while active.size and done < max_n:
-        # Blocks of at least 16 pairs (a stream computes at most 15 pairs past
-        # its stopping time), longer once few streams are left: up to about
-        # 65 536 states a block, and at most 16 pairs per stream started, so
-        # that a small simulation does not compute far past its stopping times.
-        k = min(max(16, min(1 << 16, 16 * n_sims) // active.size), 4096, max_n - done)
+        k = min(ROUND, max_n - done)
         cx = sx[active, None] + np.cumsum(rng.random((active.size, k)) < p1, axis=1)
         cy = sy[active, None] + np.cumsum(rng.random((active.size, k)) < p2, axis=1)
         steps = np.broadcast_to(np.arange(done + 1, done + k + 1, dtype=np.float64), cx.shape)
