@@ -17,14 +17,16 @@ combines everything, with random kernels.
 
 The timed calls each get their own x, w and b (fresh draws from
 `budget.seed`, a seed under a secret of the test: no file can know them
-before the grading), and every timed result is checked like the
-correctness cases: against the oracle, within the bound of `_tolerance`.
-Two layers are timed: a deep one (many channels and filters: much work per
-output pixel) and a thin one on a large image (3 channels, 8 filters,
-262 144 output pixels: little work per pixel), where any Python loop over
-the output pixels costs tens of times the reference, whatever it does per
-pixel, while the vectorised styles (im2col with one matrix product, einsum
-with optimize=True, a loop over the KH*KW kernel taps) stay near 1x.
+before the grading), and their own image size H x W, drawn from the same
+secret, different in every call of a test (see "performance"), and every
+timed result is checked like the correctness cases: against the oracle,
+within the bound of `_tolerance`. Two layers are timed: a deep one (many
+channels and filters: much work per output pixel) and a thin one on a large
+image (3 channels, 8 filters, about 262 144 output pixels: little work per
+pixel), where any Python loop over the output pixels costs tens of times the
+reference, whatever it does per pixel, while the vectorised styles (im2col
+with one matrix product, einsum with optimize=True, a loop over the KH*KW
+kernel taps) stay near 1x.
 """
 
 import numpy as np
@@ -416,21 +418,61 @@ def test_integer_images_follow_result_type(solution, rng):
 
 
 # -- performance ----------------------------------------------------------------
-SPEED_SHAPES = dict(n=8, c=16, h=64, wd=64, f=32, kh=3, kw=3)   # x is 4 MiB: 6 calls' inputs in each worker
-# A thin layer on a large image: 262 144 output pixels with 3 * 9 * 8 multiply-adds
-# each. The reference takes about 25 ms; a Python loop over the output pixels
-# pays at least one numpy call (a few microseconds) per pixel, 15 to 50 times
-# that, even with a single matrix product over the batch inside. The image is
-# large enough that fixed costs (an einsum's path search, the few calls of a
-# loop over the 9 kernel taps) are small next to the work: the vectorised
-# styles measure 0.8x to 1.1x here.
-THIN_SHAPES = dict(n=1, c=3, h=512, wd=512, f=8, kh=3, kw=3)     # x is 6 MiB
+# The deep layer: much work per output pixel. x is about 4 MiB: 6 calls' inputs in each worker.
+SPEED_SHAPES = dict(n=8, c=16, f=32, kh=3, kw=3)
+SPEED_SIZE, SPEED_SKEW = 64, 8     # H x W = (64 + d) x (64 - d), d drawn per call in -8..8
+# A thin layer on a large image: about 262 144 output pixels with 3 * 9 * 8 multiply-adds
+# each. The reference takes about 25 ms at 512x512; a Python loop over the output pixels
+# pays at least one numpy call (a few microseconds) per pixel, 15 to 50 times that, even
+# with a single matrix product over the batch inside. The image is large enough that fixed
+# costs (an einsum's path search, the few calls of a loop over the 9 kernel taps) are small
+# next to the work: the vectorised styles measure 0.8x to 1.1x here. x is about 6 MiB.
+THIN_SHAPES = dict(n=1, c=3, f=8, kh=3, kw=3)
+THIN_SIZE, THIN_SKEW = 512, 64     # H x W = (512 + d) x (512 - d), d drawn per call in -64..64
+TIMED_REPEATS = 5                  # timed runs after the warm-up: budget.time's default
+SPEED_SEED, SPEED_SIZES_SEED = 20240611, 20240621
+THIN_SEED, THIN_SIZES_SEED = 20240612, 20240622
+#
+# Why the image size changes from call to call. What a call costs beyond its arithmetic
+# depends on the shapes alone: im2col's gather offsets, the windows' strides, an einsum's
+# contraction path. budget.time does not count work that does not depend on the input (at
+# import, or in the untimed warm-up), and with one shape for every call a file could build
+# that part slowly once and keep it across calls, in a dict keyed by the shapes: offsets
+# built by a Python loop over the 262 144 output pixels (6x the reference, a fail) then cost
+# nothing in the timed runs, and the file passed at 0.6x to 1.4x
+# (tests/fixtures/hostile/convolution_memo_across_calls.py). So every call of a test, the
+# warm-up included, gets its own image, (size + d) x (size - d) with d entry `run` of a
+# permutation of -skew..skew drawn from the test's secret (timed_size): no two calls of a
+# test share an H or a W, and no shape-keyed work of one call serves another. Nor can all of
+# it be done at import: the thin layer has 129 shapes, and that loop takes 0.39 to 0.45 s
+# for each (about 55 s for the 129, five times the 10 s an import may take,
+# limits.call_timeout), their offsets about 56 MB each (7.3 GB, over three times the 2 GiB
+# memory limit). The deep layer's sizes are drawn the same way; its budget is about the work per
+# pixel (a loop over its ~4096 pixels with a matrix product in each passes it by design),
+# so the shape-only work there is small whether kept or not.
+#
+# H + W is fixed and H * W = size^2 - d^2 is within 1.6% of size^2 (4096 - 64 for the deep
+# layer, 262 144 - 4096 for the thin one, at the extremes): every call costs the reference
+# about the same, and the ratios are as steady as with one shape. Non-square images are the
+# rule (d = 0 is one value of 17, or of 129): a solution that swaps H and W somewhere fails
+# the check of those timed results.
 
 
-def _speed_call(shapes, seed):
-    """The Call of one timed run: its own x, w, b, drawn from `seed` (a `budget.seed`, so that no file
-    can compute the timed outputs before the grading and answer the timed calls from a cache)."""
-    return Call(*_case(np.random.default_rng(seed), **shapes), stride=1, padding=1)
+def timed_size(seed, run, size, skew):
+    """(H, W) of timed run `run` (0: the warm-up) of a test whose sizes seed is `seed`:
+    (size + d, size - d) with d entry `run` of a permutation of -skew..skew, so that no two runs
+    of a test share an H or a W."""
+    d = int(np.random.default_rng(seed).permutation(np.arange(-skew, skew + 1))[run])
+    return size + d, size - d
+
+
+def _speed_call(shapes, size, skew, data_seed, sizes_seed, seed_of, run):
+    """The Call of one timed run: its own H x W (timed_size) and its own x, w, b, all drawn from
+    `seed_of` (budget.seed: under a secret of the test, so that no file can compute the timed
+    outputs, or the timed shapes, before the grading and answer the timed calls from a cache)."""
+    h, wd = timed_size(seed_of(sizes_seed), run, size, skew)
+    return Call(*_case(np.random.default_rng(seed_of(data_seed + run)), h=h, wd=wd, **shapes),
+                stride=1, padding=1)
 
 
 def _check_timed(got, expected, call):
@@ -442,16 +484,22 @@ def _check_timed(got, expected, call):
 
 @pytest.mark.performance
 def test_speed(solution, budget):
-    """N=8, C=16, 64x64, F=32, 3x3 within the time budget"""
-    budget.time("conv2d", lambda run: _speed_call(SPEED_SHAPES, budget.seed(20240611 + run)), check=_check_timed,
-                label="conv2d: N=8, C=16, 64x64, F=32, 3x3, padding 1, float64, new x, w, b per call")
+    """N=8, C=16, ~64x64 drawn per call, F=32, 3x3 within the time budget"""
+    budget.time("conv2d", lambda run: _speed_call(SPEED_SHAPES, SPEED_SIZE, SPEED_SKEW, SPEED_SEED,
+                                                  SPEED_SIZES_SEED, budget.seed, run),
+                check=_check_timed, repeats=TIMED_REPEATS,
+                label="conv2d: N=8, C=16, (64+d)x(64-d), F=32, 3x3, padding 1, float64, new x, w, b and "
+                      "d in -8..8 per call")
 
 
 @pytest.mark.performance
 def test_speed_thin_layer_large_image(solution, budget):
-    """N=1, C=3, 512x512, F=8, 3x3 within the time budget: no Python loop over the output pixels"""
-    budget.time("conv2d", lambda run: _speed_call(THIN_SHAPES, budget.seed(20240612 + run)), check=_check_timed,
-                label="conv2d: N=1, C=3, 512x512, F=8, 3x3, padding 1, float64, new x, w, b per call")
+    """N=1, C=3, ~512x512 drawn per call, F=8, 3x3 within the time budget: no Python loop over the output pixels"""
+    budget.time("conv2d", lambda run: _speed_call(THIN_SHAPES, THIN_SIZE, THIN_SKEW, THIN_SEED,
+                                                  THIN_SIZES_SEED, budget.seed, run),
+                check=_check_timed, repeats=TIMED_REPEATS,
+                label="conv2d: N=1, C=3, (512+d)x(512-d), F=8, 3x3, padding 1, float64, new x, w, b and "
+                      "d in -64..64 per call")
 
 
 # -- bonus: backward pass -----------------------------------------------------------

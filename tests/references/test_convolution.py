@@ -4,16 +4,23 @@ Forward: scipy.signal.correlate (valid mode on an explicitly zero-padded
 input, then strided) and a plain loop over output pixels. Backward: central
 finite differences, which are exact for a function linear in each argument
 up to rounding. scipy is a test-only dependency.
+
+The timed tests' inputs: every call of a test has its own H and W, from the
+test's secret, so that work keyed by the shapes and kept across calls
+(tests/fixtures/hostile/convolution_memo_across_calls.py) saves nothing;
+that file is graded for real.
 """
 
 import numpy as np
 import pytest
 
-from tests.helpers import REPO, load_module
+from tests.helpers import HOSTILE, REPO, load_module
+from trainer.grading.budget import secret_seed
 
 signal = pytest.importorskip("scipy.signal")
 
 ref = load_module(REPO / "reference" / "convolution.py", "reference_convolution")
+grader = load_module(REPO / "graders" / "convolution.py", "grader_convolution")
 
 
 def _pair(v):
@@ -146,3 +153,82 @@ def test_integer_images_and_size_one_axes():
         wk = r.standard_normal(ws)
         b = r.standard_normal(ws[0])
         np.testing.assert_allclose(ref.conv2d(x, wk, b), loop_conv2d(x, wk, b, 1, 0), rtol=0, atol=ATOL)
+
+
+# ------------------------------------------------------------------ the timed inputs
+
+# Fixed secrets standing for the grading's.
+TIMED_SECRETS = (bytes([0]) * 16, bytes(range(16)), b"conv-timed-sizes")
+# (shapes, size, skew, data seed, sizes seed) of each timed test
+TIMED_TESTS = {
+    "test_speed": (grader.SPEED_SHAPES, grader.SPEED_SIZE, grader.SPEED_SKEW, grader.SPEED_SEED,
+                   grader.SPEED_SIZES_SEED),
+    "test_speed_thin_layer_large_image": (grader.THIN_SHAPES, grader.THIN_SIZE, grader.THIN_SKEW, grader.THIN_SEED,
+                                          grader.THIN_SIZES_SEED),
+}
+RUNS = grader.TIMED_REPEATS + 1     # the warm-up and the timed runs
+
+
+@pytest.mark.parametrize("test", list(TIMED_TESTS))
+def test_every_timed_call_has_its_own_size_from_the_secret(test):
+    """Within a test (a secret) no two calls, the warm-up included, share an H or a W, so nothing keyed by
+    the shapes serves another call; the sizes and the data come from the secret, the rest of the layer is
+    fixed, and the area (the reference's cost) is within 1.6% of size^2 in every call."""
+    shapes, size, skew, data_seed, sizes_seed = TIMED_TESTS[test]
+    assert 2 * skew + 1 >= RUNS and (size, skew) in ((64, 8), (512, 64))
+    per_secret = []
+    for secret in TIMED_SECRETS:
+        def seed_of(seed):
+            return secret_seed(secret, seed)
+        calls = [grader._speed_call(shapes, size, skew, data_seed, sizes_seed, seed_of, run) for run in range(RUNS)]
+        hw = [call.args[0].shape[2:] for call in calls]
+        assert len({h for h, _ in hw}) == len({w for _, w in hw}) == RUNS, hw
+        per_secret.append(tuple(hw))
+        for run, call in enumerate(calls):
+            x, w, b = call.args
+            h, wd = grader.timed_size(secret_seed(secret, sizes_seed), run, size, skew)
+            assert x.shape == (shapes["n"], shapes["c"], h, wd)
+            assert h + wd == 2 * size and abs(h - size) <= skew and 0.984 * size ** 2 <= h * wd <= size ** 2
+            assert w.shape == (shapes["f"], shapes["c"], shapes["kh"], shapes["kw"]) and b.shape == (shapes["f"],)
+            assert call.kwargs == {"stride": 1, "padding": 1}
+            expected = grader._case(np.random.default_rng(secret_seed(secret, data_seed + run)), h=h, wd=wd,
+                                    **shapes)
+            for got, want in zip(call.args, expected):
+                np.testing.assert_array_equal(got, want)
+    assert len(set(per_secret)) == len(per_secret)
+    # Over many secrets, the warm-up and the last run each take every size.
+    for run in (0, RUNS - 1):
+        drawn = {grader.timed_size(secret_seed(k.to_bytes(16, "little"), sizes_seed), run, size, skew)
+                 for k in range(40 * (2 * skew + 1))}
+        assert drawn == {(size + d, size - d) for d in range(-skew, skew + 1)}
+
+
+def test_thin_layer_sizes_are_what_the_grader_says():
+    """The numbers the grader's argument rests on: 129 shapes, whose im2col offsets (27 per output pixel,
+    8 bytes each) take about 56 MB each, over 7.2 GB for the 129."""
+    size, skew = grader.THIN_SIZE, grader.THIN_SKEW
+    shapes = [(size + d, size - d) for d in range(-skew, skew + 1)]
+    assert len(shapes) == 129
+    offsets = [h * wd * 27 * 8 for h, wd in shapes]
+    assert 55e6 < min(offsets) <= max(offsets) < 57e6 and sum(offsets) > 7.2e9
+
+
+@pytest.mark.slow
+def test_memo_across_calls_fails_its_grade():
+    """Graded for real, tests/fixtures/hostile/convolution_memo_across_calls.py (im2col offsets built by a
+    Python loop over the output pixels, kept across calls in a dict keyed by the shapes) passes test_speed
+    and fails test_speed_thin_layer_large_image on time, not on its results: every timed call has its own
+    H and W, so the warm-up's offsets serve no timed call. With 512x512 in every call it passed at 0.6x to
+    1.4x."""
+    from trainer.catalog import load_catalog
+    from trainer.engine import grade
+
+    report = grade(load_catalog().get("convolution"), HOSTILE / "convolution_memo_across_calls.py",
+                   keyword="test_speed")
+    assert report.status == "failed", (report.status, report.error)
+    names = sorted(t.nodeid.split("::")[-1] for t in report.tests)
+    assert names == ["test_speed", "test_speed_thin_layer_large_image"], names
+    failed = {t.nodeid.split("::")[-1]: t.message for t in report.tests if not t.passed}
+    assert list(failed) == ["test_speed_thin_layer_large_image"], failed
+    message = failed["test_speed_thin_layer_large_image"]
+    assert "budget 3x" in message and "is wrong" not in message, message
