@@ -24,7 +24,10 @@ whose sums are all exact in float64 (tests/references checks it too).
 
 Timed calls. Every run gets its own data (and, in Monte Carlo, its own rng),
 drawn from `budget.seed`, under a secret drawn for the test: no file can
-build them (and their p-values) before the grading. Their p-values are
+build them (and their p-values) before the grading. In the exact test every
+run also gets its own group sizes (n1, n2), so that no index sets of the
+splits, which depend on the sizes alone, serve two runs (see
+EXACT_TIME_SIZES). Their p-values are
 compared exactly, so the data are integers in [-50, 50] whatever the secret.
 Then n1 n2 t = n s1 - n1 S is an integer: a split either ties with the
 observed one exactly, in t or in |t|, or differs from it by at least
@@ -513,6 +516,38 @@ def check_same_p(got, expected, call):
 # that no draw puts a split within rounding of the slack's edge (module docstring, "Timed calls").
 MC_TIME_SEED = 700
 EXACT_TIME_SEED = 800
+EXACT_SIZES_SEED = 900
+TIME_REPEATS = 4              # timed runs after the warm-up: runs 0 (warm-up) to 4
+
+# The exact test's group sizes, one pair per run (the warm-up included): run r gets entry r of a permutation
+# of EXACT_TIME_SIZES drawn from budget.seed(EXACT_SIZES_SEED), so every run of a test has sizes of its own.
+#
+# Why the sizes change: the index sets of the splits depend on the sizes alone, not on the data, and building
+# them is about 85% of the reference's time. With n1 = 10, n2 = 11 in every run, a file that enumerates them
+# in pure Python (4x the reference's time) passed at 0.14x by keeping them across calls, keyed by (n, k): the
+# untimed warm-up built them and the timed runs only looked them up
+# (tests/fixtures/hostile/permutation_test_memo_across_calls.py, graded by tests/references). With sizes of
+# its own in every run, no run's index sets serve another. The pairs are distinct as unordered pairs too
+# (k = min(n1, n2) is what the reference enumerates, and (10, 11) and (11, 10) share index sets); n1 is always
+# the smaller group.
+#
+# Why these five: the reference costs about C * (k + 2) per call, C = C(n1 + n2, n1) splits of k = n1 indices
+# each (a row of k indices per split, and a fixed cost per split); relative to C(21, 10) these cost 0.74, 0.76,
+# 0.76, 1.0 and 1.02, so the reference's time per run is within about +-16% of their mid-range. They are the
+# pairs of near cost whose smaller group has 7 to 10 values. More unbalanced pairs would be many more (k = 3:
+# n from 116 to 134 for C from 2.5e5 to 4e5; k = 2: n from 708 to 894), but cost the correct alternatives
+# more than the reference: tests/alternatives/permutation_test/indicator_matrix.py builds a C x n matrix,
+# and is at 2.0x at (10, 11) in a grade, about the same at k = 7 and 1.7 to 2.7 times that at k = 3 to 6
+# (measured outside the grader), beyond the 3x budget. The other pairs with k >= 7 cost 0.52 or less,
+# or 1.16 or more ((8, 15); (9, 13) 1.29, (7, 19) 1.40).
+#
+# What this does not stop: the pairs are public, and a file can build all five pairs' index sets at import
+# (1.8 million splits: 2.3 s in pure Python at about 1.3 us per split, CPU time not counted, since the
+# budget is the steady cost of a call). Making that exceed the import's time limit (limits.call_timeout,
+# 30 s) would take some 23 million splits' worth of pairs, 70 or so of these sizes: there are not that
+# many near-balanced pairs of near cost.
+EXACT_TIME_SIZES = ((7, 17), (9, 12), (8, 14), (10, 11), (7, 18))     # C = 293 930 to 480 700
+EXACT_MAX = 500_000                                                      # every C above is exact
 
 
 def monte_carlo_call(seed):
@@ -520,22 +555,33 @@ def monte_carlo_call(seed):
     return Call(x, y, np.random.default_rng([seed, 1]), n_resamples=10_000)
 
 
-def exact_call(seed):
-    x, y = integer_data(seed, 10, 11, low=-50, high=50)
-    return Call(x, y, np.random.default_rng([seed, 1]), max_exact=400_000)
+def exact_sizes(seed, run):
+    """(n1, n2) of exact timed run `run`, from the test's secret seed budget.seed(EXACT_SIZES_SEED): entry `run`
+    of a permutation of EXACT_TIME_SIZES drawn from it, so no two runs of a test share their sizes."""
+    return EXACT_TIME_SIZES[int(np.random.default_rng(seed).permutation(len(EXACT_TIME_SIZES))[run])]
+
+
+def exact_call(seed, n1, n2):
+    x, y = integer_data(seed, n1, n2, low=-50, high=50)
+    return Call(x, y, np.random.default_rng([seed, 1]), max_exact=EXACT_MAX)
+
+
+def exact_timed_call(budget, run):
+    return exact_call(budget.seed(EXACT_TIME_SEED + run), *exact_sizes(budget.seed(EXACT_SIZES_SEED), run))
 
 
 @pytest.mark.performance
 def test_monte_carlo_time_budget(budget):
     """Monte Carlo, m = 10^4 permutations of n = 1000, within the time budget"""
     budget.time("permutation_test", lambda run: monte_carlo_call(budget.seed(MC_TIME_SEED + run)),
-                check=check_same_p, repeats=4,
+                check=check_same_p, repeats=TIME_REPEATS,
                 label="Monte Carlo, n1 = 400, n2 = 600, m = 10 000, a new data set per call")
 
 
 @pytest.mark.performance
 def test_exact_time_budget(budget):
-    """Exact enumeration of C(21, 10) = 352 716 splits within the time budget"""
-    budget.time("permutation_test", lambda run: exact_call(budget.seed(EXACT_TIME_SEED + run)),
-                check=check_same_p, repeats=4,
-                label="exact, n1 = 10, n2 = 11 (352 716 splits), a new data set per call")
+    """Exact enumeration of 293 930 to 480 700 splits, the group sizes drawn per call, within the time budget"""
+    assert len(EXACT_TIME_SIZES) == TIME_REPEATS + 1    # one pair of sizes per run, the warm-up's included
+    budget.time("permutation_test", lambda run: exact_timed_call(budget, run),
+                check=check_same_p, repeats=TIME_REPEATS,
+                label="exact, n1 = 7 to 10, n2 = 11 to 18 (293 930 to 480 700 splits), sizes and data drawn per call")

@@ -23,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tests.helpers import REPO, load_module
+from tests.helpers import HOSTILE, REPO, load_module
 from trainer.grading.budget import secret_seed
 
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -212,16 +212,81 @@ def test_slack_cases_are_exact_in_float64():
 SECRETS = [bytes([i]) * 16 for i in range(3)]
 
 
+class SecretBudget:
+    """Stands for the grader's budget fixture under one secret: only its seed()."""
+
+    def __init__(self, secret):
+        self.secret = secret
+
+    def seed(self, seed):
+        return secret_seed(self.secret, seed)
+
+
+def timed_exact_calls(secret):
+    return [grader.exact_timed_call(SecretBudget(secret), run) for run in range(grader.TIME_REPEATS + 1)]
+
+
 def test_no_near_ties_along_the_timed_runs():
-    """The same on the timed data under sampled secrets (one run each): the splits of the exact test, and the
-    permutations the Monte Carlo test's rng draws."""
+    """The same on the timed data under sampled secrets: the splits of every run of the exact test (each of
+    its group sizes), and the permutations the Monte Carlo test's rng draws (one run each)."""
     for run, secret in enumerate(SECRETS):
-        x, y, _ = grader.exact_call(secret_seed(secret, grader.EXACT_TIME_SEED + run)).args
-        assert_no_near_ties(x, y, ref._exact_group1_sums(np.concatenate([x, y]), len(x)))
+        for call in timed_exact_calls(secret):
+            x, y, _ = call.args
+            assert_no_near_ties(x, y, ref._exact_group1_sums(np.concatenate([x, y]), len(x)))
         call = grader.monte_carlo_call(secret_seed(secret, grader.MC_TIME_SEED + run))
         x, y, rng = call.args
         assert_no_near_ties(x, y, ref._monte_carlo_group1_sums(np.concatenate([x, y]), len(x), rng,
                                                                call.kwargs["n_resamples"]))
+
+
+def test_exact_timed_sizes_are_drawn_per_run():
+    """Every run of the exact timed test (the warm-up included) has group sizes of its own, distinct as unordered
+    pairs (the index sets of the splits depend on min(n1, n2) and n alone), n1 the smaller group, integer data in
+    [-50, 50], exact (C <= max_exact); the sizes' order comes from the secret (and the data too)."""
+    orders = set()
+    for secret in SECRETS + [bytes([7]) * 16, bytes([8]) * 16]:
+        calls = timed_exact_calls(secret)
+        sizes = [(len(c.args[0]), len(c.args[1])) for c in calls]
+        assert len({(min(s), max(s)) for s in sizes}) == len(sizes) == grader.TIME_REPEATS + 1
+        assert sorted(sizes) == sorted(grader.EXACT_TIME_SIZES)
+        for (n1, n2), call in zip(sizes, calls):
+            assert n1 <= n2 and math.comb(n1 + n2, n1) <= call.kwargs["max_exact"] == grader.EXACT_MAX
+            z = np.concatenate(call.args[:2])
+            assert np.all(z == np.round(z)) and np.all(np.abs(z) <= 50)
+        assert calls[0].args[0].tolist() != timed_exact_calls(bytes([99]) * 16)[0].args[0].tolist()
+        orders.add(tuple(sizes))
+        assert sizes == [(len(c.args[0]), len(c.args[1])) for c in timed_exact_calls(secret)]   # same secret
+    assert len(orders) >= 4
+
+
+def test_exact_timed_sizes_cost_the_reference_alike():
+    """The grader's cost model of the reference, C (k + 2) relative to C(21, 10) * 12, is 0.74 to 1.02 for the
+    timed sizes (as its comment says), and no other pair with 7 <= k <= 10 and n <= 30 is in that range."""
+    def cost(n1, n2):
+        return math.comb(n1 + n2, n1) * (n1 + 2) / (math.comb(21, 10) * 12)
+    costs = sorted(round(cost(*s), 2) for s in grader.EXACT_TIME_SIZES)
+    assert costs == [0.74, 0.76, 0.76, 1.0, 1.02]
+    others = [(k, n - k) for n in range(14, 31) for k in range(7, 11)
+              if k <= n - k and (k, n - k) not in grader.EXACT_TIME_SIZES]
+    assert all(not 0.7 <= cost(*s) <= 1.1 for s in others)
+
+
+@pytest.mark.slow
+def test_memo_across_calls_fails_its_grade():
+    """Graded for real, tests/fixtures/hostile/permutation_test_memo_across_calls.py (index sets enumerated in
+    pure Python, about 4x the reference's time, kept across calls per (n, k)) fails the exact timed test on
+    time, not on its results: every timed run has group sizes of its own, so the warm-up's index sets serve no
+    timed run. With n1 = 10, n2 = 11 in every run it passed at 0.14x."""
+    from trainer.catalog import load_catalog
+    from trainer.engine import grade
+
+    report = grade(load_catalog().get("permutation_test"), HOSTILE / "permutation_test_memo_across_calls.py",
+                   keyword="test_exact_time_budget")
+    assert report.status == "failed", (report.status, report.error)
+    failed = {t.nodeid.split("::")[-1]: t.message for t in report.tests if not t.passed}
+    assert list(failed) == ["test_exact_time_budget"], failed
+    message = failed["test_exact_time_budget"]
+    assert "budget 3x" in message and "Too slow" in message and "must match" not in message, message
 
 
 def test_rejects_invalid_inputs():
