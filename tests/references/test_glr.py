@@ -11,6 +11,9 @@
   no state a stream can reach has a statistic near its threshold;
 - the timed check: exact counts, which a fifth of the streams
   (tests/fixtures/hostile/glr_fifth_of_streams.py) fails, graded for real;
+  and a delta of its own in every timed run, so decisions memoised across
+  calls (tests/fixtures/hostile/glr_memo_across_calls.py) save nothing,
+  graded for real too;
 - sequential_glr against the decision rule applied to mpmath statistics;
 - glr_max_sample_size against a plain re-implementation of the scan.
 """
@@ -585,22 +588,35 @@ def _reachable_margins(delta, b0, b1, longest):
     return last, near
 
 
+# (delta, the longest stream, the least distance of a deciding statistic from its threshold) for
+# each of the timed runs' deltas, grader.TIMED_DELTAS, with [b0, b1] = [98, 14.6].
+TIMED_DELTA_MARGINS = [
+    (0.18125, 421, 6.5e-6), (0.18375, 413, 5.3e-7), (0.18625, 399, 5.4e-7), (0.18875, 392, 5.9e-6),
+    (0.19125, 379, 8.4e-7), (0.19375, 366, 1.1e-5), (0.19625, 360, 8.3e-6), (0.19875, 348, 1.1e-5),
+    (0.20125, 342, 3.9e-6), (0.20375, 331, 2.7e-6), (0.20625, 326, 9.2e-6), (0.20875, 314, 1.5e-5),
+    (0.21125, 310, 1.3e-5), (0.21375, 299, 4.1e-5), (0.21625, 295, 1.2e-5), (0.21875, 290, 9.8e-6),
+]
+
 # (delta, b0, b1, the longest stream, the least distance of a deciding statistic from its threshold)
-# for every threshold set the exact comparisons use: the draw-order cases and the timed runs
-# ([98, 14.6]) and the third draw-order case ([98, 2.5]).
-NEAR_TIE_SETS = [(0.2, 98.0, 14.6, 345, 1.3e-6), (0.2, 98.0, 2.5, 232, 4e-5)]
+# for every threshold set the exact comparisons use: the draw-order cases ([98, 14.6] and
+# [98, 2.5] with delta = 0.2) and the timed runs (each of the 16 deltas with [98, 14.6]).
+NEAR_TIE_SETS = [(0.2, 98.0, 14.6, 345, 1.3e-6), (0.2, 98.0, 2.5, 232, 4e-5)] + [
+    (delta, 98.0, 14.6, longest, least) for delta, longest, least in TIMED_DELTA_MARGINS]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delta, b0, b1, longest, least", NEAR_TIE_SETS)
+@pytest.mark.parametrize("delta, b0, b1, longest, least", NEAR_TIE_SETS,
+                         ids=[f"delta{d}-b{a:g}-{b:g}" for d, a, b, *_ in NEAR_TIE_SETS])
 def test_no_reachable_state_is_near_a_threshold(delta, b0, b1, longest, least):
     """Exact comparison is sound: on every state a stream of these thresholds can reach, the statistic that
     decides it is at least `least` (far above 1e-7) from its log threshold, by the reference's statistics,
     and the 20 nearest ones are on the same side by 50-digit arithmetic, with the reference within 1e-11 of
     it. A solution within the task's 1e-9 then decides every stream as the reference does, whatever the
-    parameters of the timed runs (0 < p1, p2 < 1 reach these states and no others)."""
-    cases = {(c[2], c[3], c[4]) for c in grader.DRAW_ORDER_CASES} | {(grader.DELTA, grader.B0, grader.B1)}
-    assert cases == {(d, a, b) for d, a, b, *_ in NEAR_TIE_SETS}
+    parameters of the timed runs (0 < p1, p2 < 1 reach these states and no others). One case per
+    threshold set, each of the 16 timed deltas one, so that they spread over the test workers."""
+    cases = ({(c[2], c[3], c[4]) for c in grader.DRAW_ORDER_CASES}
+             | {(delta, grader.B0, grader.B1) for delta in grader.TIMED_DELTAS})
+    assert cases == {(d, a, b) for d, a, b, *_ in NEAR_TIE_SETS} and len(NEAR_TIE_SETS) == len(cases)
     last, near = _reachable_margins(delta, b0, b1, 2 * longest)
     assert last == longest
     assert near[0][0] > least > 1e-7
@@ -626,7 +642,8 @@ def _secret_calls():
 
 
 def test_timed_calls_draw_their_parameters_from_the_secret():
-    """Each timed run has its own (p1, p2) in the box, from its secret seed, and its own generator."""
+    """Each timed run has its own (p1, p2) in the box and its own delta among TIMED_DELTAS, from its secret
+    seed, and its own generator."""
     calls = _secret_calls()
     params = [call.args[:2] for call in calls]
     assert len(set(params)) == len(params)
@@ -637,7 +654,8 @@ def test_timed_calls_draw_their_parameters_from_the_secret():
         for run in range(grader.TIMED_RUNS):
             call = grader._timed_call(lambda seed: secret_seed(secret, seed), run)
             assert call.args[:2] == grader.timed_parameters(secret_seed(secret, grader.TIMED_PARAMETERS_SEED + run))
-            assert call.args[2:6] == (DELTA, B0, B1, 10_000)
+            assert call.args[2] == grader.timed_delta(secret_seed(secret, grader.TIMED_DELTA_SEED), run)
+            assert call.args[3:6] == (B0, B1, 10_000)
             expected = np.random.default_rng(secret_seed(secret, grader.TIMED_SEED + run))
             assert call.args[6].bit_generator.state == expected.bit_generator.state
     # The draws cover the box, not one corner of it.
@@ -645,18 +663,45 @@ def test_timed_calls_draw_their_parameters_from_the_secret():
     assert min(p1s) < lo + 0.3 * (hi - lo) and max(p1s) > hi - 0.3 * (hi - lo)
 
 
+def test_every_timed_run_has_its_own_delta():
+    """The 16 deltas are distinct, in [0.18, 0.22], and none is 0.2, the delta of every other test; within
+    a test (a secret) no two timed runs share one, so decisions worked out in one call, or at import for
+    the public delta, serve no timed run; and which runs get which deltas depends on the secret."""
+    deltas = grader.TIMED_DELTAS
+    assert len(deltas) == len(set(deltas)) == 16 and all(0.18 <= d <= 0.22 for d in deltas)
+    assert grader.DELTA not in deltas and [d for d, *_ in TIMED_DELTA_MARGINS] == list(deltas)
+    per_secret = [tuple(call.args[2] for call in _secret_calls()[i:i + grader.TIMED_RUNS])
+                  for i in range(0, len(TIMED_SECRETS) * grader.TIMED_RUNS, grader.TIMED_RUNS)]
+    for runs in per_secret:
+        assert len(set(runs)) == grader.TIMED_RUNS and set(runs) <= set(deltas)
+    assert len(set(per_secret)) == len(per_secret)
+    # Over many secrets, every run draws each of the 16 values, each about as often.
+    for run in range(grader.TIMED_RUNS):
+        drawn = [grader.timed_delta(secret_seed(bytes([k]) * 16, grader.TIMED_DELTA_SEED), run) for k in range(256)]
+        assert set(drawn) == set(deltas) and max(drawn.count(d) for d in deltas) < 3 * 256 / 16
+
+
 @pytest.mark.slow
 def test_timed_box_is_what_the_grader_says():
     """Every p1 and p2 of the box is inside (0, 1), so the states a stream can reach are those of
-    test_no_reachable_state_is_near_a_threshold; at the centre, on the edge of the smallest gap (the
-    longest streams) and at the corner of the largest p1 and gap (the shortest), the values the grader's
-    comment gives, no stream undecided and the last running pair 345."""
+    test_no_reachable_state_is_near_a_threshold, the longest stream over the 16 deltas is
+    TIMED_LONGEST_STREAM = 421 pairs; at the centre with delta = 0.2, on the edge of the smallest gap (the
+    longest streams) with the smallest delta, at the corners of the smallest gap with the largest delta
+    (the lowest rejection rate) and of the largest gap with the largest p1 (the shortest streams), the
+    values the grader's comment gives, no stream undecided and the last running pair that delta's."""
     (lo, hi), (glo, ghi) = grader.TIMED_P1_RANGE, grader.TIMED_GAP_RANGE
     assert 0 < lo and hi + ghi < 1 and glo > 0
-    for (p1, p2), (rate, mean) in {(0.35, 0.65): (0.99935, 45.26), (0.35, 0.62): (0.99723, 55.54),
-                                   (0.5, 0.83): (0.99981, 33.18), (0.2, 0.47): (0.99702, 49.42)}.items():
-        curve = exact_operating_characteristics(p1, p2, DELTA, B0, B1, 1000)
-        assert curve["undecided"] == 0.0 and curve["last"] == grader.EXACT_LONGEST_STREAM == 345
+    longest = {delta: last for delta, last, _ in TIMED_DELTA_MARGINS}
+    assert max(longest.values()) == longest[min(longest)] == grader.TIMED_LONGEST_STREAM == 421
+    assert longest[max(longest)] == 290
+    longest[DELTA] = grader.EXACT_LONGEST_STREAM
+    for (p1, p2, delta), (rate, mean) in {(0.35, 0.65, 0.2): (0.99935, 45.26),
+                                          (0.35, 0.62, 0.18125): (0.99925, 55.74),
+                                          (0.2, 0.47, 0.21875): (0.99168, 49.01),
+                                          (0.2, 0.53, 0.18125): (0.99997, 34.62),
+                                          (0.5, 0.83, 0.21875): (0.99923, 33.15)}.items():
+        curve = exact_operating_characteristics(p1, p2, delta, B0, B1, 1000)
+        assert curve["undecided"] == 0.0 and curve["last"] == longest[delta], (p1, p2, delta)
         assert curve["reject"] == pytest.approx(rate, abs=5e-6) and curve["mean_n"] == pytest.approx(mean, abs=0.005)
 
 
@@ -726,3 +771,20 @@ def test_fifth_of_streams_fails_its_grade():
     assert list(failed) == ["test_simulation_speed"], failed
     message = failed["test_simulation_speed"]
     assert "the result of a timed call" in message and "instead of" in message and "rounds of 16 pairs" in message, message
+
+
+@pytest.mark.slow
+def test_memo_across_calls_fails_its_grade():
+    """Graded for real, tests/fixtures/hostile/glr_memo_across_calls.py (statistics 6 times as costly as the
+    reference's, decisions memoised per (delta, b0, b1) across calls) passes every test but the timed one,
+    which it fails on time, not on its results: every timed run has a delta of its own, so the warm-up's
+    table serves no timed run. With one delta for every run it passed at 0.43x."""
+    from trainer.catalog import load_catalog
+    from trainer.engine import grade
+
+    report = grade(load_catalog().get("glr"), HOSTILE / "glr_memo_across_calls.py")
+    assert report.status == "failed", (report.status, report.error)
+    failed = {t.nodeid.split("::")[-1]: t.message for t in report.tests if not t.passed}
+    assert list(failed) == ["test_simulation_speed"], failed
+    message = failed["test_simulation_speed"]
+    assert "budget 3x" in message and "instead of" not in message, message

@@ -37,6 +37,9 @@ What is measured cannot be gamed from inside a worker:
   not depend on the input (at import, or in a slower call) is not counted:
   the budget is the steady cost of a call, and since no input is known
   before its call, no answer can be worked out in that uncounted time.
+  Where the costly part of a call depends on its parameters alone (shapes,
+  sizes, thresholds), not on its data, graders draw those per run as well,
+  so that no run's work can be kept for another (docs/authoring.md).
 - **Peak memory is the kernel's peak resident size** of a fresh worker during
   the import and the call, above what it held with its input in place.
 - **At most two measurements at once on the machine** (fewer on one CPU):
