@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import checks
-from trainer.grading.budget import CLEARLY_OVER, Budget, Call, secret_seed
+from trainer.grading.budget import CLEARLY_OVER, IMPORT_CPU_ALLOWANCE_S, Budget, Call, secret_seed
 from trainer.grading.checks import GradeFailure
 from trainer.grading.harness import one_pass_range
 from trainer.grading.proxy import SolutionProxy
@@ -106,6 +106,31 @@ def total(X):
     threading.Thread(target=spin).start()
     return float(np.asarray(X).sum())
 """
+
+# Spends 0.6 s of CPU time at import, before any call, where no call is timed
+# (a table of answers' slow part would be built there).
+WORKS_AT_IMPORT = """
+import time
+import numpy as np
+
+_start = time.process_time()
+while time.process_time() - _start < 0.6:
+    pass
+
+def total(X):
+    return float(np.asarray(X).sum())
+"""
+
+# Makes a small table at import, as honest code may.
+LIGHT_IMPORT = """
+import numpy as np
+
+_WEIGHTS = np.linspace(0.0, 1.0, 1000)
+
+def total(X):
+    return float(np.asarray(X).sum())
+"""
+
 
 def close_totals(got, expected, call):
     # Sums of 40 000 standard normals: |error| of any summation order is far below 1e-8.
@@ -242,6 +267,26 @@ def test_cached_answers_do_not_help_a_slow_solution(workers):
 
 # A 64 MB result that costs nothing to compute: the input handed back.
 ECHO = "def echo(X):\n    return X\n"
+
+
+def test_work_done_at_import_fails_the_time_budget(workers):
+    records = []
+    with pytest.raises(GradeFailure, match=r"^200x200: importing the solution took (\d+\.\d\d) s of CPU time before "
+                                           r"any call \(the reference's import: 0\.0\d s\)") as failure:
+        budget_for(workers("import", WORKS_AT_IMPORT), workers("ref", REFERENCE, "reference"), records).time(
+            "total", matrices((200, 200)), check=close_totals, label="200x200")
+    assert float(failure.value.args[0].split(" took ")[1].split(" s ")[0]) >= 0.6
+    assert "Do the work inside the function" in str(failure.value)
+    assert records == []     # nothing was timed
+
+
+def test_a_light_import_is_within_the_allowance(workers):
+    records = []
+    candidate = workers("light", LIGHT_IMPORT)
+    m = budget_for(candidate, workers("ref", REFERENCE, "reference"), records).time(
+        "total", matrices((200, 200)), check=close_totals, label="200x200")
+    assert m.within_budget and records == [m]
+    assert candidate.import_cpu is not None and candidate.import_cpu < IMPORT_CPU_ALLOWANCE_S / 10
 
 
 @pytest.mark.slow

@@ -99,7 +99,9 @@ CASES = {
     "outlive_timer.py": (ROW_SUMS, "allowed: none"),
     # 5. cheat the clock
     "clock_cache.py": (SPEED, "(budget 3x)"),
-    "clock_precomputed.py": (SPEED, "(budget 3x)"),
+    # Its cache misses (the timed inputs come from the secret) and its slow sums fail the
+    # budget; where its import (0.1-0.4 s of CPU) is over the allowance, that fails it first.
+    "clock_precomputed.py": (SPEED, ("(budget 3x)", "importing the solution took")),
     # Caught by the check of its rubbish timed results, or first by the cutoff:
     # its look at the caller's frames can alone cost 12x the reference's time.
     "clock_detects_timing.py": (SPEED, ("on its own input) is wrong", "(budget 3x); stopped after")),

@@ -34,12 +34,16 @@ What is measured cannot be gamed from inside a worker:
   of the faster half leaves them out (`_typical`). Timing stops before
   `repeats` runs when the verdict cannot change: every run far over budget,
   or, after three, a ratio under half the budget. One-time work that does
-  not depend on the input (at import, or in a slower call) is not counted:
-  the budget is the steady cost of a call, and since no input is known
-  before its call, no answer can be worked out in that uncounted time.
-  Where the costly part of a call depends on its parameters alone (shapes,
-  sizes, thresholds), not on its data, graders draw those per run as well,
-  so that no run's work can be kept for another (docs/authoring.md).
+  not depend on the input (in a slower first call) is not counted: the
+  budget is the steady cost of a call, and since no input is known before
+  its call, no answer can be worked out in that uncounted time. Where the
+  costly part of a call depends on its parameters alone (shapes, sizes,
+  thresholds), not on its data, graders draw those per run as well, so
+  that no run's work can be kept for another (docs/authoring.md).
+- **Work at import fails the test.** A solution's import is read from the
+  same clock: more than IMPORT_CPU_ALLOWANCE_S of CPU time beyond the
+  reference's import fails the timed test (`_check_import`), since a table
+  built there would leave only its lookups on the clock.
 - **Peak memory is the kernel's peak resident size** of a fresh worker during
   the import and the call, above what it held with its input in place.
 - **At most two measurements at once on the machine** (fewer on one CPU):
@@ -89,6 +93,14 @@ CLEARLY_UNDER = 2.0
 ACCEPT_AFTER = 3
 # The least CPU time a call is taken to need (its transfer costs taken off).
 _FLOOR_S = 1e-6
+# CPU seconds a solution's import may take beyond the reference's before a
+# timed test fails (`_check_import`). Importing a solution, defining its
+# functions and a few constants, takes well under 0.01 s (every reference and
+# correct alternative: 0.009 s at most); building a table the timed calls
+# look up (glr's decisions for one delta, the index sets of one pair of group
+# sizes in permutation_test, im2col offsets for one image size, each made by
+# Python loops) takes 0.4 s or more.
+IMPORT_CPU_ALLOWANCE_S = 0.25
 
 _keys = itertools.count(1)
 
@@ -240,6 +252,7 @@ class Budget:
         ref_target, _ = resolve(name, reference_target)
         if target is None and reference_target is None:
             self._fresh_workers()
+        self._check_import(label)
         ref_calls: list[dict] = []
         cand_calls: list[dict] = []
         cutoff = limit = MIN_CUTOFF_S
@@ -399,6 +412,24 @@ class Budget:
         """
         self._solution.start()
         self._reference.start()
+
+    def _check_import(self, label: str) -> None:
+        """Fail a timed test whose solution did real work when it was imported.
+
+        The budget counts what each call does. Work done at import is done
+        before any call, where no clock runs: a table built there (or kept
+        from one call for the next, which graders prevent by drawing what
+        decides such work per run) would leave only its lookups on the clock.
+        Read from the kernel's clock of each worker, as the calls are.
+        """
+        candidate, reference = self._solution.import_cpu, self._reference.import_cpu
+        if candidate is None or reference is None or candidate - reference <= IMPORT_CPU_ALLOWANCE_S:
+            return
+        raise GradeFailure(
+            f"{label}: importing the solution took {candidate:.2f} s of CPU time before any call (the reference's "
+            f"import: {reference:.2f} s). The time budget counts what each call does, so work done at import, "
+            f"where no call is timed, would escape it: at most {IMPORT_CPU_ALLOWANCE_S:g} s more than the "
+            "reference's import is allowed. Do the work inside the function, on each call's input.")
 
     @staticmethod
     def _call_of(inputs: Inputs | Call, run: int) -> Call:

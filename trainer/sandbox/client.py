@@ -789,6 +789,8 @@ class Worker:
         # A solution whose import hung or crashed does so every time: later
         # tests fail at once with the same reason instead of waiting again.
         self._import_failure: CandidateFailure | None = None
+        # CPU seconds the last import of the solution took in this worker (None: not imported).
+        self.import_cpu: float | None = None
         _LIVE.add(self)
 
     # lifecycle ------------------------------------------------------------
@@ -909,12 +911,16 @@ class Worker:
     def _import(self, request: dict) -> None:
         what = "importing the solution"
         self._loaded = True   # from here on, the worker runs the solution's code
+        self.import_cpu = None
+        clock: dict = {}
         try:
-            self._expect_ok(self._request(request, self.limits.call_timeout, what), what)
+            self._expect_ok(self._request(request, self.limits.call_timeout, what, clock=clock), what)
         except CandidateFailure as exc:
             if exc.kind in ("timeout", "crash", "memory", "disk"):
                 self._import_failure = exc
             raise
+        # Read from the kernel's clock of the worker, like a call's (budget.py compares the two sides).
+        self.import_cpu = clock["end"] - clock["start"]
 
     def _refuse_if_import_failed(self) -> None:
         failed = self._import_failure
