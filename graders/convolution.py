@@ -32,7 +32,7 @@ kernel taps) stay near 1x.
 import numpy as np
 import pytest
 
-from trainer.grading import Call, checks
+from trainer.grading import Call, checks, distinct_per_run
 
 
 # -- oracles ------------------------------------------------------------------
@@ -462,7 +462,7 @@ def timed_size(seed, run, size, skew):
     """(H, W) of timed run `run` (0: the warm-up) of a test whose sizes seed is `seed`:
     (size + d, size - d) with d entry `run` of a permutation of -skew..skew, so that no two runs
     of a test share an H or a W."""
-    d = int(np.random.default_rng(seed).permutation(np.arange(-skew, skew + 1))[run])
+    d = distinct_per_run(range(-skew, skew + 1), seed, run)
     return size + d, size - d
 
 

@@ -47,7 +47,7 @@ import math
 import numpy as np
 import pytest
 
-from trainer.grading import Call, checks
+from trainer.grading import Call, checks, distinct_per_run
 from trainer.grading.harness import check_randomness_from_rng
 from trainer.grading.stats import bernstein_halfwidth, binomial_halfwidth
 
@@ -930,7 +930,7 @@ def timed_parameters(seed):
 def timed_delta(seed, run):
     """delta of timed run `run`, from the test's secret seed budget.seed(TIMED_DELTA_SEED): entry `run`
     of a permutation of TIMED_DELTAS drawn from it, so no two runs of a test share a delta."""
-    return TIMED_DELTAS[int(np.random.default_rng(seed).permutation(len(TIMED_DELTAS))[run])]
+    return distinct_per_run(TIMED_DELTAS, seed, run)
 
 
 def _timed_simulation_check(got, expected, call):

@@ -48,7 +48,7 @@ import math
 import numpy as np
 import pytest
 
-from trainer.grading import Call, checks, stats
+from trainer.grading import Call, checks, distinct_per_run, stats
 from trainer.grading.harness import check_randomness_from_rng
 
 P_ATOL = 1e-12
@@ -558,7 +558,7 @@ def monte_carlo_call(seed):
 def exact_sizes(seed, run):
     """(n1, n2) of exact timed run `run`, from the test's secret seed budget.seed(EXACT_SIZES_SEED): entry `run`
     of a permutation of EXACT_TIME_SIZES drawn from it, so no two runs of a test share their sizes."""
-    return EXACT_TIME_SIZES[int(np.random.default_rng(seed).permutation(len(EXACT_TIME_SIZES))[run])]
+    return distinct_per_run(EXACT_TIME_SIZES, seed, run)
 
 
 def exact_call(seed, n1, n2):

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from trainer.grading import checks
-from trainer.grading.budget import CLEARLY_OVER, IMPORT_CPU_ALLOWANCE_S, Budget, Call, secret_seed
+from trainer.grading.budget import (CLEARLY_OVER, IMPORT_CPU_ALLOWANCE_S, Budget, Call, distinct_per_run,
+                                    secret_seed)
 from trainer.grading.checks import GradeFailure
 from trainer.grading.harness import one_pass_range
 from trainer.grading.proxy import SolutionProxy
@@ -280,6 +281,13 @@ def test_work_done_at_import_fails_the_time_budget(workers):
     assert records == []     # nothing was timed
 
 
+def test_work_done_at_import_does_not_fail_an_informational_measurement(workers):
+    records = []
+    m = budget_for(workers("import", WORKS_AT_IMPORT), workers("ref", REFERENCE, "reference"), records).time(
+        "total", matrices((200, 200)), check=close_totals, label="200x200", informational=True)
+    assert m.informational and m.within_budget is None and records == [m]
+
+
 def test_a_light_import_is_within_the_allowance(workers):
     records = []
     candidate = workers("light", LIGHT_IMPORT)
@@ -344,6 +352,16 @@ def test_a_budget_seed_is_stable_within_a_test_and_new_in_every_other():
     assert len(set(seeds)) == 200 and all(0 <= s < 2 ** 63 for s in seeds)
     assert not set(seeds) & {second.seed(s) for s in range(200)}
     np.testing.assert_array_equal(first.rng(7).normal(size=5), np.random.default_rng(first.seed(7)).normal(size=5))
+
+
+def test_distinct_per_run_gives_every_run_its_own_value_from_the_seed():
+    values = (0.18, 0.19, 0.2, 0.21, 0.22)
+    drawn = [distinct_per_run(values, 7, run) for run in range(len(values))]
+    assert sorted(drawn) == sorted(values)                    # every run its own value
+    assert drawn == [distinct_per_run(values, 7, run) for run in range(len(values))]   # the same under one seed
+    assert len({tuple(distinct_per_run(values, seed, run) for run in range(3)) for seed in range(40)}) > 20
+    with pytest.raises(ValueError, match="every run needs one of its own"):
+        distinct_per_run(values, 7, len(values))
 
 
 def test_a_secret_seed_depends_on_the_secret_and_the_seed_only():

@@ -5,9 +5,10 @@ Graders are plain pytest modules run by the engine with the plugin in
 """
 
 from trainer.grading import checks
-from trainer.grading.budget import Call
+from trainer.grading.budget import Call, distinct_per_run
 from trainer.grading.harness import counting_metric, one_pass, one_pass_range, output_of, seeded_rng
 from trainer.sandbox.client import CandidateFailure, CandidateRaised
 
 __all__ = ["checks", "counting_metric", "one_pass", "one_pass_range", "output_of", "seeded_rng", "Call",
+           "distinct_per_run",
            "CandidateFailure", "CandidateRaised"]

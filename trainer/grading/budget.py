@@ -192,6 +192,19 @@ def secret_seed(secret: bytes, seed: int) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
+def distinct_per_run(values, seed: int, run: int):
+    """The value of timed run `run` (0: the warm-up): entry `run` of a permutation of `values` drawn from `seed`.
+
+    For a parameter that decides costly work whatever the run's data (an
+    image size, group sizes, a threshold): with `seed` a `Budget.seed`, no
+    two runs of a test get the same value and none is known before the
+    grading, so nothing one call builds serves another (docs/authoring.md).
+    """
+    if not 0 <= run < len(values):
+        raise ValueError(f"run {run} of a test with {len(values)} distinct values: every run needs one of its own")
+    return values[int(np.random.default_rng(seed).permutation(len(values))[run])]
+
+
 Inputs = Callable[[int], Call]
 # check(candidate_result, reference_result, call) raises GradeFailure when the
 # candidate's result for that call's input is wrong.
@@ -252,7 +265,8 @@ class Budget:
         ref_target, _ = resolve(name, reference_target)
         if target is None and reference_target is None:
             self._fresh_workers()
-        self._check_import(label)
+        if not informational:   # an informational measurement never fails
+            self._check_import(label)
         ref_calls: list[dict] = []
         cand_calls: list[dict] = []
         cutoff = limit = MIN_CUTOFF_S
