@@ -98,7 +98,7 @@ import numpy as np
 import pytest
 
 from trainer.grading import Call, checks
-from trainer.grading.harness import check_randomness_from_rng, same_result, seeded_rng
+from trainer.grading.harness import check_fresh_randomness, check_randomness_from_rng, same_result, seeded_rng
 from trainer.grading.stats import binomial_halfwidth
 
 CENTROID_ATOL = 1e-8  # see the module docstring
@@ -797,22 +797,18 @@ def test_kmeans_randomness_comes_from_rng(solution):
     # unit vectors of R^12 are all sqrt(2) apart, so k-means++ with k=12 picks
     # them in an order drawn uniformly from the 12! orders (every D^2 of an
     # unchosen point is 2), and the first Lloyd step moves nothing (each
-    # point is its own cluster's mean): the result is that order. Two calls
-    # with fresh generators agree with probability 1/12! = 2.1e-9.
+    # point is its own cluster's mean): the result is that order. A fixed seed
+    # gives the same order every time. A solution that draws at least its
+    # first centroid afresh (each row with probability 1/12), whatever its
+    # rule for the others, gives one order in all 8 calls with probability
+    # at most (1/12)^7 = 2.8e-8; a correct one, (1/12!)^7.
     E = np.eye(12)
-    given = "X = np.eye(12), the 12 unit vectors of R^12 (all sqrt(2) apart), k=12, init=None, rng=None"
-    before = solution.global_rng_state()
-    first = unpack(solution.kmeans(E, 12), 12, 12, 12, given)
-    second = unpack(solution.kmeans(E, 12), 12, 12, 12, given)
-    checks.that(solution.global_rng_state() == before,
-                f"kmeans with rng=None ({given}) changed numpy's global random state (np.random.seed, "
-                "np.random.choice...). With rng=None, use np.random.default_rng(): a new generator.")
-    if same_result(first[0], second[0]):
-        order = [int(i) for i in np.argmax(first[0], axis=1)]
-        checks.fail(f"kmeans called twice with rng=None ({given}) gave the same centroids in the same order "
-                    f"(the rows of np.eye(12) in the order {order}). Two fresh generators agree here with probability "
-                    "1/12! = 2.1e-9: with rng=None, draw from np.random.default_rng() (new entropy at every "
-                    "call), not from a fixed seed.")
+    given = "X = np.eye(12), the 12 unit vectors of R^12 (all sqrt(2) apart), k=12, init=None"
+    check_fresh_randomness(
+        solution, lambda: unpack(solution.kmeans(E, 12), 12, 12, 12, given)[0], calls=8, what="kmeans",
+        given=given, shown=lambda C: f"the rows of np.eye(12) in the order {np.argmax(C, axis=1).tolist()}",
+        advice="With rng=None, draw from np.random.default_rng(): a new generator with new entropy at every "
+               "call, not a fixed seed and not numpy's global generator.")
 
 
 @pytest.mark.edge_case

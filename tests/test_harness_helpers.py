@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from trainer.grading.checks import GradeFailure
+
 from trainer.grading import harness
 from trainer.grading.proxy import SolutionProxy
 from trainer.sandbox import worker as worker_module
@@ -10,6 +12,8 @@ from trainer.sandbox.client import ProtocolError, Worker
 from trainer.sandbox.limits import Limits
 
 SOLUTION = """
+import numpy as np
+
 def take(stream, k):
     return [next(stream) for _ in range(k)]
 
@@ -46,6 +50,15 @@ def checks_first(rng, x, k):
     if k < 1:
         raise ValueError("k must be at least 1")
     return float(rng.random())
+
+def coin():
+    return int(np.random.default_rng().integers(2))
+
+def seeded_draw():
+    return int(np.random.default_rng(7).integers(1 << 30))
+
+def global_draw():
+    return float(np.random.random())
 """
 
 
@@ -182,3 +195,23 @@ def test_a_metrics_fingerprint_is_the_pairs_evaluated_in_any_order():
     assert other[0] == once[0] and other[1] != once[1]
     assert fingerprint([(5, [3]), (3, [1, 2]), (7, [0, 39])]) != once            # (5, 3) is not (3, 5)
     assert fingerprint([]) == (0, 0)
+
+
+def _fresh(solution, name, calls):
+    harness.check_fresh_randomness(solution, getattr(solution, name), calls=calls, what=name, given="no input",
+                                   advice="Use np.random.default_rng().")
+
+
+def test_fresh_randomness_is_calls_that_do_not_all_agree(tmp_path):
+    """A fair coin is fresh randomness though two tosses agree half the time; a fixed seed agrees every time."""
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    with Worker(path, Limits(), hostile=False) as worker:
+        solution = SolutionProxy(worker, timeout=30)
+        for _ in range(5):            # 40 calls of a coin all agree with probability 2^-39
+            _fresh(solution, "coin", 40)
+        with pytest.raises(GradeFailure, match="called 3 times with rng=None .* gave the same result every time"):
+            _fresh(solution, "seeded_draw", 3)
+        # Fresh draws, but from numpy's global generator: a rule of its own.
+        with pytest.raises(GradeFailure, match="changed numpy's global random state"):
+            _fresh(solution, "global_draw", 3)

@@ -187,3 +187,27 @@ def check_randomness_from_rng(solution, run, *, what: str, given: str, seeds=(20
         checks.fail(f"{what} for {given} gave the same result with np.random.default_rng({a}) and "
                     f"default_rng({b}): {checks.show(observed[0], 200)}. The randomness must come from the rng "
                     f"argument (a different seed gives a different result), not from a fixed seed of your own.")
+
+
+def check_fresh_randomness(solution, run, *, calls: int, what: str, given: str, shown=None, advice: str) -> None:
+    """`run()` (the solution called with rng=None) draws fresh randomness at every call, never a global generator.
+
+    The rule is that the calls do not all agree, not that two of them
+    differ: a solution whose fresh draws can give only a few results (a
+    k-means++ that draws only its first centroid, say) obeys the rule, and
+    two of its calls agree now and then. If no single result has a
+    probability over q, `calls` calls all agree with probability at most
+    q ** (calls - 1); choose `calls` from that bound for the input. A fixed
+    seed agrees every time. The process-wide generators must be the same
+    after the calls as before them. `shown(result)` describes the result
+    that every call gave (default: the result itself).
+    """
+    before = solution.global_rng_state()
+    results = [run() for _ in range(calls)]
+    checks.that(solution.global_rng_state() == before,
+                f"{what} with rng=None ({given}) changed numpy's global random state (np.random.seed, "
+                f"np.random.choice, random.random...). {advice}")
+    if all(same_result(results[0], other) for other in results[1:]):
+        described = shown(results[0]) if shown is not None else checks.show(results[0], 200)
+        checks.fail(f"{what}, called {calls} times with rng=None ({given}), gave the same result every time: "
+                    f"{described}. {advice}")
