@@ -2,8 +2,10 @@
 
 Oracle: np.matmul itself (the grader may use it; the solution may not), on
 the same operands. Shapes and dtypes are compared exactly, integer results
-exactly (no rounding in integer arithmetic, and no test's products come
-near overflow), floating results within a bound from the maths:
+exactly (no rounding in integer arithmetic, and no test's sums overflow:
+int64 ones stay below 2^62, int32 ones below 2^28; the exactness test's
+are beyond what float64 or float32 holds exactly), floating results within
+a bound from the maths:
 
 Any order of summing the k products of an entry (pairwise, blocked BLAS,
 sequential, with or without FMA) computes it with
@@ -168,6 +170,27 @@ def test_two_vectors(solution, rng):
                     f"matmul of float64 ({k},) and ({k},) should be a 0-d array or a numpy scalar of the result "
                     f"dtype (np.float64), as np.matmul's, got a {type(got).__name__}")
         check_product(got, a, b, given=f"float64 ({k},) and ({k},)")
+
+
+@pytest.mark.correctness
+def test_integer_products_are_exact(solution, rng):
+    """Integer operands are multiplied in their integer dtype, exactly: no route through float64 or float32"""
+    # int64 entries of 29 to 30 bits, of either sign: each product has 59 to
+    # 60 bits and the sum of k = 4 of them stays below 2^62 (no overflow),
+    # but float64 keeps 53 bits, so a product computed in float64
+    # (BLAS on a converted copy, then cast back) is off in its last bits.
+    # int32 entries of 11 to 12 bits and k = 8: sums up to 2^27, exact in
+    # int32 and float64 but not in float32 (24 bits). Two matrices, and a
+    # stack times a matrix: shapes where np.dot agrees with matmul and no
+    # 1-d operand is involved, so that only this rule is at stake here.
+    for dtype, low, k in ((np.int64, 1 << 29, 4), (np.int32, 1 << 11, 8)):
+        for shape_a, shape_b in (((2, k), (k, 3)), ((3, 2, k), (k, 3))):
+            a, b = (rng.integers(low, 2 * low, size=shape) * rng.choice(np.array([-1, 1]), size=shape)
+                    for shape in (shape_a, shape_b))
+            a, b = a.astype(dtype), b.astype(dtype)
+            check_product(solution.matmul(a, b), a, b,
+                          given=f"{np.dtype(dtype).name} {shape_a} and {shape_b}, entries of magnitude "
+                                f"{low} to {2 * low - 1} (exact products need {np.dtype(dtype).name} arithmetic)")
 
 
 @pytest.mark.edge_case
