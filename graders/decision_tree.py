@@ -255,7 +255,7 @@ def compare_trees(got, expected, X, *, given, exact_thresholds=False, y=None, re
         e_leaf, g_leaf = e["feature"][ei] < 0, g["feature"][gi] < 0
         if e_leaf:
             checks.that(g_leaf, f"{where} should be a leaf for {given}, but it splits on feature "
-                                f"{g['feature'][gi]} at {g['threshold'][gi]!r} (class counts "
+                                f"{int(g['feature'][gi])} at {float(g['threshold'][gi])!r} (class counts "
                                 f"{e['counts'][ei].tolist()})")
             continue
         f, t = int(e["feature"][ei]), float(e["threshold"][ei])
@@ -683,12 +683,23 @@ def test_equal_decreases_go_to_the_lowest_threshold(solution):
 
 @pytest.mark.edge_case
 def test_no_split_without_a_positive_decrease(solution):
-    """A node is not split when no split decreases the impurity (XOR data stay a leaf)"""
+    """A node is not split when no split decreases its own impurity (XOR data stay a leaf, as the root or a child)"""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 5)
     y = np.array([0, 1, 1, 0] * 5)
     for criterion in ("gini", "entropy"):
         given = f"XOR data (20 points at the corners of a square), criterion={criterion!r}"
         expected = hand_tree([-1], [0.0], [-1], [-1], [[10, 10]], [0, 1])
+        compare_trees(solution.fit_tree(X, y, criterion=criterion), expected, X, given=given)
+    # The same XOR block as the root's right child: 20 points of class 2 at x0 = -11 and -10 are cut off
+    # at x0 = -5 first. The child's own impurity is what no cut decreases; measured from the root's
+    # (gini 0.625, not 0.5), every cut of the child would look like a decrease of 0.125.
+    X = np.vstack([np.array([[-10.0, 0.0], [-10.0, 1.0], [-11.0, 0.0], [-11.0, 1.0]] * 5), X])
+    y = np.concatenate([np.full(20, 2), y])
+    for criterion in ("gini", "entropy"):
+        given = (f"20 points of class 2 at x0 = -11 and -10, then the XOR data at x0 = 0 and 1, "
+                 f"criterion={criterion!r} (the root's right child is the XOR block)")
+        expected = hand_tree([0, -1, -1], [-5.0, 0.0, 0.0], [1, -1, -1], [2, -1, -1],
+                             [[10, 10, 20], [0, 0, 20], [10, 10, 0]], [0, 1, 2])
         compare_trees(solution.fit_tree(X, y, criterion=criterion), expected, X, given=given)
 
 
