@@ -583,18 +583,26 @@ def test_clip_invalid_max_norm(solution):
 
 @pytest.mark.stability
 def test_clip_norm_without_overflow_or_underflow(solution):
-    """Gradients of 1e200, 1e-200, 1e-160 and 1e-310: no overflow or underflow in the norm or the clipped arrays"""
+    """Gradients of 1e200, 1e-200, 1e-160 and 1e-310, all negative, or of mixed sizes: no overflow or underflow"""
     about = {1e200: "their squares overflow to inf", 1e-200: "their squares underflow to 0",
              1e-160: "their squares are subnormal, with only a few significant bits",
              1e-310: "they are subnormal themselves"}
     # max_norm = 1, then a max_norm of the gradients' own size (about a fifth of their norm: they are clipped).
-    for scale, max_norm in ((1e200, 1.0), (1e-200, 1.0), (1e-160, 1.0),
-                            (1e200, 1e200), (1e-200, 1e-200), (1e-310, 1e-310)):
-        grads = _grads_of(151, scale)
+    cases = [(_grads_of(151, scale), f"with entries of about {scale:g} ({about[scale]})", max_norm)
+             for scale, max_norm in ((1e200, 1.0), (1e-200, 1.0), (1e-160, 1.0),
+                                     (1e200, 1e200), (1e-200, 1e-200), (1e-310, 1e-310))]
+    # A scale must be the largest |entry| of all the arrays together: here every entry is negative (the
+    # largest entry is not the largest |entry|), then the first array is far smaller than the other (its
+    # own largest |entry| is no scale for theirs).
+    cases += [({key: -np.abs(g) for key, g in _grads_of(152, 1e200).items()},
+               "with every entry negative, of about 1e200", 1.0),
+              ({"a": np.array([1e-300]), "b": np.array([3e200, -4e200])},
+               "with 'a' = [1e-300] first and 'b' = [3e200, -4e200] (the first array tiny, the other of "
+               "about 1e200)", 1.0)]
+    for grads, entries, max_norm in cases:
         norm = _norm(grads)
         k = _entries(grads)
-        given = (f"{_describe_grads(grads)} with entries of about {scale:g} ({about[scale]}), "
-                 f"global norm {norm:.6g}, max_norm={max_norm:g}")
+        given = f"{_describe_grads(grads)} {entries}, global norm {norm:.6g}, max_norm={max_norm:g}"
         clipped, got = _clip_result(solution.clip_grad_norm(grads, max_norm), grads, given)
         checks.close(got, norm, rtol=2 * gamma(k + 2), atol=(k + 2) * TINY, what="the total norm", given=given)
         factor = min(1.0, max_norm / norm)
