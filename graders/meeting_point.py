@@ -224,6 +224,8 @@ def test_manhattan_invalid_inputs_raise(solution):
              ("weights of shape (1, 5) for 5 points", (P, np.ones((1, 5)))),
              ("complex weights [1, 1+5j, 3-1j, 1, 1]", (P, np.array([1, 1 + 5j, 3 - 1j, 1, 1]))),
              ("weights given as strings ['1', '1', '3', '1', '1']", (P, np.array(["1", "1", "3", "1", "1"]))),
+             ("boolean weights [True, False, True, True, True] (not an integer or float dtype)",
+              (P, np.array([True, False, True, True, True]))),
              # one point: checked like any other input
              ("one float point [[1.0, 2.0]] (whole values)", (np.array([[1.0, 2.0]]),)),
              ("one float point [[1.5, 2.0]]", (np.array([[1.5, 2.0]]),)),
@@ -420,6 +422,21 @@ def test_geometric_median_return_type(solution):
                         f"array of shape (3,), got {checks.show(result)}")
 
 
+@pytest.mark.correctness
+def test_geometric_median_integer_points(solution, reference):
+    """Integer points are treated as float64 before any arithmetic: int8 near its limits, uint8 differences below 0"""
+    # Differences of these points, or of a point and the centroid, leave int8 (100 - (-100) = 200) or go
+    # below 0 in uint8 (0 - 10): computed in the input's dtype they wrap around.
+    cases = [("int8 points [[100, 0], [-100, 0], [0, 120], [10, -120]]",
+              np.array([[100, 0], [-100, 0], [0, 120], [10, -120]], dtype=np.int8)),
+             ("uint8 points [[10, 0], [0, 10], [5, 5], [0, 0]]",
+              np.array([[10, 0], [0, 10], [5, 5], [0, 0]], dtype=np.uint8))]
+    for given, P in cases:
+        as_float = P.astype(np.float64)
+        check_geometric(solution.geometric_median(P), as_float, None,
+                        objective(reference.geometric_median(as_float), as_float), given)
+
+
 # -- geometric median: edge cases ------------------------------------------------------------------
 
 @pytest.mark.edge_case
@@ -447,7 +464,10 @@ def test_geometric_median_coincident_points(solution):
              # the weighted centroid of these is not exactly p, however it is computed: p must come back
              # because the points of positive weight coincide, not by way of the centroid
              ("the point (0.1, 0.7, -3.3) twice, with weights 1 and 0.2, and (5, 5, 5) with weight 0",
-              np.vstack([p, p, [5.0, 5.0, 5.0]]), np.array([1.0, 0.2, 0.0]))]
+              np.vstack([p, p, [5.0, 5.0, 5.0]]), np.array([1.0, 0.2, 0.0])),
+             # the point of weight 0 first: the answer is the point of positive weight, not the first row
+             ("(5, 5, 5) with weight 0, then the point (0.1, 0.7, -3.3) twice, with weights 1 and 0.2",
+              np.vstack([[5.0, 5.0, 5.0], p, p]), np.array([0.0, 1.0, 0.2]))]
     for given, P, w in cases:
         for k in (0, 1, 1000):
             args = (P,) if w is None else (P, w)
@@ -489,6 +509,8 @@ def test_geometric_median_invalid_inputs_raise(solution):
              ("max_iter=True (a bool, not an integer)", (P,), {"max_iter": True}),
              ("complex weights [1, 1+5j, 3-1j, 1, 1]", (P, np.array([1, 1 + 5j, 3 - 1j, 1, 1])), {}),
              ("weights given as strings ['1', '1', '3', '1', '1']", (P, np.array(["1", "1", "3", "1", "1"])), {}),
+             ("boolean weights [True, False, True, True, True] (not an integer or float dtype)",
+              (P, np.array([True, False, True, True, True])), {}),
              ("points [[1, 2], [5, inf]] with weights [1, 0] (an infinite coordinate in a point of weight 0)",
               (np.array([[1.0, 2.0], [5.0, np.inf]]), np.array([1.0, 0.0])), {})]
     # one point: checked like any other input before it is returned
