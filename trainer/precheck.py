@@ -26,6 +26,13 @@ IMPLICIT_IMPORTS = frozenset({
 })
 
 
+def importable(challenge: Challenge) -> str:
+    """What a solution of the challenge may import, in words: its own modules, then the implicit ones."""
+    own = sorted(challenge.allowed_imports - IMPLICIT_IMPORTS)
+    standard = ", ".join(sorted(IMPLICIT_IMPORTS - {"__future__"}))
+    return (f"{', '.join(own)}, and " if own else "") + f"from the standard library: {standard}"
+
+
 def defined_names(tree: ast.Module) -> set[str]:
     names: set[str] = set()
     for node in tree.body:
@@ -71,10 +78,9 @@ def check_source(source: str, path: str, challenge: Challenge) -> list[Issue]:
                 issues.append(Issue(path, node.lineno, node.col_offset + 1,
                                     f"importing {module!r} is never allowed in a solution"))
             elif top not in allowed:
-                allowed_list = ", ".join(sorted(challenge.allowed_imports)) or "nothing beyond the standard helpers"
                 issues.append(Issue(path, node.lineno, node.col_offset + 1,
                                     f"importing {module!r} is not allowed in this challenge "
-                                    f"(allowed: {allowed_list})"))
+                                    f"(allowed: {importable(challenge)})"))
 
     issues += _forbidden_uses(tree, path, challenge.forbidden, {api.name for api in challenge.api})
     names = defined_names(tree)

@@ -91,6 +91,8 @@ LIST_STATUS_STYLE = {"new": "dim", "started": "", "attempted": "yellow", "passed
 def _print_task(challenge) -> None:
     from rich.markdown import Markdown
     from rich.markup import escape
+
+    from trainer.precheck import importable
     out = console()
     out.print(f"[bold]{escape(challenge.title)}[/] ({challenge.id}) · {challenge.difficulty} · "
               f"{escape(', '.join(challenge.topics))} · about {challenge.minutes} min")
@@ -100,6 +102,8 @@ def _print_task(challenge) -> None:
     out.print("[bold]You write[/]")
     for api in challenge.api:
         out.print(f"  {escape(api.signature)}" + ("  [dim](bonus)[/]" if api.bonus else ""), highlight=False)
+    out.print("\n[bold]You may import[/]")
+    out.print(f"  {escape(importable(challenge))}", highlight=False)
     for label, value in challenge.extra_facts.items():
         out.print(f"\n[bold]{escape(label)}[/]")
         out.print(Markdown(str(value)))
