@@ -424,6 +424,9 @@ BAD_LABELS = (
     ("labels [-1, 0, 1, 1] (a 0 among -1/+1)", np.array([-1, 0, 1, 1])),
     ("float labels [-1, 1, 0.5, 1]", np.array([-1.0, 1.0, 0.5, 1.0])),
     ("boolean labels [False, True, True, False]", np.array([False, True, True, False])),
+    # within np.isclose of +1 and -1: a check with a tolerance lets them through
+    ("labels [-1, 1, 1 + 1e-9, -1] (1 + 1e-9 is not +1)", np.array([-1.0, 1.0, 1 + 1e-9, -1.0])),
+    ("labels [-1 + 1e-7, 1, 1, -1] (-1 + 1e-7 is not -1)", np.array([-1.0 + 1e-7, 1.0, 1.0, -1.0])),
 )
 
 

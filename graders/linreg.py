@@ -605,11 +605,12 @@ def test_sgd_randomness_comes_from_rng(solution):
 
 @pytest.mark.edge_case
 def test_sgd_rejects_bad_arguments(solution):
-    """sgd_linear raises ValueError for lr <= 0, epochs or batch_size not an integer >= 1, and bad shapes"""
+    """sgd_linear raises ValueError for lr not finite and > 0, epochs or batch_size not an integer >= 1, bad shapes"""
     X, y = sgd_data(171, 10)
-    # 2.5 and 1.5 pass a check of `< 1` alone, and int() would then truncate them. 2.0 and True pass a check
+    # inf passes `not lr > 0`, the usual check, which stops 0, negatives and nan. 2.5 and 1.5 pass a check of `< 1` alone, and int() would then truncate them. 2.0 and True pass a check
     # that int(v) == v, and True is an instance of int: neither a float nor a bool is an integer.
     cases = [("lr=0", (X, y, 0.0, 1, 2)), ("lr=-0.1", (X, y, -0.1, 1, 2)), ("lr=nan", (X, y, float("nan"), 1, 2)),
+             ("lr=inf (not finite)", (X, y, float("inf"), 1, 2)),
              ("epochs=0", (X, y, 0.1, 0, 2)), ("batch_size=0", (X, y, 0.1, 1, 0)),
              ("epochs=2.5 (not an integer)", (X, y, 0.1, 2.5, 2)),
              ("batch_size=1.5 (not an integer)", (X, y, 0.1, 2, 1.5)),

@@ -487,7 +487,10 @@ def test_fit_rejects_labels_other_than_0_1(solution):
     X, y = make_data(62, 6, 2)
     for bad, desc in ((np.array([0, 1, 2, 1, 0, 1]), "a label 2"),
                       (np.array([-1, 1, 1, -1, 1, -1]), "labels -1 / +1"),
-                      (np.array([0.0, 1.0, 0.5, 1.0, 0.0, 1.0]), "a label 0.5")):
+                      (np.array([0.0, 1.0, 0.5, 1.0, 0.0, 1.0]), "a label 0.5"),
+                      # within np.isclose of 1 and 0: the labels must equal 0 or 1 exactly
+                      (np.array([0.0, 1.0, 1 - 1e-9, 1.0, 0.0, 1.0]), "a label 1 - 1e-9 (not 1)"),
+                      (np.array([0.0, 1.0, 1.0, 1e-9, 0.0, 1.0]), "a label 1e-9 (not 0)")):
         checks.raises(ValueError, solution.fit_logistic, X, bad, given=f"X (6, 2) and {desc}: {bad.tolist()}")
 
 
@@ -505,7 +508,8 @@ def test_log_loss_rejects_bad_input(solution):
     """log_loss: labels other than 0 / 1, shapes that differ and empty inputs raise ValueError"""
     z = np.array([0.5, -1.0, 2.0])
     for y, desc in ((np.array([0, 2, 1]), "a label 2"), (np.array([-1, 1, 1]), "a label -1"),
-                    (np.array([0.5, 1.0, 0.0]), "a label 0.5")):
+                    (np.array([0.5, 1.0, 0.0]), "a label 0.5"), (np.array([1 - 1e-9, 1.0, 0.0]), "a label 1 - 1e-9"),
+                    (np.array([1e-9, 1.0, 0.0]), "a label 1e-9")):
         checks.raises(ValueError, solution.log_loss, y, z, given=f"z = [0.5, -1, 2] and {desc}: {y.tolist()}")
     checks.raises(ValueError, solution.log_loss, np.array([0, 1, 1, 0]), z,
                   given="y of shape (4,) and z of shape (3,)")

@@ -452,13 +452,16 @@ def test_return_types(solution):
 
 @pytest.mark.edge_case
 def test_labels_must_be_minus_one_or_plus_one(solution):
-    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, 1.2, NaN) raise ValueError"""
+    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, 1.2, 1 + 1e-9, NaN) raise ValueError"""
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [-1.0, 3.0]])
     # 1.5 and -1.5 truncate to +1 and -1: a label check made after a cast to an
     # integer dtype lets them through. 1.2 and -0.9 round to +1 and -1: a check
     # made after rounding lets them through (1.5 and -1.5 round to +2 and -2).
+    # 1 + 1e-9 and -1 + 1e-7 are within np.isclose of +1 and -1: a check with a
+    # tolerance lets them through, where the labels must equal -1 or +1 exactly.
     for labels in ([0, 1, 1, 0], [-1, 0, 1, 1], [1, 2, 1, 2], [-1.0, 1.0, 0.5, 1.0], [1.0, -1.0, np.nan, 1.0],
-                   [-1, 1, 1, 3], [1.5, -1.0, -1.5, 1.0], [1.2, -1.0, 1.0, -1.0], [1.0, -0.9, 1.0, -1.0]):
+                   [-1, 1, 1, 3], [1.5, -1.0, -1.5, 1.0], [1.2, -1.0, 1.0, -1.0], [1.0, -0.9, 1.0, -1.0],
+                   [1.0, -1.0, 1 + 1e-9, -1.0], [1.0, -1.0 + 1e-7, 1.0, -1.0]):
         checks.raises(ValueError, solution.perceptron, X, np.array(labels), np.random.default_rng(0),
                       given=f"y = {labels} (labels must be -1 or +1: raise, do not map them)")
 
