@@ -744,7 +744,9 @@ def perplexity_inputs(seed, run):
 @pytest.mark.performance
 def test_perplexity_time_budget(budget):
     """perplexity of about 400 000 tokens within the time budget"""
+    # 5x: the loops the task allows (one or two math.log per bigram, numpy one sentence at a time) take 2-3x
+    # and must pass with room for a loaded machine; rebuilding the tables for every sentence takes over 12x.
     budget.time("perplexity", lambda run: Call(*perplexity_inputs(budget.seed, run)),
-                check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1,
+                check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1, ratio=5.0,
                 label="perplexity, a model of ~400 000 tokens, a held-out test corpus of ~400 000 tokens, a new "
                       "pair per call")
