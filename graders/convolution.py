@@ -127,6 +127,10 @@ CASES = {
     "stride_2_padding_2": (1, 2, 7, 8, 3, 3, 3, 2, 2),
     "stride_and_padding_pairs": (1, 3, 8, 9, 2, 4, 3, (2, 1), (1, 2)),
     "kernel_as_large_as_input": (3, 2, 5, 4, 2, 5, 4, 1, 0),
+    # The kernel as large as the padded input, larger than the input itself: the size rule is
+    # KH <= H + 2 ph and KW <= W + 2 pw, padding on both sides, each axis with its own padding.
+    "kernel_as_large_as_padded_input": (1, 2, 4, 5, 2, 6, 7, 1, 1),
+    "kernel_as_large_as_input_padded_in_width_only": (1, 2, 4, 4, 2, 4, 6, 1, (0, 1)),
 }
 
 
@@ -298,21 +302,26 @@ def test_zero_padding_on_both_sides(solution):
 
 @pytest.mark.edge_case
 def test_channel_mismatch_raises(solution, rng):
-    """A channel mismatch between x and w raises ValueError"""
-    x = rng.standard_normal((1, 3, 5, 5))
-    w = rng.standard_normal((2, 2, 3, 3))
-    checks.raises(ValueError, solution.conv2d, x, w, given="x with 3 channels and w (2, 2, 3, 3) with 2 channels")
+    """A channel mismatch between x and w raises ValueError (one side with 1 channel too)"""
+    # A channel axis of length 1 on one side is what np.einsum and broadcasting stretch silently.
+    for cx, cw in ((3, 2), (3, 1), (1, 2)):
+        x = rng.standard_normal((1, cx, 5, 5))
+        w = rng.standard_normal((2, cw, 3, 3))
+        checks.raises(ValueError, solution.conv2d, x, w,
+                      given=f"x (1, {cx}, 5, 5) and w (2, {cw}, 3, 3): {cx} channels against {cw}")
 
 
 @pytest.mark.edge_case
-@pytest.mark.parametrize("h, wd, kh, kw, padding", [(4, 6, 5, 3, 0), (6, 3, 3, 4, 0), (4, 4, 7, 3, 1)])
+@pytest.mark.parametrize("h, wd, kh, kw, padding", [(4, 6, 5, 3, 0), (6, 3, 3, 4, 0), (4, 4, 7, 3, 1),
+                                                     (4, 4, 3, 7, (2, 1))])
 def test_kernel_larger_than_padded_input_raises(solution, rng, h, wd, kh, kw, padding):
     """A kernel larger than the padded input raises ValueError"""
     x = rng.standard_normal((1, 2, h, wd))
     w = rng.standard_normal((2, 2, kh, kw))
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
     checks.raises(ValueError, solution.conv2d, x, w, padding=padding,
                   given=f"x (1, 2, {h}, {wd}), w (2, 2, {kh}, {kw}), padding={padding} (a {kh}x{kw} kernel on "
-                        f"a {h + 2 * padding}x{wd + 2 * padding} padded input)")
+                        f"a {h + 2 * ph}x{wd + 2 * pw} padded input)")
 
 
 @pytest.mark.edge_case
@@ -340,11 +349,11 @@ def test_float32_in_float32_out(solution, rng):
     """float32 input gives a float32 output, as accurate as float32 allows"""
     x = rng.standard_normal((2, 1, 6, 6)).astype(np.float32)
     w = _symmetric_kernel(rng, 4, 1, 3, 3).astype(np.float32)
-    # A float64 bias is cast to the output dtype. All its entries are equal,
+    # A float64 bias, and an int64 one, are cast to the output dtype. All their entries are equal,
     # so that where it is added is left to test_bias_is_added_per_output_channel.
     b64 = np.full(4, 0.3)
-    for b in (None, b64.astype(np.float32), b64):
-        bias = "no bias" if b is None else f"a {b.dtype} bias of 0.3"
+    for b in (None, b64.astype(np.float32), b64, np.full(4, 3)):
+        bias = "no bias" if b is None else f"a {b.dtype} bias of {b[0]}"
         given = f"float32 x {x.shape} and w {w.shape}, {bias}"
         got = solution.conv2d(x, w, b)
         expected = _naive(x, w, None if b is None else b.astype(np.float32))
@@ -400,6 +409,15 @@ def test_integer_images_follow_result_type(solution, rng):
         got = solution.conv2d(x, wc)
         expected = _naive(x, wc, dtype=object).astype(dtype)
         _check_output(got, expected, None, dtype=dtype, given=f"{given} ({note})")
+    # An int64 bias on an int16 output (int8 x, int16 w) is cast to int16 too: the output stays int16.
+    # Its entries are equal and F = Ho = 3, so that where it is added is left to
+    # test_bias_is_added_per_output_channel.
+    x, wc = xi[:, :, :5].astype(np.int8), wi.astype(np.int16)
+    b = np.full(3, 7)
+    given = (f"x int8 {x.shape} with values {int(x.min())}..{int(x.max())}, w int16 {wc.shape} with values "
+             f"{int(wc.min())}..{int(wc.max())}, int64 b = [7] * 3 (cast to int16, the output's dtype)")
+    _check_output(solution.conv2d(x, wc, b), _naive(x, wc, b, dtype=object).astype(np.int16), None,
+                  dtype=np.int16, given=given)
     # A float bias on an integer output is cast as astype casts, truncated toward zero: 1.7 adds 1
     # and -1.7 adds -1 (rounding would add 2 and -2, flooring 1 and -2), and the output stays
     # int64. All the entries of b are equal and F = Ho = 4, so that where it is added is left to
