@@ -303,6 +303,10 @@ def _invalid_cases():
         "a label equal to C": (probs, np.where(np.arange(20) == 3, 4, labels), 10),
         "a negative label": (probs, np.where(np.arange(20) == 3, -1, labels), 10),
         "n_bins = 0": (probs, labels, 0),
+        # The rule is n_bins < 1, not n_bins == 0: a check of 0 alone lets a negative
+        # n_bins through, and a binning such as np.histogram over np.arange(M + 1)
+        # edges then returns empty arrays (and an ECE of 0) instead of raising.
+        "n_bins = -1": (probs, labels, -1),
         "labels of length N - 1": (probs, labels[:-1], 10),
         "1-D probs": (probs[:, 0] * 0 + 1.0, labels, 10),
         # One row given as a 1-D array of length C, with one label: promoting it to
@@ -584,15 +588,27 @@ def test_one_prediction_one_class_one_bin(solution, rng):
 def test_arguments_are_not_modified(solution):
     """probs, labels and logits are unchanged after a call of each function"""
     # Arguments reach the worker as copies: inputs_after hands back the
-    # worker's view of them after the call. No confidence lies on a bin edge.
-    probs = np.array([[0.25, 0.65, 0.1], [0.15, 0.05, 0.8], [0.55, 0.3, 0.15]])
-    labels = np.array([1, 0, 0])
-    given = "probs = [[0.25, 0.65, 0.1], [0.15, 0.05, 0.8], [0.55, 0.3, 0.15]], labels [1, 0, 0]"
-    for name, n_bins in (("reliability_curve", 10), ("expected_calibration_error", 15)):
-        _, args_after, _ = solution.inputs_after(name, probs, labels, n_bins)
-        for arg, before, after in zip(("probs", "labels"), (probs, labels), args_after):
-            checks.equal(checks.as_array(after, f"{arg} after the call"), before,
-                         what=f"{arg} after {name} (it must not be modified)", given=f"{given}, n_bins={n_bins}")
+    # worker's view of them after the call. No confidence lies on a bin edge
+    # (of 10 or 15 bins). Two valid inputs on which a common in-place change is
+    # not a bitwise no-op: rows with zero entries, which an in-place clip
+    # (np.clip(probs, 1e-15, 1, out=probs), "guarding the logs") changes, all
+    # rows summing to exactly 1 so that nothing else would; and a row summing
+    # to 1 - 5e-7 (valid: within 1e-6 of 1), which an in-place renormalisation
+    # (probs /= probs.sum(axis=1, keepdims=True)) changes, with no zero entry.
+    cases = (
+        (np.array([[0.25, 0.65, 0.1], [0.0, 0.15, 0.85], [0.55, 0.45, 0.0]]), np.array([1, 0, 0]),
+         "probs = [[0.25, 0.65, 0.1], [0, 0.15, 0.85], [0.55, 0.45, 0]] (zero entries), labels [1, 0, 0]"),
+        (np.array([[0.25, 0.65, 0.1], [0.15, 0.05, 0.8 - 5e-7], [0.55, 0.3, 0.15]]), np.array([1, 0, 0]),
+         "probs = [[0.25, 0.65, 0.1], [0.15, 0.05, 0.8 - 5e-7], [0.55, 0.3, 0.15]] (the second row sums to "
+         "1 - 5e-7, which is valid), labels [1, 0, 0]"),
+    )
+    for probs, labels, given in cases:
+        for name, n_bins in (("reliability_curve", 10), ("expected_calibration_error", 15)):
+            _, args_after, _ = solution.inputs_after(name, probs, labels, n_bins)
+            for arg, before, after in zip(("probs", "labels"), (probs, labels), args_after):
+                checks.equal(checks.as_array(after, f"{arg} after the call"), before,
+                             what=f"{arg} after {name} (it must not be modified: no clipping or renormalising "
+                                  "in place)", given=f"{given}, n_bins={n_bins}")
     logits = np.array([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])
     labels = np.array([0, 1, 1])
     given = "logits = [[2, 0], [0, 2], [2, 0]], labels [0, 1, 1]"
