@@ -37,14 +37,43 @@ the same with one vote each, 1/d and 1/d^2 (`decided_by_any_weighting`), so
 that the 1/d rule (tested on its own) does not decide either. The share of
 queries kept is checked in tests/references/test_knn.py.
 
+More queries than one block. A solution may process the queries in blocks
+(the reference: 2^24 distances per block, 2^24 // n queries); the votes of
+each block must go to its own queries. The agreement test has one call of
+4 500 queries against 5 000 training points (`block_spanning_problem`):
+2.25e7 distances, 1.34 x 2^24, so the reference works in two blocks (3 355
+and 1 145 queries), and so does any solution whose blocks hold 2^24
+distances or fewer, or fewer than 4 500 queries. The grading's other calls
+all fit in one such block. The data are small integers in 1-D (every formula
+exact): 1 000 clusters 100 apart, each of 5 training points at offsets
+-1, 2, -3, 4, -5 from its centre, all with the cluster's random label (0, 1
+or 2); every query is a cluster's centre, so its k = 3 nearest training
+points are in its cluster and the answer is the cluster's label, with
+either weighting; no tie arises, of distances or of labels (equal
+distances at the k-th place would also make the reference take its slower
+tie path over the whole block). The expected predictions are known by
+construction (checked against scikit-learn and a plain loop in
+tests/references/test_knn.py); votes of other blocks' queries added to a
+query's row (block-relative row indices) change about a quarter of them.
+The call costs about 0.3 s of CPU, about one timed call (the reference is
+not run on it); the weighting does not matter for where the votes go, so
+one 'uniform' call is enough.
+
 Exact matches. Only the exact matches vote when a neighbour is at distance 0.
 The test of that rule puts the match among neighbours at distance s with
-s = 1, 2^-43 (~1.1e-13) and 2^-70 (~8.5e-22) on small integer coordinates
+s = 1, 2^-43 (~1.1e-13) and 2^-80 (~8.3e-25) on small integer coordinates
 scaled by s, symmetric about 0, so every formula is exact: a weight
 1/(d + e) or 1/max(d, e) with a fixed e gives the match 1/e and the four
 others about 1/e each as soon as s is below e (4/(s + e) > 1/e once e > s/3),
 and they outvote it: s = 2^-43 catches e >= 1e-13 (1e-12, 1e-9, ...), s =
-2^-70 catches e down to ~3e-22 (machine epsilon included). A second test
+2^-80 catches e down to ~3e-25 (machine epsilon included). At s = 2^-80 the
+squared distance s^2 = 2^-160 is a normal float64 but underflows to 0 in
+float32 (below its smallest subnormal, 2^-149): distances recomputed in
+float32 make the four neighbours exact matches too, and they outvote the
+match 4 to 1. The same test puts a query that matches nothing in the same
+call as queries that match (the rule is decided query by query: a flag
+"some neighbour is at 0" taken over a whole block of queries gives the
+non-matching query no votes at all). A second test
 puts 12 queries equal to training rows (three rows each, labels 1, 1, 2) in
 64-D standard normal data. There every squared norm in the expansion, centred
 at the mean or not, is above 32 (checked in tests/references/test_knn.py), so
@@ -62,15 +91,18 @@ the lowest-indexed of the equal rows (the neighbour tie rule decides which:
 that case labels the lowest-indexed rows 1, 1 and the next three 2).
 
 Distance weights. 1/d is tested where it decides against one vote each,
-also at distances 2^43 (~8.8e12: totals of ~1e-13 compared as they are)
-and 2^-20 (~9.5e-7) (`close_neighbour_groups`: 12 queries, each 1e3 or
-more from the origin, from the mean of the data and from every data point
-but its own three neighbours). Centred at any of these, the expansion's
-squared norms are 1e6 or more for at least 11 of the queries, so it rounds
-by ulp(1e6) ~ 1.2e-10 or more, while the squared distances are 9e-13 to
-6e-12: weights taken from it are noise. Recomputed from the coordinates
-the distances are exact; 1/(d + 1e-12) changes the weights by 1e-6, far
-inside the margin of 1 against 0.8.
+also at distances 2^43 (~8.8e12: totals of ~1e-13 compared as they are),
+at 1 against 1 - 2^-30 (weights 1 and 1 + 2^-30 + O(2^-60), exact to
+~1e-16 in float64 from the exact differences; in float32, whose spacing
+near 1 is 2^-24 and 2^-23, both are 1: a tie, to the smaller label, the
+farther one), and 2^-20 (~9.5e-7) (`close_neighbour_groups`: 12 queries,
+each 1e3 or more from the origin, from the mean of the data and from every
+data point but its own three neighbours). Centred at any of these, the
+expansion's squared norms are 1e6 or more for at least 11 of the queries, so
+it rounds by ulp(1e6) ~ 1.2e-10 or more, while the squared distances are
+9e-13 to 6e-12: weights taken from it are noise. Recomputed from the
+coordinates the distances are exact; 1/(d + 1e-12) changes the weights by
+1e-6, far inside the margin of 1 against 0.8.
 
 Other dtypes. "Any numeric dtype: treat it as float64" is tested with
 uint8 (differences and squares wrap at 256), int32 (squares of 1e5 overflow
@@ -310,6 +342,33 @@ def close_neighbour_groups(groups=6):
     return np.array(rows), np.array(labels, dtype=np.int64), np.array(queries), expected
 
 
+BLOCK_SHAPE = dict(n=5_000, m=4_500, per_cluster=5)     # m * n = 2.25e7 = 1.34 x 2^24 (module docstring)
+
+
+def block_spanning_problem(seed, n, m, per_cluster):
+    """1-D integer data whose queries all have a known answer, more than one block of them.
+
+    n // per_cluster clusters with centres 100 apart, each of per_cluster
+    training points at offsets -1, 2, -3, 4, -5, ... from its centre, all with
+    the cluster's random label (0, 1 or 2); rows shuffled. The m queries are
+    random clusters' centres (no training point there): their k <= per_cluster
+    nearest training points are their own cluster's (squared distances 1, 4,
+    9, ..., per_cluster^2, all different, so no tie at the k-th place; the
+    next cluster's are 90^2 or more), so the prediction is the cluster's label
+    with any weighting. Returns X, y, Q, expected.
+    """
+    g = np.random.default_rng(seed)
+    clusters = n // per_cluster
+    centres = 100.0 * (np.arange(clusters) - clusters // 2)
+    offsets = np.array([(-1.0) ** i * i for i in range(1, per_cluster + 1)])     # -1, 2, -3, 4, -5
+    label_of = g.integers(3, size=clusters)
+    X = (centres[:, None] + offsets[None, :]).reshape(-1, 1)
+    y = np.repeat(label_of, per_cluster).astype(np.int64)
+    order = g.permutation(len(X))
+    which = g.integers(clusters, size=m)
+    return X[order], y[order], centres[which][:, None], label_of[which].astype(np.int64)
+
+
 def near_match_groups(scale):
     """Small integer points times `scale`, symmetric about 0, for the exact-match rule.
 
@@ -503,6 +562,17 @@ def test_predict_agrees_with_brute_force_and_reference(solution, reference):
                                   given="the REFERENCE on " + given)
                 check_predictions(solution.knn_predict(Xt, yt, Xq[keep], k, weights=weights), expected,
                                   given=given)
+    # More queries than one block of the reference (2^24 distances): every other call of the
+    # grading fits in one, so votes filed under block-relative rows went unnoticed (module
+    # docstring). The answers are known by construction; no tie of any kind arises.
+    X, y, Q, expected = block_spanning_problem(45, **BLOCK_SHAPE)
+    check_predictions(solution.knn_predict(X, y, Q, 3), expected,
+                      given=f"{len(X)} training points in 1-D in clusters 100 apart (5 points each, at -1, 2, -3, 4 "
+                            f"and -5 from the centre, one label per cluster) and {len(Q)} queries at cluster centres, "
+                            f"k=3 (each query's neighbours are its cluster's: its label). {len(Q)} x {len(X)} = "
+                            f"{len(Q) * len(X):.3g} distances, more than one block of 2^24: if you process the "
+                            f"queries in blocks, each block's votes must go to its own queries (offset the rows "
+                            f"by the block's start)")
 
 
 @pytest.mark.correctness
@@ -699,6 +769,15 @@ def test_distance_weights_are_one_over_distance(solution):
                       given="query (0, 0), label 0 at distance 2^43 (~8.8e12), label 1 twice at 1.5 * 2^43 "
                             "(weights 1/d: totals 1.14e-13 vs 1.52e-13, the largest wins however small), k=3, "
                             "weights='distance'")
+    # Totals compared as they are, however close: label 1 at distance 1 - 2^-30 outweighs label 0
+    # at 1 by 2^-30 (~9.3e-10), while float64 rounding is ~1e-16 (the differences are exact). In
+    # float32 (weights, distances or totals) both are 1, a tie, which goes to label 0.
+    Xf = np.array([[1.0, 0.0], [-(1.0 - 2.0 ** -30), 0.0], [9.0, 9.0]])
+    check_predictions(solution.knn_predict(Xf, np.array([0, 1, 0], dtype=np.int64), origin, 2, weights="distance"),
+                      np.array([1]),
+                      given="query (0, 0), label 0 at distance 1, label 1 at distance 1 - 2^-30 (and label 0 far "
+                            "away), k=2, weights='distance' (totals 1 and 1 + 2^-30: compare them as they are, in "
+                            "float64; in float32 both round to 1)")
     # Neighbours at distances ~1e-6 of queries 1e3 or more from the origin, the mean and the other
     # groups' points (module docstring): the expansion's rounding (~1e-10 and more) exceeds their
     # squared distances (~1e-12 to 6e-12), so 1/d must come from d recomputed from the coordinates.
@@ -732,6 +811,22 @@ def test_exact_matches_vote_alone(solution):
                             "at distance 1, k=5, weights='distance'")
     check_predictions(solution.knn_predict(X1, y1, Q, 5, weights="uniform"), np.array([1, 1]),
                       given="the same data with weights='uniform' (4 votes to 1)")
+    # The rule is decided query by query: queries that match nothing, in the same call as queries
+    # that match, still vote by 1/d. Each non-matching query (12, 0) and (-12, 0) has neighbours
+    # labelled 7, 7 and 3 at distances 1, 2 and sqrt(5): 7 wins with any weights (1/d: 1.5 to
+    # 0.45; one vote each: 2 to 1). Given no votes at all (the "some neighbour at 0" flag taken
+    # over the whole call: weight 1 for the matches, 0 for the rest), all its totals are 0, a tie,
+    # and the smaller label wins: 3 among its neighbours, 1 among all the labels. The matching
+    # queries are those of the case above (one exact match labelled 7, the other neighbours 1).
+    Xn = np.vstack([X1[:5], [[10, 0], [11, 0], [10, 1]], X1[5:], [[-10, 0], [-11, 0], [-10, -1]]])
+    yn = np.concatenate([y1[:5], [7, 7, 3], y1[5:], [7, 7, 3]])
+    Qn = np.array([[2.0, 0.0], [12.0, 0.0], [-2.0, 0.0], [-12.0, 0.0]])
+    check_predictions(solution.knn_predict(Xn, yn, Qn, 3, weights="distance"), np.full(4, 7),
+                      given="queries (2, 0) and (-2, 0), each equal to one training point (label 7) with two more "
+                            "neighbours labelled 1 at distance 1, and in the same call queries (12, 0) and (-12, 0), "
+                            "equal to no training point, whose three neighbours are labelled 7, 7, 3 (distances 1, "
+                            "2, sqrt(5)), k=3, weights='distance' (the exact-match rule applies to each query on "
+                            "its own: the queries without a match vote by 1/d)")
     # More exact matches than k: only the matches among the k neighbours vote. Each query equals
     # five training rows, labelled 1, 1, 2, 2, 2 in index order; with k = 1 or 2 the neighbours are
     # the lowest-indexed of them (label 1), while all five would make 2 win (3 votes to 2).
@@ -745,7 +840,9 @@ def test_exact_matches_vote_alone(solution):
     # One exact match against four close neighbours of another label, at three scales s (module
     # docstring): were the four to vote, 4/s would beat any weight the match can get short of
     # "only the matches vote"; a weight 1/(d + e) lets them win once s is below about 3e.
-    for scale, name in ((1.0, "1"), (2.0 ** -43, "2^-43 (~1.1e-13)"), (2.0 ** -70, "2^-70 (~8.5e-22)")):
+    # At 2^-80 the squared distances (2^-160) underflow to 0 in float32 (not in float64): d must
+    # come from float64 coordinates, or the four neighbours become exact matches as well.
+    for scale, name in ((1.0, "1"), (2.0 ** -43, "2^-43 (~1.1e-13)"), (2.0 ** -80, "2^-80 (~8.3e-25)")):
         Xs, ys, Qs = near_match_groups(scale)
         check_predictions(solution.knn_predict(Xs, ys, Qs, 5, weights="distance"), np.array([1, 1]),
                           given=f"queries (4, 0)*s and (-4, 0)*s with s = {name}, each equal to one training point "

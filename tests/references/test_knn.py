@@ -207,7 +207,7 @@ def test_float32_near_ties_need_float64():
 def test_near_match_groups_are_exact_at_every_scale():
     """The exact-match data: every formula gives exactly 0 for the match and s^2 for its four
     neighbours; only the match votes; a weight 1/(d + e) lets the four win for the e claimed."""
-    for scale in (1.0, 2.0 ** -43, 2.0 ** -70):
+    for scale in (1.0, 2.0 ** -43, 2.0 ** -80):
         X, y, Q = grader.near_match_groups(scale)
         assert np.all(X.sum(axis=0) == 0) and np.all(Q.sum(axis=0) == 0)
         exact = grader.exact_sq_dists(Q, X)
@@ -224,9 +224,69 @@ def test_near_match_groups_are_exact_at_every_scale():
             assert np.all(y[order[1:5]] == 2) and y[order[0]] == 1
         np.testing.assert_array_equal(ref.knn_predict(X, y, Q, 5, weights="distance"), [1, 1])
         np.testing.assert_array_equal(plain_loop_predict(X, y, Q, 5, "distance"), [1, 1])
-        for e in (1e-12, 1e-9, 1e-6, np.finfo(np.float64).eps, 1e-20):
+        for e in (1e-12, 1e-9, 1e-6, np.finfo(np.float64).eps, 1e-20, 1e-24):
             if e > scale / 3:
                 assert 4 / (scale + e) > 1 / e                      # the four outvote the match
+    # At 2^-80 the squared distances are normal float64 numbers but underflow to 0 in float32.
+    X, _, Q = grader.near_match_groups(2.0 ** -80)
+    diff = X - Q[0]
+    assert np.sum((diff * diff).sum(axis=1) == 0) == 1 and (2.0 ** -160) >= np.finfo(np.float64).tiny
+    d32 = (diff.astype(np.float32) ** 2).sum(axis=1)
+    assert d32.dtype == np.float32 and np.sum(d32 == 0) >= 5                 # the match and its four neighbours
+
+
+def test_exact_match_rule_is_per_query():
+    """The exact-match case with non-matching queries in the same call: the plain loop (query by
+    query) predicts 7 for all four; with the matches' weights (1 and 0) applied to every query,
+    the non-matching ones have all-zero totals."""
+    X = np.array([[2, 0], [2, -1], [2, -1], [3, 0], [2, 1], [10, 0], [11, 0], [10, 1]], dtype=np.float64)
+    X = np.vstack([X, -X])
+    y = np.array([7, 1, 1, 1, 1, 7, 7, 3] * 2)
+    Q = np.array([[2.0, 0.0], [12.0, 0.0], [-2.0, 0.0], [-12.0, 0.0]])
+    assert np.all(X.sum(axis=0) == 0) and np.all(Q.sum(axis=0) == 0)
+    np.testing.assert_array_equal(plain_loop_predict(X, y, Q, 3, "distance"), np.full(4, 7))
+    np.testing.assert_array_equal(plain_loop_predict(X, y, Q, 3, "uniform"), [1, 7, 1, 7])
+    np.testing.assert_array_equal(ref.knn_predict(X, y, Q, 3, weights="distance"), np.full(4, 7))
+    d2 = grader.exact_sq_dists(Q, X)
+    assert np.all(np.sort(d2[[1, 3]], axis=1)[:, :4] == [1, 4, 5, 81])       # no match, no tie at the 3rd place
+    assert np.all(np.any(d2[[0, 2]] == 0, axis=1))
+
+
+def test_float32_totals_tie_where_float64_does_not():
+    """Label 0 at distance 1, label 1 at 1 - 2^-30: the 1/d totals differ by ~2^-30 in float64
+    (far above its rounding), and are equal in float32 (weights, distances or totals)."""
+    X = np.array([[1.0, 0.0], [-(1.0 - 2.0 ** -30), 0.0], [9.0, 9.0]])
+    y = np.array([0, 1, 0])
+    origin = np.zeros((1, 2))
+    d = np.sqrt(grader.exact_sq_dists(origin, X))[0]
+    assert abs(1 / d[1] - 1 / d[0] - 2.0 ** -30) < 1e-15
+    assert np.float32(1 / d[1]) == np.float32(1 / d[0]) and np.float32(d[1]) == np.float32(1.0)
+    np.testing.assert_array_equal(plain_loop_predict(X, y, origin, 2, "distance"), [1])
+    np.testing.assert_array_equal(ref.knn_predict(X, y, origin, 2, weights="distance"), [1])
+    clf = sklearn_neighbors.KNeighborsClassifier(n_neighbors=2, weights="distance", algorithm="brute").fit(X, y)
+    np.testing.assert_array_equal(clf.predict(origin), [1])
+
+
+def test_block_spanning_problem():
+    """The call with more queries than one block: more than 1.3 x 2^24 distances and more
+    queries than the reference puts in a block; every query's 3 nearest are its own cluster's
+    (no tie at the 3rd place), so the expected labels are right (scikit-learn on all, the plain
+    loop on a sample); and the grading's other data sets fit in one block."""
+    X, y, Q, expected = grader.block_spanning_problem(45, **grader.BLOCK_SHAPE)
+    n, m = len(X), len(Q)
+    assert m * n > 1.3 * 2 ** 24 and m > ref._BLOCK_ELEMENTS // n
+    assert np.all(X == np.round(X)) and np.all(Q == np.round(Q))
+    assert set(np.unique(expected)) == {0, 1, 2}
+    assert grader.TIME_SHAPE["n"] * grader.TIME_SHAPE["m"] <= 2 ** 24
+    np.testing.assert_array_equal(ref.knn_predict(X, y, Q, 3), expected)
+    for weights in ("uniform", "distance"):
+        clf = sklearn_neighbors.KNeighborsClassifier(n_neighbors=3, weights=weights, algorithm="brute").fit(X, y)
+        np.testing.assert_array_equal(clf.predict(Q), expected)
+    sample = np.arange(0, m, 97)
+    np.testing.assert_array_equal(plain_loop_predict(X, y, Q[sample], 3), expected[sample])
+    for i in sample:
+        d2 = np.sort(((X[:, 0] - Q[i, 0]) ** 2))
+        assert list(d2[:4]) == [1, 4, 9, 16] and d2[5] >= 90 ** 2
 
 
 RESIDUE_SEED = 84
