@@ -143,11 +143,16 @@ def test_reads_the_stream_once(solution, rng):
     _check_sample(sample, items, 5, given)
 
 
+# Neither ascending nor descending: a sample sorted (or reversed) before it is
+# returned is not in stream order.
+SHORT_STREAM = [53, 13, 93, 33, 73]
+
+
 @pytest.mark.edge_case
 @pytest.mark.parametrize("n, k", [(3, 5), (5, 5), (0, 4), (1, 1)])
 def test_short_stream_returned_whole_in_order(solution, rng, n, k):
     """A stream of at most k items comes back whole, in stream order"""
-    items = [10 * i + 3 for i in range(n)]
+    items = SHORT_STREAM[:n]
     given = f"a stream of {checks.count(n, 'item')} {items}, k={k}"
     got = solution.reservoir_sample(one_pass(items), k, rng)
     if not isinstance(got, list):
@@ -170,22 +175,36 @@ def test_k_zero_and_negative(solution, rng):
 # Streams whose items numpy would convert: np.array of them and back gives
 # ['1', 'a'] for (1, 'a') (the tuples become rows of strings) and 3.0 for 3
 # (the ints join the floats' dtype). The items must come back as they were read.
+# Any items may come in a stream, None too: one read as the end of the stream
+# (next(it, None) as the end marker) cuts the sample short, so the sample's
+# length is checked as well. 0 and '' come along: items that are false, not absent.
 UNCONVERTED_ITEMS = {
     "tuples": [(1, "a"), (2, "b"), (3, "c"), (4, "d")],
     "ints and floats": [1, 2.5, 3, 4.5],
+    "None, 0 and ''": [7, None, 0, "", 5],
 }
 
 
+# Each stream with k = 2 (a sample of it) and k = 6 (all of it), but the one
+# with None: a stream of at most k items is test_short_stream_returned_whole_
+# in_order's, and a file that sorts such a sample (which that test fails) would
+# raise TypeError on None here as well.
+ITEM_CASES = [("tuples", 2), ("tuples", 6), ("ints and floats", 2), ("ints and floats", 6), ("None, 0 and ''", 2)]
+
+
 @pytest.mark.edge_case
-@pytest.mark.parametrize("items", list(UNCONVERTED_ITEMS))
-@pytest.mark.parametrize("k", [2, 6])
+@pytest.mark.parametrize("items, k", ITEM_CASES)
 def test_items_come_back_as_they_were_read(solution, rng, items, k):
-    """The sample holds the stream's items themselves: same values, same types"""
+    """The sample holds min(k, n) of the stream's items themselves (any items, None too): same values, same types"""
     items = UNCONVERTED_ITEMS[items]
     given = f"a stream of {checks.count(len(items), 'item')} {items}, k={k}"
     got = solution.reservoir_sample(one_pass(items), k, rng)
     if not isinstance(got, list):
         checks.fail(f"reservoir_sample for {given} should return a list, got {checks.show(got)}")
+    if len(got) != min(k, len(items)):
+        checks.fail(f"reservoir_sample for {given} returned {checks.count(len(got), 'item')}, expected "
+                    f"{min(k, len(items))}: {checks.show(got)}. Every item counts, None, 0 and '' too: read the "
+                    f"stream with a for loop, not next(it, None) with None as the end marker.")
     # The type is compared first: a returned list or array is never compared with a tuple.
     changed = [s for s in got if not any(type(s) is type(item) and s == item for item in items)]
     checks.that(not changed,
@@ -351,10 +370,23 @@ def _check_indices(got, size, weights, given):
                     f"Zero weights must never be drawn.")
 
 
+# The weights need not sum to 1, and tiny ones are as valid as any: the same
+# weights scaled by 1e-10 (a total of 7.25e-10, which np.isclose(total, 0)
+# takes for zero), by 2^-1000 (about 9e-302, a normal float64 total) and by
+# 2^-1030 (subnormal weights, each a multiple of 2^-1074, exactly; a total of
+# about 6.3e-310, below 2^-1024, so 1 / total overflows to inf) must be drawn
+# with the same frequencies, not refused as all zero. The subnormal total
+# still holds 7.25 * 2^44 units of 2^-1074: u * total rounds up to total
+# (test_zero_weights_never_drawn_at_the_extremes) only for u within 4e-15
+# of 1: one of the 200000 draws comes that near with probability below 1e-9.
+WEIGHT_SCALES = {"1": 1.0, "1e-10": 1e-10, "2^-1000": 2.0 ** -1000, "2^-1030 (subnormal)": 2.0 ** -1030}
+
+
 @pytest.mark.correctness
-def test_weighted_frequencies(solution, rng):
-    """Draw frequencies are proportional to the weights (which need not sum to 1)"""
-    weights = np.array([1.0, 0.0, 3.0, 0.5, 0.0, 2.5, 0.25])  # sum 7.25
+@pytest.mark.parametrize("scale", list(WEIGHT_SCALES))
+def test_weighted_frequencies(solution, rng, scale):
+    """Draw frequencies are proportional to the weights (which need not sum to 1, and may be tiny)"""
+    weights = np.array([1.0, 0.0, 3.0, 0.5, 0.0, 2.5, 0.25]) * WEIGHT_SCALES[scale]  # sum 7.25 * scale
     size = 200_000
     given = f"weights {weights.tolist()}, size={size}"
     got = solution.weighted_choice(weights, size, rng)
@@ -482,10 +514,22 @@ def test_weighted_draws_are_independent_in_sequence(solution, rng):
 # (pairwise, in eight partial sums) and math.fsum(w) give 4.0, and
 # (1 - 2^-53) * 4.0 = 4 - 2^-51: a uniform scaled by that total reaches the
 # cumulative sum's last entry and lands past the last positive weight.
+# The last three have a total of at most 2^-1022 (the smallest normal
+# float64), where (1 - 2^-53) * total rounds to total itself: to nearest
+# among subnormals spaced 2^-1074 apart, or, for 2^-1022 exactly, half way
+# and to even. u * total is then not below the cumulative sum's last entry,
+# and side="right" gives index m, past the end, for each of them
+# ([5e-324, 1e-323], a total of 3 * 2^-1074: for every u > 5/6; clipped to
+# m - 1, it would be [5e-324, 0, 5e-324]'s or [0, 2^-1022, 0]'s last, zero,
+# weight). Scaling such weights (multiples of 2^-1074) by a power of two
+# first keeps them exact.
 EXTREME_WEIGHTS = {
     "[0, 1, 0, 2, 0]": [0.0, 1.0, 0.0, 2.0, 0.0],
     "[0, 0.1, 0.3, 0.2, 0, 0]": [0.0, 0.1, 0.3, 0.2, 0.0, 0.0],
     "[0.5, 0.4, 0.9, 0.5, 0.8, 0.2, 0.4, 0.3, 0, 0]": [0.5, 0.4, 0.9, 0.5, 0.8, 0.2, 0.4, 0.3, 0.0, 0.0],
+    "subnormal [5e-324, 1e-323]": [5e-324, 1e-323],
+    "subnormal [5e-324, 0, 5e-324]": [5e-324, 0.0, 5e-324],
+    "[0, 2^-1022, 0]": [0.0, 2.0 ** -1022, 0.0],
 }
 
 
@@ -493,7 +537,7 @@ EXTREME_WEIGHTS = {
 @pytest.mark.parametrize("weights", list(EXTREME_WEIGHTS))
 @pytest.mark.parametrize("first", ["0.0", "1 - 2^-53"])
 def test_zero_weights_never_drawn_at_the_extremes(solution, first, weights):
-    """Zero weights are never drawn, even for a uniform draw of exactly 0 or almost 1"""
+    """No zero weight or index past the end is drawn: uniforms of exactly 0 or almost 1, subnormal weights"""
     weights = np.array(EXTREME_WEIGHTS[weights])
     gen = _rng_with_first_output(first == "0.0")
     given = f"weights {weights.tolist()} and a generator whose first rng.random() is exactly {first}"
@@ -800,13 +844,21 @@ def test_empty_side_is_an_integer_array(solution, rng, test_fraction):
     _check_split(got, labels, given)
 
 
+# test_fraction is refused whatever the labels, also when there are none: a
+# check that lets NaN through (test_fraction <= 0 or test_fraction >= 1 is
+# False for NaN) may still raise by accident on labels (math.floor(nan)),
+# but not on an empty array, where there is no class to count.
+SPLIT_LABELS = {"labels [0, 0, 1, 1, 1, 2]": [0, 0, 1, 1, 1, 2], "no labels": []}
+
+
 @pytest.mark.edge_case
+@pytest.mark.parametrize("labels", list(SPLIT_LABELS))
 @pytest.mark.parametrize("test_fraction", [0.0, 1.0, -0.2, 1.5, float("nan")])
-def test_invalid_test_fraction_raises(solution, rng, test_fraction):
-    """test_fraction outside (0, 1) raises ValueError"""
-    labels = np.array([0, 0, 1, 1, 1, 2])
-    checks.raises(ValueError, solution.stratified_split, labels, test_fraction, rng,
-                  given=f"test_fraction={test_fraction}")
+def test_invalid_test_fraction_raises(solution, rng, test_fraction, labels):
+    """test_fraction outside (0, 1), or NaN, raises ValueError, whatever the labels (none too)"""
+    given = f"{labels}, test_fraction={test_fraction}"
+    labels = np.array(SPLIT_LABELS[labels], dtype=np.int64)
+    checks.raises(ValueError, solution.stratified_split, labels, test_fraction, rng, given=given)
 
 
 @pytest.mark.edge_case

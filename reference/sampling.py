@@ -56,6 +56,10 @@ def _next_pick(w, k, i, rng):
     return w, i + 1 + math.floor(math.log(_open_uniform(rng)) / log_keep)
 
 
+# The smallest normal float64, 2^-1022.
+_SMALLEST_NORMAL = np.finfo(np.float64).tiny
+
+
 def weighted_choice(weights, size, rng):
     """size indices drawn with replacement, P(i) = weights[i] / sum(weights)."""
     w = np.asarray(weights, dtype=np.float64)
@@ -71,9 +75,19 @@ def weighted_choice(weights, size, rng):
     total = cdf[-1] if cdf.size else 0.0
     if not total > 0:
         raise ValueError("weights are all zero")
-    # rng.random() <= 1 - 2**-53, and (1 - 2**-53) * total rounds to a value
-    # below total (round to nearest), so u < cdf[-1] and no index runs past the
-    # last positive weight.
+    if total <= _SMALLEST_NORMAL:
+        # A subnormal total (or 2^-1022 itself) has too few bits: u * total
+        # rounds up to total for u close to 1 ([5e-324, 1e-323]: for every
+        # u > 5/6), one index past the last positive weight. Such weights are
+        # multiples of 2^-1074 adding up to at most 2^-1022: scaled by 2^1074
+        # they are integers up to 2^52, exactly, and so is their cumulative sum.
+        # (A new array: the caller's weights are left as they are.)
+        w = np.ldexp(w, 1074)
+        cdf = np.cumsum(w)
+        total = cdf[-1]
+    # rng.random() <= 1 - 2**-53, and for a normal total above 2^-1022,
+    # (1 - 2**-53) * total rounds to a value below total (round to nearest), so
+    # u < cdf[-1] and no index runs past the last positive weight.
     u = rng.random(size) * total
     # side="right": the first i with cdf[i] > u. A zero weight has
     # cdf[i] == cdf[i - 1], so it is never that first i (side="left" picks

@@ -105,6 +105,94 @@ def test_weighted_choice_rejects(weights):
         ref.weighted_choice(np.array(weights, dtype=float), 3, np.random.default_rng(0))
 
 
+# -- tiny and subnormal weights ------------------------------------------------------------
+SMALLEST_NORMAL = 2.0 ** -1022
+SUBNORMAL_WEIGHTS = {
+    "[5e-324, 1e-323]": [5e-324, 1e-323],
+    "[5e-324, 0, 5e-324]": [5e-324, 0.0, 5e-324],
+    "[0, 2^-1022, 0]": [0.0, SMALLEST_NORMAL, 0.0],
+    "[2^-1023, 0, 2^-1024, 0]": [2.0 ** -1023, 0.0, 2.0 ** -1024, 0.0],
+}
+
+
+def test_a_total_of_at_most_2_to_the_minus_1022_rounds_up():
+    """Why the reference scales such weights: (1 - 2^-53) * total is total itself, for 2^-1022 (half way, to
+    even) and for subnormal totals, while it stays below a total just above 2^-1022."""
+    top = 1.0 - 2.0 ** -53
+    assert np.random.default_rng(0).random() < 1.0 and top < 1.0
+    for total in (5e-324, 1.5e-323, 3 * 2.0 ** -1024, SMALLEST_NORMAL):
+        assert top * total == total
+    assert top * (SMALLEST_NORMAL + 5e-324) < SMALLEST_NORMAL + 5e-324
+    assert top * 2.0 ** -1021 < 2.0 ** -1021
+
+
+@pytest.mark.parametrize("first", ["0.0", "1 - 2^-53"])
+@pytest.mark.parametrize("weights", list(SUBNORMAL_WEIGHTS))
+def test_weighted_choice_subnormal_weights_at_the_extremes(weights, first):
+    """The first uniform 0.0 picks the first positive weight, 1 - 2^-53 the last one (the inverse cdf at its
+    ends); every draw is a valid index of positive weight."""
+    w = np.array(SUBNORMAL_WEIGHTS[weights])
+    gen = grader._rng_with_first_output(first == "0.0")
+    got = ref.weighted_choice(w, 256, gen)
+    positive = np.flatnonzero(w > 0)
+    assert got[0] == (positive[0] if first == "0.0" else positive[-1])
+    assert got.min() >= 0 and got.max() < len(w)
+    assert np.all(w[got] > 0)
+
+
+@pytest.mark.parametrize("weights", ["[5e-324, 1e-323]", "[5e-324, 0, 5e-324]"])
+def test_weighted_choice_subnormal_frequencies(weights):
+    w = np.array(SUBNORMAL_WEIGHTS[weights])
+    idx = ref.weighted_choice(w, 100_000, np.random.default_rng(4))
+    assert idx.min() >= 0 and idx.max() < len(w)
+    observed = np.bincount(idx, minlength=len(w))
+    keep = w > 0
+    assert np.all(observed[~keep] == 0)
+    # The weights in units of 2^-1074, exactly: 1 and 2, or 1 and 1.
+    units = np.array([round(x / 5e-324) for x in w.tolist()], dtype=float)
+    expected = units[keep] / units.sum() * idx.size
+    assert stats.chisquare(observed[keep], expected).pvalue > P_MIN
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-10, 2.0 ** -1000, 2.0 ** -1020, SMALLEST_NORMAL * 1.5])
+def test_weighted_choice_draws_of_normal_totals_are_the_plain_inverse_cdf(scale):
+    """Above 2^-1022 the subnormal branch is not taken: the draws are exactly np.searchsorted of the
+    uniforms times the cumulative sum's last entry, as before that branch was added."""
+    weights = np.array([0.0, 1.5, 0.0, 0.0, 2.0, 0.25, 0.0]) * scale
+    for seed in range(5):
+        got = ref.weighted_choice(weights, 1000, np.random.default_rng(seed))
+        cdf = np.cumsum(weights)
+        plain = np.searchsorted(cdf, np.random.default_rng(seed).random(1000) * cdf[-1], side="right")
+        assert np.array_equal(got, plain)
+
+
+def test_weighted_choice_tiny_weights_not_refused():
+    for weights in ([1e-10, 2e-10], [5e-324], [0.0, 5e-324, 0.0]):
+        got = ref.weighted_choice(np.array(weights), 10, np.random.default_rng(0))
+        assert np.all(np.array(weights)[got] > 0)
+
+
+def test_grader_weight_scales_are_what_its_comment_says():
+    """The subnormal scale of test_weighted_frequencies: exact subnormal weights whose total's reciprocal
+    overflows, and whose u * total rounds up to total for so few u that 200000 draws meet one with
+    probability below 1e-8; the others scale to normal totals."""
+    base = np.array([1.0, 0.0, 3.0, 0.5, 0.0, 2.5, 0.25])
+    scale = grader.WEIGHT_SCALES["2^-1030 (subnormal)"]
+    w = base * scale
+    total = float(w.sum())
+    assert 0 < total < SMALLEST_NORMAL
+    assert np.array_equal(np.ldexp(w, 1030), base)  # no weight rounded
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.float64(1.0) / np.float64(total))
+    # fl(u * total) == total needs (1 - u) total <= 2^-1075 (half the spacing 2^-1074); u's are multiples of
+    # 2^-53, so the probability per draw is below 2^-1075 / total + 2^-53 = 2^-45 / (total 2^1030) + 2^-53.
+    p_per_draw = 2.0 ** -45 / float(np.ldexp(total, 1030)) + 2.0 ** -53
+    assert 200_000 * p_per_draw < 1e-8
+    for name in ("1e-10", "2^-1000"):
+        assert float((base * grader.WEIGHT_SCALES[name]).sum()) > SMALLEST_NORMAL
+    assert np.isclose(float((base * 1e-10).sum()), 0.0)  # what np.isclose would refuse
+
+
 # -- the grader's dispersion check of the timed weighted_choice draws -------------------
 # Each case below has valid indices and no zero weight drawn (asserted through
 # the grader's _check_indices), and calls _check_dispersion itself with the
@@ -396,10 +484,11 @@ def test_stratified_uniform_within_class():
     assert stats.chisquare([subsets[c] for c in cells]).pvalue > P_MIN
 
 
+@pytest.mark.parametrize("labels", [[0, 1, 1], []])
 @pytest.mark.parametrize("tf", [0.0, 1.0, -0.1, 2.0, float("nan")])
-def test_stratified_rejects(tf):
+def test_stratified_rejects(tf, labels):
     with pytest.raises(ValueError):
-        ref.stratified_split(np.array([0, 1, 1]), tf, np.random.default_rng(0))
+        ref.stratified_split(np.array(labels, dtype=np.int64), tf, np.random.default_rng(0))
 
 
 def test_reservoir_memory_is_constant():

@@ -69,9 +69,14 @@ def weighted_choice(weights, size, rng):
     total = cdf[-1] if cdf.size else 0.0
     if not total > 0:
         raise ValueError("weights are all zero")
-    # rng.random() <= 1 - 2**-53, and (1 - 2**-53) * total rounds to a value
-    # below total (round to nearest), so u < cdf[-1] and no index runs past the
-    # last positive weight.
+    if total <= np.finfo(np.float64).tiny:
+        # A subnormal total: the weights scaled by 2^1074, exactly (as in the reference).
+        w = np.ldexp(w, 1074)
+        cdf = np.cumsum(w)
+        total = cdf[-1]
+    # rng.random() <= 1 - 2**-53, and for a normal total above 2^-1022,
+    # (1 - 2**-53) * total rounds to a value below total (round to nearest), so
+    # u < cdf[-1] and no index runs past the last positive weight.
     u = rng.random(size) * total
     # side="right": the first i with cdf[i] > u. A zero weight has
     # cdf[i] == cdf[i - 1], so it is never that first i (side="left" picks

@@ -70,9 +70,9 @@ def weighted_choice(weights, size, rng):
     w /= w.sum()
     cdf = np.cumsum(w)
     total = cdf[-1]
-    # rng.random() <= 1 - 2**-53, and (1 - 2**-53) * total rounds to a value
-    # below total (round to nearest), so u < cdf[-1] and no index runs past the
-    # last positive weight.
+    # rng.random() <= 1 - 2**-53, and for a normal total above 2^-1022,
+    # (1 - 2**-53) * total rounds to a value below total (round to nearest), so
+    # u < cdf[-1] and no index runs past the last positive weight.
     u = rng.random(size) * total
     # side="right": the first i with cdf[i] > u. A zero weight has
     # cdf[i] == cdf[i - 1], so it is never that first i (side="left" picks

@@ -37,6 +37,8 @@ def weighted_choice(weights, size, rng):
     cdf = np.cumsum(w)
     if cdf.size == 0 or cdf[-1] <= 0:
         raise ValueError("weights are all zero")
+    if cdf[-1] <= np.finfo(np.float64).tiny:  # a subnormal total: scaled by 2^1074, exactly (as in the reference)
+        cdf = np.cumsum(np.ldexp(w, 1074))
     u = rng.random(size) * cdf[-1]
     return np.searchsorted(cdf, u, side="left")
 

@@ -69,6 +69,11 @@ def weighted_choice(weights, size, rng):
     total = cdf[-1] if cdf.size else 0.0
     if not total > 0:
         raise ValueError("weights are all zero")
+    if total <= np.finfo(np.float64).tiny:
+        # A subnormal total: the weights scaled by 2^1074, exactly (as in the reference).
+        w = np.ldexp(w, 1074)
+        cdf = np.cumsum(w)
+        total = cdf[-1]
     u = rng.random(size) * w.sum()
     # side="right": the first i with cdf[i] > u. A zero weight has
     # cdf[i] == cdf[i - 1], so it is never that first i (side="left" picks
