@@ -81,7 +81,10 @@ Bernstein bound of its expected count; the bounds are set so that a correct
 solution fails a test with probability below 1e-6 (union bound over cells).
 Where the randomness itself is the rule (check_randomness_from_rng), the data
 have small integer coordinates, on which every distance formula is exact, so
-that nothing but the seed decides the draws.
+that nothing but the seed decides the draws. rng=None is checked by calls in
+one process (they must not all agree) and by the first calls in two freshly
+started processes (they must not agree either: a generator seeded at import
+replays its draws in every process).
 
 Integer input. uint8 and int32 data are built with every cluster's mean
 exactly at its (integer) centre and started from those centres, so the first
@@ -523,7 +526,16 @@ def test_kmeans_plus_plus_picks_distinct_rows(solution):
              (np.array([[1.0], [1.0 + 2.0 ** -52]]), 2,
               "X = [[1], [1 + 2^-52]] (two distinct rows, D^2 = 2^-104 between them), k=2",
               ". The other row has D > 0, however small: compute D^2 as the sum of squared differences "
-              "(||x||^2 - 2 x.c + ||c||^2 cancels to 0 here).")]
+              "(||x||^2 - 2 x.c + ||c||^2 cancels to 0 here)."),
+             # The second case again as float32 X: 1e-30 is a float32 number (1.0000000031710769e-30),
+             # its square in float64 is 1e-60 > 0, but float32 squares it to 0. float32 input is
+             # computed in float64 too, so the same 3 rows come back; D^2 kept in X's dtype repeats a row
+             # as above (40 seeds all escape with probability 3^-40).
+             (np.array([[0.0, 0.0], [1e-30, 0.0], [1.0, 0.0]], dtype=np.float32), 3,
+              "float32 X = (0,0), (1e-30,0), (1,0), k=3 (D^2 of (1e-30,0) from (0,0) is 1e-60 in float64, 0 in "
+              "float32)",
+              ". float32 input is computed in float64 too: in float32, D^2 = (1e-30)^2 rounds to 0 and (1e-30,0) "
+              "looks already chosen. Convert X to float64 before computing D^2.")]
     for X, k, given, hint in cases:
         results = solution.repeat("kmeans_plus_plus_init", seeds=range(40), args=(X, k, seeded_rng()))
         for seed, res in enumerate(results):
@@ -541,7 +553,7 @@ def test_kmeans_plus_plus_picks_distinct_rows(solution):
 
 @pytest.mark.edge_case
 def test_ties_go_to_lowest_index(solution):
-    """Ties go to the lowest centroid index"""
+    """Ties (exact equality, no tolerance) go to the lowest centroid index"""
     # Small integer coordinates with a mean of (0, 0): every distance formula is exact, also after
     # centring the data at its mean, so the ties are real.
     X = np.array([[-3, 0], [-1, 0], [0, 0], [1, 0], [3, 0]], dtype=np.float64)
@@ -564,6 +576,29 @@ def test_ties_go_to_lowest_index(solution):
     centroids, labels = unpack(solution.kmeans(X, 4, init=init), 8, 4, 2, given)
     checks.close(centroids, init, atol=1e-12, what="centroids (each already the mean of its points)", given=given)
     checks.equal(labels, np.array([0, 0, 1, 1, 2, 2, 3, 3]), what="labels ((0,0) goes to centroid 1)",
+                 given=given)
+
+    # A tie is exact equality, not "within some epsilon": at a tiny scale every
+    # squared distance is below any absolute epsilon one would write, and a
+    # point strictly nearer to centroid 1 must still go there. Dyadic points
+    # -1, 0, 1, 3, 5 times s = 2^-60 and init 0, 4 times s: no tie anywhere
+    # (squared distances s^2 against 9 s^2), each centroid is already the mean
+    # of its points (exact), so the first iteration moves nothing. The squared
+    # distances, 2^-120 = 7.5e-37 to 25 * 2^-120, are normal numbers even in
+    # float32 (smallest normal 2^-126), so no underflow and no other rule is
+    # involved; centring at the mean (8/5 s) rounds by ~1e-16 s, far inside the
+    # margins. A comparison dj < best - eps with any eps above 8 s^2 = 6e-36
+    # (1e-12, machine epsilon, 1e-30) keeps the point 3s at centroid 0.
+    s = 2.0 ** -60
+    X = np.array([[-1.0], [0.0], [1.0], [3.0], [5.0]]) * s
+    init = np.array([[0.0], [4.0]]) * s
+    given = ("X = -1, 0, 1, 3, 5 times s = 2^-60 (one feature), init = 0, 4 times s, where the points 3s and 5s "
+             "are strictly nearer to centroid 1 (squared distance s^2 = 7.5e-37 against 9 s^2) and nothing is tied")
+    centroids, labels = unpack(solution.kmeans(X, 2, init=init), 5, 2, 1, given)
+    checks.equal(labels, np.array([0, 0, 0, 1, 1]),
+                 what="labels (a tie is exact equality of squared distances: compare them with no absolute "
+                      "tolerance, which swallows every difference at this scale)", given=given)
+    checks.close(centroids, init, atol=1e-12 * s, what="centroids (each already the mean of its points)",
                  given=given)
 
 
@@ -774,9 +809,12 @@ def test_kmeans_plus_plus_randomness_comes_from_rng(solution):
                         "same result.")
 
 
+FRESH_CALLS = 8   # calls compared between two fresh processes in test_kmeans_randomness_comes_from_rng
+
+
 @pytest.mark.edge_case
 def test_kmeans_randomness_comes_from_rng(solution):
-    """kmeans with init=None takes all its randomness from rng; rng=None draws afresh at every call, globals untouched"""
+    """kmeans with init=None draws only from rng; rng=None draws afresh at every call, never from a seed fixed once"""
     X = np.random.default_rng(112).integers(0, 100, size=(300, 2)).astype(np.float64)
     given = "300 points with integer coordinates in [0, 100), k=6, init=None, max_iters=1"
 
@@ -809,6 +847,28 @@ def test_kmeans_randomness_comes_from_rng(solution):
         given=given, shown=lambda C: f"the rows of np.eye(12) in the order {np.argmax(C, axis=1).tolist()}",
         advice="With rng=None, draw from np.random.default_rng(): a new generator with new entropy at every "
                "call, not a fixed seed and not numpy's global generator.")
+
+    # Nor a fixed seed taken once: a generator seeded at import (a module-level
+    # np.random.default_rng(12345)) gives a new result at every call of a
+    # process, but the same sequence in every new process. So the first
+    # FRESH_CALLS calls with rng=None in two freshly started workers, compared
+    # (solution.restart: the calls after it run in a new process, which imports
+    # the solution again). As above, a solution that draws
+    # at least its first centroid afresh at every call gives the same sequence
+    # in both with probability at most (1/12)^FRESH_CALLS = 2.3e-9; a correct
+    # one, (1/12!)^FRESH_CALLS.
+    def first_calls_of_a_fresh_process():
+        solution.restart()
+        return [np.argmax(unpack(solution.kmeans(E, 12), 12, 12, 12, given)[0], axis=1).tolist()
+                for _ in range(FRESH_CALLS)]
+
+    one, other = first_calls_of_a_fresh_process(), first_calls_of_a_fresh_process()
+    if one == other:
+        checks.fail(f"kmeans, called {FRESH_CALLS} times with rng=None ({given}) in each of two freshly started "
+                    f"processes, gave the same results in the same order in both: the rows of np.eye(12) in the "
+                    f"orders {one[:3]}... A generator seeded once (at import, e.g. a module-level "
+                    "np.random.default_rng(12345)) replays the same draws in every new process. With rng=None, "
+                    "make a new np.random.default_rng() at every call: new entropy, never a fixed seed.")
 
 
 @pytest.mark.edge_case
@@ -867,13 +927,23 @@ def small_int_cases():
 
 
 def small_int_kpp_data():
-    """(given, X, k) for k-means++ in uint8 and int32: squared differences wrap
-    around in uint8 (0 - 10 = 246) and overflow int32 (60 000^2 > 2^31)."""
+    """(given, X, k) for k-means++ in uint8, int32 and int64: squared differences wrap
+    around in uint8 (0 - 10 = 246) and overflow int32 (60 000^2 > 2^31) and int64.
+
+    int64: the rows 0, 2^32 and 2^33 (coordinates ~4e9, every difference exact
+    in int64) are 2^32 or 2^33 apart, and int64 squares those to 2^64 and 2^66,
+    which wrap around to exactly 0: every D^2 after the first draw is 0 there
+    (every row looks chosen), while in float64 the weights are 2^64 and 2^66.
+    So int64 kept as the working dtype (an integer X widened to int64 rather
+    than converted to float64) draws differently."""
     pixels = np.array([[0, 0], [10, 0], [200, 0], [250, 10], [250, 10]], dtype=np.uint8)
     metres = np.array([[0, 0], [60_000, 0], [2_000_000, 0], [2_050_000, 30_000], [2_050_000, 30_000]],
                       dtype=np.int32)
+    far = np.array([[0], [2 ** 32], [2 ** 33]], dtype=np.int64)
     return [("uint8 X = (0,0), (10,0), (200,0), (250,10), (250,10), k=2", pixels, 2),
-            ("int32 X = (0,0), (60000,0), (2000000,0), (2050000,30000), (2050000,30000), k=2", metres, 2)]
+            ("int32 X = (0,0), (60000,0), (2000000,0), (2050000,30000), (2050000,30000), k=2", metres, 2),
+            ("int64 X = [[0], [2^32], [2^33]] (coordinates ~4e9, whose squared differences 2^64 and 2^66 "
+             "wrap around to 0 in int64), k=2", far, 2)]
 
 
 KPP_INT_TRIALS = 4000
@@ -881,7 +951,7 @@ KPP_INT_TRIALS = 4000
 
 @pytest.mark.stability
 def test_uint8_and_int32_input_do_not_wrap_around(solution):
-    """uint8 and int32 input do not wrap around in differences, squares or sums"""
+    """Integer input (uint8, int32, int64) does not wrap around in differences, squares or sums"""
     for given, X, init, expected_c, expected_l in small_int_cases():
         centroids, labels = unpack(solution.kmeans(X, len(init), init=init), len(X), len(init), X.shape[1], given)
         checks.close(centroids, expected_c, atol=CENTROID_ATOL,
@@ -913,7 +983,8 @@ def test_uint8_and_int32_input_do_not_wrap_around(solution):
                 checks.fail(f"kmeans_plus_plus_init on {given} with np.random.default_rng({seed}) chose "
                             f"{checks.show(a, 200)}, but on the same values as float64 with the same seed it chose "
                             f"{checks.show(b, 200)}. Integer input must be treated as float64: differences of uint8 "
-                            "values wrap around (0 - 10 = 246) and int32 squares overflow, which changes D^2.")
+                            "values wrap around (0 - 10 = 246) and int32 and int64 squares overflow (int64: "
+                            "(2^32)^2 = 2^64 wraps to 0), which changes D^2.")
 
 
 FAR_BASE = (45_000_000, 90_000_000)   # the coordinates of far_from_origin_case lie in this range
@@ -952,7 +1023,7 @@ def far_from_origin_case(seed=141, d=16, pairs=15):
 
 @pytest.mark.stability
 def test_points_far_from_the_origin_get_their_nearest_centroid(solution):
-    """Data far from the origin (coordinates in the tens of millions, a few units apart) get their truly nearest centroid"""
+    """Points get their truly nearest centroid: data far from the origin (coordinates in the tens of millions, a few units apart), and squared distances near 1e8 that differ by 2.4 (float64, not float32)"""
     X, centres, expected_labels = far_from_origin_case()
     given = ("60 points with integer coordinates in the tens of millions (d=16) around 2 centres 3 apart, "
              "init = the 2 centres (each already the mean of its points), where 30 points are at squared distance "
@@ -972,10 +1043,32 @@ def test_points_far_from_the_origin_get_their_nearest_centroid(solution):
     checks.close(centroids, centres, atol=CENTROID_ATOL,
                  what="centroids (the init is already the mean of every cluster: nothing moves)", given=given)
 
+    # Squared distances near 1e8 that differ by 2.4: truly nearest needs them in
+    # float64 (ulp 1.5e-8 there), as float32 (ulp 8) rounds both to 1e8 and makes
+    # a tie. c0 = -(10000 + 2^-13) is dyadic: the point 0 is at squared distance
+    # (10000 + 2^-13)^2 = 1e8 + 2.44 from c0 and 1e8 from c1 = 10000, so it goes
+    # to c1; every centroid is already the mean of its points (c0 alone, (0 +
+    # 20000) / 2 = 10000), so the first iteration moves nothing. In float64
+    # every formula resolves the gap: the expansion, centred or not, rounds by
+    # ~1e-7 at most here. A running best (or any distance) kept in float32, or
+    # X or the centroids rounded to float32 (c0 becomes -10000), ties the
+    # point, gives it to c0, and the centroids move.
+    c0 = -(10000.0 + 2.0 ** -13)
+    X = np.array([[c0], [0.0], [20000.0]])
+    init = np.array([[c0], [10000.0]])
+    given = ("X = -(10000 + 2^-13), 0, 20000 (one feature), init = -(10000 + 2^-13), 10000, where the point 0 is at "
+             "squared distance 1e8 + 2.44 from centroid 0 and 1e8 from centroid 1")
+    centroids, labels = unpack(solution.kmeans(X, 2, init=init), 3, 2, 1, given)
+    checks.equal(labels, np.array([0, 1, 1]),
+                 what="labels (the point 0 is nearer to centroid 1 by 2.44 in squared distance: compare "
+                      "squared distances in float64; float32 rounds 1e8 + 2.44 to 1e8, a tie)", given=given)
+    checks.close(centroids, init, atol=CENTROID_ATOL,
+                 what="centroids (each already the mean of its points: nothing moves)", given=given)
+
 
 @pytest.mark.stability
 def test_float32_input_is_computed_in_float64(solution):
-    """float32 X is computed in float64, like integer X (no float32 sums or means)"""
+    """float32 X and float32 init are computed in float64, like integer input (no float32 sums or means)"""
     # Both values are exact in float32; their mean 10000.00048828125 is exact
     # in float64 (the sum 20000.0009765625 needs 25 significant bits), while
     # float32 rounds the sum to 20000 (ties to even) and the mean to 10000.
@@ -985,6 +1078,18 @@ def test_float32_input_is_computed_in_float64(solution):
     checks.dtype(centroids, np.float64, what="centroids", given=given)
     checks.close(centroids, np.array([[10000.00048828125]]), atol=0.0,
                  what="centroids (the mean of the two values, computed in float64: it is exact there)", given=given)
+    checks.equal(labels, np.zeros(2, dtype=np.int64), what="labels", given=given)
+
+    # float32 init, float64 X: the same two values and the same mean, started
+    # from a float32 [[0]]. The centroids are float64 from the start whatever
+    # init's dtype; kept as float32, the mean written into them rounds to 10000.
+    X = X.astype(np.float64)
+    given = "float64 X = [[10000], [10000.0009765625]], k=1, init = [[0.0]] as float32"
+    centroids, labels = unpack(solution.kmeans(X, 1, init=np.array([[0.0]], dtype=np.float32)), 2, 1, 1, given)
+    checks.dtype(centroids, np.float64, what="centroids (float64 whatever init's dtype)", given=given)
+    checks.close(centroids, np.array([[10000.00048828125]]), atol=0.0,
+                 what="centroids (the mean of the two values, computed in float64: start from "
+                      "np.array(init, dtype=np.float64), not from init's own dtype)", given=given)
     checks.equal(labels, np.zeros(2, dtype=np.int64), what="labels", given=given)
 
 

@@ -242,6 +242,82 @@ def test_float32_case_needs_float64():
     np.testing.assert_array_equal(ref.kmeans(X, 1, init=np.array([[0.0]]))[0], [[10000.00048828125]])
 
 
+def test_float32_init_case_needs_float64():
+    """test_float32_input_is_computed_in_float64, float32 init: the reference returns the
+    float64 mean; the same mean in float32 centroids rounds to 10000."""
+    X = np.array([[10000.0], [10000.0009765625]])
+    C, L = ref.kmeans(X, 1, init=np.array([[0.0]], dtype=np.float32))
+    assert C.dtype == np.float64
+    np.testing.assert_array_equal(C, [[10000.00048828125]])
+    np.testing.assert_array_equal(L, [0, 0])
+    assert np.float32(X.mean()) == np.float32(10000.0)
+
+
+def test_float32_distance_case_needs_float64_distances():
+    """test_points_far_from_the_origin_get_their_nearest_centroid, second case: the point
+    0 is nearer to centroid 1 by 2.44 in squared distance, exactly in float64 and in every
+    distance formula; float32 rounds both squared distances to 1e8 (and c0 to -10000);
+    the init is a fixed point."""
+    c0 = -(10000.0 + 2.0 ** -13)
+    X = np.array([[c0], [0.0], [20000.0]])
+    C0 = np.array([[c0], [10000.0]])
+    D = grader.squared_distances(X, C0)
+    assert D[1, 0] - D[1, 1] > 2.4 and np.argmin(D, axis=1).tolist() == [0, 1, 1]
+    assert np.float32(D[1, 0]) == np.float32(D[1, 1]) == np.float32(1e8)
+    assert np.float32(c0) == np.float32(-10000.0)
+    m = X.mean(axis=0)
+    for A, B in ((X, C0), (X - m, C0 - m)):
+        expansion = (A * A).sum(1)[:, None] - 2 * A @ B.T + (B * B).sum(1)[None, :]
+        assert np.argmin(expansion, axis=1).tolist() == [0, 1, 1]
+        assert expansion[1, 0] - expansion[1, 1] > 2.4
+    for C, L, *_ in (plain_lloyd(X, C0), ref.kmeans(X, 2, init=C0)):
+        np.testing.assert_array_equal(C, C0)
+        np.testing.assert_array_equal(L, [0, 1, 1])
+    _, _, trace = plain_lloyd(X, C0)
+    assert len(trace) == 1 and trace[0]["move"] == 0 and not trace[0]["empty"]
+
+
+def test_tiny_scale_tie_case_has_no_tie_and_no_underflow():
+    """test_ties_go_to_lowest_index, tiny-scale case: no tie, a fixed point, squared
+    distances normal even in float32 (so a float32 distance buffer is not involved), and
+    below 2e-35, so that an absolute tie tolerance of 1e-12 (or 1e-30) swallows them."""
+    s = 2.0 ** -60
+    X = np.array([[-1.0], [0.0], [1.0], [3.0], [5.0]]) * s
+    C0 = np.array([[0.0], [4.0]]) * s
+    D = grader.squared_distances(X, C0)
+    assert np.all(np.abs(D[:, 0] - D[:, 1]) >= 8 * s * s)
+    positive = D[D > 0]
+    assert positive.min() >= np.finfo(np.float32).tiny and np.array_equal(positive.astype(np.float32), positive)
+    assert D.max() < 2e-35 and 8 * s * s < 1e-35
+    for C, L, *_ in (plain_lloyd(X, C0), ref.kmeans(X, 2, init=C0)):
+        np.testing.assert_array_equal(C, C0)
+        np.testing.assert_array_equal(L, [0, 0, 0, 1, 1])
+    _, _, trace = plain_lloyd(X, C0)
+    assert len(trace) == 1 and trace[0]["move"] == 0 and not trace[0]["empty"]
+    # With a tolerance of 1e-12 every point is "tied" with centroid 0.
+    assert np.all(D[:, 1] >= D[:, 0] - 1e-12) and np.all(D[:, 0] <= D.min(axis=1) + 1e-12)
+
+
+def test_int64_kpp_case_wraps_to_zero():
+    """test_uint8_and_int32_input_do_not_wrap_around, int64 case: every difference is exact
+    in int64, every squared difference wraps around to exactly 0 there, and is 2^64 or
+    2^66 in float64."""
+    given, X, k = grader.small_int_kpp_data()[2]
+    assert X.dtype == np.int64
+    diff = X[:, None, :] - X[None, :, :]
+    assert np.array_equal(diff.astype(np.float64), X.astype(float)[:, None, :] - X.astype(float)[None, :, :])
+    assert not (diff * diff).any()
+    d2 = grader.squared_distances(X, X)
+    assert set(d2[~np.eye(3, dtype=bool)].tolist()) == {2.0 ** 64, 2.0 ** 66}
+
+
+def test_fresh_process_check_bound():
+    """test_kmeans_randomness_comes_from_rng: two fresh processes' FRESH_CALLS results agree
+    with probability at most (1/12)^FRESH_CALLS for a solution whose first centroid alone
+    is drawn afresh: negligible."""
+    assert (1 / 12) ** grader.FRESH_CALLS < 3e-9
+
+
 def test_reference_rules():
     X = grader.blobs(5, n=50, d=3, k=2)
     C, L = ref.kmeans(X, 1, rng=np.random.default_rng(0))

@@ -157,6 +157,14 @@ class SolutionProxy:
         return self._guarded(label, lambda: self._worker.repeat(
             target, seeds, args, kwargs, what=what, timeout=proxy._timeout, patience=proxy._patience(label, replay)))
 
+    def restart(self) -> None:
+        """Run the calls after this one in a freshly started worker, which imports the solution again.
+
+        For rules about what a process keeps from its start, such as "no
+        generator seeded once at import": compare what two fresh processes do.
+        """
+        self._worker.start()
+
     def peak_memory(self, name: str, *args, **kwargs) -> tuple:
         """(result, peak bytes the call needed), measured from outside in a freshly started worker.
 

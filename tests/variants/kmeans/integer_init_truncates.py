@@ -1,10 +1,11 @@
 """The initial centroids are copied with init's own dtype: integer init gives an
-integer centroid array, and every mean written into it is truncated.
+integer centroid array, and every mean written into it is truncated (and a
+float32 init gives float32 centroids, whose means round to float32).
 """
 
 import numpy as np
 
-CAUGHT_BY = ('test_integer_input_is_treated_as_float',)
+CAUGHT_BY = ('test_integer_input_is_treated_as_float', 'test_float32_input_is_computed_in_float64')
 
 
 def _as_float_data(X):

@@ -1,10 +1,12 @@
 """k-means++ converts only integer X to float64 and keeps a floating X as
-given: float32 input gives float32 centroids instead of float64 ones.
+given: float32 input gives float32 centroids instead of float64 ones, and its
+D^2 is computed in float32 (a distance of 1e-30 squares to 0, so a row at that
+distance from a chosen one looks chosen).
 """
 
 import numpy as np
 
-CAUGHT_BY = ('test_returns_float64_centroids_and_int64_labels',)
+CAUGHT_BY = ('test_returns_float64_centroids_and_int64_labels', 'test_kmeans_plus_plus_picks_distinct_rows')
 
 
 def _as_float_data(X):

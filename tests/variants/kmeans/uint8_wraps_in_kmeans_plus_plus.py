@@ -1,10 +1,11 @@
 """X is not converted to float: k-means++ subtracts a uint8 row from uint8 data,
-which wraps around (0 - 10 = 246), so D^2 is garbage for pixel data.
+which wraps around (0 - 10 = 246), so D^2 is garbage for pixel data (and for
+float32 X, D^2 is computed in float32, where a distance of 1e-30 squares to 0).
 """
 
 import numpy as np
 
-CAUGHT_BY = ('test_uint8_and_int32_input_do_not_wrap_around',)
+CAUGHT_BY = ('test_uint8_and_int32_input_do_not_wrap_around', 'test_kmeans_plus_plus_picks_distinct_rows')
 
 
 def _as_float_data(X):
