@@ -376,6 +376,8 @@ def test_heaps_of_duplicates_among_distinct_points(solution):
     check_radius(tree.query_radius(np.array([10.0, 0.0]), 7.0), P, np.array([10.0, 0.0]), 7.0, given)
 
 
+
+
 @pytest.mark.edge_case
 def test_randomness_comes_from_rng(solution):
     """Vantage points come from rng: same seed, same tree; another seed, another tree; global generators untouched"""
@@ -588,52 +590,90 @@ def test_query_radius_includes_boundary(solution, rng):
         checks.fail(f"query_radius(q = (-1000, 0), r = 10) should be an empty integer array ({given}: the nearest "
                     f"point is at distance {_distances(P, far).min():g}), got {checks.show(empty)}. An empty "
                     "list makes a float array: give the dtype, e.g. np.array(found, dtype=np.int64).")
-    # Positions of the same kind on the line through (0, 0) and (1, 2): every
-    # distance is sqrt(5) times an integer, the correctly rounded square root
-    # of an exact integer (5 * 59 048^2 < 2^53), again the same for any way of
-    # computing it, and still no two points at the same distance from a
-    # third. In the reals a point x at a node's median distance, with q beyond
-    # it, lies at exactly d(q, vp) - mu from q; in floating point the rounded
-    # d(q, vp) - mu can exceed the rounded d(q, x) = r by an ulp, and a search
-    # that prunes with that bound and no slack skips x. With every point's
-    # distance as r, 12 queries (720 radii) on a tree of 60 points caught such
-    # a search in each of 200 trees (13 to 49 wrong answers each), and a tree
-    # with leaf buckets of 8 points (fewer bounds to cross) in 198 of them.
+    # Positions of the same kind on the line through (0, 0) and (1, 2), far
+    # from each other: t (1, 2) for t = 5 u, u as above with 15 base-3 digits
+    # (t up to 3.6e7; scaling keeps the set free of progressions). Every
+    # distance is sqrt(5) times an integer of at most 4.2e7 (queries
+    # included), the correctly rounded square root of an exact integer
+    # (5 * 4.2e7^2 < 2^53), again the same for any way of computing it, and
+    # still no two points at the same distance from a third. In the reals a
+    # point x at a node's median distance, with q beyond it, lies at exactly
+    # d(q, vp) - mu from q; in floating point the rounded d(q, vp) - mu can
+    # exceed the rounded d(q, x) = r by an ulp of d(q, vp) and mu, and a
+    # search that prunes with that bound and no slack skips x.
+    # The distances are large (mostly 1e7 to 8e7, ulps of 2e-9 to 1.5e-8),
+    # so a slack that does not grow with d(q, vp) and mu is too small too:
+    # - an absolute slack (bound > r + 1e-9): the queries at both ends of
+    #   the line and 6 on it, with every distance as r;
+    # - a slack relative to r (or tau) only (bound > r * (1 + 1e-12)): the
+    #   queries next to each point (t +- 1, t +- 2), r the distance to the
+    #   nearest point (about 2.2 or 4.5, a slack of ~5e-12, far below an ulp
+    #   of d(q, vp) ~ 1e7).
+    # Over 40 draws of points and tree, of these 840 checks a search with no
+    # slack failed 53 to 80, one with an absolute slack 8 to 25, one with a
+    # slack relative to r 4 to 22 (tests/variants/vptree); with leaf buckets
+    # of 6 points and a best-first search, 12 to 30, 0 to 13 (35 draws of 40)
+    # and 2 to 15; each of the correct trees of tests/alternatives, none.
     n = 60
-    P = np.outer(no_three_term_progression(rng, n), [1.0, 2.0])
+    P = np.outer(5.0 * no_three_term_progression(rng, n, digits=15), [1.0, 2.0])
     tree = solution.VPTree(P, metric=None, rng=rng)
-    line = (f"{n} points t (1, 2) on the line through (0, 0) and (1, 2), for integers t no three of which are in "
-            "arithmetic progression")
-    queries = [P[i] for i in rng.choice(n, size=6, replace=False)]
-    queries += [float(t) * np.array([1.0, 2.0]) for t in rng.integers(0, 3 ** 10, size=6)]
-    for q in queries:
+    line = (f"{n} points t (1, 2) on the line through (0, 0) and (1, 2), for integers t (up to 3.6e7) no three of "
+            "which are in arithmetic progression")
+    why = ("\nPoints at exactly distance r count (d <= r). Distances are rounded: on a line a bound d(q, vp) - mu "
+           "can exceed the distance of a point behind it by an ulp of d(q, vp) and mu, which can be far larger "
+           "than an ulp of r, so prune with a small slack relative to the distances that make the bound "
+           "(bound > r + 1e-12 * (mu + d(q, vp))), not an absolute one nor one relative to r alone.")
+    lo, hi = P[:, 0].min(), P[:, 0].max()
+    for t in P[:, 0]:
+        for step in (-2.0, -1.0, 1.0, 2.0):
+            q = (t + step) * np.array([1.0, 2.0])
+            r = float(_distances(P, q).min())
+            check_radius(tree.query_radius(q, r), P, q, r, line, why=why)
+    ends = [lo - 1.0, lo - 6e6, hi + 1.0, hi + 6e6]
+    for t in ends + rng.integers(int(lo), int(hi) + 1, size=6).astype(np.float64).tolist():
+        q = t * np.array([1.0, 2.0])
         for r in _distances(P, q).tolist():
-            check_radius(tree.query_radius(q, r), P, q, r, line,
-                         why="\nPoints at exactly distance r count (d <= r). Distances are rounded: on a line a "
-                             "bound d(q, vp) - mu can exceed the distance of a point behind it by an ulp, so "
-                             "prune with a small relative slack (bound > r + 1e-12 * (mu + d(q, vp))).")
+            check_radius(tree.query_radius(q, r), P, q, r, line, why=why)
 
 
 @pytest.mark.edge_case
 def test_default_metric_in_float64(solution, rng):
-    """metric=None on uint8, int16 or float32 coordinates: the Euclidean distance is computed in float64"""
+    """metric=None on uint8, int16 or float32 coordinates, queries of that dtype or float64: distances in float64"""
     # In a dtype's own arithmetic the distances are wrong: uint8 differences
     # wrap around (20 - 100 is 176), int16 squares of differences above 181
     # overflow, float32 keeps 24 bits (errors ~1e-8 relative, far above
-    # DIST_ATOL).
+    # DIST_ATOL). The int16 points lie in one corner of the int16 range,
+    # [-32768, -16385]^2, the queries in the opposite one, [16384, 32767]^2:
+    # every coordinate difference exceeds 32 768, so every squared distance
+    # exceeds 2^31 and overflows int32 too, and a tree that widens integers
+    # to int32 only (enough for uint8) gets every distance wrong (with points
+    # and queries drawn anywhere in the range, the nearest point is close
+    # and its 5 int16 queries caught such a tree in only 24 of 40 draws). A
+    # query may come in another dtype than the points: 5 float64 queries per
+    # dtype, with fractional coordinates, that a tree converting the query to
+    # the points' dtype truncates (uint8, int16: wrong distances) or rounds
+    # to 24 bits (float32: errors ~1e-8).
     # k = 1 only: the nearest distance is the least whatever the tie order
     # (check_knn_valid accepts any of the tied points), and neither tau before
     # k candidates nor a point stored twice can show in a single neighbour.
     n = 40
-    for dtype, draw in ((np.uint8, lambda size: rng.integers(0, 256, size=size)),
-                        (np.int16, lambda size: rng.integers(-1000, 1001, size=size)),
-                        (np.float32, lambda size: rng.random(size))):
-        P = draw((n, 2)).astype(dtype)
+    # (dtype, the range of the points' coordinates, that of the queries')
+    for dtype, points_in, queries_in in ((np.uint8, (0, 255), (0, 255)),
+                                         (np.int16, (-32768, -16385), (16384, 32767)),
+                                         (np.float32, (0.0, 1.0), (0.0, 1.0))):
+        def draw(span, size):
+            if np.dtype(dtype).kind == "f":
+                return rng.uniform(*span, size=size).astype(dtype)
+            return rng.integers(span[0], span[1] + 1, size=size).astype(dtype)
+
+        P = draw(points_in, (n, 2))
         tree = solution.VPTree(P, metric=None, rng=rng)
-        given = (f"{n} points with {np.dtype(dtype).name} coordinates (metric=None), the query of the same dtype; "
-                 "distances are expected in float64")
-        for q in draw((5, 2)).astype(dtype):
-            check_knn_valid(tree.query(q, 1), P.astype(np.float64), q.astype(np.float64), 1, given)
+        given = f"{n} points with {np.dtype(dtype).name} coordinates in {list(points_in)}^2 (metric=None)"
+        queries = [(q, f"the query of the same dtype (in {list(queries_in)}^2)") for q in draw(queries_in, (5, 2))]
+        queries += [(q, "a float64 query") for q in rng.uniform(*queries_in, size=(5, 2))]
+        for q, kind in queries:
+            check_knn_valid(tree.query(q, 1), P.astype(np.float64), q.astype(np.float64), 1,
+                            f"{given}, {kind}; distances are expected in float64 whatever the dtypes")
 
 
 @pytest.mark.edge_case

@@ -154,6 +154,20 @@ def test_line_without_three_term_progressions():
             assert len(np.unique(row)) == 100      # the 0 to itself and 99 distinct distances
 
 
+def test_far_slanted_line_has_exact_distances():
+    """The boundary test's far slanted line: t = 5 u, u with 15 base-3 digits 0/1; with
+    its queries (up to 6e6 beyond either end) every squared distance 5 (t - t')^2 is an
+    exact integer below 2^53, and from any point all distances to the others differ."""
+    grader = load_module(REPO / "graders" / "vptree.py", "vptree_grader")
+    worst = 5 * (5 * (3 ** 15 - 1) // 2 + 6_000_000) ** 2
+    assert worst < 2 ** 53
+    for seed in range(5):
+        t = 5.0 * grader.no_three_term_progression(np.random.default_rng(seed), 60, digits=15)
+        assert t.max() <= 5 * (3 ** 15 - 1) // 2 and len(np.unique(t)) == 60
+        for row in np.abs(t[:, None] - t[None, :]):
+            assert len(np.unique(row)) == 60
+
+
 @pytest.mark.slow
 def test_randomness_test_tells_seeds_apart():
     """The grader's randomness test: (build evaluations, each query's evaluations)
