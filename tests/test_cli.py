@@ -51,6 +51,9 @@ def test_list_json(run):
 def test_show_prints_the_task(run):
     result = run("show", "toy")
     assert result.exit_code == 0 and "row_sums(X)" in result.output and "You write" in result.output
+    # What may be imported, as the static check allows it (its words may wrap on the terminal).
+    assert "You may import" in result.output
+    assert " ".join(result.output.split()).count("from the standard library: abc, bisect") == 1
 
 
 def test_unknown_id_suggests_the_nearest_and_exits_2(run):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trainer.precheck import check_source
+from trainer.precheck import IMPLICIT_IMPORTS, check_source, importable
 
 GOOD = """
 import numpy as np
@@ -27,6 +27,15 @@ def test_a_good_file_has_no_findings(toy):
 def test_imports_outside_the_allowed_list_are_refused(toy, line):
     (message,) = messages(line + "\n" + GOOD, toy)
     assert message.startswith("1: importing") and "not allowed in this challenge" in message
+    # The refusal says everything that may be imported: the challenge's modules and the standard library's.
+    assert importable(toy) in message and "numpy" in message and "itertools" in message
+
+
+def test_what_may_be_imported_is_the_challenges_modules_then_the_implicit_ones(toy):
+    text = importable(toy)
+    own, standard = text.split("from the standard library: ")
+    assert own == ", ".join(sorted(toy.allowed_imports - IMPLICIT_IMPORTS)) + ", and "
+    assert standard.split(", ") == sorted(IMPLICIT_IMPORTS - {"__future__"})
 
 
 @pytest.mark.parametrize("module", ["reference", "graders.toy", "trainer.engine"])
