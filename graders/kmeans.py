@@ -853,10 +853,10 @@ def test_kmeans_randomness_comes_from_rng(solution):
     # process, but the same sequence in every new process. So the first
     # FRESH_CALLS calls with rng=None in two freshly started workers, compared
     # (solution.restart: the calls after it run in a new process, which imports
-    # the solution again). As above, a solution that draws
-    # at least its first centroid afresh at every call gives the same sequence
-    # in both with probability at most (1/12)^FRESH_CALLS = 2.3e-9; a correct
-    # one, (1/12!)^FRESH_CALLS.
+    # the solution again). As above, a solution that draws at least its first
+    # centroid afresh at every call gives the same sequence in both with
+    # probability at most (1/12)^FRESH_CALLS = 2.3e-9; a correct one,
+    # (1/12!)^FRESH_CALLS.
     def first_calls_of_a_fresh_process():
         solution.restart()
         return [np.argmax(unpack(solution.kmeans(E, 12), 12, 12, 12, given)[0], axis=1).tolist()
