@@ -547,6 +547,7 @@ def test_reference_simulation_follows_the_draw_order(case):
     assert rng.bit_generator.state == plain.bit_generator.state
 
 
+@pytest.mark.slow
 def test_draw_order_cases_are_what_the_grader_says():
     """No stream of the grader's draw-order cases is undecided at max_n, nearly all stop inside a round, and
     each case is what its description says."""
