@@ -237,10 +237,11 @@ def test_return_types(solution):
         w, b = result
         checks.shape(w, (3,), what="w", given=given)
         checks.dtype(w, np.float64, what="w", given=given)
-        if not (isinstance(b, (float, np.floating)) or (isinstance(b, np.ndarray) and b.shape == ()
-                                                          and b.dtype == np.float64)):
-            checks.fail(f"b should be a float (a Python float, a NumPy float64 or a 0-d array) for {given}; "
-                        f"got {checks.show(b)} of type {type(b).__name__}"
+        # A NumPy float64 scalar is a float; a float32 b (X's dtype kept) is not.
+        if not (isinstance(b, float) or (isinstance(b, np.ndarray) and b.shape == () and b.dtype == np.float64)):
+            checks.fail(f"b should be a float (a Python float, a NumPy float64 or a 0-d float64 array; X is "
+                        f"treated as float64, float32 included) for {given}; got {checks.show(b)} "
+                        f"of type {type(b).__name__}"
                         f"{f' and shape {b.shape}' if hasattr(b, 'shape') else ''}")
         w = solution.pegasos(Xk, y, 0.1, 20, np.random.default_rng(131))
         given = f"{data}, lam=0.1, steps=20"
@@ -312,7 +313,7 @@ def int8_data():
 
 @pytest.mark.edge_case
 def test_integer_features(solution):
-    """Integer X (int64, uint8; int8 with -128 and int8 labels) is treated as float64 by both functions"""
+    """Integer X (int64, uint8; int8 with -128, int8 labels) is float64 to both functions; float32 X to pegasos"""
     g = np.random.default_rng(160)
     y = np.where(g.random(30) < 0.5, 1, -1)
     X = g.integers(-3, 4, size=(30, 2)) + 2 * y[:, None]
@@ -335,10 +336,16 @@ def test_integer_features(solution):
     # pegasos on integer X must give what it gives on the same values as float64
     # (compared with itself, so that this test is about the dtype only).
     Xu = (np.abs(X) + 3 * (y[:, None] > 0)).astype(np.uint8)
+    # float32 X too: its values are exact in float64, and the update must be
+    # formed there. eta * X[i] rounded in float32 (w float64 all the same)
+    # moves w by about 1e-7 of its size here, 100 times the tolerance.
+    X32, y32 = svm_data(163, 40, 3)
+    X32 = X32.astype(np.float32)
     for Xi, yi, name, steps in ((X, y, "int64 X with 60 points of small integer coordinates", 400),
                                 (Xu, y, "uint8 X with 60 points of small integer coordinates", 400),
                                 (X8, y8, f"int8 X with {len(X8)} points in 2-D from -128 to 127 (the -1 points "
-                                         f"have -128 entries) and int8 y", 40)):
+                                         f"have -128 entries) and int8 y", 40),
+                                (X32, y32, "float32 X with 40 points in 3-D", 40)):
         given = f"{name}, lam=0.05, steps={steps}"
         as_float = checks.as_array(solution.pegasos(Xi.astype(np.float64), yi, 0.05, steps,
                                                     np.random.default_rng(161)),

@@ -261,6 +261,8 @@ def pegasos_inputs():
     inputs.append((*grader.svm_data(193, 30, 1), 0.1, 200, 194))
     X, y = grader.svm_data(140, 10, 3)
     inputs += [(X, y, lam, 1, seed) for seed, lam in ((141, 0.5), (142, 2.0), (143, 0.01))]
+    X, y = grader.svm_data(163, 40, 3)           # test_integer_features' float32 X, as float64
+    inputs.append((X.astype(np.float32).astype(np.float64), y, 0.05, 40, 161))
     return inputs
 
 
