@@ -397,9 +397,16 @@ def test_edges_not_modified(solution):
 def test_return_types(solution):
     """Returns a tuple of two int64 arrays of shape (n, k)"""
     E = clean(community(95, 60, 150, 10), 95)
-    for n, k in ((60, 4), (60, 70)):
-        given = f"60 users, {len(E)} edges, k={k}"
-        result = solution.recommend_friends(E, n, k)
+    cases = [(E, 60, 4, f"60 users, {len(E)} edges, k=4"), (E, 60, 70, f"60 users, {len(E)} edges, k=70")]
+    # Graphs where nobody has a candidate, each by another road: no edges; one
+    # edge (no path x - w - v with v != x); a triangle (every path ends at a
+    # friend). A solution that returns early there, with arrays built apart
+    # from its main path, must give them the same types.
+    cases += [(np.zeros((0, 2), dtype=np.int64), 5, 3, "np.zeros((0, 2), dtype=np.int64), n=5, k=3"),
+              (np.array([[0, 1]]), 3, 2, "the one edge [[0, 1]], n=3, k=2"),
+              (np.array([[0, 1], [1, 2], [0, 2]]), 3, 2, "the triangle [[0, 1], [1, 2], [0, 2]], n=3, k=2")]
+    for edges, n, k, given in cases:
+        result = solution.recommend_friends(edges, n, k)
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             checks.fail(f"recommend_friends() should return (ids, counts) for {given}; got {checks.show(result)}")
         for name, value in zip(("ids", "counts"), result):
