@@ -297,6 +297,10 @@ def test_thresholds_compared_exactly(solution):
          "log Lambda_b = 0 outside the band |p1_hat - p2_hat| <= delta, and log b1 = 0: 0 >= 0 accepts"),
         ([1, 0, 1, 1, 0], [1, 0, 1, 1, 0], 1.0 + 1e-13, 1e30, "continue",
          "log Lambda_a = 0 when S_x = S_y, below log b0 = 1e-13: 0 >= 1e-13 is false, so no pair rejects"),
+        # The same stream with b0 = 1: log Lambda_a = 0 reaches log b0 = 0 (a rejection compared with >
+        # would let the test continue).
+        ([1, 0, 1, 1, 0], [1, 0, 1, 1, 0], 1.0, 1e30, "reject_h0",
+         "log Lambda_a = 0 when S_x = S_y, and log b0 = 0: 0 >= 0 rejects"),
     ]
     for x, y, b0, b1, decision, why in cases:
         given = f"x = {x}, y = {y}, delta = 0.5, [b0, b1] = [{b0!r}, {b1!r}]"
@@ -371,7 +375,7 @@ def test_small_integer_streams_do_not_wrap(solution):
 
 @pytest.mark.edge_case
 def test_statistics_shapes_and_integer_counts(solution):
-    """glr_statistics keeps the shape of its inputs (scalars, 2-D, size-1 axes) and takes integer counts, int8 and uint8 too"""
+    """glr_statistics keeps the shape of its inputs (scalars, 2-D, size-1 axes) and the values for integer counts (int8 and uint8 too) and float32 ones"""
     r = np.random.default_rng(606)
     n = r.integers(1, 400, (4, 5))
     sx = np.floor(r.random((4, 5)) * (n + 1)).astype(np.int64)
@@ -384,6 +388,10 @@ def test_statistics_shapes_and_integer_counts(solution):
         ("(4, 1) int32 arrays", sx[:, :1].astype(np.int32), sy[:, :1].astype(np.int32), n[:, :1].astype(np.int32),
          np.s_[:, :1]),
         ("(1,) int64 arrays", sx[0, :1], sy[0, :1], n[0, :1], np.s_[0, :1]),
+        # float32 counts hold these integers exactly, but statistics computed in
+        # float32 are off by about 1e-7 relative, far above 1e-9: compute in float64.
+        ("(4, 5) float32 arrays", sx.astype(np.float32), sy.astype(np.float32), n.astype(np.float32),
+         np.s_[:, :]),
     ]
     # Compared with the candidate's own results on the same states as flat
     # float64 vectors: how accurate those are is the other tests' rule, this
@@ -411,7 +419,9 @@ def test_statistics_shapes_and_integer_counts(solution):
                 checks.fail(f"{what} for {given} differs from the same states passed as flat float64 vectors: "
                             f"{float(got[np.flatnonzero(bad)[0]])!r} instead of {float(whole[i])!r} at "
                             f"{_state_name(*flat, i)}. The shape and the dtype of the inputs must not change "
-                            f"the values.")
+                            f"the values" + (": compute in float64 (float32 arithmetic is good to about 1e-7, "
+                                             "the tolerance is 1e-9)." if np.asarray(a).dtype == np.float32
+                                             else "."))
     # Counts of the smallest integer dtypes, again against the candidate's own
     # results as flat float64 vectors: on every state S_x + S_y or 2 n (or both)
     # passes the largest uint8 (255) or int8 (127), and no count is 0 or n.
