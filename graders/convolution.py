@@ -363,7 +363,7 @@ def test_float32_in_float32_out(solution, rng):
 
 @pytest.mark.edge_case
 def test_mixed_dtypes_follow_result_type(solution, rng):
-    """Mixed float32/float64 inputs give np.result_type(x, w)"""
+    """Mixed float32/float64 inputs, and a float32 image with an integer kernel, give np.result_type(x, w)"""
     x = rng.standard_normal((1, 1, 6, 6))
     w = _symmetric_kernel(rng, 3, 1, 3, 3)
     for xd, wd in ((np.float32, np.float64), (np.float64, np.float32)):
@@ -372,6 +372,19 @@ def test_mixed_dtypes_follow_result_type(solution, rng):
         got = solution.conv2d(xc, wc)
         _check_output(got, _naive(xc, wc), _tolerance(xc, wc, None, 1, 0, np.float64), dtype=np.float64,
                       given=given)
+    # An integer kernel on a float32 image: np.result_type(float32, int64) is float64 (float32
+    # does not hold every int64), np.result_type(float32, int8) float32. Casting the kernel to
+    # the image's dtype gives float32 for both.
+    r = rng.integers(-2, 3, (3, 1, 3, 3))
+    wi = r + r[:, :, ::-1, ::-1]        # unchanged by a rotation of 180 degrees, entries in -4..4
+    xc = x.astype(np.float32)
+    for wd in (np.int64, np.int8):
+        wc = wi.astype(wd)
+        dtype = np.result_type(xc, wc)
+        given = (f"x float32 {x.shape}, w {np.dtype(wd)} {wc.shape} with values {int(wc.min())}..{int(wc.max())}, "
+                 f"no bias (np.result_type(float32, {np.dtype(wd)}) is {dtype})")
+        got = solution.conv2d(xc, wc)
+        _check_output(got, _naive(xc, wc), _tolerance(xc, wc, None, 1, 0, dtype), dtype=dtype, given=given)
 
 
 @pytest.mark.edge_case

@@ -1,10 +1,11 @@
 """Computes in float64 and returns float64 even for float32 inputs (and for integer images with
-integer weights)."""
+integer weights, and for a float32 image with an int8 kernel)."""
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-CAUGHT_BY = ("test_float32_in_float32_out", "test_integer_images_follow_result_type")
+CAUGHT_BY = ("test_float32_in_float32_out", "test_integer_images_follow_result_type",
+             "test_mixed_dtypes_follow_result_type")
 
 
 def _pair(v):
