@@ -376,6 +376,22 @@ def test_stops_after_a_mistake_free_epoch(solution):
                     f"perceptron() for {given}: expected {max_epochs} epochs, each with at least one mistake; "
                     f"got mistakes_per_epoch = {show_counts(mistakes)}. Run at most max_epochs epochs; without a "
                     "mistake-free epoch, exactly max_epochs.")
+    # Epochs whose updates cancel: the same point with both labels. From (w, b) = 0 the first
+    # one visited is a mistake (margin 0); then the other has margin -(||x||^2 + 1) < 0 and its
+    # update brings (w, b) back to 0. Every epoch has 2 mistakes and ends where it started, in
+    # any order: a run that stops when (w, b) did not change over an epoch stops after one.
+    # Only the length and that every epoch has a mistake are checked: how many is the
+    # zero-margin rule's (test_zero_margin_is_a_mistake).
+    X2 = np.array([[2.0, -1.0], [2.0, -1.0]])
+    y2 = np.array([1, -1])
+    given = ("X = [[2, -1], [2, -1]], y = [+1, -1] (one point with both labels: each epoch's two updates "
+             "cancel), max_epochs=4")
+    _, _, mistakes = unpack(solution.perceptron(X2, y2, np.random.default_rng(58), max_epochs=4), 2, given)
+    checks.that(len(mistakes) == 4 and np.all(mistakes >= 1),
+                f"perceptron() for {given}: expected 4 epochs, each with mistakes (2 in each: the first step "
+                f"updates at margin 0, the second undoes it, so (w, b) is back at 0 after every epoch); got "
+                f"mistakes_per_epoch = {show_counts(mistakes)}. Stop only after an epoch with no mistake, not "
+                "after one that left (w, b) unchanged.")
     X, y = through_origin_data(53, 40)
     given = "integer data in [-4, 4]^2, n=40, separable by a line through the origin, max_epochs=1"
     _, _, mistakes = unpack(solution.perceptron(X, y, np.random.default_rng(54), max_epochs=1), 2, given)
@@ -452,7 +468,7 @@ def test_return_types(solution):
 
 @pytest.mark.edge_case
 def test_labels_must_be_minus_one_or_plus_one(solution):
-    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, 1.2, 1 + 1e-9, NaN) raise ValueError"""
+    """Labels other than -1 and +1 (0/1 labels, 2, 0.5, 1.5, 1.2, 1 + 1e-9, NaN, int8 127) raise ValueError"""
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [-1.0, 3.0]])
     # 1.5 and -1.5 truncate to +1 and -1: a label check made after a cast to an
     # integer dtype lets them through. 1.2 and -0.9 round to +1 and -1: a check
@@ -464,6 +480,13 @@ def test_labels_must_be_minus_one_or_plus_one(solution):
                    [1.0, -1.0, 1 + 1e-9, -1.0], [1.0, -1.0 + 1e-7, 1.0, -1.0]):
         checks.raises(ValueError, solution.perceptron, X, np.array(labels), np.random.default_rng(0),
                       given=f"y = {labels} (labels must be -1 or +1: raise, do not map them)")
+    # Small integer labels whose square wraps around to 1: 127 * 127 = 16129 is 1 in int8 (so is
+    # -127 * -127), 255 * 255 = 65025 is 1 in uint8. A check of y * y == 1 (or y**2) in the labels'
+    # own dtype lets them through; compare the labels themselves with -1 and +1.
+    for labels, dtype in (([1, -1, 127, -1], np.int8), ([1, -1, -127, 1], np.int8), ([1, 1, 255, 1], np.uint8)):
+        checks.raises(ValueError, solution.perceptron, X, np.array(labels, dtype=dtype), np.random.default_rng(0),
+                      given=f"y = {labels} as {np.dtype(dtype).name} (labels must be -1 or +1: raise; in "
+                            f"{np.dtype(dtype).name}, {labels[2]} * {labels[2]} wraps around to 1)")
 
 
 def check_same_run(result, expected, d, given, expected_given):
