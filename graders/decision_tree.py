@@ -185,6 +185,19 @@ def tolerance_cases():
                f"{decrease}, {'above' if splits else 'at most'} 1e-12)", x[:, None], y, criterion, at0, at1, splits)
 
 
+# The staircase data (one feature 0, 1, 2, ...; blocks of 1, 2, ..., STAIRCASE_BLOCKS consecutive samples, the
+# classes alternating from block to block): the best cut of every node is the boundary before its last (largest)
+# block, by more than 2e-3, so the tree is a chain STAIRCASE_BLOCKS - 1 levels deep, deeper than any depth limit
+# a solution might carry by default (10, 15...).
+STAIRCASE_BLOCKS = 20
+
+
+def staircase_case():
+    sizes = np.arange(1, STAIRCASE_BLOCKS + 1)
+    y = np.repeat(np.arange(STAIRCASE_BLOCKS) % 2, sizes).astype(np.int64)
+    return np.arange(float(len(y)))[:, None], y
+
+
 def describe(seed, n=150, d=4):
     return f"{n} points in {d}-D, 3 classes, 5% label noise (data set {seed})"
 
@@ -394,6 +407,12 @@ def test_max_depth(solution, reference):
         given = f"{describe(DEPTH_SEED)}, max_depth={depth} (the root has depth 0; max_depth=0 is a single leaf)"
         compare_trees(solution.fit_tree(X, y, max_depth=depth), reference.fit_tree(X, y, max_depth=depth), X,
                       given=given)
+    # The default max_depth=None is no limit: a tree 19 levels deep, grown with the default arguments.
+    X, y = staircase_case()
+    given = (f"x = 0..{len(y) - 1} in blocks of 1, 2, ..., {STAIRCASE_BLOCKS} points of alternating classes, "
+             f"the default arguments (max_depth=None: no depth limit; every best cut peels off the last block, "
+             f"a chain {STAIRCASE_BLOCKS - 1} levels deep)")
+    compare_trees(solution.fit_tree(X, y), reference.fit_tree(X, y), X, given=given)
 
 
 @pytest.mark.correctness
@@ -405,6 +424,11 @@ def test_min_samples_split(solution, reference):
                  f"samples, which may be split)")
         compare_trees(solution.fit_tree(X, y, min_samples_split=mss),
                       reference.fit_tree(X, y, min_samples_split=mss), X, given=given)
+    # The default min_samples_split=2: a node of two samples of different classes is split.
+    compare_trees(solution.fit_tree(np.array([[0.0], [1.0]]), np.array([0, 1])), stump(0, 0.5, [1, 0], [0, 1]),
+                  np.array([[0.0], [1.0]]),
+                  given="x = [0, 1] with labels [0, 1] and the default min_samples_split=2 (a node of exactly 2 "
+                        "samples may be split)")
 
 
 @pytest.mark.correctness
@@ -796,6 +820,15 @@ def test_midpoint_of_adjacent_floats(solution):
     tree = solution.fit_tree(X, y)
     compare_trees(tree, stump(0, a, [2, 0], [0, 2]), X, given=given, exact_thresholds=True)
     checks.equal(solution.predict(tree, X), y, what="predictions on the training points", given=given)
+    # While growing, the samples at x = a go left too (x <= threshold): the right child, split again on
+    # feature 1, holds only b, 2 and 3 (a sample at a sent right would change its best cut).
+    X = np.array([[0.5, 0.0], [a, 2.0], [b, 1.0], [2.0, 4.0], [3.0, 3.0]])
+    y = np.array([0, 0, 1, 0, 1])
+    given = (f"X = {X.tolist()!r} with labels {y.tolist()} (x0 = a and b are adjacent floats: the root's threshold "
+             f"is a, and the sample at x0 = a goes left)")
+    expected = hand_tree([0, -1, 1, -1, -1], [a, 0, 3.5, 0, 0], [1, -1, 3, -1, -1], [2, -1, 4, -1, -1],
+                         [[3, 2], [2, 0], [1, 2], [0, 2], [1, 0]], [0, 1])
+    compare_trees(solution.fit_tree(X, y), expected, X, given=given)   # a <= t < b: only a itself at the root
 
 
 @pytest.mark.stability

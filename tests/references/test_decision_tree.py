@@ -260,6 +260,36 @@ def test_repeated_values_case_is_tie_free():
     assert_same_tree(ref.fit_tree(X, y, min_samples_split=grader.REPEATED_MSS), expected)
 
 
+def test_staircase_case_is_tie_free_and_deep():
+    """The default-arguments case of test_max_depth: tie-free, a chain STAIRCASE_BLOCKS - 1 levels deep, and
+    its bottom node holds 3 samples (the default min_samples_split is not at stake there)."""
+    X, y = grader.staircase_case()
+    expected, problems = oracle_tree(X, y)
+    assert problems == []
+    assert_same_tree(ref.fit_tree(X, y), expected)
+    depth = {0: 0}
+    for node in range(len(expected["feature"])):
+        if expected["left"][node] >= 0:
+            depth[int(expected["left"][node])] = depth[int(expected["right"][node])] = depth[node] + 1
+    assert max(depth.values()) == grader.STAIRCASE_BLOCKS - 1
+    assert min(expected["counts"][expected["feature"] >= 0].sum(axis=1)) == 3
+
+
+def test_adjacent_floats_second_case_is_tie_free():
+    """test_midpoint_of_adjacent_floats' two-feature case: tie-free, the root cut at a (the adjacent-floats
+    rule), and the right child's best cut changes when the sample at a is sent right."""
+    a, b = 1.0 + 2.0 ** -52, 1.0 + 2.0 ** -51
+    X = np.array([[0.5, 0.0], [a, 2.0], [b, 1.0], [2.0, 4.0], [3.0, 3.0]])
+    y = np.array([0, 0, 1, 0, 1])
+    expected, problems = oracle_tree(X, y)
+    assert problems == []
+    assert expected["feature"][0] == 0 and expected["threshold"][0] == a
+    assert expected["feature"][2] == 1 and expected["threshold"][2] == 3.5
+    wrong, _ = oracle_tree(X[[1, 2, 3, 4]], y[[1, 2, 3, 4]])
+    assert (wrong["feature"][0], wrong["threshold"][0]) != (1, 3.5)
+    assert_same_tree(ref.fit_tree(X, y), expected)
+
+
 def test_zero_decrease_cases_are_exactly_zero():
     for X, y in ((np.arange(6.0)[:, None], np.array([0, 1, 1, 0, 1, 1])),
                  (np.repeat(np.arange(3.0), 3)[:, None], np.array([0, 1, 1] * 3))):
