@@ -545,8 +545,11 @@ def test_empty_vocabulary_raises(solution):
 
 @pytest.mark.edge_case
 def test_inputs_unchanged(solution):
-    """fit_transform and transform leave the documents, the vocabulary and the idf unchanged"""
+    """fit, fit_transform and transform leave the documents, the vocabulary and the idf unchanged"""
     docs = ["Apple banana", "banana, Cherry!", ""]
+    # fit on its own too: it may tokenise along another path than fit_transform.
+    _, args, _ = solution.inputs_after("fit", docs)
+    checks.that(args[0] == docs, f"the documents after fit({docs!r}) should be unchanged, got {args[0]!r}")
     _, args, _ = solution.inputs_after("fit_transform", docs)
     checks.that(args[0] == docs, f"the documents after fit_transform({docs!r}) should be unchanged, got {args[0]!r}")
     vocabulary, idf = ["apple", "banana", "cherry"], np.array([1.5, 1.0, 2.0])
