@@ -257,6 +257,13 @@ def test_ndcg_without_ties(solution, reference):
         given = f"B = 6 lists of length 8, relevances 0..4, continuous scores, k={k}"
         check_ndcg(reference.ndcg_at_k(yt, ys, k=k), yt, ys, k, given="the REFERENCE on " + given)
         check_ndcg(solution.ndcg_at_k(yt, ys, k=k), yt, ys, k, given=given)
+    # Called without k, on lists longer than any cut-off a default might hold (5, 10, 20): k=None, every position.
+    # The scores are a permutation of 0..39 in each list, far apart: no tie rule is at stake.
+    yt = relevances(73, 3, 40)
+    ys = np.random.default_rng(74).permuted(np.tile(np.arange(40.0), (3, 1)), axis=1)
+    check_ndcg(solution.ndcg_at_k(yt, ys), yt, ys, None,
+               given="B = 3 lists of length 40, relevances 0..4, scores a permutation of 0..39, no k given (the "
+                     "default k=None: every position counts)")
 
 
 @pytest.mark.correctness
@@ -355,11 +362,13 @@ def test_ndcg_k_above_length(solution):
 
 @pytest.mark.edge_case
 def test_listnet_rejects_bad_input(solution):
-    """listnet_loss: shapes that differ, 1-D input, a wrong mask and an empty list raise ValueError"""
+    """listnet_loss: shapes that differ, 1-D or 3-D input, a wrong mask and an empty list raise ValueError"""
     a, b = rows(121, 2, 3), rows(122, 2, 3)
     checks.raises(ValueError, solution.listnet_loss, a, rows(123, 2, 4), given="y_true (2, 3) and y_pred (2, 4)")
     checks.raises(ValueError, solution.listnet_loss, a, rows(123, 1, 3), given="y_true (2, 3) and y_pred (1, 3)")
     checks.raises(ValueError, solution.listnet_loss, a[0], b[0], given="1-D y_true and y_pred of length 3")
+    # 3-D too: reductions along axis 1 run on it and return a number.
+    checks.raises(ValueError, solution.listnet_loss, a[None], b[None], given="3-D y_true and y_pred (1, 2, 3)")
     for shape in ((2, 2), (3,), (1, 3)):
         checks.raises(ValueError, solution.listnet_loss, a, b, mask=np.ones(shape, dtype=bool),
                       given=f"a mask {shape} for (2, 3) (not broadcast)")
@@ -370,7 +379,7 @@ def test_listnet_rejects_bad_input(solution):
 
 @pytest.mark.edge_case
 def test_ndcg_rejects_bad_input(solution):
-    """ndcg_at_k: k < 1, negative relevance, shapes that differ, a wrong mask and an empty list raise ValueError"""
+    """ndcg_at_k: k < 1, negative relevance, unequal shapes, not 2-D, wrong mask, an empty list or B = 0: ValueError"""
     yt, ys = np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 1.0]]), rows(131, 2, 3)
     for k in (0, -2):
         checks.raises(ValueError, solution.ndcg_at_k, yt, ys, k=k, given=f"k={k}")
@@ -382,16 +391,23 @@ def test_ndcg_rejects_bad_input(solution):
                       given=f"a mask {shape} for (2, 3) (not broadcast)")
     checks.raises(ValueError, solution.ndcg_at_k, yt, ys, mask=np.array([[False, False, False], [True, True, True]]),
                   given="a mask whose first list has no valid entry")
+    # Not 2-D, and no list at all: the mean of no NDCG is NaN, not a score.
+    checks.raises(ValueError, solution.ndcg_at_k, yt[0], ys[0], given="1-D y_true and y_score of length 3")
+    checks.raises(ValueError, solution.ndcg_at_k, yt[None], ys[None], given="3-D y_true and y_score (1, 2, 3)")
+    checks.raises(ValueError, solution.ndcg_at_k, np.zeros((0, 3)), np.zeros((0, 3)), given="B = 0 lists")
 
 
 @pytest.mark.edge_case
 def test_ndcg_k_must_be_an_integer(solution):
-    """ndcg_at_k: a float k (even 3.0) or a bool k raises ValueError; a numpy integer k behaves as the Python int"""
+    """ndcg_at_k: a float k (even 3.0) or a bool k, NumPy's too, raises ValueError; a numpy integer k is the int"""
     # 2.5 passes a check of `k < 1` alone, and int() or a slice would then truncate it to 2 (ceil would give 3).
     # 3.0 passes a check that int(k) == k, and True is an instance of int: neither a float nor a bool is an integer.
     yt, ys = relevances(141, 2, 5), rows(142, 2, 5)
+    # NumPy scalars too: converting every np.generic with int(k) (meant for np.int64) truncates np.float64(2.5).
     for k, what in ((2.5, "a float, not an integer"), (3.0, "a float, not an integer, whatever its value"),
-                    (True, "a bool, not an integer")):
+                    (True, "a bool, not an integer"), (np.float64(2.5), "a NumPy float, not an integer"),
+                    (np.float64(3.0), "a NumPy float, not an integer, whatever its value"),
+                    (np.bool_(True), "a NumPy bool, not an integer")):
         checks.raises(ValueError, solution.ndcg_at_k, yt, ys, k=k,
                       given=f"B = 2 lists of length 5, relevances 0..4, continuous scores, k={k!r} ({what})")
     # Compared with your own results for the Python int: only the type of k is at stake here.
@@ -469,6 +485,11 @@ def test_inputs_not_modified(solution):
         checks.equal(args[0], truth, what=f"y_true after {name}", given="(3, 5) with a mask")
         checks.equal(args[1], yp, what=f"the scores after {name}", given="(3, 5) with a mask")
         checks.equal(kwargs["mask"], mask, what=f"the mask after {name}", given="(3, 5) with a mask")
+        # Without a mask too: float64 inputs are not copied by np.asarray, so shifting them in place (a path
+        # taken only when nothing is masked) would change the caller's arrays.
+        _, args, _ = solution.inputs_after(name, truth, yp)
+        checks.equal(args[0], truth, what=f"y_true after {name}", given="(3, 5) float64, no mask")
+        checks.equal(args[1], yp, what=f"the scores after {name}", given="(3, 5) float64, no mask")
 
 
 # -- numerical stability ---------------------------------------------------------------------------------
