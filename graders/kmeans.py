@@ -734,7 +734,7 @@ def test_stops_when_the_largest_move_equals_tol(solution):
 
 @pytest.mark.correctness
 def test_a_move_is_the_euclidean_distance(solution):
-    """A centroid's move is the Euclidean distance between its positions, not its largest coordinate change"""
+    """A centroid's move is the Euclidean distance between its positions, not its largest coordinate change nor their sum"""
     # Iteration 1 moves the centroids by (-3, -0.25) and (-3.5, 1.75) (clusters of 4 points: exact
     # means): the larger move is 3.91 > tol = 3.75, though no coordinate changes by more than 3.5.
     # So the run goes on; iteration 2 moves (7, 3) to cluster 0 and stops (a move of 1.30).
@@ -745,6 +745,22 @@ def test_a_move_is_the_euclidean_distance(solution):
     centroids, _ = unpack(solution.kmeans(X, 2, init=init, tol=3.75), 8, 2, 2, given)
     checks.close(centroids, np.array([[4.6, 1.2], [7 / 3, 16 / 3]]), atol=1e-12,
                  what="centroids (after iteration 2: iteration 1's largest move, 3.91, is > tol)", given=given)
+
+    # The other way round: a move along (3, 4) of Euclidean length 0.625 <= tol = 0.75, whose coordinate
+    # changes add up to 0.875 > tol (the L1 length). Points x (3, 4) / 8 on a line, dyadic: exact in any
+    # formula, also centred at the mean. Iteration 1 moves centroid 0 from (0, 0) to (0.375, 0.5) and
+    # centroid 1 not at all (it is the mean of its points): the run stops. One more iteration would move
+    # (1.59375, 2.125) to cluster 0 and both centroids again. tol is not at a boundary of the Euclidean
+    # length, and the squared length (0.39) and the largest coordinate change (0.5) stop too.
+    X = np.array([-1, 1, 3, 4.25, 7, 8, 9, 11.75])[:, None] * np.array([3.0, 4.0]) / 8
+    init = np.array([[0.0, 0.0], [3.0, 4.0]])
+    given = ("X = x (3, 4) / 8 for x = -1, 1, 3, 4.25, 7, 8, 9, 11.75 (points on a line), init = (0,0), (3,4), "
+             "tol=0.75, where iteration 1 moves centroid 0 by (0.375, 0.5): a Euclidean length of 0.625 <= tol, "
+             "though its coordinate changes add up to 0.875")
+    centroids, _ = unpack(solution.kmeans(X, 2, init=init, tol=0.75), 8, 2, 2, given)
+    checks.close(centroids, np.array([[0.375, 0.5], [3.0, 4.0]]), atol=1e-12,
+                 what="centroids (stop after iteration 1: its largest move is 0.625 <= tol as a Euclidean "
+                      "length; adding up the coordinate changes, 0.875, gives the L1 length instead)", given=given)
 
 
 @pytest.mark.edge_case

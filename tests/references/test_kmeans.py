@@ -176,6 +176,28 @@ def test_tol_boundary_case():
     assert ((new - C0) ** 2).sum() == 1.0
 
 
+def test_euclidean_move_below_tol_with_larger_l1_length():
+    """test_a_move_is_the_euclidean_distance, second case: iteration 1 moves centroid 0 by
+    (0.375, 0.5), a Euclidean length of 0.625 <= tol = 0.75 whose coordinate changes add up
+    to 0.875 > tol, and centroid 1 not at all; the run stops there, while one more iteration
+    moves the centroids. The largest coordinate change (0.5) and the total squared move
+    (0.390625) are below tol too, and tol is not at the boundary: only the L1 length decides."""
+    X = np.array([-1, 1, 3, 4.25, 7, 8, 9, 11.75])[:, None] * np.array([3.0, 4.0]) / 8
+    C0 = np.array([[0.0, 0.0], [3.0, 4.0]])
+    C, _, trace = plain_lloyd(X, C0, tol=0.75)
+    assert [t["move"] for t in trace] == [0.625] and not trace[0]["empty"]
+    np.testing.assert_array_equal(C, [[0.375, 0.5], [3.0, 4.0]])
+    np.testing.assert_array_equal(ref.kmeans(X, 2, init=C0, tol=0.75)[0], C)
+    m = X.mean(axis=0)
+    np.testing.assert_array_equal(ref.kmeans(X - m, 2, init=C0 - m, tol=0.75)[0] + m, C)
+    _, new = grader.lloyd_step(X, C0)
+    move = new - C0
+    assert np.abs(move).sum(axis=1).max() == 0.875 and np.abs(move).max() == 0.5
+    assert (move ** 2).sum() == 0.390625
+    C_more, _, trace = plain_lloyd(X, C0, tol=0.5)
+    assert len(trace) >= 2 and trace[1]["move"] > 0.1 and not np.allclose(C_more, C)
+
+
 def test_small_int_cases_are_exact_fixed_points():
     """test_uint8_and_int32_input_do_not_wrap_around: from the init (the true centres)
     every point's nearest centroid is its own centre by a wide margin, every cluster's
