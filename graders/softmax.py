@@ -244,6 +244,10 @@ OTHER_DTYPE_CASES = [
     ("int8 z [[100, -100, 0], [-128, 127, 5]]", np.array([[100, -100, 0], [-128, 127, 5]], dtype=np.int8)),
     ("uint8 z [[0, 255, 3], [200, 10, 7]]", np.array([[0, 255, 3], [200, 10, 7]], dtype=np.uint8)),
     ("int32 1-D z [3, 1, 4, 1, 5]", np.array([3, 1, 4, 1, 5], dtype=np.int32)),
+    # Unsigned integers wider than 8 bits wrap around in z - max(z) just as uint8 does. Small values:
+    # no exp over- or underflows, whatever the shift.
+    ("uint16 z [[0, 7, 3], [5, 1, 2]]", np.array([[0, 7, 3], [5, 1, 2]], dtype=np.uint16)),
+    ("uint64 1-D z [3, 1, 4, 1, 5]", np.array([3, 1, 4, 1, 5], dtype=np.uint64)),
     ("float16 z (3, 4) N(0, 3^2)", random_logits(54, (3, 4)).astype(np.float16)),
 ] + ([("longdouble z (3, 4) N(0, 3^2)", random_logits(55, (3, 4)).astype(np.longdouble))]
       if LONGDOUBLE_IS_WIDER else [])
@@ -251,6 +255,7 @@ OTHER_DTYPE_CE_CASES = [     # one row each (the averaging over rows is tested e
     ("int64 logits [[1, 2, 3]], labels [2]", np.array([[1, 2, 3]], dtype=np.int64), np.array([2])),
     ("int8 logits [[100, -100, 0]], labels [1]", np.array([[100, -100, 0]], dtype=np.int8), np.array([1])),
     ("uint8 logits [[0, 255, 3]], labels [0]", np.array([[0, 255, 3]], dtype=np.uint8), np.array([0])),
+    ("uint32 logits [[7, 1, 3]], labels [1]", np.array([[7, 1, 3]], dtype=np.uint32), np.array([1])),
     ("float16 logits [[0.5, -1.25, 2]], labels [0]", np.array([[0.5, -1.25, 2.0]], dtype=np.float16), np.array([0])),
 ] + ([("longdouble logits [[0.5, -1.25, 2]], labels [2]", np.array([[0.5, -1.25, 2.0]], dtype=np.longdouble),
        np.array([2]))] if LONGDOUBLE_IS_WIDER else [])
