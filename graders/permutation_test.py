@@ -215,7 +215,7 @@ def test_monte_carlo_draw_order(solution, reference):
 
 @pytest.mark.correctness
 def test_monte_carlo_plus_one(solution):
-    """Monte Carlo: p = (b + 1) / (m + 1), never 0"""
+    """Monte Carlo: p = (b + 1) / (m + 1), never 0 (m = n_resamples, 9999 by default)"""
     # C(40, 20) = 1.4e11 splits, one of them as extreme as the observed one: no draw reaches it (b = 0).
     x, y = np.arange(20.0, 40.0), np.arange(20.0)
     for m in (99, 1000):
@@ -223,6 +223,11 @@ def test_monte_carlo_plus_one(solution):
                 1 / (m + 1), f"x = 20..39, y = 0..19, alternative='greater', n_resamples={m} (Monte Carlo; no "
                 "permutation is as extreme as the observed split, so b = 0)",
                 "The observed split counts as one more draw: p = (b + 1) / (m + 1), never 0.")
+    # n_resamples left at its default, 9999 (the signature's): p = 1 / 10000. The default shows only in a
+    # call that draws its m permutations (about 10 ms here, 60 ms for a loop of rng.permutation calls).
+    check_p(solution.permutation_test(x, y, np.random.default_rng(3), alternative="greater"), 1 / 10000,
+            "x = 20..39, y = 0..19, alternative='greater', n_resamples not given (Monte Carlo, m = 9999 by default; "
+            "b = 0)", "The default is n_resamples=9999, as in the signature: p = (0 + 1) / (9999 + 1).")
 
 
 @pytest.mark.correctness
@@ -284,7 +289,7 @@ def test_all_values_equal(solution):
 
 @pytest.mark.edge_case
 def test_invalid_inputs_raise(solution):
-    """ValueError: empty, 0-d, 2-D, complex or non-finite samples, unlisted alternative, n_resamples/max_exact low or
+    """ValueError: empty, 0-d, 2-D, complex, string or non-finite samples, unlisted alternative, n_resamples/max_exact low or
     not int (a float or a bool)"""
     g = np.random.default_rng(0)
     ok = np.array([1.0, 2.0, 3.0])
@@ -305,7 +310,10 @@ def test_invalid_inputs_raise(solution):
              ("y 0-d, np.array(1.0) (not a 1-D array)", (ok, np.array(1.0)), {}),
              ("x complex, [1+5j, 2, 3] (not real numbers)", (np.array([1 + 5j, 2, 3]), ok), {}),
              ("y complex with zero imaginary parts, [1+0j, 2+0j] (a complex dtype, whatever the values)",
-              (ok, np.array([1 + 0j, 2 + 0j])), {})]
+              (ok, np.array([1 + 0j, 2 + 0j])), {}),
+             # Strings are not numbers, even when np.asarray(x, dtype=float) would parse them.
+             ("x of strings, np.array(['1.0', '2.0', '3.0']) (not integers or floats)",
+              (np.array(["1.0", "2.0", "3.0"]), ok), {})]
     for desc, (x, y), kwargs in cases:
         checks.raises(ValueError, solution.permutation_test, x, y, g, given=desc, **kwargs)
 
@@ -486,7 +494,7 @@ def test_tie_slack_size(solution):
 
 @pytest.mark.stability
 def test_float32_input_in_float64(solution):
-    """float32 and float16 input give the float64 result on the same values, the slack included"""
+    """float32, float16 and int64 input give the float64 result on the same values, the slack included"""
     x, y = WORKED_X.astype(np.float32), WORKED_Y.astype(np.float32)
     check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 0.5,
             "the worked example as float32, alternative='greater' (exact)",
@@ -497,6 +505,13 @@ def test_float32_input_in_float64(solution):
             "the worked example as float16, alternative='greater' (exact)",
             "Everything in float64, the slack too: in float16, 1e-12 * max|z| underflows to 0 and d - tol is "
             "rounded to float16, so the ties (statistics equal to d in exact arithmetic) are lost.")
+    # int64 values 2^62 (exact in float64): a group of four sums to 2^64, which wraps around in int64 arithmetic.
+    # In float64 only the observed split (all four in group 1) reaches d = 2^62: p = 1 / C(7, 4) = 1/35.
+    x, y = np.full(4, 2**62, dtype=np.int64), np.zeros(3, dtype=np.int64)
+    check_p(solution.permutation_test(x, y, np.random.default_rng(1), alternative="greater"), 1 / 35,
+            "x = [2**62] * 4, y = [0, 0, 0] as int64, alternative='greater' (exact)",
+            "Convert to float64 first: sums of int64 values overflow (four times 2**62 is 2**64, which wraps "
+            "around to 0 in int64), while in float64 only the observed split reaches d = 2**62.")
 
 
 # -- performance ---------------------------------------------------------------------------------
