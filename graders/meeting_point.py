@@ -151,6 +151,14 @@ def test_manhattan_weighted(solution, reference):
     check_manhattan(solution.manhattan_median(P, w), np.array([10, 6]), P, w,
                     "points [[0, 9], [5, 3], [10, 6]], int64 weights [2**40, 1, 2**40 + 2] (never repeat the "
                     "points: a weight is not a number of copies to make)")
+    # float16 weights are treated as float64: summed in float16 (11-bit significand), 2048 + 1 rounds back to
+    # 2048 and the cumulative weights never pass 2048, half the float16 total 4096. In float64 they are 2048,
+    # 2049, 2050, 2051, 4099, and the first to reach half the total 2049.5 is at value 2 (no tie).
+    P = np.array([[0], [1], [2], [3], [4]])
+    w = np.array([2048, 1, 1, 1, 2048], dtype=np.float16)
+    check_manhattan(solution.manhattan_median(P, w), np.array([2]), P, w,
+                    "points [[0], [1], [2], [3], [4]], float16 weights [2048, 1, 1, 1, 2048] (treated as float64: "
+                    "in float16, 2048 + 1 rounds to 2048)")
 
 
 @pytest.mark.correctness
