@@ -156,10 +156,34 @@ def test_expected_entropy_agrees(solution, reference):
     check_all_agree(solution, reference, "expected_entropy")
 
 
+def nearly_agreeing_probs(seed, T, n, C, spreads):
+    """T passes around one Dirichlet(5) row per sample, row i moved by spreads[i] times zero-sum noise:
+    a mutual information of about spreads[i]^2, small but positive."""
+    g = np.random.default_rng(seed)
+    base = g.dirichlet(np.full(C, 5.0), size=(1, n))
+    noise = g.normal(size=(T, n, C))
+    noise -= noise.mean(axis=-1, keepdims=True)
+    return base + np.asarray(spreads)[None, :, None] * noise
+
+
+# Passes that differ by 3e-7 to 1e-4: a mutual information from about 1e-13 to 3e-8, 6 to a million times its
+# tolerance (2e-14 here). Clipping at 0 is the only change allowed to the difference: a "noise floor" that
+# zeroes small positive values (np.where(mi < 1e-12, 0, mi)) loses them.
+NEAR_SPREADS = (3e-7, 1e-6, 3e-6, 1e-5, 1e-4)
+
+
 @pytest.mark.correctness
 def test_mutual_information_agrees(solution, reference):
     """mutual_information: predictive minus expected entropy (BALD), shape (n,)"""
     check_all_agree(solution, reference, "mutual_information")
+    T, C = 4, 3
+    P = nearly_agreeing_probs(15, T, len(NEAR_SPREADS), C, NEAR_SPREADS)
+    given = (f"T={T}, n={len(NEAR_SPREADS)}, C={C}: passes that nearly agree, row i spread by "
+             f"{', '.join(f'{s:g}' for s in NEAR_SPREADS)} about a shared Dirichlet(5) row, whose mutual "
+             f"information is small (about 1e-13 to 3e-8) but positive: return max(difference, 0), clipping "
+             f"only what is below 0 and keeping every positive value, however small")
+    check_value("mutual_information", reference.mutual_information(P), P, given="the REFERENCE on " + given)
+    check_value("mutual_information", solution.mutual_information(P), P, given=given)
 
 
 @pytest.mark.correctness
@@ -363,6 +387,12 @@ assert 1.0 - P_AT_U0 == U0
 P_NEAR_U0 = 1.0 - (U0 + 1e-12)
 assert U0 < 1.0 - P_NEAR_U0 and np.float32(U0) == np.float32(1.0 - P_NEAR_U0)
 
+P_BELOW_1_MINUS_U0 = float(np.nextafter(1.0 - U0, 0.0))
+assert 1.0 - P_BELOW_1_MINUS_U0 == U0 and 1.0 - U0 > P_BELOW_1_MINUS_U0
+U7 = np.random.default_rng(7).random()
+P_U7_SUM_ONE = float(np.nextafter(1.0 - U7, 0.0))
+assert U7 < 1.0 - P_U7_SUM_ONE and U7 + P_U7_SUM_ONE == 1.0
+
 DROPOUT_CASES = [
     ("x (30, 40) N(0, 1)", (30, 40), 0.2, 61),
     ("x (3, 4, 5) N(0, 1)", (3, 4, 5), 0.5, 62),
@@ -372,6 +402,12 @@ DROPOUT_CASES = [
     # threshold 1 - p, or both rounded to it), the mask keeps or drops one entry it should not.
     ("x (50, 200) N(0, 1)", (50, 200), 0.3, 4985),
     ("1-D x (10,) N(0, 1), the first uniform exactly 1 - p", (10,), P_AT_U0, 0),
+    # The comparison as written, u < 1 - p, not a rearrangement of it: the two cases below have p one
+    # ulp away from 1 - u for the first uniform u, where rounding parts them. Here u == 1 - p in float64
+    # (dropped) while 1 - u > p (kept by that form); next u < 1 - p (kept) while u + p rounds to 1
+    # (dropped by u + p < 1).
+    ("1-D x (10,) N(0, 1), the first uniform exactly 1 - p although 1 - u > p", (10,), P_BELOW_1_MINUS_U0, 0),
+    ("1-D x (10,) N(0, 1), the first uniform below 1 - p although u + p rounds to 1", (10,), P_U7_SUM_ONE, 7),
 ]
 
 
