@@ -261,10 +261,46 @@ class RowsPerCallMetric(GraderMetric):
     def __init__(self, points, queries=None) -> None:
         super().__init__(points, queries)
         self.rows = []
+        self.pairs = []                   # (first, ids) of each call, in order
 
     def serve(self, first: int, ids: np.ndarray) -> np.ndarray:
         self.rows.append(int(ids.size))
+        self.pairs.append((int(first), np.array(ids, dtype=np.int64)))
         return super().serve(first, ids)
+
+
+def _build_nodes(pairs, n):
+    """The nodes a build's metric calls reveal: (child points, parent's other points) per node below the root.
+
+    A node's calls are consecutive and ask for the distances from its vantage
+    point (`first`) to its other points, in one call or in parts (the same
+    `first`), and sometimes from other points of the node to all of them (the
+    same set of points): such a run of calls is one node, its points all those
+    the calls name, its vantage point the `first` of its last call. The points of
+    a node are those of its parent without the parent's vantage point, split in
+    two, so the nodes holding a given point are nested, created from the root
+    down: a node's parent is the last node created before it that holds one of
+    its points. Its points other than the parent's vantage point (which a node
+    that keeps it in its own subtree passes on too: not this rule's concern) are
+    what the parent's split gave it.
+    """
+    runs = []                             # [first of the last call, set of points]
+    for first, ids in pairs:
+        members = np.union1d(ids, [first])
+        if runs and (runs[-1][0] == first or np.array_equal(runs[-1][1], members)):
+            runs[-1][0] = first
+            runs[-1][1] = np.union1d(runs[-1][1], members)
+        else:
+            runs.append([first, members])
+    last = np.full(n, -1, dtype=np.int64)   # the last node created that holds each point
+    out = []
+    for j, (vp, members) in enumerate(runs):
+        parent = int(last[members[0]])
+        if parent >= 0:
+            parent_vp, parent_members = runs[parent]
+            out.append((int(np.count_nonzero(members != parent_vp)), parent_members.size - 1))
+        last[members] = j
+    return out
 
 
 @pytest.mark.correctness
@@ -294,6 +330,23 @@ def test_split_at_the_median(solution, rng):
                     f"per call, in order: {checks.show(np.array(metric.rows[:12]))}...), so a child of the root holds "
                     f"{too_many[0]} or more of its {n - 1} other points. Split at the median distance: each child "
                     f"then holds at most {n // 2} of them (no two points here are at the same distance from a third).")
+    # Below the root too, each child holds at most half (rounded up) of its
+    # node's other points: m others split at their lower median with d <= mu
+    # inside (or at the mean of the two middle ones) leave ceil(m / 2) and
+    # floor(m / 2). The upper median of an even m with d <= mu inside (or the
+    # lower one with d < mu) leaves m / 2 + 1 on one side, one point more at
+    # every level, which the root's children alone (at most n / 2 rows) do not
+    # show when the calls leave the vantage point out. The nodes and their
+    # parents are read off the calls (`_build_nodes`).
+    for size, others in _build_nodes(metric.pairs, n):
+        if size > (others + 1) // 2:
+            checks.fail(f"building the tree ({given}) split a node of {others + 1} points (its vantage point and "
+                        f"{others} others) so that one child holds {size} of the {others}, more than half rounded "
+                        f"up ({(others + 1) // 2}): the metric calls of that child's node ask for its vantage point "
+                        "and the points stored below it. Split at the median distance "
+                        "so that neither side holds more than half: with d <= mu inside, mu is the lower median "
+                        "of the m distances, np.sort(d)[(m - 1) // 2] (np.sort(d)[m // 2] is the upper one when "
+                        "m is even, and leaves m / 2 + 1 inside).")
 
 
 @pytest.mark.correctness
@@ -622,7 +675,7 @@ def test_query_radius_includes_boundary(solution, rng):
     why = ("\nPoints at exactly distance r count (d <= r). Distances are rounded: on a line a bound d(q, vp) - mu "
            "can exceed the distance of a point behind it by an ulp of d(q, vp) and mu, which can be far larger "
            "than an ulp of r, so prune with a small slack relative to the distances that make the bound "
-           "(bound > r + 1e-12 * (mu + d(q, vp))), not an absolute one nor one relative to r alone.")
+           "(bound > r + 1e-12 * (mu + d(q, vp))), not an absolute one nor one relative to r or to mu alone.")
     lo, hi = P[:, 0].min(), P[:, 0].max()
     for t in P[:, 0]:
         for step in (-2.0, -1.0, 1.0, 2.0):
@@ -634,6 +687,31 @@ def test_query_radius_includes_boundary(solution, rng):
         q = t * np.array([1.0, 2.0])
         for r in _distances(P, q).tolist():
             check_radius(tree.query_radius(q, r), P, q, r, line, why=why)
+    # A tight cluster seen from far away: 5 points t (1, 2) with t in (0, 1, 3, 7, 61) (all ten gaps differ:
+    # no ties), queries 1e7 to 4e7 away (distances of 2.2e7 to 9e7, ulps of 4e-9 to 1.5e-8) and mu at most
+    # 61 sqrt(5) = 136. So a slack that grows with mu alone (bound > r + 1e-12 mu: at most 1.4e-10) is far
+    # below an ulp of d(q, vp). For every ordered pair (vp, x) the query q is placed beyond x, on the line,
+    # at the first distance where the rounded d(q, vp) - d(vp, x) exceeds the rounded d(q, x) = r by an ulp
+    # (for about 1 in 8 of the distances tried, depending on the gap: for some gaps, such as 5 and its
+    # multiples or 64, for none, hence these gaps): a tree whose vantage point vp has x at exactly mu
+    # (the lower median) and prunes the inside child with that bound skips x. Whatever the tree's vantage
+    # point, its query is here: 20 queries of 5 points each.
+    t = np.array([0.0, 1.0, 3.0, 7.0, 61.0])
+    P = np.outer(t, [1.0, 2.0])
+    tree = solution.VPTree(P, metric=None, rng=rng)
+    cluster = ("5 points t (1, 2) for t in (0, 1, 3, 7, 61) on the line through (0, 0) and (1, 2), queried from "
+               "1e7 to 4e7 away on that line")
+    far = np.concatenate([np.arange(s, s + 2000.0) for s in (1.0e7, 2.0e7, 4.0e7)])
+    for v in range(len(t)):
+        for x in range(len(t)):
+            if x == v:
+                continue
+            gap = abs(t[x] - t[v])
+            # Exact integer sums of squares below 2^53: the same correctly rounded distances for any metric.
+            over = np.flatnonzero(np.sqrt(5 * far * far) - np.sqrt(5 * gap * gap) > np.sqrt(5 * (far - gap) ** 2))
+            q = (t[v] + np.sign(t[x] - t[v]) * far[over[0]]) * np.array([1.0, 2.0])
+            r = float(_distances(P, q)[x])
+            check_radius(tree.query_radius(q, r), P, q, r, cluster, why=why)
 
 
 @pytest.mark.edge_case
