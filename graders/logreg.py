@@ -490,7 +490,10 @@ def test_fit_rejects_labels_other_than_0_1(solution):
                       (np.array([0.0, 1.0, 0.5, 1.0, 0.0, 1.0]), "a label 0.5"),
                       # within np.isclose of 1 and 0: the labels must equal 0 or 1 exactly
                       (np.array([0.0, 1.0, 1 - 1e-9, 1.0, 0.0, 1.0]), "a label 1 - 1e-9 (not 1)"),
-                      (np.array([0.0, 1.0, 1.0, 1e-9, 0.0, 1.0]), "a label 1e-9 (not 0)")):
+                      (np.array([0.0, 1.0, 1.0, 1e-9, 0.0, 1.0]), "a label 1e-9 (not 0)"),
+                      # every comparison with NaN is False: a check by bounds (min < 0, max > 1, 0 < y < 1)
+                      # lets it through, one by equality to 0 or 1 does not
+                      (np.array([0.0, 1.0, np.nan, 1.0, 0.0, 1.0]), "a label NaN")):
         checks.raises(ValueError, solution.fit_logistic, X, bad, given=f"X (6, 2) and {desc}: {bad.tolist()}")
 
 
@@ -509,7 +512,9 @@ def test_log_loss_rejects_bad_input(solution):
     z = np.array([0.5, -1.0, 2.0])
     for y, desc in ((np.array([0, 2, 1]), "a label 2"), (np.array([-1, 1, 1]), "a label -1"),
                     (np.array([0.5, 1.0, 0.0]), "a label 0.5"), (np.array([1 - 1e-9, 1.0, 0.0]), "a label 1 - 1e-9"),
-                    (np.array([1e-9, 1.0, 0.0]), "a label 1e-9")):
+                    (np.array([1e-9, 1.0, 0.0]), "a label 1e-9"),
+                    # NaN passes every check by bounds (min < 0, max > 1, 0 < y < 1): not a label either
+                    (np.array([0.0, np.nan, 1.0]), "a label NaN")):
         checks.raises(ValueError, solution.log_loss, y, z, given=f"z = [0.5, -1, 2] and {desc}: {y.tolist()}")
     checks.raises(ValueError, solution.log_loss, np.array([0, 1, 1, 0]), z,
                   given="y of shape (4,) and z of shape (3,)")
