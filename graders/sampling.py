@@ -547,6 +547,15 @@ def test_zero_weights_never_drawn_at_the_extremes(solution, first, weights):
 
 
 @pytest.mark.edge_case
+def test_size_zero_gives_an_empty_integer_array(solution, rng):
+    """size = 0 gives an integer array of shape (0,)"""
+    # An early return of np.array([]) (float64) for size 0 breaks the result's stated dtype.
+    weights = np.array([1.0, 2.0, 3.0])
+    got = solution.weighted_choice(weights, 0, rng)
+    _check_indices(got, 0, weights, "weights [1.0, 2.0, 3.0], size=0 (np.array([]) is float64)")
+
+
+@pytest.mark.edge_case
 def test_single_positive_weight(solution, rng):
     """With one positive weight, every draw is that index"""
     weights = np.array([0.0, 0.0, 5.0, 0.0])
@@ -558,6 +567,8 @@ def test_single_positive_weight(solution, rng):
 @pytest.mark.edge_case
 @pytest.mark.parametrize("weights, why", [
     ([1.0, -0.5, 2.0], "a negative weight"),
+    # However small: a check with a tolerance (w < -1e-12, np.isclose(w, 0)) lets it through.
+    ([1.0, -1e-20, 2.0], "a tiny negative weight, -1e-20 < 0"),
     ([1.0, float("nan"), 2.0], "a NaN weight"),
     ([0.0, 0.0, 0.0], "all weights zero"),
 ])
@@ -882,6 +893,18 @@ def test_arguments_are_not_modified(solution):
     _, args_after, _ = solution.inputs_after("weighted_choice", weights, 10, np.random.default_rng(0))
     checks.equal(checks.as_array(args_after[0], "weights after the call"), weights,
                  what="weights after weighted_choice (it must not be modified: normalise a copy)", given=given)
+    # Subnormal weights take their own branch (scaled by 2^1074 to be exact): scaled in a
+    # copy too, not in the caller's array. Refusing them (as all zero) is
+    # test_weighted_frequencies' business: here only the weights the call leaves, whether it
+    # returns or raises, are looked at.
+    weights = np.array([5e-324, 0.0, 1e-323])
+    given = "subnormal weights [5e-324, 0, 1e-323], size=10"
+    try:
+        _, args_after, _ = solution.inputs_after("weighted_choice", weights, 10, np.random.default_rng(0))
+    except ValueError as exc:
+        args_after = exc.args_after
+    checks.equal(checks.as_array(args_after[0], "weights after the call"), weights,
+                 what="weights after weighted_choice (it must not be modified: scale a copy)", given=given)
     labels = np.array([2, 0, 1, 0, 2, 1])
     given = f"labels {labels.tolist()}, test_fraction=0.5"
     _, args_after, _ = solution.inputs_after("stratified_split", labels, 0.5, np.random.default_rng(0))
