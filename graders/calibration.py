@@ -308,10 +308,17 @@ def _invalid_cases():
         # edges then returns empty arrays (and an ECE of 0) instead of raising.
         "n_bins = -1": (probs, labels, -1),
         "labels of length N - 1": (probs, labels[:-1], 10),
+        # One label for N predictions: without a length check it broadcasts (argmax ==
+        # labels, z[rows, labels] against N rows) and gives a result instead of an error.
+        "labels of length 1 (N = 20)": (probs, labels[:1], 10),
         "1-D probs": (probs[:, 0] * 0 + 1.0, labels, 10),
         # One row given as a 1-D array of length C, with one label: promoting it to
         # (1, C) (np.atleast_2d) would make the shapes match, yet it is not 2-D.
         "1-D probs of one prediction (length C = 4, one label)": (probs[0], labels[:1], 10),
+        # Not 2-D the other way: an (N, C, 1) array has N rows of C summing to 1 along
+        # axis 1, and a check of len(labels) and of the labels against shape[1] alone
+        # lets it through (the temperature search then runs on it without an error).
+        "3-D probs of shape (N, C, 1)": (probs[:, :, None], labels, 10),
     }
 
 
@@ -322,7 +329,7 @@ def test_invalid_input_raises(solution, case):
     probs, labels, n_bins = _invalid_cases()[case]
     for name in ("reliability_curve", "expected_calibration_error"):
         checks.raises(ValueError, getattr(solution, name), probs, labels, n_bins, given=case)
-    if "label" in case or "1-D" in case:
+    if "label" in case or "-D" in case:
         # fit_temperature checks its labels and shapes the same way.
         logits = np.log(probs)
         checks.raises(ValueError, solution.fit_temperature, logits, labels,
