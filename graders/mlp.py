@@ -322,6 +322,9 @@ def test_init_params_sizes_are_integers(solution):
                             ([4, 2.0, 3], "[4, 2.0, 3]", "2.0 is a float, not an integer, whatever its value"),
                             ([4, 3, 2.0], "[4, 3, 2.0]", "the output width 2.0 is a float"),
                             ([np.float64(4.0), 3], "[np.float64(4.0), 3]", "a NumPy float is a float"),
+                            # np.float64 is a subclass of float, np.float32 is not: isinstance(s, float)
+                            # alone lets it through.
+                            ([np.float32(4.0), 3], "[np.float32(4.0), 3]", "a NumPy float32 is a float too"),
                             ([3, True, 2], "[3, True, 2]", "True is a bool, not an integer"),
                             ([True, 3], "[True, 3]", "True is a bool, not an integer")):
         checks.raises(ValueError, solution.init_params, bad, np.random.default_rng(0), given=f"sizes {shown} ({why})")
@@ -356,7 +359,7 @@ def test_forward_agrees(solution, reference):
 
 @pytest.mark.correctness
 def test_loss_and_grads_agree(solution, reference):
-    """loss_and_grads without penalty (l2=0): mean cross-entropy and its gradients by backpropagation"""
+    """loss_and_grads without penalty (l2=0, the default): mean cross-entropy and its gradients by backpropagation"""
     for sizes, n, pseed, dseed in NETWORKS:
         params = random_params(sizes, pseed)
         X, y = random_data(sizes, n, dseed)
@@ -364,6 +367,12 @@ def test_loss_and_grads_agree(solution, reference):
         check_loss_and_grads(reference.loss_and_grads(params, X, y, 0.0), params, X, y, 0.0,
                              "the REFERENCE on " + given)
         check_loss_and_grads(solution.loss_and_grads(params, X, y, 0.0), params, X, y, 0.0, given)
+    # The signature's default is l2=0.0: a call that leaves l2 out adds no penalty.
+    sizes, n, pseed, dseed = NETWORKS[1]
+    params = random_params(sizes, pseed)
+    X, y = random_data(sizes, n, dseed)
+    check_loss_and_grads(solution.loss_and_grads(params, X, y), params, X, y, 0.0,
+                         describe(sizes, n) + ", l2 left out (the signature's default, l2=0.0: no penalty)")
 
 
 @pytest.mark.correctness
