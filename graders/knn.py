@@ -837,6 +837,13 @@ def test_exact_matches_vote_alone(solution):
                           given=f"queries (2, 0) and (-2, 0), each equal to five training rows labelled 1, 1, 2, 2, "
                                 f"2 (in index order), k={k}, weights='distance' (only the exact matches among "
                                 f"the k neighbours vote, not every training row equal to the query)")
+    # With k = 5 all five matches vote, one vote each: 2 wins, 3 votes to 2. A weight that only
+    # stands in for "a match" (inf, or the largest float 1.8e308 that np.nan_to_num puts for it)
+    # makes both totals inf, a tie that goes to 1: the matches must be counted.
+    check_predictions(solution.knn_predict(Xm, ym, Q, 5, weights="distance"), np.array([2, 2]),
+                      given="queries (2, 0) and (-2, 0), each equal to five training rows labelled 1, 1, 2, 2, 2, "
+                            "k=5, weights='distance' (each exact match has one vote: 3 to 2 for label 2; a weight "
+                            "of inf or 1.8e308 per match gives both labels a total of inf, a tie)")
     # One exact match against four close neighbours of another label, at three scales s (module
     # docstring): were the four to vote, 4/s would beat any weight the match can get short of
     # "only the matches vote"; a weight 1/(d + e) lets them win once s is below about 3e.
@@ -848,6 +855,20 @@ def test_exact_matches_vote_alone(solution):
                           given=f"queries (4, 0)*s and (-4, 0)*s with s = {name}, each equal to one training point "
                                 f"(label 1, a high index) and with four training points labelled 2 at distance s, "
                                 f"k=5, weights='distance' (only the exact match votes: never 1/(d + epsilon))")
+    # Two exact matches tied 1 to 1 (labels 1 and 2, one vote each: the smaller label, 1, wins)
+    # and a third neighbour labelled 2 at distance s = 2^-80. A large finite weight W for the
+    # matches (1/max(d, 1e-30) gives W = 1e30) still lets the neighbour add 1/s ~ 1.2e24 to label
+    # 2's total, which float64 keeps for any W below about 1e40: 2 would win. Label 1 is also the
+    # lower-indexed match, so every reading of a label tie by index or nearness gives 1 as well.
+    s = 2.0 ** -80
+    Xt = np.array([[4, 0], [4, 0], [4, 1], [-4, 0], [-4, 0], [-4, -1]], dtype=np.float64) * s
+    yt = np.array([1, 2, 2, 1, 2, 2], dtype=np.int64)
+    check_predictions(solution.knn_predict(Xt, yt, Xt[[0, 3]], 3, weights="distance"), np.array([1, 1]),
+                      given="queries (4, 0)*s and (-4, 0)*s with s = 2^-80 (~8.3e-25), each equal to two training "
+                            "rows labelled 1 and 2 (in index order) and with a third neighbour labelled 2 at "
+                            "distance s, k=3, weights='distance' (only the two exact matches vote, one each: a tie, "
+                            "to the smaller label 1; a large finite weight for the matches, such as "
+                            "1/max(d, 1e-30), still lets the third neighbour's 1/s ~ 1.2e24 tip it to 2)")
     # Float coordinates: the query is one of three equal rows (labels 2, 1, 2).
     g = np.random.default_rng(81)
     P = g.normal(size=(40, 5)) * 2.0 + 3.0
