@@ -242,12 +242,19 @@ def test_perplexity_counts_words_and_end(solution):
     """perplexity = exp(-sum of log-probabilities / N), N = words + one '</s>' per sentence"""
     train = markov_corpus(11, 60)
     model = plain_model(train)
-    for seed, n in ((12, 1), (13, 7), (14, 30)):
-        test = markov_corpus(seed, n)
+    # The last corpus draws from 16 words, 6 of them not in this model's 10-word vocabulary: each
+    # unknown word is predicted (and counted in N) as '<unk>'; N counts every word, known or not. This
+    # corpus has no literal '<unk>', so c(v, '<unk>') = 0 and the '<unk>' context is uniform: every
+    # reading of the unknown-word rule scores these words alike, and only N decides.
+    for seed, n, words in ((12, 1, 10), (13, 7, 10), (14, 30, 10), (20, 8, 16)):
+        test = markov_corpus(seed, n, n_words=words)
+        unknown = sum(w not in model["vocab"] for s in test for w in s)
+        about = (f" ({unknown} of its words are not in the model's vocabulary: each is predicted as '<unk>' "
+                 f"and counted in N like any word)" if unknown else "")
         for k in (1.0, 0.1):
             checks.close(float(solution.perplexity(model, test, k=k)), plain_perplexity(model, test, k),
                          rtol=1e-9, what="perplexity",
-                         given=f"the model of {describe(train)}, test corpus of {describe(test)}, k={k}")
+                         given=f"the model of {describe(train)}, test corpus of {describe(test)}{about}, k={k}")
 
 
 # -- sampling -------------------------------------------------------------------------------------------
@@ -410,10 +417,19 @@ def test_empty_sentences_and_empty_corpus(solution):
 def test_markers_in_sentences_raise_value_error(solution):
     """A sentence containing '<s>' or '</s>' raises ValueError (fit, log-probability, perplexity)"""
     model = plain_model([["a", "b"]])
-    for bad in (["a", "</s>"], ["<s>", "a"], ["</s>"]):
+    # A marker anywhere in the sentence, not only where the frame would put it: '<s>' in the middle
+    # or last, '</s>' first or in the middle.
+    for bad in (["a", "</s>"], ["<s>", "a"], ["</s>"], ["a", "<s>", "b"], ["a", "<s>"], ["</s>", "a"],
+                ["a", "</s>", "b"]):
         checks.raises(ValueError, solution.fit_bigrams, [["a"], bad], given=f"sentences [['a'], {bad!r}]")
         checks.raises(ValueError, solution.sentence_log_prob, model, bad, given=f"sentence {bad!r}")
         checks.raises(ValueError, solution.perplexity, model, [bad], given=f"corpus [{bad!r}]")
+    # Only the markers themselves: a word that merely contains one ('<s>x', 'x</s>') is a word.
+    ok = ["<s>x", "x</s>", "b"]
+    why = "words that contain a marker but are not one, so valid words"
+    calls_without_error(solution.fit_bigrams, [["a"], ok], given=f"sentences [['a'], {ok!r}] ({why})")
+    calls_without_error(solution.sentence_log_prob, model, ok, given=f"sentence {ok!r} ({why})")
+    calls_without_error(solution.perplexity, model, [ok], given=f"corpus [{ok!r}] ({why})")
 
 
 @pytest.mark.edge_case
@@ -492,6 +508,46 @@ def test_max_len_may_be_a_numpy_integer(solution):
                                   max_len=max_len, given=given)
         checks.that(got == expected, f"sample_sentence for {given}: expected {expected!r} (what it returns for "
                                      f"max_len={int(max_len)}), got {checks.show(got, 300)}")
+
+
+@pytest.mark.correctness
+def test_default_arguments(solution):
+    """The defaults are k=1.0 (sentence_log_prob, perplexity, sample_sentence) and max_len=50"""
+    # Each call without the argument is compared with the same function's call with it spelt out,
+    # so only the default decides.
+    train = markov_corpus(15, 40, n_words=8, max_len=6)
+    model = plain_model(train)
+    sentence, test = train[1], train[:5]
+    given = f"the model of {describe(train)}, sentence {sentence!r}"
+    expected = float(solution.sentence_log_prob(model, sentence, k=1.0))
+    checks.close(float(solution.sentence_log_prob(model, sentence)), expected,
+                 atol=2 * log_prob_tolerance(len(sentence) + 1, expected),
+                 what="sentence_log_prob(model, sentence) (the same as with k=1.0)", given=given)
+    given = f"the model of {describe(train)}, test corpus of {describe(test)}"
+    checks.close(float(solution.perplexity(model, test)), float(solution.perplexity(model, test, k=1.0)),
+                 rtol=2e-9, what="perplexity(model, sentences) (the same as with k=1.0)", given=given)
+    # Smoothing decides the draws: over these seeds k=0.5 or k=2 would give other sentences. A
+    # solution whose explicit call is not reproducible from the seed fails the tests of the draws;
+    # here it is compared only where it is, so that only the default decides.
+    for seed in range(6):
+        given = f"the model of {describe(train)}, np.random.default_rng({seed})"
+        expected = solution.sample_sentence(model, np.random.default_rng(seed), k=1.0, max_len=50)
+        if solution.sample_sentence(model, np.random.default_rng(seed), k=1.0, max_len=50) != expected:
+            continue
+        got = solution.sample_sentence(model, np.random.default_rng(seed))
+        checks.that(got == expected, f"sample_sentence(model, rng) for {given}: expected {expected!r} (what "
+                                     f"it returns for k=1.0, max_len=50, the defaults), got {checks.show(got, 300)}")
+    # The model of test_sample_stops_at_max_len ('ha' after '<s>' and 'ha' 10^9 times, '</s>' once):
+    # every sentence runs to max_len, so only the default max_len decides its length.
+    ha = {"vocab": ["</s>", "<unk>", "ha"], "prev": np.array([2, 2, 3]), "next": np.array([0, 2, 2]),
+          "count": np.array([1, 10**9, 10**9])}
+    given = (f"a model where 'ha' follows '<s>' and 'ha' 10^9 times and '</s>' follows 'ha' once (model {ha!r}), "
+             f"np.random.default_rng(0), k=0.01 and no max_len")
+    expected = solution.sample_sentence(ha, np.random.default_rng(0), k=0.01, max_len=50)
+    got = solution.sample_sentence(ha, np.random.default_rng(0), k=0.01)
+    checks.that(got == expected, f"sample_sentence for {given}: expected what it returns for max_len=50, the "
+                                 f"default ({len(expected) if isinstance(expected, list) else '?'} words 'ha'), got "
+                                 f"{len(got) if isinstance(got, list) else checks.show(got, 200)} words")
 
 
 # Words with spaces (and the empty string), and the names without spaces they are compared with.

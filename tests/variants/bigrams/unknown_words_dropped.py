@@ -2,6 +2,7 @@
 as <unk>."""
 
 CAUGHT_BY = (
+    'test_perplexity_counts_words_and_end',
     'test_unknown_context_uses_unk_counts',
     'test_unknown_word_predicted_with_unk_counts',
     'test_unknown_words_are_unk',
