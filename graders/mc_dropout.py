@@ -194,14 +194,26 @@ def test_probability_dtypes(solution):
     for desc, P in (("float32 probs, T=6, n=15, C=4, Dirichlet(1) rows", P32),
                     ("int64 one-hot probs, T=5, n=8, C=3", onehot)):
         given = f"{desc} (convert to float64 first; results are float64)"
+        # Integer probabilities are one-hot, so they hold zeros, and 0 log 0 is
+        # test_zero_probabilities' rule. A solution that leaves those entries
+        # to uninitialised memory reads there whatever an earlier computation
+        # left: each call here comes just after one on uniform probabilities of
+        # the same shape (no zeros, every temporary finite), so that such
+        # memory holds finite values and only the conversion is at stake.
+        uniform = np.full(P.shape, 1.0 / P.shape[2])
+
+        def after_finite(name, probs):
+            getattr(solution, name)(uniform)
+            return getattr(solution, name)(probs)
+
         for name in ALL:
-            got = getattr(solution, name)(P)
+            got = after_finite(name, P)
             arr = checks.as_array(got, f"{name}(probs)", given)
             if arr.dtype != np.float64:
                 checks.fail(f"{name}(probs) for {given} should have dtype float64, got {arr.dtype}: {checks.show(got)}")
             # Against your own run on the same values as float64: only the conversion is at stake here
             # (the values themselves are the business of the other tests).
-            own = getattr(solution, name)(P.astype(np.float64))
+            own = after_finite(name, P.astype(np.float64))
             T, n, C = P.shape
             checks.close(arr, checks.as_array(own, f"{name}(probs)", given), atol=tolerance(name, T, C),
                          what=f"{name}(probs)", given=f"{given}, against your own run on the same values as float64")

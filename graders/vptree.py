@@ -282,7 +282,9 @@ def _build_nodes(pairs, n):
     down: a node's parent is the last node created before it that holds one of
     its points. Its points other than the parent's vantage point (which a node
     that keeps it in its own subtree passes on too: not this rule's concern) are
-    what the parent's split gave it.
+    what the parent's split gave it. A run over all n points is a root: a build
+    that starts again (a solution may build more than one tree from the same
+    metric) starts a tree of its own.
     """
     runs = []                             # [first of the last call, set of points]
     for first, ids in pairs:
@@ -295,6 +297,8 @@ def _build_nodes(pairs, n):
     last = np.full(n, -1, dtype=np.int64)   # the last node created that holds each point
     out = []
     for j, (vp, members) in enumerate(runs):
+        if members.size == n:
+            last[:] = -1
         parent = int(last[members[0]])
         if parent >= 0:
             parent_vp, parent_members = runs[parent]
