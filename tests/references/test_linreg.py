@@ -235,46 +235,16 @@ def test_ill_conditioned_data_and_margins(seed, fi):
     close_fit(ref.fit_linear(X, y, fit_intercept=fi), exact, 2e-7)
 
 
-def test_ill_conditioned_tiny_ridge_margins():
-    """The stability test's ridge case (l2 = 1e-28 on the condition-1e10 data, no intercept): the rational
-    oracle agrees with mpmath; the SVD filter factors, lstsq on X stacked over sqrt(l2) I, scikit-learn's
-    Ridge(solver="svd") and the reference are within 2e-7, the ridge normal equations off by more than 1e-2;
-    and the minimiser with n l2 (a mean objective) is within 1e-7 of it, so only the solver decides."""
+@pytest.mark.parametrize("scale, l2", [(1.0, 1e-28), (2.0 ** 50, 1.0)], ids=["tiny_l2", "scaled_X_l2_1"])
+def test_ill_conditioned_ridge_margins(scale, l2):
+    """The stability test's ridge cases on the condition-1e10 data, no intercept: l2 = 1e-28, and the data
+    times 2^50 with l2 = 1 (far above 1e-8, and yet X^T X + l2 I has condition number ~1e20 as in the
+    first). The rational oracle agrees with mpmath; the SVD filter factors, lstsq on X stacked over
+    sqrt(l2) I, scikit-learn's Ridge(solver="svd") and the reference are within 2e-7, the ridge normal
+    equations (what a fixed threshold on l2 picks in the scaled case) off by more than 1e-2; and the
+    minimiser with n l2 (a mean objective) is within 1e-7 of it, so only the solver decides."""
     X, y = grader.ill_conditioned(101)
-    l2 = 1e-28
-    s = np.linalg.svd(X, compute_uv=False)
-    assert l2 < 1e-8 * s[-1] ** 2 and s[0] ** 2 / (s[-1] ** 2 + l2) > 1e19
-    exact = grader.exact_fit(X, y, False, l2)
-    np.testing.assert_allclose(exact[0], mp_exact(X, y, False, l2)[0], rtol=1e-14)
-    norm = np.linalg.norm(exact[0])
-    d = X.shape[1]
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
-    G = X.T @ X + l2 * np.eye(d)
-    stable = {
-        "svd": Vt.T @ (s / (s ** 2 + l2) * (U.T @ y)),
-        "stacked lstsq": np.linalg.lstsq(np.vstack([X, np.sqrt(l2) * np.eye(d)]), np.r_[y, np.zeros(d)],
-                                         rcond=None)[0],
-        "sklearn": sklearn_linear.Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(X, y).coef_,
-        "reference": ref.fit_linear(X, y, l2, fit_intercept=False)[0],
-    }
-    for name, w in stable.items():
-        assert np.linalg.norm(w - exact[0]) / norm < 2e-7, name
-    for name, w in (("solve", np.linalg.solve(G, X.T @ y)), ("pinv", np.linalg.pinv(G) @ (X.T @ y))):
-        assert not np.linalg.norm(w - exact[0]) / norm < 1e-2, name
-    mean_objective = grader.exact_fit(X, y, False, l2 * len(X))[0]
-    assert np.abs(mean_objective - exact[0]).max() / norm < 1e-7
-
-
-def test_ill_conditioned_scaled_ridge_margins():
-    """The stability test's scaled ridge case (the condition-1e10 data times 2^50, l2 = 1, no
-    intercept): l2 is far above 1e-8 and yet X^T X + l2 I has condition number ~1e20; the rational
-    oracle agrees with mpmath; the SVD filter factors, lstsq on X stacked over sqrt(l2) I, scikit-learn's
-    Ridge(solver="svd") and the reference are within 2e-7, the ridge normal equations (what a fixed
-    threshold on l2 picks here) are off by more than 1e-2; and the minimiser with n l2 (a mean
-    objective) is within 1e-7 of it, so only the solver decides."""
-    X, y = grader.ill_conditioned(101)
-    X = X * 2.0 ** 50
-    l2 = 1.0
+    X = X * scale
     s = np.linalg.svd(X, compute_uv=False)
     assert l2 < 1e-8 * s[-1] ** 2 and s[0] ** 2 / (s[-1] ** 2 + l2) > 1e19
     exact = grader.exact_fit(X, y, False, l2)
