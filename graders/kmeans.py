@@ -1446,9 +1446,12 @@ def test_kmeans_plus_plus_time_budget(budget):
     # CPU time per call over 6 runs, each on its own data set (~0.05 s of
     # reference CPU). 6x, not the challenge's 3x: keeping D^2 up to date with
     # np.linalg.norm(X - c, axis=1) ** 2 (three fresh (n, d) temporaries per
-    # new centroid) is correct and common and measures 3.3-4.0x here, and
+    # new centroid) is correct and common and measured 3.3-4.0x here, and
     # about the same at any k (3.4-4.0x at k = 32, 3.5-4.4x at k = 64;
-    # tests/alternatives/kmeans/kpp_linalg_norm.py). The O(n·k²·d)
+    # tests/alternatives/kmeans/kpp_linalg_norm.py), before workers kept
+    # their freed heap (sandbox/worker.py, _steady_allocator): mapping those
+    # temporaries afresh each time cost it 6.0-6.8x on a machine with dearer
+    # page faults. It measures 1.5x now. The O(n·k²·d)
     # recomputations' ratio grows with k, hence k = 128: with one matrix
     # product per step 11.4-13.2x (4.4-5.4x at k = 32, 6.8-7.7x at k = 64:
     # too close to that correct style), one centroid at a time 45-49x.
