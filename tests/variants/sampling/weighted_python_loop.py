@@ -1,5 +1,12 @@
-"""Draws one index at a time in a Python loop (correct, but a million interpreted iterations)."""
+"""Draws one index at a time in a Python loop (correct, but a million interpreted iterations).
 
+Each draw is a `bisect` on a list of the cumulative weights, about 1 us: some 30 times the
+reference on the timed 10^6 draws, and about 0.2 s for the 200 000 draws of the frequency tests,
+far inside the 10x + 1 s a correctness call may take (a np.searchsorted call per draw took 3 times
+as long, near that limit on a busy machine).
+"""
+
+import bisect
 import math
 
 import numpy as np
@@ -38,11 +45,10 @@ def weighted_choice(weights, size, rng):
         raise ValueError("weights are all zero")
     if cdf[-1] <= np.finfo(np.float64).tiny:  # a subnormal total: scaled by 2^1074, exactly (as in the reference)
         cdf = np.cumsum(np.ldexp(w, 1074))
-    out = np.empty(size, dtype=np.int64)
-    total = cdf[-1]
-    for t in range(size):
-        out[t] = np.searchsorted(cdf, rng.random() * total, side="right")
-    return out
+    total = float(cdf[-1])
+    cumulative = cdf.tolist()
+    random = rng.random
+    return np.array([bisect.bisect_right(cumulative, random() * total) for _ in range(size)], dtype=np.int64)
 
 
 def stratified_split(labels, test_fraction, rng):
