@@ -156,12 +156,12 @@ def _own_modules():
 # same temporaries over and over (np.linalg.norm(X - c, axis=1) per step)
 # pays a page fault on every page of every one of them, or not, depending on
 # what the process freed before. Page faults cost several times more on some
-# virtual machines than on others: a correct k-means++ measured 6x its
-# reference there and 1.6x with this allocator, and the same code 1.0x
+# virtual machines than on others: a correct k-means++ measured 6.0-6.8x
+# its reference on one and 1.5x with this allocator, and the same code 1.0x
 # against itself either way. Budgets are meant to time the work of a
 # solution, not its process's history, so candidate and reference workers
-# both get this one. Arrays over 32 MiB (an (n, k, d) temporary) are still
-# mapped afresh, as they are everywhere.
+# both get this one. Arrays of 32 MiB and more (an (n, k, d) temporary) are
+# still mapped afresh, as they are everywhere.
 MMAP_THRESHOLD = 32 << 20    # the most glibc accepts on 64-bit
 TRIM_THRESHOLD = 64 << 20    # twice it, as glibc's own adjustment keeps them
 
