@@ -476,29 +476,40 @@ def test_kmeans_plus_plus_first_centroid_uniform(solution):
     check_kpp_frequencies([(X, 1, 3000, "a 4x3 grid of 12 points, k=1")], solution)
 
 
-KPP_EXACT_TRIALS = {2: 4200, 3: 400}   # seeds per k in the exact-probabilities test
+# The exact-probabilities test's data sets and seeds per k (tests/references/test_kmeans.py checks their power).
+KPP_EXACT_X = {
+    2: np.array([[0.0, 0.0]] * 16 + [[1.0, 0.0]] * 64 + [[8.0, 0.0]]),
+    3: np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64),
+}
+KPP_EXACT_GIVEN = {2: "X = 16 copies of (0,0), 64 of (1,0) and one (8,0), k=2",
+                   3: "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=3"}
+KPP_EXACT_TRIALS = {2: 250, 3: 400}
 
 
 @pytest.mark.correctness
 def test_kmeans_plus_plus_exact_probabilities(solution):
     """k-means++ picks the next centroid with probability proportional to D^2 (exact probabilities)"""
-    # Five points on a line and one off it, (3, 0) twice: outcomes are told
-    # apart by value, so the two copies of (3, 0) count as one point with twice
-    # the weight. D instead of D^2, the farthest point, or D measured to the
-    # last centroid only change these probabilities by 0.16 to 0.5 in total
-    # variation (D: 0.16 at k=2; D to the last centroid only: 0.47 at k=3).
+    # Outcomes are told apart by value: copies of a row count as one point
+    # with their summed weight, and a value chosen twice is an outcome of
+    # probability 0 (a chosen point and its copies have D = 0).
+    # k=2: seen from (0,0), the 64 rows at (1,0) and the one at (8,0) weigh
+    # the same under D^2 (64 x 1 = 8^2), 8 to 1 under D. So D instead of D^2
+    # moves the outcomes by 0.43 in total variation (the farthest point: 0.30,
+    # never (0,0) then (1,0), of probability 0.099; distinct rows drawn
+    # uniformly repeat a value two times in three). k=3, five points on a line
+    # and one off it ((3,0) twice): D measured to the last centroid only
+    # repeats a chosen point in 5% of its draws (at k=2 it is right).
     # The trials are what these bugs need to fail with probability above
     # 1 - 1e-6, as a correct solution passes with probability above 1 - 1e-6
     # (exact binomial probabilities in tests/references/test_kmeans.py), and
-    # about the fewest that do: k=2 catches D instead of D^2 (its most
-    # displaced cell stays within the tolerance with probability 3.6e-7 at
-    # 4200 trials, 1.6e-6 at 4000) and the farthest point (missed ~0); k=3
-    # catches D to the last centroid only (5% of its draws repeat a chosen
-    # point, an outcome of probability 0: missed 5e-10 at 400 trials) and
-    # the farthest point (missed ~0 at 400, 1.5e-5 at 350).
-    X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
-    check_kpp_frequencies([(X, 2, KPP_EXACT_TRIALS[2], "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=2"),
-                           (X, 3, KPP_EXACT_TRIALS[3], "X = (0,0), (1,0), (3,0), (3,0), (7,1), k=3")], solution)
+    # about the fewest that do: at k=2, D instead of D^2 stays within the
+    # tolerance with probability 5.9e-9 at 250 trials (1.6e-7 at 225, 4.1e-6
+    # at 200), the farthest point never (it did at 200); at k=3, D to the last
+    # centroid only with probability 5e-10 and the farthest point ~0 at 400
+    # (1.5e-5 at 350). The five points served k=2 as well, with 4200 trials:
+    # D moves their outcomes by 0.16 only.
+    check_kpp_frequencies([(KPP_EXACT_X[k], k, KPP_EXACT_TRIALS[k], KPP_EXACT_GIVEN[k]) for k in (2, 3)],
+                          solution)
 
 
 @pytest.mark.correctness

@@ -765,9 +765,13 @@ def _enumerate_kpp(X, k, power=2, last_only=False):
     return {key: p for key, p in out.items() if p > 0}
 
 
-@pytest.mark.parametrize("k", [1, 2, 3])
-def test_grader_kpp_distribution_matches_enumeration(k):
-    X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+TINY = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+COPIES = grader.KPP_EXACT_X[2]    # 16 copies of (0, 0), 64 of (1, 0) and one (8, 0)
+
+
+@pytest.mark.parametrize("X, k", [(TINY, 1), (TINY, 2), (TINY, 3), (COPIES, 2)], ids=["tiny-1", "tiny-2", "tiny-3",
+                                                                                  "copies-2"])
+def test_grader_kpp_distribution_matches_enumeration(X, k):
     exact = grader.kpp_exact_distribution(X, k)
     brute = _enumerate_kpp(X, k)
     assert exact.keys() == brute.keys()
@@ -776,11 +780,11 @@ def test_grader_kpp_distribution_matches_enumeration(k):
     assert sum(exact.values()) == pytest.approx(1.0, rel=1e-12)
 
 
-def test_grader_kpp_distribution_matches_sklearn_kmeans_plusplus():
+@pytest.mark.parametrize("X", [TINY, COPIES], ids=["tiny", "copies"])
+def test_grader_kpp_distribution_matches_sklearn_kmeans_plusplus(X):
     """An independent k-means++ (scikit-learn's, with one local trial) lands within
-    the grader's tolerance, and D instead of D^2 would not (the test has power)."""
+    the grader's tolerance at k=2."""
     cluster = pytest.importorskip("sklearn.cluster")
-    X = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
     probs = grader.kpp_exact_distribution(X, 2)
     uniq = np.unique(X, axis=0)
     trials = 2000
@@ -795,7 +799,15 @@ def test_grader_kpp_distribution_matches_sklearn_kmeans_plusplus():
         assert abs(counts.get(key, 0) - trials * p) <= binomial_halfwidth(trials, p, delta), key
 
 
-TINY = np.array([[0, 0], [1, 0], [3, 0], [3, 0], [7, 1]], dtype=np.float64)
+def _uniform_rows(X, k):
+    """Outcome probabilities of k distinct rows drawn uniformly (the D^2 weighting forgotten)."""
+    _, row_id = np.unique(X, axis=0, return_inverse=True)
+    out = {}
+    sequences = list(itertools.permutations(range(len(X)), k))
+    for seq in sequences:
+        key = tuple(int(row_id.ravel()[i]) for i in seq)
+        out[key] = out.get(key, 0.0) + 1.0 / len(sequences)
+    return out
 
 
 def _farthest_point(X, k):
@@ -812,7 +824,7 @@ def _farthest_point(X, k):
     return out
 
 
-@pytest.mark.parametrize("k, bug", [(2, "D"), (2, "farthest"), (3, "farthest"), (3, "last_only")])
+@pytest.mark.parametrize("k, bug", [(2, "D"), (2, "farthest"), (2, "uniform"), (3, "farthest"), (3, "last_only")])
 def test_grader_kpp_test_has_power(k, bug):
     """In the exact-probabilities test, each usual k-means++ bug fails with
     probability above 1 - 1e-6, like a correct solution passes: the chance that
@@ -820,11 +832,13 @@ def test_grader_kpp_test_has_power(k, bug):
     binomial), or never show an outcome of probability 0, is at most 1e-6."""
     stats = pytest.importorskip("scipy.stats")
     trials = grader.KPP_EXACT_TRIALS[k]
-    probs = grader.kpp_exact_distribution(TINY, k)
-    cells = sum(len(grader.kpp_exact_distribution(TINY, j)) for j in grader.KPP_EXACT_TRIALS)
+    X = grader.KPP_EXACT_X[k]
+    probs = grader.kpp_exact_distribution(X, k)
+    cells = sum(len(grader.kpp_exact_distribution(grader.KPP_EXACT_X[j], j)) for j in grader.KPP_EXACT_TRIALS)
     delta = grader.FALSE_FAILURE / cells
-    wrong = {"D": lambda: _enumerate_kpp(TINY, k, power=1), "farthest": lambda: _farthest_point(TINY, k),
-             "last_only": lambda: _enumerate_kpp(TINY, k, last_only=True)}[bug]()
+    wrong = {"D": lambda: _enumerate_kpp(X, k, power=1), "farthest": lambda: _farthest_point(X, k),
+             "uniform": lambda: _uniform_rows(X, k),
+             "last_only": lambda: _enumerate_kpp(X, k, last_only=True)}[bug]()
     impossible = sum(q for key, q in wrong.items() if key not in probs)
     missed = (1.0 - impossible) ** trials
     for key, p in probs.items():
