@@ -127,9 +127,9 @@ def _reuse_freed_memory() -> None:
     it reads from a worker, is faulted in page by page: on a virtual machine
     about 7 us per 4 KiB page, 0.1 s per 64 MiB array. A lane lives for one
     grading and makes arrays of the same sizes over and over; taken from the
-    heap and never trimmed, each reuses the pages of the one before. (A
-    (2048, 4096) softmax time-budget test took 5.4-6.0 s instead of
-    7.4-8.2 s.) Workers keep their own settings (sandbox/worker.py
+    heap and never trimmed, each reuses the pages of the one before. (The
+    (2048, 4096) softmax time-budget test took 6.7-7.4 s instead of
+    7.9-8.1 s.) Workers keep their own settings (sandbox/worker.py
     `_steady_allocator`), and nothing measured runs in the lane.
     """
     try:
