@@ -286,7 +286,10 @@ def test_memo_across_calls_fails_its_grade():
     failed = {t.nodeid.split("::")[-1]: t.message for t in report.tests if not t.passed}
     assert list(failed) == ["test_exact_time_budget"], failed
     message = failed["test_exact_time_budget"]
-    assert "budget 3x" in message and "Too slow" in message and "must match" not in message, message
+    # On time, whichever way: measured over the budget ("Too slow"), or stopped once every run was over
+    # twice the budget ("far slower"; it measured about 4x here, and once over 6x in a CI run).
+    assert "budget 3x" in message and ("Too slow" in message or "far slower" in message), message
+    assert "must match" not in message, message
 
 
 def test_rejects_invalid_inputs():
