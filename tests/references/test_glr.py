@@ -503,7 +503,6 @@ def rule_streams(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000, visited=None
         still = []
         for row, stream in enumerate(undecided):
             for j in range(k):
-                counts[stream] = [sx[row][j], sy[row][j]]
                 log_a, log_b = la[row][j], lb[row][j]
                 if visited is not None:
                     visited.append((sx[row][j], sy[row][j], done + j + 1, log_a, log_b))
@@ -514,6 +513,7 @@ def rule_streams(p1, p2, delta, b0, b1, n_sims, rng, max_n=100_000, visited=None
                     out[stream] = ("accept_h0", done + j + 1)
                     break
             else:
+                counts[stream] = [sx[row][-1], sy[row][-1]]
                 still.append(stream)
         undecided = still
         done += k

@@ -132,14 +132,8 @@ def _reuse_freed_memory() -> None:
     7.9-8.1 s.) Workers keep their own settings (sandbox/worker.py
     `_steady_allocator`), and nothing measured runs in the lane.
     """
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None)
-        M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
-        libc.mallopt(M_MMAP_MAX, 0)
-        libc.mallopt(M_TRIM_THRESHOLD, 2 ** 31 - 1)
-    except (OSError, AttributeError):   # not glibc: its allocator as it is
-        pass
+    from trainer.sandbox.worker import M_MMAP_MAX, M_TRIM_THRESHOLD, set_malloc
+    set_malloc((M_MMAP_MAX, 0), (M_TRIM_THRESHOLD, 2 ** 31 - 1))
 
 
 def _harden_process() -> None:

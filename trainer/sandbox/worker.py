@@ -166,19 +166,30 @@ MMAP_THRESHOLD = 32 << 20    # the most glibc accepts on 64-bit
 TRIM_THRESHOLD = 64 << 20    # twice it, as glibc's own adjustment keeps them
 
 
-def _steady_allocator() -> None:
-    """Fix glibc malloc's thresholds (above) and give the import's freed memory back."""
+# glibc's mallopt parameters.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_MMAP_MAX = -1, -3, -4
+
+
+def set_malloc(*options: tuple[int, int]):
+    """glibc's mallopt(param, value) for each (param, value) given; the C library, or None where it is not
+    glibc (nothing is set: its allocator as it is)."""
     try:
         import ctypes
         libc = ctypes.CDLL(None)
-        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+        for param, value in options:
+            libc.mallopt(param, value)
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+def _steady_allocator() -> None:
+    """Fix glibc malloc's thresholds (above) and give the import's freed memory back."""
+    libc = set_malloc((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    if libc is not None:
         # What the imports freed goes back: a peak-memory measurement (budget.py) counts from here, and
         # a solution reusing memory the worker already held would be measured as needing none.
         libc.malloc_trim(0)
-    except (OSError, AttributeError):   # not glibc: its allocator as it is
-        pass
 
 
 def _serve(config: dict, request_fd: int, response_fd: int, confine, make_protocol, services) -> int:
