@@ -703,7 +703,7 @@ def check_timed_fit(got, expected, call):
 
 def check_timed_sgd(got, expected, call):
     X, y = call.args[:2]
-    given = f"X {X.shape}, batch_size=32, 10 epochs (the reference's result)"
+    given = f"X {X.shape}, batch_size={call.args[4]}, 10 epochs (the reference's result)"
     w_ref, b_ref, losses_ref = np.asarray(expected[0]), float(expected[1]), np.asarray(expected[2])
     check_sgd(got, (w_ref, b_ref, None), given=given)
     w, b, losses = unpack(got, 3, "sgd_linear", given)
@@ -736,11 +736,13 @@ def test_fit_time_budget(budget):
 
 @pytest.mark.performance
 def test_sgd_time_budget(budget):
-    """sgd_linear on X (20 000, 20), batches of 32, 10 epochs, within the time budget"""
+    """sgd_linear on X (20 000, 20), batches of 64, 10 epochs, within the time budget"""
+    # Batches of 64, not 32: a Python loop over the rows of a batch is ~9x the reference here and only
+    # ~5.5x with 32 (4.4x on a loaded machine, too near the 3x budget); vectorised styles stay at 0.5-1x.
     def inputs(run):
         seed = budget.seed(SGD_TIME_SEEDS[run])
         X, y = sgd_data(seed, 20_000, 20)
-        return Call(X / 3.0, y, 0.01, 10, 32, np.random.default_rng(seed))
+        return Call(X / 3.0, y, 0.01, 10, 64, np.random.default_rng(seed))
 
     budget.time("sgd_linear", inputs, check=check_timed_sgd, repeats=len(SGD_TIME_SEEDS) - 1,
-                label="sgd_linear, X (20 000, 20), lr=0.01, 10 epochs, batch_size=32, a new data set per call")
+                label="sgd_linear, X (20 000, 20), lr=0.01, 10 epochs, batch_size=64, a new data set per call")

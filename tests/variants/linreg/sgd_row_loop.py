@@ -1,5 +1,5 @@
 """The batch gradient is accumulated row by row in a Python loop: correct,
-but about 10x slower than a matrix product per batch."""
+but about 9x slower than a matrix product per batch of 64."""
 
 import numpy as np
 
