@@ -197,6 +197,37 @@ def test_a_metrics_fingerprint_is_the_pairs_evaluated_in_any_order():
     assert fingerprint([]) == (0, 0)
 
 
+
+def _splitmix64(x: int) -> int:
+    """splitmix64's output for state increment x (Steele, Lea and Flood), one integer at a time."""
+    z = (x + 0x9E3779B97F4A7C15) % 2 ** 64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2 ** 64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2 ** 64
+    return z ^ (z >> 31)
+
+
+@pytest.mark.parametrize("size", [0, 1, harness._FEW_IDS, harness._FEW_IDS + 1, 300])
+def test_a_metric_counts_and_refuses_alike_for_few_ids_and_many(size):
+    """Few ids are hashed on Python's integers, many with numpy: the same fingerprint, the same refusals."""
+    g = np.random.default_rng(size)
+    points = g.random((500, 3))
+    metric = harness.counting_metric(points, g.random((4, 3)))
+    ids = g.integers(0, 504, size=size)
+    got = metric.serve(17, ids.astype(np.int64))
+    assert metric.count == size and metric.calls == 1
+    assert metric.fingerprint == sum(_splitmix64(17 * 504 + int(i)) for i in ids) % 2 ** 64
+    coords = np.concatenate([points, metric.query_points])
+    np.testing.assert_allclose(got, np.linalg.norm(coords[ids] - coords[17], axis=1), rtol=1e-15, atol=0)
+    for bad in (-1, 504):
+        wrong = ids.copy()
+        wrong[size // 2:size // 2 + 1] = bad
+        if size:
+            with pytest.raises(ValueError, match="do not exist"):
+                metric.serve(0, wrong.astype(np.int64))
+        with pytest.raises(ValueError, match="do not exist"):
+            metric.serve(bad, ids.astype(np.int64))
+    assert metric.count == size and metric.calls == 1     # a refused request counts nothing
+
 def _fresh(solution, name, calls):
     harness.check_fresh_randomness(solution, getattr(solution, name), calls=calls, what=name, given="no input",
                                    advice="Use np.random.default_rng().")
