@@ -784,8 +784,11 @@ def check_timed_model(got, expected, call):
 @pytest.mark.performance
 def test_fit_time_budget(budget):
     """fit_bigrams on about 400 000 tokens within the time budget"""
+    # 16x: one pass over the tokens with Python dicts is the style the task expects, and a Counter of pairs
+    # measured 4.0-6.6x in the grader on a loaded machine (6.8x in a plain process), too near the 8x this
+    # budget was; a scan of the vocabulary per token (vocab.index) is over 150x.
     budget.time("fit_bigrams", lambda run: Call(corpus(budget.seed(TIME_SEEDS[run]))), check=check_timed_model,
-                repeats=len(TIME_SEEDS) - 1, ratio=8.0,
+                repeats=len(TIME_SEEDS) - 1, ratio=16.0,
                 label="fit_bigrams, 20 000 sentences (~400 000 tokens, 5 000 word types), a new corpus per call")
 
 
@@ -807,9 +810,10 @@ def perplexity_inputs(seed, run):
 @pytest.mark.performance
 def test_perplexity_time_budget(budget):
     """perplexity of about 400 000 tokens within the time budget"""
-    # 5x: the loops the task allows (one or two math.log per bigram, numpy one sentence at a time) take 2-3x
-    # and must pass with room for a loaded machine; rebuilding the tables for every sentence takes over 12x.
+    # 10x: the loops the task allows (one or two math.log per bigram, numpy one sentence at a time) take 2-4x
+    # (a Counter of pairs with two logs per bigram: 2.7-3.6x in the grader on a loaded machine, 4.1x in a plain
+    # process) and must pass with room to spare; rebuilding the tables for every sentence takes over 200x.
     budget.time("perplexity", lambda run: Call(*perplexity_inputs(budget.seed, run)),
-                check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1, ratio=5.0,
+                check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1, ratio=10.0,
                 label="perplexity, a model of ~400 000 tokens, a held-out test corpus of ~400 000 tokens, a new "
                       "pair per call")
