@@ -733,7 +733,7 @@ def zipf_corpus(seed, n_sentences, n_types, mean_len=20, held_out=None):
 
 def zipf_model(seed, n_sentences, n_types, mean_len=20, held_out=None):
     """The model of `zipf_corpus(...)` (what `plain_model` gives, tests/references checks it), counted with numpy
-    from the drawn ids: a plain count of ~400 000 tokens would cost the grader about half a second of Python."""
+    from the drawn ids: a plain count of ~200 000 tokens would cost the grader about a quarter of a second of Python."""
     types, tokens, bounds = zipf_draw(seed, n_sentences, n_types, mean_len, held_out)
     present = np.unique(tokens).tolist()
     vocab = sorted([types[t] for t in present] + [END, UNK])
@@ -765,7 +765,7 @@ def zipf_model(seed, n_sentences, n_types, mean_len=20, held_out=None):
 # 2e-9.
 TIME_SEEDS = (301, 302, 303, 304)
 HELD_OUT_SEEDS = (401, 402, 403, 404)
-FIT_SENTENCES = 20_000                  # about 400 000 tokens
+FIT_SENTENCES = 10_000                  # about 200 000 tokens
 TYPES = 5_000
 
 
@@ -783,18 +783,18 @@ def check_timed_model(got, expected, call):
 
 @pytest.mark.performance
 def test_fit_time_budget(budget):
-    """fit_bigrams on about 400 000 tokens within the time budget"""
+    """fit_bigrams on about 200 000 tokens within the time budget"""
     # 16x: one pass over the tokens with Python dicts is the style the task expects, and a Counter of pairs
     # measured 4.0-6.6x in the grader on a loaded machine (6.8x in a plain process), too near the 8x this
     # budget was; a scan of the vocabulary per token (vocab.index) is over 150x.
     budget.time("fit_bigrams", lambda run: Call(corpus(budget.seed(TIME_SEEDS[run]))), check=check_timed_model,
                 repeats=len(TIME_SEEDS) - 1, ratio=16.0,
-                label="fit_bigrams, 20 000 sentences (~400 000 tokens, 5 000 word types), a new corpus per call")
+                label="fit_bigrams, 10 000 sentences (~200 000 tokens, 5 000 word types), a new corpus per call")
 
 
 def check_timed_perplexity(got, expected, call):
     checks.close(float(got), float(expected), rtol=2e-9, what="perplexity",
-                 given=f"a model of ~400 000 tokens and a test corpus of {describe(call.args[1])} (the reference's)")
+                 given=f"a model of ~200 000 tokens and a test corpus of {describe(call.args[1])} (the reference's)")
 
 
 def perplexity_inputs(seed, run):
@@ -809,11 +809,11 @@ def perplexity_inputs(seed, run):
 
 @pytest.mark.performance
 def test_perplexity_time_budget(budget):
-    """perplexity of about 400 000 tokens within the time budget"""
+    """perplexity of about 200 000 tokens within the time budget"""
     # 10x: the loops the task allows (one or two math.log per bigram, numpy one sentence at a time) take 2-4x
     # (a Counter of pairs with two logs per bigram: 2.7-3.6x in the grader on a loaded machine, 4.1x in a plain
     # process) and must pass with room to spare; rebuilding the tables for every sentence takes over 200x.
     budget.time("perplexity", lambda run: Call(*perplexity_inputs(budget.seed, run)),
                 check=check_timed_perplexity, repeats=len(TIME_SEEDS) - 1, ratio=10.0,
-                label="perplexity, a model of ~400 000 tokens, a held-out test corpus of ~400 000 tokens, a new "
+                label="perplexity, a model of ~200 000 tokens, a held-out test corpus of ~200 000 tokens, a new "
                       "pair per call")
