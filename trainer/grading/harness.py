@@ -146,34 +146,31 @@ class GraderMetric:
 
 
 # splitmix64's increment and multipliers; `serve` hashes up to _FEW_IDS ids on Python's integers.
-_SPLITMIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
-_SPLITMIX_U64 = tuple(np.uint64(c) for c in _SPLITMIX[1:]) + tuple(np.uint64(s) for s in (30, 27, 31))
+_INCREMENT, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 _U64 = (1 << 64) - 1
 _FEW_IDS = 32
 
 
 def _pair_hash_sum(first: int, ids: np.ndarray, rows: int) -> int:
     """The sum, modulo 2^64, of splitmix64 of the pair number first * rows + id over `ids`."""
-    m1, m2, s30, s27, s31 = _SPLITMIX_U64
     z = ids.astype(np.uint64).ravel()
-    z += np.uint64((first * rows + _SPLITMIX[0]) & _U64)
-    z ^= z >> s30
-    z *= m1
-    z ^= z >> s27
-    z *= m2
-    z ^= z >> s31
+    z += np.uint64((first * rows + _INCREMENT) & _U64)
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(_M1)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(_M2)
+    z ^= z >> np.uint64(31)
     return int(z.sum(dtype=np.uint64))
 
 
 def _pair_hash_sum_of_list(first: int, ids: list, rows: int) -> int:
     """`_pair_hash_sum` of a list of ids, on Python's integers."""
-    increment, m1, m2 = _SPLITMIX
-    base = first * rows + increment
+    base = first * rows + _INCREMENT
     total = 0
     for i in ids:
         z = (base + i) & _U64
-        z = ((z ^ (z >> 30)) * m1) & _U64
-        z = ((z ^ (z >> 27)) * m2) & _U64
+        z = ((z ^ (z >> 30)) * _M1) & _U64
+        z = ((z ^ (z >> 27)) * _M2) & _U64
         total += z ^ (z >> 31)
     return total & _U64
 
