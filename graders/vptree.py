@@ -172,6 +172,14 @@ def check_radius(got, P, q, r, given, why=""):
             + f"\n  expected: {checks.show(expected)}\n  got:      {checks.show(got)}" + why)
 
 
+def check_radii(solution, tree, P, cases, given):
+    """check_radius of tree.query_radius(q, r) for each (q, r, why) of `cases`, in order, the queries made in one
+    round trip (a thousand of them one by one spent most of a test's time on the round trips)."""
+    results = solution.starmap(tree.query_radius, [(q, r) for q, r, _ in cases])
+    for (q, r, why), got in zip(cases, results):
+        check_radius(got, P, q, r, given, why=why)
+
+
 def tie_grid(rng, n=300, side=7, d=2):
     """n points on a small integer grid: many duplicates and exact distance ties."""
     return rng.integers(0, side, size=(n, d)).astype(np.float64)
@@ -646,20 +654,22 @@ def test_query_radius_includes_boundary(solution, rng):
     queries = [P[i] for i in rng.choice(n, size=6, replace=False)]
     queries += [np.array([float(v), 0.0]) for v in rng.integers(0, 3 ** 10, size=4)]
     queries += [np.array([float(v), float(w)]) for v, w in rng.integers(0, 3 ** 10, size=(2, 2))]
+    at = ("\nPoints at exactly distance r count (d <= r), and a subtree may be skipped only when its bound is "
+          "strictly greater than r.")
+    beyond = ("\nOnly points with d <= r count, exactly: a point farther than r, even by an ulp, is not within r "
+              "(compare with no tolerance).")
+    cases = []
     for q in queries:
         d = _distances(P, q)
         for r in [0.0] + d[rng.choice(n, size=6, replace=False)].tolist():
-            check_radius(tree.query_radius(q, r), P, q, r, given,
-                         why="\nPoints at exactly distance r count (d <= r), and a subtree may be skipped "
-                             "only when its bound is strictly greater than r.")
+            cases.append((q, r, at))
             # One ulp below that distance, the point is out: d <= r holds
             # exactly, with no tolerance. (r is then not an integer, so no
             # bound on the x axis equals it.)
             below = float(np.nextafter(r, 0.0))
             if below < r:
-                check_radius(tree.query_radius(q, below), P, q, below, given,
-                             why="\nOnly points with d <= r count, exactly: a point farther than r, even by "
-                                 "an ulp, is not within r (compare with no tolerance).")
+                cases.append((q, below, beyond))
+    check_radii(solution, tree, P, cases, given)
     far = np.array([-1000.0, 0.0])
     empty = checks.as_array(tree.query_radius(far, 10.0), "query_radius result", given)
     if not (empty.shape == (0,) and empty.dtype.kind in "iu"):
@@ -700,16 +710,16 @@ def test_query_radius_includes_boundary(solution, rng):
            "than an ulp of r, so prune with a small slack relative to the distances that make the bound "
            "(bound > r + 1e-12 * (mu + d(q, vp))), not an absolute one nor one relative to r or to mu alone.")
     lo, hi = P[:, 0].min(), P[:, 0].max()
+    cases = []
     for t in P[:, 0]:
         for step in (-2.0, -1.0, 1.0, 2.0):
             q = (t + step) * np.array([1.0, 2.0])
-            r = float(_distances(P, q).min())
-            check_radius(tree.query_radius(q, r), P, q, r, line, why=why)
+            cases.append((q, float(_distances(P, q).min()), why))
     ends = [lo - 1.0, lo - 6e6, hi + 1.0, hi + 6e6]
     for t in ends + rng.integers(int(lo), int(hi) + 1, size=6).astype(np.float64).tolist():
         q = t * np.array([1.0, 2.0])
-        for r in _distances(P, q).tolist():
-            check_radius(tree.query_radius(q, r), P, q, r, line, why=why)
+        cases += [(q, r, why) for r in _distances(P, q).tolist()]
+    check_radii(solution, tree, P, cases, line)
     # A tight cluster seen from far away: 5 points t (1, 2) with t in (0, 1, 3, 7, 61) (all ten gaps differ:
     # no ties), queries 1e7 to 4e7 away (distances of 2.2e7 to 9e7, ulps of 4e-9 to 1.5e-8) and mu at most
     # 61 sqrt(5) = 136. So a slack that grows with mu alone (bound > r + 1e-12 mu: at most 1.4e-10) is far
@@ -725,6 +735,7 @@ def test_query_radius_includes_boundary(solution, rng):
     cluster = ("5 points t (1, 2) for t in (0, 1, 3, 7, 61) on the line through (0, 0) and (1, 2), queried from "
                "1e7 to 4e7 away on that line")
     far = np.concatenate([np.arange(s, s + 2000.0) for s in (1.0e7, 2.0e7, 4.0e7)])
+    cases = []
     for v in range(len(t)):
         for x in range(len(t)):
             if x == v:
@@ -733,8 +744,8 @@ def test_query_radius_includes_boundary(solution, rng):
             # Exact integer sums of squares below 2^53: the same correctly rounded distances for any metric.
             over = np.flatnonzero(np.sqrt(5 * far * far) - np.sqrt(5 * gap * gap) > np.sqrt(5 * (far - gap) ** 2))
             q = (t[v] + np.sign(t[x] - t[v]) * far[over[0]]) * np.array([1.0, 2.0])
-            r = float(_distances(P, q)[x])
-            check_radius(tree.query_radius(q, r), P, q, r, cluster, why=why)
+            cases.append((q, float(_distances(P, q)[x]), why))
+    check_radii(solution, tree, P, cases, cluster)
 
 
 @pytest.mark.edge_case

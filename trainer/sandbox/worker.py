@@ -801,7 +801,7 @@ class _Server:
         header, buffers = protocol.split(payload)
         raw = protocol.fields(header)
         plain = protocol.Decoder(buffers)
-        request = {k: plain.decode(v) for k, v in raw.items() if k not in ("args", "kwargs", "value")}
+        request = {k: plain.decode(v) for k, v in raw.items() if k not in ("args", "kwargs", "value", "calls")}
         return request, raw, buffers
 
     def _sealed_payload(self, size) -> memoryview:
@@ -841,6 +841,8 @@ class _Server:
             self.call(request, raw, buffers)
         elif op == "repeat":
             self.repeat(request, raw, buffers)
+        elif op == "starmap":
+            self.starmap(request, raw, buffers)
         elif op == "global_rng":
             self.send({"ok": self.global_rng_state()})
         else:
@@ -982,6 +984,45 @@ class _Server:
             response["repetition"] = len(results)
             self.send(response)
             return
+        self._flush_output()
+        self.send({"ok": results})
+
+    def starmap(self, request: dict, raw: dict, buffers) -> None:
+        """Call the target once per [args, kwargs] of the request, in order, as separate calls would.
+
+        Each call's arguments are decoded just before it. The first call
+        that raises ends the batch: its exception is reported with its
+        index and the results of the calls before it.
+        """
+        what = request.get("what", "the calls")
+        func = self._target_or_reply(request)
+        if func is None:
+            return
+        calls = raw.get("calls")
+        if not isinstance(calls, list):
+            self.send({"protocol_error": "a starmap request needs a list of calls"})
+            return
+        decoder = self._decoder_cls(buffers)
+        results = []
+        for node in calls:
+            try:
+                pair = decoder.decode(node)
+                if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], tuple)
+                        and isinstance(pair[1], dict)):
+                    raise self.protocol.DecodeError("each call of a starmap must be (args, kwargs)")
+            except self.protocol.DecodeError as exc:
+                self.send({"protocol_error": str(exc)})
+                return
+            try:
+                args, kwargs = _resolved(self, *pair)
+                results.append(func(*args, **kwargs))
+            except BaseException as exc:
+                self._flush_output()
+                response = self._exception_response(exc, what)
+                response["index"] = len(results)
+                response["done"] = results
+                self.send(response)
+                return
         self._flush_output()
         self.send({"ok": results})
 
