@@ -89,6 +89,12 @@ def check_knn(tree, P, q, k, given, exact_dists=False, ask=None):
     check_knn_result(tree.query(q if ask is None else ask, k), P, q, k, given, exact_dists)
 
 
+def check_knns(solution, tree, P, cases, given, exact_dists=False):
+    """check_knn for each (q, k) of `cases`, in order, the queries made in one round trip (`check_radii`)."""
+    for (q, k), got in zip(cases, solution.starmap(tree.query, cases)):
+        check_knn_result(got, P, q, k, given, exact_dists)
+
+
 def check_knn_result(got, P, q, k, given, exact_dists=False):
     """A result of query(q, k) equals brute force (indices exactly)."""
     if not (isinstance(got, tuple) and len(got) == 2):
@@ -220,9 +226,7 @@ def test_knn_matches_brute_force(solution, rng, d):
     # Queries inside and around the unit cube.
     Q = rng.uniform(-0.2, 1.2, size=(16, d))
     given = f"{n} uniform random points in {d}-D (default Euclidean metric)"
-    for q in Q:
-        for k in (1, 5, 40):
-            check_knn(tree, P, q, k, given)
+    check_knns(solution, tree, P, [(q, k) for q in Q for k in (1, 5, 40)], given)
 
 
 @pytest.mark.correctness
@@ -530,9 +534,7 @@ def test_ties_and_duplicates_match_brute_force(solution, rng):
     # root's vantage point, which the grid points include.)
     grid = np.stack(np.meshgrid(np.arange(7.0), np.arange(7.0)), axis=-1).reshape(-1, 2)
     Q = np.vstack([grid, rng.integers(-1, 8, size=(4, 2)), rng.integers(-2, 16, size=(4, 2)) / 2.0])
-    for q in Q:
-        for k in (1, 4, 13):
-            check_knn(tree, P, q, k, given, exact_dists=True)
+    check_knns(solution, tree, P, [(q, k) for q in Q for k in (1, 4, 13)], given, exact_dists=True)
     # All points identical: every distance ties, so the order is by index alone.
     n = 60
     P = np.tile(np.array([[0.5, -1.0, 2.0]]), (n, 1))
@@ -589,17 +591,16 @@ def test_tau_infinite_until_k_found(solution, rng):
     # back short or wrong. Continuous data: no two distances tie.
     offsets = rng.normal(size=(n, 2))
     near = P + 1e-6 * offsets / np.linalg.norm(offsets, axis=1, keepdims=True)
-    for i in range(n):
-        for q, k in ((P[i], n - i % 4), (near[i], n // 2 + 3 + (7 * i) % (n // 2 - 3))):
-            got = tree.query(q, k)
-            idx = checks.as_array(got[1], "idx", given) if isinstance(got, tuple) and len(got) == 2 else None
-            if idx is not None and idx.shape != (k,):
-                checks.fail(
-                    f"query(q = {_fmt_point(q)}, k = {k}) returned {checks.count(idx.size, 'neighbour')} instead of {k} ({given}): "
-                    f"idx = {checks.show(idx)}. Until k candidates are found the search radius tau must stay "
-                    "infinite; shrinking it to the farthest candidate so far prunes whole subtrees when the first "
-                    "candidates are very close (the query is, or is next to, a vantage point).")
-            check_knn_result(got, P, q, k, given)
+    cases = [case for i in range(n) for case in ((P[i], n - i % 4), (near[i], n // 2 + 3 + (7 * i) % (n // 2 - 3)))]
+    for (q, k), got in zip(cases, solution.starmap(tree.query, cases)):
+        idx = checks.as_array(got[1], "idx", given) if isinstance(got, tuple) and len(got) == 2 else None
+        if idx is not None and idx.shape != (k,):
+            checks.fail(
+                f"query(q = {_fmt_point(q)}, k = {k}) returned {checks.count(idx.size, 'neighbour')} instead of {k} ({given}): "
+                f"idx = {checks.show(idx)}. Until k candidates are found the search radius tau must stay "
+                "infinite; shrinking it to the farthest candidate so far prunes whole subtrees when the first "
+                "candidates are very close (the query is, or is next to, a vantage point).")
+        check_knn_result(got, P, q, k, given)
 
 
 @pytest.mark.edge_case
