@@ -27,6 +27,12 @@ def calls_made():
     return list(made)
 
 
+def spin(x):
+    while x < 0:
+        pass
+    return x
+
+
 class Box:
     def __init__(self, k):
         self.k = k
@@ -81,6 +87,12 @@ def test_a_call_that_raises_raises_in_its_turn_and_ends_the_batch(solution):
 def test_a_method_of_an_object_the_solution_built(solution):
     box = solution.Box(3)
     assert list(solution.starmap(box.times, [(1,), (2,), (5,)])) == [3, 6, 15]
+
+
+def test_a_batch_is_one_call_for_its_timeout(solution):
+    with pytest.raises(CandidateFailure, match=r"3 calls of spin\(\), the first spin\(1.0\)") as failure:
+        list(solution.with_timeout(0.5).starmap("spin", [(1.0,), (-1.0,), (2.0,)]))
+    assert failure.value.kind == "timeout"
 
 
 def test_no_arguments_make_no_request(solution):
