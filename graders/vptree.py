@@ -909,7 +909,7 @@ def test_query_evaluations_at_20000(solution, budget):
                           "scan all points inside query.")
 
 
-# Each metric call is a round trip to the grading process (~50 µs), and a
+# Each metric call is a round trip to the grading process (~0.1 ms), and a
 # build makes one per node: the sizes span a factor of 16, from n = 1 000
 # (where a tree of 2-point leaves has 10 levels) to 16 000. That tells a
 # sublinear query (slope 0.02 to 0.10 for the reference and three trees
