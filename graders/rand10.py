@@ -82,7 +82,7 @@ class Depth:
 
 
 def explore(run, m: int, *, max_depth: int, max_calls: int):
-    """Yield a Depth for k = 0, 1, ..., max_depth: `run(script)` is a result or RAN_OUT.
+    """Yield a Depth for k = 0, 1, ..., max_depth: `run(scripts)` is a result or RAN_OUT for each script.
 
     Stops early when no sequence is left running, or before a depth whose
     calls would take the total past `max_calls`.
@@ -96,8 +96,7 @@ def explore(run, m: int, *, max_depth: int, max_calls: int):
             frontier = [p + (x,) for p in frontier for x in range(1, m + 1)]
         depth = Depth(k)
         still = []
-        for script in frontier:
-            result = run(script)
+        for script, result in zip(frontier, run(frontier)):
             calls += 1
             if result == RAN_OUT:
                 still.append(script)
@@ -158,8 +157,15 @@ def call(solution, name: str, n: int, m: int, script, given: str, *, none_ran_ou
     try:
         result = solution.rand10(source) if name == "rand10" else solution.rand_n(n, m, source)
     except (StopIteration, RuntimeError) as exc:
-        if not ran_out(exc):    # PEP 479: StopIteration inside a generator expression is a RuntimeError
-            raise
+        result = exc
+    return outcome(name, n, script, result, given, none_ran_out=none_ran_out)
+
+
+def outcome(name: str, n: int, script, result, given: str, *, none_ran_out: bool = False):
+    """What `call` makes of the solution's result on `script` (or the exception it raised): an int or RAN_OUT."""
+    if isinstance(result, BaseException):
+        if not ran_out(result):    # PEP 479: StopIteration inside a generator expression is a RuntimeError
+            raise result
         return RAN_OUT
     if result is None:
         if none_ran_out:
@@ -173,7 +179,13 @@ def call(solution, name: str, n: int, m: int, script, given: str, *, none_ran_ou
 
 
 def runner(solution, name, n, m, given):
-    return lambda script: call(solution, name, n, m, script, given)
+    """run(scripts): `call` on each script, the calls made in one round trip (a depth has up to 343 of them)."""
+    def run(scripts):
+        args = [(source_of(name, script),) if name == "rand10" else (n, m, source_of(name, script))
+                for script in scripts]
+        results = solution.starmap(name, args, go_on=True)
+        return [outcome(name, n, script, result, given) for script, result in zip(scripts, results)]
+    return run
 
 
 def check_uniform_at(depth: Depth, n: int, m: int, name: str, given: str) -> None:

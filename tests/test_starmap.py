@@ -27,6 +27,22 @@ def calls_made():
     return list(made)
 
 
+def spoil_later(x):
+    """Rewrites the worker's reply to say that the first call, which returned, raised."""
+    if x >= 0:
+        return x
+    server = sys._getframe(1).f_locals["self"]
+    send = server.send
+
+    def forged(message, make_handles=False):
+        for pair in message.get("raised", []):
+            pair[0] = 0
+        send(message, make_handles)
+
+    server.send = forged
+    raise ValueError("spoiled")
+
+
 def spin(x):
     while x < 0:
         pass
@@ -82,6 +98,20 @@ def test_a_call_that_raises_raises_in_its_turn_and_ends_the_batch(solution):
         next(results)
     assert raised.value.remote_what == "halve(-1.0)"
     assert solution.calls_made() == [2.0, -1.0]   # the call after it was never made
+
+
+def test_going_on_every_call_is_made_and_an_exception_comes_in_its_place(solution):
+    first, raised, last = solution.starmap("halve", [(2.0,), (-1.0,), (5.0,)], go_on=True)
+    assert (first, last) == (1.0, 2.5)
+    assert isinstance(raised, ValueError) and str(raised) == "negative: -1.0"
+    assert raised.remote_what == "halve(-1.0)"
+    assert solution.calls_made() == [2.0, -1.0, 5.0]
+
+
+def test_going_on_a_reply_naming_a_call_that_returned_is_malformed(solution):
+    with pytest.raises(CandidateFailure, match="must name distinct calls that returned nothing") as failure:
+        list(solution.starmap("spoil_later", [(1.0,), (-1.0,)], go_on=True))
+    assert failure.value.kind == "bad_reply"
 
 
 def test_a_method_of_an_object_the_solution_built(solution):

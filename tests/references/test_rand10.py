@@ -141,13 +141,18 @@ def test_reference_arguments():
 
 # -- the grader's oracle against direct counting -------------------------------------------------
 
-def explored_counts(func, m, depth):
-    """{(result, k): count of k-draw sequences} and {k: running} from the grader's explore."""
-    def run(script):
+def runs(func):
+    """The `run` explore takes (a result or RAN_OUT per script) for `func` called here, script by script."""
+    def outcome(script):
         out = run_counted(func, script)
         return grader.RAN_OUT if out is None else out[0]
+    return lambda scripts: [outcome(script) for script in scripts]
+
+
+def explored_counts(func, m, depth):
+    """{(result, k): count of k-draw sequences} and {k: running} from the grader's explore."""
     counts, running = {}, {}
-    for d in grader.explore(run, m, max_depth=depth, max_calls=10 ** 6):
+    for d in grader.explore(runs(func), m, max_depth=depth, max_calls=10 ** 6):
         for result, c in d.counts.items():
             counts[(result, d.k)] = c
         running[d.k] = d.running
@@ -220,8 +225,7 @@ def test_correct_solutions_are_uniform_and_within_the_bound(path):
         law, running = enumerate_law(func, m, depth)
         for k in range(depth + 1):
             assert len({law.get((j, k), Fraction(0)) for j in range(1, n + 1)}) == 1, (label, k)
-        explored = list(grader.explore(lambda s: (lambda o: grader.RAN_OUT if o is None else o[0])(
-            run_counted(func, s)), m, max_depth=depth, max_calls=10 ** 6))
+        explored = list(grader.explore(runs(func), m, max_depth=depth, max_calls=10 ** 6))
         assert grader.expected_draws_at_least(explored, m) <= grader.standard_bound(n, m), label
 
 
@@ -237,8 +241,7 @@ def test_stated_numbers():
     E = (2 + Fraction(9, 49) + Fraction(9, 49) * Fraction(3, 63)) / (1 - Fraction(9, 49) * Fraction(3, 63) * Fraction(1, 21))
     assert E == Fraction(329, 150)
     reuse = load_module(REPO / "tests" / "alternatives" / "rand10" / "reuse_remainder.py", "rand10_reuse_numbers")
-    explored = list(grader.explore(lambda s: (lambda o: grader.RAN_OUT if o is None else o[0])(
-        run_counted(reuse.rand10, s)), 7, max_depth=7, max_calls=10 ** 6))
+    explored = list(grader.explore(runs(reuse.rand10), 7, max_depth=7, max_calls=10 ** 6))
     lower = grader.expected_draws_at_least(explored, 7)
     assert lower <= E < lower + Fraction(1, 10 ** 4)
     assert round(math.log(10) / math.log(7), 4) == 1.1833

@@ -157,15 +157,17 @@ class SolutionProxy:
         return self._guarded(label, lambda: self._worker.repeat(
             target, seeds, args, kwargs, what=what, timeout=proxy._timeout, patience=proxy._patience(label, replay)))
 
-    def starmap(self, name, arguments, *, timeout: float | None = None):
+    def starmap(self, name, arguments, *, timeout: float | None = None, go_on: bool = False):
         """`name(*args)` for each tuple `args` of `arguments`, in order, in one request: an iterator of the results.
 
         As the calls made one by one would be, in one round trip instead of
-        one each (all made now): the results come in order, and where a call raised, its
-        exception is raised in its turn, after the results of the calls
-        before it (the calls after it are not made). For its timeout the
-        batch is one call, on all its inputs. `name` may be a method of an
-        object the solution built (`tree.query`).
+        one each (all made now): the results come in order, and where a call
+        raised, its exception is raised in its turn, after the results of
+        the calls before it (the calls after it are not made). With `go_on`,
+        every call is made and an exception comes in its call's place, as
+        the exception object. For its timeout the batch is one call, on all
+        its inputs. `name` may be a method of an object the solution built
+        (`tree.query`).
         """
         target, label = resolve(name)
         calls = [(tuple(args), {}) for args in arguments]
@@ -176,14 +178,15 @@ class SolutionProxy:
 
         def replay(reference: Worker, clock: dict):
             if replayable:
-                reference.starmap(target, calls, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock)
+                reference.starmap(target, calls, what=what, timeout=REFERENCE_TIMEOUT_S, clock=clock, go_on=go_on)
 
         def what_of(index: int) -> str:
             return describe_call(label, *calls[index])
 
         proxy = self if timeout is None else self.with_timeout(timeout)
         done, error = self._guarded(label, lambda: self._worker.starmap(
-            target, calls, what=what, what_of=what_of, timeout=proxy._timeout, patience=proxy._patience(label, replay)))
+            target, calls, what=what, what_of=what_of, timeout=proxy._timeout, patience=proxy._patience(label, replay),
+            go_on=go_on))
 
         def results():
             yield from done

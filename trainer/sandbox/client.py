@@ -1028,34 +1028,53 @@ class Worker:
         return reply["ok"]
 
     def starmap(self, target, calls, *, what: str = "the calls", what_of=None, timeout: float | None = None,
-                patience: "Patience | None" = None, clock: dict | None = None) -> tuple[list, Exception | None]:
+                patience: "Patience | None" = None, clock: dict | None = None,
+                go_on: bool = False) -> tuple[list, Exception | None]:
         """Call `target` once per (args, kwargs) of `calls`, in order, in one request.
 
         Returns (results, None) when every call returned; when one raised,
         (the results of the calls before it, its exception), the exception
-        built as `call` would raise it, described by `what_of(index)`. A
-        crash, a timeout or a limit ends the batch as one call's would.
+        built as `call` would raise it, described by `what_of(index)`. With
+        `go_on`, an exception takes its call's place in the results and the
+        batch goes on. A crash, a timeout or a limit ends the batch as one
+        call's would.
         """
         self.ensure_started()
         calls = [(_as_args(args), _as_kwargs(kwargs)) for args, kwargs in calls]
-        message = {"op": "starmap", "target": target, "calls": calls, "what": what}
+        message = {"op": "starmap", "target": target, "calls": calls, "what": what, "go_on": go_on}
         reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience)
         if "ok" in reply:
-            if not isinstance(reply["ok"], list) or len(reply["ok"]) != len(calls):
+            results = reply["ok"]
+            if not isinstance(results, list) or len(results) != len(calls):
                 self._bad_reply(what, "a batch of calls must return one result per call")
-            return reply["ok"], None
+            if go_on:
+                raised = reply.get("raised")
+                if not (isinstance(raised, list) and all(
+                        isinstance(p, list) and len(p) == 2 and type(p[0]) is int and 0 <= p[0] < len(calls)
+                        and results[p[0]] is None for p in raised)
+                        and len({p[0] for p in raised}) == len(raised)):
+                    self._bad_reply(what, "the exceptions of a batch must name distinct calls that returned "
+                                          "nothing")
+                for index, info in raised:
+                    results[index] = self._rebuilt(info, what_of(index) if what_of else what)
+            return results, None
         if "raised" in reply:
             index, done = reply.get("index"), reply.get("done")
             if not (type(index) is int and 0 <= index < len(calls) and isinstance(done, list)
                     and len(done) == index):
                 self._bad_reply(what, "a call of a batch that raised must come with its index and the results "
                                       "of the calls before it")
-            try:
-                self._expect_ok({"raised": reply["raised"]}, what_of(index) if what_of else what)
-            except Exception as exc:   # the exception of that call, rebuilt
-                return done, exc
+            return done, self._rebuilt(reply["raised"], what_of(index) if what_of else what)
         self._expect_ok(reply, what)   # a failure, a bad result, a protocol error: raised here
         self._bad_reply(what, "a reply that is neither results nor an error")
+
+    def _rebuilt(self, info, what: str) -> Exception:
+        """The exception a worker reported (`info`, its "raised"), built as a call would raise it."""
+        try:
+            self._expect_ok({"raised": info}, what)
+        except Exception as exc:
+            return exc
+        raise AssertionError("an exception report that raised nothing")   # pragma: no cover
 
     def global_rng_state(self) -> str:
         """A digest of the worker's process-wide random generators (numpy's global one, `random`)."""

@@ -992,7 +992,10 @@ class _Server:
 
         Each call's arguments are decoded just before it. The first call
         that raises ends the batch: its exception is reported with its
-        index and the results of the calls before it.
+        index and the results of the calls before it. With "go_on", an
+        exception is reported in the list "raised" ([index, exception]),
+        None takes its result's place, and the batch goes on (a MemoryError,
+        a SystemExit or a KeyboardInterrupt still ends it).
         """
         what = request.get("what", "the calls")
         func = self._target_or_reply(request)
@@ -1004,6 +1007,8 @@ class _Server:
             return
         decoder = self._decoder_cls(buffers)
         results = []
+        raised = []
+        go_on = request.get("go_on") is True
         for node in calls:
             try:
                 pair = decoder.decode(node)
@@ -1017,14 +1022,18 @@ class _Server:
                 args, kwargs = _resolved(self, *pair)
                 results.append(func(*args, **kwargs))
             except BaseException as exc:
-                self._flush_output()
                 response = self._exception_response(exc, what)
+                if go_on and "raised" in response:
+                    raised.append([len(results), response["raised"]])
+                    results.append(None)
+                    continue
+                self._flush_output()
                 response["index"] = len(results)
                 response["done"] = results
                 self.send(response)
                 return
         self._flush_output()
-        self.send({"ok": results})
+        self.send({"ok": results, "raised": raised} if go_on else {"ok": results})
 
     # -- failures ----------------------------------------------------------
     def _exception_response(self, exc: BaseException, what: str) -> dict:
