@@ -1043,6 +1043,7 @@ class Worker:
         calls = [(_as_args(args), _as_kwargs(kwargs)) for args, kwargs in calls]
         message = {"op": "starmap", "target": target, "calls": calls, "what": what, "go_on": go_on}
         reply = self._request(message, timeout or self.limits.call_timeout, what, clock=clock, patience=patience)
+        describe = what_of or (lambda index: what)
         if "ok" in reply:
             results = reply["ok"]
             if not isinstance(results, list) or len(results) != len(calls):
@@ -1056,7 +1057,7 @@ class Worker:
                     self._bad_reply(what, "the exceptions of a batch must name distinct calls that returned "
                                           "nothing")
                 for index, info in raised:
-                    results[index] = self._rebuilt(info, what_of(index) if what_of else what)
+                    results[index] = self._raised(info, describe(index))
             return results, None
         if "raised" in reply:
             index, done = reply.get("index"), reply.get("done")
@@ -1064,17 +1065,9 @@ class Worker:
                     and len(done) == index):
                 self._bad_reply(what, "a call of a batch that raised must come with its index and the results "
                                       "of the calls before it")
-            return done, self._rebuilt(reply["raised"], what_of(index) if what_of else what)
+            return done, self._raised(reply["raised"], describe(index))
         self._expect_ok(reply, what)   # a failure, a bad result, a protocol error: raised here
         self._bad_reply(what, "a reply that is neither results nor an error")
-
-    def _rebuilt(self, info, what: str) -> Exception:
-        """The exception a worker reported (`info`, its "raised"), built as a call would raise it."""
-        try:
-            self._expect_ok({"raised": info}, what)
-        except Exception as exc:
-            return exc
-        raise AssertionError("an exception report that raised nothing")   # pragma: no cover
 
     def global_rng_state(self) -> str:
         """A digest of the worker's process-wide random generators (numpy's global one, `random`)."""
@@ -1126,26 +1119,31 @@ class Worker:
         return into.add(decoder.decode(b"", final=True))
 
     # transport -------------------------------------------------------------
+    def _raised(self, info, what: str) -> Exception:
+        """The exception a worker reported raised (`info`, a reply's "raised"), as the call raises it here."""
+        if not isinstance(info, dict):
+            self._bad_reply(what, "an exception report must be a mapping")
+        message = info.get("message")
+        traceback_text = info.get("traceback", "")
+        line = info.get("line")
+        bases = info.get("builtin_bases", [])
+        if not isinstance(message, str) or not isinstance(traceback_text, str) or not isinstance(bases, list) \
+                or not (line is None or (isinstance(line, int) and not isinstance(line, bool))):
+            self._bad_reply(what, "malformed exception report")
+        cls = _raised_class(info.get("type"), bases)
+        exc = cls(message[:4000])
+        exc.remote_type = cls.__name__
+        exc.remote_traceback = traceback_text[:8000]
+        exc.remote_line = line
+        exc.remote_what = what
+        exc.args_after = exc.kwargs_after = None
+        return exc
+
     def _expect_ok(self, reply: dict, what: str) -> None:
         if "ok" in reply:
             return
         if "raised" in reply:
-            info = reply["raised"]
-            if not isinstance(info, dict):
-                self._bad_reply(what, "an exception report must be a mapping")
-            message = info.get("message")
-            traceback_text = info.get("traceback", "")
-            line = info.get("line")
-            bases = info.get("builtin_bases", [])
-            if not isinstance(message, str) or not isinstance(traceback_text, str) or not isinstance(bases, list) \
-                    or not (line is None or (isinstance(line, int) and not isinstance(line, bool))):
-                self._bad_reply(what, "malformed exception report")
-            cls = _raised_class(info.get("type"), bases)
-            exc = cls(message[:4000])
-            exc.remote_type = cls.__name__
-            exc.remote_traceback = traceback_text[:8000]
-            exc.remote_line = line
-            exc.remote_what = what
+            exc = self._raised(reply["raised"], what)
             # With return_inputs, the arguments as the raise left them (the worker's report).
             after, kwargs_after = reply.get("args_after"), reply.get("kwargs_after")
             exc.args_after = tuple(after) if isinstance(after, (list, tuple)) else None
