@@ -39,6 +39,7 @@ exceed it, and only whole depths are judged).
 from __future__ import annotations
 
 import math
+import secrets
 from fractions import Fraction
 
 import numpy as np
@@ -231,6 +232,80 @@ def check_uniform(solution, name, n, m, *, max_depth, max_calls, given) -> None:
                 f"within {checks.count(math.floor(standard_bound(n, m)), 'draw')}.")
 
 
+# -- no last attempt ---------------------------------------------------------------------------
+
+def running_path(run, m: int, *, depth: int, max_calls: int, rng):
+    """A sequence of `depth` draws on which the call is still running, by depth-first search.
+
+    `run(scripts)` gives, for each script, RAN_OUT or anything else (the call
+    returned). From each running sequence found, its m one-draw extensions
+    are tried (one batch of calls), and the running ones are searched next,
+    in an order drawn from `rng`. Returns (the sequence or None, the longest
+    running sequence found, the calls made, whether every running sequence
+    was tried): None once the search has tried everything, or before a batch
+    would take the calls past `max_calls`.
+    """
+    calls = 0
+    longest = ()
+    pending = [[()]]          # per level: running sequences not searched yet
+    while pending:
+        level = pending[-1]
+        if not level:
+            pending.pop()
+            continue
+        prefix = level.pop()
+        if len(prefix) == depth:
+            return prefix, prefix, calls, False
+        if calls + m > max_calls:
+            return None, longest, calls, False
+        children = [prefix + (x,) for x in range(1, m + 1)]
+        running = [c for c, result in zip(children, run(children)) if result == RAN_OUT]
+        calls += m
+        if running and len(running[0]) > len(longest):
+            longest = running[0]
+        pending.append([running[i] for i in rng.permutation(len(running))])
+    return None, longest, calls, True
+
+
+def ran_out_or_returned(solution, name, n, m):
+    """run(scripts) for running_path: RAN_OUT where the call ran out of draws (or returned None), else True.
+
+    Only whether the call returned counts here: what it returned is the other tests' business.
+    """
+    def run(scripts):
+        args = [(source_of(name, script),) if name == "rand10" else (n, m, source_of(name, script))
+                for script in scripts]
+        return [RAN_OUT if result is None or isinstance(result, BaseException) and ran_out(result) else
+                _raised(result) for result in solution.starmap(name, args, go_on=True)]
+    return run
+
+
+def _raised(result):
+    if isinstance(result, BaseException):
+        raise result
+    return True
+
+
+def check_never_stops_rejecting(solution, name, n, m, *, depth, max_calls, given) -> None:
+    """Some sequence of `depth` draws still leaves the call running (n divides no power of m)."""
+    rng = np.random.default_rng(secrets.randbits(63))    # the search order: no file can know its path
+    path, longest, calls, everything = running_path(ran_out_or_returned(solution, name, n, m), m, depth=depth,
+                                                    max_calls=max_calls, rng=rng)
+    if path is not None:
+        return
+    searched = ("Every sequence on which it ran out was extended by each draw" if everything else
+                f"Of the sequences on which it ran out, {calls} extensions by one draw were tried (a rejection "
+                f"scheme needs a few dozen per attempt to reach the next one)")
+    checks.fail(f"{name} for {given}: no sequence of {depth} draws leaves a call still running. {searched}, "
+                f"and the longest on which a call was still running is "
+                f"{show_draws(longest) if longest else 'the empty one'}. "
+                f"So it stops rejecting at some "
+                f"point and returns a result from values it should have rejected (a loop with a limit, then a "
+                f"fallback). Since {n} divides no power of {m}, a result that is exactly uniform needs an "
+                f"unbounded number of draws: if every call returned within K draws, every probability would "
+                f"be a multiple of 1/{m}^K, never 1/{n}. Reject and draw again, for as long as it takes.")
+
+
 # -- correctness ---------------------------------------------------------------------------------
 
 @pytest.mark.correctness
@@ -262,6 +337,34 @@ def test_rand_n_is_exactly_uniform(solution, n, m, depth):
     """rand_n: every result 1..n is exactly equally likely, at every number of draws"""
     check_uniform(solution, "rand_n", n, m, max_depth=depth, max_calls=200,
                   given=f"n={n}, m={m}, on every sequence of up to {depth} draws")
+
+
+# Exact uniformity is checked on the sequences of up to a few draws only, and
+# nothing there sees a loop that stops rejecting after a few attempts and
+# returns a result from a rejected value (or from one more draw). Such a call
+# always returns within some K draws, and then, as n divides no power of m,
+# it cannot be exactly uniform. The search looks for one sequence of 40 draws
+# on which the call is still running (20 attempts of the standard scheme's 2
+# draws: what a limit of 20 attempts or more leaves unseen has probability
+# (9/49)^20 < 2e-15). It takes the standard scheme about 26 calls per attempt
+# and any rejection scheme at most m + m^t; one that always returns within K
+# draws makes it try every running sequence up to K, or the call limit.
+NEVER_STOPS_CASES = [(10, 7, 40), (5, 2, 40)]
+
+
+@pytest.mark.correctness
+def test_rand10_never_stops_rejecting(solution):
+    """rand10 draws again for as long as it rejects: some sequence of 40 draws still leaves it running"""
+    check_never_stops_rejecting(solution, "rand10", 10, 7, depth=40, max_calls=4000,
+                                given="sequences of draws from rand7 (1..7)")
+
+
+@pytest.mark.correctness
+@pytest.mark.parametrize("n, m, depth", NEVER_STOPS_CASES, ids=[f"n{n}-m{m}" for n, m, _ in NEVER_STOPS_CASES])
+def test_rand_n_never_stops_rejecting(solution, n, m, depth):
+    """rand_n draws again for as long as it rejects: some sequence of 40 draws still leaves it running"""
+    check_never_stops_rejecting(solution, "rand_n", n, m, depth=depth, max_calls=4000,
+                                given=f"n={n}, m={m}")
 
 
 # 60 ordinary draws: the standard scheme rejects its first attempt ((6, 6) is

@@ -26,6 +26,7 @@ import math
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.helpers import REPO, load_module
@@ -266,3 +267,60 @@ def test_grader_inputs_are_what_its_comments_say():
         assert run_counted(lambda s: ref.rand_n(n, m, s), script) is not None
     results = [run_counted(lambda s: ref.rand_n(9, 3, s), script) for script in grader.AFTER_OTHER_ARGUMENTS]
     assert len({out[0] for out in results}) == len(results) and all(out[1] == 2 for out in results)
+
+
+# -- the search for a call still running ---------------------------------------------------------
+
+CORRECT = [REPO / "reference" / "rand10.py"] + ALTERNATIVES
+
+
+@pytest.mark.parametrize("path", CORRECT, ids=["reference"] + [p.stem for p in ALTERNATIVES])
+def test_running_path_reaches_40_draws_on_correct_solutions(path):
+    """Whatever the search order, a correct solution has a sequence of 40 draws it is still running on, found in
+    well under the grader's 4 000 calls."""
+    for label, m, func in functions_of(path):
+        for seed in range(8):
+            found, _, calls, _ = grader.running_path(runs(func), m, depth=40, max_calls=4000,
+                                                     rng=np.random.default_rng(seed))
+            assert found is not None and len(found) == 40, (label, seed)
+            assert run_counted(func, list(found)) is None, (label, seed)      # still running: it ran out there
+            assert calls <= 2000, (label, seed, calls)
+
+
+# (variant, function): K, the most draws any call makes, from the counted draws of every sequence of K draws.
+BOUNDED = {("two_attempts_then_one_draw", "rand10"): 5, ("sum_of_two_draws", "rand10"): 2,
+           ("no_rejection", "rand10"): 2, ("caps_bit_attempts_at_three", "rand_n(5, 2)"): 9}
+
+
+@pytest.mark.parametrize("stem, label", sorted(BOUNDED), ids=[f"{s}-{f}" for s, f in sorted(BOUNDED)])
+def test_running_path_tries_everything_when_every_call_returns_early(stem, label):
+    K = BOUNDED[(stem, label)]
+    functions = dict((lbl, (m, f)) for lbl, m, f in functions_of(REPO / "tests" / "variants" / "rand10" / f"{stem}.py"))
+    m, func = functions[label]
+    assert enumerate_law(func, m, K)[1] == 0 and enumerate_law(func, m, K - 1)[1] > 0
+    found, longest, calls, everything = grader.running_path(runs(func), m, depth=40, max_calls=4000,
+                                                            rng=np.random.default_rng(0))
+    assert found is None and everything and len(longest) == K - 1 and calls < 4000
+    assert run_counted(func, list(longest)) is None
+
+
+def test_running_path_stops_at_its_call_limit():
+    """A call that runs on for 60 draws and then returns: the search to 40 is cut off by its limit, not finished."""
+    def sixty_draws(source):
+        for _ in range(60):
+            source()
+        return 1
+    found, longest, calls, everything = grader.running_path(runs(sixty_draws), 7, depth=40, max_calls=100,
+                                                            rng=np.random.default_rng(0))
+    assert found is None and not everything and calls <= 100 and len(longest) == calls // 7
+    found, _, calls, _ = grader.running_path(runs(sixty_draws), 7, depth=40, max_calls=4000,
+                                             rng=np.random.default_rng(0))
+    assert len(found) == 40 and calls == 40 * 7
+
+
+def test_running_path_numbers():
+    assert Fraction(9, 49) ** 20 < Fraction(2, 10 ** 15)
+    # the standard scheme: about 26 calls per attempt of 2 draws on average over search orders
+    per_attempt = [grader.running_path(runs(ref.rand10), 7, depth=40, max_calls=4000,
+                                       rng=np.random.default_rng(seed))[2] / 20 for seed in range(50)]
+    assert 20 <= sum(per_attempt) / len(per_attempt) <= 32

@@ -1,10 +1,11 @@
 """Caps the attempts for a source of bits (m = 2) at three: when the third attempt of t draws is
 rejected too, it returns v mod n + 1 from that rejected v. For n = 5 from m = 2 (t = 3) the
 sequences of exactly 9 draws that end a call then give 1, 2 and 3 twice as often as 4 and 5.
-The uniformity test explores (5, 2) to 6 draws only; the expected-draws test explores 9 and checks
-the results it counts: a cheap scheme cannot pass where only the measurement looks."""
+The uniformity test explores (5, 2) to 6 draws only; every call returns within 9 draws, which the
+search for a sequence of 40 draws still running finds out (the expected-draws test, which explores
+9 and checks the results it counts, is not run once a correctness test fails)."""
 
-CAUGHT_BY = ("test_rand_n_expected_draws",)
+CAUGHT_BY = ("test_rand_n_never_stops_rejecting",)
 
 
 def _validated(n, m):

@@ -4,7 +4,9 @@ of n, so at exactly 10 t draws some results come more often than others (for n =
 sequences of 10 draws that end a call give 1 twice as often as 2 or 3): uniform only in the limit,
 not at every number of draws."""
 
-CAUGHT_BY = ("test_rand_n_is_exactly_uniform",)
+CAUGHT_BY = ("test_rand_n_is_exactly_uniform",
+             "test_rand10_never_stops_rejecting",
+             "test_rand_n_never_stops_rejecting")
 
 
 def _validated(n, m):

@@ -3,7 +3,10 @@ that rand_m() raises when the grader's script ends as its own end and stops sile
 script that ran out the function computes a result from draws that never came (from no draws at
 all, v = 0 and the result 1) instead of letting StopIteration say that it needs more."""
 
-CAUGHT_BY = ("test_rand10_is_exactly_uniform", "test_rand_n_is_exactly_uniform")
+CAUGHT_BY = ("test_rand10_is_exactly_uniform",
+             "test_rand_n_is_exactly_uniform",
+             "test_rand10_never_stops_rejecting",
+             "test_rand_n_never_stops_rejecting")
 
 
 def _check(n, m):

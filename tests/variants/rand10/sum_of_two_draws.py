@@ -1,7 +1,7 @@
 """rand10 as (a + b) % 10 + 1 from two draws: the sums 2..14 are not equally likely (a
 triangle), so neither are the results; rand_n is right."""
 
-CAUGHT_BY = ("test_rand10_is_exactly_uniform",)
+CAUGHT_BY = ("test_rand10_is_exactly_uniform", "test_rand10_never_stops_rejecting")
 
 
 def _check(n, m):
