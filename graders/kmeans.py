@@ -97,6 +97,8 @@ stays about the dtype.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -1386,6 +1388,76 @@ def check_timed_kpp(result, expected, call):
                 "fraction of them. Draw each next centroid from all n rows with probability D(x)^2 / sum D^2.")
 
 
+# The timed k-means++ calls' draws, checked as draws. Given the centroids
+# drawn before it, draw t (t >= 2) is row i with probability p_t(i) =
+# D_t(i)^2 / sum D_t^2. Its probability integral transform, W_t = the sum of
+# p_t over the rows of smaller D_t^2, plus U p_t(i_t) with U uniform on [0, 1]
+# (the grader's own draw), is then uniform on [0, 1] given everything drawn
+# before, so the W_t of a correct solution are independent uniforms, whatever
+# the data. Rows that are not drawn by D^2 (chosen by norm, drawn uniformly
+# with a minimum distance to the rows kept, the farthest point, D instead of
+# D^2) move them away from uniform, though such rows can meet check_timed_kpp's
+# counts of groups on these blobs. After each call, the W of all the calls so
+# far are compared with the uniform law: by the Dvoretzky-Kiefer-Wolfowitz
+# inequality (Massart's constant), their Kolmogorov-Smirnov distance D_N over
+# N values exceeds eps with probability at most 2 exp(-2 N eps^2); with a
+# share of KPP_DRAWS_FALSE_FAILURE for each of the test's calls, eps_N =
+# sqrt(ln(2 calls / KPP_DRAWS_FALSE_FAILURE) / (2 N)): 0.30 after one call
+# (N = 127), 0.12 after six.
+KPP_DRAWS_FALSE_FAILURE = 1e-9
+
+
+def kpp_transforms(X, C, u) -> np.ndarray:
+    """W_2..W_k of the draws C (rows of X, in the order drawn), U from `u` (a Generator)."""
+    row = {r.tobytes(): i for i, r in enumerate(np.ascontiguousarray(X, dtype=np.float64))}
+    chosen = [row[c.tobytes()] for c in np.ascontiguousarray(C, dtype=np.float64)]
+    d2 = ((X - X[chosen[0]]) ** 2).sum(axis=1)
+    W = np.empty(len(chosen) - 1)
+    for t, i in enumerate(chosen[1:]):
+        total = d2.sum()
+        W[t] = (d2[d2 < d2[i]].sum() + u.random() * d2[d2 == d2[i]].sum()) / total
+        np.minimum(d2, ((X - X[i]) ** 2).sum(axis=1), out=d2)
+    return W
+
+
+def ks_distance_to_uniform(W) -> float:
+    """sup over x of |F_N(x) - x|, F_N the empirical distribution of W (values in [0, 1])."""
+    W = np.sort(np.asarray(W, dtype=np.float64))
+    N = len(W)
+    return float(max(np.max(np.arange(1, N + 1) / N - W), np.max(W - np.arange(N) / N)))
+
+
+def ks_bound(N: int, calls: int) -> float:
+    """The distance a correct draw exceeds after N values, with probability below its share of the failure budget."""
+    return math.sqrt(math.log(2 * calls / KPP_DRAWS_FALSE_FAILURE) / (2 * N))
+
+
+def kpp_draw_check():
+    """The timed test's check: check_timed_kpp on each call, then the transforms of every call so far."""
+    transforms = []
+    u = np.random.default_rng(331)
+
+    def check(result, expected, call):
+        check_timed_kpp(result, expected, call)
+        X = call.args[0]
+        transforms.extend(kpp_transforms(X, result, u))
+        N, calls = len(transforms), len(KPP_TIME_SEEDS)
+        distance, bound = ks_distance_to_uniform(transforms), ks_bound(N, calls)
+        if distance > bound:
+            mean = float(np.mean(transforms))
+            leaning = ("rows of large D^2 too often (the farthest point, a power of D above 2)" if mean > 0.5 else
+                       "rows of small D^2 too often (uniform rows, D instead of D^2, a sample of the rows)")
+            checks.fail(f"k-means++ draws that do not follow D^2, on {KPP_K} blobs and {KPP_ISOLATED} isolated points "
+                        f"(n={len(X)}, d={X.shape[1]}, k={KPP_K}, {checks.count(N // (KPP_K - 1), 'call')}). Given "
+                        f"the centroids before it, each draw's place in the D^2-weighted law of the rows (the weight "
+                        f"of the rows of smaller D^2) is uniform on [0, 1] for a correct draw; over these {N} draws "
+                        f"their distribution is {distance:.3f} from the uniform one (Kolmogorov-Smirnov), where a "
+                        f"correct draw stays within {bound:.3f} but with probability below {KPP_DRAWS_FALSE_FAILURE:g}. "
+                        f"Their mean is {mean:.3f} (0.5 expected): the draws pick {leaning}. Draw each next "
+                        f"centroid from all n rows with probability D(x)^2 / sum D^2.")
+    return check
+
+
 @pytest.mark.performance
 def test_lloyd_time_budget(budget):
     """n = 100 000, d = 16, k = 8: two Lloyd iterations within the time budget"""
@@ -1468,6 +1540,6 @@ def test_kmeans_plus_plus_time_budget(budget):
     # recomputations' ratio grows with k, hence k = 128: with one matrix
     # product per step 11.4-13.2x (4.4-5.4x at k = 32, 6.8-7.7x at k = 64:
     # too close to that correct style), one centroid at a time 45-49x.
-    budget.time("kmeans_plus_plus_init", lambda run: kpp_call(budget.seed(KPP_TIME_SEEDS[run])), check=check_timed_kpp,
+    budget.time("kmeans_plus_plus_init", lambda run: kpp_call(budget.seed(KPP_TIME_SEEDS[run])), check=kpp_draw_check(),
                 repeats=len(KPP_TIME_SEEDS) - 1, ratio=6.0,
                 label="kmeans_plus_plus_init, n=10 280, d=16, k=128, a new data set per call")

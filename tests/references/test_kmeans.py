@@ -732,6 +732,85 @@ def test_grader_timed_kpp_check_counts_isolated_points():
                 grader.check_timed_kpp(C, None, call)
 
 
+# -- the timed k-means++ calls' draws, checked as draws ---------------------------------------
+
+def test_grader_kpp_transforms_by_hand():
+    """X = (0,0), (1,0), (3,0), (0,2) drawn in that order: D^2 after (0,0) is 0, 1, 9, 4 (sum 14), so (1,0)
+    has no weight below it and 1/14 at its value: U/14. Then D^2 = 0, 0, 4, 4: (3,0)'s value 4 carries all
+    the weight, 8/8: U. Then D^2 = 0, 0, 0, 4: (0,2) again U."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [0.0, 2.0]])
+    u = np.random.default_rng(0)
+    U = np.random.default_rng(0).random(3)
+    W = grader.kpp_transforms(X, X, u)
+    assert np.allclose(W, [U[0] / 14, U[1], U[2]], rtol=0, atol=1e-15)
+
+
+def test_grader_ks_distance_matches_scipy():
+    from scipy import stats
+    g = np.random.default_rng(3)
+    for W in (g.random(127), g.random(762) ** 1.3, np.linspace(0.01, 0.5, 40)):
+        assert grader.ks_distance_to_uniform(W) == pytest.approx(stats.kstest(W, "uniform").statistic, abs=1e-12)
+
+
+def test_grader_ks_bound_is_massarts():
+    """P(D_N > eps) <= 2 exp(-2 N eps^2) (Massart), each of the test's calls a share of the failure budget."""
+    calls = len(grader.KPP_TIME_SEEDS)
+    for N in (127, 762):
+        eps = grader.ks_bound(N, calls)
+        assert calls * 2 * np.exp(-2 * N * eps ** 2) == pytest.approx(grader.KPP_DRAWS_FALSE_FAILURE, rel=1e-9)
+    assert round(grader.ks_bound(127, calls), 2) == 0.30 and round(grader.ks_bound(762, calls), 2) == 0.12
+
+
+def test_grader_kpp_transforms_of_correct_draws_are_uniform():
+    """The reference's and scikit-learn's plain k-means++ draws on timed data sets (6 calls, 762 draws): their
+    transforms pass at every call, and a Kolmogorov-Smirnov test sees nothing (p > 1e-3)."""
+    from scipy import stats
+    from sklearn.cluster import kmeans_plusplus
+    for label, draw in (("reference", lambda X, k, rng: ref.kmeans_plus_plus_init(X, k, rng)),
+                        ("sklearn", lambda X, k, rng: kmeans_plusplus(X, k, n_local_trials=1,
+                                                                      random_state=int(rng.integers(2 ** 31)))[0])):
+        check = grader.kpp_draw_check()
+        W = []
+        for seed in grader.KPP_TIME_SEEDS:
+            call = grader.kpp_call(secret_seed(secret_of(5), seed))
+            C = draw(*call.args)
+            check(C, None, call)
+            W.extend(grader.kpp_transforms(call.args[0], C, np.random.default_rng(seed)))
+        assert stats.kstest(W, "uniform").pvalue > 1e-3, label
+
+
+SPREAD = load_module(REPO / "tests" / "variants" / "kmeans" / "kpp_spread_rows_when_large.py", "kmeans_spread_rows")
+
+
+def test_grader_kpp_draw_check_rejects_rows_spread_by_a_rule():
+    """The variant's rows (largest norms, then blob rows kept by their distance) pass the group and isolated
+    counts on every timed data set but fail the draw check by the second call, for 4 secrets."""
+    for i in range(4):
+        check = grader.kpp_draw_check()
+        with pytest.raises(AssertionError, match="do not follow D\\^2"):
+            for run, seed in enumerate(grader.KPP_TIME_SEEDS):
+                call = grader.kpp_call(secret_seed(secret_of(i), seed))
+                C = SPREAD.kmeans_plus_plus_init(*call.args)
+                grader.check_timed_kpp(C, None, call)
+                assert run < 2
+                check(C, None, call)
+
+
+def test_grader_kpp_draw_check_rejects_the_farthest_point():
+    """The farthest row each time after a uniform first: each transform lies in [1 - p, 1], p the row's own
+    D^2 share, so near 1, and the check fails at the first call."""
+    call = grader.kpp_call(secret_seed(secret_of(0), grader.KPP_TIME_SEEDS[0]))
+    X, k, rng = call.args
+    chosen = [int(rng.integers(len(X)))]
+    d2 = ((X - X[chosen[0]]) ** 2).sum(axis=1)
+    for _ in range(k - 1):
+        chosen.append(int(np.argmax(d2)))
+        d2 = np.minimum(d2, ((X - X[chosen[-1]]) ** 2).sum(axis=1))
+    assert np.mean(grader.kpp_transforms(X, X[chosen], np.random.default_rng(0))) > 0.95
+    with pytest.raises(AssertionError, match="large D\\^2 too often"):
+        grader.kpp_draw_check()(X[chosen], None, call)
+
+
 @pytest.mark.parametrize("case", range(3))
 def test_grader_convergence_runs_end_at_a_fixed_point(case):
     """The converged-result test assumes the reference stops before max_iters at a
