@@ -142,6 +142,18 @@ def test_lookups_that_can_reach_a_forbidden_name_without_naming_it_are_refused(b
     assert all(8 <= i.line <= 11 for i in issues), [(i.line, i.message) for i in issues]   # the replaced lines
 
 
+@pytest.mark.parametrize("module", ["numpy", "operator"])
+def test_a_star_import_is_refused_where_names_are_forbidden(batched, module):
+    """`from numpy import *` binds numpy's matmul as `matmul`, the API's own name, which is not flagged."""
+    source = OWN_MATMUL.replace("import numpy as np\n", f"import numpy as np\nfrom {module} import *\n\n_product = matmul\n", 1)
+    issues = check_source(source, "m.py", batched)
+    assert [(i.line, "star import" in i.message) for i in issues] == [(2, True)], [(i.line, i.message) for i in issues]
+
+
+def test_a_star_import_is_allowed_where_nothing_is_forbidden(toy):
+    assert check_source(GOOD.replace("import numpy as np", "from numpy import *\nimport numpy as np"), "s.py", toy) == []
+
+
 def test_what_a_solution_needs_is_not_taken_for_a_lookup(batched):
     """Its own classes' private attributes, `__name__`, a traceback's line, and sentences that mention the names."""
     source = OWN_MATMUL.replace('    return np.einsum("...ij,...jk->...ik", a, b)', """\

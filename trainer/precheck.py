@@ -101,7 +101,10 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
     (`own`, its API) is not flagged where it is defined or called, nor in the
     message of a raise (a stub's `NotImplementedError("matmul")`). Static, like every
     pre-run check: it stops the plain uses, which is what a task's "do not
-    call" is about.
+    call" is about. A star import (`from numpy import *`) is refused: it
+    binds every public name unspelt, and one under the API's own name would
+    be the forbidden function itself (`_product = matmul` before the file's
+    own `def matmul`).
 
     A name can also be looked up at run time from pieces (`getattr(np, "mat"
     + "mul")`), so where a challenge forbids anything, the ways of turning a
@@ -129,7 +132,10 @@ def _forbidden_uses(tree: ast.Module, path: str, forbidden: tuple[str, ...], own
                            f"{what} is not allowed in this challenge (the task says what you may use)"))
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in bare:
+        if isinstance(node, ast.alias) and node.name == "*":
+            flag(node, "a star import (it binds names without spelling them: `from numpy import *` binds "
+                       "numpy's own function under this challenge's name)")
+        elif isinstance(node, ast.Name) and node.id in bare:
             flag(node, f"{node.id!r}")
         elif isinstance(node, ast.Attribute) and node.attr in names:
             flag(node, f"{node.attr!r}")
