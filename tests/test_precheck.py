@@ -187,3 +187,26 @@ def test_a_malformed_forbidden_entry_is_an_invalid_challenge(tmp_path):
     yaml_path.write_text(yaml_path.read_text() + "forbidden: [\"np.matmul\"]\n")
     with pytest.raises(InvalidChallenge, match="each entry is a name, '@' or a keyword"):
         load_catalog([pack])
+
+
+NAIVE_SIGMOID = '''import numpy as np
+
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=np.float64)
+    return 1.0 / (1.0 + np.exp(-z))
+'''
+
+
+@pytest.mark.parametrize("silenced", [
+    '    with np.errstate(over="ignore"):\n        return 1.0 / (1.0 + np.exp(-z))',
+    '    np.seterr(all="ignore")\n    return 1.0 / (1.0 + np.exp(-z))',
+    '    with np.testing.suppress_warnings() as s:\n        return 1.0 / (1.0 + np.exp(-z))',
+])
+def test_logreg_refuses_a_sigmoid_that_silences_its_overflow(silenced):
+    """logreg's rule is no overflow, not no warning: the ways of silencing numpy's warning are refused."""
+    from trainer.catalog import load_catalog
+    logreg = load_catalog().get("logreg")
+    source = NAIVE_SIGMOID.replace("    return 1.0 / (1.0 + np.exp(-z))", silenced)
+    issues = [i for i in check_source(source, "s.py", logreg) if "not allowed in this challenge" in i.message]
+    assert [i.line for i in issues] == [6], [(i.line, i.message) for i in issues]

@@ -43,8 +43,7 @@ def log_loss(y, z):
     if y.size == 0:
         raise ValueError("y and z are empty: the mean of no losses is undefined")
     # -log sigmoid(z) = softplus(-z) = softplus(z) - z, -log(1 - sigmoid(z)) = softplus(z)
-    with np.errstate(over="ignore"):
-        return float(np.mean(np.log1p(np.exp(z)) - y * z))
+    return float(np.mean(np.log1p(np.exp(z)) - y * z))
 
 
 def _design(X, y):

@@ -45,8 +45,7 @@ def log_loss(y, z):
         raise ValueError("y and z are empty: the mean of no losses is undefined")
     # -log sigmoid(z) = softplus(-z) = softplus(z) - z, -log(1 - sigmoid(z)) = softplus(z)
     p = sigmoid(z)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def _design(X, y):
