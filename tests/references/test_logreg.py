@@ -296,3 +296,30 @@ def test_softmax_gradient_by_autograd(case):
     g, allowance = grader.softmax_gradient(X, y, l2, theta)
     assert np.all(np.abs(g_auto - g) <= allowance + 1e-12 * n)
     assert np.all(np.abs(g) <= 1e-8 * n + allowance)
+
+
+def test_newton_iterates_and_their_condition_numbers():
+    """The grader's Newton iterates against plain loops, with cond(H) < 100 at each; a chord method is far off."""
+    X, y = grader.make_data(51, 100, 4)
+    A = grader.design(X)
+    reg = np.array([1.0] * 4 + [0.0])
+    theta = np.zeros(5)
+    H0 = None
+    chord = np.zeros(5)
+    for steps in (1, 2, 3):
+        H, g = np.diag(reg), reg * theta
+        for a, label in zip(A, y):                  # plain loops
+            p = 1 / (1 + np.exp(-(a @ theta)))
+            H += p * (1 - p) * np.outer(a, a)
+            g += a * (p - label)
+        assert np.linalg.cond(H) < 100
+        H0 = H if H0 is None else H0
+        theta = theta - np.linalg.solve(H, g)
+        gc = A.T @ (1 / (1 + np.exp(-(A @ chord))) - y) + reg * chord
+        chord = chord - np.linalg.solve(H0, gc)
+        np.testing.assert_allclose(grader.newton_iterate(X, y, 1.0, steps), theta, rtol=1e-12)
+        w, b = ref.fit_logistic(X, y, l2=1.0, max_iter=steps)
+        np.testing.assert_allclose(np.r_[w, b], theta, rtol=1e-12)
+        assert np.max(np.abs(grader.gradient(X, y, 1.0, theta)[0])) > 1e-8 * len(y)     # no stop before the last step
+        if steps > 1:
+            assert np.max(np.abs(chord - theta)) > 0.05 * np.max(np.abs(theta))
