@@ -144,7 +144,15 @@ def agreement_cases():
         ("60 users: paths, a star, a triangle, a square, a 5-cycle with a chord, one edge, isolated users",
          *components(14), (2, 4)),
         ("30 users, 120 random edges (dense)", clean(random_graph(15, 30, 120), 15), 30, (3, 40)),
+        ("n=70 000 users, 900 edges among 300 of them with ids spread up to 69 999 (u * n + v reaches 4.9e9, "
+         "beyond 32 bits)", *spread_ids(16, 70_000), (4,)),
     ]
+
+
+def spread_ids(seed, n):
+    """(edges, n): a community graph of 300 users whose ids are spread over 0..n - 1."""
+    users = np.sort(np.random.default_rng(seed).choice(n, size=300, replace=False))[::-1].copy()
+    return clean(users[community(seed + 1, 300, 900, 10)], seed + 1), n
 
 
 # -- checks ----------------------------------------------------------------------------------------
