@@ -256,22 +256,24 @@ def test_reservoir_randomness_comes_from_rng(solution):
 # 2^32), so the grader reads an item's position from it, and an item that
 # was not read is named with probability 2^-12. The sample must come from
 # the whole stream: at most one of a correct sample's k items falls beyond
-# the first sixth of the stream (positions n // 6 and up) with probability
-# [C(m, k) + (n - m) C(m, k - 1)] / C(n, k) = 8.4e-7 for n = 2^20,
-# m = n // 6 and k = 10 (tests/references/test_sampling.py), below
-# FAIL_PROB. A file that stops reading early (after a prefix shorter than a
-# sixth of the stream, or after the first k items) fails that whatever its
-# draws, unless it guesses the tags of two items it did not read
-# (probability 2^-24).
+# the first seventh of the stream (positions n // 7 and up) with probability
+# [C(m, k) + (n - m) C(m, k - 1)] / C(n, k) = 2.2e-7 for n = 2^20,
+# m = n // 7 and k = 10 (tests/references/test_sampling.py), and as often
+# before its last seventh: 4.3e-7 for the two, below FAIL_PROB. A file that
+# stops reading early (after a prefix shorter than a seventh of the stream,
+# or after the first k items) fails the first whatever its draws, unless it
+# guesses the tags of two items it did not read (probability 2^-24); one
+# that returns the last items it read (a window of the stream's end, kept
+# in O(k) memory) fails the second.
 MEMORY_STREAM = 2 ** 20
 MEMORY_K = 10
 MEMORY_TAG = 2 ** 12
 MEMORY_SEED = 11
 MEMORY_GROWTH_LIMIT = 2 * 2 ** 20
 MEMORY_TEST_TIMEOUT_S = 180
-# A correct sample has at least LATE_ITEMS items at positions >= n // EARLY_PART
-# but with probability below FAIL_PROB.
-EARLY_PART, LATE_ITEMS = 6, 2
+# A correct sample has at least LATE_ITEMS items at positions >= n // EARLY_PART, and as many
+# before n - n // EARLY_PART, but with probability below FAIL_PROB.
+EARLY_PART, LATE_ITEMS = 7, 2
 
 
 def _memory_stream(seed, n=MEMORY_STREAM):
@@ -282,7 +284,7 @@ def _memory_stream(seed, n=MEMORY_STREAM):
 
 def _check_memory_sample(sample, items, k, given, *, whole_stream=True):
     """k distinct items of the stream (Python ints, as read); with whole_stream, at least LATE_ITEMS of them
-    past its first sixth."""
+    past its first seventh and as many before its last seventh."""
     n = len(items)
     if not (isinstance(sample, list) and len(sample) == k and all(isinstance(s, int) for s in sample)):
         checks.fail(f"reservoir_sample for {given} should return a list of {k} items of the stream (Python "
@@ -297,14 +299,21 @@ def _check_memory_sample(sample, items, k, given, *, whole_stream=True):
                     f"{checks.show(sample)}")
     if not whole_stream:
         return
-    early = n // EARLY_PART
-    late = sum(p >= early for p in positions)
+    part = n // EARLY_PART
+    late = sum(p >= part for p in positions)
     if late < LATE_ITEMS:
         checks.fail(f"reservoir_sample for {given} returned {checks.count(late, 'item')} from beyond the first "
-                    f"sixth of the stream (positions {sorted(positions)}; the first sixth is 0..{early - 1}): a "
-                    f"uniform sample of the whole stream has fewer than {LATE_ITEMS} there with probability "
-                    f"below {FAIL_PROB:g}. Read the stream to its end: every item, the last one too, may be in "
-                    f"the sample.")
+                    f"seventh of the stream (positions {sorted(positions)}; the first seventh is 0..{part - 1}): "
+                    f"a uniform sample of the whole stream has fewer than {LATE_ITEMS} there with probability "
+                    f"below {FAIL_PROB / 2:g}. Read the stream to its end: every item, the last one too, may be "
+                    f"in the sample.")
+    before = sum(p < n - part for p in positions)
+    if before < LATE_ITEMS:
+        checks.fail(f"reservoir_sample for {given} returned {checks.count(before, 'item')} from before the last "
+                    f"seventh of the stream (positions {sorted(positions)}; the last seventh is {n - part}.."
+                    f"{n - 1}): a uniform sample of the whole stream has fewer than {LATE_ITEMS} there with "
+                    f"probability below {FAIL_PROB / 2:g}. Every item, the first one too, must stay as likely to "
+                    f"be in the sample as any other: replace a reservoir item only with probability k / (i + 1).")
 
 
 @pytest.mark.performance

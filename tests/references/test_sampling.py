@@ -515,12 +515,13 @@ MEMORY_SECRETS = [bytes([i]) * 16 for i in range(50)]
 
 
 def test_memory_whole_stream_bound_is_below_fail_prob():
-    # P(at most LATE_ITEMS - 1 = 1 of the k items at positions >= m), exactly (hypergeometric).
+    # P(at most LATE_ITEMS - 1 = 1 of the k items at positions >= m), exactly (hypergeometric); the same
+    # for the positions < n - m, by symmetry; the two together below FAIL_PROB.
     n, k, m = grader.MEMORY_STREAM, grader.MEMORY_K, grader.MEMORY_STREAM // grader.EARLY_PART
     assert grader.LATE_ITEMS == 2
     p = (math.comb(m, k) + (n - m) * math.comb(m, k - 1)) / math.comb(n, k)
-    assert p < grader.FAIL_PROB
-    assert math.isclose(p, 8.4e-7, rel_tol=0.01)   # the figure in the grader's comment
+    assert 2 * p < grader.FAIL_PROB
+    assert math.isclose(p, 2.2e-7, rel_tol=0.02) and math.isclose(2 * p, 4.3e-7, rel_tol=0.02)   # the comment's
     # A sample of the stream's first m items has none there; its first k items too.
     assert m > k
 
@@ -572,15 +573,34 @@ def test_memory_check_passes_exactly_two_late_items():
     _check([int(items[p]) for p in positions], items)
 
 
+def test_memory_check_passes_exactly_two_items_before_the_last_seventh():
+    items = _memory_items()
+    n = len(items)
+    positions = [0, n - n // grader.EARLY_PART - 1] + list(range(n - 8, n))
+    _check([int(items[p]) for p in positions], items)
+
+
+@pytest.mark.parametrize("positions", [
+    list(range(grader.MEMORY_STREAM - 10, grader.MEMORY_STREAM)),                     # the last k items
+    [0, *range(grader.MEMORY_STREAM - 9, grader.MEMORY_STREAM)],                      # one early item only
+    [*range(grader.MEMORY_STREAM - grader.MEMORY_STREAM // grader.EARLY_PART,
+            grader.MEMORY_STREAM - grader.MEMORY_STREAM // grader.EARLY_PART + 10)],  # all in the last seventh
+], ids=["last-k", "one-early", "edge"])
+def test_memory_check_fails_samples_from_the_end_only(positions):
+    items = _memory_items()
+    with pytest.raises(GradeFailure, match="before the last seventh"):
+        _check([int(items[p]) for p in positions], items)
+
+
 @pytest.mark.parametrize("positions", [
     list(range(10)),                                                    # the first k items
     list(range(0, 10_000, 1000)),                                       # a prefix
     [*range(9), grader.MEMORY_STREAM - 1],                              # one late item only
-    [*range(9), grader.MEMORY_STREAM // grader.EARLY_PART - 1],         # all in the first sixth, the last at its edge
+    [*range(9), grader.MEMORY_STREAM // grader.EARLY_PART - 1],         # all in the first seventh, the last at its edge
 ], ids=["first-k", "prefix", "one-late", "edge"])
 def test_memory_check_fails_samples_that_skip_the_end(positions):
     items = _memory_items()
-    with pytest.raises(GradeFailure, match="first sixth"):
+    with pytest.raises(GradeFailure, match="first seventh"):
         _check([int(items[p]) for p in positions], items)
 
 
