@@ -263,9 +263,10 @@ def timed_regression(seed, n, d, noise=0.1, offset=2.0, intercept=1.5, cond=1e6)
     return X, X @ w + intercept + noise * g.standard_normal(n)
 
 
-def ill_conditioned(seed, n=500, d=6, cond=1e10, fit_intercept=False):
+def ill_conditioned(seed, n=500, d=6, cond=1e10, fit_intercept=False, top=None):
     """X (or its centred part) = sqrt(n) U diag(s) V^T with s from 1 down to 1/cond; y = X w with
-    w balanced across the singular directions (each contributes equally to y)."""
+    w balanced across the singular directions (each contributes equally to y), or across the `top`
+    largest only."""
     g = np.random.default_rng(seed)
     Z = g.normal(size=(n, d))
     if fit_intercept:
@@ -274,7 +275,10 @@ def ill_conditioned(seed, n=500, d=6, cond=1e10, fit_intercept=False):
     V, _ = np.linalg.qr(g.normal(size=(d, d)))
     s = np.logspace(0, -np.log10(cond), d)
     X = (U * (s * np.sqrt(n))) @ V.T
-    w = V @ (g.normal(size=d) / s)
+    c = g.normal(size=d)
+    if top is not None:
+        c[top:] = 0.0
+    w = V @ (c / s)
     y = X @ w
     if fit_intercept:
         X = X + g.normal(size=d)
@@ -505,18 +509,31 @@ def test_ill_conditioned_solved_to_1e_6(solution):
     # still has condition number 1e20, and a fixed threshold on l2 (the normal equations "when l2 >= 1e-8")
     # loses every digit (relative error ~0.6), while an SVD or lstsq of X stays within ~1e-8. As l2 is
     # tiny, the minimiser with n l2 (a mean objective) is within 1e-10 of it: only the solver decides.
-    for seed, fi, l2, scale in ((101, False, 0.0, 1.0), (102, True, 0.0, 1.0), (101, False, 1e-28, 1.0),
-                                (101, False, 1.0, 2.0 ** 50)):
-        X, y = ill_conditioned(seed, fit_intercept=fi)
+    # And l2 = 5e-12, far above s_min^2 = 5e-18 but 1e-14 of s_max^2 = 500: X^T X + l2 I has condition
+    # number 1e14, and its normal equations are off by 4e-3 relative, while an SVD of X is within 2e-12.
+    # So a threshold relative to the scale of X^T X (l2 above 1e-20 of its trace, say) is no better than
+    # a fixed one, unless it bounds the condition number to what float64 can take (l2 >= 1e-8 s_max^2
+    # gives at most 1e8). There y lies along the two largest singular directions (s^2 = 500 and 0.05),
+    # where l2 shrinks w by 1e-10 relative at most, and the n l2 of a mean objective by 4e-8: again only
+    # the solver decides.
+    for seed, fi, l2, scale, top in ((101, False, 0.0, 1.0, None), (102, True, 0.0, 1.0, None),
+                                     (101, False, 1e-28, 1.0, None), (101, False, 1.0, 2.0 ** 50, None),
+                                     (101, False, 5e-12, 1.0, 2)):
+        X, y = ill_conditioned(seed, fit_intercept=fi, top=top)
         X = X * scale
         if l2 == 0:
             why = ("The normal equations X^T X w = X^T y have condition number 1e20 and lose every digit: solve "
                    "X w = y by QR or SVD (np.linalg.lstsq) instead")
-        elif scale == 1.0:
+        elif scale == 1.0 and l2 < 1e-20:
             why = ("X^T X + l2 I has condition number 1e20 like X^T X (l2 is far below the smallest eigenvalue, "
                    "5e-18), so the ridge normal equations lose every digit too: use them only when X^T X + l2 I "
                    "is well conditioned, otherwise an SVD of X (s / (s^2 + l2)) or lstsq of X stacked over "
                    "sqrt(l2) I")
+        elif scale == 1.0:
+            why = ("l2 is far above the smallest eigenvalue of X^T X (5e-18) but 1e-14 of the largest (500), so "
+                   "X^T X + l2 I has condition number 1e14 and its normal equations lose 14 digits. Decide "
+                   "from the condition number of X^T X + l2 I (its eigenvalues), not from l2 against a scale, "
+                   "and otherwise use an SVD of X (s / (s^2 + l2)) or lstsq of X stacked over sqrt(l2) I")
         else:
             why = ("l2 = 1 is not large here: what counts is l2 against the squared singular values, 6.3e32 "
                    "down to 6.3e12, so X^T X + l2 I has condition number 1e20 like X^T X, and its normal "
@@ -524,9 +541,10 @@ def test_ill_conditioned_solved_to_1e_6(solution):
                    "eigenvalues), never from l2 alone, and otherwise use an SVD of X (s / (s^2 + l2)) or "
                    "lstsq of X stacked over sqrt(l2) I")
         scaled = "" if scale == 1.0 else " times 2^50 (entries up to 2e15)"
+        along = "" if top is None else f" (w along the {top} largest singular directions)"
         given = (f"X (500, 6){' (centred)' if fi else ''} with singular values from sqrt(500) down to "
-                 f"sqrt(500) * 1e-10 (condition number 1e10){scaled}, y = X w, fit_intercept={fi}, l2={l2}. "
-                 f"{why}")
+                 f"sqrt(500) * 1e-10 (condition number 1e10){scaled}, y = X w{along}, fit_intercept={fi}, "
+                 f"l2={l2}. {why}")
         check_fit(solution.fit_linear(X, y, l2, fit_intercept=fi), exact_fit(X, y, fi, l2), X, rtol=STABLE_RTOL,
                   fit_intercept=fi, given=given)
 

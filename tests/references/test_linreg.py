@@ -426,3 +426,32 @@ def test_timed_fit_data_reference_against_exact_oracle():
         assert rel_error(ref.fit_linear(X, y), exact, X) < 1e-10
         for name, got in normal_equations_fits(X, y).items():
             assert rel_error(got, exact, X) > 1e-7, name
+
+
+def test_ill_conditioned_ridge_with_a_moderate_l2():
+    """The stability test's last case: l2 = 5e-12 on the condition-1e10 data with y along the two largest
+    singular directions. X^T X + l2 I has condition number 1e14; the rational oracle agrees with mpmath; the
+    SVD filter factors, stacked lstsq, scikit-learn's Ridge(solver="svd") and the reference are within 1e-10,
+    the ridge normal equations (what a threshold of 1e-20 of the trace picks) off by more than 1e-3; the
+    minimiser with n l2 (a mean objective) is within 1e-7 of it."""
+    l2 = 5e-12
+    X, y = grader.ill_conditioned(101, top=2)
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    assert l2 > 1e5 * s[-1] ** 2 and 0.9e14 < s[0] ** 2 / (s[-1] ** 2 + l2) < 1.1e14
+    assert l2 >= 1e-20 * np.trace(X.T @ X)
+    exact = grader.exact_fit(X, y, False, l2)
+    np.testing.assert_allclose(exact[0], mp_exact(X, y, False, l2)[0], rtol=1e-14)
+    norm = np.linalg.norm(exact[0])
+    d = X.shape[1]
+    stable = {
+        "svd": Vt.T @ (s / (s ** 2 + l2) * (U.T @ y)),
+        "stacked lstsq": np.linalg.lstsq(np.vstack([X, np.sqrt(l2) * np.eye(d)]), np.r_[y, np.zeros(d)],
+                                         rcond=None)[0],
+        "sklearn": sklearn_linear.Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(X, y).coef_,
+        "reference": ref.fit_linear(X, y, l2, fit_intercept=False)[0],
+    }
+    for name, w in stable.items():
+        assert np.linalg.norm(w - exact[0]) / norm < 1e-10, name
+    assert np.abs(np.linalg.solve(X.T @ X + l2 * np.eye(d), X.T @ y) - exact[0]).max() / norm > 1e-3
+    mean_objective = grader.exact_fit(X, y, False, l2 * len(X))[0]
+    assert np.abs(mean_objective - exact[0]).max() / norm < 1e-7
