@@ -235,6 +235,20 @@ def test_ill_conditioned_data_and_margins(seed, fi):
     close_fit(ref.fit_linear(X, y, fit_intercept=fi), exact, 2e-7)
 
 
+def stable_ridge_solutions(X, y, l2):
+    """Ridge without intercept by the SVD filter factors, lstsq on X stacked over sqrt(l2) I, scikit-learn's
+    Ridge(solver="svd") and the reference."""
+    d = X.shape[1]
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    return {
+        "svd": Vt.T @ (s / (s ** 2 + l2) * (U.T @ y)),
+        "stacked lstsq": np.linalg.lstsq(np.vstack([X, np.sqrt(l2) * np.eye(d)]), np.r_[y, np.zeros(d)],
+                                         rcond=None)[0],
+        "sklearn": sklearn_linear.Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(X, y).coef_,
+        "reference": ref.fit_linear(X, y, l2, fit_intercept=False)[0],
+    }
+
+
 @pytest.mark.parametrize("scale, l2", [(1.0, 1e-28), (2.0 ** 50, 1.0)], ids=["tiny_l2", "scaled_X_l2_1"])
 def test_ill_conditioned_ridge_margins(scale, l2):
     """The stability test's ridge cases on the condition-1e10 data, no intercept: l2 = 1e-28, and the data
@@ -251,16 +265,8 @@ def test_ill_conditioned_ridge_margins(scale, l2):
     np.testing.assert_allclose(exact[0], mp_exact(X, y, False, l2)[0], rtol=1e-14)
     norm = np.linalg.norm(exact[0])
     d = X.shape[1]
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
     G = X.T @ X + l2 * np.eye(d)
-    stable = {
-        "svd": Vt.T @ (s / (s ** 2 + l2) * (U.T @ y)),
-        "stacked lstsq": np.linalg.lstsq(np.vstack([X, np.sqrt(l2) * np.eye(d)]), np.r_[y, np.zeros(d)],
-                                         rcond=None)[0],
-        "sklearn": sklearn_linear.Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(X, y).coef_,
-        "reference": ref.fit_linear(X, y, l2, fit_intercept=False)[0],
-    }
-    for name, w in stable.items():
+    for name, w in stable_ridge_solutions(X, y, l2).items():
         assert np.linalg.norm(w - exact[0]) / norm < 2e-7, name
     for name, w in (("solve", np.linalg.solve(G, X.T @ y)), ("pinv", np.linalg.pinv(G) @ (X.T @ y))):
         assert not np.linalg.norm(w - exact[0]) / norm < 1e-2, name
@@ -448,21 +454,14 @@ def test_ill_conditioned_ridge_with_a_moderate_l2():
     minimiser with n l2 (a mean objective) is within 1e-7 of it."""
     l2 = 5e-12
     X, y = grader.ill_conditioned(101, top=2)
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    s = np.linalg.svd(X, compute_uv=False)
     assert l2 > 1e5 * s[-1] ** 2 and 0.9e14 < s[0] ** 2 / (s[-1] ** 2 + l2) < 1.1e14
     assert l2 >= 1e-20 * np.trace(X.T @ X)
     exact = grader.exact_fit(X, y, False, l2)
     np.testing.assert_allclose(exact[0], mp_exact(X, y, False, l2)[0], rtol=1e-14)
     norm = np.linalg.norm(exact[0])
     d = X.shape[1]
-    stable = {
-        "svd": Vt.T @ (s / (s ** 2 + l2) * (U.T @ y)),
-        "stacked lstsq": np.linalg.lstsq(np.vstack([X, np.sqrt(l2) * np.eye(d)]), np.r_[y, np.zeros(d)],
-                                         rcond=None)[0],
-        "sklearn": sklearn_linear.Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(X, y).coef_,
-        "reference": ref.fit_linear(X, y, l2, fit_intercept=False)[0],
-    }
-    for name, w in stable.items():
+    for name, w in stable_ridge_solutions(X, y, l2).items():
         assert np.linalg.norm(w - exact[0]) / norm < 1e-10, name
     assert np.abs(np.linalg.solve(X.T @ X + l2 * np.eye(d), X.T @ y) - exact[0]).max() / norm > 1e-3
     mean_objective = grader.exact_fit(X, y, False, l2 * len(X))[0]
