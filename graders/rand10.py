@@ -25,6 +25,12 @@ knows exactly:
   B(n, m) of the task: a solution within the bound is never failed, and a
   scheme over it is caught once its excess shows within D draws.
 
+Exactness is checked to a small depth only. Beyond it, a call that stops
+rejecting after some attempts (and returns a result anyway) is found by
+`running_path`: as n divides no power of m, an exactly uniform call must be
+able to run on, so a depth-first search for one sequence of 40 draws that
+leaves the call running must succeed.
+
 This is sound only if the result is a function of the draws made in the
 call (no randomness of its own, nothing kept between calls): a rule of the
 task, tested on its own by repeating one call many times in the worker, and
@@ -275,12 +281,14 @@ def ran_out_or_returned(solution, name, n, m):
     def run(scripts):
         args = [(source_of(name, script),) if name == "rand10" else (n, m, source_of(name, script))
                 for script in scripts]
-        return [RAN_OUT if result is None or isinstance(result, BaseException) and ran_out(result) else
-                _raised(result) for result in solution.starmap(name, args, go_on=True)]
+        return [_returned(result) for result in solution.starmap(name, args, go_on=True)]
     return run
 
 
-def _raised(result):
+def _returned(result):
+    """RAN_OUT for a call that ran out of draws (or returned None), True for one that returned; its own error raised."""
+    if result is None or isinstance(result, BaseException) and ran_out(result):
+        return RAN_OUT
     if isinstance(result, BaseException):
         raise result
     return True
@@ -346,9 +354,10 @@ def test_rand_n_is_exactly_uniform(solution, n, m, depth):
 # it cannot be exactly uniform. The search looks for one sequence of 40 draws
 # on which the call is still running (20 attempts of the standard scheme's 2
 # draws: what a limit of 20 attempts or more leaves unseen has probability
-# (9/49)^20 < 2e-15). It takes the standard scheme about 26 calls per attempt
-# and any rejection scheme at most m + m^t; one that always returns within K
-# draws makes it try every running sequence up to K, or the call limit.
+# (9/49)^20 < 2e-15). It takes the standard scheme about 26 calls per attempt,
+# and any rejection scheme with attempts of t draws at most about m^t (a dead
+# end lies within one attempt); one that always returns within K draws makes
+# it try every running sequence up to K, or reach the call limit.
 NEVER_STOPS_CASES = [(10, 7, 40), (5, 2, 40)]
 
 
