@@ -1409,8 +1409,9 @@ KPP_DRAWS_FALSE_FAILURE = 1e-9
 
 def kpp_transforms(X, C, u) -> np.ndarray:
     """W_2..W_k of the draws C (rows of X, in the order drawn), U from `u` (a Generator)."""
-    row = {r.tobytes(): i for i, r in enumerate(np.ascontiguousarray(X, dtype=np.float64))}
-    chosen = [row[c.tobytes()] for c in np.ascontiguousarray(C, dtype=np.float64)]
+    # Rows by their bytes, with -0.0 made 0.0 on both sides (+ 0.0): equal rows, equal bytes.
+    row = {r.tobytes(): i for i, r in enumerate(np.asarray(X, dtype=np.float64) + 0.0)}
+    chosen = [row[c.tobytes()] for c in np.asarray(C, dtype=np.float64) + 0.0]
     d2 = ((X - X[chosen[0]]) ** 2).sum(axis=1)
     W = np.empty(len(chosen) - 1)
     for t, i in enumerate(chosen[1:]):
