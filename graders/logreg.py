@@ -415,15 +415,6 @@ def test_fit_low_precision_X(solution):
                           f"float64)", given=given)
 
 
-def first_newton_step(X, y, l2):
-    A = design(X)
-    reg = np.full(A.shape[1], float(l2))
-    reg[-1] = 0.0
-    H0 = A.T @ A / 4 + np.diag(reg)
-    g0 = A.T @ (0.5 - np.asarray(y, dtype=np.float64))
-    return -np.linalg.solve(H0, g0)
-
-
 def newton_iterate(X, y, l2, steps):
     """theta after `steps` full Newton steps from zero: H and g at each iterate (the task's method)."""
     A = design(X)
@@ -447,7 +438,7 @@ def test_fit_max_iter(solution):
     checks.equal(theta, np.zeros(5), what="(w, b) after max_iter=0 steps (the start, w = 0 and b = 0)",
                  given=given)
     theta = as_theta(solution.fit_logistic(X, y, l2=1.0, max_iter=1), 4, given + ", max_iter=1")
-    checks.close(theta, first_newton_step(X, y, 1.0), rtol=1e-9, atol=1e-12,
+    checks.close(theta, newton_iterate(X, y, 1.0, 1), rtol=1e-9, atol=1e-12,
                  what="(w, b) after max_iter=1: one full Newton step from w = 0, b = 0",
                  given=given + " (H0 = A^T A / 4 + l2 diag(1,..,1,0), g0 = A^T (1/2 - y), theta = -H0^-1 g0)")
     # The Hessian moves from step to step (p leaves 1/2): a Hessian kept from the start (a chord
@@ -482,7 +473,7 @@ def test_fit_stopping_rule(solution):
     # although the gradient's norm (0.478) is not, and at zero it is not (3 against 0.46): exactly one step.
     y = np.array([0, 1, 1, 1])
     tol = 0.115
-    g1, _ = gradient(STOP_X, y, 1.0, first_newton_step(STOP_X, y, 1.0))
+    g1, _ = gradient(STOP_X, y, 1.0, newton_iterate(STOP_X, y, 1.0, 1))
     given = f"X = [[0], [1], [2], [3]], y = {y.tolist()}, l2=1, tol={tol:g}"
     theta = as_theta(solution.fit_logistic(STOP_X, y, l2=1.0, tol=tol), 1, given)
     one = as_theta(solution.fit_logistic(STOP_X, y, l2=1.0, tol=tol, max_iter=1), 1, given + ", max_iter=1")

@@ -143,6 +143,12 @@ def source_of(name: str, script):
     return scripted_source(list(script), name=source_name(name))
 
 
+def arguments(name: str, n: int, m: int, script) -> tuple:
+    """The arguments of a call of `name` on the draws `script`: (rand7,) for rand10, (n, m, rand_m) for rand_n."""
+    source = source_of(name, script)
+    return (source,) if name == "rand10" else (n, m, source)
+
+
 def ran_out(exc: BaseException) -> bool:
     """The call asked for a draw the script does not have: StopIteration, or what PEP 479 makes of it."""
     return isinstance(exc, StopIteration) or (isinstance(exc, RuntimeError) and "StopIteration" in str(exc))
@@ -160,9 +166,8 @@ def call(solution, name: str, n: int, m: int, script, given: str, *, none_ran_ou
     With `none_ran_out`, a None (what a solution that swallows the end of
     the source returns where it ran out) is taken as RAN_OUT, not failed.
     """
-    source = source_of(name, script)
     try:
-        result = solution.rand10(source) if name == "rand10" else solution.rand_n(n, m, source)
+        result = getattr(solution, name)(*arguments(name, n, m, script))
     except (StopIteration, RuntimeError) as exc:
         result = exc
     return outcome(name, n, script, result, given, none_ran_out=none_ran_out)
@@ -188,9 +193,7 @@ def outcome(name: str, n: int, script, result, given: str, *, none_ran_out: bool
 def runner(solution, name, n, m, given):
     """run(scripts): `call` on each script, the calls made in one round trip (a depth has up to 343 of them)."""
     def run(scripts):
-        args = [(source_of(name, script),) if name == "rand10" else (n, m, source_of(name, script))
-                for script in scripts]
-        results = solution.starmap(name, args, go_on=True)
+        results = solution.starmap(name, [arguments(name, n, m, script) for script in scripts], go_on=True)
         return [outcome(name, n, script, result, given) for script, result in zip(scripts, results)]
     return run
 
@@ -279,9 +282,8 @@ def ran_out_or_returned(solution, name, n, m):
     Only whether the call returned counts here: what it returned is the other tests' business.
     """
     def run(scripts):
-        args = [(source_of(name, script),) if name == "rand10" else (n, m, source_of(name, script))
-                for script in scripts]
-        return [_returned(result) for result in solution.starmap(name, args, go_on=True)]
+        results = solution.starmap(name, [arguments(name, n, m, script) for script in scripts], go_on=True)
+        return [_returned(result) for result in results]
     return run
 
 

@@ -437,9 +437,7 @@ def test_any_integer_dtype_gives_the_int64_result(solution):
                      given + " (expected: your own result for the same edges as int64; work with int64 ids: "
                              "u * n + v overflows small dtypes)", expected=expected)
     # 70 000 users, ids spread over the whole range: n^2 = 4.9e9 > 2^32 - 1 > 2^31 - 1.
-    g = np.random.default_rng(102)
-    users = np.sort(g.choice(70_000, size=300, replace=False))[::-1].copy()
-    big = clean(users[community(103, 300, 900, 10)], 103)
+    big, _ = spread_ids(102, 70_000)
     expected = unpack(solution.recommend_friends(big, 70_000, 4), 70_000, 4,
                       "n=70 000 users, 900 edges among 300 of them, as int64, k=4")
     for dtype in (np.int32, np.uint32):

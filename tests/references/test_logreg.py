@@ -225,7 +225,7 @@ def test_first_newton_step_and_its_condition_number():
     step = -np.linalg.solve(H0, g0)
     w, b = ref.fit_logistic(X, y, l2=1.0, max_iter=1)
     np.testing.assert_allclose(np.r_[w, b], step, rtol=1e-12)
-    np.testing.assert_allclose(grader.first_newton_step(X, y, 1.0), step, rtol=1e-12)
+    np.testing.assert_allclose(grader.newton_iterate(X, y, 1.0, 1), step, rtol=1e-12)
     w, b = ref.fit_logistic(X, y, l2=1.0, max_iter=0)
     assert np.all(w == 0) and b == 0
     # The full step lowers the objective there, so a damped Newton that takes full steps when they do
